@@ -1,0 +1,14 @@
+"""crowdfix API and event handlers. Creates the app, registers blueprints, wires middleware.
+Nothing else: every route and event source lives in ``chalicelib/handlers``."""
+from chalice import Chalice
+
+from chalicelib.handlers import auth, bookings, events, meta
+from chalicelib.handlers.common import problem_middleware
+
+app = Chalice(app_name="crowdfix")
+app.register_middleware(problem_middleware, "http")
+
+app.register_blueprint(auth.bp)
+app.register_blueprint(bookings.bp)
+app.register_blueprint(events.bp)
+app.register_blueprint(meta.bp)  # last: its catch-all answers unknown routes with a 404 problem

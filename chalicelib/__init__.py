@@ -1,0 +1,1 @@
+"""crowdfix application package: handlers, models, domain logic and adapters."""

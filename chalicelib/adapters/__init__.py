@@ -1,0 +1,1 @@
+"""Adapters to the outside world (e-mail, queues, payment provider) behind small functions."""

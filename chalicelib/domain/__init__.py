@@ -1,0 +1,1 @@
+"""Pure domain logic: no AWS, no Stripe, no I/O. Tested fast and alone."""

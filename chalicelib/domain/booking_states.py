@@ -1,0 +1,103 @@
+"""The booking state machine, written as data.
+
+A booking changes state only through :func:`plan_transition` + the one write path in
+``chalicelib.services.transitions.apply_transition`` (conditional on state and version, appending
+to the booking's history). ``effects`` name what happens after the write; the bookings stream
+handler runs them (dispatch, notifications, settlement, ...), so an effect never runs unless the
+state change was committed.
+
+States::
+
+    requested -> offered -> assigned -> en_route -> started -> completed
+        \\           \\          \\           \\
+         +-----------+----------+-----------+--> cancelled
+    requested/offered --(no helper after the last round)--> unmatched
+    assigned/en_route --(helper cancels)--> requested   (found again; that helper is not asked again)
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chalicelib.domain.errors import Forbidden, InvalidTransition
+
+REQUESTED = "requested"
+OFFERED = "offered"
+ASSIGNED = "assigned"
+EN_ROUTE = "en_route"
+STARTED = "started"
+COMPLETED = "completed"
+CANCELLED = "cancelled"
+UNMATCHED = "unmatched"
+
+ALL_STATES = (REQUESTED, OFFERED, ASSIGNED, EN_ROUTE, STARTED, COMPLETED, CANCELLED, UNMATCHED)
+TERMINAL_STATES = frozenset({COMPLETED, CANCELLED, UNMATCHED})
+OPEN_STATES = frozenset(ALL_STATES) - TERMINAL_STATES
+
+# Actors. "system" is the platform itself (stream and queue handlers, time-outs).
+CUSTOMER, HELPER, OPS, PARTNER, SYSTEM = "customer", "helper", "ops", "partner", "system"
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    actors: frozenset[str]
+    from_states: frozenset[str]
+    to_state: str
+    effects: tuple[str, ...] = ()
+    description: str = ""
+
+
+def _t(name, actors, from_states, to_state, effects=(), description=""):
+    return Transition(name, frozenset(actors), frozenset(from_states), to_state, tuple(effects), description)
+
+
+TRANSITIONS: dict[str, Transition] = {t.name: t for t in [
+    _t("request", {CUSTOMER, PARTNER}, {None}, REQUESTED, ("dispatch", "notify"),
+       "A customer (or a partner for its customer) asks for help."),
+    _t("offer", {SYSTEM}, {REQUESTED, OFFERED}, OFFERED, ("notify",),
+       "Offers went out to one or more helpers (one dispatch round)."),
+    _t("accept", {HELPER}, {OFFERED}, ASSIGNED, ("withdraw_other_offers", "notify"),
+       "A helper with an open offer takes the job; exactly one wins."),
+    _t("decline", {HELPER}, {OFFERED}, OFFERED, ("dispatch_next_round",),
+       "A helper says no to an offer; when no offer is open any more, the next round goes out."),
+    _t("expire", {SYSTEM}, {OFFERED}, OFFERED, ("dispatch_next_round",),
+       "An offer ran out of time unanswered."),
+    _t("unmatch", {SYSTEM}, {REQUESTED, OFFERED}, UNMATCHED, ("withdraw_other_offers", "notify"),
+       "No helper was found after the last round."),
+    _t("depart", {HELPER}, {ASSIGNED}, EN_ROUTE, ("notify",), "The helper is on the way."),
+    _t("start", {HELPER}, {ASSIGNED, EN_ROUTE}, STARTED, ("notify",), "The helper has started."),
+    _t("complete", {HELPER}, {STARTED}, COMPLETED, ("settle", "notify"),
+       "The helper is done and reports the minutes worked."),
+    _t("cancel_by_customer", {CUSTOMER, PARTNER}, {REQUESTED, OFFERED, ASSIGNED, EN_ROUTE}, CANCELLED,
+       ("withdraw_other_offers", "cancel_payment", "notify"), "The customer no longer needs help."),
+    _t("cancel_by_helper", {HELPER}, {ASSIGNED, EN_ROUTE}, REQUESTED, ("dispatch", "notify"),
+       "The assigned helper cannot come; the booking is matched again without them."),
+    _t("cancel_by_ops", {OPS}, OPEN_STATES, CANCELLED,
+       ("withdraw_other_offers", "cancel_payment", "notify"), "Operations cancel the booking."),
+]}
+
+
+def plan_transition(current_state: str | None, name: str, actor: str) -> Transition:
+    """Return the transition ``name`` if ``actor`` may apply it in ``current_state``.
+
+    Raises ``Forbidden`` for a role that may never apply it and ``InvalidTransition`` when the
+    booking is in a state the transition does not start from.
+    """
+    transition = TRANSITIONS.get(name)
+    if transition is None:
+        raise InvalidTransition(f"unknown transition {name!r}")
+    if actor not in transition.actors:
+        raise Forbidden(f"a {actor} may not {name.replace('_', ' ')} a booking")
+    if current_state not in transition.from_states:
+        raise InvalidTransition(
+            f"cannot {name.replace('_', ' ')} a booking that is {current_state or 'new'}",
+            extra={"state": current_state})
+    return transition
+
+
+def transitions_table() -> list[dict]:
+    """The machine as plain rows (for docs and the API)."""
+    return [{"name": t.name, "actors": sorted(t.actors),
+             "from": sorted(s or "(new)" for s in t.from_states), "to": t.to_state,
+             "effects": list(t.effects), "description": t.description}
+            for t in TRANSITIONS.values()]

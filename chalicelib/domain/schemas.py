@@ -1,0 +1,103 @@
+"""Request bodies, validated at the edge. One source of truth: the same models produce the JSON
+Schema for the API documentation.
+
+Money is integer minor units with an ISO 4217 currency, never floats.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from chalicelib.domain.catalog import CATEGORIES, LANGUAGES
+
+Category = Literal[CATEGORIES]  # type: ignore[valid-type]
+Language = Literal[LANGUAGES]  # type: ignore[valid-type]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Money(Strict):
+    amount: int = Field(ge=0, le=10_000_000, description="integer minor units (cents/Rappen)")
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+
+
+class Location(Strict):
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    address: Optional[str] = Field(default=None, max_length=200)
+    postcode: Optional[str] = Field(default=None, max_length=12)
+    city: Optional[str] = Field(default=None, max_length=80)
+
+
+class Contact(Strict):
+    name: str = Field(min_length=1, max_length=100)
+    phone: Optional[str] = Field(default=None, pattern=r"^\+?[0-9 ()\-]{6,20}$")
+    email: Optional[str] = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class Wanted(Strict):
+    asap: bool = True
+    at: Optional[datetime] = Field(default=None, description="ISO 8601 with time zone; required if asap is false")
+
+    @model_validator(mode="after")
+    def _check(self):
+        if not self.asap:
+            if self.at is None:
+                raise ValueError("give a time ('at') or choose as soon as possible ('asap': true)")
+            at = self.at if self.at.tzinfo else self.at.replace(tzinfo=timezone.utc)
+            if at < datetime.now(timezone.utc):
+                raise ValueError("the wanted time is in the past; choose a time from now on")
+        return self
+
+
+class CreateBooking(Strict):
+    category: Category
+    description: str = Field(min_length=3, max_length=2000)
+    mode: Literal["onsite", "remote"] = "onsite"
+    location: Optional[Location] = None
+    wanted: Wanted = Field(default_factory=Wanted)
+    contact: Contact
+    language: Language = "de"
+    price_cap: Optional[Money] = None
+    preferred_helper_id: Optional[str] = Field(default=None, pattern=r"^h_[A-Za-z0-9]{6,40}$")
+
+    @model_validator(mode="after")
+    def _location_for_onsite(self):
+        if self.mode == "onsite" and self.location is None:
+            raise ValueError("an on-site visit needs a location (lat, lon and the address)")
+        return self
+
+
+class CompleteBooking(Strict):
+    minutes_worked: int = Field(ge=1, le=24 * 60)
+    note: Optional[str] = Field(default=None, max_length=1000)
+
+
+class CancelBooking(Strict):
+    reason: Optional[str] = Field(default=None, max_length=500)
+
+
+class RequestCode(Strict):
+    email: str = Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    role: Literal["customer", "helper", "ops"] = "customer"
+    language: Language = "de"
+
+    @field_validator("email")
+    @classmethod
+    def _lower(cls, v: str) -> str:
+        return v.lower()
+
+
+class ExchangeCode(Strict):
+    email: str = Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    role: Literal["customer", "helper", "ops"] = "customer"
+    code: str = Field(pattern=r"^[0-9]{6}$")
+
+    @field_validator("email")
+    @classmethod
+    def _lower(cls, v: str) -> str:
+        return v.lower()

@@ -1,0 +1,53 @@
+"""Signed, expiring bearer tokens (HS256 JWTs, standard library only).
+
+A token names the caller's role, id and tenant. It is signed with a secret that never lives in
+the repository (see ``settings.get_secret``); there is no unsigned or debug token in any stage.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+
+from chalicelib.domain.errors import Unauthenticated
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+_HEADER = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode())
+
+
+def issue(secret: str, *, role: str, subject: str, tenant: str, ttl_seconds: int,
+          now: float | None = None) -> str:
+    now = int(now if now is not None else time.time())
+    payload = {"sub": subject, "role": role, "ten": tenant, "iat": now, "exp": now + ttl_seconds}
+    body = _b64(json.dumps(payload, separators=(",", ":")).encode())
+    sig = hmac.new(secret.encode(), f"{_HEADER}.{body}".encode(), hashlib.sha256).digest()
+    return f"{_HEADER}.{body}.{_b64(sig)}"
+
+
+def verify(secret: str, token: str, now: float | None = None) -> dict:
+    """Return the token's claims, or raise ``Unauthenticated`` saying what to do."""
+    try:
+        header, body, sig = token.split(".")
+        if header != _HEADER:
+            raise ValueError("unexpected header")
+        expected = hmac.new(secret.encode(), f"{header}.{body}".encode(), hashlib.sha256).digest()
+        if not hmac.compare_digest(expected, _unb64(sig)):
+            raise ValueError("bad signature")
+        claims = json.loads(_unb64(body))
+    except (ValueError, TypeError, json.JSONDecodeError):
+        raise Unauthenticated("your sign-in is not valid; please sign in again") from None
+    if not isinstance(claims, dict) or {"sub", "role", "ten", "exp"} - claims.keys():
+        raise Unauthenticated("your sign-in is not valid; please sign in again")
+    if claims["exp"] < (now if now is not None else time.time()):
+        raise Unauthenticated("your sign-in has expired; please sign in again")
+    return claims

@@ -1,0 +1,38 @@
+"""Sign-in by e-mailed code, and who am I."""
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from chalicelib.domain.schemas import ExchangeCode, RequestCode
+from chalicelib.handlers.common import authenticate, ok, parse_body
+from chalicelib.services import auth as svc
+from chalicelib.settings import get_settings
+
+bp = Blueprint(__name__)
+
+
+def _tenant(request) -> str:
+    # Direct customers use the default tenant; partner tenants come with the partner API.
+    return get_settings().default_tenant
+
+
+@bp.route("/v1/auth/code", methods=["POST"])
+def request_code():
+    request = bp.current_request
+    body = parse_body(request, RequestCode)
+    svc.request_code(_tenant(request), body.role, body.email, body.language)
+    return ok({"sent": True, "detail": "If this address may sign in, a 6-digit code is on its way. "
+                                       "It is valid for 10 minutes."}, status=202)
+
+
+@bp.route("/v1/auth/token", methods=["POST"])
+def exchange_code():
+    request = bp.current_request
+    body = parse_body(request, ExchangeCode)
+    return ok(svc.exchange_code(_tenant(request), body.role, body.email, body.code))
+
+
+@bp.route("/v1/me", methods=["GET"])
+def me():
+    actor = authenticate(bp.current_request)
+    return ok({"role": actor.role, "id": actor.id, "tenant_id": actor.tenant_id})

@@ -1,0 +1,75 @@
+"""Stream and queue handlers of the booking lifecycle: transition effects (dispatch, withdrawing
+offers), offer time-outs."""
+from __future__ import annotations
+
+import json
+import logging
+
+from chalice import Blueprint
+
+from chalicelib.handlers.batch import image, process_queue, process_stream
+from chalicelib.queues import OFFER_TIMEOUTS
+from chalicelib.streams import stream_arn
+
+bp = Blueprint(__name__)
+log = logging.getLogger("crowdfix.events")
+
+
+@bp.on_dynamodb_record(stream_arn=stream_arn("bookings"), batch_size=10, starting_position="TRIM_HORIZON")
+def on_booking_change(event):
+    """Run the effects of each committed transition."""
+    from chalicelib.models.bookings import Booking
+    from chalicelib.services.effects import run_effects
+    from chalicelib.services import dispatch  # noqa: F401  (registers its effects)
+
+    def handle(record):
+        if record["eventName"] == "REMOVE":
+            return
+        run_effects(image(record, "NewImage", Booking), image(record, "OldImage", Booking))
+
+    return process_stream("bookings", event, handle)
+
+
+@bp.on_dynamodb_record(stream_arn=stream_arn("offers"), batch_size=25, starting_position="TRIM_HORIZON")
+def on_offer_change(event):
+    """A new open offer starts its clock: a delayed message fires the time-out."""
+    from chalicelib.models.offers import Offer
+    from chalicelib.queues import send
+
+    def handle(record):
+        if record["eventName"] != "INSERT":
+            return
+        offer = image(record, "NewImage", Offer)
+        if offer["state"] != "open":
+            return
+        from datetime import datetime, timezone
+        expires = datetime.fromisoformat(offer["expires_at"].replace("Z", "+00:00"))
+        delay = max(0, int((expires - datetime.now(timezone.utc)).total_seconds()) + 1)
+        send(OFFER_TIMEOUTS, {"booking_id": offer["booking_id"], "helper_id": offer["helper_id"],
+                              "round": offer.get("round")}, delay_seconds=delay)
+
+    return process_stream("offers", event, handle)
+
+
+@bp.on_sqs_message(queue=OFFER_TIMEOUTS.name, batch_size=10)
+def on_offer_timeout(event):
+    from chalicelib.queues import send
+    from chalicelib.services.bookings import expire_offer
+
+    def handle(record):
+        msg = json.loads(record["body"])
+        from chalicelib.models.offers import Offer
+        try:
+            offer = Offer.get(msg["booking_id"], msg["helper_id"], consistent_read=True)
+        except Offer.DoesNotExist:
+            return
+        from datetime import datetime, timezone
+        left = (datetime.fromisoformat(offer.expires_at.replace("Z", "+00:00"))
+                - datetime.now(timezone.utc)).total_seconds()
+        if offer.state == "open" and left > 0:
+            # SQS delays are capped at 15 minutes: wait again for longer expiries
+            send(OFFER_TIMEOUTS, msg, delay_seconds=int(left) + 1)
+            return
+        expire_offer(msg["booking_id"], msg["helper_id"])
+
+    return process_queue("offer-timeouts", event, handle)

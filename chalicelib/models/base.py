@@ -1,0 +1,36 @@
+"""Shared model configuration: table names from settings, region from the environment, endpoint
+from ``AWS_ENDPOINT_URL_DYNAMODB`` (botocore reads it), on-demand billing."""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timezone
+
+from pynamodb.models import Model
+
+from chalicelib.settings import get_settings
+
+
+def table_name(short: str) -> str:
+    return get_settings().table_name(short)
+
+
+class BaseMeta:
+    region = get_settings().region
+    billing_mode = "PAY_PER_REQUEST"
+    # no host: botocore resolves AWS_ENDPOINT_URL_DYNAMODB itself when the client is first made,
+    # so the same code talks to DynamoDB Local or to AWS
+    connect_timeout_seconds = 3
+    read_timeout_seconds = 5
+    max_retry_attempts = 3
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def new_id(prefix: str) -> str:
+    """Opaque, unguessable ids with a readable type prefix (``b_``, ``h_``, ``c_``...)."""
+    return f"{prefix}_{secrets.token_urlsafe(12).replace('-', 'x').replace('_', 'y')}"
+
+
+__all__ = ["Model", "BaseMeta", "table_name", "now_iso", "new_id"]

@@ -1,0 +1,67 @@
+from pynamodb.attributes import (ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+
+from chalicelib.models.base import BaseMeta, Model, table_name
+
+
+class BookingsByCustomer(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_customer"
+        projection = AllProjection()
+
+    customer_id = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class BookingsByHelper(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_helper"
+        projection = AllProjection()
+
+    helper_id = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class BookingsByTenant(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_tenant"
+        projection = KeysOnlyProjection()
+
+    tenant_id = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class Booking(Model):
+    """A request for help and its whole life. ``state`` changes only through
+    ``services.transitions.apply_transition``; ``history`` is append-only."""
+
+    class Meta(BaseMeta):
+        table_name = table_name("bookings")
+        stream_view_type = "NEW_AND_OLD_IMAGES"
+
+    booking_id = UnicodeAttribute(hash_key=True)
+    tenant_id = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    helper_id = UnicodeAttribute(null=True)
+    preferred_helper_id = UnicodeAttribute(null=True)
+    category = UnicodeAttribute()
+    description = UnicodeAttribute()
+    mode = UnicodeAttribute()  # onsite | remote
+    location = MapAttribute(null=True)
+    wanted = MapAttribute(default=dict)
+    contact = MapAttribute(default=dict)
+    language = UnicodeAttribute(default="de")
+    price_cap = MapAttribute(default=dict)  # {"amount": int minor units, "currency": "CHF"}
+    line_items = ListAttribute(of=MapAttribute, default=list)
+    minutes_worked = NumberAttribute(null=True)
+    state = UnicodeAttribute()
+    version = NumberAttribute(default=0)
+    history = ListAttribute(of=MapAttribute, default=list)
+    dispatch_round = NumberAttribute(default=0)
+    asked_helpers = ListAttribute(of=UnicodeAttribute, default=list)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+    by_customer = BookingsByCustomer()
+    by_helper = BookingsByHelper()
+    by_tenant = BookingsByTenant()

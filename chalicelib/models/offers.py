@@ -1,0 +1,36 @@
+from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+
+from chalicelib.models.base import BaseMeta, Model, table_name
+
+OFFER_STATES = ("open", "accepted", "declined", "expired", "withdrawn")
+
+
+class OffersByHelper(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_helper"
+        projection = AllProjection()
+
+    helper_id = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class Offer(Model):
+    """A job offered to one helper in one dispatch round."""
+
+    class Meta(BaseMeta):
+        table_name = table_name("offers")
+        stream_view_type = "NEW_AND_OLD_IMAGES"
+
+    booking_id = UnicodeAttribute(hash_key=True)
+    helper_id = UnicodeAttribute(range_key=True)
+    tenant_id = UnicodeAttribute()
+    state = UnicodeAttribute(default="open")
+    round = NumberAttribute(default=1)
+    created_at = UnicodeAttribute()
+    expires_at = UnicodeAttribute()
+    # booking summary the helper sees before accepting: no exact address, no contact
+    summary = MapAttribute(default=dict)
+    score = MapAttribute(default=dict)
+
+    by_helper = OffersByHelper()

@@ -1,0 +1,284 @@
+"""Booking use cases: create, read, list, and every step of a booking's life."""
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from pynamodb.exceptions import TransactWriteError
+
+from chalicelib.domain import booking_states as bs
+from chalicelib.domain.actors import Actor
+from chalicelib.domain.errors import (Forbidden, IdempotencyKeyReused, InvalidTransition, NotFound,
+                                      OfferAlreadyTaken, ValidationFailed)
+from chalicelib.domain.schemas import CreateBooking
+from chalicelib.models.base import new_id, now_iso
+from chalicelib.models.bookings import Booking
+from chalicelib.models.helpers import Helper
+from chalicelib.models.idempotency import IdempotencyRecord
+from chalicelib.models.offers import Offer
+from chalicelib.services import idempotency
+from chalicelib.services.tenants import get_tenant, tenant_policy
+from chalicelib.services.transitions import apply_transition, load_booking
+
+IDEMPOTENCY_TTL = 24 * 3600
+
+
+# ---------------------------------------------------------------------------------------------
+# create
+
+def create_booking(actor: Actor, request: CreateBooking, idempotency_key: str | None = None) -> tuple[Booking, bool]:
+    """Create a booking in state ``requested``. Returns ``(booking, created)``.
+
+    With an ``idempotency_key`` a retry of the same request returns the first booking
+    (``created`` False); the same key with a different body is refused.
+    """
+    bs.plan_transition(None, "request", actor.role)
+    tenant = get_tenant(actor.tenant_id)
+    pol = tenant_policy(actor.tenant_id)
+    body = request.model_dump(mode="json")
+    if request.price_cap and request.price_cap.currency != tenant.currency:
+        raise ValidationFailed(f"prices for this service are in {tenant.currency}", field="price_cap.currency")
+    if request.preferred_helper_id:
+        _check_preferred_helper(request.preferred_helper_id, actor.tenant_id, request.category)
+
+    now = now_iso()
+    booking = Booking(
+        booking_id=new_id("b"), tenant_id=actor.tenant_id, customer_id=actor.id,
+        preferred_helper_id=request.preferred_helper_id, category=request.category,
+        description=request.description, mode=request.mode,
+        location=body.get("location"), wanted=body["wanted"], contact=body["contact"],
+        language=request.language,
+        price_cap=body.get("price_cap") or {"amount": int(pol["default_price_cap_minor"]),
+                                            "currency": tenant.currency},
+        state=bs.REQUESTED, version=1, created_at=now, updated_at=now,
+        history=[{"transition": "request", "from": None, "to": bs.REQUESTED, "actor": actor.role,
+                  "actor_id": actor.id, "at": now, "v": 1}],
+    )
+    if not idempotency_key:
+        booking.save(condition=Booking.booking_id.does_not_exist())
+        return booking, True
+
+    key = f"create-booking#{actor.tenant_id}#{actor.role}#{actor.id}#{idempotency_key}"
+    digest = idempotency.request_hash(body)
+    record = IdempotencyRecord(key=key, request_hash=digest, result=json.dumps({"booking_id": booking.booking_id}),
+                               ttl=timedelta(seconds=IDEMPOTENCY_TTL))
+    from pynamodb.connection import Connection
+    from pynamodb.transactions import TransactWrite
+    try:
+        with TransactWrite(connection=Connection(region=Booking.Meta.region)) as tx:
+            tx.save(record, condition=IdempotencyRecord.key.does_not_exist())
+            tx.save(booking, condition=Booking.booking_id.does_not_exist())
+        return booking, True
+    except TransactWriteError:
+        try:
+            first = IdempotencyRecord.get(key, consistent_read=True)
+        except IdempotencyRecord.DoesNotExist:
+            raise
+        if first.request_hash != digest:
+            raise IdempotencyKeyReused(
+                "this Idempotency-Key was already used with a different booking; use a new key for a new booking",
+                field="Idempotency-Key") from None
+        return load_booking(json.loads(first.result)["booking_id"]), False
+
+
+def _check_preferred_helper(helper_id: str, tenant_id: str, category: str) -> None:
+    try:
+        helper = Helper.get(helper_id)
+    except Helper.DoesNotExist:
+        raise ValidationFailed("this helper does not exist; choose another or let crowdfix choose",
+                               field="preferred_helper_id") from None
+    if helper.status != "active" or helper.tenant_id not in (tenant_id,):
+        raise ValidationFailed("this helper is not available; choose another or let crowdfix choose",
+                               field="preferred_helper_id")
+    if category not in (helper.skills.as_dict() if helper.skills else {}):
+        raise ValidationFailed("this helper does not help with this kind of problem; choose another",
+                               field="preferred_helper_id")
+
+
+# ---------------------------------------------------------------------------------------------
+# read
+
+def get_booking_for(actor: Actor, booking_id: str) -> Booking:
+    """Load a booking the actor may see, else 404 (never reveal that someone else's exists)."""
+    try:
+        booking = load_booking(booking_id)
+    except NotFound:
+        raise
+    if not _may_see(actor, booking):
+        raise NotFound(f"booking {booking_id} was not found", field="booking_id")
+    return booking
+
+
+def _may_see(actor: Actor, booking: Booking) -> bool:
+    if actor.role == "ops":
+        return actor.may_see_tenant(booking.tenant_id)
+    if actor.role == "customer":
+        return booking.customer_id == actor.id and booking.tenant_id == actor.tenant_id
+    if actor.role == "helper":
+        if booking.helper_id == actor.id:
+            return True
+        return _open_offer(booking.booking_id, actor.id) is not None
+    return False
+
+
+def _open_offer(booking_id: str, helper_id: str) -> Offer | None:
+    try:
+        offer = Offer.get(booking_id, helper_id, consistent_read=True)
+    except Offer.DoesNotExist:
+        return None
+    return offer if offer.state == "open" else None
+
+
+def list_bookings(actor: Actor, limit: int = 20, cursor: str | None = None) -> tuple[list[Booking], str | None]:
+    """The actor's own bookings, newest first, paginated with an opaque cursor."""
+    if actor.role == "customer":
+        index, key = Booking.by_customer, actor.id
+    elif actor.role == "helper":
+        index, key = Booking.by_helper, actor.id
+    else:
+        raise Forbidden("use the ops search to list bookings of a tenant")
+    last_key = _decode_cursor(cursor)
+    result = index.query(key, scan_index_forward=False, limit=limit, last_evaluated_key=last_key)
+    items = [b for b in result if b.tenant_id == actor.tenant_id or actor.role == "helper"]
+    next_cursor = _encode_cursor(result.last_evaluated_key)
+    return items, next_cursor
+
+
+def _encode_cursor(key: dict | None) -> str | None:
+    if not key:
+        return None
+    import base64
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
+
+
+def _decode_cursor(cursor: str | None) -> dict | None:
+    if not cursor:
+        return None
+    import base64
+    try:
+        value = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if not isinstance(value, dict):
+            raise ValueError
+        return value
+    except (ValueError, json.JSONDecodeError):
+        raise ValidationFailed("the cursor is not valid; start again without it", field="cursor") from None
+
+
+def list_open_offers(actor: Actor, limit: int = 50) -> list[Offer]:
+    now = now_iso()
+    return [o for o in Offer.by_helper.query(actor.id, scan_index_forward=False, limit=limit)
+            if o.state == "open" and o.expires_at > now]
+
+
+# ---------------------------------------------------------------------------------------------
+# steps
+
+def accept_offer(actor: Actor, booking_id: str) -> Booking:
+    """The helper takes the job. Exactly one concurrent accept wins; the others get 409."""
+    offer = _offer_of(actor, booking_id)
+    if offer.state != "open":
+        booking = load_booking(booking_id)
+        if booking.helper_id and booking.helper_id != actor.id:
+            raise OfferAlreadyTaken("another helper has already taken this job")
+        raise InvalidTransition(f"this offer is {offer.state}", extra={"offer_state": offer.state})
+
+    def offer_update(tx, _booking):
+        tx.update(offer, actions=[Offer.state.set("accepted")], condition=Offer.state == "open")
+
+    return apply_transition(
+        booking_id, "accept", actor, data={"helper_id": actor.id},
+        set_fields=lambda b: [Booking.helper_id.set(actor.id)],
+        also_in_transaction=offer_update,
+        on_lost_race=lambda fresh: OfferAlreadyTaken("another helper has already taken this job"),
+    )
+
+
+def decline_offer(actor: Actor, booking_id: str) -> Booking:
+    offer = _offer_of(actor, booking_id)
+    if offer.state != "open":
+        raise InvalidTransition(f"this offer is {offer.state}", extra={"offer_state": offer.state})
+
+    def offer_update(tx, _booking):
+        tx.update(offer, actions=[Offer.state.set("declined")], condition=Offer.state == "open")
+
+    return apply_transition(booking_id, "decline", actor, data={"helper_id": actor.id},
+                            also_in_transaction=offer_update)
+
+
+def expire_offer(booking_id: str, helper_id: str) -> bool:
+    """Time-out of one offer (from the delayed queue message). False if it was answered already."""
+    from chalicelib.domain.actors import SYSTEM_ACTOR
+    try:
+        offer = Offer.get(booking_id, helper_id, consistent_read=True)
+    except Offer.DoesNotExist:
+        return False
+    if offer.state != "open":
+        return False
+    if offer.expires_at > now_iso():
+        return False
+
+    def offer_update(tx, _booking):
+        tx.update(offer, actions=[Offer.state.set("expired")], condition=Offer.state == "open")
+
+    booking = load_booking(booking_id)
+    if booking.state != bs.OFFERED:
+        offer.update(actions=[Offer.state.set("expired")], condition=Offer.state == "open")
+        return True
+    try:
+        apply_transition(booking, "expire", SYSTEM_ACTOR, data={"helper_id": helper_id},
+                         also_in_transaction=offer_update)
+    except InvalidTransition:
+        return False
+    return True
+
+
+def _offer_of(actor: Actor, booking_id: str) -> Offer:
+    if actor.role != "helper":
+        raise Forbidden("only helpers answer offers")
+    try:
+        return Offer.get(booking_id, actor.id, consistent_read=True)
+    except Offer.DoesNotExist:
+        raise NotFound("there is no offer of this booking for you", field="booking_id") from None
+
+
+def _assigned_helper_check(actor: Actor):
+    def check(booking: Booking) -> None:
+        if booking.helper_id != actor.id:
+            raise NotFound(f"booking {booking.booking_id} was not found", field="booking_id")
+    return check
+
+
+def helper_step(actor: Actor, booking_id: str, step: str, minutes_worked: int | None = None,
+                note: str | None = None) -> Booking:
+    """depart / start / complete by the assigned helper."""
+    if actor.role != "helper":
+        raise Forbidden("only the assigned helper can do this")
+    data: dict[str, Any] = {}
+    fields = None
+    if step == "complete":
+        data = {"minutes_worked": minutes_worked, "note": note}
+        fields = lambda b: [Booking.minutes_worked.set(minutes_worked)]  # noqa: E731
+    return apply_transition(booking_id, step, actor, data=data, set_fields=fields,
+                            check=_assigned_helper_check(actor))
+
+
+def cancel_booking(actor: Actor, booking_id: str, reason: str | None = None) -> Booking:
+    """Cancel on behalf of whoever calls: customer, assigned helper (booking is matched again
+    without them) or ops."""
+    booking = get_booking_for(actor, booking_id)
+    if actor.role == "customer":
+        return apply_transition(booking, "cancel_by_customer", actor, data={"reason": reason},
+                                check=lambda b: _same_customer(actor, b))
+    if actor.role == "helper":
+        return apply_transition(booking, "cancel_by_helper", actor, data={"reason": reason, "helper_id": actor.id},
+                                check=_assigned_helper_check(actor),
+                                set_fields=lambda b: [Booking.helper_id.remove()])
+    if actor.role == "ops":
+        return apply_transition(booking, "cancel_by_ops", actor, data={"reason": reason})
+    raise Forbidden("you may not cancel this booking")
+
+
+def _same_customer(actor: Actor, booking: Booking) -> None:
+    if booking.customer_id != actor.id:
+        raise NotFound(f"booking {booking.booking_id} was not found", field="booking_id")

@@ -1,0 +1,155 @@
+"""Dispatch: offer a requested booking to suitable helpers, round by round.
+
+Round 1 goes to the customer's chosen helper if there is one, else to the best K candidates.
+When no offer of a round is open any more (declined or expired), the next round goes out with a
+wider radius, never to a helper already asked. After the last round the booking is unmatched.
+
+Candidate search is behind ``find_candidates`` so that the matching capability can replace it with
+the geo index without touching the rounds logic.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta, timezone
+from typing import Callable
+
+from pynamodb.exceptions import PutError
+
+from chalicelib.domain import booking_states as bs
+from chalicelib.domain.actors import SYSTEM_ACTOR
+from chalicelib.domain.errors import Conflict, InvalidTransition
+from chalicelib.domain.geo import haversine_km
+from chalicelib.models.bookings import Booking
+from chalicelib.models.helpers import Helper
+from chalicelib.models.offers import Offer
+from chalicelib.services.effects import effect
+from chalicelib.services.tenants import tenant_policy
+from chalicelib.services.transitions import apply_transition, load_booking
+
+log = logging.getLogger(__name__)
+
+
+def simple_candidates(booking: Booking, *, extra_radius_km: float, exclude: set[str], limit: int) -> list[dict]:
+    """Active helpers of the booking's tenant with the skill, in range (on-site) or able to work
+    remotely (remote), nearest and most skilled first. Returns ``[{"helper": Helper, "score": {...}}]``."""
+    found = []
+    for helper in Helper.by_tenant_status.query(f"{booking.tenant_id}#active"):
+        if helper.helper_id in exclude or helper.off_duty:
+            continue
+        level = int((helper.skills.as_dict() if helper.skills else {}).get(booking.category, 0))
+        if level <= 0:
+            continue
+        score = {"skill_level": level}
+        if booking.mode == "onsite":
+            loc = booking.location.as_dict()
+            km = haversine_km(loc["lat"], loc["lon"], float(helper.lat), float(helper.lon))
+            if km > float(helper.service_radius_km) + extra_radius_km:
+                continue
+            score["distance_km"] = round(km, 1)
+        elif not helper.remote or booking.language not in (helper.languages or []):
+            continue
+        found.append({"helper": helper, "score": score})
+    found.sort(key=lambda c: (c["score"].get("distance_km", 0), -c["score"]["skill_level"]))
+    return found[:limit]
+
+
+# The matching capability swaps this for its ranked geo search.
+find_candidates: Callable[..., list[dict]] = simple_candidates
+
+
+def offer_summary(booking: Booking) -> dict:
+    """What a helper sees before accepting: never the exact address or the contact."""
+    loc = booking.location.as_dict() if booking.location else {}
+    return {"category": booking.category, "description": booking.description[:280], "mode": booking.mode,
+            "city": loc.get("city"), "postcode": loc.get("postcode"), "wanted": booking.wanted.as_dict(),
+            "language": booking.language, "price_cap": booking.price_cap.as_dict()}
+
+
+def dispatch_round(booking_id: str) -> str:
+    """Send the next round of offers if the booking needs one. Idempotent: returns what it did."""
+    booking = load_booking(booking_id)
+    if booking.state not in (bs.REQUESTED, bs.OFFERED):
+        return "not-needed"
+    if booking.state == bs.OFFERED and any(o.state == "open" for o in Offer.query(booking_id, consistent_read=True)):
+        return "waiting"
+    pol = tenant_policy(booking.tenant_id)
+    asked = set(booking.asked_helpers or [])
+    widening = list(pol["radius_widening_km"]) or [0]
+    round_no = int(booking.dispatch_round or 0)
+    while round_no < int(pol["max_rounds"]):
+        round_no += 1
+        if round_no == 1 and booking.preferred_helper_id and booking.preferred_helper_id not in asked:
+            candidates = _preferred(booking)
+        else:
+            extra = widening[min(round_no - 1, len(widening) - 1)]
+            candidates = find_candidates(booking, extra_radius_km=extra, exclude=asked,
+                                         limit=int(pol["offers_per_round"]))
+        if candidates:
+            return _send_round(booking, round_no, candidates, int(pol["offer_expiry_seconds"]))
+    try:
+        apply_transition(booking, "unmatch", SYSTEM_ACTOR, data={"rounds": round_no})
+    except (InvalidTransition, Conflict):
+        return "not-needed"
+    return "unmatched"
+
+
+def _preferred(booking: Booking) -> list[dict]:
+    try:
+        helper = Helper.get(booking.preferred_helper_id)
+    except Helper.DoesNotExist:
+        return []
+    if helper.status != "active":
+        return []
+    return [{"helper": helper, "score": {"preferred": True}}]
+
+
+def _send_round(booking: Booking, round_no: int, candidates: list[dict], expiry_seconds: int) -> str:
+    now = datetime.now(timezone.utc)
+    created = now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    expires = (now + timedelta(seconds=expiry_seconds)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    summary = offer_summary(booking)
+    helper_ids = [c["helper"].helper_id for c in candidates]
+    offers = [Offer(booking_id=booking.booking_id, helper_id=c["helper"].helper_id, tenant_id=booking.tenant_id,
+                    state="open", round=round_no, created_at=created, expires_at=expires, summary=summary,
+                    score=c["score"]) for c in candidates]
+
+    def put_offers(tx, _booking):
+        for offer in offers:
+            tx.save(offer, condition=Offer.helper_id.does_not_exist())
+
+    try:
+        apply_transition(
+            booking, "offer", SYSTEM_ACTOR, data={"round": round_no, "helpers": helper_ids},
+            set_fields=lambda b: [Booking.dispatch_round.set(round_no),
+                                  Booking.asked_helpers.set((b.asked_helpers or []) + helper_ids)],
+            also_in_transaction=put_offers)
+    except (InvalidTransition, Conflict, PutError):
+        return "not-needed"
+    return f"round-{round_no}"
+
+
+def withdraw_open_offers(booking_id: str, keep_helper: str | None = None) -> list[str]:
+    """Withdraw every still-open offer of a booking (after an accept, a cancel or unmatch)."""
+    withdrawn = []
+    for offer in Offer.query(booking_id, consistent_read=True):
+        if offer.state != "open" or offer.helper_id == keep_helper:
+            continue
+        try:
+            offer.update(actions=[Offer.state.set("withdrawn")], condition=Offer.state == "open")
+            withdrawn.append(offer.helper_id)
+        except Exception as exc:  # lost a race with the helper answering: fine either way
+            if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
+                raise
+    return withdrawn
+
+
+@effect("dispatch")
+@effect("dispatch_next_round")
+def _dispatch_effect(booking: dict, entry: dict, old: dict | None) -> None:
+    log.info("dispatch %s after %s: %s", booking["booking_id"], entry["transition"],
+             dispatch_round(booking["booking_id"]))
+
+
+@effect("withdraw_other_offers")
+def _withdraw_effect(booking: dict, entry: dict, old: dict | None) -> None:
+    withdraw_open_offers(booking["booking_id"], keep_helper=booking.get("helper_id"))

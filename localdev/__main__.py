@@ -1,0 +1,169 @@
+"""``python -m localdev up`` — the whole platform on this machine (what ``make dev`` runs).
+
+Starts DynamoDB Local, moto server (SQS, SNS, SES) and localstripe on loopback, creates tables and
+queues, seeds demo data, then runs the API (``chalice local``) and the event pump until Ctrl-C, and
+stops every process it started.
+
+``python -m localdev outbox`` prints the e-mails the running stack has sent (sign-in codes).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+STATE = ROOT / ".local"
+RUNFILE = STATE / "run.json"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def local_secret() -> str:
+    """A per-machine random signing secret, kept in .local/ (git-ignored), never in the repo."""
+    path = STATE / "token-secret"
+    if not path.exists():
+        STATE.mkdir(exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def wait_http(url: str, timeout: float = 60.0, proc: subprocess.Popen | None = None) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"process for {url} exited with {proc.returncode}; see .local/logs")
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            return
+        except Exception:
+            time.sleep(0.3)
+    raise RuntimeError(f"{url} did not answer within {timeout:.0f}s; see .local/logs")
+
+
+def say(msg: str) -> None:
+    print(f"\033[1m[crowdfix]\033[0m {msg}", flush=True)
+
+
+def up(api_port: int, web_port: int) -> int:
+    from localdev.services import LocalServices
+
+    logs = STATE / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    services = LocalServices(log_dir=str(logs))
+    procs: list[subprocess.Popen] = []
+    try:
+        say("starting DynamoDB Local, moto server and localstripe ...")
+        services.start()
+        env = {**os.environ, **services.env(), "CROWDFIX_TOKEN_SECRET": local_secret(),
+               "CROWDFIX_PUBLIC_BASE_URL": f"http://127.0.0.1:{web_port}", "PYTHONUNBUFFERED": "1"}
+        os.environ.update(env)
+        sys.path.insert(0, str(ROOT))
+        say("creating tables and queues, seeding demo data ...")
+        from localdev.provision import provision
+        from localdev.seed import seed
+        provision()
+        seeded = seed()
+        say(f"seeded {seeded['helpers']} helpers around Zürich and München")
+
+        say("starting the API (chalice local) and the event pump ...")
+        api = subprocess.Popen([str(Path(sys.executable).parent / "chalice"), "local", "--no-autoreload",
+                                "--stage", "local", "--host", "127.0.0.1", "--port", str(api_port)],
+                               cwd=ROOT, env=env, stdout=open(logs / "api.log", "ab"), stderr=subprocess.STDOUT,
+                               start_new_session=True)
+        procs.append(api)
+        pump = subprocess.Popen([sys.executable, "-m", "localdev.pump"], cwd=ROOT, env=env,
+                                stdout=open(logs / "pump.log", "ab"), stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        procs.append(pump)
+        wait_http(f"http://127.0.0.1:{api_port}/v1/health", proc=api)
+        for extra in _extra_processes(env, api_port, web_port, logs):
+            procs.append(extra)
+
+        urls = {"api": f"http://127.0.0.1:{api_port}", **services.urls()}
+        if (ROOT / "web").exists():
+            urls["web"] = f"http://127.0.0.1:{web_port}"
+        RUNFILE.write_text(json.dumps({"urls": urls, "env": services.env()}, indent=2))
+        say("ready. URLs:")
+        for name, url in urls.items():
+            print(f"    {name:12s} {url}")
+        print(f"\n    Demo customer: {seeded['customer']}   demo helper: {seeded['helper']}   ops: {seeded['ops']}"
+              "\n    Sign-in codes are e-mailed; read them with:  .venv/bin/python -m localdev outbox"
+              f"\n    Logs: {logs}\n    Press Ctrl-C to stop everything.\n", flush=True)
+
+        stop = {"now": False}
+        signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
+        while not stop["now"]:
+            for p in procs:
+                if p.poll() is not None:
+                    say(f"a process exited unexpectedly ({p.args[0]}); stopping. See {logs}")
+                    return 1
+            time.sleep(0.5)
+        return 0
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        say("stopping ...")
+        for p in procs:
+            try:
+                os.killpg(p.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        for p in procs:
+            try:
+                p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+        services.stop()
+        RUNFILE.unlink(missing_ok=True)
+        say("stopped.")
+
+
+def _extra_processes(env, api_port, web_port, logs):
+    """The web app server, once the SPA exists (``web/``)."""
+    server = ROOT / "localdev" / "webserver.py"
+    if (ROOT / "web").exists() and server.exists():
+        yield subprocess.Popen([sys.executable, str(server), "--port", str(web_port), "--api",
+                                f"http://127.0.0.1:{api_port}"], cwd=ROOT, env=env,
+                               stdout=open(logs / "web.log", "ab"), stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def outbox() -> int:
+    if not RUNFILE.exists():
+        print("the local stack is not running: start it with `make dev`")
+        return 1
+    from localdev.services import read_sent_emails
+    run = json.loads(RUNFILE.read_text())
+    for msg in read_sent_emails(run["urls"]["moto"]):
+        print(json.dumps(msg, ensure_ascii=False, indent=2))
+    return 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m localdev")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    p_up = sub.add_parser("up", help="run the whole platform locally")
+    p_up.add_argument("--api-port", type=int, default=int(os.environ.get("CROWDFIX_API_PORT", 8000)))
+    p_up.add_argument("--web-port", type=int, default=int(os.environ.get("CROWDFIX_WEB_PORT", 8080)))
+    sub.add_parser("outbox", help="show e-mails sent by the running local stack")
+    args = parser.parse_args(argv)
+    if args.cmd == "up":
+        return up(args.api_port, args.web_port)
+    return outbox()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

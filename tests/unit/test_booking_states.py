@@ -1,0 +1,70 @@
+import pytest
+
+from chalicelib.domain import booking_states as bs
+from chalicelib.domain.errors import Forbidden, InvalidTransition
+
+
+def test_request_creates_a_requested_booking():
+    assert bs.plan_transition(None, "request", "customer").to_state == bs.REQUESTED
+
+
+@pytest.mark.parametrize("name,actor,state,to", [
+    ("offer", "system", "requested", "offered"),
+    ("accept", "helper", "offered", "assigned"),
+    ("decline", "helper", "offered", "offered"),
+    ("expire", "system", "offered", "offered"),
+    ("depart", "helper", "assigned", "en_route"),
+    ("start", "helper", "en_route", "started"),
+    ("start", "helper", "assigned", "started"),
+    ("complete", "helper", "started", "completed"),
+    ("cancel_by_customer", "customer", "assigned", "cancelled"),
+    ("cancel_by_helper", "helper", "assigned", "requested"),
+    ("cancel_by_ops", "ops", "started", "cancelled"),
+    ("unmatch", "system", "offered", "unmatched"),
+])
+def test_allowed_transitions(name, actor, state, to):
+    assert bs.plan_transition(state, name, actor).to_state == to
+
+
+@pytest.mark.parametrize("name,actor", [
+    ("accept", "customer"), ("complete", "customer"), ("offer", "helper"), ("cancel_by_ops", "customer"),
+    ("cancel_by_customer", "helper"), ("request", "helper"),
+])
+def test_wrong_actor_is_forbidden(name, actor):
+    state = next(iter(s for s in bs.TRANSITIONS[name].from_states))
+    with pytest.raises(Forbidden):
+        bs.plan_transition(state, name, actor)
+
+
+@pytest.mark.parametrize("name,actor,state", [
+    ("accept", "helper", "assigned"), ("complete", "helper", "assigned"), ("start", "helper", "completed"),
+    ("cancel_by_customer", "customer", "completed"), ("cancel_by_customer", "customer", "started"),
+    ("cancel_by_ops", "ops", "cancelled"), ("request", "customer", "requested"),
+])
+def test_wrong_state_is_invalid(name, actor, state):
+    with pytest.raises(InvalidTransition):
+        bs.plan_transition(state, name, actor)
+
+
+def test_terminal_states_have_no_way_out():
+    for t in bs.TRANSITIONS.values():
+        assert not (t.from_states & bs.TERMINAL_STATES), t.name
+
+
+def test_every_state_is_reachable():
+    reached = {None}
+    changed = True
+    while changed:
+        changed = False
+        for t in bs.TRANSITIONS.values():
+            if t.from_states & reached and t.to_state not in reached:
+                reached.add(t.to_state)
+                changed = True
+    assert set(bs.ALL_STATES) <= reached
+
+
+def test_table_is_plain_data():
+    rows = bs.transitions_table()
+    assert {r["name"] for r in rows} >= {"request", "offer", "accept", "decline", "expire", "start", "complete",
+                                         "cancel_by_customer", "cancel_by_helper", "cancel_by_ops"}
+    assert all(r["actors"] and r["to"] for r in rows)
