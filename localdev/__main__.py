@@ -31,6 +31,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def available(port: int) -> int:
+    """``port`` if it is free on loopback, else a free one (the URLs printed say which)."""
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            say(f"port {port} is busy; using another one")
+            return free_port()
+
+
 def local_secret() -> str:
     """A per-machine random signing secret, kept in .local/ (git-ignored), never in the repo."""
     path = STATE / "token-secret"
@@ -63,7 +74,8 @@ def up(api_port: int, web_port: int) -> int:
 
     logs = STATE / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    services = LocalServices(log_dir=str(logs))
+    services = LocalServices(log_dir=str(logs), start_timeout=120)
+    api_port, web_port = available(api_port), available(web_port)
     procs: list[subprocess.Popen] = []
     try:
         say("starting DynamoDB Local, moto server and localstripe ...")

@@ -30,14 +30,22 @@ def problem_middleware(event, get_response):
     ...) are rewritten as problem bodies too, so clients see one error shape."""
     response = get_response(event)
     if response.status_code >= 400 and isinstance(response.body, dict) and "Code" in response.body:
-        title = str(response.body.get("Code"))
-        body = {"type": f"https://crowdfix.dev/problems/{title}", "title": title, "status": response.status_code,
-                "detail": str(response.body.get("Message", ""))}
+        code = str(response.body.get("Code"))
+        title, hint = _CHALICE_ERRORS.get(code, (code, ""))
+        body = {"type": f"https://crowdfix.dev/problems/{code}", "title": title, "status": response.status_code,
+                "detail": " ".join(p for p in (str(response.body.get("Message", "")), hint) if p)}
         if response.status_code >= 500:
             body.update(title="Something went wrong on our side",
                         detail="please try again in a moment; if it keeps happening, contact support")
         return Response(body=json.dumps(body), status_code=response.status_code, headers=PROBLEM_HEADERS)
     return response
+
+
+_CHALICE_ERRORS = {
+    "UnsupportedMediaType": ("Unsupported media type", "send the body as JSON with Content-Type: application/json"),
+    "MethodNotAllowedError": ("Method not allowed", "see the README for the methods each route takes"),
+    "BadRequestError": ("Bad request", "check the request and try again"),
+}
 
 
 def _map_domain_errors(view):
