@@ -33,8 +33,8 @@ _RES_MASK = 0xF << _RES_SHIFT
 # The logical descendants of an H3 cell stick out of its hexagon a little (aperture-7 children do
 # not tile the parent exactly). A helper's res-9 cell can therefore belong to a res-r ancestor whose
 # hexagon lies up to this fraction of a res-r edge away from the helper. Measured on 200,000 random
-# points around Zürich (tests/unit/test_geocells.py keeps it honest): max 0.29 at res 6..8.
-DESCENDANT_SLACK = 0.35
+# points around Zürich (tests/unit/test_geocells.py keeps it honest): max 0.14 at res 5..8.
+DESCENDANT_SLACK = 0.2
 
 
 def _h3():
@@ -132,6 +132,62 @@ def cell_queries(pool: str, cells: Iterable[str]) -> list[tuple[str, str, str]]:
     return out
 
 
+def _leaf_pos(sk: str) -> int:
+    """Position of a leaf among the res-9 cells of its res-5 partition (base-7 digits 6..9)."""
+    v = int(sk[:15], 16)
+    pos = 0
+    for digit in range(PARTITION_RES + 1, LEAF_RES + 1):
+        pos = pos * 7 + min(6, (v >> (3 * (15 - digit))) & 7)
+    return pos
+
+
+def _fine_parts(lat: float, lon: float, cell: str, reach_fine: float) -> list[str]:
+    """The cell itself if the circle may cover all of it, else its children that it may touch."""
+    h3 = _h3()
+    res = h3.get_resolution(cell)
+    if res >= LEAF_RES:
+        return [cell]
+    children = h3.cell_to_children(cell, res + 1)
+    keep = [c for c in children if _point_to_cell_km(lat, lon, c) <= reach_fine]
+    return [cell] if len(keep) == len(children) else keep
+
+
+def covering_queries(pool: str, lat: float, lon: float, radius_km: float, cells: list[str],
+                     budget: int) -> list[tuple[str, str, str]]:
+    """Sort-key intervals covering ``cells`` where the circle may reach, tightened one resolution
+    finer, then merged (smallest leaf gap first, within a partition) down to ``budget`` queries.
+    Merging by smallest gap minimises the extra leaves read for a given number of queries."""
+    h3 = _h3()
+    if not cells:
+        return []
+    res = h3.get_resolution(cells[0])
+    reach_fine = radius_km + DESCENDANT_SLACK * edge_km(min(res + 1, LEAF_RES))
+    spans: list[list] = []  # [geo_pk, lo_sk, hi_sk]
+    for cell in cells:
+        for part in _fine_parts(lat, lon, cell, reach_fine):
+            pk = cell_queries(pool, [part])[0]
+            spans.append(list(pk))
+    spans.sort()
+    merged: list[list] = []
+    for span in spans:  # join touching neighbours (no gap) at once
+        if merged and merged[-1][0] == span[0] and _leaf_pos(span[1]) <= _leaf_pos(merged[-1][2]) + 1:
+            merged[-1][2] = max(merged[-1][2], span[2])
+        else:
+            merged.append(span)
+    while len(merged) > budget:
+        gaps = [(_leaf_pos(b[1]) - _leaf_pos(a[2]), i) for i, (a, b) in enumerate(zip(merged, merged[1:]))
+                if a[0] == b[0]]
+        if not gaps:
+            break  # every span in its own partition: cannot merge further
+        _, i = min(gaps)
+        merged[i][2] = merged[i + 1][2]
+        del merged[i + 1]
+    return [tuple(m) for m in merged]
+
+
+MAX_QUERIES = 8
+
+
 @dataclass
 class SearchResult:
     found: list[dict]  # items within the radius, each with "distance_km"
@@ -146,7 +202,7 @@ QueryFn = Callable[[str, str, str], list[dict]]
 
 def ring_search(pool: str, lat: float, lon: float, radius_km: float, query: QueryFn, *,
                 enough: int | None = None, accept: Callable[[dict], bool] | None = None,
-                pool_executor: ThreadPoolExecutor | None = None) -> SearchResult:
+                pool_executor: ThreadPoolExecutor | None = None, max_queries: int = MAX_QUERIES) -> SearchResult:
     """Search ring by ring; the cells of one ring are queried in parallel. Stops after the ring in
     which ``enough`` accepted items within the radius have been found (``None``: the whole circle).
 
@@ -157,12 +213,16 @@ def ring_search(pool: str, lat: float, lon: float, radius_km: float, query: Quer
     own = pool_executor is None
     ex = pool_executor or ThreadPoolExecutor(max_workers=8)
     try:
-        for ring in ring_cells(lat, lon, radius_km):
+        rings = ring_cells(lat, lon, radius_km)
+        outer_cells = sum(len(r) for r in rings[1:]) or 1
+        for k, ring in enumerate(rings):
             result.rings += 1
             if not ring:
                 continue
             result.cells.extend(ring)
-            specs = cell_queries(pool, ring)
+            # the query budget is shared out over the rings by their number of cells
+            budget = 1 if k == 0 else max(1, round((max_queries - 1) * len(ring) / outer_cells))
+            specs = covering_queries(pool, lat, lon, radius_km, ring, budget)
             result.queries += len(specs)
             for items in ex.map(lambda s: query(*s), specs):
                 result.items_read += len(items)

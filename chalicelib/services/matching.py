@@ -51,14 +51,14 @@ def _deserialize(item: dict) -> dict:
     return out
 
 
-def query_cell(geo_pk: str, sk_lo: str, sk_hi: str) -> list[dict]:
-    """All index items of one cell (every page)."""
+def query_cell(geo_pk: str, sk_lo: str, sk_hi: str, table: str | None = None) -> list[dict]:
+    """All index items of one cell (every page). ``table`` only for the benchmark's tables."""
     from chalicelib.aws import client
     from chalicelib.models.helpers import Helper
 
     ddb = client("dynamodb")
     args: dict[str, Any] = {
-        "TableName": Helper.Meta.table_name, "IndexName": "by_geo",
+        "TableName": table or Helper.Meta.table_name, "IndexName": "by_geo",
         "KeyConditionExpression": "geo_pk = :pk AND geo_sk BETWEEN :lo AND :hi",
         "ExpressionAttributeValues": {":pk": {"S": geo_pk}, ":lo": {"S": sk_lo}, ":hi": {"S": sk_hi}},
     }
@@ -165,7 +165,7 @@ def ranked_candidates(booking, *, extra_radius_km: float, exclude: set[str], lim
 # ---------------------------------------------------------------------------------------------
 # discovery (public): who could help near a place
 
-def discover(tenant_id: str, *, lat: float, lon: float, category: str, mode: str, language: str | None,
+def discover(tenant_id: str, *, lat: float | None, lon: float | None, category: str, mode: str, language: str | None,
              when: datetime | None, limit: int) -> dict:
     """Public helper cards near a place for a category: rounded distance, price, qualifications
     for that category, rating, languages, when they could come. Never a home location or contact."""
@@ -173,7 +173,7 @@ def discover(tenant_id: str, *, lat: float, lon: float, category: str, mode: str
 
     tenant = get_tenant(tenant_id)
     pol = tenant_policy(tenant_id)
-    if not served_area(pol, lat, lon):
+    if mode == "onsite" and not served_area(pol, lat, lon):
         raise ValidationFailed("crowdfix does not serve this place yet; try a place in one of our areas",
                                field="lat", extra={"served_areas": [a["name"] for a in pol["served_areas"]]})
     now = datetime.now(timezone.utc)
