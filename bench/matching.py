@@ -165,7 +165,7 @@ def geo_items(dynamodbgeo, config, points) -> list[dict]:
         items.append({config.hashKeyAttributeName: {"N": str(hash_key)},
                       config.rangeKeyAttributeName: {"S": f"h_b{i:07d}"},
                       config.geohashAttributeName: {"N": str(geohash)},
-                      config.geoJsonAttributeName: {"S": json.dumps({"type": "POINT", "coordinates": [lat, lon]})}})
+                      config.geoJsonAttributeName: {"S": f"{lat},{lon}"}})
     return items
 
 
@@ -267,7 +267,7 @@ def main(argv=None) -> dict:
     else:
         from localdev.services import LocalServices
 
-        services = LocalServices()
+        services = LocalServices(start_timeout=180)  # a loaded 2-core machine starts Java slowly
         services.start()
         endpoint = services.dynamodb_url
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
