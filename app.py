@@ -2,13 +2,14 @@
 Nothing else: every route and event source lives in ``chalicelib/handlers``."""
 from chalice import Chalice
 
-from chalicelib.handlers import auth, bookings, events, meta
+from chalicelib.handlers import auth, bookings, events, matching, meta
 from chalicelib.handlers.common import install_problem_responses
 
 app = Chalice(app_name="crowdfix")
 app.register_blueprint(auth.bp)
 app.register_blueprint(bookings.bp)
 app.register_blueprint(events.bp)
+app.register_blueprint(matching.bp)
 app.register_blueprint(meta.bp)  # last: its catch-all answers unknown routes with a 404 problem
 
 install_problem_responses(app)  # after all blueprints: typed errors -> problem bodies

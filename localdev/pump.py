@@ -154,6 +154,8 @@ def _outcome_from_result(result: Any, ids: list[str]) -> Outcome:
 
 def _json_attribute_value(value: dict) -> dict:
     """boto3's AttributeValue (bytes for B/BS) -> the JSON Lambda delivers (base64 strings)."""
+    if value == {}:  # DynamoDB Local's streams render an empty map {"M": {}} as {}
+        return {"M": {}}
     (kind, inner), = value.items()
     if kind == "B":
         return {"B": base64.b64encode(inner).decode()}

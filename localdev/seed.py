@@ -60,6 +60,7 @@ def demo_helpers(tenant_id: str, count: int = 50, seed: int = 66) -> list[dict]:
 
 
 def seed(tenant_id: str = "crowdfix", helpers: int = 50) -> dict:
+    from chalicelib.domain.geocells import index_fields
     from chalicelib.models.base import now_iso
     from chalicelib.models.helpers import Helper
     from chalicelib.models.staff import Staff
@@ -73,7 +74,8 @@ def seed(tenant_id: str = "crowdfix", helpers: int = 50) -> dict:
     with Helper.batch_write() as batch:
         for row in rows:
             batch.save(Helper(**row, email_key=f"{tenant_id}#{row['email']}",
-                              tenant_status=f"{tenant_id}#{row['status']}", created_at=now))
+                              tenant_status=f"{tenant_id}#{row['status']}", created_at=now,
+                              **index_fields(row)))  # in the geo index from the start
     customer = ensure_customer(tenant_id, DEMO_CUSTOMER, name="Demo Kundin", language="de")
     Staff(email=DEMO_OPS, staff_id="s_demoops1", name="Demo Ops", role="ops", tenant_id="*", created_at=now).save()
     return {"tenant": tenant_id, "helpers": len(rows), "customer": customer.email, "helper": DEMO_HELPER,

@@ -9,6 +9,22 @@ PLATFORM_DEFAULTS: dict[str, Any] = {
     "offer_expiry_seconds": 120,
     "max_rounds": 3,
     "radius_widening_km": [0, 5, 15],  # added to each helper's own service radius, per round
+    # geo search radius of round 1; each round adds its widening (10, 15, 25 km by default)
+    "search_radius_km": 10,
+    # candidates fetched per offer slot before ranking (the ring search stops once it has K x this)
+    "match_oversample": 4,
+    # ranking weights (normalised to sum 1; see chalicelib/domain/ranking.py)
+    "match_weights": {"distance": 0.30, "skill": 0.20, "availability": 0.15, "rating": 0.15,
+                      "acceptance": 0.10, "fairness": 0.10},
+    # discovery (public): radius and page size
+    "discover_radius_km": 10,
+    "discover_limit": 20,
+    # where the platform has helpers; a place outside every area is refused with a 422
+    "served_areas": [{"name": "Zürich", "lat": 47.3769, "lon": 8.5417, "radius_km": 40},
+                     {"name": "München", "lat": 48.1351, "lon": 11.5820, "radius_km": 40}],
+    # typical length of a visit per category, for the "typical total" price shown before booking
+    "typical_minutes": {"computer": 90, "printer": 60, "phone_tablet": 60, "internet_wifi": 75, "tv": 60,
+                        "smart_home": 90, "other": 60},
     # price cap when the customer does not give one: two hours at the top rate plus travel
     "default_price_cap_minor": 25000,
 }
@@ -18,5 +34,6 @@ def effective(settings: Mapping[str, Any] | None) -> dict[str, Any]:
     merged = dict(PLATFORM_DEFAULTS)
     for k, v in (settings or {}).items():
         if v is not None:
-            merged[k] = v
+            # a partial weights map only overrides the weights it names
+            merged[k] = {**merged[k], **v} if k == "match_weights" and isinstance(v, Mapping) else v
     return merged

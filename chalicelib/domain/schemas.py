@@ -101,3 +101,31 @@ class ExchangeCode(Strict):
     @classmethod
     def _lower(cls, v: str) -> str:
         return v.lower()
+
+
+class DiscoverQuery(Strict):
+    """``GET /v1/discover`` query: who could help near a place (no sign-in)."""
+    lat: Optional[float] = Field(default=None, ge=-90, le=90)
+    lon: Optional[float] = Field(default=None, ge=-180, le=180)
+    category: Category
+    mode: Literal["onsite", "remote"] = "onsite"
+    language: Optional[Language] = None
+    at: Optional[datetime] = Field(default=None, description="ISO 8601 with time zone; default now")
+    limit: int = Field(default=10, ge=1, le=50)
+    tenant: str = Field(default="crowdfix", pattern=r"^[a-z0-9][a-z0-9_-]{1,40}$")
+
+    @field_validator("at")
+    @classmethod
+    def _not_past(cls, at):
+        if at is None:
+            return at
+        at = at if at.tzinfo else at.replace(tzinfo=timezone.utc)
+        if at < datetime.now(timezone.utc).replace(second=0, microsecond=0):
+            raise ValueError("the wanted time is in the past; choose a time from now on")
+        return at
+
+    @model_validator(mode="after")
+    def _place_for_onsite(self):
+        if self.mode == "onsite" and (self.lat is None or self.lon is None):
+            raise ValueError("an on-site search needs the place: lat and lon")
+        return self

@@ -1,6 +1,6 @@
 from pynamodb.attributes import (BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute,
                                  UnicodeAttribute)
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 
 from chalicelib.models.base import BaseMeta, Model, table_name
 
@@ -25,9 +25,36 @@ class HelperByTenantStatus(GlobalSecondaryIndex):
     helper_id = UnicodeAttribute(range_key=True)
 
 
+# What matching and discovery read from the index: enough to rank and show a card without a GetItem.
+MATCH_PROJECTION = ["tenant_id", "lat", "lon", "skills", "qualifications", "languages", "on_call", "availability",
+                    "rating_count", "rating_sum", "hourly_rate", "currency", "service_radius_km", "first_name",
+                    "offers_received", "offers_accepted", "last_assigned_at", "remote"]
+
+
+class HelperByGeo(GlobalSecondaryIndex):
+    """Sparse: only helpers who can take work now carry ``geo_pk`` (see ``domain.geocells``)."""
+    class Meta:
+        index_name = "by_geo"
+        projection = IncludeProjection(MATCH_PROJECTION)
+
+    geo_pk = UnicodeAttribute(hash_key=True)  # "<tenant>#<res-5 H3 cell>"
+    geo_sk = UnicodeAttribute(range_key=True)  # "<res-9 H3 cell, 15 hex>#<helper_id>"
+
+
+class HelperByRemotePool(GlobalSecondaryIndex):
+    """Sparse: helpers who work remotely and can take work now, best Bayesian rating first."""
+    class Meta:
+        index_name = "by_remote_pool"
+        projection = IncludeProjection(MATCH_PROJECTION)
+
+    remote_pool = UnicodeAttribute(hash_key=True)  # "<tenant>"
+    remote_sk = UnicodeAttribute(range_key=True)  # "<1000 - rating*100, 4 digits>#<helper_id>"
+
+
 class Helper(Model):
     class Meta(BaseMeta):
         table_name = table_name("helpers")
+        stream_view_type = "NEW_AND_OLD_IMAGES"  # matching keeps the geo index in step
 
     helper_id = UnicodeAttribute(hash_key=True)
     tenant_id = UnicodeAttribute()
@@ -58,6 +85,17 @@ class Helper(Model):
     rating_count = NumberAttribute(default=0)
     rating_sum = NumberAttribute(default=0)
     created_at = UnicodeAttribute()
+    # matching (issue 3): the job the helper is on, counters for ranking, index keys (null = not indexed)
+    busy_with = UnicodeAttribute(null=True)
+    offers_received = NumberAttribute(default=0)
+    offers_accepted = NumberAttribute(default=0)
+    last_assigned_at = UnicodeAttribute(null=True)
+    geo_pk = UnicodeAttribute(null=True)
+    geo_sk = UnicodeAttribute(null=True)
+    remote_pool = UnicodeAttribute(null=True)
+    remote_sk = UnicodeAttribute(null=True)
 
     by_email = HelperByEmail()
     by_tenant_status = HelperByTenantStatus()
+    by_geo = HelperByGeo()
+    by_remote_pool = HelperByRemotePool()

@@ -53,8 +53,15 @@ def simple_candidates(booking: Booking, *, extra_radius_km: float, exclude: set[
     return found[:limit]
 
 
-# The matching capability swaps this for its ranked geo search.
-find_candidates: Callable[..., list[dict]] = simple_candidates
+def _ranked_geo_candidates(booking: Booking, *, extra_radius_km: float, exclude: set[str], limit: int) -> list[dict]:
+    from chalicelib.services.matching import ranked_candidates
+
+    return ranked_candidates(booking, extra_radius_km=extra_radius_km, exclude=exclude, limit=limit)
+
+
+# The ranked geo search of the matching capability (services/matching.py); ``simple_candidates``
+# stays as the reference the matching tests compare against.
+find_candidates: Callable[..., list[dict]] = _ranked_geo_candidates
 
 
 def offer_summary(booking: Booking) -> dict:

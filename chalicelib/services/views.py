@@ -26,6 +26,16 @@ def helper_public(helper: Helper) -> dict:
             "languages": list(helper.languages or [])}
 
 
+def _why(booking: Booking) -> str | None:
+    """Why this helper: the plain-language reason stored with the winning offer's score."""
+    try:
+        offer = Offer.get(booking.booking_id, booking.helper_id)
+    except Offer.DoesNotExist:
+        return None
+    score = _as_dict(offer.score) or {}
+    return score.get("reason") or ("the helper you chose" if score.get("preferred") else None)
+
+
 def booking_view(booking: Booking, actor: Actor) -> dict:
     location = _as_dict(booking.location)
     view = {
@@ -51,6 +61,8 @@ def booking_view(booking: Booking, actor: Actor) -> dict:
             view["helper"] = helper_public(Helper.get(booking.helper_id))
         except Helper.DoesNotExist:
             view["helper"] = {"helper_id": booking.helper_id}
+        if actor.role in ("customer", "ops", "partner"):
+            view["helper"]["why"] = _why(booking)
     else:
         view["helper"] = None
     return view

@@ -1,0 +1,321 @@
+"""Benchmark: nearby-helper search on DynamoDB Local, crowdfix's H3 index vs dynamodbgeo.
+
+For each size (default 1,000 / 10,000 / 100,000 helpers scattered around Zürich) the same points
+are loaded into
+
+- a table with crowdfix's sparse ``by_geo`` index (``domain.geocells``: res-9 leaves under res-5
+  partitions, searched ring by ring with parallel queries), and
+- a table laid out by ``dynamodbgeo`` (geohash ranges under hash-key prefixes, its own queries),
+
+and 200 searches of 5 km around random places in the city run against both. Reported per size and
+engine: p50/p95 latency, DynamoDB queries per search (counted by a botocore ``before-call`` hook),
+items read (``ScannedCount`` from an ``after-call`` hook) and read amplification = items read /
+helpers really inside the circle.
+
+crowdfix runs two kinds of search: ``full`` returns every helper inside the circle (same work as
+dynamodbgeo's radius query, and the fair read-amplification figure), ``top`` stops after the ring
+that gave the 20 candidates dispatch and discovery need (what the product actually runs).
+
+Usage: python bench/matching.py [--sizes 1000,10000,100000] [--searches 200] [--radius-km 5]
+Last stdout line: one JSON object.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import statistics
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+CITY = (47.3769, 8.5417)
+SPREAD_KM = 20.0  # helpers live within 20 km of the centre
+SEARCH_SPREAD_KM = 8.0  # customers search from within 8 km of the centre
+TOP = 20
+POOL = "bench"
+
+
+class Counter:
+    """Counts Query calls and items read on one botocore client (thread-safe)."""
+
+    def __init__(self, client):
+        self.lock = threading.Lock()
+        self.queries = 0
+        self.items = 0
+        client.meta.events.register("before-call.dynamodb.Query", self._before)
+        client.meta.events.register("after-call.dynamodb.Query", self._after)
+
+    def _before(self, **_):
+        with self.lock:
+            self.queries += 1
+
+    def _after(self, parsed=None, **_):
+        with self.lock:
+            self.items += int((parsed or {}).get("ScannedCount", 0))
+
+    def snapshot(self):
+        with self.lock:
+            return self.queries, self.items
+
+
+def scatter(n: int, seed: int, km: float) -> list[tuple[float, float]]:
+    rng = random.Random(seed)
+    pts = []
+    for _ in range(n):
+        r, t = km * math.sqrt(rng.random()), rng.random() * 2 * math.pi
+        pts.append((CITY[0] + r * math.cos(t) / 111.32,
+                    CITY[1] + r * math.sin(t) / (111.32 * math.cos(math.radians(CITY[0])))))
+    return pts
+
+
+def batch_put(ddb, table: str, items: list[dict], workers: int = 4) -> None:
+    chunks = [items[i:i + 25] for i in range(0, len(items), 25)]
+
+    def put(chunk):
+        req = {table: [{"PutRequest": {"Item": it}} for it in chunk]}
+        while req and req.get(table):
+            out = ddb.batch_write_item(RequestItems=req)
+            req = out.get("UnprocessedItems") or {}
+
+    with ThreadPoolExecutor(workers) as ex:
+        list(ex.map(put, chunks))
+
+
+# ---------------------------------------------------------------------------------------------
+# crowdfix
+
+def crowdfix_table(ddb, name: str) -> None:
+    ddb.create_table(
+        TableName=name, BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in ("helper_id", "geo_pk", "geo_sk")],
+        KeySchema=[{"AttributeName": "helper_id", "KeyType": "HASH"}],
+        GlobalSecondaryIndexes=[{
+            "IndexName": "by_geo",
+            "KeySchema": [{"AttributeName": "geo_pk", "KeyType": "HASH"},
+                          {"AttributeName": "geo_sk", "KeyType": "RANGE"}],
+            # the same projection as chalicelib.models.helpers.MATCH_PROJECTION
+            "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": _projection()}}])
+
+
+def _projection() -> list[str]:
+    from chalicelib.models.helpers import MATCH_PROJECTION
+
+    return list(MATCH_PROJECTION)
+
+
+def crowdfix_items(points) -> list[dict]:
+    from chalicelib.domain.geocells import index_keys
+
+    rng = random.Random(5)
+    items = []
+    for i, (lat, lon) in enumerate(points):
+        hid = f"h_b{i:07d}"
+        pk, sk = index_keys(POOL, lat, lon, hid)
+        items.append({"helper_id": {"S": hid}, "tenant_id": {"S": POOL}, "geo_pk": {"S": pk}, "geo_sk": {"S": sk},
+                      "lat": {"N": f"{lat:.6f}"}, "lon": {"N": f"{lon:.6f}"},
+                      "skills": {"M": {"printer": {"N": str(rng.randint(1, 3))}}},
+                      "languages": {"L": [{"S": "de"}]}, "rating_count": {"N": str(rng.randint(0, 40))},
+                      "rating_sum": {"N": str(rng.randint(0, 200))}, "hourly_rate": {"N": "6000"},
+                      "first_name": {"S": "Anna"}, "service_radius_km": {"N": "10"}})
+    return items
+
+
+def crowdfix_search(table: str, lat: float, lon: float, radius_km: float, enough: int | None, executor) -> int:
+    from chalicelib.domain.geocells import ring_search
+    from chalicelib.services.matching import query_cell
+
+    res = ring_search(POOL, lat, lon, radius_km, partial(query_cell, table=table), enough=enough,
+                      pool_executor=executor)
+    return len(res.found)
+
+
+# ---------------------------------------------------------------------------------------------
+# dynamodbgeo
+
+def geo_setup(ddb, name: str):
+    import dynamodbgeo
+
+    config = dynamodbgeo.GeoDataManagerConfiguration(ddb, name)
+    config.hashKeyLength = 5  # its documented recommendation for radius queries of a few km
+    manager = dynamodbgeo.GeoDataManager(config)
+    table_util = dynamodbgeo.GeoTableUtil(config)
+    create = table_util.getCreateTableRequest()
+    create["BillingMode"] = "PAY_PER_REQUEST"
+    create.pop("ProvisionedThroughput", None)
+    for lsi in create.get("LocalSecondaryIndexes", []):
+        lsi.pop("ProvisionedThroughput", None)
+    ddb.create_table(**create)
+    return dynamodbgeo, config, manager
+
+
+def geo_items(dynamodbgeo, config, points) -> list[dict]:
+    """The exact items dynamodbgeo's ``put_Point`` writes (same hash/range/geohash/geoJson), made with
+    its own S2 hashing and written in batches instead of one PutItem each (only loading is faster)."""
+    items = []
+    for i, (lat, lon) in enumerate(points):
+        geohash = dynamodbgeo.S2Manager().generateGeohash(dynamodbgeo.GeoPoint(lat, lon))
+        hash_key = dynamodbgeo.S2Manager().generateHashKey(geohash, config.hashKeyLength)
+        items.append({config.hashKeyAttributeName: {"N": str(hash_key)},
+                      config.rangeKeyAttributeName: {"S": f"h_b{i:07d}"},
+                      config.geohashAttributeName: {"N": str(geohash)},
+                      config.geoJsonAttributeName: {"S": f"{lat},{lon}"}})
+    return items
+
+
+def geo_search(dynamodbgeo, manager, lat: float, lon: float, radius_km: float) -> int:
+    req = dynamodbgeo.QueryRadiusRequest(dynamodbgeo.GeoPoint(lat, lon), radius_km * 1000, {}, sort=False)
+    return len(manager.queryRadius(req))
+
+
+# ---------------------------------------------------------------------------------------------
+
+def pct(values, p):
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
+
+
+def measure(label, searches, fn, counter, truth):
+    lat_ms, queries, reads, amp = [], [], [], []
+    for (lat, lon), inside in zip(searches, truth):
+        q0, i0 = counter.snapshot()
+        t0 = time.perf_counter()
+        fn(lat, lon)
+        lat_ms.append((time.perf_counter() - t0) * 1000)
+        q1, i1 = counter.snapshot()
+        queries.append(q1 - q0)
+        reads.append(i1 - i0)
+        if inside:
+            amp.append((i1 - i0) / inside)
+    return {"engine": label, "p50_ms": round(pct(lat_ms, 50), 2), "p95_ms": round(pct(lat_ms, 95), 2),
+            "queries_p50": pct(queries, 50), "queries_p95": pct(queries, 95),
+            "items_read_p50": pct(reads, 50),
+            "read_amplification_median": round(statistics.median(amp), 2) if amp else None}
+
+
+def run_size(ddb, n, searches, radius_km, have_geo, log):
+    from chalicelib.domain.geo import haversine_km
+
+    points = scatter(n, seed=n, km=SPREAD_KM)
+    table = f"bench-crowdfix-{n}-{int(time.time())}"
+    t0 = time.perf_counter()
+    crowdfix_table(ddb, table)
+    batch_put(ddb, table, crowdfix_items(points))
+    log(f"[{n}] loaded crowdfix table in {time.perf_counter() - t0:.1f}s")
+    truth = []
+    for lat, lon in searches:
+        dlat, dlon = radius_km / 110.0, radius_km / (110.0 * math.cos(math.radians(lat)))
+        truth.append(sum(1 for p in points if abs(p[0] - lat) <= dlat and abs(p[1] - lon) <= dlon
+                         and haversine_km(lat, lon, p[0], p[1]) <= radius_km))
+    counter = Counter(ddb)
+    executor = ThreadPoolExecutor(max_workers=8)
+    rows = []
+    for _ in range(3):  # warm up connections and caches
+        crowdfix_search(table, *searches[0], radius_km, None, executor)
+    rows.append(measure("crowdfix-full", searches,
+                        lambda a, b: crowdfix_search(table, a, b, radius_km, None, executor), counter, truth))
+    rows.append(measure(f"crowdfix-top{TOP}", searches,
+                        lambda a, b: crowdfix_search(table, a, b, radius_km, TOP, executor), counter, truth))
+    if have_geo:
+        gtable = f"bench-geo-{n}-{int(time.time())}"
+        t0 = time.perf_counter()
+        mod, config, manager = geo_setup(ddb, gtable)
+        batch_put(ddb, gtable, geo_items(mod, config, points))
+        log(f"[{n}] loaded dynamodbgeo table in {time.perf_counter() - t0:.1f}s")
+        for _ in range(3):
+            geo_search(mod, manager, *searches[0], radius_km)
+        rows.append(measure("dynamodbgeo", searches, lambda a, b: geo_search(mod, manager, a, b, radius_km),
+                            counter, truth))
+        ddb.delete_table(TableName=gtable)
+    ddb.delete_table(TableName=table)
+    executor.shutdown()
+    for r in rows:
+        r["helpers"] = n
+        r["inside_radius_median"] = statistics.median(truth)
+        log(json.dumps(r))
+    return rows
+
+
+def main(argv=None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="1000,10000,100000")
+    ap.add_argument("--searches", type=int, default=200)
+    ap.add_argument("--radius-km", type=float, default=5.0)
+    ap.add_argument("--endpoint", default=None, help="use a running DynamoDB Local instead of starting one")
+    args = ap.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+
+    def log(msg):
+        print(msg, flush=True)
+
+    try:
+        import dynamodbgeo  # noqa: F401
+        have_geo = True
+    except Exception as exc:  # reported honestly in the output
+        log(f"dynamodbgeo unavailable ({exc!r}): comparing crowdfix only")
+        have_geo = False
+
+    services = None
+    if args.endpoint:
+        endpoint = args.endpoint
+    else:
+        from localdev.services import LocalServices
+
+        services = LocalServices(start_timeout=180)  # a loaded 2-core machine starts Java slowly
+        services.start()
+        endpoint = services.dynamodb_url
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+    os.environ.setdefault("AWS_DEFAULT_REGION", "eu-central-1")
+    os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
+    try:
+        import boto3
+        from botocore.config import Config
+
+        from chalicelib import aws
+
+        ddb = boto3.session.Session().client("dynamodb", region_name=os.environ["AWS_DEFAULT_REGION"],
+                                             endpoint_url=endpoint,
+                                             config=Config(max_pool_connections=16, retries={"max_attempts": 4}))
+        aws._clients["dynamodb"] = ddb  # the app's query code uses this client (and its counters)
+        searches = scatter(args.searches, seed=42, km=SEARCH_SPREAD_KM)
+        rows = []
+        for n in sizes:
+            rows.extend(run_size(ddb, n, searches, args.radius_km, have_geo, log))
+    finally:
+        if services is not None:
+            services.stop()
+
+    def row(engine, n):
+        return next((r for r in rows if r["engine"] == engine and r["helpers"] == n), None)
+
+    small, big = min(sizes), max(sizes)
+    top = f"crowdfix-top{TOP}"
+    summary = {
+        "metric": f"matching_p50_ms_at_{big}_helpers_{args.radius_km:g}km_top{TOP}",
+        "value": row(top, big)["p50_ms"], "unit": "ms",
+        "goal": "<=8 queries/search p95; read amplification <=3 (median); p50 at largest <=1.5x p50 at smallest; "
+                "p50 <=0.5x dynamodbgeo",
+        "queries_p95": max(r["queries_p95"] for r in rows if r["engine"].startswith("crowdfix")),
+        "read_amplification_median": row("crowdfix-full", big)["read_amplification_median"],
+        "p50_scaling_top": round(row(top, big)["p50_ms"] / row(top, small)["p50_ms"], 2),
+        "p50_scaling_full": round(row("crowdfix-full", big)["p50_ms"] / row("crowdfix-full", small)["p50_ms"], 2),
+        "peer": "dynamodbgeo" if have_geo else None,
+        "peer_p50_ms": row("dynamodbgeo", big)["p50_ms"] if have_geo else None,
+        "vs_peer_full": round(row("crowdfix-full", big)["p50_ms"] / row("dynamodbgeo", big)["p50_ms"], 2)
+        if have_geo else None,
+        "vs_peer_top": round(row(top, big)["p50_ms"] / row("dynamodbgeo", big)["p50_ms"], 2) if have_geo else None,
+        "sizes": sizes, "searches": args.searches, "rows": rows,
+    }
+    print(json.dumps(summary))
+    return summary
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,328 @@
+"""Matching: the helper geo index, candidate search and ranking for dispatch, public discovery.
+
+Index upkeep: the helpers stream handler (``handlers/matching.py``) calls :func:`sync_index` with
+each new image. Every writer (sign-up, ops suspending someone, a helper going off duty, the busy
+flag below) therefore keeps the index right without knowing it exists; seed and bulk loads set the
+same keys at write time via ``domain.geocells.index_fields``. The stream write that fixes the keys
+is conditional on the fields the keys were derived from, and a second delivery finds nothing to
+change.
+
+Busy: the booking effects below set ``busy_with`` on accept and clear it when the job ends or the
+helper cancels; the stream then takes the helper out of / back into the index.
+"""
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+from typing import Any
+
+from chalicelib.domain import geocells, ranking
+from chalicelib.domain.errors import ValidationFailed
+from chalicelib.services.effects import effect
+
+log = logging.getLogger(__name__)
+
+_executor: ThreadPoolExecutor | None = None
+
+
+def executor() -> ThreadPoolExecutor:
+    """One pool per container for the parallel cell queries."""
+    global _executor
+    if _executor is None:
+        _executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="geo")
+    return _executor
+
+
+# ---------------------------------------------------------------------------------------------
+# reading the index
+
+def _deserialize(item: dict) -> dict:
+    from boto3.dynamodb.types import TypeDeserializer
+
+    des = TypeDeserializer()
+    out = {k: des.deserialize(v) for k, v in item.items()}
+    for k, v in list(out.items()):
+        if hasattr(v, "as_integer_ratio") and not isinstance(v, (int, float, bool)):  # Decimal
+            out[k] = int(v) if v == int(v) else float(v)
+        elif isinstance(v, dict):
+            out[k] = {kk: (int(vv) if hasattr(vv, "as_integer_ratio") and vv == int(vv) else vv)
+                      for kk, vv in v.items()}
+    return out
+
+
+def query_cell(geo_pk: str, sk_lo: str, sk_hi: str, table: str | None = None) -> list[dict]:
+    """All index items of one cell (every page). ``table`` only for the benchmark's tables."""
+    from chalicelib.aws import client
+    from chalicelib.models.helpers import Helper
+
+    ddb = client("dynamodb")
+    args: dict[str, Any] = {
+        "TableName": table or Helper.Meta.table_name, "IndexName": "by_geo",
+        "KeyConditionExpression": "geo_pk = :pk AND geo_sk BETWEEN :lo AND :hi",
+        "ExpressionAttributeValues": {":pk": {"S": geo_pk}, ":lo": {"S": sk_lo}, ":hi": {"S": sk_hi}},
+    }
+    items: list[dict] = []
+    while True:
+        page = ddb.query(**args)
+        items.extend(_deserialize(i) for i in page.get("Items", []))
+        if "LastEvaluatedKey" not in page:
+            return items
+        args["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def _helper_id(item: dict) -> str:
+    return item.get("helper_id") or item["geo_sk"].split("#", 1)[1]
+
+
+def search_nearby(pool: str, lat: float, lon: float, radius_km: float, *, category: str | None = None,
+                  exclude: set[str] = frozenset(), enough: int | None = None) -> geocells.SearchResult:
+    """Helpers of ``pool`` who can take work now, within ``radius_km``, with the skill if given."""
+    def accept(item: dict) -> bool:
+        if _helper_id(item) in exclude:
+            return False
+        return category is None or int((item.get("skills") or {}).get(category, 0)) > 0
+
+    return geocells.ring_search(pool, lat, lon, radius_km, query_cell, enough=enough, accept=accept,
+                                pool_executor=executor())
+
+
+def search_remote(pool: str, *, category: str, language: str, exclude: set[str] = frozenset(),
+                  enough: int = 12, max_pages: int = 5) -> list[dict]:
+    """Remote helpers with the skill and the language, best rated first (distance plays no part).
+    Reads pages of the sparse remote-pool index until ``enough`` match or ``max_pages`` are read."""
+    from chalicelib.aws import client
+    from chalicelib.models.helpers import Helper
+
+    ddb = client("dynamodb")
+    args: dict[str, Any] = {
+        "TableName": Helper.Meta.table_name, "IndexName": "by_remote_pool",
+        "KeyConditionExpression": "remote_pool = :p",
+        "FilterExpression": "contains(languages, :lang) AND attribute_exists(skills.#cat)",
+        "ExpressionAttributeNames": {"#cat": category},
+        "ExpressionAttributeValues": {":p": {"S": pool}, ":lang": {"S": language}},
+        "Limit": 200,
+    }
+    found: list[dict] = []
+    for _ in range(max_pages):
+        page = ddb.query(**args)
+        for raw in page.get("Items", []):
+            item = _deserialize(raw)
+            if _helper_id(item) not in exclude and int((item.get("skills") or {}).get(category, 0)) > 0:
+                found.append(item)
+        if len(found) >= enough or "LastEvaluatedKey" not in page:
+            break
+        args["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# dispatch: the ranked candidate search (replaces dispatch.find_candidates)
+
+def ranked_candidates(booking, *, extra_radius_km: float, exclude: set[str], limit: int) -> list[dict]:
+    """The best ``limit`` helpers for a booking: ``[{"helper": Helper, "score": breakdown}]``.
+
+    On-site: geo index within the tenant's search radius plus this round's widening, and within
+    each helper's own service radius plus the widening. Remote: skill and language only."""
+    from chalicelib.models.helpers import Helper
+    from chalicelib.services.tenants import tenant_policy
+
+    pol = tenant_policy(booking.tenant_id)
+    now = datetime.now(timezone.utc)
+    wanted = booking.wanted.as_dict() if booking.wanted else {}
+    when = ranking.wanted_time(wanted, now)
+    enough = max(limit, 1) * int(pol["match_oversample"])
+    if booking.mode == "remote":
+        items = search_remote(booking.tenant_id, category=booking.category, language=booking.language,
+                              exclude=exclude, enough=enough)
+        radius = 0.0
+    else:
+        loc = booking.location.as_dict()
+        radius = float(pol["search_radius_km"]) + float(extra_radius_km)
+        found = search_nearby(booking.tenant_id, float(loc["lat"]), float(loc["lon"]), radius,
+                              category=booking.category, exclude=exclude, enough=enough).found
+        items = [i for i in found
+                 if i["distance_km"] <= float(i.get("service_radius_km") or 10) + float(extra_radius_km)]
+    scored = []
+    for item in items:
+        score = ranking.score_candidate(item, category=booking.category, mode=booking.mode,
+                                        distance_km=item.get("distance_km"), radius_km=radius or 1.0,
+                                        when=when, now=now, weights=pol["match_weights"])
+        scored.append({"helper_id": _helper_id(item), "score": score})
+    best = ranking.rank(scored)[:limit]
+    out = []
+    for cand in best:
+        # the index is eventually consistent: confirm on the record before offering
+        try:
+            helper = Helper.get(cand["helper_id"], consistent_read=True)
+        except Helper.DoesNotExist:
+            continue
+        if geocells.can_take_work(helper.attribute_values) and helper.tenant_id == booking.tenant_id:
+            out.append({"helper": helper, "score": cand["score"]})
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# discovery (public): who could help near a place
+
+def discover(tenant_id: str, *, lat: float | None, lon: float | None, category: str, mode: str, language: str | None,
+             when: datetime | None, limit: int) -> dict:
+    """Public helper cards near a place for a category: rounded distance, price, qualifications
+    for that category, rating, languages, when they could come. Never a home location or contact."""
+    from chalicelib.services.tenants import get_tenant, tenant_policy
+
+    tenant = get_tenant(tenant_id)
+    pol = tenant_policy(tenant_id)
+    if mode == "onsite" and not served_area(pol, lat, lon):
+        raise ValidationFailed("crowdfix does not serve this place yet; try a place in one of our areas",
+                               field="lat", extra={"served_areas": [a["name"] for a in pol["served_areas"]]})
+    now = datetime.now(timezone.utc)
+    when = when or now
+    if when < now.replace(second=0, microsecond=0):
+        raise ValidationFailed("the wanted time is in the past; choose a time from now on", field="at")
+    if mode == "remote":
+        items = search_remote(tenant_id, category=category, language=language or tenant.locale, enough=limit * 3)
+        radius = 0.0
+    else:
+        radius = float(pol["discover_radius_km"])
+        items = [i for i in search_nearby(tenant_id, lat, lon, radius, category=category).found
+                 if i["distance_km"] <= float(i.get("service_radius_km") or 10)]
+    scored = []
+    for item in items:
+        score = ranking.score_candidate(item, category=category, mode=mode, distance_km=item.get("distance_km"),
+                                        radius_km=radius or 1.0, when=when, now=now, weights=pol["match_weights"])
+        scored.append({"helper_id": _helper_id(item), "score": score, "item": item})
+    typical_minutes = int(pol["typical_minutes"].get(category, pol["typical_minutes"]["other"]))
+    cards = [_card(c["item"], c["helper_id"], c["score"], category, mode, typical_minutes, now)
+             for c in ranking.rank(scored)[:limit]]
+    return {"category": category, "mode": mode, "radius_km": radius or None, "count": len(cards), "helpers": cards,
+            "typical_minutes": typical_minutes}
+
+
+def _card(item: dict, helper_id: str, score: dict, category: str, mode: str, minutes: int, now: datetime) -> dict:
+    rate = int(item.get("hourly_rate") or 0)
+    count = int(item.get("rating_count") or 0)
+    level = int((item.get("skills") or {}).get(category, 0))
+    words = category.replace("_", " ")
+    return {
+        "helper_id": helper_id, "first_name": item.get("first_name"),
+        # rounded to 0.5 km (1 km beyond 10 km) so that distances from several places cannot
+        # pin down a helper's home
+        "distance_km": None if mode == "remote" else _round_distance(item["distance_km"]),
+        "price": {"hourly_rate": {"amount": rate, "currency": item.get("currency") or "CHF"},
+                  "typical_total": {"amount": int(round(rate * minutes / 60)), "currency": item.get("currency") or "CHF",
+                                    "minutes": minutes}},
+        "skill_level": level,
+        "qualifications": [q for q in item.get("qualifications") or [] if words in q.lower()],
+        "rating": {"average": round(float(item["rating_sum"]) / count, 1) if count else None, "count": count},
+        "languages": list(item.get("languages") or []),
+        "available": ranking.next_available(item, now),
+        "on_call": bool(item.get("on_call")),
+        "why": score["reason"],
+    }
+
+
+def _round_distance(km: float) -> float:
+    step = 0.5 if km < 10 else 1.0
+    return max(step, round(km / step) * step)
+
+
+def served_area(pol: dict, lat: float, lon: float) -> bool:
+    from chalicelib.domain.geo import haversine_km
+
+    return any(haversine_km(lat, lon, float(a["lat"]), float(a["lon"])) <= float(a["radius_km"])
+               for a in pol["served_areas"])
+
+
+# ---------------------------------------------------------------------------------------------
+# index upkeep (helpers stream)
+
+def sync_index(helper: dict) -> str:
+    """Bring one helper's index keys in line with its record. Returns what it did."""
+    from pynamodb.exceptions import UpdateError
+
+    from chalicelib.models.helpers import Helper
+
+    want = geocells.index_fields(helper)
+    have = {k: helper.get(k) for k in geocells.INDEX_FIELDS}
+    if want == have:
+        return "unchanged"
+    actions = [getattr(Helper, k).set(v) if v is not None else getattr(Helper, k).remove()
+               for k, v in want.items() if v != have[k]]
+    # only if the record still is what we derived the keys from; a newer write brings its own record
+    cond = Helper.helper_id.exists()
+    for name in ("status", "off_duty", "busy_with", "lat", "lon", "remote", "rating_count", "rating_sum"):
+        attr, value = getattr(Helper, name), helper.get(name)
+        cond &= attr.does_not_exist() if value is None else (attr == value)
+    try:
+        Helper(helper["helper_id"]).update(actions=actions, condition=cond)
+    except UpdateError as exc:
+        if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
+            return "stale"
+        raise
+    return "indexed" if want["geo_pk"] else "removed"
+
+
+# ---------------------------------------------------------------------------------------------
+# booking effects: busy flag and ranking counters (each exactly once per booking step)
+
+def _once_update(key: str, helper_id: str, actions: list, condition=None) -> bool:
+    """Apply a helper update together with an idempotency record, atomically: a redelivered
+    stream record finds the record and changes nothing."""
+    from datetime import timedelta
+
+    from pynamodb.connection import Connection
+    from pynamodb.exceptions import TransactWriteError
+    from pynamodb.transactions import TransactWrite
+
+    from chalicelib.models.helpers import Helper
+    from chalicelib.models.idempotency import IdempotencyRecord
+
+    record = IdempotencyRecord(key=key, ttl=timedelta(days=30))
+    cond = Helper.helper_id.exists() if condition is None else (Helper.helper_id.exists() & condition)
+    try:
+        with TransactWrite(connection=Connection(region=Helper.Meta.region)) as tx:
+            tx.save(record, condition=IdempotencyRecord.key.does_not_exist())
+            tx.update(Helper(helper_id), actions=actions, condition=cond)
+        return True
+    except TransactWriteError as exc:
+        reasons = [r.get("Code") for r in (getattr(exc, "cancellation_reasons", None) or []) if r]
+        if reasons and all(r in ("ConditionalCheckFailed", "None", None) for r in reasons):
+            return False  # done before, or the helper is gone / not on this job any more
+        raise
+
+
+def _at(entry: dict) -> str:
+    return entry.get("at") or datetime.now(timezone.utc).isoformat()
+
+
+@effect("notify")
+def _count_offers(booking: dict, entry: dict, old: dict | None) -> None:
+    if entry.get("transition") != "offer":
+        return
+    from chalicelib.models.helpers import Helper
+
+    for hid in entry.get("helpers") or []:
+        _once_update(f"match#offered#{booking['booking_id']}#{hid}", hid, [Helper.offers_received.add(1)])
+
+
+@effect("withdraw_other_offers")
+@effect("settle")
+@effect("dispatch")
+def _track_busy(booking: dict, entry: dict, old: dict | None) -> None:
+    """accept: the helper is busy (out of the index); job over or helper cancelled: free again."""
+    from chalicelib.models.helpers import Helper
+
+    bid, name = booking["booking_id"], entry.get("transition")
+    if name == "accept" and booking.get("helper_id"):
+        hid = booking["helper_id"]
+        _once_update(f"match#busy#{bid}#{hid}", hid,
+                     [Helper.busy_with.set(bid), Helper.offers_accepted.add(1),
+                      Helper.last_assigned_at.set(_at(entry))])
+        return
+    freed = entry.get("helper_id") if name == "cancel_by_helper" else None
+    if name in ("complete", "cancel_by_customer", "cancel_by_ops"):
+        freed = booking.get("helper_id") or (old or {}).get("helper_id")
+    if freed:
+        _once_update(f"match#free#{bid}#{freed}#{entry.get('v')}", freed, [Helper.busy_with.remove()],
+                     condition=Helper.busy_with == bid)

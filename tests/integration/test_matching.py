@@ -1,0 +1,201 @@
+"""Matching on the local stack: the geo index kept by the helpers stream, ranked dispatch rounds with
+widening and expiry (driven by the pump), discovery over HTTP."""
+import time
+import uuid
+from urllib.parse import urlencode
+
+import pytest
+
+from chalicelib.domain.actors import Actor
+from chalicelib.domain.schemas import CreateBooking
+from tests.stack_fixtures import booking_body
+
+pytestmark = pytest.mark.integration
+PLACE = (47.3769, 8.5417)  # Zürich HB
+
+
+def wait_for(check, what, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _offset(km_north):
+    return PLACE[0] + km_north / 111.32, PLACE[1]
+
+
+def make_tenant(**settings):
+    from chalicelib.models.base import now_iso
+    from chalicelib.models.tenants import Tenant
+
+    tid = f"tm{uuid.uuid4().hex[:8]}"
+    Tenant(tenant_id=tid, name=tid, locale="de", currency="CHF", branding={}, settings=settings,
+           created_at=now_iso()).save()
+    return tid
+
+
+def make_helper(tenant, km_north, level=3, indexed=False, **over):
+    from chalicelib.domain.geocells import index_fields
+    from chalicelib.models.base import now_iso
+    from chalicelib.models.helpers import Helper
+
+    lat, lon = _offset(km_north)
+    hid = f"h_m{uuid.uuid4().hex[:12]}"
+    row = dict(helper_id=hid, tenant_id=tenant, email=f"{hid}@example.org", email_key=f"{tenant}#{hid}@example.org",
+               name="Test Helper", first_name="Test", lat=lat, lon=lon, service_radius_km=4, hourly_rate=6000,
+               skills={"printer": level}, qualifications=["printer level 3"], languages=["de"], remote=False,
+               on_call=True, status="active", tenant_status=f"{tenant}#active", rating_count=0, rating_sum=0,
+               created_at=now_iso())
+    row.update(over)
+    extra = index_fields(row) if indexed else {}
+    Helper(**row, **extra).save()
+    return hid
+
+
+def helper(hid):
+    from chalicelib.models.helpers import Helper
+
+    return Helper.get(hid, consistent_read=True)
+
+
+def offers(bid):
+    from chalicelib.models.offers import Offer
+
+    return {o.helper_id: o for o in Offer.query(bid, consistent_read=True)}
+
+
+def book(tenant, **over):
+    from chalicelib.services.bookings import create_booking
+
+    body = booking_body(**over)
+    booking, _ = create_booking(Actor("customer", f"c_{uuid.uuid4().hex[:10]}", tenant), CreateBooking.model_validate(body))
+    return booking.booking_id
+
+
+def state(bid):
+    from chalicelib.services.transitions import load_booking
+
+    return load_booking(bid).state
+
+
+def test_seeded_helpers_are_in_the_geo_index(stack):
+    from chalicelib.services.matching import search_nearby
+
+    found = search_nearby("crowdfix", *PLACE, 15.0).found
+    assert found and all(f["helper_id"].startswith("h_demo") for f in found)
+    assert {f["helper_id"] for f in found}.isdisjoint({f"h_demo{i:04d}" for i in range(0, 50, 12)})  # verified only
+
+
+def test_the_helpers_stream_keeps_the_index_in_step(stack, pump):
+    from chalicelib.models.helpers import Helper
+    from chalicelib.services.matching import search_nearby
+
+    tenant = make_tenant()
+    hid = make_helper(tenant, 1.0)  # saved without index keys: the stream adds them
+    wait_for(lambda: helper(hid).geo_pk, "the new helper to be indexed")
+    assert [f["helper_id"] for f in search_nearby(tenant, *PLACE, 3.0).found] == [hid]
+
+    helper(hid).update(actions=[Helper.off_duty.set(True)])
+    wait_for(lambda: helper(hid).geo_pk is None, "the off-duty helper to leave the index")
+    assert search_nearby(tenant, *PLACE, 3.0).found == []
+
+    helper(hid).update(actions=[Helper.off_duty.set(False), Helper.status.set("suspended")])
+    time.sleep(1.0)
+    assert helper(hid).geo_pk is None
+    helper(hid).update(actions=[Helper.status.set("active")])
+    wait_for(lambda: helper(hid).geo_pk, "the reactivated helper to return to the index")
+
+
+def test_rounds_rank_widen_and_the_winner_leaves_the_index(stack, pump):
+    from chalicelib.services.bookings import accept_offer, decline_offer
+    from chalicelib.services.views import booking_view
+
+    tenant = make_tenant(offers_per_round=2, search_radius_km=3, radius_widening_km=[0, 4], max_rounds=2,
+                         offer_expiry_seconds=300)
+    near_best = make_helper(tenant, 0.5, level=3, indexed=True, rating_count=31, rating_sum=148.8)
+    near_ok = make_helper(tenant, 1.5, level=1, indexed=True)
+    near_third = make_helper(tenant, 2.5, level=1, indexed=True)
+    far = make_helper(tenant, 6.0, level=3, indexed=True)  # beyond round 1's 3 km
+    make_helper(tenant, 0.2, level=3, indexed=True, skills={"tv": 3})  # wrong skill: never asked
+
+    bid = book(tenant)
+    first = wait_for(lambda: offers(bid) if len(offers(bid)) == 2 else None, "round 1 offers")
+    assert set(first) == {near_best, near_ok}
+    best = first[near_best].score.as_dict()
+    assert best["total"] > first[near_ok].score.as_dict()["total"]
+    assert best["reason"] == "0.5 km away, printer specialist, 4.8 from 31 visits"
+
+    for hid in first:
+        decline_offer(Actor("helper", hid, tenant), bid)
+    second = wait_for(lambda: {h: o for h, o in offers(bid).items() if int(o.round) == 2} or None, "round 2")
+    assert set(second) == {near_third, far}  # widened to 7 km; decliners not asked again
+
+    accept_offer(Actor("helper", far, tenant), bid)
+    wait_for(lambda: offers(bid)[near_third].state == "withdrawn", "the other offer to be withdrawn")
+    wait_for(lambda: helper(far).busy_with == bid and helper(far).geo_pk is None, "the winner to be busy")
+    assert int(helper(far).offers_accepted) == 1 and int(helper(near_best).offers_received) == 1
+
+    view = booking_view(__import__("chalicelib.services.transitions", fromlist=["x"]).load_booking(bid),
+                        Actor("customer", "c_x", tenant))
+    assert view["helper"]["why"].startswith("6.0 km away, printer specialist")
+
+
+def test_unanswered_offers_expire_and_the_booking_ends_unmatched(stack, pump):
+    tenant = make_tenant(offers_per_round=1, search_radius_km=3, radius_widening_km=[0, 0], max_rounds=2,
+                         offer_expiry_seconds=1)
+    a = make_helper(tenant, 0.5, indexed=True)
+    b = make_helper(tenant, 1.0, indexed=True)
+    bid = book(tenant)
+    wait_for(lambda: state(bid) == "unmatched", "two expired rounds to end unmatched", timeout=60)
+    got = offers(bid)
+    assert {h: o.state for h, o in got.items()} == {a: "expired", b: "expired"}
+    assert {h: int(o.round) for h, o in got.items()} == {a: 1, b: 2}
+
+
+def test_remote_bookings_match_on_skill_and_language_not_distance(stack, pump):
+    tenant = make_tenant(offers_per_round=3)
+    fr_far = make_helper(tenant, 30.0, indexed=True, remote=True, languages=["fr", "de"])
+    make_helper(tenant, 0.1, indexed=True, remote=True, languages=["de"])  # wrong language
+    make_helper(tenant, 0.1, indexed=True, remote=False, languages=["fr"])  # not remote
+    bid = book(tenant, mode="remote", location=None, language="fr")
+    got = wait_for(lambda: offers(bid) or None, "remote offer")
+    assert set(got) == {fr_far}
+    assert got[fr_far].score.as_dict()["reason"].startswith("helps remotely in French")
+
+
+# ---------------------------------------------------------------------------------------------
+# discovery over HTTP (no sign-in)
+
+def discover(api, **params):
+    return api.call("GET", "/v1/discover?" + urlencode(params))
+
+
+def test_discovery_shows_cards_without_home_or_contact(stack, api):
+    status, body, _ = discover(api, lat=PLACE[0], lon=PLACE[1], category="printer")
+    assert status == 200, body
+    assert body["helpers"], body
+    card = body["helpers"][0]
+    assert {"distance_km", "price", "qualifications", "rating", "languages", "available", "why"} <= set(card)
+    assert card["price"]["typical_total"]["amount"] == round(card["price"]["hourly_rate"]["amount"] * 60 / 60)
+    assert all("printer" in q for q in card["qualifications"])
+    assert (card["distance_km"] * 2) == int(card["distance_km"] * 2)  # rounded to 0.5 km
+    text = str(body)
+    for secret in ("lat", "lon", "email", "phone", "geo_pk", "geo_sk"):
+        assert f"'{secret}'" not in text
+
+
+@pytest.mark.parametrize("params, field", [
+    ({"lat": 40.0, "lon": -3.7, "category": "printer"}, "lat"),  # Madrid: not served
+    ({"lat": 47.37, "lon": 8.54, "category": "toaster"}, "category"),
+    ({"lat": 47.37, "lon": 8.54, "category": "printer", "at": "2020-01-01T10:00:00Z"}, "at"),
+    ({"lat": "north", "lon": 8.54, "category": "printer"}, "lat"),
+    ({"category": "printer"}, "lat"),
+])
+def test_discovery_refuses_bad_input_with_a_clear_4xx(stack, api, params, field):
+    status, body, _ = discover(api, **params)
+    assert status == 422, body
+    assert body["field"] == field and body["detail"]
