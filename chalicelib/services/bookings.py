@@ -186,8 +186,13 @@ def accept_offer(actor: Actor, booking_id: str) -> Booking:
     def offer_update(tx, _booking):
         tx.update(offer, actions=[Offer.state.set("accepted")], condition=Offer.state == "open")
 
+    def still_open(booking: Booking) -> None:
+        # whoever reads the booking after the winner committed must hear "taken", not "invalid"
+        if booking.state != bs.OFFERED and booking.helper_id and booking.helper_id != actor.id:
+            raise OfferAlreadyTaken("another helper has already taken this job")
+
     return apply_transition(
-        booking_id, "accept", actor, data={"helper_id": actor.id},
+        booking_id, "accept", actor, data={"helper_id": actor.id}, check=still_open,
         set_fields=lambda b: [Booking.helper_id.set(actor.id)],
         also_in_transaction=offer_update,
         on_lost_race=lambda fresh: OfferAlreadyTaken("another helper has already taken this job"),
