@@ -154,20 +154,18 @@ def allocate_refund(amount: int, remaining_helper: int, remaining_fee: int, rema
 
 def refund(p: Parties, seq: int, alloc: RefundAllocation, helper_paid_out: bool, refund_id: str | None = None,
            reversal_id: str | None = None) -> list[Movement]:
-    """A refund of ``alloc.amount`` to the customer. If the helper was paid out, their part comes
-    back by a transfer reversal first; otherwise it comes off their unpaid earning."""
+    """A refund of ``alloc.amount`` to the customer. If the helper was paid out, their part first
+    comes back from their Stripe account by a transfer reversal; either way it then comes off what
+    they earned."""
     h = p.helper_id
     out: list[Movement | None] = []
-    if alloc.helper and h and helper_paid_out:
-        out.append(_move(p, f"reversal-{seq}", "reversal",
-                         [(payout(h), -alloc.helper), (clearing(p.booking_id), alloc.helper)], reversal=reversal_id))
-        helper_source = clearing(p.booking_id)
-    elif alloc.helper:
-        helper_source = helper(_need_helper(p))
-    else:
-        helper_source = clearing(p.booking_id)
+    if alloc.helper:
+        h = _need_helper(p)
+        if helper_paid_out:
+            out.append(_move(p, f"reversal-{seq}", "reversal", [(payout(h), -alloc.helper), (helper(h), alloc.helper)],
+                             reversal=reversal_id))
     out.append(_move(p, f"refund-{seq}", "refund",
-                     [(helper_source, -alloc.helper), (platform(p.tenant_id), -alloc.fee),
+                     [(helper(h) if h else clearing(p.booking_id), -alloc.helper), (platform(p.tenant_id), -alloc.fee),
                       (partner(p.tenant_id), -alloc.share), (customer(p.customer_id), alloc.amount)],
                      refund=refund_id))
     return [m for m in out if m]
@@ -238,6 +236,5 @@ def booking_summary(movements: Iterable[Movement]) -> dict[str, int]:
             s["refunded"] += amounts.get("customer", 0)
             s["platform_fee"] += amounts.get("platform", 0)
             s["partner_share"] += amounts.get("partner", 0)
-            # the helper's part comes off their unpaid earning, or (after a reversal) out of clearing
-            s["helper_earning"] += amounts.get("helper", 0) + amounts.get("clearing", 0)
+            s["helper_earning"] += amounts.get("helper", 0)
     return s

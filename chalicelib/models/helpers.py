@@ -58,6 +58,10 @@ class Helper(Model):
     rating_count = NumberAttribute(default=0)
     rating_sum = NumberAttribute(default=0)
     created_at = UnicodeAttribute()
+    # Stripe Connect (payments): set by onboarding and the account.updated webhook
+    stripe_account_id = UnicodeAttribute(null=True)
+    payout_ready = BooleanAttribute(default=False)
+    payout_status_at = NumberAttribute(null=True)  # Stripe event time of the last applied update
 
     by_email = HelperByEmail()
     by_tenant_status = HelperByTenantStatus()

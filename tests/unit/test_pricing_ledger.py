@@ -194,8 +194,8 @@ PI = {"id": "pi_1", "amount": 10_000, "status": "requires_capture"}
 EVENTS = [
     ("payment_intent.amount_capturable_updated", PI),
     ("payment_intent.succeeded", {**PI, "status": "succeeded", "amount_received": 8000}),
-    ("charge.refunded", {"amount": 8000, "amount_captured": 8000, "captured": True, "amount_refunded": 3000}),
-    ("charge.refunded", {"amount": 8000, "amount_captured": 8000, "captured": True, "amount_refunded": 1000}),
+    ("charge.refunded", {"amount": 10_000, "amount_captured": 8000, "captured": True, "amount_refunded": 3000}),
+    ("charge.refunded", {"amount": 10_000, "amount_captured": 8000, "captured": True, "amount_refunded": 1000}),
 ]
 
 
