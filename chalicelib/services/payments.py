@@ -188,7 +188,11 @@ def authorise_booking(actor: Actor, booking_id: str, payment_method: str | None,
                                              key=f"{customer.customer_id}:stripe-customer")["id"]
         customer.update(actions=[Customer.stripe_customer_id.set(stripe_customer)])
     if payment_method:
-        pm = gw.attach_payment_method(payment_method, stripe_customer)["id"]
+        try:
+            pm = gw.attach_payment_method(payment_method, stripe_customer)["id"]
+        except gw.PaymentDeclined:
+            _update(booking.booking_id, lambda p: _merge_facts_actions(p, PaymentFacts(failed=True)))
+            raise
         customer.update(actions=[Customer.default_payment_method.set(pm)])
     elif use_saved:
         pm = customer.default_payment_method
