@@ -2,7 +2,7 @@
 Nothing else: every route and event source lives in ``chalicelib/handlers``."""
 from chalice import Chalice
 
-from chalicelib.handlers import auth, bookings, events, matching, meta
+from chalicelib.handlers import auth, bookings, events, matching, meta, payments
 from chalicelib.handlers.common import install_problem_responses
 
 app = Chalice(app_name="crowdfix")
@@ -10,6 +10,7 @@ app.register_blueprint(auth.bp)
 app.register_blueprint(bookings.bp)
 app.register_blueprint(events.bp)
 app.register_blueprint(matching.bp)
+app.register_blueprint(payments.bp)
 app.register_blueprint(meta.bp)  # last: its catch-all answers unknown routes with a 404 problem
 
 install_problem_responses(app)  # after all blueprints: typed errors -> problem bodies

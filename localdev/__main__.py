@@ -80,7 +80,8 @@ def up(api_port: int, web_port: int) -> int:
     try:
         say("starting DynamoDB Local, moto server and localstripe ...")
         services.start()
-        env = {**os.environ, **services.env(), "CROWDFIX_TOKEN_SECRET": local_secret(),
+        from localdev.stripe_local import local_stripe_env, register_webhook
+        env = {**os.environ, **services.env(), **local_stripe_env(STATE), "CROWDFIX_TOKEN_SECRET": local_secret(),
                "CROWDFIX_PUBLIC_BASE_URL": f"http://127.0.0.1:{web_port}", "PYTHONUNBUFFERED": "1"}
         os.environ.update(env)
         sys.path.insert(0, str(ROOT))
@@ -103,6 +104,9 @@ def up(api_port: int, web_port: int) -> int:
                                 start_new_session=True)
         procs.append(pump)
         wait_http(f"http://127.0.0.1:{api_port}/v1/health", proc=api)
+        # localstripe signs and sends its events (and the Connect stand-in's) to the webhook endpoint
+        register_webhook(services.stripe_url, f"http://127.0.0.1:{api_port}/v1/stripe/webhook",
+                         env["CROWDFIX_STRIPE_WEBHOOK_SECRET"])
         for extra in _extra_processes(env, api_port, web_port, logs):
             procs.append(extra)
 

@@ -54,6 +54,7 @@ def demo_helpers(tenant_id: str, count: int = 50, seed: int = 66) -> list[dict]:
             "availability": {d: [[start, end]] for d in days},
             "on_call": i % 10 == 0, "status": "verified" if i % 12 == 11 else "active",
             "rating_count": rng.randint(0, 40),
+            "payout_ready": True,  # demo helpers get paid jobs; payouts wait until they onboard (issue 5)
         })
         helpers[-1]["rating_sum"] = round(helpers[-1]["rating_count"] * rng.uniform(4.0, 5.0), 1)
     return helpers

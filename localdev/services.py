@@ -374,6 +374,8 @@ def run_localstripe(port: int, host: str = HOST) -> None:
     # between instances and O(store) per write. We always start from scratch, so keep it in memory.
     resources.Store.dump_to_disk = lambda self: None
     resources.store.clear()
+    from localdev.stripe_local import extend  # Connect stand-in + Idempotency-Key replay (issue 5)
+    extend(server.app)
     access_log = logging.getLogger("aiohttp.access")
     access_log.setLevel(logging.INFO)
     access_log.addHandler(logging.StreamHandler())

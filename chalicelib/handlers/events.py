@@ -22,6 +22,7 @@ def on_booking_change(event):
     from chalicelib.services.effects import run_effects
     from chalicelib.services import dispatch  # noqa: F401  (registers its effects)
     from chalicelib.services import matching  # noqa: F401  (busy flag, ranking counters)
+    from chalicelib.services import payments  # noqa: F401  (registers settle, cancel_payment)
 
     def handle(record):
         if record["eventName"] == "REMOVE":

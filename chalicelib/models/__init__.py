@@ -10,9 +10,12 @@ def all_models():
     from chalicelib.models.customers import Customer
     from chalicelib.models.helpers import Helper
     from chalicelib.models.idempotency import IdempotencyRecord
+    from chalicelib.models.ledger import LedgerEntry
     from chalicelib.models.offers import Offer
+    from chalicelib.models.payments import Payment
     from chalicelib.models.signin import SignInCode
     from chalicelib.models.staff import Staff
     from chalicelib.models.tenants import Tenant
 
-    return [Tenant, Customer, Helper, Booking, Offer, SignInCode, Staff, IdempotencyRecord]
+    return [Tenant, Customer, Helper, Booking, Offer, SignInCode, Staff, IdempotencyRecord,
+            Payment, LedgerEntry]

@@ -25,5 +25,8 @@ class Customer(Model):
     language = UnicodeAttribute(default="de")
     address = MapAttribute(null=True)
     created_at = UnicodeAttribute()
+    # payments: the Stripe Customer and the card saved for next time
+    stripe_customer_id = UnicodeAttribute(null=True)
+    default_payment_method = UnicodeAttribute(null=True)
 
     by_email = CustomerByEmail()

@@ -94,6 +94,10 @@ class Helper(Model):
     geo_sk = UnicodeAttribute(null=True)
     remote_pool = UnicodeAttribute(null=True)
     remote_sk = UnicodeAttribute(null=True)
+    # Stripe Connect (payments): set by onboarding and the account.updated webhook
+    stripe_account_id = UnicodeAttribute(null=True)
+    payout_ready = BooleanAttribute(default=False)
+    payout_status_at = NumberAttribute(null=True)  # Stripe event time of the last applied update
 
     by_email = HelperByEmail()
     by_tenant_status = HelperByTenantStatus()

@@ -33,8 +33,11 @@ def simple_candidates(booking: Booking, *, extra_radius_km: float, exclude: set[
     """Active helpers of the booking's tenant with the skill, in range (on-site) or able to work
     remotely (remote), nearest and most skilled first. Returns ``[{"helper": Helper, "score": {...}}]``."""
     found = []
+    require_payout = tenant_policy(booking.tenant_id).get("require_payout_ready")
     for helper in Helper.by_tenant_status.query(f"{booking.tenant_id}#active"):
         if helper.helper_id in exclude or helper.off_duty:
+            continue
+        if require_payout and not helper.payout_ready:  # payments: only helpers we can pay get paid jobs
             continue
         level = int((helper.skills.as_dict() if helper.skills else {}).get(booking.category, 0))
         if level <= 0:
@@ -106,6 +109,8 @@ def _preferred(booking: Booking) -> list[dict]:
     except Helper.DoesNotExist:
         return []
     if helper.status != "active":
+        return []
+    if tenant_policy(booking.tenant_id).get("require_payout_ready") and not helper.payout_ready:
         return []
     return [{"helper": helper, "score": {"preferred": True}}]
 

@@ -149,14 +149,17 @@ def ranked_candidates(booking, *, extra_radius_km: float, exclude: set[str], lim
                                         distance_km=item.get("distance_km"), radius_km=radius or 1.0,
                                         when=when, now=now, weights=pol["match_weights"])
         scored.append({"helper_id": _helper_id(item), "score": score})
-    best = ranking.rank(scored)[:limit]
     out = []
-    for cand in best:
+    for cand in ranking.rank(scored):
+        if len(out) >= limit:
+            break
         # the index is eventually consistent: confirm on the record before offering
         try:
             helper = Helper.get(cand["helper_id"], consistent_read=True)
         except Helper.DoesNotExist:
             continue
+        if pol.get("require_payout_ready") and not helper.payout_ready:
+            continue  # payments: only helpers we can pay out are offered paid jobs
         if geocells.can_take_work(helper.attribute_values) and helper.tenant_id == booking.tenant_id:
             out.append({"helper": helper, "score": cand["score"]})
     return out

@@ -49,7 +49,7 @@ def make_helper(tenant, km_north, level=3, indexed=False, **over):
                name="Test Helper", first_name="Test", lat=lat, lon=lon, service_radius_km=4, hourly_rate=6000,
                skills={"printer": level}, qualifications=["printer level 3"], languages=["de"], remote=False,
                on_call=True, status="active", tenant_status=f"{tenant}#active", rating_count=0, rating_sum=0,
-               created_at=now_iso())
+               payout_ready=True, created_at=now_iso())
     row.update(over)
     extra = index_fields(row) if indexed else {}
     Helper(**row, **extra).save()

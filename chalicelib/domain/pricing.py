@@ -1,0 +1,120 @@
+"""Line items of a booking's final price, computed on the server. Pure: no AWS, no Stripe.
+
+Money is integer minor units (cents/Rappen) of one ISO currency; nothing here uses floats.
+
+- time: billed in blocks (``billing_block_minutes``, 15) after a minimum (``min_billable_minutes``);
+  a started block counts in full; the block price is the helper's hourly rate pro rata, rounded
+  half up to a whole minor unit.
+- travel: a flat fee for on-site visits (``travel_fee_minor``).
+- parts: what the helper bought for the customer, at cost, as declared.
+- tip: optional, from the customer, goes wholly to the helper.
+
+The total never exceeds what was authorised (the price cap, or a higher amount the customer
+approved): above it a ``cap_reduction`` line brings the total down to the limit.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Iterable, Mapping
+
+from chalicelib.domain.errors import ValidationFailed
+
+
+@dataclass(frozen=True)
+class LineItem:
+    code: str  # time | travel | part | tip | cap_reduction
+    description: str
+    quantity: int
+    unit_amount: int
+    amount: int
+    currency: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Part:
+    description: str
+    amount: int
+
+
+def _div_round_half_up(numerator: int, denominator: int) -> int:
+    return (2 * numerator + denominator) // (2 * denominator)
+
+
+def billable_minutes(minutes_worked: int, minimum: int, block: int) -> int:
+    """Minutes billed: at least ``minimum``, rounded up to whole blocks."""
+    if minutes_worked < 0:
+        raise ValidationFailed("minutes worked cannot be negative", field="minutes_worked")
+    if block <= 0 or minimum < 0:
+        raise ValidationFailed("billing blocks must be positive", field="billing_block_minutes")
+    minutes = max(int(minutes_worked), int(minimum))
+    return -(-minutes // block) * block
+
+
+def price_line_items(*, minutes_worked: int, hourly_rate: int, mode: str, currency: str,
+                     policy: Mapping[str, Any], parts: Iterable[Part] = (), tip: int = 0,
+                     limit: int | None = None) -> list[LineItem]:
+    """The final line items. ``limit`` is the authorised amount (cap or approved more); the total of
+    the returned items never exceeds it."""
+    if hourly_rate < 0 or tip < 0:
+        raise ValidationFailed("prices cannot be negative", field="tip" if tip < 0 else "hourly_rate")
+    block = int(policy["billing_block_minutes"])
+    billed = billable_minutes(minutes_worked, int(policy["min_billable_minutes"]), block)
+    blocks = billed // block
+    block_price = _div_round_half_up(int(hourly_rate) * block, 60)
+    items = [LineItem("time", f"{billed} minutes of help ({blocks} x {block} min)", blocks, block_price,
+                      blocks * block_price, currency)]
+    if mode == "onsite" and int(policy["travel_fee_minor"]) > 0:
+        fee = int(policy["travel_fee_minor"])
+        items.append(LineItem("travel", "travel (flat fee)", 1, fee, fee, currency))
+    for part in parts:
+        if part.amount < 0:
+            raise ValidationFailed("a part cannot cost less than nothing", field="parts")
+        items.append(LineItem("part", part.description, 1, part.amount, part.amount, currency))
+    if tip:
+        items.append(LineItem("tip", "tip for your helper", 1, int(tip), int(tip), currency))
+    total = sum(i.amount for i in items)
+    if limit is not None and total > limit:
+        cut = total - int(limit)
+        items.append(LineItem("cap_reduction", "reduced to the price limit you agreed", 1, -cut, -cut, currency))
+    return items
+
+
+def total_of(items: Iterable[LineItem | Mapping[str, Any]]) -> int:
+    return sum(int(i.amount if isinstance(i, LineItem) else i["amount"]) for i in items)
+
+
+def tip_of(items: Iterable[LineItem | Mapping[str, Any]]) -> int:
+    """The tip actually charged. A cut to the price limit comes out of the tip first, so the
+    service amount (which fees are computed on) is only reduced when the tip is used up."""
+    rows = [i.as_dict() if isinstance(i, LineItem) else dict(i) for i in items]
+    tip = sum(int(r["amount"]) for r in rows if r["code"] == "tip")
+    service = sum(int(r["amount"]) for r in rows if r["code"] not in ("tip", "cap_reduction"))
+    return max(0, min(tip, total_of(rows) - service))
+
+
+@dataclass(frozen=True)
+class Split:
+    """How a charged amount is divided: platform fee + partner share + helper payout == charged."""
+    charged: int
+    platform_fee: int
+    partner_share: int
+    helper_payout: int
+
+
+def split_charge(charged: int, tip: int, policy: Mapping[str, Any]) -> Split:
+    """Platform fee and partner share are basis points of the service amount (the charge without
+    the tip); the helper gets the rest, tip included. Rounded half up; never negative."""
+    fee_bps = int(policy["platform_fee_bps"])
+    share_bps = int(policy["partner_share_bps"])
+    if not (0 <= fee_bps and 0 <= share_bps and fee_bps + share_bps <= 10_000):
+        raise ValidationFailed("platform fee and partner share must be 0..100% together",
+                               field="platform_fee_bps")
+    if charged < 0 or not 0 <= tip <= charged:
+        raise ValidationFailed("the tip must be within the charged amount", field="tip")
+    service = charged - tip
+    fee = _div_round_half_up(service * fee_bps, 10_000)
+    share = min(_div_round_half_up(service * share_bps, 10_000), service - fee)
+    return Split(charged, fee, share, charged - fee - share)

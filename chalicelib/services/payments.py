@@ -1,0 +1,711 @@
+"""Payments use cases: authorise at booking, settle on completion, cancel, refund, apply Stripe
+events, renew holds, statements.
+
+Every money-moving step follows the same pattern so a retry never moves money twice:
+
+1. skip it if ``payment.steps[step]`` is recorded;
+2. call Stripe through ``adapters.stripe_gateway`` with the idempotency key ``<booking>:<step>``
+   (a retry after a crash between 2 and 3 gets Stripe's first answer back);
+3. record the step and post its ledger movement (movement id ``<booking>#<step>``, written only if
+   new).
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable
+
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+
+from chalicelib.adapters import stripe_gateway as gw
+from chalicelib.domain import booking_states as bs
+from chalicelib.domain import ledger as L
+from chalicelib.domain.actors import Actor
+from chalicelib.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from chalicelib.domain.payment_states import (AUTHORISED, CAPTURED, PARTIALLY_REFUNDED, PaymentFacts,
+                                              facts_from_event, facts_from_payment_intent, is_out_of_order)
+from chalicelib.domain.pricing import Part, price_line_items, split_charge, tip_of, total_of
+from chalicelib.models.base import now_iso
+from chalicelib.models.bookings import Booking
+from chalicelib.models.customers import Customer
+from chalicelib.models.helpers import Helper
+from chalicelib.models.ledger import LedgerEntry
+from chalicelib.models.payments import Payment
+from chalicelib.services import idempotency
+from chalicelib.services.tenants import tenant_policy
+from chalicelib.services.transitions import load_booking
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 5
+
+
+# ---------------------------------------------------------------------------------------------
+# the payment record
+
+def get_payment(booking_id: str) -> Payment | None:
+    try:
+        return Payment.get(booking_id, consistent_read=True)
+    except Payment.DoesNotExist:
+        return None
+
+
+def _ensure_payment(booking: Booking) -> Payment:
+    pay = get_payment(booking.booking_id)
+    if pay is not None:
+        return pay
+    now = now_iso()
+    cap = booking.price_cap.as_dict() if booking.price_cap else {}
+    pay = Payment(booking_id=booking.booking_id, tenant_id=booking.tenant_id, customer_id=booking.customer_id,
+                  currency=cap.get("currency", "CHF"), created_at=now, updated_at=now, version=1)
+    try:
+        pay.save(condition=Payment.booking_id.does_not_exist())
+        return pay
+    except PutError:
+        return Payment.get(booking.booking_id, consistent_read=True)
+
+
+def _update(booking_id: str, change: Callable[[Payment], list | None]) -> Payment:
+    """Read, let ``change`` return update actions (or None for nothing to do), write on condition
+    that nobody else wrote in between; re-read and retry on a lost race."""
+    for _ in range(MAX_ATTEMPTS):
+        pay = Payment.get(booking_id, consistent_read=True)
+        actions = change(pay)
+        if not actions:
+            return pay
+        actions += [Payment.version.set(pay.version + 1), Payment.updated_at.set(now_iso())]
+        try:
+            pay.update(actions=actions, condition=Payment.version == pay.version, add_version_condition=False)
+            return pay
+        except UpdateError as exc:
+            if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
+                raise
+    raise Conflict("the payment is changing right now; please try again in a moment")
+
+
+def _facts(pay: Payment) -> PaymentFacts:
+    return PaymentFacts.from_dict(pay.facts.as_dict() if pay.facts else {})
+
+
+def _steps(pay: Payment) -> dict:
+    return pay.steps.as_dict() if pay.steps else {}
+
+
+def _merge_facts_actions(pay: Payment, incoming: PaymentFacts) -> list:
+    merged = _facts(pay).merge(incoming)
+    actions = [Payment.facts.set(merged.as_dict()), Payment.status.set(merged.state)]
+    if merged.state != AUTHORISED and pay.hold_day:
+        actions.append(Payment.hold_day.remove())  # no hold to renew any more
+    return actions
+
+
+def _record_step(booking_id: str, step: str, result: dict, facts: PaymentFacts | None = None,
+                 extra: Callable[[Payment], list] | None = None) -> Payment:
+    def change(pay: Payment):
+        if step in _steps(pay):
+            return None
+        acts = [Payment.steps.set({**_steps(pay), step: {**result, "at": now_iso()}})]
+        if facts is not None:
+            acts += _merge_facts_actions(pay, facts)
+        if extra:
+            acts += extra(pay)
+        return acts
+    return _update(booking_id, change)
+
+
+def _parties(pay: Payment, helper_id: str | None) -> L.Parties:
+    return L.Parties(pay.booking_id, pay.tenant_id, pay.customer_id, helper_id, pay.currency)
+
+
+# ---------------------------------------------------------------------------------------------
+# ledger storage
+
+def post_movement(m: L.Movement | None) -> bool:
+    """Write a movement's entries in one transaction, each only if new. False if it was booked."""
+    if m is None:
+        return False
+    from pynamodb.connection import Connection
+    from pynamodb.transactions import TransactWrite
+
+    now = now_iso()
+    try:
+        with TransactWrite(connection=Connection(region=LedgerEntry.Meta.region)) as tx:
+            for i, e in enumerate(m.entries):
+                entry_id = f"{m.movement_id}#{i}"
+                tx.save(LedgerEntry(entry_id=entry_id, movement_id=m.movement_id, kind=m.kind,
+                                    booking_id=m.booking_id, tenant_id=m.tenant_id, account=e.account,
+                                    amount=e.amount, currency=m.currency, created_at=now,
+                                    sort_key=f"{now}#{entry_id}", meta=dict(m.meta)),
+                        condition=LedgerEntry.entry_id.does_not_exist())
+        return True
+    except TransactWriteError as exc:
+        reasons = getattr(exc, "cancellation_reasons", None) or []
+        if any(r is not None and getattr(r, "code", None) == "ConditionalCheckFailed" for r in reasons):
+            return False
+        raise
+
+
+def _movements(entries) -> list[L.Movement]:
+    grouped: dict[str, list[LedgerEntry]] = {}
+    for e in entries:
+        grouped.setdefault(e.movement_id, []).append(e)
+    out = []
+    for mid, rows in grouped.items():
+        rows.sort(key=lambda r: r.entry_id)
+        r0 = rows[0]
+        out.append(L.Movement(mid, r0.kind, r0.booking_id, r0.tenant_id, r0.currency,
+                              tuple(L.Entry(r.account, int(r.amount)) for r in rows),
+                              r0.meta.as_dict() if r0.meta else {}))
+    return out
+
+
+def booking_movements(booking_id: str) -> list[L.Movement]:
+    return _movements(LedgerEntry.by_booking.query(booking_id))
+
+
+# ---------------------------------------------------------------------------------------------
+# authorise at booking
+
+def authorise_booking(actor: Actor, booking_id: str, payment_method: str | None, use_saved: bool) -> Payment:
+    """Hold the booking's price cap on the customer's card (manual capture). With
+    ``payment_method`` (e.g. from Stripe.js) the card is saved on the customer's Stripe Customer
+    for next time; with ``use_saved`` the saved card is used. Authorising twice returns the
+    existing hold."""
+    from chalicelib.services.bookings import get_booking_for
+
+    if actor.role != "customer":
+        raise Forbidden("only the customer can pay for a booking")
+    booking = get_booking_for(actor, booking_id)
+    if booking.state in bs.TERMINAL_STATES:
+        raise Conflict(f"this booking is {booking.state}; there is nothing to pay", extra={"state": booking.state})
+    pay = _ensure_payment(booking)
+    if _facts(pay).state not in ("none", "failed", "released"):
+        return pay
+    customer = Customer.get(booking.customer_id)
+    stripe_customer = customer.stripe_customer_id
+    if not stripe_customer:
+        stripe_customer = gw.create_customer(customer.email, customer.name,
+                                             {"customer_id": customer.customer_id, "tenant_id": customer.tenant_id},
+                                             key=f"{customer.customer_id}:stripe-customer")["id"]
+        customer.update(actions=[Customer.stripe_customer_id.set(stripe_customer)])
+    if payment_method:
+        try:
+            pm = gw.attach_payment_method(payment_method, stripe_customer)["id"]
+        except gw.PaymentDeclined:
+            _update(booking.booking_id, lambda p: _merge_facts_actions(p, PaymentFacts(failed=True)))
+            raise
+        customer.update(actions=[Customer.default_payment_method.set(pm)])
+    elif use_saved:
+        pm = customer.default_payment_method
+        if not pm:
+            raise ValidationFailed("there is no saved card yet; add a card", field="payment_method")
+    else:
+        raise ValidationFailed("give a payment_method or use_saved", field="payment_method")
+    return _authorise(booking, pay, stripe_customer, pm, off_session=False)
+
+
+def _authorise(booking: Booking, pay: Payment, stripe_customer: str, pm: str, off_session: bool) -> Payment:
+    seq = int(pay.auth_seq or 0) + 1
+    amount = int(booking.price_cap.as_dict()["amount"])
+    try:
+        pi = gw.authorise(amount, pay.currency, stripe_customer, pm,
+                          {"booking_id": booking.booking_id, "tenant_id": booking.tenant_id},
+                          key=gw.idempotency_key(booking.booking_id, f"authorise-{seq}"), off_session=off_session)
+    except gw.PaymentDeclined:
+        _update(booking.booking_id, lambda p: _merge_facts_actions(p, PaymentFacts(failed=True))
+                + [Payment.auth_seq.set(seq)])
+        raise
+    facts = facts_from_payment_intent(pi)
+    now = datetime.now(timezone.utc)
+
+    def change(p: Payment):
+        if int(p.auth_seq or 0) >= seq:
+            return None  # a concurrent request recorded this authorisation already
+        # a new hold replaces the old one: facts start again from this PaymentIntent
+        return [Payment.payment_intent_id.set(pi["id"]), Payment.stripe_customer_id.set(stripe_customer),
+                Payment.payment_method.set(pm), Payment.auth_seq.set(seq), Payment.facts.set(facts.as_dict()),
+                Payment.status.set(facts.state), Payment.authorised_at.set(now_iso()),
+                Payment.hold_day.set(now.strftime("%Y-%m-%d"))]
+    return _update(booking.booking_id, change)
+
+
+# ---------------------------------------------------------------------------------------------
+# settle on completion
+
+def settle_booking(booking_id: str) -> dict:
+    """Price, capture, divide, pay out, receipt — each step once. Safe to run any number of times."""
+    booking = load_booking(booking_id)
+    if booking.state != bs.COMPLETED:
+        return {"result": "not-completed"}
+    pay = get_payment(booking_id)
+    if pay is None or not pay.payment_intent_id or _facts(pay).state not in (AUTHORISED, CAPTURED, PARTIALLY_REFUNDED):
+        if pay is None:
+            pay = _ensure_payment(booking)
+        _record_step(booking_id, "unpaid", {"reason": "no card authorisation when the job was completed"},
+                     extra=lambda p: [Payment.flag_tenant.set(f"{p.tenant_id}#unpaid")])
+        log.warning("booking %s completed without an authorisation; flagged for ops", booking_id)
+        return {"result": "unpaid"}
+    pol = tenant_policy(booking.tenant_id)
+    helper = Helper.get(booking.helper_id)
+    parties = _parties(pay, booking.helper_id)
+
+    # 1. final price, computed once on the server and stored
+    if "price" not in _steps(pay):
+        extras = pay.extras.as_dict() if pay.extras else {}
+        items = price_line_items(
+            minutes_worked=int(booking.minutes_worked or 0),
+            hourly_rate=int(helper.hourly_rate or pol["default_hourly_rate_minor"]), mode=booking.mode,
+            currency=pay.currency, policy=pol,
+            parts=[Part(p["description"], int(p["amount"])) for p in extras.get("parts", [])],
+            tip=int(extras.get("tip") or 0), limit=_facts(pay).authorised)
+        total, tip = total_of(items), tip_of(items)
+        split = split_charge(total, tip, pol)
+        rows = [i.as_dict() for i in items]
+        pay = _record_step(booking_id, "price", {"total": total, "tip": tip, "platform_fee": split.platform_fee,
+                                                 "partner_share": split.partner_share,
+                                                 "helper_payout": split.helper_payout},
+                           extra=lambda p: [Payment.line_items.set(rows)])
+        try:
+            booking.update(actions=[Booking.line_items.set(rows)], condition=Booking.state == bs.COMPLETED)
+        except UpdateError:
+            log.warning("could not copy line items onto booking %s", booking_id)
+    price = _steps(pay)["price"]
+    total = int(price["total"])
+
+    # 2. capture exactly the final total (the rest of the hold is released by Stripe)
+    if "capture" not in _steps(pay):
+        pi = gw.capture(pay.payment_intent_id, total, key=gw.idempotency_key(booking_id, "capture"))
+        charge = pi.get("latest_charge")
+        charge_id = charge.get("id") if isinstance(charge, dict) else charge
+        pay = _record_step(booking_id, "capture", {"amount": total, "charge_id": charge_id},
+                           facts=PaymentFacts(authorised=_facts(pay).authorised, captured=total),
+                           extra=lambda p: [Payment.charge_id.set(charge_id)])
+    # 3. ledger: capture and division (idempotent on movement ids)
+    post_movement(L.capture(parties, total))
+    for m in L.divide(parties, int(price["platform_fee"]), int(price["partner_share"]), int(price["helper_payout"])):
+        post_movement(m)
+    # 4. pay the helper
+    payout = _pay_helper(pay, booking, helper, int(price["helper_payout"]))
+    # 5. receipt (kept on the payment record; notifications deliver it once they exist)
+    if not pay.receipt:
+        receipt = {"booking_id": booking_id, "currency": pay.currency, "total": total,
+                   "line_items": [dict(r) for r in (pay.line_items or [])], "issued_at": now_iso(),
+                   "helper_first_name": helper.first_name}
+        _update(booking_id, lambda p: None if p.receipt else [Payment.receipt.set(receipt)])
+    return {"result": "settled", "total": total, "payout": payout}
+
+
+def _pay_helper(pay: Payment, booking: Booking, helper: Helper, amount: int, step: str = "payout") -> str:
+    pay = Payment.get(pay.booking_id, consistent_read=True)
+    parties = _parties(pay, helper.helper_id)
+    if step not in _steps(pay) and amount > 0:
+        if not (helper.stripe_account_id and bool(helper.payout_ready)):
+            _update(pay.booking_id, lambda p: None if "payout_pending" in _steps(p)
+                    else [Payment.steps.set({**_steps(p), "payout_pending": {"amount": amount, "at": now_iso()}})])
+            return "pending-onboarding"
+        tr = gw.transfer(amount, pay.currency, helper.stripe_account_id, transfer_group=booking.booking_id,
+                         source_transaction=pay.charge_id,
+                         metadata={"booking_id": booking.booking_id, "helper_id": helper.helper_id},
+                         key=gw.idempotency_key(booking.booking_id, step))
+        _record_step(pay.booking_id, step, {"amount": amount, "transfer_id": tr["id"]})
+    done = _steps(Payment.get(pay.booking_id, consistent_read=True)).get(step)
+    if done:
+        post_movement(L.payout_movement(parties, int(done["amount"]), done.get("transfer_id"), step=step))
+        return "paid"
+    return "nothing-to-pay"
+
+
+# ---------------------------------------------------------------------------------------------
+# cancellation
+
+def cancel_payment(booking: dict, entry: dict) -> str:
+    """Free until a helper is assigned (the hold is released); after that the tenant's late-cancel
+    fee is captured and goes to the helper. Operations' cancellations are always free."""
+    booking_id = booking["booking_id"]
+    pay = get_payment(booking_id)
+    if pay is None or not pay.payment_intent_id or _facts(pay).state != AUTHORISED:
+        return "nothing-held"
+    helper_id = booking.get("helper_id")
+    late = (entry.get("transition") == "cancel_by_customer" and helper_id
+            and entry.get("from") in (bs.ASSIGNED, bs.EN_ROUTE))
+    fee = min(int(tenant_policy(pay.tenant_id)["late_cancel_fee_minor"]), _facts(pay).authorised) if late else 0
+    if fee <= 0:
+        if "release" not in _steps(pay):
+            pi = gw.release(pay.payment_intent_id, key=gw.idempotency_key(booking_id, f"release-{int(pay.auth_seq)}"))
+            _record_step(booking_id, "release", {"payment_intent": pi["id"]}, facts=PaymentFacts(released=True))
+        return "released"
+    parties = _parties(pay, helper_id)
+    if "cancel_capture" not in _steps(pay):
+        pi = gw.capture(pay.payment_intent_id, fee, key=gw.idempotency_key(booking_id, "cancel_capture"))
+        charge = pi.get("latest_charge")
+        charge_id = charge.get("id") if isinstance(charge, dict) else charge
+        _record_step(booking_id, "cancel_capture", {"amount": fee, "charge_id": charge_id},
+                     facts=PaymentFacts(authorised=_facts(pay).authorised, captured=fee),
+                     extra=lambda p: [Payment.charge_id.set(charge_id)])
+    post_movement(L.capture(parties, fee))
+    post_movement(L.cancellation_fee(parties, fee))
+    _pay_helper(pay, load_booking(booking_id), Helper.get(helper_id), fee)
+    return "late-cancel-fee"
+
+
+# ---------------------------------------------------------------------------------------------
+# refunds (operations)
+
+def refund_booking(actor: Actor, booking_id: str, amount: int | None, reason: str | None) -> Payment:
+    """Refund all that is left (``amount`` None) or part of it. The helper's part is taken back by
+    a transfer reversal in proportion; the platform fee and partner share give back theirs."""
+    if actor.role != "ops":
+        raise Forbidden("only operations can refund")
+    booking = load_booking(booking_id)
+    if not actor.may_see_tenant(booking.tenant_id):
+        raise NotFound(f"booking {booking_id} was not found", field="booking_id")
+    pay = get_payment(booking_id)
+    if pay is None or _facts(pay).state not in (CAPTURED, PARTIALLY_REFUNDED):
+        raise Conflict("nothing was charged for this booking, so there is nothing to refund",
+                       extra={"payment_status": pay.status if pay else "none"})
+    s = L.booking_summary(booking_movements(booking_id))
+    remaining = s["helper_earning"] + s["platform_fee"] + s["partner_share"]
+    amount = remaining if amount is None else amount
+    alloc = L.allocate_refund(amount, s["helper_earning"], s["platform_fee"], s["partner_share"])
+
+    # claim a sequence number first, so two refunds never share idempotency keys
+    claimed: dict[str, int] = {}
+
+    def claim(p: Payment):
+        claimed["seq"] = int(p.refund_seq or 0)
+        return [Payment.refund_seq.set(claimed["seq"] + 1)]
+    pay = _update(booking_id, claim)
+    seq = claimed["seq"]
+    paid_out = s["paid_out"] - s["reversed"] > 0
+    transfer_id = (_steps(pay).get("payout") or {}).get("transfer_id")
+    reversal_id = None
+    if paid_out and alloc.helper and transfer_id:
+        reversal_id = gw.reverse_transfer(transfer_id, alloc.helper,
+                                          key=gw.idempotency_key(booking_id, f"reversal-{seq}"))["id"]
+    refund = gw.refund(pay.payment_intent_id, amount, key=gw.idempotency_key(booking_id, f"refund-{seq}"),
+                       metadata={"booking_id": booking_id, "by": actor.id})
+    for m in L.refund(_parties(pay, booking.helper_id), seq, alloc, helper_paid_out=bool(paid_out and transfer_id),
+                      refund_id=refund["id"], reversal_id=reversal_id):
+        post_movement(m)
+    row = {"seq": seq, "amount": amount, "refund_id": refund["id"], "reversal_id": reversal_id,
+           "helper": alloc.helper, "platform_fee": alloc.fee, "partner_share": alloc.share, "by": actor.id,
+           "reason": reason, "at": now_iso()}
+    return _update(booking_id, lambda p: _merge_facts_actions(
+        p, PaymentFacts(refunded=_facts(p).refunded + amount)) + [Payment.refunds.set((p.refunds or []) + [row])])
+
+
+# ---------------------------------------------------------------------------------------------
+# Stripe webhooks
+
+def handle_stripe_event(event: dict) -> str:
+    """Apply a verified Stripe event once. Returns what was done (for logs and tests)."""
+    key = f"stripe-event#{event['id']}"
+    if idempotency.seen(key):
+        return "duplicate"
+    etype = event["type"]
+    obj = (event.get("data") or {}).get("object") or {}
+    created = int(event.get("created") or 0)
+    if etype == "account.updated":
+        result = _apply_account_update(obj, created)
+    elif etype == "charge.dispute.created":
+        result = _apply_dispute(obj)
+    elif (facts := facts_from_event(etype, obj)) is not None:
+        result = _apply_payment_facts(etype, obj, facts)
+    else:
+        result = "ignored"
+    idempotency.mark_once(key)
+    return result
+
+
+def _booking_for_intent(pi_id: str | None) -> str | None:
+    if not pi_id:
+        return None
+    for row in Payment.by_intent.query(pi_id, limit=1):
+        return row.booking_id
+    return None
+
+
+def _apply_payment_facts(etype: str, obj: dict, incoming: PaymentFacts) -> str:
+    pi_id = obj.get("id") if etype.startswith("payment_intent.") else obj.get("payment_intent")
+    booking_id = (obj.get("metadata") or {}).get("booking_id") if etype.startswith("payment_intent.") else None
+    pay = get_payment(booking_id) if booking_id else None
+    if pay is None:
+        found = _booking_for_intent(pi_id)
+        pay = get_payment(found) if found else None
+    if pay is None:
+        return "unknown-payment"
+    if pay.payment_intent_id != pi_id:
+        return "stale-intent"  # an earlier hold of this booking (renewed since): changes nothing
+    result = {"r": "applied"}
+
+    def change(p: Payment):
+        if is_out_of_order(_facts(p), incoming):
+            result["r"] = "out-of-order"
+            return None
+        return _merge_facts_actions(p, incoming)
+    _update(pay.booking_id, change)
+    return result["r"]
+
+
+def _apply_account_update(account: dict, created: int) -> str:
+    helper_id = (account.get("metadata") or {}).get("helper_id")
+    if not helper_id:
+        return "unknown-account"
+    try:
+        helper = Helper.get(helper_id)
+    except Helper.DoesNotExist:
+        return "unknown-account"
+    if helper.stripe_account_id != account.get("id"):
+        return "unknown-account"
+    ready = bool(account.get("payouts_enabled")) and bool(account.get("charges_enabled", True)) \
+        and bool(account.get("details_submitted", True))
+    try:
+        helper.update(actions=[Helper.payout_ready.set(ready), Helper.payout_status_at.set(created)],
+                      condition=Helper.payout_status_at.does_not_exist() | (Helper.payout_status_at <= created))
+    except UpdateError as exc:
+        if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
+            return "out-of-order"  # a newer account state was applied already
+        raise
+    if ready:
+        _pay_pending(helper_id)
+    return "payout-ready" if ready else "not-payout-ready"
+
+
+def _pay_pending(helper_id: str) -> int:
+    """Pay out what waited for this helper's onboarding (settled before they were payout-ready)."""
+    paid = 0
+    helper = Helper.get(helper_id, consistent_read=True)
+    for booking in Booking.by_helper.query(helper_id):
+        pay = get_payment(booking.booking_id)
+        steps = _steps(pay) if pay else {}
+        for pending, step in (("payout_pending", "payout"),):
+            if pending in steps and step not in steps:
+                _pay_helper(pay, booking, helper, int(steps[pending]["amount"]), step=step)
+                paid += 1
+    return paid
+
+
+def _apply_dispute(dispute: dict) -> str:
+    booking_id = _booking_for_intent(dispute.get("payment_intent"))
+    if booking_id is None:
+        return "unknown-payment"
+    row = {"dispute_id": dispute.get("id"), "charge": dispute.get("charge"), "amount": dispute.get("amount"),
+           "reason": dispute.get("reason"), "status": dispute.get("status"), "at": now_iso()}
+    pay = _update(booking_id, lambda p: None if p.dispute else
+                  [Payment.dispute.set(row), Payment.flag_tenant.set(f"{p.tenant_id}#dispute")])
+    _tell_ops_about_dispute(pay, row)
+    return "flagged"
+
+
+def _tell_ops_about_dispute(pay: Payment, row: dict) -> None:
+    if not idempotency.mark_once(f"dispute-mail#{row['dispute_id']}"):
+        return
+    from chalicelib.adapters.email import send_email
+
+    to = tenant_policy(pay.tenant_id)["ops_email"]
+    send_email(to, f"Dispute opened on booking {pay.booking_id}",
+               f"The customer's bank opened a dispute ({row['reason']}) for {row['amount']} "
+               f"{pay.currency.upper()} on booking {pay.booking_id} (charge {row['charge']}).\n"
+               "Gather the evidence (timeline, messages, the helper's note) and respond in the Stripe dashboard.")
+
+
+# ---------------------------------------------------------------------------------------------
+# holds about to expire (scheduled)
+
+def renew_or_release_holds(now: datetime | None = None, lookback_days: int = 10) -> dict[str, int]:
+    """Card holds last ~7 days. For each hold older than the tenant's ``authorisation_renew_after_hours``:
+    an open booking gets a fresh hold on the saved card (and the old one is released); a booking that
+    ended without a capture has its hold released."""
+    now = now or datetime.now(timezone.utc)
+    counts = {"renewed": 0, "released": 0, "kept": 0, "failed": 0}
+    for d in range(lookback_days + 1):
+        day = (now - timedelta(days=d)).strftime("%Y-%m-%d")
+        for row in Payment.by_hold_day.query(day):
+            try:
+                counts[_renew_one(row.booking_id, now)] += 1
+            except Exception:  # one card must not stop the others; the next run tries again
+                log.exception("renewing the hold of %s failed", row.booking_id)
+                counts["failed"] += 1
+    return counts
+
+
+def _renew_one(booking_id: str, now: datetime) -> str:
+    pay = Payment.get(booking_id, consistent_read=True)
+    if _facts(pay).state != AUTHORISED or not pay.authorised_at:
+        return "kept"
+    age = now - datetime.fromisoformat(pay.authorised_at.replace("Z", "+00:00"))
+    if age < timedelta(hours=int(tenant_policy(pay.tenant_id)["authorisation_renew_after_hours"])):
+        return "kept"
+    booking = load_booking(booking_id)
+    old_pi, seq = pay.payment_intent_id, int(pay.auth_seq or 0)
+    if booking.state in (bs.CANCELLED, bs.UNMATCHED):
+        gw.release(old_pi, key=gw.idempotency_key(booking_id, f"release-{seq}"))
+        _update(booking_id, lambda p: _merge_facts_actions(p, PaymentFacts(released=True))
+                if p.payment_intent_id == old_pi else None)
+        return "released"
+    if booking.state == bs.COMPLETED:
+        return "kept"  # settlement captures it
+    _authorise(booking, pay, pay.stripe_customer_id, pay.payment_method, off_session=True)
+    gw.release(old_pi, key=gw.idempotency_key(booking_id, f"release-{seq}"))
+    return "renewed"
+
+
+# ---------------------------------------------------------------------------------------------
+# helpers' Stripe Connect accounts
+
+def start_onboarding(actor: Actor, return_url: str, refresh_url: str) -> dict:
+    """The helper's Connect account (made once) and a fresh onboarding link to open."""
+    if actor.role != "helper":
+        raise Forbidden("only helpers have payout accounts")
+    helper = Helper.get(actor.id)
+    account_id = helper.stripe_account_id
+    if not account_id:
+        account_id = gw.create_connected_account(helper.email, "CH" if helper.currency == "CHF" else "DE",
+                                                 {"helper_id": helper.helper_id, "tenant_id": helper.tenant_id},
+                                                 key=f"{helper.helper_id}:connect-account")["id"]
+        try:
+            helper.update(actions=[Helper.stripe_account_id.set(account_id)],
+                          condition=Helper.stripe_account_id.does_not_exist())
+        except UpdateError:
+            account_id = Helper.get(actor.id).stripe_account_id
+    link = gw.create_account_link(account_id, refresh_url=refresh_url, return_url=return_url)
+    return {"account_id": account_id, "url": link["url"], "expires_at": link.get("expires_at"),
+            "payout_ready": bool(helper.payout_ready)}
+
+
+def payout_status(actor: Actor) -> dict:
+    helper = Helper.get(actor.id)
+    return {"account_id": helper.stripe_account_id, "payout_ready": bool(helper.payout_ready)}
+
+
+# ---------------------------------------------------------------------------------------------
+# statements
+
+def _account_rows(account: str, since: str | None = None) -> list[LedgerEntry]:
+    cond = LedgerEntry.sort_key >= since if since else None
+    return list(LedgerEntry.by_account.query(account, range_key_condition=cond))
+
+
+def helper_statement(actor: Actor, helper_id: str) -> dict:
+    """Earnings (what the helper earned per booking), payouts (transfers) and the balance not yet
+    paid out, per currency."""
+    if actor.role == "helper" and actor.id != helper_id:
+        raise Forbidden("you can read only your own statement")
+    if actor.role == "ops":
+        try:
+            helper = Helper.get(helper_id)
+        except Helper.DoesNotExist:
+            raise NotFound(f"helper {helper_id} was not found", field="helper_id") from None
+        if not actor.may_see_tenant(helper.tenant_id):
+            raise NotFound(f"helper {helper_id} was not found", field="helper_id")
+    elif actor.role != "helper":
+        raise Forbidden("this is for helpers and operations")
+    # earned: earnings, cancellation fees and refunds' helper parts (not money moving to/from Stripe)
+    earnings = [e for e in _account_rows(L.helper(helper_id)) if e.kind not in ("payout", "reversal")]
+    payouts = _account_rows(L.payout(helper_id))
+    totals: dict[str, dict[str, int]] = {}
+    for e in earnings:
+        t = totals.setdefault(e.currency, {"earned": 0, "paid_out": 0, "unpaid": 0})
+        t["earned"] += int(e.amount)
+    for e in payouts:
+        t = totals.setdefault(e.currency, {"earned": 0, "paid_out": 0, "unpaid": 0})
+        t["paid_out"] += int(e.amount)
+    for t in totals.values():
+        t["unpaid"] = t["earned"] - t["paid_out"]
+    return {"helper_id": helper_id, "totals": totals,
+            "earnings": [_row(e) for e in earnings], "payouts": [_row(e) for e in payouts]}
+
+
+def tenant_statement(actor: Actor, tenant_id: str) -> dict:
+    """What a tenant earned (partner share) and the platform's fee from its bookings, per currency."""
+    if actor.role not in ("ops", "partner") or not actor.may_see_tenant(tenant_id):
+        raise NotFound(f"tenant {tenant_id} was not found", field="tenant_id")
+    partner_rows = _account_rows(L.partner(tenant_id))
+    fee_rows = _account_rows(L.platform(tenant_id))
+    totals: dict[str, dict[str, int]] = {}
+    for rows, name in ((partner_rows, "partner_share"), (fee_rows, "platform_fee")):
+        for e in rows:
+            totals.setdefault(e.currency, {"partner_share": 0, "platform_fee": 0})[name] += int(e.amount)
+    return {"tenant_id": tenant_id, "totals": totals, "partner_share": [_row(e) for e in partner_rows],
+            "platform_fee": [_row(e) for e in fee_rows] if actor.role == "ops" else None}
+
+
+def booking_ledger(actor: Actor, booking_id: str) -> dict:
+    booking = load_booking(booking_id)
+    if actor.role != "ops" or not actor.may_see_tenant(booking.tenant_id):
+        raise NotFound(f"booking {booking_id} was not found", field="booking_id")
+    movements = booking_movements(booking_id)
+    ledger = L.Ledger(movements)
+    return {"booking_id": booking_id, "summary": L.booking_summary(movements),
+            "balances": [{"account": a, "currency": c, "balance": v} for (a, c), v in sorted(ledger.balances().items())],
+            "movements": [{"movement_id": m.movement_id, "kind": m.kind, "currency": m.currency,
+                           "entries": [{"account": e.account, "amount": e.amount} for e in m.entries]}
+                          for m in sorted(movements, key=lambda m: m.movement_id)]}
+
+
+def _row(e: LedgerEntry) -> dict:
+    return {"booking_id": e.booking_id, "kind": e.kind, "amount": int(e.amount), "currency": e.currency,
+            "at": e.created_at}
+
+
+# ---------------------------------------------------------------------------------------------
+# extras before settlement: parts (helper) and tip (customer)
+
+def add_part(actor: Actor, booking_id: str, description: str, amount: int) -> Payment:
+    booking = load_booking(booking_id)
+    if actor.role != "helper" or booking.helper_id != actor.id:
+        raise NotFound(f"booking {booking_id} was not found", field="booking_id")
+    if booking.state not in (bs.ASSIGNED, bs.EN_ROUTE, bs.STARTED):
+        raise Conflict("parts can be added only while the job is running", extra={"state": booking.state})
+    pay = _ensure_payment(booking)
+
+    def change(p: Payment):
+        extras = p.extras.as_dict() if p.extras else {}
+        parts = list(extras.get("parts", []))
+        if len(parts) >= 10:
+            raise ValidationFailed("at most 10 parts per job", field="amount")
+        return [Payment.extras.set({**extras, "parts": parts + [{"description": description, "amount": amount}]})]
+    return _update(pay.booking_id, change)
+
+
+def set_tip(actor: Actor, booking_id: str, amount: int) -> Payment:
+    from chalicelib.services.bookings import get_booking_for
+
+    if actor.role != "customer":
+        raise Forbidden("only the customer can give a tip")
+    booking = get_booking_for(actor, booking_id)
+    if booking.state in bs.TERMINAL_STATES:
+        raise Conflict("a tip can be given until the job is done", extra={"state": booking.state})
+    pay = _ensure_payment(booking)
+    return _update(pay.booking_id, lambda p: [Payment.extras.set({**(p.extras.as_dict() if p.extras else {}),
+                                                                  "tip": amount})])
+
+
+def payment_view(pay: Payment | None, actor: Actor) -> dict[str, Any]:
+    if pay is None:
+        return {"status": "none"}
+    view = {"booking_id": pay.booking_id, "status": pay.status, "currency": pay.currency,
+            "authorised": _facts(pay).authorised, "captured": _facts(pay).captured,
+            "refunded": _facts(pay).refunded, "line_items": [dict(r) for r in (pay.line_items or [])],
+            "receipt": pay.receipt.as_dict() if pay.receipt else None,
+            "extras": pay.extras.as_dict() if pay.extras else {}}
+    if actor.role == "ops":
+        view.update(payment_intent_id=pay.payment_intent_id, steps=_steps(pay),
+                    refunds=[dict(r) for r in (pay.refunds or [])],
+                    dispute=pay.dispute.as_dict() if pay.dispute else None)
+    return view
+
+
+# ---------------------------------------------------------------------------------------------
+# transition effects (run by the bookings stream handler; each idempotent)
+
+from chalicelib.services.effects import effect  # noqa: E402
+
+
+@effect("settle")
+def _settle_effect(booking: dict, entry: dict, old: dict | None) -> None:
+    log.info("settle %s: %s", booking["booking_id"], settle_booking(booking["booking_id"]))
+
+
+@effect("cancel_payment")
+def _cancel_payment_effect(booking: dict, entry: dict, old: dict | None) -> None:
+    log.info("cancel payment %s: %s", booking["booking_id"], cancel_payment(booking, entry))

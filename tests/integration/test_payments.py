@@ -1,0 +1,388 @@
+"""Payments end to end on the local stack: localstripe (+ the local Connect stand-in), DynamoDB Local,
+the pump running the settle / cancel_payment effects, and Stripe webhooks signed by localstripe or
+by hand."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import http.server
+import json
+import os
+import random
+import secrets
+import threading
+import time
+import uuid
+
+import pytest
+import requests
+
+from tests.stack_fixtures import booking_body
+
+pytestmark = pytest.mark.integration
+
+# a quiet corner (Valais) where no demo helper works, so only this module's helpers are offered jobs
+SPOT = {"lat": 46.2331, "lon": 7.3606, "address": "Rue du Rhône 1", "postcode": "1950", "city": "Sion"}
+
+
+def wait_for(fn, timeout=25.0, interval=0.2):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = fn()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError("condition not reached in time")
+
+
+class Receiver:
+    """A loopback HTTP endpoint registered with localstripe: keeps every signed event it gets."""
+
+    def __init__(self):
+        self.events: list[tuple[dict, bytes, str]] = []
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                outer.events.append((json.loads(body), body, self.headers.get("Stripe-Signature", "")))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def wait(self, match, timeout=15.0):
+        return wait_for(lambda: next(((b, s) for ev, b, s in list(self.events) if match(ev)), None), timeout)
+
+
+@pytest.fixture(scope="module")
+def stripe_local(stack):
+    from chalicelib import settings
+    from chalicelib.adapters.stripe_gateway import reset_client
+    from localdev.stripe_local import register_webhook
+
+    os.environ["CROWDFIX_STRIPE_SECRET_KEY"] = "sk_test_" + secrets.token_hex(12)
+    os.environ["CROWDFIX_STRIPE_WEBHOOK_SECRET"] = "whsec_" + secrets.token_hex(16)
+    for name in ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"):
+        settings._secret_cache.pop(name, None)
+    reset_client()
+    receiver = Receiver()
+    base = stack["services"].stripe_url
+    register_webhook(base, receiver.url, os.environ["CROWDFIX_STRIPE_WEBHOOK_SECRET"], name=f"pytest-{uuid.uuid4().hex[:6]}")
+    yield {"base": base, "secret": os.environ["CROWDFIX_STRIPE_WEBHOOK_SECRET"], "receiver": receiver,
+           "auth": {"Authorization": f"Bearer {os.environ['CROWDFIX_STRIPE_SECRET_KEY']}"}}
+    receiver.server.shutdown()
+
+
+def make_helper(spot=SPOT, rate=6000) -> tuple[str, str]:
+    from chalicelib.models.base import now_iso
+    from chalicelib.models.helpers import Helper
+
+    hid = "h_pay" + uuid.uuid4().hex[:10]
+    email = f"{hid}@example.org"
+    Helper(helper_id=hid, tenant_id="crowdfix", email=email, email_key=f"crowdfix#{email}", name="Pat Payer",
+           first_name="Pat", skills={"printer": 3}, lat=spot["lat"], lon=spot["lon"], service_radius_km=3,
+           hourly_rate=rate, languages=["de"], status="active", tenant_status="crowdfix#active",
+           created_at=now_iso()).save()
+    return hid, email
+
+
+def deliver(api, body: bytes, signature: str):
+    return api.call("POST", "/v1/stripe/webhook", body,
+                    {"Stripe-Signature": signature, "Content-Type": "application/json; charset=utf-8"})
+
+
+def sign(secret: str, body: bytes, t: int | None = None) -> str:
+    t = int(time.time()) if t is None else t
+    return f"t={t},v1=" + hmac.new(secret.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
+
+
+def onboard(api, signin, stripe_local, email):
+    """The helper opens the onboarding link; localstripe's signed account.updated reaches the webhook."""
+    helper = signin(email, "helper")
+    status, link, _ = api.call("POST", "/v1/helper/payouts/onboarding", {}, helper)
+    assert status == 201, link
+    assert link["payout_ready"] is False and link["url"].startswith(stripe_local["base"])
+    resp = requests.get(link["url"], allow_redirects=False, timeout=5)
+    assert resp.status_code == 302
+    body, sig = stripe_local["receiver"].wait(
+        lambda ev: ev["type"] == "account.updated" and ev["data"]["object"]["id"] == link["account_id"])
+    status, answer, _ = deliver(api, body, sig)
+    assert status == 200 and answer["result"] == "payout-ready", answer
+    assert deliver(api, body, sig)[1]["result"] == "duplicate"
+    assert api.call("GET", "/v1/helper/payouts", headers=helper)[1] == {"account_id": link["account_id"],
+                                                                         "payout_ready": True}
+    return helper, link["account_id"]
+
+
+def book_and_authorise(api, signin, helper_id, cap=20000, card="pm_card_visa", customer=None):
+    customer = customer or signin()
+    status, booking, _ = api.call("POST", "/v1/bookings", booking_body(
+        location=SPOT, preferred_helper_id=helper_id, price_cap={"amount": cap, "currency": "CHF"}), customer)
+    assert status == 201, booking
+    bid = booking["booking_id"]
+    status, pay, _ = api.call("POST", f"/v1/bookings/{bid}/payment", {"payment_method": card}, customer)
+    return customer, bid, status, pay
+
+
+def transfers(stripe_local, group):
+    rows = requests.get(f"{stripe_local['base']}/_config/local/transfers", timeout=5).json()["transfers"]
+    return [t for t in rows if t["transfer_group"] == group]
+
+
+def intent(stripe_local, pi_id):
+    return requests.get(f"{stripe_local['base']}/v1/payment_intents/{pi_id}", headers=stripe_local["auth"],
+                        timeout=5).json()
+
+
+def payment(bid):
+    from chalicelib.services.payments import get_payment
+    return get_payment(bid)
+
+
+def run_job(api, bid, customer, helper, minutes=50):
+    wait_for(lambda: api.call("GET", f"/v1/bookings/{bid}", headers=customer)[1]["state"] == "offered")
+    assert api.call("POST", f"/v1/bookings/{bid}/accept", headers=helper)[0] == 200
+    assert api.call("POST", f"/v1/bookings/{bid}/start", headers=helper)[0] == 200
+
+
+# -----------------------------------------------------------------------------------------------
+
+def test_authorise_settle_replay_refund_and_statements(api, signin, pump, stripe_local):
+    from chalicelib.domain.ledger import allocate_refund
+    from chalicelib.services.payments import booking_movements, settle_booking
+
+    hid, email = make_helper(rate=6000)
+    helper, account = onboard(api, signin, stripe_local, email)
+
+    # given an authorised booking (the cap is held, not charged)
+    customer, bid, status, pay = book_and_authorise(api, signin, hid, cap=20000)
+    assert status == 201 and pay["status"] == "authorised" and pay["authorised"] == 20000, pay
+    pi_id = payment(bid).payment_intent_id
+    assert intent(stripe_local, pi_id)["status"] == "requires_capture"
+
+    run_job(api, bid, customer, helper)
+    assert api.call("POST", f"/v1/bookings/{bid}/parts", {"description": "USB cable", "amount": 1290}, helper)[0] == 201
+    assert api.call("POST", f"/v1/bookings/{bid}/tip", {"amount": 500}, customer)[0] == 200
+
+    # when the helper completes, the bookings stream settles it
+    status, done, _ = api.call("POST", f"/v1/bookings/{bid}/complete", {"minutes_worked": 50}, helper)
+    assert status == 200 and done["state"] == "completed"
+    wait_for(lambda: "payout" in (payment(bid).steps.as_dict() or {}) and payment(bid).receipt)
+
+    # then: 4 x 15 min at 60.00/h + travel + part + tip, captured once, fee 15 % of the service
+    total = 6000 + 2500 + 1290 + 500
+    fee = (2 * (total - 500) * 1500 + 10_000) // 20_000
+    to_helper = total - fee
+    status, view, _ = api.call("GET", f"/v1/bookings/{bid}/payment", headers=customer)
+    assert view["status"] == "captured" and view["captured"] == total and view["receipt"]["total"] == total
+    assert [i["code"] for i in view["line_items"]] == ["time", "travel", "part", "tip"]
+    assert sum(i["amount"] for i in api.call("GET", f"/v1/bookings/{bid}", headers=customer)[1]["line_items"]) == total
+    assert intent(stripe_local, pi_id)["status"] == "succeeded"
+    charge_id = payment(bid).charge_id
+    [tr] = transfers(stripe_local, bid)
+    assert (tr["amount"], tr["destination"], tr["source_transaction"]) == (to_helper, account, charge_id)
+
+    # replayed three times — and three more as if each crashed after Stripe answered but before we
+    # recorded it — settlement charges and transfers once
+    for _ in range(3):
+        settle_booking(bid)
+    for _ in range(3):
+        p = payment(bid)
+        steps = p.steps.as_dict()
+        steps.pop("capture"), steps.pop("payout")
+        p.update(actions=[type(p).steps.set(steps)])
+        assert settle_booking(bid)["result"] == "settled"
+    assert len(transfers(stripe_local, bid)) == 1
+    from chalicelib.domain.ledger import booking_summary
+    s = booking_summary(booking_movements(bid))
+    assert (s["captured"], s["platform_fee"], s["helper_earning"], s["paid_out"]) == (total, fee, to_helper, to_helper)
+    charge = requests.get(f"{stripe_local['base']}/v1/charges/{charge_id}", headers=stripe_local["auth"], timeout=5).json()
+    assert charge["amount"] - charge["amount_refunded"] == total  # localstripe: captured once, rest released
+
+    # statements
+    status, st, _ = api.call("GET", "/v1/helper/statement", headers=helper)
+    assert status == 200 and st["totals"]["CHF"] == {"earned": to_helper, "paid_out": to_helper, "unpaid": 0}
+    other = signin(make_helper()[1], "helper")
+    assert api.call("GET", f"/v1/helpers/{hid}/statement", headers=other)[0] == 403
+    ops = signin("ops@crowdfix.local", "ops")
+    status, tst, _ = api.call("GET", "/v1/tenants/crowdfix/statement", headers=ops)
+    assert status == 200 and tst["totals"]["CHF"]["platform_fee"] >= fee
+    assert api.call("GET", "/v1/tenants/crowdfix/statement", headers=customer)[0] == 403
+
+    # ops refund part: the helper's transfer is reversed in proportion
+    assert api.call("POST", f"/v1/bookings/{bid}/refund", {"amount": 2000}, customer)[0] == 403
+    status, after, _ = api.call("POST", f"/v1/bookings/{bid}/refund", {"amount": 2000, "reason": "slow"}, ops)
+    assert status == 200 and after["status"] == "partially_refunded" and after["refunded"] == 2000, after
+    alloc = allocate_refund(2000, to_helper, fee, 0)
+    assert transfers(stripe_local, bid)[0]["amount_reversed"] == alloc.helper
+    status, problem, _ = api.call("POST", f"/v1/bookings/{bid}/refund", {"amount": total}, ops)
+    assert status == 422 and problem["field"] == "amount"
+    # ... then the rest
+    status, after, _ = api.call("POST", f"/v1/bookings/{bid}/refund", {}, ops)
+    assert status == 200 and after["status"] == "refunded" and after["refunded"] == total
+    assert transfers(stripe_local, bid)[0]["amount_reversed"] == to_helper
+    status, ledger, _ = api.call("GET", f"/v1/bookings/{bid}/ledger", headers=ops)
+    assert status == 200 and sum(b["balance"] for b in ledger["balances"]) == 0
+    bal = {b["account"]: b["balance"] for b in ledger["balances"]}
+    assert bal[f"customer:{customer['_id']}"] == 0 and bal[f"payout:{hid}"] == 0 and bal[f"helper:{hid}"] == 0
+    assert api.call("GET", f"/v1/bookings/{bid}/ledger", headers=customer)[0] == 403
+    st = api.call("GET", "/v1/helper/statement", headers=helper)[1]
+    assert st["totals"]["CHF"] == {"earned": 0, "paid_out": 0, "unpaid": 0}
+
+
+def test_declined_card_is_a_402_and_a_saved_card_is_reused(api, signin, pump, stripe_local):
+    hid, _ = make_helper()
+    customer, bid, status, problem = book_and_authorise(api, signin, hid, card="pm_card_visa_chargeDeclined")
+    assert status == 402 and problem["field"] == "payment_method", problem
+    assert payment(bid).status == "failed"
+    status, pay, _ = api.call("POST", f"/v1/bookings/{bid}/payment", {"use_saved": True}, customer)
+    assert status == 422  # nothing saved yet (the declined card was not kept)
+    assert api.call("POST", f"/v1/bookings/{bid}/payment", {"payment_method": "pm_card_visa"}, customer)[0] == 201
+    # a returning customer pays the next booking with the saved card
+    _, bid2, status, pay = book_and_authorise(api, signin, hid, customer=customer, card="pm_card_visa")
+    status, pay, _ = api.call("POST", f"/v1/bookings/{bid2}/payment", {"use_saved": True}, customer)
+    assert status == 201 and pay["status"] == "authorised"
+    assert payment(bid2).stripe_customer_id == payment(bid).stripe_customer_id
+    status, problem, _ = api.call("POST", f"/v1/bookings/{bid2}/payment", {"use_saved": True, "payment_method": "pm_x12"}, customer)
+    assert status == 422 and problem["field"] == "body"
+
+
+def test_free_cancel_releases_and_late_cancel_pays_the_helper(api, signin, pump, stripe_local):
+    hid, email = make_helper()
+    helper, account = onboard(api, signin, stripe_local, email)
+    customer, bid, status, _ = book_and_authorise(api, signin, hid, cap=15000)
+    assert status == 201
+    assert api.call("POST", f"/v1/bookings/{bid}/cancel", {"reason": "fixed it"}, customer)[0] == 200
+    wait_for(lambda: payment(bid).status == "released")
+    assert intent(stripe_local, payment(bid).payment_intent_id)["status"] == "canceled"
+    assert transfers(stripe_local, bid) == []
+
+    customer, bid, status, _ = book_and_authorise(api, signin, hid, cap=15000)
+    wait_for(lambda: api.call("GET", f"/v1/bookings/{bid}", headers=customer)[1]["state"] == "offered")
+    assert api.call("POST", f"/v1/bookings/{bid}/accept", headers=helper)[0] == 200
+    assert api.call("POST", f"/v1/bookings/{bid}/cancel", {"reason": "changed my mind"}, customer)[0] == 200
+    wait_for(lambda: "payout" in payment(bid).steps.as_dict())
+    from chalicelib.domain.policy import PLATFORM_DEFAULTS
+    fee = PLATFORM_DEFAULTS["late_cancel_fee_minor"]
+    assert payment(bid).status == "captured" and payment(bid).facts.as_dict()["captured"] == fee
+    [tr] = transfers(stripe_local, bid)
+    assert tr["amount"] == fee and tr["destination"] == account
+
+
+def _pi_event(pi_id, bid, etype, status, **extra):
+    obj = {"id": pi_id, "object": "payment_intent", "amount": 10_000, "status": status,
+           "metadata": {"booking_id": bid}, **extra}
+    return etype, obj
+
+
+def _charge_event(pi_id, refunded):
+    return "charge.refunded", {"id": "ch_x", "object": "charge", "payment_intent": pi_id, "amount": 10_000,
+                               "amount_captured": 8000, "captured": True, "amount_refunded": refunded}
+
+
+def test_duplicated_and_reordered_webhooks_reach_the_same_state(api, signin, pump, stripe_local):
+    hid, _ = make_helper()
+    finals = []
+    for shuffle in (False, True):
+        _, bid, status, _ = book_and_authorise(api, signin, hid)
+        assert status == 201
+        pi_id = payment(bid).payment_intent_id
+        events = [_pi_event(pi_id, bid, "payment_intent.amount_capturable_updated", "requires_capture"),
+                  _pi_event(pi_id, bid, "payment_intent.succeeded", "succeeded", amount_received=8000),
+                  _charge_event(pi_id, 1000), _charge_event(pi_id, 3000)]
+        signed = []
+        for n, (etype, obj) in enumerate(events):
+            body = json.dumps({"id": f"evt_{uuid.uuid4().hex[:12]}_{n}", "object": "event", "type": etype,
+                               "created": int(time.time()), "data": {"object": obj}}).encode()
+            signed.append((body, sign(stripe_local["secret"], body)))
+        if shuffle:
+            signed = list(reversed(signed)) + random.Random(5).sample(signed, len(signed))  # reordered + duplicated
+        results = [deliver(api, b, s)[1]["result"] for b, s in signed]
+        if shuffle:
+            assert "duplicate" in results and "out-of-order" in results, results
+        p = payment(bid)
+        finals.append((p.status, p.facts.as_dict()))
+    assert finals[0] == finals[1]
+    assert finals[0][0] == "partially_refunded" and finals[0][1]["refunded"] == 3000
+
+
+def test_webhook_signatures_are_checked(api, stripe_local):
+    body = json.dumps({"id": "evt_sig1", "object": "event", "type": "customer.created", "created": int(time.time()),
+                       "data": {"object": {}}}).encode()
+    good = sign(stripe_local["secret"], body)
+    assert deliver(api, body, good)[0] == 200
+    tampered = body.replace(b"customer.created", b"customer.deleted")
+    assert deliver(api, tampered, good)[0] == 400
+    forged = sign("whsec_not_ours", body)
+    assert deliver(api, body, forged)[0] == 400
+    stale = sign(stripe_local["secret"], body, t=int(time.time()) - 301)
+    status, problem, _ = deliver(api, body, stale)
+    assert status == 400 and problem["field"] == "Stripe-Signature"
+    assert api.call("POST", "/v1/stripe/webhook", body, {"Content-Type": "application/json"})[0] == 400
+
+
+def test_localstripe_signed_payment_event_and_dispute_flag(api, signin, pump, stripe_local, stack):
+    hid, email = make_helper()
+    helper, _ = onboard(api, signin, stripe_local, email)
+    customer, bid, _, _ = book_and_authorise(api, signin, hid)
+    run_job(api, bid, customer, helper)
+    api.call("POST", f"/v1/bookings/{bid}/complete", {"minutes_worked": 20}, helper)
+    wait_for(lambda: payment(bid).charge_id)
+    pi_id = payment(bid).payment_intent_id
+    # localstripe's own signed payment_intent.succeeded (sent on capture) passes verification
+    body, sig = stripe_local["receiver"].wait(
+        lambda ev: ev["type"] == "payment_intent.succeeded" and ev["data"]["object"]["id"] == pi_id)
+    status, answer, _ = deliver(api, body, sig)
+    assert status == 200 and answer["result"] in ("applied", "out-of-order")
+    assert payment(bid).status == "captured"
+
+    resp = requests.post(f"{stripe_local['base']}/_config/local/disputes",
+                         data={"charge": payment(bid).charge_id, "reason": "fraudulent"}, timeout=5)
+    assert resp.status_code == 200
+    body, sig = stripe_local["receiver"].wait(
+        lambda ev: ev["type"] == "charge.dispute.created" and ev["data"]["object"]["payment_intent"] == pi_id)
+    assert deliver(api, body, sig)[1]["result"] == "flagged"
+    assert payment(bid).dispute.as_dict()["reason"] == "fraudulent"
+    from chalicelib.models.payments import Payment
+    assert bid in [p.booking_id for p in Payment.by_tenant_flag.query("crowdfix#dispute")]
+    from localdev.services import read_sent_emails
+    mails = json.dumps(read_sent_emails(stack["services"].moto_url))
+    assert "ops@crowdfix.local" in mails and bid in mails
+
+
+def test_old_holds_are_renewed_or_released(api, signin, pump, stripe_local):
+    from datetime import datetime, timedelta, timezone
+
+    from chalicelib.models.payments import Payment
+    from chalicelib.services.payments import renew_or_release_holds
+
+    hid, _ = make_helper()
+    customer, open_bid, status, _ = book_and_authorise(api, signin, hid)
+    assert status == 201
+    now = datetime.now(timezone.utc) + timedelta(days=6, hours=1)
+    old_pi = payment(open_bid).payment_intent_id
+    renew_or_release_holds(now=now)
+    p = payment(open_bid)
+    assert p.payment_intent_id != old_pi and p.status == "authorised" and int(p.auth_seq) == 2
+    assert intent(stripe_local, old_pi)["status"] == "canceled"
+    assert intent(stripe_local, p.payment_intent_id)["status"] == "requires_capture"
+    # a recent hold is kept
+    assert renew_or_release_holds(now=datetime.now(timezone.utc))["renewed"] == 0
+    assert Payment.get(open_bid, consistent_read=True).payment_intent_id == p.payment_intent_id
+
+
+def test_only_payout_ready_helpers_are_offered_paid_jobs(api, signin, pump, stripe_local):
+    spot = {**SPOT, "lat": 46.5, "lon": 9.9, "city": "Samedan", "postcode": "7503"}
+    make_helper(spot=spot)  # not onboarded
+    customer = signin()
+    status, booking, _ = api.call("POST", "/v1/bookings", booking_body(location=spot), customer)
+    assert status == 201
+    final = wait_for(lambda: (lambda b: b if b["state"] in ("offered", "unmatched") else None)(
+        api.call("GET", f"/v1/bookings/{booking['booking_id']}", headers=customer)[1]))
+    assert final["state"] == "unmatched"
