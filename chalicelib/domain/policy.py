@@ -11,6 +11,8 @@ PLATFORM_DEFAULTS: dict[str, Any] = {
     "radius_widening_km": [0, 5, 15],  # added to each helper's own service radius, per round
     # price cap when the customer does not give one: two hours at the top rate plus travel
     "default_price_cap_minor": 25000,
+    # quality: share of completed bookings drawn at random for an ops follow-up call
+    "spot_check_rate": 0.10,
 }
 
 
