@@ -233,7 +233,7 @@ def test_low_ratings_flag_the_helper_and_ops_suspend_out_of_matching(api, signin
         assert api.call("POST", f"/v1/bookings/{bid}/review", bad, customer)[0] == 201
     wait_for(lambda: totals(f"helper#{hid}")["count"] == 3)
     ops = signin("ops@crowdfix.local", "ops")
-    cases = wait_for(lambda: [c for c in api.call("GET", "/v1/ops/quality/cases?kind=flag", headers=ops)[1]["items"]
+    cases = wait_for(lambda: [c for c in api.call("GET", "/v1/ops/quality/cases?tenant=crowdfix&kind=flag", headers=ops)[1]["items"]
                               if c["helper_id"] == hid])
     assert [c["rule"] for c in cases] == ["repeated_complaints"]
 
@@ -275,7 +275,7 @@ def test_spot_check_sampled_and_outcome_recorded(api, signin, pump, stack):
         tenant.update(actions=[Tenant.settings.set(before)])
         clear_cache()
     ops = signin("ops@crowdfix.local", "ops")
-    cases = wait_for(lambda: [c for c in api.call("GET", "/v1/ops/quality/cases?kind=spot_check&limit=200",
+    cases = wait_for(lambda: [c for c in api.call("GET", "/v1/ops/quality/cases?tenant=crowdfix&kind=spot_check&limit=200",
                                                   headers=ops)[1]["items"] if c["booking_id"] == bid])
     assert cases[0]["helper_id"] == hid and cases[0]["status"] == "open"
     assert api.call("POST", f"/v1/ops/spot-checks/{bid}", {"outcome": "great"}, ops)[0] == 422
