@@ -14,6 +14,24 @@ from chalicelib.streams import stream_arn
 bp = Blueprint(__name__)
 
 
+def answers_problems(view):
+    """Typed domain errors become problem responses right at the view. Chalice turns any exception
+    from a view into a bare 500 before HTTP middleware sees it (only ``ChaliceUnhandledError``
+    passes through), so ``problem_middleware`` alone cannot map them."""
+    import functools
+
+    from chalicelib.domain.errors import DomainError
+    from chalicelib.handlers.common import problem_response
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        except DomainError as err:
+            return problem_response(err)
+    return wrapper
+
+
 def _reviewer(request, booking_id: str):
     """The customer, by the review link's token (``X-Review-Token``) or by sign-in."""
     token = (request.headers or {}).get("x-review-token")
@@ -24,6 +42,7 @@ def _reviewer(request, booking_id: str):
 
 
 @bp.route("/v1/bookings/{booking_id}/review", methods=["POST"])
+@answers_problems
 def submit_review(booking_id):
     from chalicelib.services import reviews as svc
     request = bp.current_request
@@ -35,6 +54,7 @@ def submit_review(booking_id):
 
 
 @bp.route("/v1/bookings/{booking_id}/review", methods=["PATCH"])
+@answers_problems
 def edit_review(booking_id):
     from chalicelib.services import reviews as svc
     request = bp.current_request
@@ -45,6 +65,7 @@ def edit_review(booking_id):
 
 
 @bp.route("/v1/bookings/{booking_id}/review", methods=["GET"])
+@answers_problems
 def get_review(booking_id):
     from chalicelib.services import reviews as svc
     request = bp.current_request
@@ -56,6 +77,7 @@ def get_review(booking_id):
 
 
 @bp.route("/v1/bookings/{booking_id}/customer-rating", methods=["POST"])
+@answers_problems
 def rate_customer(booking_id):
     from chalicelib.services import reviews as svc
     request = bp.current_request
@@ -66,6 +88,7 @@ def rate_customer(booking_id):
 
 
 @bp.route("/v1/helpers/{helper_id}", methods=["GET"])
+@answers_problems
 def helper_profile(helper_id):
     from chalicelib.services.profiles import public_profile
     params = bp.current_request.query_params or {}
