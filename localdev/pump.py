@@ -344,7 +344,7 @@ class StreamSource(_Source):
             shard.iterator = self._open_iterator(shard)
         try:
             response = streams.get_records(ShardIterator=shard.iterator, Limit=1000)
-        except streams.exceptions.ExpiredIteratorException:
+        except (streams.exceptions.ExpiredIteratorException, streams.exceptions.TrimmedDataAccessException):
             shard.iterator = None  # reopened after last_sequence on the next pass
             return False
         shard.iterator = response.get("NextShardIterator")
