@@ -7,7 +7,6 @@ from chalice import Blueprint
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.review_schemas import HideComment, ResolveFlag, SpotCheckOutcome, SuspendHelper
 from chalicelib.handlers.common import authenticate, ok, parse_body, path_id, query_int
-from chalicelib.handlers.reviews import answers_problems
 
 bp = Blueprint(__name__)
 
@@ -22,7 +21,6 @@ def _tenant_param(request, actor) -> str:
 
 
 @bp.route("/v1/ops/bookings/{booking_id}/review/visibility", methods=["POST"])
-@answers_problems
 def hide_comment(booking_id):
     from chalicelib.services import reviews as svc
     request = bp.current_request
@@ -33,7 +31,6 @@ def hide_comment(booking_id):
 
 
 @bp.route("/v1/ops/bookings/{booking_id}/ratings", methods=["GET"])
-@answers_problems
 def booking_ratings(booking_id):
     from chalicelib.services.reviews import ratings_of_booking
     actor = authenticate(bp.current_request, "ops")
@@ -41,7 +38,6 @@ def booking_ratings(booking_id):
 
 
 @bp.route("/v1/ops/quality/cases", methods=["GET"])
-@answers_problems
 def quality_cases():
     from chalicelib.services import quality
     request = bp.current_request
@@ -59,7 +55,6 @@ def quality_cases():
 
 
 @bp.route("/v1/ops/helpers/{helper_id}/suspend", methods=["POST"])
-@answers_problems
 def suspend(helper_id):
     from chalicelib.services import quality
     request = bp.current_request
@@ -70,7 +65,6 @@ def suspend(helper_id):
 
 
 @bp.route("/v1/ops/helpers/{helper_id}/reinstate", methods=["POST"])
-@answers_problems
 def reinstate(helper_id):
     from chalicelib.services import quality
     request = bp.current_request
@@ -81,7 +75,6 @@ def reinstate(helper_id):
 
 
 @bp.route("/v1/ops/helpers/{helper_id}/flags/{rule}/resolve", methods=["POST"])
-@answers_problems
 def resolve_flag(helper_id, rule):
     from chalicelib.domain.ratings import QUALITY_RULES
     from chalicelib.services import quality
@@ -95,7 +88,6 @@ def resolve_flag(helper_id, rule):
 
 
 @bp.route("/v1/ops/spot-checks/{booking_id}", methods=["POST"])
-@answers_problems
 def record_spot_check(booking_id):
     from chalicelib.services import quality
     request = bp.current_request
@@ -106,7 +98,6 @@ def record_spot_check(booking_id):
 
 
 @bp.route("/v1/ops/figures", methods=["GET"])
-@answers_problems
 def figures():
     from chalicelib.services import quality
     request = bp.current_request

@@ -14,23 +14,6 @@ from chalicelib.streams import stream_arn
 bp = Blueprint(__name__)
 
 
-def answers_problems(view):
-    """Typed domain errors become problem responses right at the view. Chalice turns any exception
-    from a view into a bare 500 before HTTP middleware sees it (only ``ChaliceUnhandledError``
-    passes through), so ``problem_middleware`` alone cannot map them."""
-    import functools
-
-    from chalicelib.domain.errors import DomainError
-    from chalicelib.handlers.common import problem_response
-
-    @functools.wraps(view)
-    def wrapper(*args, **kwargs):
-        try:
-            return view(*args, **kwargs)
-        except DomainError as err:
-            return problem_response(err)
-    return wrapper
-
 
 def _reviewer(request, booking_id: str):
     """The customer, by the review link's token (``X-Review-Token``) or by sign-in."""
@@ -42,7 +25,6 @@ def _reviewer(request, booking_id: str):
 
 
 @bp.route("/v1/bookings/{booking_id}/review", methods=["POST"])
-@answers_problems
 def submit_review(booking_id):
     from chalicelib.services import reviews as svc
     request = bp.current_request
@@ -54,7 +36,6 @@ def submit_review(booking_id):
 
 
 @bp.route("/v1/bookings/{booking_id}/review", methods=["PATCH"])
-@answers_problems
 def edit_review(booking_id):
     from chalicelib.services import reviews as svc
     request = bp.current_request
@@ -65,7 +46,6 @@ def edit_review(booking_id):
 
 
 @bp.route("/v1/bookings/{booking_id}/review", methods=["GET"])
-@answers_problems
 def get_review(booking_id):
     from chalicelib.services import reviews as svc
     request = bp.current_request
@@ -77,7 +57,6 @@ def get_review(booking_id):
 
 
 @bp.route("/v1/bookings/{booking_id}/customer-rating", methods=["POST"])
-@answers_problems
 def rate_customer(booking_id):
     from chalicelib.services import reviews as svc
     request = bp.current_request
@@ -88,7 +67,6 @@ def rate_customer(booking_id):
 
 
 @bp.route("/v1/helpers/{helper_id}", methods=["GET"])
-@answers_problems
 def helper_profile(helper_id):
     from chalicelib.services.profiles import public_profile
     params = bp.current_request.query_params or {}

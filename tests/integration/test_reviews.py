@@ -244,11 +244,8 @@ def test_low_ratings_flag_the_helper_and_ops_suspend_out_of_matching(api, signin
     # out of matching at once: not a candidate, not bookable, no public profile
     # matching queries the tenant's active helpers: the suspended one is no longer among them
     assert hid not in {x.helper_id for x in Helper.by_tenant_status.query("crowdfix#active")}
-    # not bookable by name (checked at the service: the bookings route's error mapping is the foundation's)
-    from chalicelib.domain.errors import ValidationFailed
-    from chalicelib.services.bookings import _check_preferred_helper
-    with pytest.raises(ValidationFailed):
-        _check_preferred_helper(hid, "crowdfix", "printer")
+    status, problem, _ = api.call("POST", "/v1/bookings", booking_body(preferred_helper_id=hid), customer)
+    assert status == 422 and problem["field"] == "preferred_helper_id"
     assert api.call("GET", f"/v1/helpers/{hid}")[0] == 404
     assert api.call("POST", f"/v1/ops/helpers/{hid}/suspend", {"reason": "again"}, ops)[0] == 409
     assert api.call("POST", f"/v1/ops/helpers/{hid}/suspend", {"reason": "x y"}, customer)[0] == 403
