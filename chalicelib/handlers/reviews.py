@@ -14,7 +14,6 @@ from chalicelib.streams import stream_arn
 bp = Blueprint(__name__)
 
 
-
 def _reviewer(request, booking_id: str):
     """The customer, by the review link's token (``X-Review-Token``) or by sign-in."""
     token = (request.headers or {}).get("x-review-token")
