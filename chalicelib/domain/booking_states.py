@@ -66,7 +66,7 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in [
        "No helper was found after the last round."),
     _t("depart", {HELPER}, {ASSIGNED}, EN_ROUTE, ("notify",), "The helper is on the way."),
     _t("start", {HELPER}, {ASSIGNED, EN_ROUTE}, STARTED, ("notify",), "The helper has started."),
-    _t("complete", {HELPER}, {STARTED}, COMPLETED, ("settle", "notify"),
+    _t("complete", {HELPER}, {STARTED}, COMPLETED, ("settle", "notify", "request_review"),
        "The helper is done and reports the minutes worked."),
     _t("cancel_by_customer", {CUSTOMER, PARTNER}, {REQUESTED, OFFERED, ASSIGNED, EN_ROUTE}, CANCELLED,
        ("withdraw_other_offers", "cancel_payment", "notify"), "The customer no longer needs help."),

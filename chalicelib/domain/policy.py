@@ -42,6 +42,8 @@ PLATFORM_DEFAULTS: dict[str, Any] = {
     # only helpers who can be paid out (Stripe Connect) are offered paid jobs
     "require_payout_ready": True,
     "ops_email": "ops@crowdfix.local",
+    # quality: share of completed bookings drawn at random for an ops follow-up call
+    "spot_check_rate": 0.10,
 }
 
 

@@ -23,6 +23,7 @@ def on_booking_change(event):
     from chalicelib.services import dispatch  # noqa: F401  (registers its effects)
     from chalicelib.services import matching  # noqa: F401  (busy flag, ranking counters)
     from chalicelib.services import payments  # noqa: F401  (registers settle, cancel_payment)
+    from chalicelib.services import reviews  # noqa: F401  (request_review, spot checks, no-shows)
 
     def handle(record):
         if record["eventName"] == "REMOVE":

@@ -16,6 +16,11 @@ def all_models():
     from chalicelib.models.signin import SignInCode
     from chalicelib.models.staff import Staff
     from chalicelib.models.tenants import Tenant
+    from chalicelib.models.reviews import Review
+    from chalicelib.models.customer_ratings import CustomerRating
+    from chalicelib.models.rating_aggregates import RatingAggregate
+    from chalicelib.models.quality import QualityCase
 
     return [Tenant, Customer, Helper, Booking, Offer, SignInCode, Staff, IdempotencyRecord,
-            Payment, LedgerEntry]
+            Payment, LedgerEntry,
+            Review, CustomerRating, RatingAggregate, QualityCase]

@@ -20,10 +20,9 @@ def timeline(booking: Booking) -> list[dict]:
 
 
 def helper_public(helper: Helper) -> dict:
-    count = int(helper.rating_count or 0)
+    from chalicelib.services.ratings import helper_rating  # Bayesian average with its count
     return {"helper_id": helper.helper_id, "first_name": helper.first_name, "photo_url": helper.photo_url,
-            "rating": {"average": round(float(helper.rating_sum) / count, 1) if count else None, "count": count},
-            "languages": list(helper.languages or [])}
+            "rating": helper_rating(helper), "languages": list(helper.languages or [])}
 
 
 def _why(booking: Booking) -> str | None:

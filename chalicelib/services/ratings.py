@@ -1,0 +1,191 @@
+"""Rating aggregation and reading: the stream side of reviews.
+
+Every committed change of a review becomes one DynamoDB transaction that
+
+1. puts a processed-record guard ``agg#review#<booking>#v<version>`` (``attribute_not_exists``), and
+2. ``ADD``s the change's delta (``domain.ratings.delta``) to the helper's, the tenant's and the
+   platform's counters (all-time and the completion day's bucket), and to ``Helper.rating_count``
+   / ``rating_sum`` which the booking views and matching read.
+
+Both happen or neither does, so a replayed record never counts twice and a crash between the two
+cannot lose or double a count. Counters are never read to be written.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from datetime import timedelta
+
+from chalicelib.domain import ratings
+from chalicelib.domain.ratings import ReviewScores
+from chalicelib.models.base import now_iso
+from chalicelib.models.helpers import Helper
+from chalicelib.models.idempotency import IdempotencyRecord
+from chalicelib.models.quality import QualityCase
+from chalicelib.models.rating_aggregates import RatingAggregate
+
+log = logging.getLogger(__name__)
+
+GUARD_TTL = timedelta(days=30)
+PLATFORM = "platform"
+ALL = "all"
+
+
+def helper_scope(helper_id: str) -> str:
+    return f"helper#{helper_id}"
+
+
+def tenant_scope(tenant_id: str) -> str:
+    return f"tenant#{tenant_id}"
+
+
+def day_bucket(day: str) -> str:
+    return f"d#{day}"
+
+
+def _condition_failed_at(exc: Exception) -> list[int]:
+    reasons = getattr(exc, "cancellation_reasons", None) or []
+    return [i for i, r in enumerate(reasons) if r is not None and getattr(r, "code", None) == "ConditionalCheckFailed"]
+
+
+def _attr(counter: str):
+    """The model attribute of a counter (``count`` is stored as ``reviews``: Model.count is taken)."""
+    return getattr(RatingAggregate, "reviews" if counter == "count" else counter)
+
+
+def _add_actions(change: dict[str, int]) -> list:
+    return [_attr(k).add(v) for k, v in change.items()]
+
+
+def _totals_of(item: RatingAggregate, names=None) -> dict:
+    names = names or (*ratings.COUNTERS, "no_shows")
+    return {k: int(getattr(item, "reviews" if k == "count" else k) or 0) for k in names}
+
+
+def apply_review_change(new: dict | None, old: dict | None) -> bool:
+    """Aggregate one stream record of the reviews table. True if counters moved, False for a
+    replay or a change that does not touch the scores (e.g. ops hiding a comment)."""
+    record = new or old
+    if record is None:
+        return False
+    change = ratings.delta(ReviewScores.from_record(old), ReviewScores.from_record(new))
+    if not change:
+        return False
+    version = f"v{int(record['version'])}" if new is not None else "removed"
+    guard_key = f"agg#review#{record['booking_id']}#{version}"
+    applied = add_counters(guard_key, change, helper_id=record["helper_id"], tenant_id=record["tenant_id"],
+                           day=record["period_day"])
+    if applied:
+        evaluate_quality(record["helper_id"], record["tenant_id"])
+    return applied
+
+
+def add_counters(guard_key: str, change: dict[str, int], *, helper_id: str, tenant_id: str,
+                 day: str | None) -> bool:
+    """One transaction: the guard plus an ``ADD`` on every scope. False if the guard existed."""
+    from pynamodb.connection import Connection
+    from pynamodb.exceptions import TransactWriteError
+    from pynamodb.transactions import TransactWrite
+
+    targets = [(helper_scope(helper_id), ALL), (tenant_scope(tenant_id), ALL), (PLATFORM, ALL)]
+    if day and set(change) - {"no_shows"}:
+        targets += [(tenant_scope(tenant_id), day_bucket(day)), (PLATFORM, day_bucket(day))]
+    try:
+        with TransactWrite(connection=Connection(region=RatingAggregate.Meta.region)) as tx:
+            tx.save(IdempotencyRecord(key=guard_key, ttl=GUARD_TTL),
+                    condition=IdempotencyRecord.key.does_not_exist())
+            for scope, bucket in targets:
+                tenant = tenant_id if scope != PLATFORM else None
+                tx.update(RatingAggregate(scope, bucket),
+                          actions=_add_actions(change) + ([RatingAggregate.tenant_id.set(tenant)] if tenant else []))
+            helper_actions = []
+            if change.get("count"):
+                helper_actions.append(Helper.rating_count.add(change["count"]))
+            if change.get("star_sum"):
+                helper_actions.append(Helper.rating_sum.add(change["star_sum"]))
+            if helper_actions:
+                tx.update(Helper(helper_id), actions=helper_actions, condition=Helper.helper_id.exists())
+    except TransactWriteError as exc:
+        if 0 in _condition_failed_at(exc):
+            log.info("already aggregated: %s", guard_key)
+            return False
+        raise
+    return True
+
+
+def record_no_show(booking: dict, entry: dict) -> bool:
+    """A helper dropped an accepted job: count it once per history entry."""
+    helper_id = entry.get("helper_id") or entry.get("actor_id")
+    if not helper_id:
+        return False
+    applied = add_counters(f"agg#noshow#{booking['booking_id']}#v{entry.get('v')}", {"no_shows": 1},
+                           helper_id=helper_id, tenant_id=booking["tenant_id"], day=None)
+    if applied:
+        evaluate_quality(helper_id, booking["tenant_id"])
+    return applied
+
+
+# ---------------------------------------------------------------------------------------------
+# reading
+
+_prior_cache: dict[str, tuple[float, float]] = {}
+_PRIOR_TTL = 60.0
+
+
+def read_totals(scope: str, bucket: str = ALL, consistent: bool = False) -> dict:
+    try:
+        item = RatingAggregate.get(scope, bucket, consistent_read=consistent)
+    except RatingAggregate.DoesNotExist:
+        return dict.fromkeys((*ratings.COUNTERS, "no_shows"), 0)
+    return _totals_of(item)
+
+
+def platform_prior() -> float:
+    """The prior mean for Bayesian averages (cached a minute per container)."""
+    hit = _prior_cache.get(PLATFORM)
+    if hit and hit[0] > time.monotonic():
+        return hit[1]
+    totals = read_totals(PLATFORM)
+    value = ratings.prior_mean(totals["count"], totals["star_sum"])
+    _prior_cache[PLATFORM] = (time.monotonic() + _PRIOR_TTL, value)
+    return value
+
+
+def helper_rating(helper: Helper, language: str = "en") -> dict:
+    """Bayesian rating of a helper, from the counters on the helper record."""
+    return ratings.rating_summary(float(helper.rating_count or 0), float(helper.rating_sum or 0),
+                                  platform_prior(), language)
+
+
+def helper_rank_score(helper: Helper) -> float:
+    """What matching ranks by: the Bayesian average (a helper without reviews gets the prior)."""
+    return ratings.bayesian_average(float(helper.rating_count or 0), float(helper.rating_sum or 0),
+                                    platform_prior())
+
+
+def period_totals(scope: str, day_from: str, day_to: str) -> dict:
+    rows = RatingAggregate.query(scope, RatingAggregate.bucket.between(day_bucket(day_from), day_bucket(day_to)))
+    return ratings.sum_totals(_totals_of(row, ratings.COUNTERS) for row in rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# quality rules
+
+def evaluate_quality(helper_id: str, tenant_id: str) -> list[str]:
+    """Open an ops case for every documented rule the helper now breaks (once while open)."""
+    from pynamodb.exceptions import PutError
+
+    totals = read_totals(helper_scope(helper_id), consistent=True)
+    flags = ratings.quality_flags(totals, platform_prior(), no_shows=totals.get("no_shows", 0))
+    opened = []
+    for rule, why in flags.items():
+        case = QualityCase(case_id=f"flag#{helper_id}#{rule}", kind="flag", tenant_id=tenant_id,
+                           helper_id=helper_id, rule=rule, detail=f"{ratings.QUALITY_RULES[rule]}: {why}",
+                           status="open", tenant_status=f"{tenant_id}#open", created_at=now_iso())
+        try:
+            case.save(condition=QualityCase.case_id.does_not_exist() | (QualityCase.status == "done"))
+            opened.append(rule)
+        except PutError as exc:
+            if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
+                raise
+    return opened

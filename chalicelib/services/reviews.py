@@ -1,0 +1,327 @@
+"""Reviews: asking for one after completion, submitting and editing it, the helper's private rating
+of the customer, ops hiding an abusive comment, and the spot-check draw.
+
+Who may review: the booking's customer, proven either by a sign-in token or by the **review token**
+e-mailed after completion (no password, no sign-in code needed). The review token is an HS256 token
+signed with a key derived from ``TOKEN_SECRET`` for this purpose only, so it can never be used as a
+sign-in token (and a sign-in token is never a review token). It names one booking and expires
+``REVIEW_WINDOW_DAYS`` after completion.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from datetime import datetime, timedelta, timezone
+
+from pynamodb.exceptions import PutError, UpdateError
+
+from chalicelib.domain import booking_states as bs
+from chalicelib.domain import tokens
+from chalicelib.domain.actors import Actor
+from chalicelib.domain.errors import Conflict, DomainError, Forbidden, NotFound, Unauthenticated
+from chalicelib.domain.review_schemas import EditReview, SubmitReview
+from chalicelib.models.base import now_iso
+from chalicelib.models.bookings import Booking
+from chalicelib.models.customer_ratings import CustomerRating
+from chalicelib.models.quality import QualityCase
+from chalicelib.models.reviews import Review
+from chalicelib.services.effects import effect
+from chalicelib.services.transitions import load_booking
+from chalicelib.settings import get_secret, get_settings
+
+log = logging.getLogger(__name__)
+
+REVIEW_WINDOW_DAYS = 30  # a review can be given up to 30 days after completion
+EDIT_DAYS = 7  # and changed for 7 days after it was first given
+DEFAULT_SPOT_CHECK_RATE = 0.10  # share of completed bookings drawn for an ops follow-up call
+
+
+class AlreadyReviewed(Conflict):
+    code, title = "already-reviewed", "This visit has already been reviewed"
+
+
+class NotReviewable(Conflict):
+    code, title = "not-reviewable", "This visit cannot be reviewed"
+
+
+class EditWindowClosed(Conflict):
+    code, title = "edit-window-closed", "This review can no longer be changed"
+
+
+def _review_key() -> str:
+    return hmac.new(get_secret("TOKEN_SECRET").encode(), b"crowdfix-review-token-v1", hashlib.sha256).hexdigest()
+
+
+def issue_review_token(booking_id: str, tenant_id: str, ttl_seconds: int = REVIEW_WINDOW_DAYS * 86400) -> str:
+    return tokens.issue(_review_key(), role="review", subject=booking_id, tenant=tenant_id, ttl_seconds=ttl_seconds)
+
+
+def reviewer_from_review_token(token: str, booking_id: str) -> Actor:
+    """The customer of ``booking_id`` as proven by an e-mailed review token."""
+    try:
+        claims = tokens.verify(_review_key(), token)
+    except Unauthenticated:
+        raise Unauthenticated("this review link is not valid or has expired; sign in to review instead",
+                              field="X-Review-Token") from None
+    if claims["role"] != "review" or claims["sub"] != booking_id:
+        raise Forbidden("this review link is for another visit", field="X-Review-Token")
+    booking = load_booking(booking_id)
+    return Actor("customer", booking.customer_id, booking.tenant_id)
+
+
+def _parse(ts: str) -> datetime:
+    return datetime.fromisoformat(ts.replace("Z", "+00:00"))
+
+
+def _iso(dt: datetime) -> str:
+    return dt.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def completed_at(booking: Booking) -> str | None:
+    for entry in reversed(booking.history or []):
+        e = entry.as_dict() if hasattr(entry, "as_dict") else entry
+        if e.get("transition") == "complete":
+            return e.get("at")
+    return None
+
+
+def _customer_booking(actor: Actor, booking_id: str) -> Booking:
+    if actor.role != "customer":
+        raise Forbidden("only the customer of a visit can review it")
+    booking = load_booking(booking_id)
+    if booking.customer_id != actor.id or booking.tenant_id != actor.tenant_id:
+        raise NotFound(f"booking {booking_id} was not found", field="booking_id")
+    return booking
+
+
+def submit_review(actor: Actor, booking_id: str, body: SubmitReview, now: datetime | None = None) -> Review:
+    """The customer's one review of a completed visit."""
+    booking = _customer_booking(actor, booking_id)
+    if booking.state != bs.COMPLETED or not booking.helper_id:
+        raise NotReviewable(f"only a completed visit can be reviewed; this one is {booking.state}",
+                            extra={"state": booking.state})
+    now = now or datetime.now(timezone.utc)
+    done = completed_at(booking) or booking.updated_at
+    if now > _parse(done) + timedelta(days=REVIEW_WINDOW_DAYS):
+        raise NotReviewable(f"reviews can be given up to {REVIEW_WINDOW_DAYS} days after the visit")
+    first_name = None
+    contact = booking.contact.as_dict() if booking.contact else {}
+    if contact.get("name"):
+        first_name = contact["name"].split()[0]
+    review = Review(booking_id=booking_id, tenant_id=booking.tenant_id, helper_id=booking.helper_id,
+                    customer_id=booking.customer_id, reviewer_first_name=first_name,
+                    overall=body.overall, patience=body.patience, clarity=body.clarity,
+                    would_recommend=body.would_recommend, would_book_again=body.would_book_again,
+                    comment=body.comment or None, comment_hidden=False, language=booking.language or "de",
+                    period_day=done[:10], created_at=_iso(now), updated_at=_iso(now),
+                    editable_until=_iso(now + timedelta(days=EDIT_DAYS)), version=1)
+    try:
+        review.save(condition=Review.booking_id.does_not_exist())
+    except PutError as exc:
+        if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
+            raise AlreadyReviewed("this visit already has a review; you can change it for "
+                                  f"{EDIT_DAYS} days after giving it (PATCH)") from None
+        raise
+    return review
+
+
+def get_review_for(actor: Actor, booking_id: str) -> Review:
+    if actor.role == "customer":
+        _customer_booking(actor, booking_id)
+    elif actor.role == "ops":
+        if not actor.may_see_tenant(load_booking(booking_id).tenant_id):
+            raise NotFound(f"booking {booking_id} was not found", field="booking_id")
+    else:
+        raise Forbidden("only the customer and operations can read a review")
+    try:
+        return Review.get(booking_id, consistent_read=True)
+    except Review.DoesNotExist:
+        raise NotFound("this visit has no review yet", field="booking_id") from None
+
+
+def edit_review(actor: Actor, booking_id: str, body: EditReview, now: datetime | None = None) -> Review:
+    """Change a review within ``EDIT_DAYS`` of giving it; only the given fields change."""
+    review = get_review_for(actor, booking_id)
+    now = now or datetime.now(timezone.utc)
+    if now > _parse(review.editable_until):
+        raise EditWindowClosed(f"a review can be changed for {EDIT_DAYS} days after it was given",
+                               extra={"editable_until": review.editable_until})
+    actions = [Review.version.set(review.version + 1), Review.updated_at.set(_iso(now))]
+    for name in body.model_fields_set:
+        value = getattr(body, name)
+        if name == "comment":
+            actions.append(Review.comment.set(value) if value else Review.comment.remove())
+        elif value is None:
+            raise DomainError(f"{name} cannot be removed, only changed", field=name)
+        else:
+            actions.append(getattr(Review, name).set(value))
+    try:
+        review.update(actions=actions, condition=(Review.version == review.version)
+                      & (Review.editable_until >= _iso(now)))
+    except UpdateError as exc:
+        if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
+            raise Conflict("the review was changed at the same time; load it again and retry") from None
+        raise
+    return review
+
+
+def set_comment_hidden(actor: Actor, booking_id: str, hidden: bool, reason: str) -> Review:
+    """Ops hide (or show again) an abusive comment. Scores and aggregates stay as they are."""
+    review = get_review_for(actor, booking_id)
+    review.update(actions=[Review.comment_hidden.set(hidden), Review.hidden_reason.set(reason),
+                           Review.version.set(review.version + 1), Review.updated_at.set(now_iso())],
+                  condition=Review.version == review.version)
+    return review
+
+
+def rate_customer(actor: Actor, booking_id: str, stars: int, comment: str | None) -> CustomerRating:
+    """The assigned helper's private rating of the customer (ops only read it)."""
+    if actor.role != "helper":
+        raise Forbidden("only the helper of a visit can rate the customer")
+    booking = load_booking(booking_id)
+    if booking.helper_id != actor.id:
+        raise NotFound(f"booking {booking_id} was not found", field="booking_id")
+    if booking.state != bs.COMPLETED:
+        raise NotReviewable(f"only a completed visit can be rated; this one is {booking.state}",
+                            extra={"state": booking.state})
+    rating = CustomerRating(booking_id=booking_id, tenant_id=booking.tenant_id, customer_id=booking.customer_id,
+                            helper_id=actor.id, stars=stars, comment=comment or None, created_at=now_iso())
+    try:
+        rating.save(condition=CustomerRating.booking_id.does_not_exist())
+    except PutError as exc:
+        if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
+            raise AlreadyReviewed("you have already rated the customer of this visit") from None
+        raise
+    return rating
+
+
+def ratings_of_booking(actor: Actor, booking_id: str) -> dict:
+    """Ops: both sides' ratings of one visit."""
+    if actor.role != "ops":
+        raise Forbidden("this is for operations staff")
+    booking = load_booking(booking_id)
+    if not actor.may_see_tenant(booking.tenant_id):
+        raise NotFound(f"booking {booking_id} was not found", field="booking_id")
+    out: dict = {"booking_id": booking_id, "review": None, "customer_rating": None}
+    try:
+        out["review"] = review_view(Review.get(booking_id, consistent_read=True), ops=True)
+    except Review.DoesNotExist:
+        pass
+    try:
+        r = CustomerRating.get(booking_id, consistent_read=True)
+        out["customer_rating"] = {"stars": int(r.stars), "comment": r.comment, "helper_id": r.helper_id,
+                                  "customer_id": r.customer_id, "created_at": r.created_at}
+    except CustomerRating.DoesNotExist:
+        pass
+    return out
+
+
+def review_view(review: Review, ops: bool = False) -> dict:
+    view = {"booking_id": review.booking_id, "helper_id": review.helper_id, "overall": int(review.overall),
+            "patience": int(review.patience), "clarity": int(review.clarity),
+            "would_recommend": review.would_recommend, "would_book_again": review.would_book_again,
+            "comment": review.comment, "comment_hidden": bool(review.comment_hidden),
+            "created_at": review.created_at, "updated_at": review.updated_at,
+            "editable_until": review.editable_until, "version": int(review.version)}
+    if ops:
+        view.update(tenant_id=review.tenant_id, customer_id=review.customer_id, hidden_reason=review.hidden_reason)
+    return view
+
+
+# ---------------------------------------------------------------------------------------------
+# after completion: ask for a review, draw a spot check
+
+SUBJECTS = {
+    "de": "Wie war die Hilfe von {helper}?",
+    "en": "How was the help from {helper}?",
+    "fr": "Comment s'est passée l'aide de {helper} ?",
+    "it": "Com'è andato l'aiuto di {helper}?",
+}
+BODIES = {
+    "de": "Guten Tag\n\n{helper} hat Ihnen geholfen. Sagen Sie uns bitte in einer Minute, wie es war:\n\n{link}\n\n"
+          "Sie brauchen dafür kein Passwort. Der Link gilt {days} Tage.\n\nVielen Dank\nIhr crowdfix-Team",
+    "en": "Hello\n\n{helper} helped you. Please tell us in one minute how it went:\n\n{link}\n\n"
+          "You do not need a password. The link is valid for {days} days.\n\nThank you\nThe crowdfix team",
+    "fr": "Bonjour\n\n{helper} vous a aidé. Dites-nous en une minute comment cela s'est passé :\n\n{link}\n\n"
+          "Aucun mot de passe n'est nécessaire. Le lien est valable {days} jours.\n\nMerci\nL'équipe crowdfix",
+    "it": "Buongiorno\n\n{helper} l'ha aiutata. Ci dica in un minuto com'è andata:\n\n{link}\n\n"
+          "Non serve una password. Il link vale {days} giorni.\n\nGrazie\nIl team crowdfix",
+}
+
+
+def review_link(booking_id: str, token: str) -> str:
+    # the token travels in the fragment, so it never reaches a server log; the page sends it back
+    # in the X-Review-Token header
+    return f"{get_settings().public_base_url}/review/{booking_id}#token={token}"
+
+
+def _customer_email(booking: dict) -> str | None:
+    from chalicelib.models.customers import Customer
+    try:
+        return Customer.get(booking["customer_id"]).email
+    except Customer.DoesNotExist:
+        return (booking.get("contact") or {}).get("email")
+
+
+@effect("request_review")
+def ask_for_review(booking: dict, entry: dict, old: dict | None) -> None:
+    """E-mail the customer a review link with a signed token (once per booking)."""
+    from chalicelib.adapters.email import send_email
+    from chalicelib.models.helpers import Helper
+    from chalicelib.services.idempotency import mark_once, seen
+
+    key = f"review-mail#{booking['booking_id']}"
+    if seen(key):
+        return
+    email = _customer_email(booking)
+    if not email:
+        log.warning("no e-mail for the customer of %s: no review request sent", booking["booking_id"])
+        return
+    try:
+        helper = Helper.get(booking["helper_id"]).first_name
+    except (Helper.DoesNotExist, KeyError):
+        helper = "crowdfix"
+    lang = booking.get("language") if booking.get("language") in SUBJECTS else "de"
+    done = _parse(entry.get("at") or now_iso())
+    remaining = int((done + timedelta(days=REVIEW_WINDOW_DAYS) - datetime.now(timezone.utc)).total_seconds())
+    if remaining <= 0:
+        return
+    token = issue_review_token(booking["booking_id"], booking["tenant_id"], ttl_seconds=remaining)
+    send_email(email, SUBJECTS[lang].format(helper=helper),
+               BODIES[lang].format(helper=helper, link=review_link(booking["booking_id"], token),
+                                   days=REVIEW_WINDOW_DAYS))
+    mark_once(key)
+
+
+def spot_check_rate(tenant_id: str) -> float:
+    from chalicelib.services.tenants import tenant_policy
+    return float(tenant_policy(tenant_id).get("spot_check_rate", DEFAULT_SPOT_CHECK_RATE))
+
+
+@effect("request_review")
+def draw_spot_check(booking: dict, entry: dict, old: dict | None) -> bool:
+    """Draw the completed booking for an ops follow-up call with the tenant's ``spot_check_rate``."""
+    from chalicelib.domain.ratings import spot_check_sampled
+
+    if not spot_check_sampled(booking["booking_id"], spot_check_rate(booking["tenant_id"]), _review_key()):
+        return False
+    case = QualityCase(case_id=f"spot#{booking['booking_id']}", kind="spot_check", tenant_id=booking["tenant_id"],
+                       helper_id=booking["helper_id"], booking_id=booking["booking_id"],
+                       customer_id=booking["customer_id"], detail="random follow-up call after completion",
+                       status="open", tenant_status=f"{booking['tenant_id']}#open", created_at=now_iso())
+    try:
+        case.save(condition=QualityCase.case_id.does_not_exist())
+    except PutError as exc:
+        if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
+            raise
+    return True
+
+
+@effect("dispatch")
+def count_no_show(booking: dict, entry: dict, old: dict | None) -> None:
+    """A helper cancelling an accepted job counts toward the no-show quality rule."""
+    if entry.get("transition") != "cancel_by_helper":
+        return
+    from chalicelib.services.ratings import record_no_show
+    record_no_show(booking, entry)
