@@ -14,5 +14,9 @@ def all_models():
     from chalicelib.models.signin import SignInCode
     from chalicelib.models.staff import Staff
     from chalicelib.models.tenants import Tenant
+    from chalicelib.models.notification_log import NotificationLog
+    from chalicelib.models.notification_prefs import NotificationPrefs
+    from chalicelib.models.push_subscriptions import PushSubscription
 
-    return [Tenant, Customer, Helper, Booking, Offer, SignInCode, Staff, IdempotencyRecord]
+    return [Tenant, Customer, Helper, Booking, Offer, SignInCode, Staff, IdempotencyRecord,
+            NotificationLog, NotificationPrefs, PushSubscription]
