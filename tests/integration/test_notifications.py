@@ -297,3 +297,31 @@ def test_messages_of_someone_elses_booking_are_not_found(api, signin, stack):
     assert api.call("GET", f"/v1/bookings/{bid}/messages", headers=stranger)[0] == 404
     assert api.call("GET", f"/v1/bookings/{bid}/messages", headers=owner)[0] == 200
     assert api.call("GET", "/v1/bookings/nope/messages", headers=owner)[0] == 422
+
+
+def test_failed_send_hides_the_message_for_the_backoff(stack, push_service, monkeypatch):
+    """The consumer itself delays a failed message's next try (its visibility), growing with each
+    receive: here the message received with visibility 0 must stay hidden afterwards."""
+    from chalicelib.aws import client
+    from chalicelib.services import notifications as svc
+    from chalicelib import queues
+
+    sqs = client("sqs")
+    url = sqs.create_queue(QueueName=f"crowdfix-local-backoff-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    monkeypatch.setattr(queues, "queue_url", lambda spec: url)
+    monkeypatch.setenv("CROWDFIX_NOTIFY_RETRY_BASE_SECONDS", "60")
+    hid, hemail = make_helper("de")
+    monkeypatch.setitem(svc.SENDERS, "email", lambda *a: (_ for _ in ()).throw(TimeoutError("SES timed out")))
+    msg = {"v": 1, "event_type": "payout_sent", "event_id": f"t#{hid}", "booking_id": None, "tenant_id": "crowdfix",
+           "recipient": {"role": "helper", "id": hid}, "data": {"amount": 1, "currency": "CHF"}}
+    sqs.send_message(QueueUrl=url, MessageBody=json.dumps(msg))
+    got = sqs.receive_message(QueueUrl=url, VisibilityTimeout=0, AttributeNames=["All"])["Messages"][0]
+    record = {"messageId": got["MessageId"], "receiptHandle": got["ReceiptHandle"], "body": got["Body"],
+              "attributes": got["Attributes"]}
+    result = stack["app"].handler_map["on_notification"]({"Records": [record]}, None)
+    assert result == {"batchItemFailures": [{"itemIdentifier": got["MessageId"]}]}
+    assert sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0).get("Messages") is None
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"])
+    assert attrs["Attributes"]["ApproximateNumberOfMessagesNotVisible"] == "1"
+    assert svc.retry_delay(1) == 60 and svc.retry_delay(3) == 240 and svc.retry_delay(10) == 900
+    sqs.delete_queue(QueueUrl=url)

@@ -56,7 +56,7 @@ def test_unknown_language_falls_back_to_german():
     assert texts.pick_language(None) == "de"
 
 
-@pytest.mark.parametrize("utc_hour,quiet", [(19, False), (20, True), (23, True), (4, True), (5, False), (12, False)])
+@pytest.mark.parametrize("utc_hour,quiet", [(19, False), (20, True), (23, True), (4, True), (5, True), (6, False), (12, False)])
 def test_default_quiet_hours_are_21_to_7_in_zurich(utc_hour, quiet):
     # January: Zurich is UTC+1
     assert n.in_quiet_hours(datetime(2026, 1, 15, utc_hour, 30, tzinfo=timezone.utc)) is quiet
