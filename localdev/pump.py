@@ -347,6 +347,13 @@ class StreamSource(_Source):
         except streams.exceptions.ExpiredIteratorException:
             shard.iterator = None  # reopened after last_sequence on the next pass
             return False
+        except streams.exceptions.TrimmedDataAccessException:
+            # DynamoDB Local: an iterator chain begun on an empty shard fails once records arrive.
+            # Reopen after the last record read, or from the shard's start if none was read yet.
+            shard.iterator = None
+            if shard.last_sequence is None:
+                shard.iterator_type = "TRIM_HORIZON"
+            return False
         shard.iterator = response.get("NextShardIterator")
         shard.closed = shard.iterator is None
         records = response.get("Records", [])
