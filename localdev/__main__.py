@@ -31,6 +31,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def available(port: int) -> int:
+    """``port`` if it is free on loopback, else a free one (the URLs printed say which)."""
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            say(f"port {port} is busy; using another one")
+            return free_port()
+
+
 def local_secret() -> str:
     """A per-machine random signing secret, kept in .local/ (git-ignored), never in the repo."""
     path = STATE / "token-secret"
@@ -74,7 +85,8 @@ def up(api_port: int, web_port: int) -> int:
 
     logs = STATE / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    services = LocalServices(log_dir=str(logs))
+    services = LocalServices(log_dir=str(logs), start_timeout=120)
+    api_port, web_port = available(api_port), available(web_port)
     procs: list[subprocess.Popen] = []
     try:
         say("starting DynamoDB Local, moto server and localstripe ...")
@@ -92,7 +104,8 @@ def up(api_port: int, web_port: int) -> int:
         say(f"seeded {seeded['helpers']} helpers around Zürich and München")
 
         say("starting the API (chalice local) and the event pump ...")
-        api = subprocess.Popen([str(Path(sys.executable).parent / "chalice"), "local", "--no-autoreload",
+        # chalice local --no-autoreload, with API Gateway's greedy {proxy+} match (see chalice_local.py)
+        api = subprocess.Popen([sys.executable, "-m", "localdev.chalice_local",
                                 "--stage", "local", "--host", "127.0.0.1", "--port", str(api_port)],
                                cwd=ROOT, env=env, stdout=open(logs / "api.log", "ab"), stderr=subprocess.STDOUT,
                                start_new_session=True)

@@ -348,11 +348,12 @@ class StreamSource(_Source):
             shard.iterator = None  # reopened after last_sequence on the next pass
             return False
         except streams.exceptions.TrimmedDataAccessException:
-            # DynamoDB Local: an iterator chain begun on an empty shard fails once records arrive.
-            # Reopen after the last record read, or from the shard's start if none was read yet.
+            # DynamoDB Local answers this for a TRIM_HORIZON iterator taken on an empty shard and
+            # first used after records arrived; a fresh iterator (after last_sequence, or at the
+            # trim horizon) reads them. With LATEST and nothing read yet, records could be skipped.
+            if not shard.last_sequence and shard.iterator_type == "LATEST":
+                self.log.warning("stream %s: iterator trimmed before any read; reopening at LATEST", self.name)
             shard.iterator = None
-            if shard.last_sequence is None:
-                shard.iterator_type = "TRIM_HORIZON"
             return False
         shard.iterator = response.get("NextShardIterator")
         shard.closed = shard.iterator is None

@@ -28,5 +28,5 @@ def catalog():
 
 @bp.route("/{proxy+}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
 def not_found(proxy=None):
-    raise NotFound(f"there is nothing at {bp.current_request.path}; see /v1/meta/booking-states "
-                   "and the README for the API")
+    path = (bp.current_request.context or {}).get("path") or f"/{proxy or ''}"
+    raise NotFound(f"there is nothing at {path}; the API lives under /v1 (see the README)")

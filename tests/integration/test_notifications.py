@@ -315,6 +315,7 @@ def test_failed_send_hides_the_message_for_the_backoff(stack, push_service, monk
     url = sqs.create_queue(QueueName=f"crowdfix-local-backoff-{uuid.uuid4().hex[:8]}")["QueueUrl"]
     monkeypatch.setattr(queues, "queue_url", lambda spec: url)
     monkeypatch.setenv("CROWDFIX_NOTIFY_RETRY_BASE_SECONDS", "60")
+    monkeypatch.setenv("CROWDFIX_NOTIFY_RETRY_MAX_SECONDS", "900")
     hid, hemail = make_helper("de")
     monkeypatch.setitem(svc.SENDERS, "email", lambda *a: (_ for _ in ()).throw(TimeoutError("SES timed out")))
     msg = {"v": 1, "event_type": "payout_sent", "event_id": f"t#{hid}", "booking_id": None, "tenant_id": "crowdfix",
