@@ -1,5 +1,5 @@
 # crowdfix — the two commands: `make dev` runs the whole platform locally, `make test` runs every test.
-.PHONY: dev test setup unit bench-cold-start clean
+.PHONY: dev test setup unit bench-cold-start bench-notify-push clean
 
 setup:
 	@bash scripts/bootstrap.sh
@@ -15,6 +15,9 @@ unit: setup
 
 bench-cold-start: setup
 	.venv/bin/python bench/cold_start.py
+
+bench-notify-push: setup
+	.venv/bin/python bench/notify_push.py
 
 clean:
 	rm -rf .venv node_modules .local test-artifacts
