@@ -1,5 +1,5 @@
 # crowdfix — the two commands: `make dev` runs the whole platform locally, `make test` runs every test.
-.PHONY: dev test setup unit bench-cold-start bench-matching clean
+.PHONY: dev test setup unit bench-cold-start bench-matching clean bench-notify-push
 
 setup:
 	@bash scripts/bootstrap.sh
@@ -18,6 +18,9 @@ bench-cold-start: setup
 
 bench-matching: setup
 	.venv/bin/python bench/matching.py $(ARGS)
+
+bench-notify-push: setup
+	.venv/bin/python bench/notify_push.py
 
 clean:
 	rm -rf .venv node_modules .local test-artifacts

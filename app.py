@@ -2,7 +2,7 @@
 Nothing else: every route and event source lives in ``chalicelib/handlers``."""
 from chalice import Chalice
 
-from chalicelib.handlers import auth, bookings, events, matching, meta, payments, quality, reviews
+from chalicelib.handlers import auth, bookings, events, matching, meta, notifications, payments, quality, reviews
 from chalicelib.handlers.common import install_problem_responses
 
 app = Chalice(app_name="crowdfix")
@@ -13,6 +13,7 @@ app.register_blueprint(matching.bp)
 app.register_blueprint(payments.bp)
 app.register_blueprint(reviews.bp)
 app.register_blueprint(quality.bp)
+app.register_blueprint(notifications.bp)
 app.register_blueprint(meta.bp)  # last: its catch-all answers unknown routes with a 404 problem
 
 install_problem_responses(app)  # after all blueprints: typed errors -> problem bodies

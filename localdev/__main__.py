@@ -52,6 +52,17 @@ def local_secret() -> str:
     return path.read_text().strip()
 
 
+def local_vapid_key() -> str:
+    """A per-machine VAPID private key for Web Push, kept in .local/ (git-ignored), never in the repo."""
+    path = STATE / "vapid-private-key"
+    if not path.exists():
+        from chalicelib.adapters.webpush import generate_vapid_private_key
+        STATE.mkdir(exist_ok=True)
+        path.write_text(generate_vapid_private_key())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 def wait_http(url: str, timeout: float = 60.0, proc: subprocess.Popen | None = None) -> None:
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -82,6 +93,7 @@ def up(api_port: int, web_port: int) -> int:
         services.start()
         from localdev.stripe_local import local_stripe_env, register_webhook
         env = {**os.environ, **services.env(), **local_stripe_env(STATE), "CROWDFIX_TOKEN_SECRET": local_secret(),
+               "CROWDFIX_VAPID_PRIVATE_KEY": local_vapid_key(),
                "CROWDFIX_PUBLIC_BASE_URL": f"http://127.0.0.1:{web_port}", "PYTHONUNBUFFERED": "1"}
         os.environ.update(env)
         sys.path.insert(0, str(ROOT))
@@ -109,8 +121,12 @@ def up(api_port: int, web_port: int) -> int:
                          env["CROWDFIX_STRIPE_WEBHOOK_SECRET"])
         for extra in _extra_processes(env, api_port, web_port, logs):
             procs.append(extra)
+        push_port = free_port()  # the stand-in push service (Web Push endpoints of local browsers)
+        procs.append(subprocess.Popen([sys.executable, "-m", "localdev.pushserver", "--port", str(push_port)],
+                                      cwd=ROOT, env=env, stdout=open(logs / "push.log", "ab"),
+                                      stderr=subprocess.STDOUT, start_new_session=True))
 
-        urls = {"api": f"http://127.0.0.1:{api_port}", **services.urls()}
+        urls = {"api": f"http://127.0.0.1:{api_port}", **services.urls(), "push": f"http://127.0.0.1:{push_port}"}
         if (ROOT / "web").exists():
             urls["web"] = f"http://127.0.0.1:{web_port}"
         RUNFILE.write_text(json.dumps({"urls": urls, "env": services.env()}, indent=2))
@@ -166,6 +182,8 @@ def outbox() -> int:
     run = json.loads(RUNFILE.read_text())
     for msg in read_sent_emails(run["urls"]["moto"]):
         print(json.dumps(msg, ensure_ascii=False, indent=2))
+    from localdev.outbox import print_sms_and_push
+    print_sms_and_push(run["urls"])
     return 0
 
 
@@ -175,7 +193,7 @@ def main(argv=None) -> int:
     p_up = sub.add_parser("up", help="run the whole platform locally")
     p_up.add_argument("--api-port", type=int, default=int(os.environ.get("CROWDFIX_API_PORT", 8000)))
     p_up.add_argument("--web-port", type=int, default=int(os.environ.get("CROWDFIX_WEB_PORT", 8080)))
-    sub.add_parser("outbox", help="show e-mails sent by the running local stack")
+    sub.add_parser("outbox", help="show e-mails, SMS and push messages sent by the running local stack")
     args = parser.parse_args(argv)
     if args.cmd == "up":
         return up(args.api_port, args.web_port)

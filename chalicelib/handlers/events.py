@@ -24,6 +24,7 @@ def on_booking_change(event):
     from chalicelib.services import matching  # noqa: F401  (busy flag, ranking counters)
     from chalicelib.services import payments  # noqa: F401  (registers settle, cancel_payment)
     from chalicelib.services import reviews  # noqa: F401  (request_review, spot checks, no-shows)
+    from chalicelib.services import notifications  # noqa: F401  (registers the notify effect)
 
     def handle(record):
         if record["eventName"] == "REMOVE":

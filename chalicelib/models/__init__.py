@@ -20,7 +20,11 @@ def all_models():
     from chalicelib.models.customer_ratings import CustomerRating
     from chalicelib.models.rating_aggregates import RatingAggregate
     from chalicelib.models.quality import QualityCase
+    from chalicelib.models.notification_log import NotificationLog
+    from chalicelib.models.notification_prefs import NotificationPrefs
+    from chalicelib.models.push_subscriptions import PushSubscription
 
     return [Tenant, Customer, Helper, Booking, Offer, SignInCode, Staff, IdempotencyRecord,
             Payment, LedgerEntry,
-            Review, CustomerRating, RatingAggregate, QualityCase]
+            Review, CustomerRating, RatingAggregate, QualityCase,
+            NotificationLog, NotificationPrefs, PushSubscription]

@@ -1,0 +1,555 @@
+"""Notifications: producers only enqueue events; the queue consumer sends them.
+
+- ``notify`` effect: each committed booking transition becomes notification events
+  (``domain.notifications.TRANSITION_EVENTS``), one queue message per recipient.
+- ``enqueue_notification``: the same for other capabilities (payout sent, review request).
+- ``deliver``: the consumer. For each channel the routing table allows and the recipient can use,
+  it claims ``(event, recipient, channel)`` in the notifications log with a conditional write,
+  sends, and records the outcome. A redelivered message finds the claim and sends nothing twice.
+  A failed channel is recorded ``failed`` and the message raises ``DeliveryFailed`` so the queue
+  retries it (with backoff, then the dead-letter queue); channels that already went out are not
+  repeated.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from chalicelib.domain import notification_texts as texts
+from chalicelib.domain import notifications as routing
+from chalicelib.domain.actors import Actor
+from chalicelib.domain.errors import NotFound, ValidationFailed
+from chalicelib.services.effects import effect
+
+log = logging.getLogger(__name__)
+
+STALE_CLAIM_SECONDS = 120
+DISPLAY_TZ = "Europe/Zurich"
+REMOTE_AREA = {"de": "Fernhilfe", "en": "remote help", "fr": "aide à distance", "it": "aiuto a distanza"}
+
+
+class DeliveryFailed(Exception):
+    """At least one channel failed; the message must be retried."""
+
+
+# ---------------------------------------------------------------------------------------------
+# producing
+
+def _iso(dt: datetime) -> str:
+    return dt.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def enqueue_notification(event_type: str, booking_id: str | None, recipient: dict, data: dict | None = None,
+                         *, tenant_id: str | None = None, language: str | None = None,
+                         event_id: str | None = None) -> dict:
+    """Put one notification event on the queue; the consumer sends it.
+
+    ``recipient`` is ``{"role": "customer"|"helper"|"ops", "id": ...}`` (ops: the staff e-mail).
+    ``event_id`` makes it idempotent: the same id to the same recipient is sent once per channel
+    (default: event type + booking + recipient, i.e. once per booking). ``tenant_id`` is needed
+    when there is no booking. Returns the message.
+    """
+    from chalicelib.queues import NOTIFICATIONS, send
+
+    role, rid = recipient.get("role"), recipient.get("id")
+    if event_type not in routing.ROUTES:
+        raise ValueError(f"unknown notification event {event_type!r}")
+    if role not in routing.ROUTES[event_type] or not rid:
+        raise ValueError(f"{event_type} does not notify a {role!r}")
+    if not booking_id and not tenant_id:
+        raise ValueError("a notification without a booking needs tenant_id")
+    msg = {"v": 1, "event_type": event_type,
+           "event_id": event_id or f"{event_type}#{booking_id or '-'}#{role}#{rid}",
+           "booking_id": booking_id, "tenant_id": tenant_id, "recipient": {"role": role, "id": rid},
+           "language": language, "data": data or {}, "created_at": _iso(_now())}
+    send(NOTIFICATIONS, msg)
+    return msg
+
+
+def _area(booking: dict) -> str | None:
+    loc = booking.get("location") or {}
+    area = " ".join(str(x) for x in (loc.get("postcode"), loc.get("city")) if x)
+    return area if booking.get("mode") == "onsite" and area else None
+
+
+def _base(booking: dict) -> dict:
+    return {"ref": booking["booking_id"][-6:].upper(), "category": booking.get("category"),
+            "area": _area(booking), "booking_id": booking["booking_id"]}
+
+
+def _helper_card(helper_id: str) -> dict:
+    from chalicelib.models.helpers import Helper
+
+    try:
+        h = Helper.get(helper_id)
+    except Helper.DoesNotExist:
+        return {"helper_id": helper_id}
+    count = int(h.rating_count or 0)
+    return {"helper_id": helper_id, "helper_first_name": h.first_name, "photo_url": h.photo_url,
+            "rating_avg": round(float(h.rating_sum) / count, 1) if count else None, "rating_count": count,
+            "lat": float(h.lat), "lon": float(h.lon)}
+
+
+def _eta(booking: dict, card: dict) -> str:
+    from chalicelib.domain.geo import haversine_km
+
+    loc = booking.get("location") or {}
+    km = None
+    if booking.get("mode") == "onsite" and loc.get("lat") is not None and card.get("lat") is not None:
+        km = haversine_km(float(loc["lat"]), float(loc["lon"]), card["lat"], card["lon"])
+    return _iso(routing.expected_arrival(_now(), mode=booking.get("mode", "onsite"),
+                                         wanted=booking.get("wanted"), distance_km=km))
+
+
+def _public(card: dict) -> dict:
+    return {k: v for k, v in card.items() if k not in ("lat", "lon")}
+
+
+def _ops_recipients(tenant_id: str) -> list[dict]:
+    from chalicelib.models.staff import Staff
+
+    # the staff table is small (tens of rows): a filtered scan is fine here
+    return [{"role": "ops", "id": s.email} for s in Staff.scan()
+            if s.role == "ops" and s.tenant_id in ("*", tenant_id)]
+
+
+def _withdrawn_helpers(booking: dict) -> list[str]:
+    from chalicelib.models.offers import Offer
+
+    current_round = int(booking.get("dispatch_round") or 0)
+    return [o.helper_id for o in Offer.query(booking["booking_id"], consistent_read=True)
+            if o.state == "withdrawn" and int(o.round or 0) == current_round]
+
+
+def events_for_transition(booking: dict, entry: dict, old: dict | None) -> list[tuple[str, dict, dict]]:
+    """``(event_type, recipient, data)`` for one committed transition (see TRANSITION_EVENTS)."""
+    customer = {"role": "customer", "id": booking["customer_id"]}
+    base = _base(booking)
+    out: list[tuple[str, dict, dict]] = []
+    for event_type in routing.TRANSITION_EVENTS.get(entry.get("transition"), ()):
+        if event_type == "booking_received":
+            out.append((event_type, customer, base))
+        elif event_type == "offer":
+            from chalicelib.models.offers import Offer
+            for hid in entry.get("helpers") or []:
+                try:
+                    expires = Offer.get(booking["booking_id"], hid, consistent_read=True).expires_at
+                except Offer.DoesNotExist:
+                    continue
+                out.append((event_type, {"role": "helper", "id": hid}, {**base, "expires_at": expires}))
+        elif event_type == "offer_withdrawn":
+            for hid in _withdrawn_helpers(booking):
+                out.append((event_type, {"role": "helper", "id": hid}, base))
+        elif event_type in ("helper_assigned", "helper_on_the_way"):
+            card = _helper_card(booking["helper_id"])
+            out.append((event_type, customer, {**base, **_public(card), "arrival": _eta(booking, card)}))
+        elif event_type == "booking_completed":
+            card = _helper_card(booking["helper_id"]) if booking.get("helper_id") else {}
+            out.append((event_type, customer, {
+                **base, **_public(card), "minutes_worked": booking.get("minutes_worked"),
+                "line_items": booking.get("line_items") or [], "price_cap": booking.get("price_cap")}))
+        elif event_type == "no_helper_found":
+            out.append((event_type, customer, base))
+            data = {**base, "rounds": entry.get("rounds") or booking.get("dispatch_round")}
+            out.extend((event_type, r, data) for r in _ops_recipients(booking["tenant_id"]))
+        elif event_type in ("cancelled_by_customer", "cancelled_by_ops"):
+            data = {**base, "reason": entry.get("reason")}
+            out.append((event_type, customer, data))
+            helper_id = booking.get("helper_id") or (old or {}).get("helper_id")
+            if helper_id and (old or {}).get("state") in ("assigned", "en_route", "started"):
+                out.append((event_type, {"role": "helper", "id": helper_id}, data))
+        elif event_type == "cancelled_by_helper":
+            card = _helper_card(entry["helper_id"]) if entry.get("helper_id") else {}
+            out.append((event_type, customer, {**base, **_public(card)}))
+    return out
+
+
+@effect("notify")
+def notify_transition(booking: dict, entry: dict, old: dict | None) -> None:
+    """Turn a committed transition into queued notification events (idempotent: the event id is
+    the booking version, so a redelivered stream record is deduplicated by the consumer)."""
+    for event_type, recipient, data in events_for_transition(booking, entry, old):
+        enqueue_notification(event_type, booking["booking_id"], recipient, data, tenant_id=booking["tenant_id"],
+                             language=booking.get("language") if recipient["role"] == "customer" else None,
+                             event_id=f"{booking['booking_id']}#v{entry.get('v')}#{event_type}")
+
+
+# ---------------------------------------------------------------------------------------------
+# consuming
+
+def retry_delay(receive_count: int) -> int:
+    """Seconds before the next try: exponential from ``CROWDFIX_NOTIFY_RETRY_BASE_SECONDS`` (10),
+    capped by ``CROWDFIX_NOTIFY_RETRY_MAX_SECONDS`` (900, SQS's limit is 12 h)."""
+    base = int(os.environ.get("CROWDFIX_NOTIFY_RETRY_BASE_SECONDS", "10"))
+    cap = int(os.environ.get("CROWDFIX_NOTIFY_RETRY_MAX_SECONDS", "900"))
+    return max(0, min(cap, base * 2 ** max(0, receive_count - 1)))
+
+
+def _prefs(role: str, rid: str):
+    from chalicelib.models.notification_prefs import NotificationPrefs
+
+    try:
+        return NotificationPrefs.get(f"{role}#{rid}")
+    except NotificationPrefs.DoesNotExist:
+        return None
+
+
+def _person(recipient: dict) -> dict:
+    """Where and how to reach a recipient right now (addresses are read at send time)."""
+    role, rid = recipient["role"], recipient["id"]
+    prefs = _prefs(role, rid)
+    person = {"role": role, "id": rid, "email": None, "phone": None, "languages": [], "on_call": False,
+              "email_on": prefs.email if prefs else True, "sms_on": bool(prefs and prefs.sms),
+              "language": prefs.language if prefs else None,
+              "quiet_hours": prefs.quiet_hours.as_dict() if prefs and prefs.quiet_hours else None}
+    if role == "customer":
+        from chalicelib.models.customers import Customer
+        try:
+            c = Customer.get(rid)
+            person.update(email=c.email, phone=c.phone, languages=[c.language])
+        except Customer.DoesNotExist:
+            pass
+    elif role == "helper":
+        from chalicelib.models.helpers import Helper
+        try:
+            h = Helper.get(rid)
+            person.update(email=h.email, phone=h.phone, languages=list(h.languages or []), on_call=bool(h.on_call))
+        except Helper.DoesNotExist:
+            pass
+    elif role == "ops":
+        person.update(email=rid)
+    if prefs and prefs.phone:
+        person["phone"] = prefs.phone
+    return person
+
+
+def _subscriptions(role: str, rid: str) -> list:
+    from chalicelib.models.push_subscriptions import PushSubscription
+
+    return list(PushSubscription.query(f"{role}#{rid}"))
+
+
+def _targets(event_type: str, person: dict) -> list[dict]:
+    targets = []
+    for channel in routing.channels_for(event_type, person["role"]):
+        if channel == routing.EMAIL and person["email"] and person["email_on"]:
+            targets.append({"channel": channel, "key": channel, "to": person["email"],
+                            "masked": _mask_email(person["email"])})
+        elif channel == routing.SMS and person["sms_on"] and person["phone"]:
+            targets.append({"channel": channel, "key": channel, "to": person["phone"],
+                            "masked": _mask_phone(person["phone"])})
+        elif channel == routing.PUSH:
+            for sub in _subscriptions(person["role"], person["id"]):
+                targets.append({"channel": channel, "key": f"push#{sub.subscription_id}", "sub": sub,
+                                "masked": sub.device or _host(sub.endpoint)})
+    return targets
+
+
+def _mask_email(email: str) -> str:
+    name, _, domain = email.partition("@")
+    return f"{name[:1]}***@{domain}"
+
+
+def _mask_phone(phone: str) -> str:
+    digits = phone.replace(" ", "")
+    return f"{digits[:3]}***{digits[-2:]}"
+
+
+def _host(url: str) -> str:
+    from urllib.parse import urlsplit
+    return urlsplit(url).hostname or "browser"
+
+
+def _local_time(iso: str | None, lang: str) -> str:
+    if not iso:
+        return ""
+    dt = datetime.fromisoformat(str(iso).replace("Z", "+00:00")).astimezone(ZoneInfo(DISPLAY_TZ))
+    today = _now().astimezone(ZoneInfo(DISPLAY_TZ)).date()
+    return dt.strftime("%H:%M") if dt.date() == today else dt.strftime("%d.%m.%Y %H:%M")
+
+
+def _receipt(data: dict, lang: str) -> str:
+    r = texts.RECEIPT[lang]
+    lines = []
+    if data.get("minutes_worked") is not None:
+        lines.append(r["minutes"].format(minutes=int(data["minutes_worked"])))
+    items = [i for i in data.get("line_items") or [] if isinstance(i, dict)]
+    if items:
+        lines.append(r["items"])
+        total, currency = 0, None
+        for i in items:
+            amount, currency = int(i.get("amount", 0)), i.get("currency") or currency
+            total += amount
+            lines.append(f"- {i.get('label') or i.get('description') or i.get('kind') or ''}: "
+                         f"{routing.format_money(amount, currency or '')}")
+        lines.append(f"{r['total']}: {routing.format_money(total, currency or '')}")
+    else:
+        cap = data.get("price_cap") or {}
+        if cap.get("amount") is not None:
+            lines.append(r["cap"].format(cap=routing.format_money(cap["amount"], cap.get("currency", ""))))
+        lines.append(r["pending"])
+    return "\n".join(lines)
+
+
+def _context(msg: dict, lang: str, tenant_name: str) -> dict:
+    from chalicelib.settings import get_settings
+
+    data = dict(msg.get("data") or {})
+    base = get_settings().public_base_url.rstrip("/")
+    bid = msg.get("booking_id")
+    ctx = {k: v for k, v in data.items() if isinstance(v, (str, int, float)) and v is not None}
+    ctx["category"] = texts.category_label(data.get("category") or "other", lang)
+    ctx["area"] = data.get("area") or REMOTE_AREA[lang]
+    ctx["ref"] = data.get("ref") or (bid[-6:].upper() if bid else "")
+    if data.get("arrival"):
+        ctx["arrival"] = _local_time(data["arrival"], lang)
+    if data.get("expires_at"):
+        ctx["expires"] = _local_time(data["expires_at"], lang)
+    if "rating_count" in data or "rating_avg" in data:
+        ctx["rating"] = (texts.RATING[lang]["rated"].format(avg=data["rating_avg"], count=data["rating_count"])
+                         if data.get("rating_avg") is not None else
+                         texts.RATING[lang]["new"].format(tenant=tenant_name))
+    if data.get("photo_url"):
+        ctx["photo"] = texts.PHOTO[lang].format(photo_url=data["photo_url"])
+    if data.get("amount") is not None:
+        ctx["amount"] = routing.format_money(int(data["amount"]), data.get("currency", ""))
+    if msg["event_type"] == "booking_completed":
+        ctx["receipt"] = _receipt(data, lang)
+    if bid:
+        ctx["url"] = f"{base}/bookings/{bid}"
+        ctx["accept_url"] = f"{base}/helper/offers/{bid}"
+        ctx["review_url"] = data.get("review_url") or f"{base}/bookings/{bid}/review"
+    if msg["event_type"] == "offer":
+        ctx["url"] = ctx.get("accept_url")
+    return ctx
+
+
+def _log_key(msg: dict, target_key: str) -> tuple[str, str]:
+    r = msg["recipient"]
+    scope = msg.get("booking_id") or f"recipient#{r['role']}#{r['id']}"
+    return scope, f"{msg['event_id']}|{r['role']}#{r['id']}|{target_key}"
+
+
+def _claim(msg: dict, tenant_id: str, target: dict, lang: str, title: str, status: str = "sending",
+           error: str | None = None) -> bool:
+    """Claim (event, recipient, channel). True if this caller may send now: nobody did yet, the
+    last try failed, or a claim is stale (its sender died). ``status`` other than ``sending``
+    records a final outcome that needs no send (skipped, undeliverable)."""
+    from pynamodb.exceptions import UpdateError
+
+    from chalicelib.models.base import now_iso
+    from chalicelib.models.notification_log import NotificationLog as L
+
+    scope, key = _log_key(msg, target["key"])
+    now = now_iso()
+    stale = _iso(_now() - timedelta(seconds=STALE_CLAIM_SECONDS))
+    item = L(scope, key)
+    actions = [L.tenant_id.set(tenant_id), L.event_id.set(msg["event_id"]), L.event_type.set(msg["event_type"]),
+               L.recipient_role.set(msg["recipient"]["role"]), L.recipient_id.set(msg["recipient"]["id"]),
+               L.channel.set(target["channel"]), L.language.set(lang), L.title.set(title[:200]),
+               L.status.set(status), L.created_at.set(L.created_at | now), L.claimed_at.set(now)]
+    if target.get("masked"):
+        actions.append(L.address.set(target["masked"]))
+    if status == "sending":
+        actions.append(L.attempts.add(1))
+        condition = L.key.does_not_exist() | (L.status == "failed") | ((L.status == "sending") & (L.claimed_at < stale))
+    else:
+        actions.append(L.error.set(error or status))
+        condition = L.key.does_not_exist()
+    try:
+        item.update(actions=actions, condition=condition)
+        return True
+    except UpdateError as exc:
+        if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
+            return False
+        raise
+
+
+def _finish(msg: dict, target: dict, status: str, provider_id: str | None = None, error: str | None = None):
+    from chalicelib.models.base import now_iso
+    from chalicelib.models.notification_log import NotificationLog as L
+
+    scope, key = _log_key(msg, target["key"])
+    actions = [L.status.set(status)]
+    if status == "sent":
+        actions += [L.sent_at.set(now_iso()), L.error.remove()]
+    if provider_id:
+        actions.append(L.provider_id.set(str(provider_id)[:200]))
+    if error:
+        actions.append(L.error.set(error[:500]))
+    L(scope, key).update(actions=actions)
+
+
+def _send_email(target: dict, rendered: dict, tenant: dict) -> str:
+    from chalicelib.adapters.email import send_email
+    return send_email(target["to"], rendered["title"], rendered["text"], rendered["html"])
+
+
+def _send_sms(target: dict, rendered: dict, tenant: dict) -> str:
+    from chalicelib.adapters.sms import send_sms
+    return send_sms(target["to"], rendered["sms"], sender_id=(tenant.get("name") or "crowdfix").replace(" ", ""))
+
+
+def _send_push(target: dict, rendered: dict, tenant: dict) -> str:
+    from chalicelib.adapters.webpush import send_push
+    sub = target["sub"]
+    payload = {**rendered["push"], "tag": rendered.get("tag"), "tenant": tenant.get("name")}
+    return f"http-{send_push(sub.endpoint, sub.p256dh, sub.auth, payload)}"
+
+
+# Channel senders; tests replace an entry to make a channel fail.
+SENDERS = {routing.EMAIL: _send_email, routing.SMS: _send_sms, routing.PUSH: _send_push}
+
+
+def deliver(msg: dict, now: datetime | None = None) -> list[dict]:
+    """Send one notification event on every usable channel, once each. Returns what happened per
+    channel. Raises ``DeliveryFailed`` if any channel failed (after recording it)."""
+    from chalicelib.adapters.webpush import PushGone
+    from chalicelib.services.tenants import get_tenant
+
+    event_type, recipient = msg["event_type"], msg["recipient"]
+    if event_type not in routing.ROUTES:
+        raise ValueError(f"unknown notification event {event_type!r}")
+    tenant_id = msg.get("tenant_id")
+    if not tenant_id:
+        from chalicelib.services.transitions import load_booking
+        tenant_id = load_booking(msg["booking_id"]).tenant_id
+    tenant_model = get_tenant(tenant_id)
+    tenant = {"name": tenant_model.name,
+              "branding": tenant_model.branding.as_dict() if tenant_model.branding else {}}
+    person = _person(recipient)
+    lang = texts.pick_language(person["language"], msg.get("language"), *person["languages"], tenant_model.locale)
+    rendered = texts.render(event_type, recipient["role"], lang, _context(msg, lang, tenant["name"]), tenant)
+    rendered["tag"] = f"{event_type}:{msg.get('booking_id') or ''}"
+    targets = _targets(event_type, person)
+    outcomes = []
+    if not targets:
+        _claim(msg, tenant_id, {"channel": "none", "key": "none"}, lang, rendered["title"],
+               status="undeliverable", error="no usable channel for this recipient")
+        return [{"channel": "none", "status": "undeliverable"}]
+    quiet = (recipient["role"] == "helper" and not person["on_call"]
+             and routing.in_quiet_hours(now or _now(), person["quiet_hours"]))
+    failures = []
+    for target in targets:
+        if quiet and target["channel"] in routing.INTERRUPTING:
+            _claim(msg, tenant_id, target, lang, rendered["title"], status="skipped", error="quiet hours")
+            outcomes.append({"channel": target["channel"], "status": "skipped"})
+            continue
+        if not _claim(msg, tenant_id, target, lang, rendered["title"]):
+            outcomes.append({"channel": target["channel"], "status": "already-done"})
+            continue
+        try:
+            provider_id = SENDERS[target["channel"]](target, rendered, tenant)
+        except PushGone as exc:
+            target["sub"].delete()
+            _finish(msg, target, "gone", error=str(exc))
+            outcomes.append({"channel": target["channel"], "status": "gone"})
+            continue
+        except Exception as exc:
+            log.warning("notification %s to %s via %s failed: %s", msg["event_id"], recipient["role"],
+                        target["channel"], exc)
+            _finish(msg, target, "failed", error=f"{type(exc).__name__}: {exc}")
+            failures.append(target["channel"])
+            outcomes.append({"channel": target["channel"], "status": "failed"})
+            continue
+        _finish(msg, target, "sent", provider_id=provider_id)
+        outcomes.append({"channel": target["channel"], "status": "sent"})
+    if failures:
+        raise DeliveryFailed(f"{msg['event_id']}: {', '.join(failures)} failed")
+    return outcomes
+
+
+# ---------------------------------------------------------------------------------------------
+# reading: the booking's messages
+
+def messages_for(actor: Actor, booking) -> list[dict]:
+    """What was sent about a booking, oldest first. Customers and helpers see their own messages,
+    ops see all of them (addresses are masked)."""
+    from chalicelib.models.notification_log import NotificationLog
+
+    rows = []
+    for r in NotificationLog.query(booking.booking_id):
+        if actor.role != "ops" and not (r.recipient_role == actor.role and r.recipient_id == actor.id):
+            continue
+        rows.append({"at": r.sent_at or r.claimed_at or r.created_at, "event": r.event_type,
+                     "to": r.recipient_role, "channel": r.channel, "status": r.status, "title": r.title,
+                     "address": r.address, "language": r.language, "attempts": int(r.attempts or 0),
+                     **({"error": r.error} if actor.role == "ops" and r.error else {})})
+    rows.sort(key=lambda m: m["at"] or "")
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# preferences and push subscriptions of the signed-in person
+
+def get_prefs(actor: Actor) -> dict:
+    p = _prefs(actor.role, actor.id)
+    quiet = (p.quiet_hours.as_dict() if p and p.quiet_hours else None)
+    return {"email": p.email if p else True, "sms": bool(p and p.sms), "phone": p.phone if p else None,
+            "language": p.language if p else None,
+            **({"quiet_hours": quiet or dict(routing.DEFAULT_QUIET_HOURS)} if actor.role == "helper" else {})}
+
+
+def save_prefs(actor: Actor, body) -> dict:
+    from chalicelib.models.base import now_iso
+    from chalicelib.models.notification_prefs import NotificationPrefs
+
+    if body.sms and not body.phone:
+        person = _person({"role": actor.role, "id": actor.id})
+        if not person["phone"]:
+            raise ValidationFailed("give a mobile number to get text messages", field="phone")
+    if body.quiet_hours is not None and actor.role != "helper":
+        raise ValidationFailed("quiet hours are for helpers", field="quiet_hours")
+    NotificationPrefs(owner=f"{actor.role}#{actor.id}", tenant_id=actor.tenant_id, email=body.email, sms=body.sms,
+                      phone=body.phone, language=body.language,
+                      quiet_hours=body.quiet_hours.model_dump() if body.quiet_hours else None,
+                      updated_at=now_iso()).save()
+    return get_prefs(actor)
+
+
+def _subscription_id(endpoint: str) -> str:
+    import hashlib
+    return "ps_" + hashlib.sha256(endpoint.encode()).hexdigest()[:24]
+
+
+def register_subscription(actor: Actor, body) -> tuple[dict, bool]:
+    """Store this browser's push subscription (one per device/endpoint). Returns (view, created)."""
+    from chalicelib.models.base import now_iso
+    from chalicelib.models.push_subscriptions import PushSubscription
+
+    sid = _subscription_id(body.endpoint)
+    owner = f"{actor.role}#{actor.id}"
+    created = True
+    try:
+        PushSubscription.get(owner, sid)
+        created = False
+    except PushSubscription.DoesNotExist:
+        pass
+    sub = PushSubscription(owner=owner, subscription_id=sid, tenant_id=actor.tenant_id, endpoint=body.endpoint,
+                           p256dh=body.keys.p256dh, auth=body.keys.auth, device=body.device, created_at=now_iso())
+    sub.save()
+    return subscription_view(sub), created
+
+
+def subscription_view(sub) -> dict:
+    return {"subscription_id": sub.subscription_id, "device": sub.device, "push_service": _host(sub.endpoint),
+            "created_at": sub.created_at}
+
+
+def list_subscriptions(actor: Actor) -> list[dict]:
+    return [subscription_view(s) for s in _subscriptions(actor.role, actor.id)]
+
+
+def delete_subscription(actor: Actor, subscription_id: str) -> None:
+    from chalicelib.models.push_subscriptions import PushSubscription
+
+    try:
+        PushSubscription.get(f"{actor.role}#{actor.id}", subscription_id).delete()
+    except PushSubscription.DoesNotExist:
+        raise NotFound("this push subscription was not found", field="subscription_id") from None

@@ -1,0 +1,328 @@
+"""Notifications end to end on the local stack: booking transitions -> queue -> e-mail (moto SES),
+SMS (moto SNS) and Web Push (encrypted, decrypted by the local stand-in push service)."""
+import json
+import os
+import time
+import uuid
+
+import pytest
+
+from tests.stack_fixtures import booking_body
+
+pytestmark = pytest.mark.integration
+
+
+def wait_for(fn, timeout=30.0, interval=0.25):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = fn()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError("condition not reached in time")
+
+
+@pytest.fixture(scope="module")
+def push_service(stack):
+    from chalicelib.adapters.webpush import generate_vapid_private_key
+    from localdev.pushserver import PushStandIn
+
+    # a VAPID key made for this test session only; never a key in the repo
+    os.environ.setdefault("CROWDFIX_VAPID_PRIVATE_KEY", generate_vapid_private_key())
+    os.environ["CROWDFIX_NOTIFY_RETRY_BASE_SECONDS"] = "1"
+    os.environ["CROWDFIX_NOTIFY_RETRY_MAX_SECONDS"] = "2"
+    server = PushStandIn().start()
+    yield server
+    server.stop()
+
+
+def make_helper(lang="fr", on_call=True, phone=None):
+    from chalicelib.models.base import now_iso
+    from chalicelib.models.helpers import Helper
+
+    hid = f"h_nt{uuid.uuid4().hex[:12]}"
+    email = f"{hid}@helpers.example.org"
+    Helper(helper_id=hid, tenant_id="crowdfix", email=email, email_key=f"crowdfix#{email}", name="Claire Dubois",
+           first_name="Claire", phone=phone, skills={"printer": 3}, lat=47.38, lon=8.54, city="Zürich",
+           service_radius_km=10, hourly_rate=6000, languages=[lang], on_call=on_call, status="active",
+           tenant_status="crowdfix#active", rating_count=4, rating_sum=19, created_at=now_iso()).save()
+    return hid, email
+
+
+def emails_to(stack, address):
+    from localdev.services import read_sent_emails
+    return [m for m in read_sent_emails(stack["services"].moto_url) if address in json.dumps(m)]
+
+
+def sms_to(stack, phone):
+    from localdev.services import read_sent_sms
+    return [m for m in read_sent_sms(stack["services"].moto_url) if phone in json.dumps(m)]
+
+
+def log_rows(booking_or_scope):
+    from chalicelib.models.notification_log import NotificationLog
+    return list(NotificationLog.query(booking_or_scope, consistent_read=True))
+
+
+def pushes_for(server, subscription):
+    sid = subscription["endpoint"].rsplit("/", 1)[1]
+    return [m for m in server.messages() if m["subscription"] == sid]
+
+
+def subscribe(api, server, headers):
+    sub = server.subscribe()
+    status, view, _ = api.call("POST", "/v1/push/subscriptions", {**sub, "device": "Phone"}, headers)
+    assert status == 201, view
+    return sub, view
+
+
+def test_booking_life_notifies_each_party_once_in_their_language(api, signin, pump, stack, push_service):
+    hid, hemail = make_helper("fr")
+    helper = signin(hemail, "helper")
+    sub, _ = subscribe(api, push_service, helper)
+    customer = signin()
+    phone = f"+4179{uuid.uuid4().int % 10**7:07d}"
+    status, prefs, _ = api.call("PUT", "/v1/me/notification-settings", {"sms": True, "phone": phone}, customer)
+    assert status == 200 and prefs["sms"] is True
+
+    status, booking, _ = api.call("POST", "/v1/bookings", booking_body(preferred_helper_id=hid, language="it"),
+                                  customer)
+    assert status == 201, booking
+    bid = booking["booking_id"]
+
+    # the offer reaches the helper's browser: encrypted on the wire, French, with the accept link
+    push = wait_for(lambda: [p for p in pushes_for(push_service, sub) if p["status"] == 201])[0]
+    assert push["encoding"] == "aes128gcm" and push["ciphertext_contains_plaintext"] is False
+    assert push["payload"]["title"].startswith("Nouvelle mission") and push["payload"]["url"].endswith(
+        f"/helper/offers/{bid}")
+    assert push["vapid"]["sub"].startswith("mailto:")
+
+    # the customer hears in Italian, by e-mail (HTML + text) and SMS
+    received = wait_for(lambda: emails_to(stack, customer["_email"]))
+    assert "Abbiamo ricevuto la sua richiesta" in json.dumps(received, ensure_ascii=False)
+    assert wait_for(lambda: sms_to(stack, phone))
+
+    assert api.call("POST", f"/v1/bookings/{bid}/accept", headers=helper)[0] == 200
+    assigned = wait_for(lambda: [m for m in emails_to(stack, customer["_email"]) if "Claire la aiuterà"
+                                 in json.dumps(m, ensure_ascii=False)])
+    text = json.dumps(assigned, ensure_ascii=False)
+    assert "arriva verso le" in text and "Valutazione 4.8 su 5 (4 recensioni)" in text
+
+    assert api.call("POST", f"/v1/bookings/{bid}/depart", headers=helper)[0] == 200
+    wait_for(lambda: [m for m in sms_to(stack, phone) if "Claire sta venendo" in json.dumps(m, ensure_ascii=False)])
+    assert api.call("POST", f"/v1/bookings/{bid}/start", headers=helper)[0] == 200
+    assert api.call("POST", f"/v1/bookings/{bid}/complete", {"minutes_worked": 50}, helper)[0] == 200
+    receipt = wait_for(lambda: [m for m in emails_to(stack, customer["_email"]) if "Tempo di lavoro: 50 minuti"
+                                in json.dumps(m, ensure_ascii=False)])
+    assert "Al massimo CHF 250.00" in json.dumps(receipt, ensure_ascii=False)
+
+    pump.wait_idle(timeout=30)
+    # each (event, recipient, channel) went out once
+    rows = log_rows(bid)
+    sent = sorted((r.event_type, r.recipient_role, r.channel) for r in rows if r.status == "sent")
+    assert sent == sorted([
+        ("booking_received", "customer", "email"), ("booking_received", "customer", "sms"),
+        ("offer", "helper", "push"),
+        ("helper_assigned", "customer", "email"), ("helper_assigned", "customer", "sms"),
+        ("helper_on_the_way", "customer", "email"), ("helper_on_the_way", "customer", "sms"),
+        ("booking_completed", "customer", "email")])
+    assert all(int(r.attempts) == 1 for r in rows)
+    assert len([m for m in emails_to(stack, customer["_email"]) if "Abbiamo ricevuto" in
+                json.dumps(m, ensure_ascii=False)]) == 1
+
+    # the booking's messages: the customer sees theirs, the helper theirs, ops all
+    status, mine, _ = api.call("GET", f"/v1/bookings/{bid}/messages", headers=customer)
+    assert status == 200 and {m["to"] for m in mine["items"]} == {"customer"} and len(mine["items"]) == 7
+    assert all("@" not in (m["address"] or "") or "***" in m["address"] for m in mine["items"])
+    status, theirs, _ = api.call("GET", f"/v1/bookings/{bid}/messages", headers=helper)
+    assert [(m["event"], m["channel"]) for m in theirs["items"]] == [("offer", "push")]
+    ops = signin("ops@crowdfix.local", "ops")
+    assert len(api.call("GET", f"/v1/bookings/{bid}/messages", headers=ops)[1]["items"]) == 8
+
+
+def test_customer_cancel_after_assignment_tells_the_helper(api, signin, pump, stack, push_service):
+    hid, hemail = make_helper("de")
+    helper = signin(hemail, "helper")
+    sub, _ = subscribe(api, push_service, helper)
+    customer = signin()
+    bid = api.call("POST", "/v1/bookings", booking_body(preferred_helper_id=hid, language="en"), customer)[1][
+        "booking_id"]
+    wait_for(lambda: pushes_for(push_service, sub))
+    assert api.call("POST", f"/v1/bookings/{bid}/accept", headers=helper)[0] == 200
+    assert api.call("POST", f"/v1/bookings/{bid}/cancel", {"reason": "fixed it"}, customer)[0] == 200
+    cancel = wait_for(lambda: [p for p in pushes_for(push_service, sub)
+                               if p.get("payload", {}).get("title", "").startswith("Auftrag storniert")])
+    assert "müssen nicht hingehen" in cancel[0]["payload"]["body"]
+    wait_for(lambda: [m for m in emails_to(stack, customer["_email"]) if "Cancelled (" in json.dumps(m)])
+    # the helper also gets it by e-mail (the table says push, SMS, e-mail)
+    wait_for(lambda: [m for m in emails_to(stack, hemail) if "Auftrag storniert" in json.dumps(m, ensure_ascii=False)])
+
+
+def test_unmatched_booking_tells_customer_and_ops(stack, push_service):
+    from chalicelib.services.notifications import deliver, events_for_transition
+
+    booking = {"booking_id": f"b_nt{uuid.uuid4().hex[:10]}", "tenant_id": "crowdfix", "customer_id": "c_x",
+               "category": "tv", "mode": "onsite", "location": {"postcode": "8004", "city": "Zürich"},
+               "dispatch_round": 3}
+    events = events_for_transition(booking, {"transition": "unmatch", "rounds": 3, "v": 7}, None)
+    roles = {(e, r["role"]) for e, r, _ in events}
+    assert ("no_helper_found", "customer") in roles and ("no_helper_found", "ops") in roles
+    ops_event = next(ev for ev in events if ev[1]["role"] == "ops")
+    msg = {"event_type": "no_helper_found", "event_id": "t#" + booking["booking_id"],
+           "booking_id": booking["booking_id"], "tenant_id": "crowdfix", "recipient": ops_event[1],
+           "data": ops_event[2]}
+    assert deliver(msg) == [{"channel": "email", "status": "sent"}]
+    mail = json.dumps(emails_to(stack, ops_event[1]["id"])[-1], ensure_ascii=False)
+    assert "Keine Vermittlung" in mail and "nach 3 Runden" in mail and booking["booking_id"] in mail
+
+
+def test_duplicate_events_send_once(stack, pump, push_service):
+    from chalicelib.services.notifications import enqueue_notification
+
+    hid, hemail = make_helper("it")
+    for _ in range(3):  # e.g. the payments capability retrying its own step
+        enqueue_notification("payout_sent", None, {"role": "helper", "id": hid}, {"amount": 4250, "currency": "CHF"},
+                             tenant_id="crowdfix", event_id=f"payout#{hid}#1")
+    wait_for(lambda: emails_to(stack, hemail))
+    pump.wait_idle(timeout=30)
+    mails = emails_to(stack, hemail)
+    assert len(mails) == 1 and "Pagamento in arrivo: CHF 42.50" in json.dumps(mails, ensure_ascii=False)
+    rows = log_rows(f"recipient#helper#{hid}")
+    assert [(r.channel, r.status, int(r.attempts)) for r in rows] == [("email", "sent", 1)]
+
+
+def test_failing_channel_is_retried_with_backoff_then_dead_lettered(stack, pump, push_service, monkeypatch):
+    from chalicelib.aws import client
+    from chalicelib.queues import NOTIFICATIONS
+    from chalicelib.services import notifications as svc
+
+    hid, hemail = make_helper("de")
+    real = svc.SENDERS["email"]
+
+    def flaky(target, rendered, tenant):
+        if target["to"] == hemail:
+            raise ConnectionError("SES is down")
+        return real(target, rendered, tenant)
+
+    monkeypatch.setitem(svc.SENDERS, "email", flaky)
+    event_id = f"payout#{hid}#dlq"
+    svc.enqueue_notification("payout_sent", None, {"role": "helper", "id": hid}, {"amount": 100, "currency": "CHF"},
+                             tenant_id="crowdfix", event_id=event_id)
+    sqs = client("sqs")
+    dlq = sqs.get_queue_url(QueueName=NOTIFICATIONS.dlq_name)["QueueUrl"]
+
+    def in_dlq():
+        got = sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10, WaitTimeSeconds=1,
+                                  VisibilityTimeout=30).get("Messages", [])
+        return [m for m in got if json.loads(m["Body"])["event_id"] == event_id]
+
+    dead = wait_for(in_dlq, timeout=90)
+    sqs.delete_message(QueueUrl=dlq, ReceiptHandle=dead[0]["ReceiptHandle"])
+    row = log_rows(f"recipient#helper#{hid}")[0]
+    assert row.status == "failed" and int(row.attempts) == NOTIFICATIONS.max_receive_count
+    assert "SES is down" in row.error and not emails_to(stack, hemail)
+
+
+def test_expired_push_subscription_is_removed(api, signin, stack, push_service):
+    from chalicelib.services.notifications import deliver
+
+    hid, hemail = make_helper("en")
+    helper = signin(hemail, "helper")
+    sub, view = subscribe(api, push_service, helper)
+    push_service.mark_gone(sub["endpoint"].rsplit("/", 1)[1])
+    msg = {"event_type": "offer_withdrawn", "event_id": f"t#{hid}", "booking_id": f"b_nt{hid[4:]}",
+           "tenant_id": "crowdfix", "recipient": {"role": "helper", "id": hid}, "data": {"area": "8001 Zürich"}}
+    assert deliver(msg) == [{"channel": "push", "status": "gone"}]
+    assert [p["status"] for p in pushes_for(push_service, sub)] == [410]
+    assert api.call("GET", "/v1/push/subscriptions", headers=helper)[1]["items"] == []
+    assert deliver(msg) == [{"channel": "none", "status": "undeliverable"}]
+
+
+def test_quiet_hours_hold_back_push_unless_on_call(api, signin, stack, push_service):
+    from datetime import datetime, timedelta, timezone
+
+    from chalicelib.services.notifications import deliver
+
+    now = datetime.now(timezone.utc)
+    quiet = {"start": (now - timedelta(hours=1)).strftime("%H:%M"), "end": (now + timedelta(hours=1)).strftime("%H:%M"),
+             "tz": "UTC"}
+    results = {}
+    for on_call in (False, True):
+        hid, hemail = make_helper("en", on_call=on_call)
+        helper = signin(hemail, "helper")
+        sub, _ = subscribe(api, push_service, helper)
+        assert api.call("PUT", "/v1/me/notification-settings", {"quiet_hours": quiet}, helper)[0] == 200
+        msg = {"event_type": "offer_withdrawn", "event_id": f"t#{hid}", "booking_id": f"b_nt{hid[4:]}",
+               "tenant_id": "crowdfix", "recipient": {"role": "helper", "id": hid}, "data": {}}
+        results[on_call] = (deliver(msg, now=now), pushes_for(push_service, sub))
+    assert results[False][0] == [{"channel": "push", "status": "skipped"}] and results[False][1] == []
+    assert results[True][0] == [{"channel": "push", "status": "sent"}] and len(results[True][1]) == 1
+
+
+def test_push_api_validates_and_keeps_subscriptions_private(api, signin, stack, push_service):
+    helper_id, hemail = make_helper("de")
+    helper = signin(hemail, "helper")
+    status, key, _ = api.call("GET", "/v1/push/vapid-public-key")
+    import base64
+    assert status == 200 and len(base64.urlsafe_b64decode(key["public_key"] + "==")) == 65
+
+    sub = push_service.subscribe()
+    status, problem, _ = api.call("POST", "/v1/push/subscriptions",
+                                  {**sub, "endpoint": "https://evil.example/steal"}, helper)
+    assert status == 422 and problem["field"] == "endpoint"
+    status, problem, _ = api.call("POST", "/v1/push/subscriptions", {"endpoint": sub["endpoint"]}, helper)
+    assert status == 422 and problem["field"] == "keys"
+    assert api.call("POST", "/v1/push/subscriptions", sub)[0] == 401
+
+    status, view, _ = api.call("POST", "/v1/push/subscriptions", sub, helper)
+    assert status == 201
+    assert api.call("POST", "/v1/push/subscriptions", sub, helper)[0] == 200  # same device again
+    other = signin()
+    assert api.call("DELETE", f"/v1/push/subscriptions/{view['subscription_id']}", headers=other)[0] == 404
+    assert api.call("DELETE", f"/v1/push/subscriptions/{view['subscription_id']}", headers=helper)[0] == 200
+    assert api.call("GET", "/v1/push/subscriptions", headers=helper)[1]["items"] == []
+
+    status, problem, _ = api.call("PUT", "/v1/me/notification-settings", {"sms": True, "phone": "12"}, other)
+    assert status == 422 and problem["field"] == "phone"
+    status, problem, _ = api.call("PUT", "/v1/me/notification-settings", {"sms": True}, other)
+    assert status == 422 and problem["field"] == "phone"
+    status, problem, _ = api.call("PUT", "/v1/me/notification-settings",
+                                  {"quiet_hours": {"start": "22:00", "end": "06:00"}}, other)
+    assert status == 422 and problem["field"] == "quiet_hours"
+
+
+def test_messages_of_someone_elses_booking_are_not_found(api, signin, stack):
+    owner, stranger = signin(), signin()
+    bid = api.call("POST", "/v1/bookings", booking_body(mode="remote", location=None), owner)[1]["booking_id"]
+    assert api.call("GET", f"/v1/bookings/{bid}/messages", headers=stranger)[0] == 404
+    assert api.call("GET", f"/v1/bookings/{bid}/messages", headers=owner)[0] == 200
+    assert api.call("GET", "/v1/bookings/nope/messages", headers=owner)[0] == 422
+
+
+def test_failed_send_hides_the_message_for_the_backoff(stack, push_service, monkeypatch):
+    """The consumer itself delays a failed message's next try (its visibility), growing with each
+    receive: here the message received with visibility 0 must stay hidden afterwards."""
+    from chalicelib.aws import client
+    from chalicelib.services import notifications as svc
+    from chalicelib import queues
+
+    sqs = client("sqs")
+    url = sqs.create_queue(QueueName=f"crowdfix-local-backoff-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    monkeypatch.setattr(queues, "queue_url", lambda spec: url)
+    monkeypatch.setenv("CROWDFIX_NOTIFY_RETRY_BASE_SECONDS", "60")
+    monkeypatch.setenv("CROWDFIX_NOTIFY_RETRY_MAX_SECONDS", "900")
+    hid, hemail = make_helper("de")
+    monkeypatch.setitem(svc.SENDERS, "email", lambda *a: (_ for _ in ()).throw(TimeoutError("SES timed out")))
+    msg = {"v": 1, "event_type": "payout_sent", "event_id": f"t#{hid}", "booking_id": None, "tenant_id": "crowdfix",
+           "recipient": {"role": "helper", "id": hid}, "data": {"amount": 1, "currency": "CHF"}}
+    sqs.send_message(QueueUrl=url, MessageBody=json.dumps(msg))
+    got = sqs.receive_message(QueueUrl=url, VisibilityTimeout=0, AttributeNames=["All"])["Messages"][0]
+    record = {"messageId": got["MessageId"], "receiptHandle": got["ReceiptHandle"], "body": got["Body"],
+              "attributes": got["Attributes"]}
+    result = stack["app"].handler_map["on_notification"]({"Records": [record]}, None)
+    assert result == {"batchItemFailures": [{"itemIdentifier": got["MessageId"]}]}
+    assert sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0).get("Messages") is None
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"])
+    assert attrs["Attributes"]["ApproximateNumberOfMessagesNotVisible"] == "1"
+    assert svc.retry_delay(1) == 60 and svc.retry_delay(3) == 240 and svc.retry_delay(10) == 900
+    sqs.delete_queue(QueueUrl=url)
