@@ -45,7 +45,8 @@ def make_helper(lang="fr", on_call=True, phone=None):
     Helper(helper_id=hid, tenant_id="crowdfix", email=email, email_key=f"crowdfix#{email}", name="Claire Dubois",
            first_name="Claire", phone=phone, skills={"printer": 3}, lat=47.38, lon=8.54, city="Zürich",
            service_radius_km=10, hourly_rate=6000, languages=[lang], on_call=on_call, status="active",
-           tenant_status="crowdfix#active", rating_count=4, rating_sum=19, created_at=now_iso()).save()
+           tenant_status="crowdfix#active", rating_count=4, rating_sum=19, payout_ready=True,
+           created_at=now_iso()).save()
     return hid, email
 
 

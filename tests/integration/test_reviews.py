@@ -37,7 +37,8 @@ def new_helper(category="printer") -> tuple[str, str]:
     Helper(helper_id=hid, tenant_id="crowdfix", email=email, email_key=f"crowdfix#{email}", name="Rita Reviewtest",
            first_name="Rita", skills={category: 3, "other": 1}, qualifications=["printer level 3"],
            lat=47.3769, lon=8.5417, city="Zürich", service_radius_km=10, hourly_rate=6000,
-           languages=["de", "en"], status="active", tenant_status="crowdfix#active", created_at=now_iso()).save()
+           languages=["de", "en"], status="active", tenant_status="crowdfix#active", payout_ready=True,
+           created_at=now_iso()).save()
     return hid, email
 
 
