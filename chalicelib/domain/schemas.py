@@ -83,7 +83,7 @@ class CancelBooking(Strict):
 
 class RequestCode(Strict):
     email: str = Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-    role: Literal["customer", "helper", "ops"] = "customer"
+    role: Literal["customer", "helper", "ops", "partner_admin"] = "customer"
     language: Language = "de"
 
     @field_validator("email")
@@ -94,7 +94,7 @@ class RequestCode(Strict):
 
 class ExchangeCode(Strict):
     email: str = Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-    role: Literal["customer", "helper", "ops"] = "customer"
+    role: Literal["customer", "helper", "ops", "partner_admin"] = "customer"
     code: str = Field(pattern=r"^[0-9]{6}$")
 
     @field_validator("email")

@@ -21,6 +21,7 @@ def on_booking_change(event):
     from chalicelib.models.bookings import Booking
     from chalicelib.services.effects import run_effects
     from chalicelib.services import dispatch  # noqa: F401  (registers its effects)
+    from chalicelib.services import webhooks  # noqa: F401  (registers partner webhooks on "notify")
 
     def handle(record):
         if record["eventName"] == "REMOVE":

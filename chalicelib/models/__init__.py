@@ -11,8 +11,10 @@ def all_models():
     from chalicelib.models.helpers import Helper
     from chalicelib.models.idempotency import IdempotencyRecord
     from chalicelib.models.offers import Offer
+    from chalicelib.models.partners import ApiKey, RateBucket, WebhookDelivery, WebhookEndpoint
     from chalicelib.models.signin import SignInCode
     from chalicelib.models.staff import Staff
     from chalicelib.models.tenants import Tenant
 
-    return [Tenant, Customer, Helper, Booking, Offer, SignInCode, Staff, IdempotencyRecord]
+    return [Tenant, Customer, Helper, Booking, Offer, SignInCode, Staff, IdempotencyRecord,
+            ApiKey, RateBucket, WebhookEndpoint, WebhookDelivery]

@@ -60,12 +60,14 @@ def _known(tenant: str, role: str, email: str) -> bool:
         return True
     if role == "helper":
         return any(True for _ in Helper.by_email.query(f"{tenant}#{email}", limit=1))
-    if role == "ops":
+    if role in ("ops", "partner_admin"):
         try:
             staff = Staff.get(email)
         except Staff.DoesNotExist:
             return False
-        return staff.tenant_id in ("*", tenant)
+        if role == "partner_admin":  # a partner's admin: staff of exactly one partner tenant
+            return staff.role == "partner_admin" and staff.tenant_id != "*"
+        return staff.role == "ops" and staff.tenant_id in ("*", tenant)
     return False
 
 
@@ -102,6 +104,8 @@ def exchange_code(tenant: str, role: str, email: str, code: str) -> dict:
         raise Unauthenticated("this code was already used; ask for a new code") from None
     subject = _subject_for(tenant, role, email)
     settings = get_settings()
+    if role == "partner_admin":
+        tenant = _staff_tenant(email)
     token = tokens.issue(get_secret("TOKEN_SECRET"), role=role, subject=subject,
                          tenant="*" if role == "ops" and _staff_tenant(email) == "*" else tenant,
                          ttl_seconds=settings.token_ttl_seconds)

@@ -32,8 +32,11 @@ log = logging.getLogger(__name__)
 def simple_candidates(booking: Booking, *, extra_radius_km: float, exclude: set[str], limit: int) -> list[dict]:
     """Active helpers of the booking's tenant with the skill, in range (on-site) or able to work
     remotely (remote), nearest and most skilled first. Returns ``[{"helper": Helper, "score": {...}}]``."""
+    from chalicelib.services.tenants import pool_tenants
+
     found = []
-    for helper in Helper.by_tenant_status.query(f"{booking.tenant_id}#active"):
+    helpers = (h for t in pool_tenants(booking.tenant_id) for h in Helper.by_tenant_status.query(f"{t}#active"))
+    for helper in helpers:
         if helper.helper_id in exclude or helper.off_duty:
             continue
         level = int((helper.skills.as_dict() if helper.skills else {}).get(booking.category, 0))
