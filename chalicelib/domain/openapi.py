@@ -159,6 +159,14 @@ class Json(Open):
     pass
 
 
+class WebhookEvent(Open):
+    """The body POSTed to a partner's endpoint, signed per Standard Webhooks (webhook-id,
+    webhook-timestamp, webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">)."""
+    type: Literal[dp.WEBHOOK_EVENTS]  # type: ignore[valid-type]
+    timestamp: str
+    data: dict
+
+
 # ---------------------------------------------------------------------------------------------
 # operations
 
@@ -292,7 +300,7 @@ def _path_params(path: str) -> list[dict]:
 
 def build(server_url: str = "/") -> dict[str, Any]:
     """The OpenAPI 3.1 document."""
-    models: list[tuple[type[BaseModel], str]] = [(Problem, "serialization")]
+    models: list[tuple[type[BaseModel], str]] = [(Problem, "serialization"), (WebhookEvent, "serialization")]
     for op in OPERATIONS:
         if op.body:
             models.append((op.body, "validation"))
@@ -360,6 +368,14 @@ def build(server_url: str = "/") -> dict[str, Any]:
                                  "description": "the same API key as Authorization: Bearer cfx_..."},
             },
         },
+        "webhooks": {event: {"post": {
+            "summary": f"{event} (to each subscribed endpoint)", "operationId": "webhook_" + event.replace(".", "_"),
+            "parameters": [{"name": h, "in": "header", "required": True, "schema": {"type": "string"}}
+                           for h in ("webhook-id", "webhook-timestamp", "webhook-signature")],
+            "requestBody": {"required": True,
+                            "content": {"application/json": {"schema": ref(WebhookEvent, "serialization")}}},
+            "responses": {"2XX": {"description": "received; anything else is retried with back-off for 3 days"}},
+        }} for event in dp.WEBHOOK_EVENTS},
         "x-webhooks-signing": "Standard Webhooks v1: webhook-id, webhook-timestamp, webhook-signature (HMAC-SHA256, whsec_ secret)",
     }
 

@@ -300,17 +300,32 @@ def list_bookings(actor: Actor, *, state: str | None = None, external_ref: str |
                   cursor: str | None = None) -> tuple[list[Booking], str | None]:
     """The partner's bookings, newest first. A page may hold fewer than ``limit`` items when a
     state filter is given; follow ``next_cursor`` until it is null."""
+    from pynamodb.exceptions import QueryError
+
     from chalicelib.services.bookings import _decode_cursor, _encode_cursor
 
     last_key = _decode_cursor(cursor)
-    if external_ref:
-        result = Booking.by_partner_ref.query(f"{actor.tenant_id}#{external_ref}", scan_index_forward=False,
-                                              limit=limit, last_evaluated_key=last_key)
-        items = list(result)
-    else:
-        result = Booking.by_tenant.query(actor.tenant_id, scan_index_forward=False, limit=limit,
-                                         last_evaluated_key=last_key)
-        ids = [k.booking_id for k in result]
+    hash_name, hash_value = (("partner_ref", f"{actor.tenant_id}#{external_ref}") if external_ref
+                             else ("tenant_id", actor.tenant_id))
+    start = (last_key or {}).get(hash_name)
+    if last_key is not None and (not isinstance(start, dict) or start.get("S") != hash_value):
+        # a cursor only continues the same listing of the same tenant
+        raise ValidationFailed("the cursor is not valid for this listing; start again without it", field="cursor")
+    try:
+        if external_ref:
+            result = Booking.by_partner_ref.query(hash_value, scan_index_forward=False, limit=limit,
+                                                  last_evaluated_key=last_key)
+            items = list(result)
+            ids = None
+        else:
+            result = Booking.by_tenant.query(hash_value, scan_index_forward=False, limit=limit,
+                                             last_evaluated_key=last_key)
+            ids = [k.booking_id for k in result]
+    except (QueryError, ValueError, TypeError, AttributeError, KeyError):
+        if last_key is None:
+            raise
+        raise ValidationFailed("the cursor is not valid; start again without it", field="cursor") from None
+    if ids is not None:
         by_id = {b.booking_id: b for b in Booking.batch_get(ids)} if ids else {}
         items = [by_id[i] for i in ids if i in by_id]
     items = [b for b in items if b.tenant_id == actor.tenant_id and b.partner_id == actor.tenant_id
