@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+try:  # Chalice turns any other exception raised in a view into its own 500 before middleware runs;
+    # this base lets domain errors through to ``handlers.common.problem_middleware``. The domain stays
+    # usable without Chalice (plain Exception then).
+    from chalice.app import ChaliceUnhandledError as _PassThrough
+except ImportError:  # pragma: no cover
+    _PassThrough = Exception  # type: ignore[misc,assignment]
 
-class DomainError(Exception):
+
+class DomainError(_PassThrough):
     status = 400
     code = "bad-request"
     title = "Bad request"
