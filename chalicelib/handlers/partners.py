@@ -74,7 +74,7 @@ def get_tenant(tenant_id):
 @bp.route("/v1/tenants/{tenant_id}", methods=["PATCH"])
 def update_tenant(tenant_id):
     request = bp.current_request
-    actor = authenticate(request, *ADMINS)
+    actor = _admin_or_key(request)
     tenant_id = _tenant_id(tenant_id)
     body = parse_body(request, dp.UpdateTenant)
     return ok(svc.tenant_view(svc.update_tenant(actor, tenant_id, body)))
@@ -94,7 +94,7 @@ def add_partner_admin(tenant_id):
 @bp.route("/v1/tenants/{tenant_id}/api-keys", methods=["POST"])
 def create_api_key(tenant_id):
     request = bp.current_request
-    actor = authenticate(request, *ADMINS)
+    actor = _admin_or_key(request)
     tenant_id = _tenant_id(tenant_id)
     key, secret = svc.create_api_key(actor, tenant_id, parse_body(request, dp.CreateApiKey))
     return ok({**svc.key_view(key), "secret": secret}, status=201, headers={"Cache-Control": "no-store"})

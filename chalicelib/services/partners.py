@@ -39,8 +39,10 @@ def check_tenant_admin(actor: Actor, tenant_id: str, *, allow_partner_key: bool 
         return
     if actor.role == "partner_admin" and actor.tenant_id == tenant_id:
         return
-    if allow_partner_key and actor.role == "partner" and actor.tenant_id == tenant_id:
-        return
+    if actor.role == "partner" and actor.tenant_id == tenant_id:
+        if allow_partner_key:
+            return
+        raise Forbidden("API keys cannot do this; sign in as the partner's administrator")
     if actor.role in ("ops", "partner_admin", "partner"):
         raise NotFound(f"tenant {tenant_id} was not found", field="tenant_id")
     raise Forbidden("this is for the partner's administrators and crowdfix operations")

@@ -169,7 +169,7 @@ def test_commission_report_per_period_and_attribution(api, signin, pump):
     from chalicelib.models.offers import Offer
     from chalicelib.services.bookings import accept_offer, helper_step
 
-    p = new_partner(api, signin, pricing={"partner_share_percent": 10, "hourly_rate_minor": 6000,
+    p = new_partner(api, signin, environment="live", pricing={"partner_share_percent": 10, "hourly_rate_minor": 6000,
                                           "call_out_fee_minor": 2000})
     h = p["h"]
     made = []
