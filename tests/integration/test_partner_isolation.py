@@ -64,7 +64,7 @@ def snapshot(a):
     booking = Booking.get(a["booking_id"], consistent_read=True)
     return {
         "booking": (booking.state, int(booking.version)),
-        "tenant": Tenant.get(a["tenant_id"], consistent_read=True).attribute_values,
+        "tenant": Tenant.get(a["tenant_id"], consistent_read=True).to_simple_dict(),
         "keys": sorted((k.key_id, k.status) for k in ApiKey.by_tenant.query(a["tenant_id"])),
         "endpoints": sorted(e.endpoint_id for e in WebhookEndpoint.query(a["tenant_id"], consistent_read=True)),
         "deliveries": sorted((d.message_id, d.status, int(d.attempts or 0))
