@@ -81,7 +81,14 @@ def request_code(tenant: str, role: str, email: str, language: str = "de") -> No
     SignInCode(key=key, code_hash=_hash(key, code), expires_at=now + CODE_TTL, attempts=0,
                ttl=timedelta(seconds=CODE_TTL + 3600)).save()
     lang = language if language in SUBJECTS else "de"
-    send_email(email, SUBJECTS[lang].format(code=code), BODIES[lang].format(code=code))
+    from botocore.exceptions import ClientError
+    try:
+        send_email(email, SUBJECTS[lang].format(code=code), BODIES[lang].format(code=code))
+    except ClientError as exc:  # e.g. an address SES cannot parse ("Missing domain"): the caller's input
+        if exc.response.get("Error", {}).get("Code") not in ("InvalidParameterValue", "MessageRejected"):
+            raise
+        from chalicelib.domain.errors import ValidationFailed
+        raise ValidationFailed("this e-mail address cannot receive e-mail; check it", field="email") from None
 
 
 def exchange_code(tenant: str, role: str, email: str, code: str) -> dict:
