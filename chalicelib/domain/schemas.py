@@ -32,6 +32,12 @@ class Location(Strict):
     postcode: Optional[str] = Field(default=None, max_length=12)
     city: Optional[str] = Field(default=None, max_length=80)
 
+    @field_validator("lat", "lon")
+    @classmethod
+    def _metre_precision(cls, v: float) -> float:
+        # ~1 cm is plenty; also keeps numbers like 5e-324 (valid floats, not storable in DynamoDB) out
+        return round(v, 7)
+
 
 class Contact(Strict):
     name: str = Field(min_length=1, max_length=100)
