@@ -2,8 +2,9 @@
 Nothing else: every route and event source lives in ``chalicelib/handlers``."""
 from chalice import Chalice
 
-from chalicelib.handlers import auth, bookings, events, matching, meta, notifications, payments, quality, reviews
+from chalicelib.handlers import auth, bookings, events, matching, meta, notifications, partner_pages, partners, payments, quality, reviews
 from chalicelib.handlers.common import install_problem_responses
+from chalicelib.handlers.common import problem_middleware
 
 app = Chalice(app_name="crowdfix")
 app.register_blueprint(auth.bp)
@@ -14,6 +15,8 @@ app.register_blueprint(payments.bp)
 app.register_blueprint(reviews.bp)
 app.register_blueprint(quality.bp)
 app.register_blueprint(notifications.bp)
+app.register_blueprint(partners.bp)
+app.register_blueprint(partner_pages.bp)
 app.register_blueprint(meta.bp)  # last: its catch-all answers unknown routes with a 404 problem
 
 install_problem_responses(app)  # after all blueprints: typed errors -> problem bodies

@@ -32,8 +32,11 @@ class QueueSpec:
 OFFER_TIMEOUTS = QueueSpec("offer-timeouts")
 NOTIFICATIONS = QueueSpec("notifications")
 STREAM_FAILURES = QueueSpec("stream-failures", max_receive_count=1)
+# partner webhooks: HTTP failures are retried by re-enqueueing with back-off (services.webhooks);
+# a handler crash is retried by SQS and lands in the DLQ after max_receive_count
+WEBHOOK_DELIVERIES = QueueSpec("webhook-deliveries", visibility_timeout=60, consumer_timeout=10)
 
-ALL_QUEUES = [OFFER_TIMEOUTS, NOTIFICATIONS]
+ALL_QUEUES = [OFFER_TIMEOUTS, NOTIFICATIONS, WEBHOOK_DELIVERIES]
 
 
 def queue_url(spec: QueueSpec) -> str:

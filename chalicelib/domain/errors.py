@@ -67,3 +67,11 @@ class IdempotencyKeyReused(DomainError):
 
 class TooManyAttempts(DomainError):
     status, code, title = 429, "too-many-attempts", "Too many attempts"
+
+
+class RateLimited(DomainError):
+    status, code, title = 429, "rate-limited", "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after: int = 1, **kw):
+        super().__init__(detail, extra={"retry_after": retry_after}, **kw)
+        self.retry_after = retry_after

@@ -32,6 +32,12 @@ class Location(Strict):
     postcode: Optional[str] = Field(default=None, max_length=12)
     city: Optional[str] = Field(default=None, max_length=80)
 
+    @field_validator("lat", "lon")
+    @classmethod
+    def _metre_precision(cls, v: float) -> float:
+        # ~1 cm is plenty; also keeps numbers like 5e-324 (valid floats, not storable in DynamoDB) out
+        return round(v, 7)
+
 
 class Contact(Strict):
     name: str = Field(min_length=1, max_length=100)
@@ -83,7 +89,7 @@ class CancelBooking(Strict):
 
 class RequestCode(Strict):
     email: str = Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-    role: Literal["customer", "helper", "ops"] = "customer"
+    role: Literal["customer", "helper", "ops", "partner_admin"] = "customer"
     language: Language = "de"
 
     @field_validator("email")
@@ -94,7 +100,7 @@ class RequestCode(Strict):
 
 class ExchangeCode(Strict):
     email: str = Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-    role: Literal["customer", "helper", "ops"] = "customer"
+    role: Literal["customer", "helper", "ops", "partner_admin"] = "customer"
     code: str = Field(pattern=r"^[0-9]{6}$")
 
     @field_validator("email")

@@ -22,6 +22,8 @@ def problem_response(err: DomainError) -> Response:
     headers = dict(PROBLEM_HEADERS)
     if err.status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="crowdfix"'
+    if getattr(err, "retry_after", None):
+        headers["Retry-After"] = str(err.retry_after)
     return Response(body=json.dumps(err.problem()), status_code=err.status, headers=headers)
 
 
@@ -137,3 +139,18 @@ def path_id(value: str, prefix: str, field: str) -> str:
 def ok(body: Any, status: int = 200, headers: dict | None = None) -> Response:
     return Response(body=json.dumps(body, default=str), status_code=status,
                     headers={"Content-Type": "application/json", **(headers or {})})
+
+
+def authenticate_partner(request) -> tuple[Actor, str]:
+    """A partner's server, from ``Authorization: Bearer cfx_...`` or ``X-Api-Key: cfx_...``:
+    Actor(role="partner", id=tenant, tenant_id=tenant). 401 for a missing/unknown/revoked key, 429
+    when the key's rate limit is used up. Returns ``(actor, environment)`` ("live" or "test")."""
+    from chalicelib.services.partners import actor_for_api_key
+
+    headers = request.headers or {}
+    scheme, _, token = headers.get("authorization", "").partition(" ")
+    key = token.strip() if scheme.lower() == "bearer" and token.strip().startswith("cfx_") else ""
+    key = key or headers.get("x-api-key", "").strip()
+    if not key:
+        raise Unauthenticated("send your API key: Authorization: Bearer cfx_... or X-Api-Key: cfx_...")
+    return actor_for_api_key(key)

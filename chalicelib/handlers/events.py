@@ -25,6 +25,7 @@ def on_booking_change(event):
     from chalicelib.services import payments  # noqa: F401  (registers settle, cancel_payment)
     from chalicelib.services import reviews  # noqa: F401  (request_review, spot checks, no-shows)
     from chalicelib.services import notifications  # noqa: F401  (registers the notify effect)
+    from chalicelib.services import webhooks  # noqa: F401  (registers partner webhooks on "notify")
 
     def handle(record):
         if record["eventName"] == "REMOVE":

@@ -13,6 +13,7 @@ def all_models():
     from chalicelib.models.ledger import LedgerEntry
     from chalicelib.models.offers import Offer
     from chalicelib.models.payments import Payment
+    from chalicelib.models.partners import ApiKey, RateBucket, WebhookDelivery, WebhookEndpoint
     from chalicelib.models.signin import SignInCode
     from chalicelib.models.staff import Staff
     from chalicelib.models.tenants import Tenant
@@ -27,4 +28,5 @@ def all_models():
     return [Tenant, Customer, Helper, Booking, Offer, SignInCode, Staff, IdempotencyRecord,
             Payment, LedgerEntry,
             Review, CustomerRating, RatingAggregate, QualityCase,
-            NotificationLog, NotificationPrefs, PushSubscription]
+            NotificationLog, NotificationPrefs, PushSubscription,
+            ApiKey, RateBucket, WebhookEndpoint, WebhookDelivery]

@@ -31,6 +31,15 @@ class BookingsByTenant(GlobalSecondaryIndex):
     created_at = UnicodeAttribute(range_key=True)
 
 
+class BookingsByPartnerRef(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_partner_ref"
+        projection = AllProjection()
+
+    partner_ref = UnicodeAttribute(hash_key=True)  # "<tenant>#<external_ref>"
+    created_at = UnicodeAttribute(range_key=True)
+
+
 class Booking(Model):
     """A request for help and its whole life. ``state`` changes only through
     ``services.transitions.apply_transition``; ``history`` is append-only."""
@@ -61,7 +70,15 @@ class Booking(Model):
     asked_helpers = ListAttribute(of=UnicodeAttribute, default=list)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
+    # partner attribution (set when a partner books through the partner API)
+    partner_id = UnicodeAttribute(null=True)
+    external_ref = UnicodeAttribute(null=True)
+    affiliate_code = UnicodeAttribute(null=True)
+    campaign = UnicodeAttribute(null=True)
+    sandbox = UnicodeAttribute(null=True)  # "test" for bookings made with a test key
+    partner_ref = UnicodeAttribute(null=True)
 
     by_customer = BookingsByCustomer()
     by_helper = BookingsByHelper()
     by_tenant = BookingsByTenant()
+    by_partner_ref = BookingsByPartnerRef()

@@ -60,12 +60,14 @@ def _known(tenant: str, role: str, email: str) -> bool:
         return True
     if role == "helper":
         return any(True for _ in Helper.by_email.query(f"{tenant}#{email}", limit=1))
-    if role == "ops":
+    if role in ("ops", "partner_admin"):
         try:
             staff = Staff.get(email)
         except Staff.DoesNotExist:
             return False
-        return staff.tenant_id in ("*", tenant)
+        if role == "partner_admin":  # a partner's admin: staff of exactly one partner tenant
+            return staff.role == "partner_admin" and staff.tenant_id != "*"
+        return staff.role == "ops" and staff.tenant_id in ("*", tenant)
     return False
 
 
@@ -79,7 +81,14 @@ def request_code(tenant: str, role: str, email: str, language: str = "de") -> No
     SignInCode(key=key, code_hash=_hash(key, code), expires_at=now + CODE_TTL, attempts=0,
                ttl=timedelta(seconds=CODE_TTL + 3600)).save()
     lang = language if language in SUBJECTS else "de"
-    send_email(email, SUBJECTS[lang].format(code=code), BODIES[lang].format(code=code))
+    from botocore.exceptions import ClientError
+    try:
+        send_email(email, SUBJECTS[lang].format(code=code), BODIES[lang].format(code=code))
+    except ClientError as exc:  # e.g. an address SES cannot parse ("Missing domain"): the caller's input
+        if exc.response.get("Error", {}).get("Code") not in ("InvalidParameterValue", "MessageRejected"):
+            raise
+        from chalicelib.domain.errors import ValidationFailed
+        raise ValidationFailed("this e-mail address cannot receive e-mail; check it", field="email") from None
 
 
 def exchange_code(tenant: str, role: str, email: str, code: str) -> dict:
@@ -102,6 +111,8 @@ def exchange_code(tenant: str, role: str, email: str, code: str) -> dict:
         raise Unauthenticated("this code was already used; ask for a new code") from None
     subject = _subject_for(tenant, role, email)
     settings = get_settings()
+    if role == "partner_admin":
+        tenant = _staff_tenant(email)
     token = tokens.issue(get_secret("TOKEN_SECRET"), role=role, subject=subject,
                          tenant="*" if role == "ops" and _staff_tenant(email) == "*" else tenant,
                          ttl_seconds=settings.token_ttl_seconds)

@@ -27,11 +27,13 @@ IDEMPOTENCY_TTL = 24 * 3600
 # ---------------------------------------------------------------------------------------------
 # create
 
-def create_booking(actor: Actor, request: CreateBooking, idempotency_key: str | None = None) -> tuple[Booking, bool]:
+def create_booking(actor: Actor, request: CreateBooking, idempotency_key: str | None = None, *,
+                   customer_id: str | None = None, extra_fields: dict | None = None) -> tuple[Booking, bool]:
     """Create a booking in state ``requested``. Returns ``(booking, created)``.
 
     With an ``idempotency_key`` a retry of the same request returns the first booking
-    (``created`` False); the same key with a different body is refused.
+    (``created`` False); the same key with a different body is refused. A partner books for
+    ``customer_id`` (its customer) and adds attribution in ``extra_fields``.
     """
     bs.plan_transition(None, "request", actor.role)
     tenant = get_tenant(actor.tenant_id)
@@ -44,7 +46,7 @@ def create_booking(actor: Actor, request: CreateBooking, idempotency_key: str | 
 
     now = now_iso()
     booking = Booking(
-        booking_id=new_id("b"), tenant_id=actor.tenant_id, customer_id=actor.id,
+        booking_id=new_id("b"), tenant_id=actor.tenant_id, customer_id=customer_id or actor.id,
         preferred_helper_id=request.preferred_helper_id, category=request.category,
         description=request.description, mode=request.mode,
         location=body.get("location"), wanted=body["wanted"], contact=body["contact"],
@@ -54,6 +56,7 @@ def create_booking(actor: Actor, request: CreateBooking, idempotency_key: str | 
         state=bs.REQUESTED, version=1, created_at=now, updated_at=now,
         history=[{"transition": "request", "from": None, "to": bs.REQUESTED, "actor": actor.role,
                   "actor_id": actor.id, "at": now, "v": 1}],
+        **(extra_fields or {}),
     )
     if not idempotency_key:
         booking.save(condition=Booking.booking_id.does_not_exist())
@@ -88,7 +91,8 @@ def _check_preferred_helper(helper_id: str, tenant_id: str, category: str) -> No
     except Helper.DoesNotExist:
         raise ValidationFailed("this helper does not exist; choose another or let crowdfix choose",
                                field="preferred_helper_id") from None
-    if helper.status != "active" or helper.tenant_id not in (tenant_id,):
+    from chalicelib.services.tenants import pool_tenants
+    if helper.status != "active" or helper.tenant_id not in pool_tenants(tenant_id):
         raise ValidationFailed("this helper is not available; choose another or let crowdfix choose",
                                field="preferred_helper_id")
     if category not in (helper.skills.as_dict() if helper.skills else {}):
@@ -115,6 +119,8 @@ def _may_see(actor: Actor, booking: Booking) -> bool:
         return actor.may_see_tenant(booking.tenant_id)
     if actor.role == "customer":
         return booking.customer_id == actor.id and booking.tenant_id == actor.tenant_id
+    if actor.role == "partner":
+        return booking.tenant_id == actor.tenant_id and booking.partner_id == actor.tenant_id
     if actor.role == "helper":
         if booking.helper_id == actor.id:
             return True
@@ -275,6 +281,8 @@ def cancel_booking(actor: Actor, booking_id: str, reason: str | None = None) -> 
     if actor.role == "customer":
         return apply_transition(booking, "cancel_by_customer", actor, data={"reason": reason},
                                 check=lambda b: _same_customer(actor, b))
+    if actor.role == "partner":  # for its customer; get_booking_for checked the tenant
+        return apply_transition(booking, "cancel_by_customer", actor, data={"reason": reason})
     if actor.role == "helper":
         return apply_transition(booking, "cancel_by_helper", actor, data={"reason": reason, "helper_id": actor.id},
                                 check=_assigned_helper_check(actor),

@@ -32,9 +32,12 @@ log = logging.getLogger(__name__)
 def simple_candidates(booking: Booking, *, extra_radius_km: float, exclude: set[str], limit: int) -> list[dict]:
     """Active helpers of the booking's tenant with the skill, in range (on-site) or able to work
     remotely (remote), nearest and most skilled first. Returns ``[{"helper": Helper, "score": {...}}]``."""
+    from chalicelib.services.tenants import pool_tenants
+
     found = []
     require_payout = tenant_policy(booking.tenant_id).get("require_payout_ready")
-    for helper in Helper.by_tenant_status.query(f"{booking.tenant_id}#active"):
+    helpers = (h for t in pool_tenants(booking.tenant_id) for h in Helper.by_tenant_status.query(f"{t}#active"))
+    for helper in helpers:
         if helper.helper_id in exclude or helper.off_duty:
             continue
         if require_payout and not helper.payout_ready:  # payments: only helpers we can pay get paid jobs

@@ -125,22 +125,25 @@ def ranked_candidates(booking, *, extra_radius_km: float, exclude: set[str], lim
     On-site: geo index within the tenant's search radius plus this round's widening, and within
     each helper's own service radius plus the widening. Remote: skill and language only."""
     from chalicelib.models.helpers import Helper
-    from chalicelib.services.tenants import tenant_policy
+    from chalicelib.services.tenants import pool_tenants, tenant_policy
 
     pol = tenant_policy(booking.tenant_id)
+    pools = pool_tenants(booking.tenant_id)  # a partner's own helpers, the open crowd, or both
     now = datetime.now(timezone.utc)
     wanted = booking.wanted.as_dict() if booking.wanted else {}
     when = ranking.wanted_time(wanted, now)
     enough = max(limit, 1) * int(pol["match_oversample"])
     if booking.mode == "remote":
-        items = search_remote(booking.tenant_id, category=booking.category, language=booking.language,
-                              exclude=exclude, enough=enough)
+        items = [i for pool in pools
+                 for i in search_remote(pool, category=booking.category, language=booking.language,
+                                        exclude=exclude, enough=enough)]
         radius = 0.0
     else:
         loc = booking.location.as_dict()
         radius = float(pol["search_radius_km"]) + float(extra_radius_km)
-        found = search_nearby(booking.tenant_id, float(loc["lat"]), float(loc["lon"]), radius,
-                              category=booking.category, exclude=exclude, enough=enough).found
+        found = [f for pool in pools
+                 for f in search_nearby(pool, float(loc["lat"]), float(loc["lon"]), radius,
+                                        category=booking.category, exclude=exclude, enough=enough).found]
         items = [i for i in found
                  if i["distance_km"] <= float(i.get("service_radius_km") or 10) + float(extra_radius_km)]
     scored = []
@@ -160,7 +163,7 @@ def ranked_candidates(booking, *, extra_radius_km: float, exclude: set[str], lim
             continue
         if pol.get("require_payout_ready") and not helper.payout_ready:
             continue  # payments: only helpers we can pay out are offered paid jobs
-        if geocells.can_take_work(helper.attribute_values) and helper.tenant_id == booking.tenant_id:
+        if geocells.can_take_work(helper.attribute_values) and helper.tenant_id in pools:
             out.append({"helper": helper, "score": cand["score"]})
     return out
 

@@ -30,3 +30,15 @@ def tenant_policy(tenant_id: str) -> dict:
 
 def clear_cache() -> None:
     _cache.clear()
+
+
+def pool_tenants(tenant_id: str) -> list[str]:
+    """Tenants whose helpers may serve this tenant's bookings: a partner's own helpers, the open
+    crowd (the default tenant's helpers) or both, per the tenant's ``helper_pool`` setting."""
+    from chalicelib.settings import get_settings
+
+    crowd = get_settings().default_tenant
+    if tenant_id == crowd:
+        return [crowd]
+    pool = tenant_policy(tenant_id).get("helper_pool", "crowd")
+    return {"own": [tenant_id], "crowd": [crowd], "both": [tenant_id, crowd]}.get(pool, [crowd])

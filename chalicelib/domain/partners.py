@@ -1,0 +1,316 @@
+"""Partner (tenant) requests and the pure rules of the partner API: tenant settings, API key
+format, token-bucket maths, Standard Webhooks signatures, delivery back-off and commission.
+
+No AWS import here: everything is tested fast and alone. The pydantic models are the one source of
+truth for request validation and for the OpenAPI document (``chalicelib.domain.openapi``).
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+from typing import Literal, Optional
+
+from pydantic import AnyHttpUrl, BaseModel, Field, field_validator
+
+from chalicelib.domain.schemas import Category, CreateBooking, Language, Money, Strict
+
+TENANT_ID = r"^[a-z][a-z0-9-]{2,31}$"
+COLOUR = r"^#[0-9a-fA-F]{6}$"
+CURRENCIES = ("CHF", "EUR", "GBP", "USD")
+WEBHOOK_EVENTS = ("booking.created", "booking.assigned", "booking.started", "booking.completed",
+                  "booking.cancelled", "booking.unmatched", "review.received")
+# Booking transitions that produce an outbound event (transition name -> event type).
+TRANSITION_EVENTS = {"request": "booking.created", "accept": "booking.assigned", "start": "booking.started",
+                     "complete": "booking.completed", "cancel_by_customer": "booking.cancelled",
+                     "cancel_by_ops": "booking.cancelled", "unmatch": "booking.unmatched"}
+
+
+# ---------------------------------------------------------------------------------------------
+# tenants
+
+class Branding(Strict):
+    logo_url: Optional[AnyHttpUrl] = Field(default=None, description="https URL of the partner's logo")
+    primary: str = Field(default="#0b5cad", pattern=COLOUR, description="main colour, #rrggbb")
+    accent: str = Field(default="#f5a300", pattern=COLOUR)
+    text: str = Field(default="#1a1a1a", pattern=COLOUR)
+    background: str = Field(default="#ffffff", pattern=COLOUR)
+
+
+class LandingCopy(Strict):
+    headline: str = Field(default="Personal help with your technology", min_length=1, max_length=120)
+    intro: str = Field(default="A friendly helper near you comes by or calls you back.", max_length=600)
+    call_to_action: str = Field(default="Book help now", min_length=1, max_length=40)
+    hotline: Optional[str] = Field(default=None, pattern=r"^\+?[0-9 ()\-]{6,20}$")
+
+
+class PricingPolicy(Strict):
+    hourly_rate_minor: int = Field(default=6000, ge=0, le=100_000, description="per hour, minor units")
+    call_out_fee_minor: int = Field(default=2500, ge=0, le=100_000, description="flat fee per on-site visit")
+    remote_discount_percent: int = Field(default=20, ge=0, le=100)
+    platform_fee_percent: int = Field(default=15, ge=0, le=100)
+    partner_share_percent: int = Field(default=10, ge=0, le=100, description="commission paid to the partner")
+    default_price_cap_minor: int = Field(default=25000, ge=0, le=10_000_000)
+
+
+class MatchingSettings(Strict):
+    offers_per_round: int = Field(default=3, ge=1, le=20)
+    offer_expiry_seconds: int = Field(default=120, ge=30, le=3600)
+    max_rounds: int = Field(default=3, ge=1, le=10)
+    radius_widening_km: list[int] = Field(default_factory=lambda: [0, 5, 15], min_length=1, max_length=10)
+
+
+class RateLimit(Strict):
+    requests_per_second: float = Field(default=5, gt=0, le=1000)
+    burst: int = Field(default=20, ge=1, le=10_000)
+
+
+class TenantFields(Strict):
+    """What a tenant is; every field optional on update."""
+    name: Optional[str] = Field(default=None, min_length=1, max_length=100)
+    locale: Optional[Language] = None
+    currency: Optional[Literal[CURRENCIES]] = None  # type: ignore[valid-type]
+    branding: Optional[Branding] = None
+    landing: Optional[LandingCopy] = None
+    pricing: Optional[PricingPolicy] = None
+    billing_model: Optional[Literal["card", "invoice"]] = Field(
+        default=None, description="card: the customer pays by card; invoice: prepaid/invoiced to the partner monthly")
+    helper_pool: Optional[Literal["own", "crowd", "both"]] = Field(
+        default=None, description="own: only the partner's helpers; crowd: the open crowd; both")
+    matching: Optional[MatchingSettings] = None
+    rate_limit: Optional[RateLimit] = None
+
+
+class CreateTenant(TenantFields):
+    tenant_id: str = Field(pattern=TENANT_ID, description="lower-case slug, used in URLs")
+    name: str = Field(min_length=1, max_length=100)
+
+
+class UpdateTenant(TenantFields):
+    pass
+
+
+TENANT_DEFAULTS = {"locale": "de", "currency": "CHF", "billing_model": "card", "helper_pool": "crowd"}
+
+
+def tenant_settings_from(fields: TenantFields, current: dict | None = None) -> dict:
+    """Merge the given sections into a tenant's ``settings`` map (branding and locale live in
+    their own attributes). Sections replace sections; absent sections are kept."""
+    settings = dict(current or {})
+    data = fields.model_dump(mode="json", exclude_none=True)
+    for section in ("landing", "pricing", "matching", "rate_limit"):
+        if section in data:
+            settings[section] = data[section]
+    for key in ("billing_model", "helper_pool"):
+        if key in data:
+            settings[key] = data[key]
+    if "matching" in data:  # the dispatch policy reads these top-level keys
+        settings.update(data["matching"])
+    if "pricing" in data:
+        settings["default_price_cap_minor"] = data["pricing"]["default_price_cap_minor"]
+    return settings
+
+
+class CreatePartnerAdmin(Strict):
+    email: str = Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    name: str = Field(min_length=1, max_length=100)
+
+    @field_validator("email")
+    @classmethod
+    def _lower(cls, v: str) -> str:
+        return v.lower()
+
+
+# ---------------------------------------------------------------------------------------------
+# API keys
+
+KEY_PATTERN = re.compile(r"^cfx_(live|test)_([A-Za-z0-9]{8})_([A-Za-z0-9]{32})$")
+_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+
+class CreateApiKey(Strict):
+    name: str = Field(min_length=1, max_length=80, description="what this key is for, e.g. 'shop backend'")
+    environment: Literal["live", "test"] = Field(default="test", description="test keys make sandbox bookings")
+    rate_limit: Optional[RateLimit] = None
+
+
+def _random(n: int) -> str:
+    return "".join(secrets.choice(_ALPHABET) for _ in range(n))
+
+
+def new_api_key(environment: str) -> tuple[str, str, str]:
+    """A new secret key. Returns ``(secret, prefix, sha256 hex)``; only the hash and the visible
+    prefix are stored, the secret is shown once."""
+    secret = f"cfx_{environment}_{_random(8)}_{_random(32)}"
+    return secret, key_prefix(secret), hash_api_key(secret)
+
+
+def key_prefix(secret: str) -> str:
+    return secret[: len("cfx_live_") + 8]
+
+
+def hash_api_key(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def looks_like_api_key(value: str) -> bool:
+    return bool(KEY_PATTERN.match(value or ""))
+
+
+def take_token(tokens: float, updated_at: float, now: float, rate: float, burst: int) -> tuple[bool, float, float]:
+    """Token bucket: refill at ``rate`` per second up to ``burst``, then take one.
+    Returns ``(allowed, tokens_after, seconds_until_next_token)``."""
+    elapsed = max(0.0, now - updated_at)
+    tokens = min(float(burst), tokens + elapsed * rate)
+    if tokens >= 1.0:
+        return True, tokens - 1.0, 0.0
+    return False, tokens, (1.0 - tokens) / rate
+
+
+# ---------------------------------------------------------------------------------------------
+# partner API requests
+
+class PlaceQuery(Strict):
+    category: Category
+    mode: Literal["onsite", "remote"] = "onsite"
+    lat: Optional[float] = Field(default=None, ge=-90, le=90)
+    lon: Optional[float] = Field(default=None, ge=-180, le=180)
+    language: Language = "de"
+    minutes: int = Field(default=60, ge=15, le=480, description="expected duration for the quote")
+
+
+class PartnerCustomer(Strict):
+    email: str = Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    name: Optional[str] = Field(default=None, max_length=100)
+
+    @field_validator("email")
+    @classmethod
+    def _lower(cls, v: str) -> str:
+        return v.lower()
+
+
+class PartnerCreateBooking(CreateBooking):
+    """A booking made by a partner for one of its customers."""
+    customer: PartnerCustomer
+    external_ref: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:\-]+$",
+                              description="the partner's own reference (order or ticket number)")
+    affiliate_code: Optional[str] = Field(default=None, max_length=40, pattern=r"^[A-Za-z0-9_\-]+$")
+    campaign: Optional[str] = Field(default=None, max_length=60, pattern=r"^[A-Za-z0-9_.\-]+$")
+
+
+class CreateWebhookEndpoint(Strict):
+    url: AnyHttpUrl = Field(description="https URL receiving POSTs (http only for loopback in local stages)")
+    events: list[Literal[WEBHOOK_EVENTS]] = Field(default_factory=lambda: list(WEBHOOK_EVENTS),  # type: ignore[valid-type]
+                                                  min_length=1, max_length=len(WEBHOOK_EVENTS))
+    description: Optional[str] = Field(default=None, max_length=200)
+
+
+def quote(pricing: dict, mode: str, minutes: int, currency: str) -> dict:
+    """A price estimate as line items (integer minor units)."""
+    rate = int(pricing.get("hourly_rate_minor", 6000))
+    if mode == "remote":
+        rate = rate * (100 - int(pricing.get("remote_discount_percent", 20))) // 100
+    labour = (rate * minutes + 59) // 60
+    items = [{"kind": "labour", "label": f"{minutes} minutes of help", "amount": labour, "currency": currency}]
+    if mode == "onsite":
+        items.append({"kind": "call_out", "label": "visit", "amount": int(pricing.get("call_out_fee_minor", 2500)),
+                      "currency": currency})
+    return {"line_items": items, "total": {"amount": sum(i["amount"] for i in items), "currency": currency},
+            "hourly_rate": {"amount": rate, "currency": currency}}
+
+
+def commission_minor(amount_minor: int, percent: int) -> int:
+    """Partner share of an amount, rounded down to whole minor units (the platform keeps the rest)."""
+    return amount_minor * percent // 100
+
+
+# ---------------------------------------------------------------------------------------------
+# Standard Webhooks (https://www.standardwebhooks.com): signature v1 = HMAC-SHA256 over
+# "{id}.{timestamp}.{body}" with the base64-decoded part of a "whsec_" secret.
+
+def new_webhook_secret() -> str:
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+
+
+def sign_webhook(secret: str, msg_id: str, timestamp: int, body: str) -> str:
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    mac = hmac.new(key, f"{msg_id}.{timestamp}.{body}".encode(), hashlib.sha256).digest()
+    return "v1," + base64.b64encode(mac).decode()
+
+
+def webhook_headers(secret: str, msg_id: str, timestamp: int, body: str) -> dict:
+    return {"webhook-id": msg_id, "webhook-timestamp": str(timestamp),
+            "webhook-signature": sign_webhook(secret, msg_id, timestamp, body),
+            "content-type": "application/json", "user-agent": "crowdfix-webhooks/1"}
+
+
+MAX_DELIVERY_SECONDS = 3 * 24 * 3600
+SQS_MAX_DELAY = 900
+
+
+def backoff_seconds(attempt: int) -> int:
+    """Delay before attempt ``attempt + 1`` (attempt counts from 1): 30 s, 1 min, 2 min ... capped at
+    12 h, so attempts spread over the 3-day window."""
+    return min(30 * 2 ** (attempt - 1), 12 * 3600)
+
+
+def next_attempt_delay(attempt: int, first_attempt_epoch: float, now: float) -> int | None:
+    """Seconds to wait before the next attempt, or None when the 3-day window is used up."""
+    delay = backoff_seconds(attempt)
+    if now + delay - first_attempt_epoch > MAX_DELIVERY_SECONDS:
+        return None
+    return delay
+
+
+class ApiKeyOut(BaseModel):
+    key_id: str
+    name: str
+    prefix: str
+    environment: Literal["live", "test"]
+    status: Literal["active", "revoked"]
+    rate_limit: RateLimit
+    created_at: str
+    last_used_at: Optional[str] = None
+    revoked_at: Optional[str] = None
+
+
+class ApiKeyCreated(ApiKeyOut):
+    secret: str = Field(description="shown once; store it now")
+
+
+class QuoteOut(BaseModel):
+    category: str
+    mode: str
+    line_items: list[dict]
+    total: Money
+    hourly_rate: Money
+    available_helpers: int
+    earliest: Optional[str] = Field(default=None, description="'now' when on-call helpers are in reach")
+
+
+class HelperCard(BaseModel):
+    helper_id: str
+    first_name: str
+    city: Optional[str] = None
+    distance_km: Optional[float] = None
+    skill_level: int
+    languages: list[str]
+    remote: bool
+    rating: dict
+    hourly_rate: Money
+
+
+class WebhookEndpointOut(BaseModel):
+    endpoint_id: str
+    url: str
+    events: list[str]
+    description: Optional[str] = None
+    status: str
+    created_at: str
+
+
+class WebhookEndpointCreated(WebhookEndpointOut):
+    secret: str = Field(description="whsec_ signing secret; shown once")
+

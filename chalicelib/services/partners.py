@@ -1,0 +1,394 @@
+"""Partner use cases: tenants, API keys (with per-key rate limits), the partner booking API,
+helper discovery within the partner's pool, and the commission report.
+
+Who may do what:
+- platform ops (Actor role "ops", tenant "*") create and manage every tenant;
+- a partner's admin (staff role "partner_admin", signs in by e-mailed code) manages its own tenant;
+- a partner's server (Actor role "partner" from an API key) uses the partner API for its tenant only.
+Anything of another tenant answers 404, so ids of other tenants are not revealed.
+"""
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+
+from pynamodb.exceptions import PutError, UpdateError
+
+from chalicelib.domain import partners as dp
+from chalicelib.domain.actors import Actor
+from chalicelib.domain.errors import Conflict, Forbidden, NotFound, RateLimited, Unauthenticated, ValidationFailed
+from chalicelib.domain.geo import haversine_km
+from chalicelib.models.base import new_id, now_iso
+from chalicelib.models.bookings import Booking
+from chalicelib.models.helpers import Helper
+from chalicelib.models.partners import ApiKey, RateBucket
+from chalicelib.models.tenants import Tenant
+from chalicelib.services import tenants as tenant_svc
+
+
+def _plain(attr):
+    return attr.as_dict() if attr is not None and hasattr(attr, "as_dict") else attr
+
+
+# ---------------------------------------------------------------------------------------------
+# who may manage a tenant
+
+def check_tenant_admin(actor: Actor, tenant_id: str, *, allow_partner_key: bool = False) -> None:
+    """Platform ops, this tenant's partner admin (or, where allowed, this tenant's API key)."""
+    if actor.role == "ops" and actor.is_platform_ops:
+        return
+    if actor.role == "partner_admin" and actor.tenant_id == tenant_id:
+        return
+    if actor.role == "partner" and actor.tenant_id == tenant_id:
+        if allow_partner_key:
+            return
+        raise Forbidden("API keys cannot do this; sign in as the partner's administrator")
+    if actor.role in ("ops", "partner_admin", "partner"):
+        raise NotFound(f"tenant {tenant_id} was not found", field="tenant_id")
+    raise Forbidden("this is for the partner's administrators and crowdfix operations")
+
+
+# ---------------------------------------------------------------------------------------------
+# tenants
+
+def tenant_view(tenant: Tenant) -> dict:
+    settings = _plain(tenant.settings) or {}
+    branding = {**dp.Branding().model_dump(mode="json"), **(_plain(tenant.branding) or {})}
+    return {
+        "tenant_id": tenant.tenant_id, "name": tenant.name, "locale": tenant.locale, "currency": tenant.currency,
+        "branding": branding,
+        "landing": {**dp.LandingCopy().model_dump(mode="json"), **(settings.get("landing") or {})},
+        "pricing": {**dp.PricingPolicy().model_dump(mode="json"), **(settings.get("pricing") or {})},
+        "billing_model": settings.get("billing_model", dp.TENANT_DEFAULTS["billing_model"]),
+        "helper_pool": settings.get("helper_pool", dp.TENANT_DEFAULTS["helper_pool"]),
+        "matching": {**dp.MatchingSettings().model_dump(mode="json"), **(settings.get("matching") or {})},
+        "rate_limit": {**dp.RateLimit().model_dump(mode="json"), **(settings.get("rate_limit") or {})},
+        "created_at": tenant.created_at,
+    }
+
+
+def create_tenant(actor: Actor, request: dp.CreateTenant) -> Tenant:
+    if not actor.is_platform_ops:
+        raise Forbidden("only crowdfix operations create tenants")
+    tenant = Tenant(tenant_id=request.tenant_id, name=request.name,
+                    locale=request.locale or dp.TENANT_DEFAULTS["locale"],
+                    currency=request.currency or dp.TENANT_DEFAULTS["currency"],
+                    branding=(request.branding or dp.Branding()).model_dump(mode="json"),
+                    settings=dp.tenant_settings_from(request), created_at=now_iso())
+    try:
+        tenant.save(condition=Tenant.tenant_id.does_not_exist())
+    except PutError:
+        raise Conflict(f"tenant {request.tenant_id} exists already; choose another id", field="tenant_id") from None
+    tenant_svc.clear_cache()
+    return tenant
+
+
+def get_tenant_for(actor: Actor, tenant_id: str) -> Tenant:
+    check_tenant_admin(actor, tenant_id, allow_partner_key=True)
+    try:
+        return Tenant.get(tenant_id, consistent_read=True)
+    except Tenant.DoesNotExist:
+        raise NotFound(f"tenant {tenant_id} was not found", field="tenant_id") from None
+
+
+def update_tenant(actor: Actor, tenant_id: str, request: dp.UpdateTenant) -> Tenant:
+    tenant = get_tenant_for(actor, tenant_id)
+    if actor.role == "partner":
+        raise Forbidden("API keys cannot change the tenant; sign in as the partner's admin")
+    actions = []
+    if request.name is not None:
+        actions.append(Tenant.name.set(request.name))
+    if request.locale is not None:
+        actions.append(Tenant.locale.set(request.locale))
+    if request.currency is not None:
+        actions.append(Tenant.currency.set(request.currency))
+    if request.branding is not None:
+        actions.append(Tenant.branding.set(request.branding.model_dump(mode="json")))
+    settings = dp.tenant_settings_from(request, _plain(tenant.settings))
+    actions.append(Tenant.settings.set(settings))
+    tenant.update(actions=actions, condition=Tenant.tenant_id.exists())
+    tenant_svc.clear_cache()
+    return tenant
+
+
+def add_partner_admin(actor: Actor, tenant_id: str, request: dp.CreatePartnerAdmin) -> dict:
+    """Platform ops name a partner's administrator; they then sign in by e-mailed code with role
+    ``partner_admin``. An e-mail that is already staff elsewhere is refused."""
+    from chalicelib.models.staff import Staff
+
+    if not actor.is_platform_ops:
+        raise Forbidden("only crowdfix operations add partner administrators")
+    tenant_svc.get_tenant(tenant_id)
+    staff = Staff(email=request.email, staff_id=new_id("s"), name=request.name, role="partner_admin",
+                  tenant_id=tenant_id, created_at=now_iso())
+    try:
+        staff.save(condition=Staff.email.does_not_exist())
+    except PutError:
+        raise Conflict("this e-mail already belongs to a staff account", field="email") from None
+    return {"staff_id": staff.staff_id, "email": staff.email, "name": staff.name, "role": staff.role,
+            "tenant_id": tenant_id}
+
+
+# ---------------------------------------------------------------------------------------------
+# API keys
+
+def key_view(key: ApiKey) -> dict:
+    return {"key_id": key.key_id, "name": key.name, "prefix": key.prefix, "environment": key.environment,
+            "status": key.status,
+            "rate_limit": {"requests_per_second": float(key.rate_per_second), "burst": int(key.burst)},
+            "created_at": key.created_at, "last_used_at": key.last_used_at, "revoked_at": key.revoked_at}
+
+
+def create_api_key(actor: Actor, tenant_id: str, request: dp.CreateApiKey) -> tuple[ApiKey, str]:
+    """A new key; returns ``(record, secret)``. The secret is not stored and cannot be shown again."""
+    check_tenant_admin(actor, tenant_id)
+    tenant_svc.get_tenant(tenant_id)
+    limit = request.rate_limit or dp.RateLimit(**(tenant_svc.tenant_policy(tenant_id).get("rate_limit") or {}))
+    secret, prefix, digest = dp.new_api_key(request.environment)
+    key = ApiKey(key_hash=digest, key_id=new_id("key"), tenant_id=tenant_id, name=request.name, prefix=prefix,
+                 environment=request.environment, status="active", rate_per_second=limit.requests_per_second,
+                 burst=limit.burst, created_by=f"{actor.role}:{actor.id}", created_at=now_iso())
+    key.save(condition=ApiKey.key_hash.does_not_exist())
+    return key, secret
+
+
+def list_api_keys(actor: Actor, tenant_id: str) -> list[ApiKey]:
+    check_tenant_admin(actor, tenant_id)
+    return list(ApiKey.by_tenant.query(tenant_id, scan_index_forward=False))
+
+
+def _key_by_id(tenant_id: str, key_id: str) -> ApiKey:
+    for key in ApiKey.by_tenant.query(tenant_id, filter_condition=ApiKey.key_id == key_id):
+        return key
+    raise NotFound(f"API key {key_id} was not found", field="key_id")
+
+
+def revoke_api_key(actor: Actor, tenant_id: str, key_id: str) -> ApiKey:
+    check_tenant_admin(actor, tenant_id)
+    key = _key_by_id(tenant_id, key_id)
+    if key.status != "revoked":
+        key.update(actions=[ApiKey.status.set("revoked"), ApiKey.revoked_at.set(now_iso())],
+                   condition=ApiKey.tenant_id == tenant_id)
+    return key
+
+
+def rotate_api_key(actor: Actor, tenant_id: str, key_id: str) -> tuple[ApiKey, str]:
+    """Replace a key: a new secret with the same name, environment and limits; the old one is revoked."""
+    check_tenant_admin(actor, tenant_id)
+    old = _key_by_id(tenant_id, key_id)
+    if old.status == "revoked":
+        raise Conflict("this key is revoked; create a new key instead", field="key_id")
+    new, secret = create_api_key(actor, tenant_id, dp.CreateApiKey(
+        name=old.name, environment=old.environment,
+        rate_limit=dp.RateLimit(requests_per_second=float(old.rate_per_second), burst=int(old.burst))))
+    revoke_api_key(actor, tenant_id, key_id)
+    return new, secret
+
+
+def actor_for_api_key(secret: str) -> tuple[Actor, str]:
+    """The partner behind an API key, after its rate limit. Returns ``(actor, environment)``."""
+    if not dp.looks_like_api_key(secret):
+        raise Unauthenticated("this API key is not valid")
+    try:
+        key = ApiKey.get(dp.hash_api_key(secret))
+    except ApiKey.DoesNotExist:
+        raise Unauthenticated("this API key is not valid") from None
+    if key.status != "active":
+        raise Unauthenticated("this API key was revoked; use a current key")
+    allowed, wait = take_rate_token(key.key_id, key.tenant_id, float(key.rate_per_second), int(key.burst))
+    if not allowed:
+        raise RateLimited(f"the rate limit of this key is {float(key.rate_per_second):g} requests per second "
+                          f"(bursts of {int(key.burst)}); retry later", retry_after=max(1, int(wait + 0.999)))
+    return Actor(role="partner", id=key.tenant_id, tenant_id=key.tenant_id), key.environment
+
+
+def take_rate_token(bucket_id: str, tenant_id: str, rate: float, burst: int,
+                    now: float | None = None) -> tuple[bool, float]:
+    """Take one token from a key's bucket in DynamoDB. Every write is conditional on the values
+    read, so concurrent requests never both spend the same token. Returns ``(allowed, wait_seconds)``."""
+    from datetime import timedelta
+
+    for _ in range(6):
+        t = time.time() if now is None else now
+        try:
+            bucket = RateBucket.get(bucket_id, consistent_read=True)
+        except RateBucket.DoesNotExist:
+            fresh = RateBucket(bucket_id=bucket_id, tenant_id=tenant_id, tokens=float(burst) - 1.0, updated_at=t,
+                               ttl=timedelta(days=1))
+            try:
+                fresh.save(condition=RateBucket.bucket_id.does_not_exist())
+                return True, 0.0
+            except PutError:
+                continue
+        allowed, tokens, wait = dp.take_token(float(bucket.tokens), float(bucket.updated_at), t, rate, burst)
+        if not allowed:
+            return False, wait
+        try:
+            bucket.update(actions=[RateBucket.tokens.set(tokens), RateBucket.updated_at.set(max(t, float(bucket.updated_at)))],
+                          condition=(RateBucket.tokens == bucket.tokens) & (RateBucket.updated_at == bucket.updated_at))
+            return True, 0.0
+        except UpdateError:
+            continue  # someone else spent a token in between: read again
+    return False, 1.0 / rate
+
+
+# ---------------------------------------------------------------------------------------------
+# quote, availability, helpers
+
+def _pool_helpers(tenant_id: str, query: dp.PlaceQuery) -> list[tuple[Helper, float | None, int]]:
+    if query.mode == "onsite" and (query.lat is None or query.lon is None):
+        raise ValidationFailed("an on-site quote needs the place: lat and lon", field="lat")
+    found = []
+    for pool_tenant in tenant_svc.pool_tenants(tenant_id):
+        for helper in Helper.by_tenant_status.query(f"{pool_tenant}#active"):
+            level = int((_plain(helper.skills) or {}).get(query.category, 0))
+            if level <= 0 or helper.off_duty:
+                continue
+            km = None
+            if query.mode == "onsite":
+                km = haversine_km(query.lat, query.lon, float(helper.lat), float(helper.lon))
+                if km > float(helper.service_radius_km):
+                    continue
+            elif not helper.remote or query.language not in (helper.languages or []):
+                continue
+            found.append((helper, km, level))
+    found.sort(key=lambda f: (f[1] or 0.0, -f[2]))
+    return found
+
+
+def quote(actor: Actor, query: dp.PlaceQuery) -> dict:
+    tenant = tenant_svc.get_tenant(actor.tenant_id)
+    view = tenant_view(tenant)
+    helpers = _pool_helpers(actor.tenant_id, query)
+    priced = dp.quote(view["pricing"], query.mode, query.minutes, tenant.currency)
+    return {"category": query.category, "mode": query.mode, **priced, "available_helpers": len(helpers),
+            "earliest": "now" if any(h.on_call for h, _, _ in helpers) else ("today" if helpers else None)}
+
+
+def discover_helpers(actor: Actor, query: dp.PlaceQuery, limit: int = 20) -> list[dict]:
+    """Helpers of the partner's pool who could take this job: public profile only (no contact,
+    no exact home location)."""
+    tenant = tenant_svc.get_tenant(actor.tenant_id)
+    out = []
+    for helper, km, level in _pool_helpers(actor.tenant_id, query)[:limit]:
+        count = int(helper.rating_count or 0)
+        out.append({"helper_id": helper.helper_id, "first_name": helper.first_name, "city": helper.city,
+                    "distance_km": round(km, 1) if km is not None else None, "skill_level": level,
+                    "languages": list(helper.languages or []), "remote": bool(helper.remote),
+                    "rating": {"average": round(float(helper.rating_sum) / count, 1) if count else None,
+                               "count": count},
+                    "hourly_rate": {"amount": int(helper.hourly_rate), "currency": helper.currency or tenant.currency}})
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# bookings
+
+def create_booking(actor: Actor, environment: str, request: dp.PartnerCreateBooking,
+                   idempotency_key: str | None) -> tuple[Booking, bool]:
+    from chalicelib.services.auth import ensure_customer
+    from chalicelib.services.bookings import create_booking as create
+
+    customer = ensure_customer(actor.tenant_id, request.customer.email, name=request.customer.name,
+                               language=request.language)
+    extra = {"partner_id": actor.tenant_id, "external_ref": request.external_ref,
+             "partner_ref": f"{actor.tenant_id}#{request.external_ref}",
+             "affiliate_code": request.affiliate_code, "campaign": request.campaign,
+             "sandbox": "test" if environment == "test" else None}
+    return create(actor, request, idempotency_key, customer_id=customer.customer_id, extra_fields=extra)
+
+
+def list_bookings(actor: Actor, *, state: str | None = None, external_ref: str | None = None, limit: int = 20,
+                  cursor: str | None = None) -> tuple[list[Booking], str | None]:
+    """The partner's bookings, newest first. A page may hold fewer than ``limit`` items when a
+    state filter is given; follow ``next_cursor`` until it is null."""
+    from pynamodb.exceptions import QueryError
+
+    from chalicelib.services.bookings import _decode_cursor, _encode_cursor
+
+    last_key = _decode_cursor(cursor)
+    hash_name, hash_value = (("partner_ref", f"{actor.tenant_id}#{external_ref}") if external_ref
+                             else ("tenant_id", actor.tenant_id))
+    start = (last_key or {}).get(hash_name)
+    if last_key is not None and (not isinstance(start, dict) or start.get("S") != hash_value):
+        # a cursor only continues the same listing of the same tenant
+        raise ValidationFailed("the cursor is not valid for this listing; start again without it", field="cursor")
+    try:
+        if external_ref:
+            result = Booking.by_partner_ref.query(hash_value, scan_index_forward=False, limit=limit,
+                                                  last_evaluated_key=last_key)
+            items = list(result)
+            ids = None
+        else:
+            result = Booking.by_tenant.query(hash_value, scan_index_forward=False, limit=limit,
+                                             last_evaluated_key=last_key)
+            ids = [k.booking_id for k in result]
+    except (QueryError, ValueError, TypeError, AttributeError, KeyError):
+        if last_key is None:
+            raise
+        raise ValidationFailed("the cursor is not valid; start again without it", field="cursor") from None
+    if ids is not None:
+        by_id = {b.booking_id: b for b in Booking.batch_get(ids)} if ids else {}
+        items = [by_id[i] for i in ids if i in by_id]
+    items = [b for b in items if b.tenant_id == actor.tenant_id and b.partner_id == actor.tenant_id
+             and (state is None or b.state == state)]
+    return items, _encode_cursor(result.last_evaluated_key)
+
+
+def partner_booking_view(booking: Booking, actor: Actor) -> dict:
+    from chalicelib.services.views import booking_view
+
+    view = booking_view(booking, actor)
+    view.update(external_ref=booking.external_ref, affiliate_code=booking.affiliate_code,
+                campaign=booking.campaign, sandbox=booking.sandbox == "test")
+    return view
+
+
+# ---------------------------------------------------------------------------------------------
+# commission report
+
+def commission_report(actor: Actor, tenant_id: str, period: str) -> dict:
+    """Completed partner bookings of a month (``YYYY-MM``, by creation time), their gross amount
+    and the partner's share, in total and by affiliate code and campaign."""
+    check_tenant_admin(actor, tenant_id, allow_partner_key=True)
+    try:
+        datetime.strptime(period, "%Y-%m")
+    except ValueError:
+        raise ValidationFailed("period must be a month like 2026-11", field="period") from None
+    tenant = tenant_svc.get_tenant(tenant_id)
+    pricing = tenant_view(tenant)["pricing"]
+    share = int(pricing["partner_share_percent"])
+    keys = [k.booking_id for k in Booking.by_tenant.query(tenant_id, Booking.created_at.startswith(period))]
+    rows, totals = [], {"bookings": 0, "gross": 0, "commission": 0}
+    groups: dict[tuple, dict] = {}
+    for booking in Booking.batch_get(keys) if keys else []:
+        if booking.state != "completed" or booking.partner_id != tenant_id or booking.sandbox == "test":
+            continue
+        gross = _gross(booking, pricing, tenant.currency)
+        commission = dp.commission_minor(gross, share)
+        rows.append({"booking_id": booking.booking_id, "external_ref": booking.external_ref,
+                     "affiliate_code": booking.affiliate_code, "campaign": booking.campaign,
+                     "completed_at": booking.updated_at, "gross": gross, "commission": commission})
+        totals["bookings"] += 1
+        totals["gross"] += gross
+        totals["commission"] += commission
+        g = groups.setdefault((booking.affiliate_code, booking.campaign),
+                              {"affiliate_code": booking.affiliate_code, "campaign": booking.campaign,
+                               "bookings": 0, "gross": 0, "commission": 0})
+        g["bookings"] += 1
+        g["gross"] += gross
+        g["commission"] += commission
+    rows.sort(key=lambda r: r["completed_at"])
+    return {"tenant_id": tenant_id, "period": period, "currency": tenant.currency,
+            "partner_share_percent": share, "totals": totals,
+            "by_attribution": sorted(groups.values(), key=lambda g: (g["affiliate_code"] or "", g["campaign"] or "")),
+            "bookings": rows, "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+
+
+def _gross(booking: Booking, pricing: dict, currency: str) -> int:
+    """Settled line items when settlement stored them, else the tenant's price for the minutes worked."""
+    items = [_plain(i) for i in booking.line_items or []]
+    if items:
+        return sum(int(i.get("amount", 0)) for i in items if int(i.get("amount", 0)) > 0)
+    minutes = int(booking.minutes_worked or 0)
+    return dp.quote(pricing, booking.mode, max(minutes, 1), currency)["total"]["amount"] if minutes else 0

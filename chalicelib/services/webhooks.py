@@ -1,0 +1,257 @@
+"""Outbound partner webhooks, signed per the Standard Webhooks spec.
+
+Flow: a committed booking transition -> the bookings stream runs the ``notify`` effect ->
+:func:`publish_booking_event` writes one delivery record per subscribed endpoint (conditional put
+on a message id derived from booking, history entry and endpoint, so a redelivered stream record
+sends nothing twice) and enqueues it -> the ``webhook-deliveries`` queue handler POSTs it
+(:func:`deliver`). Failures are retried with exponential back-off (30 s doubling, capped at 12 h)
+for up to 3 days; SQS delays stop at 900 s, so longer waits are chained re-enqueues. After the
+window the message goes to the queue's dead-letter queue and the delivery is marked ``failed``.
+Every attempt is logged on the delivery record; ``redeliver`` sends a delivery again.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+from datetime import datetime, timezone
+
+from pynamodb.exceptions import PutError
+
+from chalicelib.domain import partners as dp
+from chalicelib.domain.actors import Actor
+from chalicelib.domain.errors import NotFound, ValidationFailed
+from chalicelib.models.base import new_id, now_iso
+from chalicelib.models.partners import WebhookDelivery, WebhookEndpoint
+from chalicelib.services.effects import effect
+from chalicelib.services.partners import check_tenant_admin
+from chalicelib.settings import get_settings
+
+log = logging.getLogger(__name__)
+TIMEOUT_SECONDS = 5
+
+
+def _backoff_base() -> float:
+    # tests and local demos shorten the schedule; the shape (doubling, 3-day window) stays
+    return float(os.environ.get("CROWDFIX_WEBHOOK_BACKOFF_SCALE", "1"))
+
+
+# ---------------------------------------------------------------------------------------------
+# endpoints
+
+def endpoint_view(ep: WebhookEndpoint) -> dict:
+    return {"endpoint_id": ep.endpoint_id, "url": ep.url, "events": sorted(k for k, v in (ep.events.as_dict()
+            if ep.events else {}).items() if v), "description": ep.description, "status": ep.status,
+            "created_at": ep.created_at}
+
+
+def create_endpoint(actor: Actor, tenant_id: str, request: dp.CreateWebhookEndpoint) -> WebhookEndpoint:
+    check_tenant_admin(actor, tenant_id, allow_partner_key=True)
+    url = str(request.url)
+    host = request.url.host or ""
+    if request.url.scheme != "https" and not (get_settings().stage == "local" and host in ("127.0.0.1", "localhost")):
+        raise ValidationFailed("webhook URLs must use https", field="url")
+    ep = WebhookEndpoint(tenant_id=tenant_id, endpoint_id=new_id("we"), url=url, secret=dp.new_webhook_secret(),
+                         events={e: True for e in request.events}, description=request.description,
+                         status="enabled", created_at=now_iso())
+    ep.save(condition=WebhookEndpoint.endpoint_id.does_not_exist())
+    return ep
+
+
+def list_endpoints(actor: Actor, tenant_id: str) -> list[WebhookEndpoint]:
+    check_tenant_admin(actor, tenant_id, allow_partner_key=True)
+    return list(WebhookEndpoint.query(tenant_id))
+
+
+def get_endpoint(actor: Actor, tenant_id: str, endpoint_id: str) -> WebhookEndpoint:
+    check_tenant_admin(actor, tenant_id, allow_partner_key=True)
+    try:
+        return WebhookEndpoint.get(tenant_id, endpoint_id, consistent_read=True)
+    except WebhookEndpoint.DoesNotExist:
+        raise NotFound(f"webhook endpoint {endpoint_id} was not found", field="endpoint_id") from None
+
+
+def delete_endpoint(actor: Actor, tenant_id: str, endpoint_id: str) -> None:
+    get_endpoint(actor, tenant_id, endpoint_id).delete()
+
+
+def delivery_view(d: WebhookDelivery) -> dict:
+    log_ = d.attempt_log.as_dict() if d.attempt_log else {}
+    return {"message_id": d.message_id, "endpoint_id": d.endpoint_id, "event_type": d.event_type,
+            "status": d.status, "attempts": int(d.attempts or 0),
+            "last_status_code": int(d.last_status_code) if d.last_status_code is not None else None,
+            "last_error": d.last_error, "created_at": d.created_at, "delivered_at": d.delivered_at,
+            "attempt_log": [log_[k] for k in sorted(log_, key=int)], "payload": json.loads(d.payload)}
+
+
+def list_deliveries(actor: Actor, tenant_id: str, endpoint_id: str, limit: int = 50) -> list[WebhookDelivery]:
+    get_endpoint(actor, tenant_id, endpoint_id)
+    return list(WebhookDelivery.query(endpoint_id, scan_index_forward=False, limit=limit))
+
+
+def redeliver(actor: Actor, tenant_id: str, endpoint_id: str, message_id: str) -> WebhookDelivery:
+    """Send a logged delivery again (same webhook-id, so receivers can de-duplicate)."""
+    get_endpoint(actor, tenant_id, endpoint_id)
+    try:
+        delivery = WebhookDelivery.get(endpoint_id, message_id, consistent_read=True)
+    except WebhookDelivery.DoesNotExist:
+        raise NotFound(f"delivery {message_id} was not found", field="message_id") from None
+    delivery.update(actions=[WebhookDelivery.status.set("pending"), WebhookDelivery.first_attempt_at.remove()])
+    _enqueue(delivery, attempt_base=int(delivery.attempts or 0), manual=True)
+    return delivery
+
+
+# ---------------------------------------------------------------------------------------------
+# publishing
+
+def _message_id(source: str, endpoint_id: str) -> str:
+    # time-ordered prefix keeps the delivery log newest-first; the hash makes it deterministic
+    return "msg_" + hashlib.sha256(f"{source}#{endpoint_id}".encode()).hexdigest()[:26]
+
+
+def publish(tenant_id: str, event_type: str, data: dict, source: str, occurred_at: str) -> list[str]:
+    """Record and enqueue ``event_type`` for every enabled endpoint of the tenant subscribed to it.
+    ``source`` names the business event uniquely (idempotency). Returns the new message ids."""
+    sent = []
+    for ep in WebhookEndpoint.query(tenant_id):
+        if ep.status != "enabled" or not (ep.events.as_dict() if ep.events else {}).get(event_type):
+            continue
+        msg_id = _message_id(source, ep.endpoint_id)
+        payload = json.dumps({"type": event_type, "timestamp": occurred_at, "data": data},
+                             separators=(",", ":"), sort_keys=True)
+        delivery = WebhookDelivery(endpoint_id=ep.endpoint_id, message_id=msg_id, tenant_id=tenant_id,
+                                   event_type=event_type, payload=payload, status="pending", attempts=0,
+                                   created_at=now_iso())
+        try:
+            delivery.save(condition=WebhookDelivery.message_id.does_not_exist())
+        except PutError as exc:
+            if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
+                raise
+            existing = WebhookDelivery.get(ep.endpoint_id, msg_id, consistent_read=True)
+            if existing.status != "pending" or existing.attempts:
+                continue  # already on its way: a redelivered stream record sends nothing twice
+            delivery = existing
+        _enqueue(delivery, attempt_base=0)
+        sent.append(msg_id)
+    return sent
+
+
+def booking_event_data(booking: dict) -> dict:
+    """What a partner receives about its booking: ids, state and timing, no helper contact."""
+    return {"booking_id": booking["booking_id"], "external_ref": booking.get("external_ref"),
+            "state": booking["state"], "category": booking.get("category"), "mode": booking.get("mode"),
+            "helper": {"helper_id": booking["helper_id"]} if booking.get("helper_id") else None,
+            "minutes_worked": booking.get("minutes_worked"), "affiliate_code": booking.get("affiliate_code"),
+            "campaign": booking.get("campaign"), "sandbox": booking.get("sandbox") == "test",
+            "version": booking.get("version"), "updated_at": booking.get("updated_at")}
+
+
+@effect("notify")
+def publish_booking_event(booking: dict, entry: dict, old: dict | None) -> None:
+    """Bookings of partner tenants: turn the transition into a webhook event."""
+    event_type = dp.TRANSITION_EVENTS.get(entry.get("transition"))
+    if not event_type or not booking.get("partner_id") or booking["tenant_id"] == get_settings().default_tenant:
+        return
+    publish(booking["tenant_id"], event_type, {**booking_event_data(booking), "transition": entry["transition"]},
+            source=f"{booking['booking_id']}#v{entry.get('v')}#{entry.get('transition')}",
+            occurred_at=entry.get("at") or now_iso())
+
+
+def publish_review_received(review: dict) -> list[str]:
+    """For the reviews capability: call with the stored review (needs ``review_id``, ``booking_id``,
+    ``tenant_id``) once it is published."""
+    from chalicelib.models.bookings import Booking
+    try:
+        booking = Booking.get(review["booking_id"])
+    except Booking.DoesNotExist:
+        return []
+    if not booking.partner_id or booking.tenant_id != review.get("tenant_id"):
+        return []
+    data = {"booking_id": booking.booking_id, "external_ref": booking.external_ref,
+            "review_id": review["review_id"], "stars": review.get("stars"),
+            "would_recommend": review.get("would_recommend")}
+    return publish(booking.tenant_id, "review.received", data, source=f"review#{review['review_id']}",
+                   occurred_at=review.get("created_at") or now_iso())
+
+
+# ---------------------------------------------------------------------------------------------
+# delivery (queue handler)
+
+def _enqueue(delivery: WebhookDelivery, attempt_base: int, manual: bool = False, delay: int = 0,
+             not_before: float | None = None) -> None:
+    from chalicelib.queues import WEBHOOK_DELIVERIES, send
+
+    send(WEBHOOK_DELIVERIES, {"endpoint_id": delivery.endpoint_id, "message_id": delivery.message_id,
+                              "tenant_id": delivery.tenant_id, "manual": manual,
+                              "not_before": not_before}, delay_seconds=min(delay, dp.SQS_MAX_DELAY))
+
+
+def _post(url: str, body: str, headers: dict) -> tuple[int | None, str | None]:
+    import urllib.error
+    import urllib.request
+
+    req = urllib.request.Request(url, data=body.encode(), headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=TIMEOUT_SECONDS) as resp:  # noqa: S310 (partner URL, https enforced)
+            return resp.status, None
+    except urllib.error.HTTPError as exc:
+        return exc.code, f"HTTP {exc.code}"
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        return None, type(exc).__name__ + ": " + str(exc)[:200]
+
+
+def deliver(message: dict, now: float | None = None) -> str:
+    """Handle one queue message: wait more (chained delay), POST, or schedule the next attempt.
+    Returns what happened (for logs and tests)."""
+    from chalicelib.queues import WEBHOOK_DELIVERIES, send
+
+    now = time.time() if now is None else now
+    not_before = message.get("not_before")
+    if not_before and not_before > now + 1:
+        send(WEBHOOK_DELIVERIES, message, delay_seconds=min(dp.SQS_MAX_DELAY, int(not_before - now) + 1))
+        return "waiting"
+    try:
+        delivery = WebhookDelivery.get(message["endpoint_id"], message["message_id"], consistent_read=True)
+        endpoint = WebhookEndpoint.get(message["tenant_id"], message["endpoint_id"], consistent_read=True)
+    except (WebhookDelivery.DoesNotExist, WebhookEndpoint.DoesNotExist):
+        return "gone"
+    if delivery.status in ("delivered", "failed") and not message.get("manual"):
+        return delivery.status
+    attempt = int(delivery.attempts or 0) + 1
+    first = float(delivery.first_attempt_at) if delivery.first_attempt_at is not None else now
+    timestamp = int(now)
+    headers = dp.webhook_headers(endpoint.secret, delivery.message_id, timestamp, delivery.payload)
+    started = time.monotonic()
+    status, error = _post(endpoint.url, delivery.payload, headers) if endpoint.status == "enabled" else (None, "endpoint disabled")
+    ms = int((time.monotonic() - started) * 1000)
+    entry = {"at": datetime.fromtimestamp(now, timezone.utc).isoformat(timespec="seconds"), "status": status,
+             "error": error, "ms": ms}
+    actions = [WebhookDelivery.attempts.set(attempt), WebhookDelivery.first_attempt_at.set(first),
+               WebhookDelivery.attempt_log[str(attempt)].set(entry),
+               WebhookDelivery.last_status_code.set(status) if status is not None else WebhookDelivery.last_status_code.remove(),
+               WebhookDelivery.last_error.set(error) if error else WebhookDelivery.last_error.remove()]
+    if status is not None and 200 <= status < 300:
+        delivery.update(actions=actions + [WebhookDelivery.status.set("delivered"),
+                                           WebhookDelivery.delivered_at.set(now_iso())])
+        return "delivered"
+    delay = dp.next_attempt_delay(attempt, first, now) if endpoint.status == "enabled" else None
+    if delay is None:
+        delivery.update(actions=actions + [WebhookDelivery.status.set("failed")])
+        _to_dead_letter(message)
+        return "failed"
+    delay = max(1, int(delay * _backoff_base()))
+    delivery.update(actions=actions + [WebhookDelivery.status.set("retrying")])
+    send(WEBHOOK_DELIVERIES, {**message, "manual": False, "not_before": now + delay},
+         delay_seconds=min(delay, dp.SQS_MAX_DELAY))
+    return f"retry in {delay}s"
+
+
+def _to_dead_letter(message: dict) -> None:
+    from chalicelib.aws import client
+    from chalicelib.queues import WEBHOOK_DELIVERIES
+
+    sqs = client("sqs")
+    url = sqs.get_queue_url(QueueName=WEBHOOK_DELIVERIES.dlq_name)["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody=json.dumps({**message, "reason": "delivery window of 3 days used up"}))

@@ -1,0 +1,42 @@
+"""Helpers for partner tests: a fresh partner tenant with an API key, made through the HTTP API as
+platform ops (the demo ops account)."""
+from __future__ import annotations
+
+import time
+import uuid
+
+from tests.stack_fixtures import booking_body
+
+OPS_EMAIL = "ops@crowdfix.local"
+
+
+def wait_for(fn, timeout=30.0, interval=0.2):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = fn()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError("condition not reached in time")
+
+
+def new_partner(api, signin, *, pool="crowd", environment="test", rate_limit=None, **tenant_fields):
+    ops = signin(OPS_EMAIL, "ops")
+    tenant_id = "p-" + uuid.uuid4().hex[:10]
+    body = {"tenant_id": tenant_id, "name": f"Partner {tenant_id}", "locale": "en", "currency": "CHF",
+            "helper_pool": pool, "billing_model": "invoice",
+            "branding": {"primary": "#aa0044", "accent": "#ffcc00"}, **tenant_fields}
+    status, tenant, _ = api.call("POST", "/v1/tenants", body, ops)
+    assert status == 201, tenant
+    key_body = {"name": "backend", "environment": environment, **({"rate_limit": rate_limit} if rate_limit else {})}
+    status, key, _ = api.call("POST", f"/v1/tenants/{tenant_id}/api-keys", key_body, ops)
+    assert status == 201, key
+    return {"tenant_id": tenant_id, "ops": ops, "key": key["secret"], "key_id": key["key_id"],
+            "h": {"X-Api-Key": key["secret"]}}
+
+
+def partner_booking(external_ref=None, email=None, **over):
+    body = booking_body(**over)
+    body["customer"] = {"email": email or f"pc-{uuid.uuid4().hex[:8]}@example.org", "name": "Hans Kunde"}
+    body["external_ref"] = external_ref or f"ORD-{uuid.uuid4().hex[:8]}"
+    return body

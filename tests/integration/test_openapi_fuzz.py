@@ -1,0 +1,88 @@
+"""schemathesis against the served OpenAPI document on the local stack: the API runs as
+``chalice local`` (a subprocess on a free loopback port, same local services); schemathesis' CLI
+generates requests for every operation (with a partner API key) and checks: no 5xx, documented
+status codes and content types, responses matching their schemas.
+
+``make test`` runs CROWDFIX_FUZZ_EXAMPLES=8 per operation (>= 200 requests); ``make fuzz-api`` runs
+the full load (>= 1,000 requests, counted from the API's own access log)."""
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.integration.partner_fixtures import new_partner
+
+pytestmark = pytest.mark.integration
+REPO = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture()
+def served_api(stack, tmp_path):
+    port = free_port()
+    log = open(tmp_path / "chalice-local.log", "w")
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "chalice"), "local", "--host", "127.0.0.1",
+                             "--port", str(port), "--stage", "local", "--no-autoreload"],
+                            cwd=REPO, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while True:
+        try:
+            urllib.request.urlopen(base + "/v1/health", timeout=2)
+            break
+        except OSError:
+            if time.time() > deadline or proc.poll() is not None:
+                proc.kill()
+                raise AssertionError((tmp_path / "chalice-local.log").read_text()[-2000:])
+            time.sleep(0.3)
+    yield {"base": base, "log": tmp_path / "chalice-local.log"}
+    proc.terminate()
+    proc.wait(timeout=10)
+    log.close()
+
+
+@pytest.mark.timeout(1800)  # make fuzz-api sends >= 1,000 requests; pytest.ini's 300 s is too short
+def test_schemathesis_finds_no_server_errors_and_responses_match_the_schema(served_api, api, signin, tmp_path):
+    examples = int(os.environ.get("CROWDFIX_FUZZ_EXAMPLES", "8"))
+    minimum = int(os.environ.get("CROWDFIX_FUZZ_MIN_REQUESTS", "200"))
+    p = new_partner(api, signin, rate_limit={"requests_per_second": 1000, "burst": 10000})
+    before = _requests_logged(served_api["log"])
+    cmd = [str(Path(sys.executable).parent / "st"), "--no-color", "run", served_api["base"] + "/v1/openapi.json",
+           "--url", served_api["base"],
+           "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,"
+                       "response_schema_conformance",
+           "--max-examples", str(examples), "--phases", "examples,fuzzing",
+           "--seed", "66", "--header", f"X-Api-Key: {p['key']}",
+           "--report", "junit", "--report-junit-path", str(tmp_path / "schemathesis.xml")]
+    run = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=1800)
+    sent = _requests_logged(served_api["log"]) - before
+    server_errors = _server_errors(served_api["log"])
+    print(run.stdout[-3000:])
+    print(f"schemathesis requests served by the API: {sent}")
+    assert server_errors == [], server_errors[:10]
+    assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
+    assert sent >= minimum, f"only {sent} requests were generated"
+
+
+def _lines(log: Path) -> list[str]:
+    return [line for line in log.read_text(errors="replace").splitlines() if re.search(r'"[A-Z]+ /\S* HTTP/1\.[01]" \d{3}', line)]
+
+
+def _requests_logged(log: Path) -> int:
+    return len(_lines(log))
+
+
+def _server_errors(log: Path) -> list[str]:
+    return [line for line in _lines(log) if re.search(r'HTTP/1\.[01]" 5\d\d', line)
+            and not line.split('"')[1].startswith(("TRACE ", "CONNECT "))]  # chalice local's own 501s

@@ -1,0 +1,149 @@
+"""Outbound webhooks through the real queue and the pump: Standard Webhooks signatures verified by
+the ``standardwebhooks`` library in a local receiver on 127.0.0.1, back-off after failures, the
+delivery log, redelivery, and the dead-letter queue after the 3-day window."""
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from tests.integration.partner_fixtures import new_partner, partner_booking, wait_for
+
+pytestmark = pytest.mark.integration
+
+
+class Receiver:
+    """A partner's webhook endpoint: answers the first ``fail_first`` requests with 500."""
+
+    def __init__(self, fail_first=0, always_fail=False):
+        self.requests: list[dict] = []
+        self.fail_first = fail_first
+        self.always_fail = always_fail
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802
+                body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+                n = len(receiver.requests)
+                receiver.requests.append({"headers": {k.lower(): v for k, v in self.headers.items()}, "body": body,
+                                          "at": time.time()})
+                failing = receiver.always_fail or n < receiver.fail_first
+                self.send_response(500 if failing else 204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+
+
+@pytest.fixture()
+def fast_backoff(monkeypatch):
+    # 30 s base * 0.2 = 6 s, then 12 s: the same doubling schedule, shrunk for the test
+    monkeypatch.setenv("CROWDFIX_WEBHOOK_BACKOFF_SCALE", "0.2")
+
+
+def verify(secret, request):
+    from standardwebhooks.webhooks import Webhook
+    return Webhook(secret).verify(request["body"], request["headers"])
+
+
+def test_booking_events_are_signed_retried_with_backoff_logged_and_redelivered(api, signin, pump, fast_backoff):
+    receiver = Receiver(fail_first=2)
+    try:
+        p = new_partner(api, signin)
+        tid, h = p["tenant_id"], p["h"]
+        status, ep, _ = api.call("POST", f"/v1/tenants/{tid}/webhooks",
+                                 {"url": receiver.url, "events": ["booking.created", "booking.cancelled"]}, h)
+        assert status == 201 and ep["secret"].startswith("whsec_"), ep
+
+        status, booking, _ = api.call("POST", "/v1/partner/bookings", partner_booking(external_ref="WH-1"), h)
+        assert status == 201
+        wait_for(lambda: len(receiver.requests) >= 3, timeout=90)
+        first, second, third = receiver.requests[:3]
+        # the same message each time, each attempt signed and verifiable
+        assert first["headers"]["webhook-id"] == second["headers"]["webhook-id"] == third["headers"]["webhook-id"]
+        event = verify(ep["secret"], third)
+        assert event["type"] == "booking.created" and event["data"]["booking_id"] == booking["booking_id"]
+        assert event["data"]["external_ref"] == "WH-1"
+        assert all(verify(ep["secret"], r) == event for r in (first, second))
+        # back-off: no retry before its delay (6 s, then doubled to 12 s)
+        gap1, gap2 = second["at"] - first["at"], third["at"] - second["at"]
+        assert gap1 >= 6.0 - 1.0 and gap2 >= 12.0 - 1.0
+
+        def logged():
+            s, log, _ = api.call("GET", f"/v1/tenants/{tid}/webhooks/{ep['endpoint_id']}/deliveries", headers=h)
+            items = [d for d in log["items"] if d["event_type"] == "booking.created"]
+            return items[0] if items and items[0]["status"] == "delivered" else None
+        delivery = wait_for(logged)
+        assert delivery["attempts"] == 3 and [a["status"] for a in delivery["attempt_log"]] == [500, 500, 204]
+
+        # a redelivered stream record does not send the event again
+        pump.wait_idle(timeout=20)
+        created = [r for r in receiver.requests if json.loads(r["body"])["type"] == "booking.created"]
+        assert len(created) == 3
+
+        # redeliver on request: same webhook-id, fresh signature
+        status, _, _ = api.call(
+            "POST", f"/v1/tenants/{tid}/webhooks/{ep['endpoint_id']}/deliveries/{delivery['message_id']}/redeliver",
+            headers=h)
+        assert status == 202
+        wait_for(lambda: len(receiver.requests) >= 4, timeout=30)
+        assert receiver.requests[3]["headers"]["webhook-id"] == delivery["message_id"]
+        assert verify(ep["secret"], receiver.requests[3])["type"] == "booking.created"
+
+        # cancelling sends booking.cancelled; subscribed events only (no booking.assigned etc.)
+        api.call("POST", f"/v1/partner/bookings/{booking['booking_id']}/cancel", {}, h)
+        wait_for(lambda: any(json.loads(r["body"])["type"] == "booking.cancelled" for r in receiver.requests), timeout=30)
+        types = {json.loads(r["body"])["type"] for r in receiver.requests}
+        assert types == {"booking.created", "booking.cancelled"}
+    finally:
+        receiver.close()
+
+
+def test_after_three_days_of_failures_the_message_goes_to_the_dead_letter_queue(api, signin, stack):
+    from chalicelib.aws import client
+    from chalicelib.models.partners import WebhookDelivery
+    from chalicelib.queues import WEBHOOK_DELIVERIES
+    from chalicelib.services import webhooks as wh
+
+    receiver = Receiver(always_fail=True)
+    try:
+        p = new_partner(api, signin)
+        status, ep, _ = api.call("POST", f"/v1/tenants/{p['tenant_id']}/webhooks",
+                                 {"url": receiver.url, "events": ["booking.created"]}, p["h"])
+        msg_ids = wh.publish(p["tenant_id"], "booking.created", {"booking_id": "b_dlqtest"}, source="dlq-test",
+                             occurred_at="2026-01-01T00:00:00Z")
+        assert len(msg_ids) == 1
+        message = {"endpoint_id": ep["endpoint_id"], "message_id": msg_ids[0], "tenant_id": p["tenant_id"]}
+        t0 = time.time()
+        assert wh.deliver(message, now=t0).startswith("retry in")
+        # the last attempt, just past the 3-day window since the first
+        assert wh.deliver(message, now=t0 + 3 * 24 * 3600 - 10) == "failed"
+        d = WebhookDelivery.get(ep["endpoint_id"], msg_ids[0], consistent_read=True)
+        assert d.status == "failed" and int(d.attempts) == 2 and len(receiver.requests) == 2
+
+        sqs = client("sqs")
+        url = sqs.get_queue_url(QueueName=WEBHOOK_DELIVERIES.dlq_name)["QueueUrl"]
+        found = []
+        for _ in range(5):
+            for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", []):
+                found.append(json.loads(m["Body"]))
+            if any(f["message_id"] == msg_ids[0] for f in found):
+                break
+        assert any(f["message_id"] == msg_ids[0] for f in found)
+    finally:
+        receiver.close()
+
+
+def test_webhook_urls_must_be_https_outside_loopback(api, signin):
+    p = new_partner(api, signin)
+    status, problem, _ = api.call("POST", f"/v1/tenants/{p['tenant_id']}/webhooks",
+                                  {"url": "http://partner.example/hook"}, p["h"])
+    assert status == 422 and problem["field"] == "url"
