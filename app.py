@@ -2,9 +2,9 @@
 Nothing else: every route and event source lives in ``chalicelib/handlers``."""
 from chalice import Chalice
 
-from chalicelib.handlers import auth, bookings, events, matching, meta, notifications, partner_pages, partners, payments, quality, reviews
+from chalicelib.handlers import (auth, bookings, events, matching, meta, notifications, partner_pages, partners,
+                                 payments, quality, reviews)
 from chalicelib.handlers.common import install_problem_responses
-from chalicelib.handlers.common import problem_middleware
 
 app = Chalice(app_name="crowdfix")
 app.register_blueprint(auth.bp)
