@@ -3,6 +3,7 @@ Nothing else: every route and event source lives in ``chalicelib/handlers``."""
 from chalice import Chalice
 
 from chalicelib.handlers import auth, bookings, events, meta
+from chalicelib.handlers import geocode, helper_profile
 from chalicelib.handlers.common import problem_middleware
 
 app = Chalice(app_name="crowdfix")
@@ -11,4 +12,6 @@ app.register_middleware(problem_middleware, "http")
 app.register_blueprint(auth.bp)
 app.register_blueprint(bookings.bp)
 app.register_blueprint(events.bp)
+app.register_blueprint(helper_profile.bp)
+app.register_blueprint(geocode.bp)
 app.register_blueprint(meta.bp)  # last: its catch-all answers unknown routes with a 404 problem
