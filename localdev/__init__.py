@@ -1,0 +1,1 @@
+"""Local development stack: services, event pump, provisioning and seed data."""

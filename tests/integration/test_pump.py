@@ -1,0 +1,336 @@
+"""The event pump against the real local services: Lambda's event shapes, batching, partial batch
+failures, bisect and retry caps for streams, redrive to the DLQ for queues, delays, wait_idle."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+import uuid
+from collections import Counter
+from typing import Callable
+
+import boto3
+import pytest
+from chalice import Chalice
+
+from localdev.pump import EventPump
+
+STREAM_LABEL = "2024-01-01T00:00:00.000"
+
+
+class Harness:
+    """A tiny Chalice app with one stream and one queue handler, plus its table and queues.
+
+    `stream_rule(record)` / `queue_rule(record)` decide per record: "ok", "fail" (reported in
+    batchItemFailures) or "raise" (the whole invocation raises). Every delivered batch is kept.
+    """
+
+    def __init__(self, *, stream_batch_size: int = 3, queue_batch_size: int = 5,
+                 starting_position: str = "TRIM_HORIZON", create: bool = True):
+        suffix = uuid.uuid4().hex[:8]
+        self.table = f"pump-{suffix}"
+        self.queue, self.dlq, self.failures = f"pump-{suffix}", f"pump-{suffix}-dlq", f"pump-{suffix}-failures"
+        self.stream_arn = f"arn:aws:dynamodb:eu-central-1:000000000000:table/{self.table}/stream/{STREAM_LABEL}"
+        self.stream_rule: Callable[[dict], str] = lambda record: "ok"
+        self.queue_rule: Callable[[dict], str] = lambda record: "ok"
+        self.on_stream_success: Callable[[dict], None] = lambda record: None
+        self.stream_batches: list[list[dict]] = []
+        self.queue_batches: list[list[dict]] = []
+        self.stream_ok: list[str] = []  # keys whose record succeeded
+        self.queue_ok: list[str] = []  # bodies whose message succeeded
+        self.queue_ok_at: dict[str, float] = {}
+        self.chalice_records: list = []
+        self.app = self._build_app(stream_batch_size, queue_batch_size, starting_position)
+        self.ddb, self.sqs = boto3.client("dynamodb"), boto3.client("sqs")
+        if create:
+            self.create_resources()
+
+    def _build_app(self, stream_batch_size: int, queue_batch_size: int, starting_position: str) -> Chalice:
+        app = Chalice("pumptest")
+
+        @app.on_dynamodb_record(stream_arn=self.stream_arn, batch_size=stream_batch_size,
+                                starting_position=starting_position)
+        def on_item(event):
+            self.chalice_records.extend(event)  # Chalice can parse what we deliver
+            return self._judge(event.to_dict()["Records"], self.stream_batches, self.stream_rule,
+                               lambda r: r["dynamodb"]["SequenceNumber"], self._stream_succeeded)
+
+        @app.on_sqs_message(queue=self.queue, batch_size=queue_batch_size)
+        def on_message(event):
+            return self._judge(event.to_dict()["Records"], self.queue_batches, self.queue_rule,
+                               lambda r: r["messageId"], self._queue_succeeded)
+
+        return app
+
+    @staticmethod
+    def _judge(records, batches, rule, identifier, succeeded):
+        batches.append(records)
+        verdicts = [rule(record) for record in records]
+        if "raise" in verdicts:
+            raise RuntimeError("handler failed on purpose")
+        for record, verdict in zip(records, verdicts):
+            if verdict == "ok":
+                succeeded(record)
+        return {"batchItemFailures": [{"itemIdentifier": identifier(r)}
+                                      for r, verdict in zip(records, verdicts) if verdict == "fail"]}
+
+    def _stream_succeeded(self, record: dict) -> None:
+        self.stream_ok.append(key_of(record))
+        self.on_stream_success(record)
+
+    def _queue_succeeded(self, record: dict) -> None:
+        self.queue_ok.append(record["body"])
+        self.queue_ok_at[record["body"]] = time.monotonic()
+
+    def create_resources(self) -> None:
+        self.ddb.create_table(
+            TableName=self.table, BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})
+        dlq_url = self.sqs.create_queue(QueueName=self.dlq)["QueueUrl"]
+        dlq_arn = self.sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        self.queue_url = self.sqs.create_queue(QueueName=self.queue, Attributes={
+            "VisibilityTimeout": "30",
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "2"})})["QueueUrl"]
+        self.queue_arn = self.sqs.get_queue_attributes(
+            QueueUrl=self.queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        self.dlq_url = dlq_url
+        self.failures_url = self.sqs.create_queue(QueueName=self.failures)["QueueUrl"]
+
+    def put(self, *keys: str, **extra) -> None:
+        for key in keys:
+            self.ddb.put_item(TableName=self.table, Item={"pk": {"S": key}, **extra})
+
+    def send(self, *bodies: str, **kwargs) -> None:
+        for body in bodies:
+            self.sqs.send_message(QueueUrl=self.queue_url, MessageBody=body, **kwargs)
+
+    def pump(self, **kwargs) -> EventPump:
+        options = {"stream_failure_queue": self.failures, "failed_visibility_seconds": 1, "max_stream_retries": 2}
+        return EventPump(self.app, **{**options, **kwargs})
+
+    def drain(self, queue_url: str) -> list[dict]:
+        messages = []
+        while batch := self.sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10,
+                                                WaitTimeSeconds=0).get("Messages", []):
+            messages.extend(batch)
+            for message in batch:
+                self.sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+        return messages
+
+
+def key_of(stream_record: dict) -> str:
+    return stream_record["dynamodb"]["Keys"]["pk"]["S"]
+
+
+@pytest.fixture
+def harness(aws_env):
+    return Harness()
+
+
+@pytest.fixture
+def running(request):
+    """Starts pumps and stops them at teardown even when the test fails."""
+    pumps = []
+
+    def start(pump: EventPump) -> EventPump:
+        pumps.append(pump)
+        return pump.start()
+
+    yield start
+    for pump in pumps:
+        pump.stop()
+
+
+# -- DynamoDB streams ---------------------------------------------------------------------------
+
+
+def test_stream_records_arrive_in_lambda_shape_in_batches_of_batch_size(harness, running):
+    harness.put(*[f"k{i}" for i in range(7)])
+    harness.ddb.update_item(TableName=harness.table, Key={"pk": {"S": "k0"}},
+                            UpdateExpression="SET photo = :b, n = :n",
+                            ExpressionAttributeValues={":b": {"B": b"\x00\xff"}, ":n": {"N": "42"}})
+
+    pump = running(harness.pump())
+    assert pump.wait_idle(15)
+
+    assert [len(batch) for batch in harness.stream_batches] == [3, 3, 2]
+    records = [record for batch in harness.stream_batches for record in batch]
+    assert [key_of(r) for r in records] == [f"k{i}" for i in range(7)] + ["k0"]
+    insert, modify = records[0], records[-1]
+    assert insert["eventName"] == "INSERT" and modify["eventName"] == "MODIFY"
+    assert insert["eventSourceARN"] == harness.stream_arn
+    assert (insert["eventSource"], insert["eventVersion"], insert["awsRegion"]) == ("aws:dynamodb", "1.1", "eu-central-1")
+    assert isinstance(insert["dynamodb"]["ApproximateCreationDateTime"], (int, float))
+    assert abs(insert["dynamodb"]["ApproximateCreationDateTime"] - time.time()) < 120
+    assert insert["dynamodb"]["NewImage"] == {"pk": {"S": "k0"}} and "OldImage" not in insert["dynamodb"]
+    assert insert["dynamodb"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+    assert modify["dynamodb"]["OldImage"] == {"pk": {"S": "k0"}}
+    assert modify["dynamodb"]["NewImage"]["photo"] == {"B": base64.b64encode(b"\x00\xff").decode()}
+    assert modify["dynamodb"]["NewImage"]["n"] == {"N": "42"}
+    json.dumps(records)  # exactly what Lambda would hand over: plain JSON
+    assert harness.chalice_records[0].table_name == harness.table
+    assert harness.chalice_records[0].new_image == {"pk": {"S": "k0"}}
+
+
+def test_stream_partial_failure_retries_from_the_failed_record_only(harness, running):
+    failed_once = set()
+
+    def fail_k2_once(record):
+        if key_of(record) == "k2" and "k2" not in failed_once:
+            failed_once.add("k2")
+            return "fail"
+        return "ok"
+
+    harness.stream_rule = fail_k2_once
+    harness.put(*[f"k{i}" for i in range(6)])
+    pump = running(harness.pump())
+    assert pump.wait_idle(15)
+
+    assert [[key_of(r) for r in batch] for batch in harness.stream_batches] == [
+        ["k0", "k1", "k2"], ["k2", "k3", "k4"], ["k5"]]
+    assert harness.stream_ok == [f"k{i}" for i in range(6)]  # each succeeded exactly once, in order
+
+
+@pytest.mark.parametrize("failure", ["raise", "fail"])
+def test_poison_stream_record_goes_to_failure_queue_and_later_records_still_flow(harness, running, failure):
+    harness.stream_rule = lambda record: failure if key_of(record) == "bad" else "ok"
+    harness.put("a", "b", "bad", "c", "d")
+
+    pump = running(harness.pump(max_stream_retries=2))
+    assert pump.wait_idle(15)
+
+    # Reported failures retry from "bad" on, so c and d may be handled again: at least once, in order.
+    assert list(dict.fromkeys(harness.stream_ok)) == ["a", "b", "c", "d"]
+    alone = [batch for batch in harness.stream_batches if [key_of(r) for r in batch] == ["bad"]]
+    deliveries_of_bad = sum(key_of(r) == "bad" for batch in harness.stream_batches for r in batch)
+    if failure == "raise":  # bisected down to the record, then 1 try + 2 retries on it alone
+        assert [[key_of(r) for r in b] for b in harness.stream_batches[:3]] == [["a", "b", "bad"], ["a"], ["b", "bad"]]
+        assert len(alone) == 3
+    else:  # reported: retried from "bad" on, 1 try + 2 retries
+        assert deliveries_of_bad == 3
+    [message] = harness.drain(harness.failures_url)
+    body = json.loads(message["Body"])
+    assert key_of(body["record"]) == "bad"
+    assert body["source"] == "on_item"
+    assert body["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert body["requestContext"]["approximateInvokeCount"] == 3
+    assert body["DDBStreamBatchInfo"]["streamArn"] == harness.stream_arn
+    assert body["error"]
+
+
+def test_latest_starting_position_skips_records_written_before_start(aws_env, running):
+    harness = Harness(starting_position="LATEST")
+    harness.put("before")
+    pump = running(harness.pump())
+    harness.put("after")
+    assert pump.wait_idle(15)
+    assert harness.stream_ok == ["after"]
+
+
+def test_table_and_queue_created_after_start_are_picked_up_from_their_beginning(aws_env, running):
+    harness = Harness(starting_position="LATEST", create=False)
+    pump = running(harness.pump())
+    time.sleep(0.3)  # the workers look for the missing table and queue a few times
+    harness.create_resources()
+    harness.put("first")  # a LATEST mapping cannot predate its stream: this record counts
+    harness.send("hello")
+    assert pump.wait_idle(15)
+    assert harness.stream_ok == ["first"] and harness.queue_ok == ["hello"]
+
+
+# -- SQS ----------------------------------------------------------------------------------------
+
+
+def test_sqs_records_arrive_in_lambda_shape_and_only_failed_messages_come_back(harness, running):
+    seen = Counter()
+
+    def fail_m2_once(record):
+        seen[record["body"]] += 1
+        return "fail" if record["body"] == "m2" and seen["m2"] == 1 else "ok"
+
+    harness.queue_rule = fail_m2_once
+    harness.sqs.send_message(QueueUrl=harness.queue_url, MessageBody="m1", MessageAttributes={
+        "kind": {"DataType": "String", "StringValue": "offer"},
+        "raw": {"DataType": "Binary", "BinaryValue": b"\x01\x02"}})
+    harness.send("m2", "m3")
+
+    pump = running(harness.pump())
+    assert pump.wait_idle(15)
+
+    assert sorted(harness.queue_ok) == ["m1", "m2", "m3"]
+    assert seen == {"m1": 1, "m2": 2, "m3": 1}  # only the failed message was redelivered
+    records = {r["body"]: r for batch in harness.queue_batches for r in batch}
+    m1, m2 = records["m1"], records["m2"]
+    assert (m1["eventSource"], m1["eventSourceARN"], m1["awsRegion"]) == ("aws:sqs", harness.queue_arn, "eu-central-1")
+    assert {"ApproximateReceiveCount", "SentTimestamp", "SenderId", "ApproximateFirstReceiveTimestamp"} <= set(m1["attributes"])
+    assert m2["attributes"]["ApproximateReceiveCount"] == "2"
+    assert m1["messageAttributes"]["kind"] == {"stringValue": "offer", "stringListValues": [],
+                                               "binaryListValues": [], "dataType": "String"}
+    assert m1["messageAttributes"]["raw"]["binaryValue"] == base64.b64encode(b"\x01\x02").decode()
+    assert m1["md5OfBody"] and m1["receiptHandle"] and m1["messageId"]
+    assert harness.drain(harness.dlq_url) == []
+
+
+def test_always_failing_sqs_message_ends_in_the_dlq_after_max_receives(harness, running):
+    harness.queue_rule = lambda record: "raise" if record["body"] == "poison" else "ok"
+    harness.send("poison")
+
+    pump = running(harness.pump())
+    assert pump.wait_idle(20)
+
+    deliveries = [r["attributes"]["ApproximateReceiveCount"] for b in harness.queue_batches for r in b]
+    assert deliveries == ["1", "2"]  # maxReceiveCount=2, enforced by SQS's own RedrivePolicy
+    assert [m["Body"] for m in harness.drain(harness.dlq_url)] == ["poison"]
+
+
+def test_delayed_message_is_delivered_after_its_delay(harness, running):
+    pump = running(harness.pump())
+    sent = time.monotonic()
+    harness.send("later", DelaySeconds=2)
+
+    assert pump.wait_idle(10)  # delayed messages do not count by default
+    assert harness.queue_ok == []
+    assert pump.wait_idle(10, include_delayed=True)
+    assert harness.queue_ok == ["later"]
+    assert harness.queue_ok_at["later"] - sent >= 1.9
+
+
+# -- wait_idle and run_once ---------------------------------------------------------------------
+
+
+def test_wait_idle_follows_work_from_stream_to_queue(harness, running):
+    harness.on_stream_success = lambda record: harness.send(f"from-{key_of(record)}")
+    pump = running(harness.pump())
+    harness.put("x", "y")
+    assert pump.wait_idle(15)
+    assert sorted(harness.queue_ok) == ["from-x", "from-y"]
+
+
+def test_wait_idle_times_out_while_a_handler_is_busy(harness, running):
+    harness.queue_rule = lambda record: time.sleep(2) or "ok"
+    pump = running(harness.pump())
+    harness.send("slow")
+    assert not pump.wait_idle(0.8)
+    assert pump.wait_idle(10)
+    assert harness.queue_ok == ["slow"]
+
+
+def test_run_once_drains_without_threads(harness):
+    pump = harness.pump()
+    harness.put("p", "q")
+    harness.send("r")
+    while pump.run_once():
+        pass
+    assert harness.stream_ok == ["p", "q"] and harness.queue_ok == ["r"]
+
+
+def _wait_for(condition: Callable[[], bool], timeout: float = 15) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
