@@ -1,5 +1,5 @@
 # crowdfix — the two commands: `make dev` runs the whole platform locally, `make test` runs every test.
-.PHONY: dev test setup unit bench-cold-start clean
+.PHONY: dev test setup unit bench-cold-start bench-web clean
 
 setup:
 	@bash scripts/bootstrap.sh
@@ -16,5 +16,8 @@ unit: setup
 bench-cold-start: setup
 	.venv/bin/python bench/cold_start.py
 
+bench-web: setup
+	.venv/bin/python bench/web.py
+
 clean:
-	rm -rf .venv node_modules .local test-artifacts
+	rm -rf .venv node_modules .local test-artifacts web/node_modules web/dist

@@ -41,7 +41,11 @@ export async function call(method, path, body, role) {
 
 // Capabilities that land later (discovery, payments, reviews, push). A 404 means "not here yet":
 // the caller hides that part with a clear message instead of failing.
-export const missing = (err) => err instanceof ApiError && (err.status === 404 || err.status === 405 || err.status === 501);
+// API Gateway (and chalice local) answer an unknown route with 403 "Missing Authentication Token",
+// which is not a problem body: that counts as "not here yet" too.
+export const missing = (err) => err instanceof ApiError && (
+  ((err.status === 404 || err.status === 405) && !err.field) || err.status === 501 ||
+  (err.status === 403 && !err.body.type));
 
 export async function requestCode(role, email, language) {
   return call("POST", "/v1/auth/code", { email, role, language });

@@ -12,6 +12,8 @@ function Link({ href, children, class: cls }) {
   return <a href={href} class={cls} onClick={(e) => { if (!e.ctrlKey && !e.metaKey) { e.preventDefault(); go(href); } }}>{children}</a>;
 }
 
+const NAMES = { de: "Deutsch", en: "English", fr: "Français", it: "Italiano" };
+
 function Header() {
   const l = use(lang);
   const customer = use(sessions.customer);
@@ -25,8 +27,7 @@ function Header() {
         </nav>
         <div class="langs" role="group" aria-label={t("language")}>
           {LANGS.map((code) => (
-            <button type="button" lang={code} aria-pressed={l === code ? "true" : "false"} onClick={() => setLang(code)}
-              aria-label={t("lang_" + code)}>{code.toUpperCase()}</button>
+            <button type="button" lang={code} aria-pressed={l === code ? "true" : "false"} onClick={() => setLang(code)}>{NAMES[code]}</button>
           ))}
         </div>
       </div>

@@ -1,6 +1,6 @@
 // The customer follows a booking: a plain-language timeline that updates itself, cancel, rating.
 import { useState } from "preact/hooks";
-import { call, sessions } from "./api.js";
+import { call, missing, sessions } from "./api.js";
 import { Check } from "./icons.jsx";
 import { t, when } from "./i18n.js";
 import { go, use } from "./state.js";
@@ -92,8 +92,8 @@ function Rating({ id }) {
         ...(comment.trim() ? { comment: comment.trim() } : {}) }, "customer");
       setState("sent");
     } catch (err) {
-      // A 404 without a field is "no such route": reviews have not landed on this server yet.
-      if (err.status === 404 && !err.field) setState("off"); else setError(err);
+      // An unknown route (see api.missing): reviews have not landed on this server yet.
+      if (missing(err)) setState("off"); else setError(err);
     }
   }
   if (state === "sent") return <p class="success" role="status">{t("thanks_rating")}</p>;
