@@ -4,14 +4,14 @@ from chalice import Chalice
 
 from chalicelib.handlers import auth, bookings, events, meta
 from chalicelib.handlers import geocode, helper_profile
-from chalicelib.handlers.common import problem_middleware
+from chalicelib.handlers.common import install_problem_responses
 
 app = Chalice(app_name="crowdfix")
-app.register_middleware(problem_middleware, "http")
-
 app.register_blueprint(auth.bp)
 app.register_blueprint(bookings.bp)
 app.register_blueprint(events.bp)
 app.register_blueprint(helper_profile.bp)
 app.register_blueprint(geocode.bp)
 app.register_blueprint(meta.bp)  # last: its catch-all answers unknown routes with a 404 problem
+
+install_problem_responses(app)  # after all blueprints: typed errors -> problem bodies

@@ -80,7 +80,8 @@ def up(api_port: int, web_port: int) -> int:
         say(f"seeded {seeded['helpers']} helpers around Zürich and München")
 
         say("starting the API (chalice local) and the event pump ...")
-        api = subprocess.Popen([str(Path(sys.executable).parent / "chalice"), "local", "--no-autoreload",
+        # chalice local --no-autoreload, with API Gateway's greedy {proxy+} match (see chalice_local.py)
+        api = subprocess.Popen([sys.executable, "-m", "localdev.chalice_local",
                                 "--stage", "local", "--host", "127.0.0.1", "--port", str(api_port)],
                                cwd=ROOT, env=env, stdout=open(logs / "api.log", "ab"), stderr=subprocess.STDOUT,
                                start_new_session=True)

@@ -347,6 +347,14 @@ class StreamSource(_Source):
         except streams.exceptions.ExpiredIteratorException:
             shard.iterator = None  # reopened after last_sequence on the next pass
             return False
+        except streams.exceptions.TrimmedDataAccessException:
+            # DynamoDB Local answers this for a TRIM_HORIZON iterator taken on an empty shard and
+            # first used after records arrived; a fresh iterator (after last_sequence, or at the
+            # trim horizon) reads them. With LATEST and nothing read yet, records could be skipped.
+            if not shard.last_sequence and shard.iterator_type == "LATEST":
+                self.log.warning("stream %s: iterator trimmed before any read; reopening at LATEST", self.name)
+            shard.iterator = None
+            return False
         shard.iterator = response.get("NextShardIterator")
         shard.closed = shard.iterator is None
         records = response.get("Records", [])

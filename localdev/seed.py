@@ -52,7 +52,7 @@ def demo_helpers(tenant_id: str, count: int = 50, seed: int = 66) -> list[dict]:
             "languages": sorted(set(["de"] + rng.sample(c["langs"], rng.randint(1, 2)))),
             "remote": rng.random() < 0.6,
             "availability": {d: [[start, end]] for d in days},
-            "on_call": i % 10 == 0, "status": "active" if i % 12 else "verified",
+            "on_call": i % 10 == 0, "status": "verified" if i % 12 == 11 else "active",
             "rating_count": rng.randint(0, 40),
         })
         helpers[-1]["rating_sum"] = round(helpers[-1]["rating_count"] * rng.uniform(4.0, 5.0), 1)

@@ -47,6 +47,8 @@ def pump(stack):
 def client(stack):
     from chalice.test import Client
 
+    from localdev.chalice_local import patch_route_matcher
+    patch_route_matcher()
     with Client(stack["app"], stage_name="local") as c:
         yield c
 

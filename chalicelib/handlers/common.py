@@ -2,6 +2,7 @@
 (RFC 9457 style: ``type``, ``title``, ``status``, ``detail``, ``field``), and caller identity."""
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from typing import Any, Iterable, TypeVar
@@ -25,17 +26,40 @@ def problem_response(err: DomainError) -> Response:
 
 
 def problem_middleware(event, get_response):
-    """Every route: typed domain errors become problem bodies; anything unexpected is logged and
-    answered with a 500 problem body (never a stack trace)."""
-    try:
-        return get_response(event)
-    except DomainError as err:
-        return problem_response(err)
-    except Exception:  # the last line of defence; tests assert no input ever gets here
-        log.exception("unhandled error on %s %s", event.method, event.path)
-        body = {"type": "https://crowdfix.dev/problems/internal", "title": "Something went wrong on our side",
-                "status": 500, "detail": "please try again in a moment; if it keeps happening, contact support"}
-        return Response(body=json.dumps(body), status_code=500, headers=PROBLEM_HEADERS)
+    """Every HTTP response: Chalice's own 4xx answers (unsupported media type, method not allowed,
+    ...) are rewritten as problem bodies too, so clients see one error shape."""
+    response = get_response(event)
+    if response.status_code >= 400 and isinstance(response.body, dict) and "Code" in response.body:
+        title = str(response.body.get("Code"))
+        body = {"type": f"https://crowdfix.dev/problems/{title}", "title": title, "status": response.status_code,
+                "detail": str(response.body.get("Message", ""))}
+        if response.status_code >= 500:
+            body.update(title="Something went wrong on our side",
+                        detail="please try again in a moment; if it keeps happening, contact support")
+        return Response(body=json.dumps(body), status_code=response.status_code, headers=PROBLEM_HEADERS)
+    return response
+
+
+def _map_domain_errors(view):
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        except DomainError as err:
+            return problem_response(err)
+    return wrapped
+
+
+def install_problem_responses(app) -> None:
+    """Wrap every registered route so typed domain errors become problem responses. (Chalice
+    catches exceptions from views before HTTP middleware sees them.) Call after the blueprints are
+    registered."""
+    for methods in app.routes.values():
+        for entry in methods.values():
+            if not getattr(entry.view_function, "_maps_domain_errors", False):
+                entry.view_function = _map_domain_errors(entry.view_function)
+                entry.view_function._maps_domain_errors = True
+    app.register_middleware(problem_middleware, "http")
 
 
 def _loc(loc: Iterable[Any]) -> str:
