@@ -54,7 +54,7 @@ def web(stack, pump, tmp_path_factory):
         pytest.fail("web/dist is missing: run `bash scripts/bootstrap.sh` (it builds the web app)")
     api_port, web_port = _free_port(), _free_port()
     logs = tmp_path_factory.mktemp("browser-stack-logs")
-    api = subprocess.Popen([str(Path(sys.executable).parent / "chalice"), "local", "--no-autoreload", "--stage", "local",
+    api = subprocess.Popen([sys.executable, "-m", "localdev.chalice_local", "--stage", "local",
                             "--host", "127.0.0.1", "--port", str(api_port)], cwd=ROOT, env=dict(os.environ),
                            stdout=open(logs / "api.log", "ab"), stderr=subprocess.STDOUT, start_new_session=True)
     try:
