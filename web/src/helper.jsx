@@ -180,7 +180,7 @@ function Job({ b, onChange }) {
   return (
     <li class="card" data-booking={b.booking_id}>
       <div class="row"><CategoryIcon name={b.category} /><h2 style="margin:0">{t("cat_" + b.category)}</h2></div>
-      <p class="state" data-state={b.state}>{t("st_" + b.state)}</p>
+      <p class="state" data-state={b.state}>{t("hst_" + b.state) === "hst_" + b.state ? t("st_" + b.state) : t("hst_" + b.state)}</p>
       <p>{b.description}</p>
       {(loc.address || loc.postcode) && <p class="meta">{[loc.address, loc.postcode, loc.city].filter(Boolean).join(", ")}</p>}
       {c.name && <p class="meta">{c.name}{c.phone ? " · " : ""}{c.phone && <a href={"tel:" + c.phone.replace(/[^+0-9]/g, "")}>{c.phone}</a>}</p>}

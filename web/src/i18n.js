@@ -3,6 +3,7 @@
 import { signal } from "./state.js";
 
 const en = {
+  hst_assigned: "Accepted – not on the way yet", hst_en_route: "On the way", hst_started: "Working", hst_completed: "Finished",
   brand: "crowdfix", skip: "Skip to main content", language: "Language",
   tagline: "Help with your technology – at home or by phone",
   lead: "A friendly helper from your area sorts out your computer, printer, phone, Wi-Fi or TV. You see the price before you book.",
@@ -72,6 +73,7 @@ const en = {
 };
 
 const de = {
+  hst_assigned: "Angenommen – noch nicht unterwegs", hst_en_route: "Unterwegs", hst_started: "In Arbeit", hst_completed: "Abgeschlossen",
   skip: "Zum Inhalt springen", language: "Sprache",
   tagline: "Hilfe bei Ihrer Technik – bei Ihnen zu Hause oder am Telefon",
   lead: "Eine freundliche Helferin oder ein Helfer aus Ihrer Nähe hilft bei Computer, Drucker, Handy, WLAN oder Fernseher. Sie sehen den Preis, bevor Sie buchen.",
@@ -140,6 +142,7 @@ const de = {
 };
 
 const fr = {
+  hst_assigned: "Acceptée – pas encore en route", hst_en_route: "En route", hst_started: "En cours", hst_completed: "Terminée",
   skip: "Aller au contenu", language: "Langue",
   tagline: "De l'aide pour votre technique – chez vous ou par téléphone",
   lead: "Une personne aimable de votre quartier vous aide avec l'ordinateur, l'imprimante, le téléphone, le Wi-Fi ou la télévision. Vous voyez le prix avant de réserver.",
@@ -207,6 +210,7 @@ const fr = {
 };
 
 const it = {
+  hst_assigned: "Accettato – non ancora in viaggio", hst_en_route: "In viaggio", hst_started: "In corso", hst_completed: "Concluso",
   skip: "Vai al contenuto", language: "Lingua",
   tagline: "Aiuto con la sua tecnologia – a casa o al telefono",
   lead: "Una persona gentile della sua zona la aiuta con computer, stampante, telefono, Wi-Fi o TV. Vede il prezzo prima di prenotare.",
