@@ -50,7 +50,7 @@ def test_base_text_targets_and_keyboard_only_booking_start(new_context):
     # the server's problem detail reaches the person: an unknown place
     page.get_by_label("Postcode or address").fill("Atlantis")
     page.keyboard.press("Enter")
-    expect(page.get_by_text("We could not find this place")).to_be_visible()
+    expect(page.locator("#where-error")).to_contain_text("We could not find this place")
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("alert")).to_contain_text("Please describe the problem")
     expect(page.get_by_role("alert")).to_contain_text("Please find and choose your place")
