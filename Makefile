@@ -1,5 +1,5 @@
 # crowdfix — the two commands: `make dev` runs the whole platform locally, `make test` runs every test.
-.PHONY: dev test setup unit bench-cold-start bench-matching clean bench-notify-push fuzz-api
+.PHONY: dev test setup unit bench-cold-start bench-matching clean bench-notify-push fuzz-api bench-web
 
 setup:
 	@bash scripts/bootstrap.sh
@@ -22,9 +22,13 @@ bench-matching: setup
 bench-notify-push: setup
 	.venv/bin/python bench/notify_push.py
 
-clean:
-	rm -rf .venv node_modules .local test-artifacts
 
 # schemathesis against the served OpenAPI document, full load (>= 1,000 requests; `make test` runs a smaller one)
 fuzz-api: setup
 	CROWDFIX_FUZZ_EXAMPLES=40 CROWDFIX_FUZZ_MIN_REQUESTS=1000 .venv/bin/python -m pytest tests/integration/test_openapi_fuzz.py -s
+
+bench-web: setup
+	.venv/bin/python bench/web.py
+
+clean:
+	rm -rf .venv node_modules .local test-artifacts web/node_modules web/dist

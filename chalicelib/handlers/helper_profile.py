@@ -1,0 +1,34 @@
+"""Helper self-service API: own profile, skills, area, rate, languages, availability, earnings."""
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from chalicelib.domain.helper_schemas import HelperAvailabilityUpdate, HelperProfileUpdate
+from chalicelib.handlers.common import authenticate, ok, parse_body
+from chalicelib.services import helper_profile as svc
+
+bp = Blueprint(__name__)
+
+
+@bp.route("/v1/helper/profile", methods=["GET"])
+def get_profile():
+    return ok(svc.get_profile(authenticate(bp.current_request, "helper")))
+
+
+@bp.route("/v1/helper/profile", methods=["PUT"])
+def put_profile():
+    request = bp.current_request
+    actor = authenticate(request, "helper")
+    return ok(svc.update_profile(actor, parse_body(request, HelperProfileUpdate)))
+
+
+@bp.route("/v1/helper/availability", methods=["PUT"])
+def put_availability():
+    request = bp.current_request
+    actor = authenticate(request, "helper")
+    return ok(svc.update_availability(actor, parse_body(request, HelperAvailabilityUpdate)))
+
+
+@bp.route("/v1/helper/earnings", methods=["GET"])
+def get_earnings():
+    return ok(svc.earnings(authenticate(bp.current_request, "helper")))

@@ -1,0 +1,38 @@
+/* crowdfix service worker: shows a notification when a push message arrives (a new job offer),
+   tells open helper pages to refresh at once, and opens the offers inbox when tapped. */
+self.addEventListener("install", () => self.skipWaiting());
+self.addEventListener("activate", (event) => event.waitUntil(self.clients.claim()));
+
+function parse(event) {
+  if (!event.data) return {};
+  try { return event.data.json(); } catch (e) { return { body: event.data.text() }; }
+}
+
+self.addEventListener("push", (event) => {
+  const msg = parse(event);
+  const title = msg.title || "crowdfix";
+  const options = {
+    body: msg.body || "",
+    tag: msg.tag || (msg.booking_id ? "offer-" + msg.booking_id : "crowdfix"),
+    renotify: true,
+    requireInteraction: true,
+    icon: "/icon.svg",
+    data: { url: msg.url || "/helper", booking_id: msg.booking_id || null },
+  };
+  event.waitUntil(Promise.all([
+    self.registration.showNotification(title, options),
+    self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((clients) =>
+      clients.forEach((c) => c.postMessage({ type: "push", message: msg }))),
+  ]));
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const url = (event.notification.data && event.notification.data.url) || "/helper";
+  event.waitUntil(self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((clients) => {
+    for (const c of clients) {
+      if (new URL(c.url).pathname.startsWith("/helper") && "focus" in c) return c.focus();
+    }
+    return self.clients.openWindow(url);
+  }));
+});

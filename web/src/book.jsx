@@ -1,0 +1,357 @@
+// The customer's booking: what, describe/where/when, helpers nearby, details + sign-in + card, book.
+// One question group per screen, nothing timed, everything kept if the page is reloaded.
+import { useEffect, useRef, useState } from "preact/hooks";
+import { ApiError, call, missing, sessions } from "./api.js";
+import { CategoryIcon } from "./icons.jsx";
+import { lang, money, t } from "./i18n.js";
+import { go, saved, use } from "./state.js";
+import { Alert, describedBy, Field, SignIn, Title } from "./ui.jsx";
+
+export const CATEGORIES = ["computer", "printer", "phone_tablet", "internet_wifi", "tv", "smart_home", "other"];
+const TOTAL = 4;
+const blank = { step: 1, category: "", description: "", mode: "onsite", query: "", places: null, place: null, street: "",
+  asap: true, at: "", helper: "auto", name: "", phone: "", idem: "" };
+const draft = saved("cf.draft", blank);
+
+function Progress({ n }) {
+  return <p class="progress">{t("step_of", { n, total: TOTAL })}</p>;
+}
+
+export function Book() {
+  const d = use(draft);
+  const set = (patch) => draft.set({ ...draft.get(), ...patch });
+  const step = d.step;
+  if (step === 1) return <StepWhat d={d} set={set} />;
+  if (step === 2) return <StepDetails d={d} set={set} />;
+  if (step === 3) return <StepHelpers d={d} set={set} />;
+  return <StepConfirm d={d} set={set} />;
+}
+
+function StepWhat({ d, set }) {
+  const [err, setErr] = useState(null);
+  function next(e) {
+    e.preventDefault();
+    if (!d.category) { setErr(t("err_choose")); return; }
+    set({ step: 2 });
+  }
+  return (
+    <form onSubmit={next} noValidate>
+      <Progress n={1} />
+      <Title>{t("q_what")}</Title>
+      <fieldset aria-describedby={err ? "cat-error" : "cat-hint"}>
+        <legend class="sr-only">{t("q_what")}</legend>
+        <p class="hint" id="cat-hint">{t("q_what_hint")}</p>
+        <div class="tiles">
+          {CATEGORIES.map((c) => (
+            <label class="tile" key={c}>
+              <input type="radio" name="category" value={c} checked={d.category === c} onChange={() => { setErr(null); set({ category: c }); }} />
+              <CategoryIcon name={c} />
+              <span>{t("cat_" + c)}</span>
+            </label>
+          ))}
+        </div>
+        {err && <p class="field-error" id="cat-error" role="alert">{err}</p>}
+      </fieldset>
+      <div class="actions">
+        <button class="btn primary">{t("next")}</button>
+      </div>
+    </form>
+  );
+}
+
+function StepDetails({ d, set }) {
+  const [errs, setErrs] = useState({});
+  const [busy, setBusy] = useState(false);
+  const [info, setInfo] = useState(null);
+  const summary = useRef(null);
+
+  async function find() {
+    setInfo(null);
+    const q = d.query.trim();
+    if (q.length < 2) { setErrs({ ...errs, place: t("err_place") }); return; }
+    setBusy(true);
+    try {
+      const r = await call("GET", `/v1/geocode?q=${encodeURIComponent(q)}&lang=${lang.get()}`);
+      const places = r.results || [];
+      set({ places, place: places.length === 1 ? places[0] : null });
+      setErrs({ ...errs, place: places.length ? null : t("no_place") });
+    } catch (err) {
+      setErrs({ ...errs, place: err.message });
+    } finally { setBusy(false); }
+  }
+
+  function locate() {
+    if (!navigator.geolocation) { setErrs({ ...errs, place: t("geo_denied") }); return; }
+    setInfo(t("locating"));
+    navigator.geolocation.getCurrentPosition(
+      (pos) => {
+        const lat = +pos.coords.latitude.toFixed(5), lon = +pos.coords.longitude.toFixed(5);
+        set({ place: { label: `${lat}, ${lon}`, lat, lon, postcode: null, city: null }, places: null });
+        setErrs({ ...errs, place: null }); setInfo(null);
+      },
+      () => { setInfo(null); setErrs({ ...errs, place: t("geo_denied") }); },
+      { timeout: 20000, maximumAge: 600000 });
+  }
+
+  function next(e) {
+    e.preventDefault();
+    const found = {};
+    if (d.description.trim().length < 3) found.description = t("err_describe");
+    if (d.mode === "onsite" && !d.place) found.place = t("err_place");
+    if (!d.asap && !d.at) found.at = t("err_time");
+    setErrs(found);
+    if (Object.keys(found).length) { requestAnimationFrame(() => summary.current && summary.current.focus()); return; }
+    set({ step: 3 });
+  }
+
+  const errList = Object.values(errs).filter(Boolean);
+  return (
+    <form onSubmit={next} noValidate>
+      <Progress n={2} />
+      <Title>{t("q_describe")}</Title>
+      {errList.length > 0 && <div class="alert" role="alert" tabIndex={-1} ref={summary}>{errList.map((e) => <p key={e} style="margin:0">{e}</p>)}</div>}
+      <Field id="description" label={t("q_describe")} hint={t("describe_hint")} error={errs.description}>
+        <textarea id="description" value={d.description} maxLength={2000}
+          aria-invalid={errs.description ? "true" : undefined} aria-describedby={describedBy("description", true, errs.description)}
+          onInput={(e) => set({ description: e.currentTarget.value })} />
+      </Field>
+
+      <fieldset>
+        <legend>{t("q_how")}</legend>
+        {["onsite", "remote"].map((m) => (
+          <label class="choice" key={m}><input type="radio" name="mode" value={m} checked={d.mode === m} onChange={() => set({ mode: m })} />{t("mode_" + m)}</label>
+        ))}
+      </fieldset>
+
+      <fieldset>
+        <legend>{t("q_where")}</legend>
+        <div class="field">
+          <label for="where">{t("postcode")}</label>
+          <div class="row">
+            <input id="where" type="text" autocomplete="postal-code" value={d.query} style="flex:1 1 10rem"
+              aria-invalid={errs.place ? "true" : undefined} aria-describedby={errs.place ? "where-error" : undefined}
+              onInput={(e) => set({ query: e.currentTarget.value })}
+              onKeyDown={(e) => { if (e.key === "Enter") { e.preventDefault(); find(); } }} />
+            <button type="button" class="btn secondary" onClick={find} disabled={busy}>{t("find")}</button>
+          </div>
+          {errs.place && <p class="field-error" id="where-error">{errs.place}</p>}
+        </div>
+        <button type="button" class="btn secondary" onClick={locate}>{t("use_location")}</button>
+        {info && <p role="status">{info}</p>}
+        {d.places && d.places.length > 1 && (
+          <fieldset style="margin-top:1rem">
+            <legend>{t("choose_place")}</legend>
+            {d.places.map((p) => (
+              <label class="choice" key={p.label}><input type="radio" name="place" checked={d.place && d.place.label === p.label}
+                onChange={() => { set({ place: p }); setErrs({ ...errs, place: null }); }} />{p.label}</label>
+            ))}
+          </fieldset>
+        )}
+        {d.place && <p class="success" role="status">{t("place_chosen", { label: d.place.label })}</p>}
+        {d.place && d.mode === "onsite" && (
+          <Field id="street" label={t("street")}>
+            <input id="street" type="text" autocomplete="street-address" value={d.street} onInput={(e) => set({ street: e.currentTarget.value })} />
+          </Field>
+        )}
+      </fieldset>
+
+      <fieldset>
+        <legend>{t("q_when")}</legend>
+        <label class="choice"><input type="radio" name="when" checked={d.asap} onChange={() => set({ asap: true })} />{t("asap")}</label>
+        <label class="choice"><input type="radio" name="when" checked={!d.asap} onChange={() => set({ asap: false })} />{t("at_time")}</label>
+        {!d.asap && (
+          <Field id="at" label={t("time_label")} error={errs.at}>
+            <input id="at" type="datetime-local" value={d.at} aria-invalid={errs.at ? "true" : undefined}
+              aria-describedby={describedBy("at", null, errs.at)} onInput={(e) => set({ at: e.currentTarget.value })} />
+          </Field>
+        )}
+      </fieldset>
+
+      <div class="actions">
+        <button type="button" class="btn secondary" onClick={() => set({ step: 1 })}>{t("back")}</button>
+        <button class="btn primary">{t("next")}</button>
+      </div>
+    </form>
+  );
+}
+
+// Discovery responses are read defensively: the matching capability defines the final shape.
+export function normaliseHelper(h) {
+  const rate = h.hourly_rate ?? (h.price && (h.price.hourly_rate ?? h.price));
+  const amount = typeof rate === "object" && rate ? rate.amount : rate;
+  const currency = (typeof rate === "object" && rate && rate.currency) || h.currency || "CHF";
+  const r = h.rating;
+  const avg = r && typeof r === "object" ? r.average : r;
+  const count = r && typeof r === "object" ? r.count : h.rating_count;
+  return {
+    id: h.helper_id || h.id, name: h.first_name || h.name || "", distance: h.distance_km ?? h.distance,
+    amount, currency, avg, count: count || 0, languages: h.languages || [],
+    qualifications: h.qualifications || Object.keys(h.skills || {}).map((k) => t("cat_" + k)),
+    photo: h.photo_url,
+  };
+}
+
+function StepHelpers({ d, set }) {
+  const [state, setState] = useState({ loading: true, helpers: [], off: false, error: null });
+  useEffect(() => {
+    if (!d.place) { setState({ loading: false, helpers: [], off: true }); return; }
+    const q = new URLSearchParams({ lat: d.place.lat, lon: d.place.lon, category: d.category, mode: d.mode });
+    call("GET", "/v1/discover?" + q)
+      .then((r) => setState({ loading: false, helpers: (r.items || r.helpers || r.results || []).map(normaliseHelper), off: false }))
+      .catch((err) => setState({ loading: false, helpers: [], off: missing(err), error: missing(err) ? null : err }));
+  }, [d.place && d.place.lat, d.place && d.place.lon, d.category, d.mode]);
+
+  return (
+    <div>
+      <Progress n={3} />
+      <Title>{t("helpers_title")}</Title>
+      <p>{t("helpers_intro")}</p>
+      {state.loading && <p role="status">{t("loading")}</p>}
+      <Alert error={state.error} />
+      {state.off && <p class="note">{t("discovery_off")}</p>}
+      {!state.loading && !state.off && !state.error && state.helpers.length === 0 && <p class="note">{t("no_helpers")}</p>}
+      <ul style="list-style:none;padding:0" aria-label={t("helpers_title")}>
+        {state.helpers.map((h) => (
+          <li key={h.id} class={"card" + (d.helper === h.id ? " selected" : "")}>
+            <h3>{h.name}</h3>
+            {h.distance != null && <p class="meta">{t("km_away", { km: Number(h.distance).toFixed(1) })}</p>}
+            {h.amount != null && <p class="meta"><strong>{t("per_hour", { price: money(h.amount, h.currency) })}</strong></p>}
+            <p class="meta">{h.avg ? t("rating", { avg: h.avg, count: h.count }) : t("no_rating")}</p>
+            {h.qualifications.length > 0 && <p class="meta">{h.qualifications.join(" · ")}</p>}
+            {h.languages.length > 0 && <p class="meta">{t("speaks", { langs: h.languages.map((x) => t("lang_" + x)).join(", ") })}</p>}
+            <button type="button" class={"btn " + (d.helper === h.id ? "primary" : "secondary")} aria-pressed={d.helper === h.id ? "true" : "false"}
+              onClick={() => set({ helper: h.id, helperName: h.name, step: 4 })}>
+              {d.helper === h.id ? t("chosen") + " – " + h.name : t("choose_helper", { name: h.name })}
+            </button>
+          </li>
+        ))}
+      </ul>
+      <div class="actions">
+        <button type="button" class="btn secondary" onClick={() => set({ step: 2 })}>{t("back")}</button>
+        <button type="button" class="btn primary" onClick={() => set({ helper: "auto", helperName: "", step: 4 })}>{t("let_us_choose")}</button>
+      </div>
+    </div>
+  );
+}
+
+// Stripe Elements when the payments capability is present (locally localstripe serves stripe.js).
+function usePayments() {
+  const [pay, setPay] = useState({ state: "checking" });
+  const mount = useRef(null);
+  useEffect(() => {
+    let cancelled = false;
+    call("GET", "/v1/payments/config")
+      .then((cfg) => new Promise((resolve, reject) => {
+        if (window.Stripe) return resolve(cfg);
+        const s = document.createElement("script");
+        s.src = cfg.js_url || "https://js.stripe.com/v3/";
+        s.onload = () => resolve(cfg); s.onerror = reject;
+        document.head.appendChild(s);
+      }))
+      .then((cfg) => {
+        if (cancelled) return;
+        const stripe = window.Stripe(cfg.publishable_key);
+        const card = stripe.elements().create("card", { style: { base: { fontSize: "20px", color: "#1a1a1a" } } });
+        setPay({ state: "ready", stripe, card });
+      })
+      .catch((err) => { if (!cancelled) setPay({ state: missing(err) ? "off" : "error", error: err }); });
+    return () => { cancelled = true; };
+  }, []);
+  useEffect(() => { if (pay.state === "ready" && mount.current) pay.card.mount(mount.current); }, [pay.state]);
+  return [pay, mount];
+}
+
+function StepConfirm({ d, set }) {
+  const session = use(sessions.customer);
+  const [errs, setErrs] = useState({});
+  const [error, setError] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const [pay, cardMount] = usePayments();
+
+  async function book(e) {
+    e.preventDefault();
+    setError(null);
+    const found = {};
+    if (!d.name.trim()) found.name = t("err_name");
+    setErrs(found);
+    if (Object.keys(found).length) return;
+    const idem = d.idem || (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random());
+    set({ idem });
+    const body = {
+      category: d.category, description: d.description.trim(), mode: d.mode, language: lang.get(),
+      wanted: d.asap ? { asap: true } : { asap: false, at: new Date(d.at).toISOString() },
+      contact: { name: d.name.trim(), ...(d.phone.trim() ? { phone: d.phone.trim() } : {}), email: session.email },
+    };
+    if (d.place) {
+      body.location = { lat: d.place.lat, lon: d.place.lon,
+        ...(d.street.trim() ? { address: d.street.trim() } : {}),
+        ...(d.place.postcode ? { postcode: d.place.postcode } : {}), ...(d.place.city ? { city: d.place.city } : {}) };
+    }
+    if (d.helper && d.helper !== "auto") body.preferred_helper_id = d.helper;
+    setBusy(true);
+    try {
+      let pm = null;
+      if (pay.state === "ready") {
+        const r = await pay.stripe.createPaymentMethod({ type: "card", card: pay.card });
+        if (r.error) throw new ApiError(422, { detail: r.error.message });
+        pm = r.paymentMethod.id;
+      }
+      const resp = await fetchBooking(body, idem);
+      if (pm) {
+        await call("POST", `/v1/bookings/${resp.booking_id}/payment`, { payment_method_id: pm }, "customer")
+          .catch((err) => { if (!missing(err)) throw err; });
+      }
+      draft.set({ ...blank });
+      go("/booking/" + resp.booking_id);
+    } catch (err) {
+      setError(err);
+      if (err.field === "contact.phone") setErrs({ phone: err.message });
+    } finally { setBusy(false); }
+  }
+
+  async function fetchBooking(body, idem) {
+    const resp = await fetch("/v1/bookings", { method: "POST", body: JSON.stringify(body),
+      headers: { "Content-Type": "application/json", Authorization: "Bearer " + sessions.customer.get().token, "Idempotency-Key": idem } })
+      .catch(() => { throw new ApiError(0, { detail: t("err_network") }); });
+    const data = await resp.json().catch(() => null);
+    if (!resp.ok) throw new ApiError(resp.status, data);
+    return data;
+  }
+
+  return (
+    <div>
+      <Progress n={4} />
+      <Title>{t("details_title")}</Title>
+      <div class="card">
+        <h2 style="margin-top:0">{t("summary")}</h2>
+        <p class="meta"><strong>{t("cat_" + d.category)}</strong> – {d.description}</p>
+        <p class="meta">{t("mode_" + d.mode)}{d.place ? " · " + d.place.label : ""}</p>
+        <p class="meta">{d.asap ? t("asap") : new Date(d.at).toLocaleString()}</p>
+        <p class="meta">{d.helper !== "auto" && d.helperName ? t("your_helper", { name: d.helperName }) : t("let_us_choose")}</p>
+      </div>
+      {!session ? <SignIn role="customer" /> : (
+        <form onSubmit={book} noValidate>
+          <SignIn role="customer" />
+          <Field id="name" label={t("your_name")} error={errs.name}>
+            <input id="name" type="text" autocomplete="name" value={d.name} aria-invalid={errs.name ? "true" : undefined}
+              aria-describedby={describedBy("name", null, errs.name)} onInput={(e) => set({ name: e.currentTarget.value })} />
+          </Field>
+          <Field id="phone" label={t("your_phone")} error={errs.phone}>
+            <input id="phone" type="tel" autocomplete="tel" value={d.phone} aria-invalid={errs.phone ? "true" : undefined}
+              aria-describedby={describedBy("phone", null, errs.phone)} onInput={(e) => set({ phone: e.currentTarget.value })} />
+          </Field>
+          <h2>{t("card_title")}</h2>
+          {pay.state === "ready" && <><p class="hint">{t("card_hint")}</p><div id="stripe-card" ref={cardMount} /></>}
+          {pay.state === "off" && <p class="note">{t("card_off")}</p>}
+          {pay.state === "error" && <Alert error={pay.error} />}
+          <Alert error={error} />
+          <div class="actions">
+            <button type="button" class="btn secondary" onClick={() => set({ step: 3 })}>{t("back")}</button>
+            <button class="btn primary" disabled={busy}>{busy ? t("booking") : t("book_now")}</button>
+          </div>
+        </form>
+      )}
+      {!session && <div class="actions"><button type="button" class="btn secondary" onClick={() => set({ step: 3 })}>{t("back")}</button></div>}
+    </div>
+  );
+}

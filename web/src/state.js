@@ -1,0 +1,35 @@
+// A tiny observable value plus a hook, enough for a few app-wide values (language, session, route).
+import { useEffect, useState } from "preact/hooks";
+
+export function signal(value) {
+  const subs = new Set();
+  return {
+    get: () => value,
+    set(v) { value = v; subs.forEach((f) => f(v)); },
+    subscribe(f) { subs.add(f); return () => subs.delete(f); },
+  };
+}
+
+export function use(sig) {
+  const [v, setV] = useState(sig.get());
+  useEffect(() => { setV(sig.get()); return sig.subscribe(setV); }, [sig]);
+  return v;
+}
+
+// Client-side routing on the path (the server answers every path with index.html).
+export const route = signal(location.pathname);
+export function go(path) {
+  if (path !== location.pathname) history.pushState(null, "", path);
+  route.set(path);
+  window.scrollTo(0, 0);
+}
+addEventListener("popstate", () => route.set(location.pathname));
+
+// Saved in sessionStorage so a reload (or a long pause) never loses what someone has typed.
+export function saved(key, initial) {
+  let start = initial;
+  try { const raw = sessionStorage.getItem(key); if (raw) start = { ...initial, ...JSON.parse(raw) }; } catch (e) { /* ignore */ }
+  const s = signal(start);
+  s.subscribe((v) => { try { sessionStorage.setItem(key, JSON.stringify(v)); } catch (e) { /* ignore */ } });
+  return s;
+}

@@ -1,0 +1,119 @@
+// Small shared pieces: a heading that takes focus when a screen changes, labelled fields with
+// their error, the problem-detail alert, and sign-in by e-mailed code.
+import { useEffect, useRef, useState } from "preact/hooks";
+import { exchangeCode, requestCode, sessions, setSession } from "./api.js";
+import { lang, t } from "./i18n.js";
+import { use } from "./state.js";
+
+export function Title({ children, id }) {
+  const ref = useRef(null);
+  useEffect(() => { if (ref.current) ref.current.focus({ preventScroll: false }); }, [children]);
+  return <h1 tabIndex={-1} ref={ref} id={id}>{children}</h1>;
+}
+
+export function Alert({ error }) {
+  if (!error) return null;
+  const text = typeof error === "string" ? error : error.message;
+  return <div class="alert" role="alert">{text}</div>;
+}
+
+export function Field({ id, label, hint, error, children }) {
+  return (
+    <div class="field">
+      <label for={id}>{label}</label>
+      {hint && <p class="hint" id={id + "-hint"}>{hint}</p>}
+      {children}
+      {error && <p class="field-error" id={id + "-error"}>{error}</p>}
+    </div>
+  );
+}
+
+export function describedBy(id, hint, error) {
+  return [hint && id + "-hint", error && id + "-error"].filter(Boolean).join(" ") || undefined;
+}
+
+export function SignIn({ role, onDone, title }) {
+  const session = use(sessions[role]);
+  const [email, setEmail] = useState("");
+  const [code, setCode] = useState("");
+  const [sent, setSent] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState(null);
+  const [fieldErr, setFieldErr] = useState({});
+
+  if (session) {
+    return (
+      <div class="success" role="status">
+        {t("signed_in_as", { email: session.email })}{" "}
+        <button type="button" class="linkbtn" onClick={() => { setSession(role, null); setSent(false); }}>{t("other_email")}</button>
+      </div>
+    );
+  }
+
+  async function send(e) {
+    e.preventDefault();
+    setError(null);
+    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email.trim())) { setFieldErr({ email: t("err_email") }); return; }
+    setFieldErr({}); setBusy(true);
+    try { await requestCode(role, email.trim(), lang.get()); setSent(true); }
+    catch (err) { setError(err); }
+    finally { setBusy(false); }
+  }
+  async function confirm(e) {
+    e.preventDefault();
+    setError(null);
+    if (!/^\d{6}$/.test(code.trim())) { setFieldErr({ code: t("err_code") }); return; }
+    setFieldErr({}); setBusy(true);
+    try { await exchangeCode(role, email.trim(), code.trim()); onDone && onDone(); }
+    catch (err) { setError(err); }
+    finally { setBusy(false); }
+  }
+
+  return (
+    <section aria-labelledby={"signin-" + role}>
+      <h2 id={"signin-" + role}>{title || t("signin_title")}</h2>
+      <p>{t("signin_why")}</p>
+      <Alert error={error} />
+      {!sent ? (
+        <form onSubmit={send} noValidate>
+          <Field id={"email-" + role} label={t("email")} error={fieldErr.email}>
+            <input id={"email-" + role} type="email" autocomplete="email" inputMode="email" value={email}
+              aria-invalid={fieldErr.email ? "true" : undefined} aria-describedby={describedBy("email-" + role, null, fieldErr.email)}
+              onInput={(e) => setEmail(e.currentTarget.value)} />
+          </Field>
+          <button class="btn primary" disabled={busy}>{t("send_code")}</button>
+        </form>
+      ) : (
+        <form onSubmit={confirm} noValidate>
+          <p class="note" role="status">{t("code_sent", { email })}</p>
+          <Field id={"code-" + role} label={t("code")} error={fieldErr.code}>
+            <input id={"code-" + role} type="text" inputMode="numeric" autocomplete="one-time-code" maxLength={6} value={code}
+              aria-invalid={fieldErr.code ? "true" : undefined} aria-describedby={describedBy("code-" + role, null, fieldErr.code)}
+              onInput={(e) => setCode(e.currentTarget.value)} />
+          </Field>
+          <div class="actions">
+            <button class="btn primary" disabled={busy}>{t("confirm_code")}</button>
+            <button type="button" class="btn secondary" onClick={() => { setSent(false); setCode(""); }}>{t("other_email")}</button>
+          </div>
+        </form>
+      )}
+    </section>
+  );
+}
+
+// Poll a loader every `ms` while `active`; also when the tab becomes visible again.
+export function usePolling(fn, ms, active, deps = []) {
+  useEffect(() => {
+    if (!active) return undefined;
+    let stopped = false;
+    let timer;
+    const tick = async () => {
+      try { await fn(); } catch (e) { /* the caller shows errors */ }
+      if (!stopped) timer = setTimeout(tick, ms);
+    };
+    tick();
+    const onVis = () => { if (document.visibilityState === "visible") { clearTimeout(timer); tick(); } };
+    document.addEventListener("visibilitychange", onVis);
+    return () => { stopped = true; clearTimeout(timer); document.removeEventListener("visibilitychange", onVis); };
+  }, [active, ms, ...deps]);
+}
