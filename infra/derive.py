@@ -320,3 +320,26 @@ def assign_access(fns: list[FunctionSpec], table_specs: list[TableSpec], queue_i
 def secret_param(stage: str, name: str, env: dict[str, str]) -> str:
     """SSM parameter name of a secret: the stage's ``CROWDFIX_<NAME>_PARAM`` or the convention."""
     return env.get(f"CROWDFIX_{name}_PARAM") or f"/crowdfix/{stage}/{name.lower().replace('_', '-')}"
+
+
+def describe(stage: str = "dev", region: str = "eu-central-1") -> dict:
+    """Everything derived, as JSON-able data (tests and ``python infra/derive.py`` print it)."""
+    from dataclasses import asdict
+
+    app = load_code(stage, region)
+    table_specs = tables()
+    queue_infos, failure = queues()
+    fns = functions(app)
+    assign_access(fns, table_specs, queue_infos + [failure])
+    return {
+        "tables": [asdict(t) for t in table_specs],
+        "queues": [asdict(q) for q in queue_infos],
+        "stream_failures": asdict(failure),
+        "functions": [{**asdict(f), "tables": sorted(f.tables), "queues_send": sorted(f.queues_send),
+                       "secrets": sorted(f.secrets)} for f in fns],
+        "environment": stage_environment(stage),
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(describe(*(sys.argv[1:2] or ["dev"])), indent=1))

@@ -28,6 +28,7 @@ def build(stage: str | None = None, outdir: str | None = None, **context):
     app = cdk.App(outdir=outdir or os.environ.get("CDK_OUTDIR") or str(HERE / "cdk.out"),
                   context={k: v for k, v in context.items() if v})
     stage = stage or app.node.try_get_context("stage") or "dev"
+    os.environ["CROWDFIX_STAGE"] = stage
     ctx = app.node.try_get_context
     stack = CrowdfixStack(
         app, f"crowdfix-{stage}", stage=stage, domain=ctx("domain"),
@@ -39,6 +40,25 @@ def build(stage: str | None = None, outdir: str | None = None, **context):
     return stack, assembly
 
 
+def lint(template: str) -> int:
+    """cfn-lint exit code bits: 2 = errors, 4 = warnings, 8 = informational. Fail on errors only."""
+    import subprocess
+
+    rc = subprocess.call([sys.executable, "-m", "cfnlint", template])
+    print(f"cfn-lint: {'no errors' if not rc & 2 else 'ERRORS'} (exit {rc})")
+    return 1 if rc & 2 else 0
+
+
 if __name__ == "__main__":
-    _, assembly = build()
-    print(assembly.directory)
+    args = sys.argv[1:]
+    ctx = {}
+    while args:
+        a = args.pop(0)
+        if a in ("-c", "--context") and args:
+            k, _, v = args.pop(0).partition("=")
+            ctx[k] = v
+    stack, assembly = build(**ctx)
+    template = os.path.join(assembly.directory, f"{stack.stack_name}.template.json")
+    print(template)
+    if os.environ.get("CROWDFIX_LINT", "1") == "1":
+        sys.exit(lint(template))
