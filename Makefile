@@ -1,5 +1,5 @@
 # crowdfix — the two commands: `make dev` runs the whole platform locally, `make test` runs every test.
-.PHONY: dev test setup unit bench-cold-start clean infra-setup package test-infra bench-cost
+.PHONY: dev test setup unit bench-cold-start clean infra-setup package test-infra bench-cost deploy destroy
 
 setup:
 	@bash scripts/bootstrap.sh
@@ -35,3 +35,10 @@ test-infra: infra-setup
 
 bench-cost: setup
 	.venv/bin/python bench/cost.py
+
+deploy: infra-setup
+	STAGE=$(STAGE) bash scripts/deploy.sh
+
+destroy: infra-setup
+	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-eu-central-1} CROWDFIX_LINT=0 npx --yes aws-cdk@2 \
+	  --app '.venv/bin/python infra/main.py' destroy crowdfix-$(STAGE) -c stage=$(STAGE) --force

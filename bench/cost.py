@@ -223,16 +223,19 @@ def run_scenario(args, meter: Meter) -> dict:
                 status, booking = call("POST", "/v1/bookings", body, customers[i % len(customers)])
                 assert status == 201, booking
                 batch.append(booking["booking_id"])
-            pump.wait_idle(timeout=120)
+            if not pump.wait_idle(timeout=300):
+                print("pump did not get idle in 300 s", file=sys.stderr)
             for bid in batch:
                 offers = [o for o in Offer.query(bid, consistent_read=True) if o.state == "open"]
                 for offer in offers:
                     if offer.helper_id not in helpers:
                         helpers[offer.helper_id] = signin(Helper.get(offer.helper_id).email, "helper")
-                    status, _ = call("POST", f"/v1/bookings/{bid}/accept", headers=helpers[offer.helper_id])
+                    status, answer = call("POST", f"/v1/bookings/{bid}/accept", headers=helpers[offer.helper_id])
                     if status == 200:
                         break
+                    print(f"accept {bid} by {offer.helper_id}: {status} {answer}", file=sys.stderr)
                 else:
+                    print(f"{bid}: no open offer accepted ({len(offers)} open)", file=sys.stderr)
                     continue
                 h = helpers[offer.helper_id]
                 ok = all(call("POST", f"/v1/bookings/{bid}/{step}", b, h)[0] == 200
