@@ -23,9 +23,9 @@ def build(stage: str | None = None, outdir: str | None = None, **context):
 
     os.environ.setdefault("AWS_DEFAULT_REGION", "eu-central-1")
     # Chalice writes its packages to ./chalice.out; keep them out of the repository root
-    os.makedirs(HERE / "cdk.out", exist_ok=True)
+    outdir = os.path.abspath(outdir or os.environ.get("CDK_OUTDIR") or str(HERE / "cdk.out"))
     os.chdir(HERE)
-    app = cdk.App(outdir=outdir or os.environ.get("CDK_OUTDIR") or str(HERE / "cdk.out"),
+    app = cdk.App(outdir=outdir,
                   context={k: v for k, v in context.items() if v})
     stage = stage or app.node.try_get_context("stage") or "dev"
     os.environ["CROWDFIX_STAGE"] = stage
