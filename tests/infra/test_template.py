@@ -8,6 +8,8 @@ import sys
 import pytest
 
 pytest.importorskip("aws_cdk", reason="infra tests need infra/requirements.txt: run `make test-infra`")
+# the one synth (Chalice packaging + CDK) can take minutes on a loaded machine
+pytestmark = pytest.mark.timeout(1200)
 
 
 def resources(template, rtype):
