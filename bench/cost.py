@@ -81,6 +81,7 @@ class Meter:
         self.invocations: Counter = Counter()
         self.durations: dict[str, list[float]] = defaultdict(list)
         self.log_bytes = 0
+        self.empty_receives = 0
 
     def install(self):
         import botocore.session
@@ -97,6 +98,12 @@ class Meter:
 
         botocore.session.Session.create_client = create_client
 
+    def reset(self):
+        with self.lock:
+            self.calls.clear()
+            self.rcu = self.wcu = 0.0
+            self.empty_receives = 0
+
     @staticmethod
     def _who():
         return getattr(_ctx, "fn", None) or "pump"
@@ -111,6 +118,10 @@ class Meter:
             self.calls[(self._who(), service, model.name)] += 1
 
     def _after_call(self, parsed, model, **_):
+        if model.name == "ReceiveMessage" and isinstance(parsed, dict) and not parsed.get("Messages"):
+            with self.lock:  # idle long polling: priced in the idle month, not per booking
+                self.empty_receives += 1
+            return
         used = parsed.get("ConsumedCapacity") if isinstance(parsed, dict) else None
         if not used:
             return
@@ -157,6 +168,7 @@ def run_scenario(args, meter: Meter) -> dict:
         os.environ.update(services.env())
         os.environ["CROWDFIX_TOKEN_SECRET"] = secrets.token_urlsafe(32)
         os.environ.setdefault("CROWDFIX_STAGE", "local")
+        meter.install()  # before any client exists (pynamodb keeps its connection per model)
         from localdev.provision import provision
         from localdev.seed import seed
 
@@ -167,7 +179,7 @@ def run_scenario(args, meter: Meter) -> dict:
             except Exception as exc:  # noqa: BLE001 - retried: the next pass skips existing tables
                 print(f"provisioning attempt {attempt + 1} failed: {exc}", file=sys.stderr)
         seed()
-        meter.install()  # after setup: provisioning and seeding are not part of the scenario
+        meter.reset()  # provisioning and seeding are not part of the scenario
         from chalicelib.aws import reset_clients
 
         reset_clients()
@@ -268,6 +280,8 @@ def price(meter: Meter, completed: int) -> dict:
         if who == "pump" and service == "dynamodb":
             continue  # the pump resolving stream ARNs (DescribeTable): Lambda does not do that
         by_service[service] += n
+        if service == "sqs" and op == "ReceiveMessage":
+            n -= meter.empty_receives
         if service == "sqs" and op in ("SendMessage", "SendMessageBatch", "ReceiveMessage", "DeleteMessage",
                                        "DeleteMessageBatch", "ChangeMessageVisibility"):
             if not (who == "pump" and op in ("GetQueueUrl", "GetQueueAttributes")):
@@ -298,6 +312,7 @@ def price(meter: Meter, completed: int) -> dict:
             "lambda_gb_seconds": round(gb_seconds * per, 1),
             "dynamodb_wru": round(meter.wcu * per), "dynamodb_rru": round(meter.rcu * per),
             "sqs_requests": round(billed_sqs * per), "log_kb": round(log_bytes * per / 1024),
+            "sqs_empty_receives_not_billed_here": meter.empty_receives,
         },
         "aws_requests_by_service": dict(by_service),
         "invocations_by_function": dict(meter.invocations),
@@ -366,7 +381,7 @@ def package_sizes() -> dict:
         "function_zip_mb": round(found[-1].stat().st_size / 1e6, 3),
         "layer_zip_mb": round(layers[-1].stat().st_size / 1e6, 2),
         "function_top_mb": top(found[-1], 2),
-        "layer_top_mb": top(layers[-1], 4),
+        "layer_top_mb": top(layers[-1], 5),
     }
 
 
