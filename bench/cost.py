@@ -240,8 +240,8 @@ def run_scenario(args, meter: Meter) -> dict:
                 status, booking = call("POST", "/v1/bookings", body, customers[i % len(customers)])
                 assert status == 201, booking
                 batch.append(booking["booking_id"])
-            if not pump.wait_idle(timeout=300):
-                print("pump did not get idle in 300 s", file=sys.stderr)
+            if not pump.wait_idle(timeout=args.idle_timeout):
+                print(f"pump did not get idle in {args.idle_timeout} s", file=sys.stderr)
             for bid in batch:
                 offers = [o for o in Offer.query(bid, consistent_read=True) if o.state == "open"]
                 for offer in offers:
@@ -390,7 +390,12 @@ def main():
     parser.add_argument("--bookings", type=int, default=200)
     parser.add_argument("--customers", type=int, default=20)
     parser.add_argument("--batch", type=int, default=20)
+    parser.add_argument("--idle-timeout", type=float, default=600)
     args = parser.parse_args()
+    import signal
+
+    # a SIGTERM (e.g. `timeout`) must still stop the local services in run_scenario's finally
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     meter = Meter()
     outcome = run_scenario(args, meter)
     if not outcome["completed"]:
