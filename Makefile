@@ -1,5 +1,5 @@
 # crowdfix — the two commands: `make dev` runs the whole platform locally, `make test` runs every test.
-.PHONY: dev test setup unit bench-cold-start bench-matching clean bench-notify-push fuzz-api bench-web
+.PHONY: dev test setup unit bench-cold-start bench-matching clean bench-notify-push fuzz-api bench-web infra-setup package test-infra bench-cost deploy destroy
 
 setup:
 	@bash scripts/bootstrap.sh
@@ -32,3 +32,29 @@ bench-web: setup
 
 clean:
 	rm -rf .venv node_modules .local test-artifacts web/node_modules web/dist
+
+	rm -rf .venv node_modules .local test-artifacts
+
+# ---- infrastructure (issue 8): aws-cdk-lib is ~430 MB, so it is installed only for these targets
+STAGE ?= dev
+infra-setup: setup
+	@[ "$$(cat .venv/.infrahash 2>/dev/null)" = "$$(sha256sum infra/requirements.txt | cut -c1-16)" ] || \
+	  { .venv/bin/pip install -q --disable-pip-version-check -r infra/requirements.txt && \
+	    sha256sum infra/requirements.txt | cut -c1-16 > .venv/.infrahash; }
+
+package: infra-setup
+	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-eu-central-1} JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1 JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=1 \
+	  .venv/bin/python infra/main.py -c stage=$(STAGE) $(if $(DOMAIN),-c domain=$(DOMAIN))
+
+test-infra: infra-setup
+	.venv/bin/python -m pytest tests/infra
+
+bench-cost: setup
+	.venv/bin/python bench/cost.py
+
+deploy: infra-setup
+	STAGE=$(STAGE) bash scripts/deploy.sh
+
+destroy: infra-setup
+	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-eu-central-1} CROWDFIX_LINT=0 npx --yes aws-cdk@2 \
+	  --app '.venv/bin/python infra/main.py' destroy crowdfix-$(STAGE) -c stage=$(STAGE) --force

@@ -1,0 +1,424 @@
+"""What 1,000 completed bookings cost on AWS, measured on the local stack.
+
+Scenario (fixed): ``--bookings`` (default 200) bookings by ``--customers`` customers, each through
+request -> (dispatch on the bookings stream: offers) -> accept -> depart -> start -> complete, over
+HTTP with ``chalice.test.Client`` (every call = one API Gateway request + one API Lambda invocation)
+and the event pump running the stream / queue handlers in-process (every batch = one Lambda
+invocation). Customers and helpers sign in through the real e-mailed-code flow; those calls count.
+
+Counted with botocore event hooks on every client the code creates: AWS requests by service and
+operation, and DynamoDB capacity units as DynamoDB Local reports them (``ReturnConsumedCapacity``
+is added to every call). Calls the event pump makes for Lambda itself (stream reads: free for
+Lambda triggers) are not billed; its SQS receives/deletes are (Lambda's poller pays SQS requests).
+Log bytes: what the app logs, plus Lambda's START/END/REPORT lines (~260 bytes per invocation).
+
+Prices: AWS list prices, eu-central-1 (Frankfurt), on-demand, as published in 2025, no free tier:
+  API Gateway REST API         $3.70 per million requests (first 333 M)
+  Lambda (x86)                 $0.20 per million requests, $0.0000166667 per GB-second
+  DynamoDB on-demand           $0.7625 per million write request units, $0.1525 per million read
+                               request units (after the Nov 2024 price cut); streams read by Lambda: free
+  SQS standard                 $0.40 per million requests (64 KB chunks)
+  CloudWatch Logs              $0.63 per GB ingested, $0.0324 per GB-month stored
+  CloudWatch alarms            $0.10 per standard-resolution metric per month (metric math: per metric)
+  CloudWatch dashboards        $3.00 per month each beyond the first 3
+  SES                          $0.10 per 1,000 e-mails;  SNS SMS (DE/CH) ~ $0.08 per message
+  Stripe (EEA cards)           1.5% + EUR 0.25 per successful charge (reported beside, not in the total)
+Lambda duration here is this machine's in-process wall time of each handler call at the configured
+memory (1024 MB); Lambda bills the same wall time rounded up to 1 ms.
+
+Last stdout line: one JSON object.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import re
+import secrets
+import statistics
+import sys
+import threading
+import time
+import uuid
+import zipfile
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+PRICES = {
+    "apigw_per_request": 3.70 / 1e6,
+    "lambda_per_request": 0.20 / 1e6,
+    "lambda_per_gb_second": 0.0000166667,
+    "ddb_per_wru": 0.7625 / 1e6,
+    "ddb_per_rru": 0.1525 / 1e6,
+    "sqs_per_request": 0.40 / 1e6,
+    "logs_per_gb_ingested": 0.63,
+    "logs_per_gb_month": 0.0324,
+    "alarm_per_metric_month": 0.10,
+    "dashboard_month": 3.00,
+    "ses_per_email": 0.10 / 1000,
+    "sms_per_message": 0.08,
+    "stripe_percent": 0.015,
+    "stripe_fixed_eur": 0.25,
+}
+LAMBDA_MEMORY_GB = 1.0
+LAMBDA_REPORT_BYTES = 260
+
+_ctx = threading.local()
+
+
+class Meter:
+    """AWS requests by (who, service, operation) and DynamoDB capacity, via botocore hooks."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.calls: Counter = Counter()
+        self.rcu = 0.0
+        self.wcu = 0.0
+        self.invocations: Counter = Counter()
+        self.durations: dict[str, list[float]] = defaultdict(list)
+        self.log_bytes = 0
+        self.empty_receives = 0
+
+    def install(self):
+        import botocore.session
+
+        meter = self
+        original = botocore.session.Session.create_client
+
+        def create_client(session, service_name, *args, **kwargs):
+            client = original(session, service_name, *args, **kwargs)
+            client.meta.events.register("provide-client-params.*.*", meter._add_capacity)
+            client.meta.events.register("before-call.*.*", meter._before_call)
+            client.meta.events.register("after-call.*.*", meter._after_call)
+            return client
+
+        botocore.session.Session.create_client = create_client
+
+    def reset(self):
+        with self.lock:
+            self.calls.clear()
+            self.rcu = self.wcu = 0.0
+            self.empty_receives = 0
+
+    @staticmethod
+    def _who():
+        return getattr(_ctx, "fn", None) or "pump"
+
+    def _add_capacity(self, params, model, **_):
+        if "ReturnConsumedCapacity" in model.input_shape.members:
+            params.setdefault("ReturnConsumedCapacity", "TOTAL")
+
+    def _before_call(self, model, **_):
+        service = model.service_model.service_name
+        with self.lock:
+            self.calls[(self._who(), service, model.name)] += 1
+
+    def _after_call(self, parsed, model, **_):
+        if model.name == "ReceiveMessage" and isinstance(parsed, dict) and not parsed.get("Messages"):
+            with self.lock:  # idle long polling: priced in the idle month, not per booking
+                self.empty_receives += 1
+            return
+        used = parsed.get("ConsumedCapacity") if isinstance(parsed, dict) else None
+        if not used:
+            return
+        items = used if isinstance(used, list) else [used]
+        write = model.name in ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems")
+        units = sum(float(i.get("CapacityUnits", 0)) for i in items)
+        with self.lock:
+            if write:
+                self.wcu += units
+            else:
+                self.rcu += units
+
+    def timed(self, name, fn, *args, **kwargs):
+        _ctx.fn = name
+        started = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            elapsed = time.perf_counter() - started
+            _ctx.fn = None
+            with self.lock:
+                self.invocations[name] += 1
+                self.durations[name].append(elapsed)
+
+
+class _ByteCounter(logging.Handler):
+    def __init__(self, meter):
+        super().__init__(logging.INFO)
+        self.meter = meter
+        self.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+
+    def emit(self, record):
+        if record.name.startswith("localdev"):
+            return
+        with self.meter.lock:
+            self.meter.log_bytes += len(self.format(record)) + 60  # + request id / timestamp prefix
+
+
+def run_scenario(args, meter: Meter) -> dict:
+    from localdev.services import LocalServices, read_sent_emails
+
+    services = LocalServices(log_dir=ROOT / ".local" / "bench-cost-logs", start_timeout=120).start()
+    try:
+        os.environ.update(services.env())
+        os.environ["CROWDFIX_TOKEN_SECRET"] = secrets.token_urlsafe(32)
+        os.environ.setdefault("CROWDFIX_STAGE", "local")
+        meter.install()  # before any client exists (pynamodb keeps its connection per model)
+        from localdev.provision import provision
+        from localdev.seed import seed
+
+        for attempt in range(3):
+            try:  # on a loaded machine a CreateTable can time out client-side and succeed server-side
+                provision(visibility_timeout=2)
+                break
+            except Exception as exc:  # noqa: BLE001 - retried: the next pass skips existing tables
+                print(f"provisioning attempt {attempt + 1} failed: {exc}", file=sys.stderr)
+        seed()
+        meter.reset()  # provisioning and seeding are not part of the scenario
+        from chalicelib.aws import reset_clients
+
+        reset_clients()
+        import app as app_module
+        from chalice.test import Client
+
+        from chalicelib.queues import STREAM_FAILURES
+        from localdev.pump import EventPump
+
+        app = app_module.app
+        for cfg in app.event_sources:  # count and time every Lambda invocation the pump makes
+            handler = app.handler_map[cfg.name]
+            app.handler_map[cfg.name] = (lambda h, n: lambda event, ctx: meter.timed(n, h, event, ctx))(handler, cfg.name)
+        logging.getLogger().addHandler(_ByteCounter(meter))
+        logging.getLogger().setLevel(logging.INFO)
+        for noisy in ("botocore", "urllib3", "localdev"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+
+        pump = EventPump(app, stream_failure_queue=STREAM_FAILURES.name, poll_wait_seconds=1,
+                         failed_visibility_seconds=1).start()
+        client = Client(app, stage_name="local").__enter__()
+
+        def call(method, path, body=None, headers=None):
+            h = {"Content-Type": "application/json", **(headers or {})}
+            resp = meter.timed("api_handler", getattr(client.http, method.lower()), path, headers=h,
+                               body=json.dumps(body) if body is not None else None)
+            return resp.status_code, (json.loads(resp.body) if resp.body else None)
+
+        def code_for(email):
+            for msg in reversed(read_sent_emails(services.moto_url)):
+                if email in json.dumps(msg):
+                    m = re.search(r"\b(\d{6})\b", json.dumps(msg.get("subject", "")) + json.dumps(msg.get("body", "")))
+                    if m:
+                        return m.group(1)
+            raise RuntimeError(f"no code for {email}")
+
+        def signin(email, role):
+            assert call("POST", "/v1/auth/code", {"email": email, "role": role, "language": "en"})[0] == 202
+            status, body = call("POST", "/v1/auth/token", {"email": email, "role": role, "code": code_for(email)})
+            assert status == 200, body
+            return {"Authorization": f"Bearer {body['token']}"}
+
+        from chalicelib.models.helpers import Helper
+        from chalicelib.models.offers import Offer
+
+        customers = [signin(f"cost-{uuid.uuid4().hex[:8]}@example.org", "customer") for _ in range(args.customers)]
+        helpers: dict[str, dict] = {}
+        body = {"category": "printer", "description": "My printer shows error E3 and prints nothing.",
+                "mode": "onsite", "language": "de",
+                "location": {"lat": 47.3769, "lon": 8.5417, "address": "Bahnhofstrasse 1", "postcode": "8001",
+                             "city": "Zürich"},
+                "contact": {"name": "Erika Muster", "phone": "+41 44 123 45 67"}}
+        completed = 0
+        started = time.monotonic()
+        for start in range(0, args.bookings, args.batch):
+            batch = []
+            for i in range(start, min(args.bookings, start + args.batch)):
+                status, booking = call("POST", "/v1/bookings", body, customers[i % len(customers)])
+                assert status == 201, booking
+                batch.append(booking["booking_id"])
+            if not pump.wait_idle(timeout=args.idle_timeout):
+                print(f"pump did not get idle in {args.idle_timeout} s", file=sys.stderr)
+            for bid in batch:
+                offers = [o for o in Offer.query(bid, consistent_read=True) if o.state == "open"]
+                for offer in offers:
+                    if offer.helper_id not in helpers:
+                        helpers[offer.helper_id] = signin(Helper.get(offer.helper_id).email, "helper")
+                    status, answer = call("POST", f"/v1/bookings/{bid}/accept", headers=helpers[offer.helper_id])
+                    if status == 200:
+                        break
+                    print(f"accept {bid} by {offer.helper_id}: {status} {answer}", file=sys.stderr)
+                else:
+                    print(f"{bid}: no open offer accepted ({len(offers)} open)", file=sys.stderr)
+                    continue
+                h = helpers[offer.helper_id]
+                ok = all(call("POST", f"/v1/bookings/{bid}/{step}", b, h)[0] == 200
+                         for step, b in (("depart", None), ("start", None), ("complete", {"minutes_worked": 45})))
+                completed += ok
+            pump.wait_idle(timeout=120)
+            print(f"{min(args.bookings, start + args.batch)}/{args.bookings} bookings, {completed} completed, "
+                  f"{time.monotonic() - started:.0f}s", file=sys.stderr)
+        emails = len(read_sent_emails(services.moto_url))
+        client.__exit__(None, None, None)
+        pump.stop()
+        return {"completed": completed, "emails_in_moto": emails, "helpers_signed_in": len(helpers)}
+    finally:
+        services.stop()
+
+
+def price(meter: Meter, completed: int) -> dict:
+    per = 1000.0 / completed
+    calls = meter.calls
+    by_service = Counter()
+    billed_sqs = 0
+    for (who, service, op), n in calls.items():
+        if who == "pump" and service == "dynamodbstreams":
+            continue  # Lambda's stream reads are free
+        if who == "pump" and service == "dynamodb":
+            continue  # the pump resolving stream ARNs (DescribeTable): Lambda does not do that
+        by_service[service] += n
+        if service == "sqs" and op == "ReceiveMessage":
+            n -= meter.empty_receives
+        if service == "sqs" and op in ("SendMessage", "SendMessageBatch", "ReceiveMessage", "DeleteMessage",
+                                       "DeleteMessageBatch", "ChangeMessageVisibility"):
+            if not (who == "pump" and op in ("GetQueueUrl", "GetQueueAttributes")):
+                billed_sqs += n
+    api_requests = meter.invocations["api_handler"]
+    invocations = sum(meter.invocations.values())
+    gb_seconds = sum(sum(d) for d in meter.durations.values()) * LAMBDA_MEMORY_GB
+    log_bytes = meter.log_bytes + invocations * LAMBDA_REPORT_BYTES
+    ses = sum(n for (who, s, op), n in calls.items() if s in ("ses", "sesv2") and op.startswith("Send"))
+    sms = sum(n for (who, s, op), n in calls.items() if s == "sns" and op == "Publish")
+    cost = {
+        "api": api_requests * PRICES["apigw_per_request"] * per,
+        "compute": (invocations * PRICES["lambda_per_request"] + gb_seconds * PRICES["lambda_per_gb_second"]) * per,
+        "database": (meter.wcu * PRICES["ddb_per_wru"] + meter.rcu * PRICES["ddb_per_rru"]) * per,
+        "queues": billed_sqs * PRICES["sqs_per_request"] * per,
+        "logs": log_bytes / 1e9 * PRICES["logs_per_gb_ingested"] * per,
+    }
+    return {
+        "usd_per_1000_bookings": {k: round(v, 5) for k, v in cost.items()},
+        "total_usd_per_1000_bookings": round(sum(cost.values()), 4),
+        "beside_the_total_per_1000_bookings": {
+            "emails": round(ses * per), "email_usd": round(ses * per * PRICES["ses_per_email"], 4),
+            "sms": round(sms * per), "sms_usd": round(sms * per * PRICES["sms_per_message"], 4),
+            "stripe": "1.5% + EUR 0.25 per captured booking (EEA cards): e.g. EUR 1.60 on a EUR 90 booking",
+        },
+        "per_1000_bookings": {
+            "api_requests": round(api_requests * per), "lambda_invocations": round(invocations * per),
+            "lambda_gb_seconds": round(gb_seconds * per, 1),
+            "dynamodb_wru": round(meter.wcu * per), "dynamodb_rru": round(meter.rcu * per),
+            "sqs_requests": round(billed_sqs * per), "log_kb": round(log_bytes * per / 1024),
+            "sqs_empty_receives_not_billed_here": meter.empty_receives,
+        },
+        "aws_requests_by_service": dict(by_service),
+        "invocations_by_function": dict(meter.invocations),
+        "median_ms_by_function": {k: round(statistics.median(v) * 1000, 1) for k, v in meter.durations.items()},
+    }
+
+
+def idle_monthly_cost() -> dict:
+    """The deployed stack at zero traffic: count what bills by the hour/month in the template."""
+    from chalicelib.queues import ALL_QUEUES
+    import app as app_module
+    from chalice.app import SQSEventConfig
+
+    sqs_consumers = sum(1 for s in app_module.app.event_sources if isinstance(s, SQSEventConfig))
+    functions = 1 + len(app_module.app.event_sources)
+    streams = sum(1 for s in app_module.app.event_sources if type(s).__name__ == "DynamoDBEventConfig")
+    queues = len(ALL_QUEUES) + 1
+    # alarm metrics, as infra/stack.py builds them: per function throttles (1) + error rate (2 metrics),
+    # per stream consumer iterator age (1), per queue DLQ depth (1) + oldest age (1), stream failures (1)
+    alarm_metrics = functions * 3 + streams + queues * 2 + 1
+    # Lambda's SQS poller long-polls (20 s) with 5 pollers per queue even when idle
+    idle_sqs_requests = sqs_consumers * 5 * 3 * 60 * 24 * 30
+    return {
+        "compute_api_database_usd": 0.0,
+        "sqs_idle_polling_requests": idle_sqs_requests,
+        "sqs_idle_polling_usd": round(idle_sqs_requests * PRICES["sqs_per_request"], 2),
+        "alarm_metrics": alarm_metrics,
+        "alarms_usd": round(alarm_metrics * PRICES["alarm_per_metric_month"], 2),
+        "dashboard_usd": 0.0,  # first 3 dashboards free
+        "storage": "DynamoDB $0.306/GB-month + PITR $0.245/GB-month, S3 $0.0245/GB-month, logs $0.0324/GB-month",
+        "note": ("no NAT gateway, no provisioned capacity, no database instance, no container: only the "
+                 "alarms (first 10 metrics in the free tier) and Lambda's idle SQS polling (first 1 M SQS "
+                 "requests/month free) bill at zero traffic"),
+        "total_usd_without_free_tier": round(idle_sqs_requests * PRICES["sqs_per_request"]
+                                             + alarm_metrics * PRICES["alarm_per_metric_month"], 2),
+        "total_usd_with_free_tier": round(max(0, idle_sqs_requests - 1_000_000) * PRICES["sqs_per_request"]
+                                          + max(0, alarm_metrics - 10) * PRICES["alarm_per_metric_month"], 2),
+    }
+
+
+def package_sizes() -> dict:
+    """Zipped function code and requirements layer as Chalice builds them (its cache, or a fresh
+    ``chalice package``), and what dominates each."""
+    deployments = ROOT / ".chalice" / "deployments"
+    found = sorted(deployments.glob("appcode-*.zip"), key=lambda p: p.stat().st_mtime) if deployments.exists() else []
+    layers = sorted(deployments.glob("managed-layer-*.zip"), key=lambda p: p.stat().st_mtime) if deployments.exists() else []
+    if not found or not layers:
+        import subprocess
+        import tempfile
+
+        out = tempfile.mkdtemp()
+        subprocess.run([str(ROOT / ".venv" / "bin" / "chalice"), "package", "--stage", "dev", out], cwd=ROOT,
+                       check=True, env={**os.environ, "AWS_DEFAULT_REGION": "eu-central-1"},
+                       stdout=subprocess.DEVNULL)
+        found, layers = [Path(out) / "deployment.zip"], [Path(out) / "layer-deployment.zip"]
+
+    def top(path: Path, depth: int) -> list:
+        sizes = Counter()
+        with zipfile.ZipFile(path) as z:
+            for info in z.infolist():
+                parts = info.filename.split("/")
+                sizes["/".join(parts[:depth]) if len(parts) > depth else parts[0]] += info.compress_size
+        return [[k, round(v / 1e6, 2)] for k, v in sizes.most_common(5)]
+
+    return {
+        "function_zip_mb": round(found[-1].stat().st_size / 1e6, 3),
+        "layer_zip_mb": round(layers[-1].stat().st_size / 1e6, 2),
+        "function_top_mb": top(found[-1], 2),
+        "layer_top_mb": top(layers[-1], 5),
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--bookings", type=int, default=200)
+    parser.add_argument("--customers", type=int, default=20)
+    parser.add_argument("--batch", type=int, default=20)
+    parser.add_argument("--idle-timeout", type=float, default=600)
+    args = parser.parse_args()
+    import signal
+
+    # a SIGTERM (e.g. `timeout`) must still stop the local services in run_scenario's finally
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    meter = Meter()
+    outcome = run_scenario(args, meter)
+    if not outcome["completed"]:
+        raise SystemExit("no booking completed: nothing to price")
+    priced = price(meter, outcome["completed"])
+    idle = idle_monthly_cost()
+    sizes = package_sizes()
+    print(json.dumps({"scenario": {**vars(args), **outcome}, **priced, "idle_month": idle,
+                      "packages": sizes}, indent=1), file=sys.stderr)
+    total = priced["total_usd_per_1000_bookings"]
+    print(json.dumps({
+        "metric": "usd_per_1000_completed_bookings", "value": total, "unit": "USD", "goal": "<= 0.15",
+        "breakdown": priced["usd_per_1000_bookings"],
+        "beside": priced["beside_the_total_per_1000_bookings"],
+        "per_1000": priced["per_1000_bookings"],
+        "idle_month_usd": {"with_free_tier": idle["total_usd_with_free_tier"],
+                           "without_free_tier": idle["total_usd_without_free_tier"]},
+        "packages_mb": {"function": sizes["function_zip_mb"], "layer": sizes["layer_zip_mb"],
+                        "layer_dominant": sizes["layer_top_mb"][:3]},
+        "completed": outcome["completed"], "bookings": args.bookings,
+        "peer": "same run: idle-month cost of the same stack, and package sizes",
+    }))
+
+
+if __name__ == "__main__":
+    main()

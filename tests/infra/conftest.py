@@ -1,0 +1,38 @@
+"""Synthesize once per session, in a subprocess (the stack imports the app with a stage's
+environment; the test process keeps its own)."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _env():
+    return {**os.environ, "AWS_DEFAULT_REGION": "eu-central-1", "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1", "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "1"}
+
+
+@pytest.fixture(scope="session")
+def derived():
+    out = subprocess.run([sys.executable, str(ROOT / "infra" / "derive.py"), "prod"], env=_env(),
+                         capture_output=True, text=True, check=True, cwd=ROOT)
+    return json.loads(out.stdout)
+
+
+@pytest.fixture(scope="session")
+def synthesized(tmp_path_factory):
+    """(template dict, template path) of the prod stage."""
+    pytest.importorskip("aws_cdk", reason="infra tests need infra/requirements.txt: run `make test-infra`")
+    outdir = tmp_path_factory.mktemp("cdk")
+    proc = subprocess.run([sys.executable, str(ROOT / "infra" / "main.py"), "-c", "stage=prod",
+                           "-c", "domain=crowdfix.example"],
+                          env={**_env(), "CDK_OUTDIR": str(outdir), "CROWDFIX_LINT": "0"},
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    path = outdir / "crowdfix-prod.template.json"
+    return json.loads(path.read_text()), path

@@ -1,0 +1,194 @@
+"""Critical properties of the synthesized prod template (synthesized once per session)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+pytest.importorskip("aws_cdk", reason="infra tests need infra/requirements.txt: run `make test-infra`")
+# the one synth (Chalice packaging + CDK) can take minutes on a loaded machine
+pytestmark = pytest.mark.timeout(1200)
+
+
+def resources(template, rtype):
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == rtype}
+
+
+def ref_id(value):
+    """Logical id behind a Ref / GetAtt."""
+    if isinstance(value, dict):
+        if "Ref" in value:
+            return value["Ref"]
+        if "Fn::GetAtt" in value:
+            return value["Fn::GetAtt"][0]
+    return None
+
+
+@pytest.fixture(scope="module")
+def tpl(synthesized):
+    return synthesized[0]
+
+
+def test_cfn_lint_reports_no_errors(synthesized):
+    rc = subprocess.call([sys.executable, "-m", "cfnlint", str(synthesized[1])])
+    assert rc & 2 == 0, f"cfn-lint found errors (exit {rc})"
+
+
+def test_nothing_bills_while_idle(tpl):
+    forbidden = ("AWS::EC2::", "AWS::RDS::", "AWS::ECS::", "AWS::EKS::", "AWS::ElastiCache::",
+                 "AWS::OpenSearchService::", "AWS::Elasticsearch::", "AWS::Kinesis::Stream",
+                 "AWS::SecretsManager::Secret", "AWS::Redshift", "AWS::MSK::", "AWS::AutoScaling::")
+    types = {r["Type"] for r in tpl["Resources"].values()}
+    assert not [t for t in types if t.startswith(forbidden)], types
+    for table in resources(tpl, "AWS::DynamoDB::Table").values():
+        assert table["Properties"]["BillingMode"] == "PAY_PER_REQUEST"
+        assert "ProvisionedThroughput" not in table["Properties"]
+    text = json.dumps(tpl)
+    assert "ProvisionedConcurrencyConfig" not in text and "NatGateway" not in text
+
+
+def test_tables_match_models(tpl, derived):
+    tables = {t["Properties"]["TableName"]: t["Properties"] for t in resources(tpl, "AWS::DynamoDB::Table").values()}
+    assert set(tables) == {t["name"] for t in derived["tables"]}
+    consumed = {f["stream_table"] for f in derived["functions"] if f["stream_table"]}
+    for spec in derived["tables"]:
+        props = tables[spec["name"]]
+        assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+        assert props["SSESpecification"]["SSEEnabled"] is True
+        assert props.get("TimeToLiveSpecification", {}).get("AttributeName") == spec["ttl_attribute"]
+        assert {g["IndexName"] for g in props.get("GlobalSecondaryIndexes", [])} == {g["name"] for g in spec["gsis"]}
+        if spec["name"] in consumed:
+            assert props["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+        assert props["DeletionProtectionEnabled"] is True  # prod
+
+
+def test_every_queue_has_a_dlq_and_long_enough_visibility(tpl, derived):
+    queues = resources(tpl, "AWS::SQS::Queue")
+    by_name = {q["Properties"]["QueueName"]: (k, q["Properties"]) for k, q in queues.items()}
+    functions = resources(tpl, "AWS::Serverless::Function")
+    for spec in derived["queues"] + [derived["stream_failures"]]:
+        _, props = by_name[spec["name"]]
+        dlq_id = ref_id(props["RedrivePolicy"]["deadLetterTargetArn"])
+        assert queues[dlq_id]["Properties"]["QueueName"] == spec["dlq_name"]
+        assert props["RedrivePolicy"]["maxReceiveCount"] == spec["max_receive_count"]
+        for fn in derived["functions"]:
+            if fn["queue"] == spec["name"]:
+                timeout = functions[fn["logical_id"]]["Properties"]["Timeout"]
+                assert props["VisibilityTimeout"] >= 6 * timeout
+
+
+def test_event_sources_are_mappings_with_failure_handling(tpl, derived):
+    esms = resources(tpl, "AWS::Lambda::EventSourceMapping")
+    functions = resources(tpl, "AWS::Serverless::Function")
+    by_fn = {ref_id(e["Properties"]["FunctionName"]): e["Properties"] for e in esms.values()}
+    failure_queue = next(k for k, q in resources(tpl, "AWS::SQS::Queue").items()
+                         if q["Properties"]["QueueName"] == derived["stream_failures"]["name"])
+    for fn in derived["functions"]:
+        events = functions[fn["logical_id"]]["Properties"].get("Events", {})
+        # Chalice's own mappings are removed: exactly one mapping per source, ours
+        assert not [e for e in events.values() if e["Type"] in ("DynamoDB", "SQS")]
+        if fn["kind"] == "dynamodb":
+            m = by_fn[fn["logical_id"]]
+            assert m["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+            assert m["BisectBatchOnFunctionError"] is True
+            assert 0 <= m["MaximumRetryAttempts"] <= 10
+            assert 60 <= m["MaximumRecordAgeInSeconds"] <= 6 * 3600
+            assert ref_id(m["DestinationConfig"]["OnFailure"]["Destination"]) == failure_queue
+            assert m["EventSourceArn"]["Fn::GetAtt"][1] == "StreamArn"
+        elif fn["kind"] == "sqs":
+            assert by_fn[fn["logical_id"]]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        else:
+            assert fn["logical_id"] not in by_fn
+    assert len(esms) == sum(1 for f in derived["functions"] if f["kind"] in ("dynamodb", "sqs"))
+
+
+def test_functions_get_stream_arns_and_secret_names_never_values(tpl, derived):
+    functions = resources(tpl, "AWS::Serverless::Function")
+    for fn in derived["functions"]:
+        env = functions[fn["logical_id"]]["Properties"]["Environment"]["Variables"]
+        assert env["CROWDFIX_STREAM_ARN_BOOKINGS"]["Fn::GetAtt"][1] == "StreamArn"
+        for secret in fn["secrets"]:
+            assert env[f"CROWDFIX_{secret}_PARAM"].startswith("/crowdfix/prod/")
+    text = json.dumps(tpl)
+    for marker in ("sk_live_", "sk_test_", "whsec_", "rk_live_"):
+        assert marker not in text
+    assert not resources(tpl, "AWS::SSM::Parameter")
+
+
+def _statements(tpl, role_id):
+    out = []
+    for policy in resources(tpl, "AWS::IAM::Policy").values():
+        if any(ref_id(r) == role_id for r in policy["Properties"]["Roles"]):
+            out.extend(policy["Properties"]["PolicyDocument"]["Statement"])
+    return out
+
+
+def test_each_function_has_its_own_least_privilege_role(tpl, derived):
+    functions = resources(tpl, "AWS::Serverless::Function")
+    tables = {k: v["Properties"]["TableName"] for k, v in resources(tpl, "AWS::DynamoDB::Table").items()}
+    roles = [ref_id(functions[f["logical_id"]]["Properties"]["Role"]) for f in derived["functions"]]
+    assert len(set(roles)) == len(roles)
+    for fn, role in zip(derived["functions"], roles):
+        granted = set()
+        for st in _statements(tpl, role):
+            actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+            assert not any(a == "*" or a.endswith(":*") for a in actions), st
+            res = st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]]
+            if any(a.startswith("dynamodb:") for a in actions):
+                assert "*" not in res
+                granted |= {tables[ref_id(r)] for r in res if ref_id(r) in tables}
+                granted |= {tables[p[0]["Fn::GetAtt"][0]] for r in res if "Fn::Join" in r
+                            for p in [r["Fn::Join"][1]] if isinstance(p[0], dict) and "Fn::GetAtt" in p[0]}
+            if "*" in res:
+                assert st.get("Condition"), f"{fn['name']}: unconditioned * in {st}"
+        assert granted == set(fn["tables"]), fn["name"]
+    # a stream handler that never reaches bookings cannot touch it
+    assert "crowdfix-prod-bookings" not in next(f for f in derived["functions"] if f["name"] == "on_offer_change")["tables"]
+
+
+def test_static_site_is_private_behind_cloudfront(tpl):
+    (bucket,) = resources(tpl, "AWS::S3::Bucket").values()
+    pab = bucket["Properties"]["PublicAccessBlockConfiguration"]
+    assert all(pab[k] for k in ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"))
+    assert resources(tpl, "AWS::CloudFront::OriginAccessControl")
+    (dist,) = resources(tpl, "AWS::CloudFront::Distribution").values()
+    cfg = dist["Properties"]["DistributionConfig"]
+    assert cfg["DefaultRootObject"] == "index.html"
+    default = cfg["DefaultCacheBehavior"]
+    assert default["ViewerProtocolPolicy"] == "redirect-to-https"
+    assert default["FunctionAssociations"][0]["EventType"] == "viewer-request"
+    (fn,) = resources(tpl, "AWS::CloudFront::Function").values()
+    assert "/index.html" in fn["Properties"]["FunctionCode"]
+    (headers,) = resources(tpl, "AWS::CloudFront::ResponseHeadersPolicy").values()
+    sec = headers["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+    assert sec["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
+    assert "frame-ancestors 'none'" in sec["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+    assert {b["PathPattern"] for b in cfg["CacheBehaviors"]} == {"/api/*"}
+
+
+def test_alarms_cover_dlqs_errors_throttles_and_age(tpl, derived):
+    alarms = list(resources(tpl, "AWS::CloudWatch::Alarm").values())
+    metric_names = [a["Properties"].get("MetricName") for a in alarms]
+    dlq_alarms = [a for a in alarms if a["Properties"].get("MetricName") == "ApproximateNumberOfMessagesVisible"]
+    assert len(dlq_alarms) >= len(derived["queues"]) + 1
+    assert all(a["Properties"]["Threshold"] == 0 for a in dlq_alarms)
+    assert metric_names.count("Throttles") == len(derived["functions"])
+    assert sum(1 for a in alarms if "Metrics" in a["Properties"]) == len(derived["functions"])  # error rate
+    assert metric_names.count("ApproximateAgeOfOldestMessage") == len(derived["queues"]) + 1
+    assert all(a["Properties"]["AlarmActions"] for a in alarms)
+    assert resources(tpl, "AWS::CloudWatch::Dashboard")
+
+
+def test_logs_are_retained_for_a_bounded_time(tpl, derived):
+    groups = resources(tpl, "AWS::Logs::LogGroup")
+    functions = resources(tpl, "AWS::Serverless::Function")
+    for fn in derived["functions"]:
+        lg = ref_id(functions[fn["logical_id"]]["Properties"]["LoggingConfig"]["LogGroup"])
+        assert groups[lg]["Properties"]["RetentionInDays"] <= 90
+
+
+def test_the_api_is_capped_in_prod(tpl):
+    api = resources(tpl, "AWS::Serverless::Function")["APIHandler"]
+    assert api["Properties"]["ReservedConcurrentExecutions"] > 0
