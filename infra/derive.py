@@ -177,7 +177,7 @@ _STREAM_TABLE = re.compile(r":table/([^/]+)/stream/")
 
 def functions(app) -> list[FunctionSpec]:
     """Every function Chalice will package for ``app``, with its trigger."""
-    from chalice.app import CloudWatchEventConfig, DynamoDBEventConfig, SQSEventConfig
+    from chalice.app import CloudWatchEventConfig, DynamoDBEventConfig, ScheduledEventConfig, SQSEventConfig
     from chalice.utils import to_cfn_resource_name
 
     out: list[FunctionSpec] = []
@@ -198,8 +198,9 @@ def functions(app) -> list[FunctionSpec]:
         elif isinstance(src, SQSEventConfig):
             spec.kind, spec.queue, spec.batch_size = "sqs", src.queue, src.batch_size
             spec.batching_window = src.maximum_batching_window_in_seconds or 0
-        elif isinstance(src, CloudWatchEventConfig):
-            spec.kind, spec.schedule = "schedule", src.schedule_expression
+        elif isinstance(src, (CloudWatchEventConfig, ScheduledEventConfig)):
+            expr = src.schedule_expression  # a chalice Rate/Cron object or a plain string
+            spec.kind, spec.schedule = "schedule", expr.to_string() if hasattr(expr, "to_string") else str(expr)
         else:
             raise NotImplementedError(f"{src.name}: event source {type(src).__name__} is not deployed yet")
         out.append(spec)

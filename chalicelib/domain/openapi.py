@@ -293,6 +293,62 @@ PATH_PARAMS = {
 }
 
 
+
+# Routes of the capabilities that landed after the partner API: same shape, generic JSON answers.
+from chalicelib.domain import helper_schemas, notification_schemas, payment_schemas, review_schemas  # noqa: E402
+from chalicelib.domain.schemas import DiscoverQuery  # noqa: E402
+
+_ALL_4XX = (400, 401, 402, 403, 404, 409, 410, 422, 429)
+PATH_PARAMS.update({
+    "helper_id": {"type": "string", "pattern": "^h_[A-Za-z0-9]{6,40}$"},
+    "subscription_id": {"type": "string", "pattern": "^ps_[A-Za-z0-9]{6,40}$"},
+    "rule": {"type": "string", "minLength": 1, "maxLength": 40},
+})
+DISCOVER_QUERY = [q(name, {k: v for k, v in prop.items() if k not in ("default", "title")},
+                    prop.get("description", ""), required=name in DiscoverQuery.model_json_schema().get("required", []))
+                  for name, prop in DiscoverQuery.model_json_schema()["properties"].items()]
+
+OPERATIONS += [
+    Op("POST", "/v1/push/subscriptions", "Register this browser for Web Push", "notifications", Json, 201, body=notification_schemas.PushSubscriptionIn, auth=BEARER, errors=_ALL_4XX),
+    Op("PUT", "/v1/me/notification-settings", "Choose how to be told (e-mail, SMS, push, language, quiet hours)", "notifications", Json, body=notification_schemas.NotificationSettings, auth=BEARER, errors=_ALL_4XX),
+    Op("POST", "/v1/bookings/{booking_id}/customer-rating", 'rate customer', "reviews", Json, 201, body=review_schemas.RateCustomer, auth=BEARER, errors=_ALL_4XX),
+    Op("GET", "/v1/bookings/{booking_id}/ledger", 'booking ledger', "payments", Json, auth=BEARER, errors=_ALL_4XX),
+    Op("GET", "/v1/bookings/{booking_id}/messages", 'booking messages', "notifications", Json, auth=BEARER, errors=_ALL_4XX),
+    Op("POST", "/v1/bookings/{booking_id}/parts", 'add part', "payments", Json, 201, body=payment_schemas.AddPart, auth=BEARER, errors=_ALL_4XX),
+    Op("GET", "/v1/bookings/{booking_id}/payment", 'get payment', "payments", Json, auth=BEARER, errors=_ALL_4XX),
+    Op("POST", "/v1/bookings/{booking_id}/payment", 'authorise payment', "payments", Json, 201, body=payment_schemas.AuthorisePayment, auth=BEARER, errors=_ALL_4XX),
+    Op("POST", "/v1/bookings/{booking_id}/refund", 'refund', "payments", Json, body=payment_schemas.RefundRequest, body_optional=True, auth=BEARER, errors=_ALL_4XX),
+    Op("GET", "/v1/bookings/{booking_id}/review", 'get review', "reviews", Json, auth=BEARER, errors=_ALL_4XX),
+    Op("PATCH", "/v1/bookings/{booking_id}/review", 'edit review', "reviews", Json, body=review_schemas.EditReview, auth=(), errors=_ALL_4XX),
+    Op("POST", "/v1/bookings/{booking_id}/review", 'submit review', "reviews", Json, 201, body=review_schemas.SubmitReview, auth=(), errors=_ALL_4XX),
+    Op("POST", "/v1/bookings/{booking_id}/tip", 'set tip', "payments", Json, body=payment_schemas.SetTip, auth=BEARER, errors=_ALL_4XX),
+    Op("GET", "/v1/discover", 'Helpers near a place for a category. No sign-in: shows no home location and no contact', "discovery", Json, auth=(), query=DISCOVER_QUERY, errors=_ALL_4XX),
+    Op("GET", "/v1/geocode", 'geocode', "discovery", Json, auth=(), query=[q("q", {"type": "string", "minLength": 1, "maxLength": 120}, "postcode, district or city", required=True), q("lang", {"enum": list(LANGUAGES)})], errors=_ALL_4XX),
+    Op("PUT", "/v1/helper/availability", 'put availability', "helpers", Json, body=helper_schemas.HelperAvailabilityUpdate, auth=BEARER, errors=_ALL_4XX),
+    Op("GET", "/v1/helper/earnings", 'get earnings', "helpers", Json, auth=BEARER, errors=_ALL_4XX),
+    Op("GET", "/v1/helper/payouts", 'payout status', "payments", Json, auth=BEARER, errors=_ALL_4XX),
+    Op("POST", "/v1/helper/payouts/onboarding", 'start onboarding', "payments", Json, 201, auth=BEARER, errors=_ALL_4XX),
+    Op("GET", "/v1/helper/profile", 'get profile', "helpers", Json, auth=BEARER, errors=_ALL_4XX),
+    Op("PUT", "/v1/helper/profile", 'put profile', "helpers", Json, body=helper_schemas.HelperProfileUpdate, auth=BEARER, errors=_ALL_4XX),
+    Op("GET", "/v1/helper/statement", 'my statement', "payments", Json, auth=BEARER, errors=_ALL_4XX),
+    Op("GET", "/v1/helpers/{helper_id}", 'helper profile', "reviews", Json, auth=(), errors=_ALL_4XX),
+    Op("GET", "/v1/helpers/{helper_id}/statement", 'helper statement', "payments", Json, auth=BEARER, errors=_ALL_4XX),
+    Op("GET", "/v1/me/notification-settings", 'get settings route', "notifications", Json, auth=BEARER, errors=_ALL_4XX),
+    Op("GET", "/v1/ops/bookings/{booking_id}/ratings", 'booking ratings', "quality (ops)", Json, auth=BEARER, errors=_ALL_4XX),
+    Op("POST", "/v1/ops/bookings/{booking_id}/review/visibility", 'hide comment', "quality (ops)", Json, body=review_schemas.HideComment, auth=BEARER, errors=_ALL_4XX),
+    Op("GET", "/v1/ops/figures", 'figures', "quality (ops)", Json, auth=BEARER, errors=_ALL_4XX),
+    Op("POST", "/v1/ops/helpers/{helper_id}/flags/{rule}/resolve", 'resolve flag', "quality (ops)", Json, body=review_schemas.ResolveFlag, auth=BEARER, errors=_ALL_4XX),
+    Op("POST", "/v1/ops/helpers/{helper_id}/reinstate", 'reinstate', "quality (ops)", Json, body=review_schemas.SuspendHelper, auth=BEARER, errors=_ALL_4XX),
+    Op("POST", "/v1/ops/helpers/{helper_id}/suspend", 'suspend', "quality (ops)", Json, body=review_schemas.SuspendHelper, auth=BEARER, errors=_ALL_4XX),
+    Op("GET", "/v1/ops/quality/cases", 'quality cases', "quality (ops)", Json, auth=BEARER, query=[q("limit", {"type": "string"})], errors=_ALL_4XX),
+    Op("POST", "/v1/ops/spot-checks/{booking_id}", 'record spot check', "quality (ops)", Json, body=review_schemas.SpotCheckOutcome, auth=BEARER, errors=_ALL_4XX),
+    Op("GET", "/v1/push/subscriptions", 'my subscriptions', "notifications", Json, auth=BEARER, errors=_ALL_4XX),
+    Op("DELETE", "/v1/push/subscriptions/{subscription_id}", 'remove subscription', "notifications", Json, auth=BEARER, errors=_ALL_4XX),
+    Op("GET", "/v1/push/vapid-public-key", 'vapid key', "notifications", Json, auth=(), errors=_ALL_4XX),
+    Op("POST", "/v1/stripe/webhook", "Stripe's events (signature checked, at most 300 s old, deduplicated on the event id)", "payments", Json, auth=(), errors=_ALL_4XX),
+    Op("GET", "/v1/tenants/{tenant_id}/statement", 'tenant statement', "payments", Json, auth=BEARER, errors=_ALL_4XX),
+]
+
 def _path_params(path: str) -> list[dict]:
     import re
     return [{"name": n, "in": "path", "required": True, "schema": PATH_PARAMS[n]} for n in re.findall(r"{(\w+)}", path)]

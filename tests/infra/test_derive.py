@@ -14,7 +14,7 @@ def test_ttl_and_indexes_come_from_the_models(derived):
     by_short = {t["short"]: t for t in derived["tables"]}
     assert by_short["signin-codes"]["ttl_attribute"] == "ttl"
     assert by_short["tenants"]["ttl_attribute"] is None
-    assert {g["name"] for g in by_short["bookings"]["gsis"]} == {"by_customer", "by_helper", "by_tenant"}
+    assert {g["name"] for g in by_short["bookings"]["gsis"]} == {"by_customer", "by_helper", "by_tenant", "by_partner_ref"}
     assert by_short["offers"]["range_key"] == ["helper_id", "S"]
 
 
@@ -35,6 +35,7 @@ def test_access_follows_the_code_a_handler_reaches(derived):
     assert fns["on_offer_change"]["tables"] == ["crowdfix-prod-idempotency", "crowdfix-prod-offers"]
     assert fns["on_offer_change"]["queues_send"] == ["crowdfix-prod-offer-timeouts"]
     assert fns["on_offer_change"]["secrets"] == [] and not fns["on_offer_change"]["sends_email"]
-    # only the API signs tokens and sends sign-in e-mail
-    assert fns["api_handler"]["secrets"] == ["TOKEN_SECRET"] and fns["api_handler"]["sends_email"]
+    # the API signs tokens, sends sign-in e-mail and talks to Stripe; the offer time-out handler needs no secret
+    assert {"TOKEN_SECRET", "STRIPE_SECRET_KEY"} <= set(fns["api_handler"]["secrets"]) and fns["api_handler"]["sends_email"]
+    assert fns["on_offer_timeout"]["secrets"] == [] and not fns["on_offer_timeout"]["sends_email"]
     assert "crowdfix-prod-bookings" in fns["on_booking_change"]["tables"]
