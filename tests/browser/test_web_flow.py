@@ -70,8 +70,7 @@ def test_customer_books_helper_accepts_and_completes(new_context, web):
     cp.wait_for_selector("text=Let crowdfix choose for me")
     cp.wait_for_function("() => !document.querySelector('[role=status]')?.textContent.includes('Loading')")
     # the real discovery card of our helper (GET /v1/discover): first name, price, typical total, skills
-    card = cp.locator("li.card").filter(has=cp.get_by_role("heading", name=helper["first_name"], exact=True)) \
-        .filter(has_text="per hour")
+    card = cp.locator(f"li[data-helper='{helper['helper_id']}']")
     expect(card.first).to_be_visible()
     expect(card.first).to_contain_text("60.00")
     expect(card.first).to_contain_text("km away")

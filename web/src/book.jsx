@@ -218,7 +218,7 @@ function StepHelpers({ d, set }) {
       {!state.loading && !state.off && !state.error && state.helpers.length === 0 && <p class="note">{t("no_helpers")}</p>}
       <ul style="list-style:none;padding:0" aria-label={t("helpers_title")}>
         {state.helpers.map((h) => (
-          <li key={h.id} class={"card" + (d.helper === h.id ? " selected" : "")}>
+          <li key={h.id} data-helper={h.id} class={"card" + (d.helper === h.id ? " selected" : "")}>
             <h3>{h.name}</h3>
             {h.distance != null && <p class="meta">{t("km_away", { km: Number(h.distance).toFixed(1) })}</p>}
             {h.amount != null && <p class="meta"><strong>{t("per_hour", { price: money(h.amount, h.currency) })}</strong>
