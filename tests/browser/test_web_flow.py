@@ -23,7 +23,7 @@ def sign_in(page, services, email):
 
 def test_customer_books_helper_accepts_and_completes(new_context, web):
     services = web["services"]
-    helper = make_helper()
+    helper = make_helper(payout_ready=True)  # the tenant offers work only to payout-ready helpers
 
     # --- the helper signs in and keeps the offers inbox open ------------------------------------
     hctx = new_context()
