@@ -19,6 +19,24 @@ def _svc():
     return payments
 
 
+@bp.route("/v1/payments/config", methods=["GET"])
+def payments_config():
+    """What the web app needs to take a card with Stripe.js: the publishable key and the script URL.
+    Public values only, never the secret key. Without CROWDFIX_STRIPE_PUBLISHABLE_KEY card entry is
+    off (locally: localstripe's Stripe.js cannot create PaymentMethods, so the app books without a
+    card and the API takes ``pm_card_visa``)."""
+    import os
+    key = os.environ.get("CROWDFIX_STRIPE_PUBLISHABLE_KEY")
+    if not key:
+        return ok({"enabled": False})
+    if not key.startswith("pk_"):
+        raise ValidationFailed("CROWDFIX_STRIPE_PUBLISHABLE_KEY must be a publishable key (pk_...)",
+                               field="publishable_key")
+    return ok({"enabled": True, "publishable_key": key,
+               "js_url": os.environ.get("CROWDFIX_STRIPE_JS_URL", "https://js.stripe.com/v3/")},
+              headers={"Cache-Control": "public, max-age=300"})
+
+
 @bp.route("/v1/bookings/{booking_id}/payment", methods=["POST"])
 def authorise_payment(booking_id):
     request = bp.current_request

@@ -1,6 +1,8 @@
 """The web app in a real browser against the real local stack: a customer books start to finish
 while a helper, in a second browser context, receives the offer and accepts."""
+import json
 import re
+import urllib.request
 import uuid
 
 import pytest
@@ -21,7 +23,7 @@ def sign_in(page, services, email):
 
 def test_customer_books_helper_accepts_and_completes(new_context, web):
     services = web["services"]
-    helper = make_helper()
+    helper = make_helper(payout_ready=True)  # the tenant offers work only to payout-ready helpers
 
     # --- the helper signs in and keeps the offers inbox open ------------------------------------
     hctx = new_context()
@@ -66,14 +68,18 @@ def test_customer_books_helper_accepts_and_completes(new_context, web):
 
     expect(cp.get_by_role("heading", level=1)).to_have_text("Helpers near you")
     cp.wait_for_selector("text=Let crowdfix choose for me")
-    choose = cp.get_by_role("button", name=f"Choose {helper['first_name']}")
     cp.wait_for_function("() => !document.querySelector('[role=status]')?.textContent.includes('Loading')")
+    # the real discovery card of our helper (GET /v1/discover): first name, price, typical total, skills
+    card = cp.locator(f"li[data-helper='{helper['helper_id']}']")
+    expect(card.first).to_be_visible()
+    expect(card.first).to_contain_text("60.00")
+    expect(card.first).to_contain_text("km away")
+    expect(card.first).to_contain_text("in total")
+    expect(card.first).to_contain_text("printer level 3")
+    expect(card.first).to_contain_text("Can come now")
+    expect(card.first).to_contain_text("Why:")
     assert_accessible(cp, "c04-helpers")
-    if choose.count():  # discovery has landed: pick our helper from the list
-        choose.first.click()
-    else:  # not yet: the page says crowdfix chooses
-        expect(cp.get_by_text("crowdfix will choose a suitable helper")).to_be_visible()
-        cp.get_by_role("button", name="Let crowdfix choose for me").click()
+    card.first.get_by_role("button", name=f"Choose {helper['first_name']}").click()
 
     expect(cp.get_by_role("heading", level=1)).to_have_text("Your details")
     assert_accessible(cp, "c05-signin")
@@ -124,11 +130,22 @@ def test_customer_books_helper_accepts_and_completes(new_context, web):
     expect(cp.locator(".state")).to_have_attribute("data-state", "completed", timeout=30_000)
     expect(cp.get_by_text("Time worked: 45 minutes")).to_be_visible()
     assert_accessible(cp, "c09-status-completed")
-    cp.get_by_text("5★").click()
+    cp.get_by_role("button", name="Send rating").click()  # nothing chosen: says what is missing
+    expect(cp.get_by_role("alert")).to_contain_text("choose 1 to 5 stars")
+    for group, n in (("Overall", 5), ("Patience", 4), ("Clear explanations", 5)):
+        cp.get_by_role("group", name=group).get_by_text(f"{n}★").click()
+    cp.get_by_label("Comment (optional)").fill("Very patient, thank you.")
     cp.get_by_role("button", name="Send rating").click()
-    outcome = cp.get_by_text(re.compile("Thank you for your rating!|Rating is not available yet."))
-    expect(outcome).to_be_visible()
+    expect(cp.get_by_text("Thank you for your rating!")).to_be_visible()
     assert_accessible(cp, "c10-rated")
+    # stored by the real reviews API, with the helper the customer chose from discovery
+    token = cp.evaluate("() => JSON.parse(localStorage.getItem('cf.session.customer')).token")
+    req = urllib.request.Request(f"{web['api']}/v1/bookings/{booking_id}/review",
+                                 headers={"Authorization": f"Bearer {token}"})
+    review = json.loads(urllib.request.urlopen(req, timeout=30).read())
+    assert (review["overall"], review["patience"], review["clarity"]) == (5, 4, 5), review
+    assert review["would_recommend"] is True and review["would_book_again"] is True
+    assert review["helper_id"] == helper["helper_id"] and review["comment"] == "Very patient, thank you."
 
     # --- earnings -----------------------------------------------------------------------------------
     hp.get_by_role("button", name="Earnings").click()

@@ -175,31 +175,37 @@ function StepDetails({ d, set }) {
   );
 }
 
-// Discovery responses are read defensively: the matching capability defines the final shape.
+// One card of GET /v1/discover (services/matching.py::_card): public facts only, no home or contact.
 export function normaliseHelper(h) {
-  const rate = h.hourly_rate ?? (h.price && (h.price.hourly_rate ?? h.price));
-  const amount = typeof rate === "object" && rate ? rate.amount : rate;
-  const currency = (typeof rate === "object" && rate && rate.currency) || h.currency || "CHF";
-  const r = h.rating;
-  const avg = r && typeof r === "object" ? r.average : r;
-  const count = r && typeof r === "object" ? r.count : h.rating_count;
+  const p = h.price || {};
+  const rate = p.hourly_rate || {}, total = p.typical_total || {};
+  const r = h.rating || {};
   return {
-    id: h.helper_id || h.id, name: h.first_name || h.name || "", distance: h.distance_km ?? h.distance,
-    amount, currency, avg, count: count || 0, languages: h.languages || [],
-    qualifications: h.qualifications || Object.keys(h.skills || {}).map((k) => t("cat_" + k)),
-    photo: h.photo_url,
+    id: h.helper_id, name: h.first_name || "", distance: h.distance_km,
+    amount: rate.amount, currency: rate.currency || "CHF", total: total.amount, minutes: total.minutes,
+    avg: r.average, count: r.count || 0, languages: h.languages || [], qualifications: h.qualifications || [],
+    available: h.available, why: h.why,
   };
+}
+
+function whenFree(a) {
+  if (a === "now") return t("can_come_now");
+  if (!a) return null;
+  const d = new Date(a);
+  return t("can_come_at", { when: d.toLocaleString(lang.get(), { weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit" }) });
 }
 
 function StepHelpers({ d, set }) {
   const [state, setState] = useState({ loading: true, helpers: [], off: false, error: null });
   useEffect(() => {
-    if (!d.place) { setState({ loading: false, helpers: [], off: true }); return; }
-    const q = new URLSearchParams({ lat: d.place.lat, lon: d.place.lon, category: d.category, mode: d.mode });
+    if (!d.place && d.mode === "onsite") { setState({ loading: false, helpers: [], off: true }); return; }
+    const q = new URLSearchParams({ category: d.category, mode: d.mode, language: lang.get() });
+    if (d.place) { q.set("lat", d.place.lat); q.set("lon", d.place.lon); }
+    if (!d.asap && d.at) q.set("at", new Date(d.at).toISOString());
     call("GET", "/v1/discover?" + q)
-      .then((r) => setState({ loading: false, helpers: (r.items || r.helpers || r.results || []).map(normaliseHelper), off: false }))
+      .then((r) => setState({ loading: false, helpers: (r.helpers || []).map(normaliseHelper), off: false }))
       .catch((err) => setState({ loading: false, helpers: [], off: missing(err), error: missing(err) ? null : err }));
-  }, [d.place && d.place.lat, d.place && d.place.lon, d.category, d.mode]);
+  }, [d.place && d.place.lat, d.place && d.place.lon, d.category, d.mode, d.asap, d.at]);
 
   return (
     <div>
@@ -212,13 +218,16 @@ function StepHelpers({ d, set }) {
       {!state.loading && !state.off && !state.error && state.helpers.length === 0 && <p class="note">{t("no_helpers")}</p>}
       <ul style="list-style:none;padding:0" aria-label={t("helpers_title")}>
         {state.helpers.map((h) => (
-          <li key={h.id} class={"card" + (d.helper === h.id ? " selected" : "")}>
+          <li key={h.id} data-helper={h.id} class={"card" + (d.helper === h.id ? " selected" : "")}>
             <h3>{h.name}</h3>
             {h.distance != null && <p class="meta">{t("km_away", { km: Number(h.distance).toFixed(1) })}</p>}
-            {h.amount != null && <p class="meta"><strong>{t("per_hour", { price: money(h.amount, h.currency) })}</strong></p>}
-            <p class="meta">{h.avg ? t("rating", { avg: h.avg, count: h.count }) : t("no_rating")}</p>
+            {h.amount != null && <p class="meta"><strong>{t("per_hour", { price: money(h.amount, h.currency) })}</strong>
+              {h.total != null && <> · {t("typical_total", { price: money(h.total, h.currency), min: h.minutes })}</>}</p>}
+            <p class="meta">{h.count ? t("rating", { avg: h.avg, count: h.count }) : t("no_rating")}</p>
             {h.qualifications.length > 0 && <p class="meta">{h.qualifications.join(" · ")}</p>}
             {h.languages.length > 0 && <p class="meta">{t("speaks", { langs: h.languages.map((x) => t("lang_" + x)).join(", ") })}</p>}
+            {whenFree(h.available) && <p class="meta">{whenFree(h.available)}</p>}
+            {h.why && <p class="meta">{t("why", { why: h.why })}</p>}
             <button type="button" class={"btn " + (d.helper === h.id ? "primary" : "secondary")} aria-pressed={d.helper === h.id ? "true" : "false"}
               onClick={() => set({ helper: h.id, helperName: h.name, step: 4 })}>
               {d.helper === h.id ? t("chosen") + " – " + h.name : t("choose_helper", { name: h.name })}
@@ -241,11 +250,12 @@ function usePayments() {
   useEffect(() => {
     let cancelled = false;
     call("GET", "/v1/payments/config")
+      .then((cfg) => { if (!cfg.enabled) throw new ApiError(404, {}); return cfg; })
       .then((cfg) => new Promise((resolve, reject) => {
         if (window.Stripe) return resolve(cfg);
         const s = document.createElement("script");
         s.src = cfg.js_url || "https://js.stripe.com/v3/";
-        s.onload = () => resolve(cfg); s.onerror = reject;
+        s.onload = () => resolve(cfg); s.onerror = () => reject(new ApiError(0, { detail: t("card_unavailable") }));
         document.head.appendChild(s);
       }))
       .then((cfg) => {
@@ -298,8 +308,12 @@ function StepConfirm({ d, set }) {
       }
       const resp = await fetchBooking(body, idem);
       if (pm) {
-        await call("POST", `/v1/bookings/${resp.booking_id}/payment`, { payment_method_id: pm }, "customer")
-          .catch((err) => { if (!missing(err)) throw err; });
+        try {
+          await call("POST", `/v1/bookings/${resp.booking_id}/payment`, { payment_method: pm }, "customer");
+        } catch (err) {
+          // The booking exists (same Idempotency-Key on retry); the card was refused: say so, let them retry.
+          throw err;
+        }
       }
       draft.set({ ...blank });
       go("/booking/" + resp.booking_id);

@@ -1,6 +1,6 @@
 // The customer follows a booking: a plain-language timeline that updates itself, cancel, rating.
-import { useState } from "preact/hooks";
-import { call, missing, sessions } from "./api.js";
+import { useEffect, useState } from "preact/hooks";
+import { ApiError, call, missing, sessions } from "./api.js";
 import { Check } from "./icons.jsx";
 import { t, when } from "./i18n.js";
 import { go, use } from "./state.js";
@@ -75,45 +75,64 @@ export function BookingStatus({ id }) {
   );
 }
 
+const SCORES = ["overall", "patience", "clarity"];
+
+function Stars({ name, value, onChange, error }) {
+  return (
+    <fieldset aria-describedby={error ? name + "-error" : undefined}>
+      <legend>{t("score_" + name)}</legend>
+      <div class="stars">
+        {[1, 2, 3, 4, 5].map((n) => (
+          <label key={n}><input type="radio" name={name} value={n} checked={value === n} onChange={() => onChange(n)} />
+            <span aria-hidden="true">{n}★</span><span class="sr-only">{n} / 5</span></label>
+        ))}
+      </div>
+      {error && <p class="field-error" id={name + "-error"}>{error}</p>}
+    </fieldset>
+  );
+}
+
+// POST /v1/bookings/{id}/review (domain/review_schemas.py::SubmitReview).
 function Rating({ id }) {
-  const [stars, setStars] = useState(0);
+  const [scores, setScores] = useState({ overall: 0, patience: 0, clarity: 0 });
   const [recommend, setRecommend] = useState(true);
   const [again, setAgain] = useState(true);
   const [comment, setComment] = useState("");
-  const [state, setState] = useState("form");
+  const [state, setState] = useState("checking");
+  const [errs, setErrs] = useState({});
   const [error, setError] = useState(null);
+
+  useEffect(() => {  // already reviewed (e.g. page reloaded): say thanks instead of a second form
+    call("GET", `/v1/bookings/${id}/review`, undefined, "customer")
+      .then(() => setState("sent")).catch(() => setState("form"));
+  }, [id]);
 
   async function send(e) {
     e.preventDefault();
-    if (!stars) { setError(t("stars") + ": 1–5"); return; }
+    const found = {};
+    SCORES.forEach((k) => { if (!scores[k]) found[k] = t("err_stars"); });
+    setErrs(found);
+    if (Object.keys(found).length) { setError(new ApiError(422, { detail: t("err_stars") })); return; }
     setError(null);
     try {
-      await call("POST", `/v1/bookings/${id}/review`, { stars, would_recommend: recommend, would_book_again: again,
+      await call("POST", `/v1/bookings/${id}/review`, { ...scores, would_recommend: recommend, would_book_again: again,
         ...(comment.trim() ? { comment: comment.trim() } : {}) }, "customer");
       setState("sent");
     } catch (err) {
-      // An unknown route (see api.missing): reviews have not landed on this server yet.
-      if (missing(err)) setState("off"); else setError(err);
+      if (err.status === 409) setState("sent");  // reviewed already
+      else { setError(err); if (err.field) setErrs({ [err.field]: err.message }); }
     }
   }
+  if (state === "checking") return null;
   if (state === "sent") return <p class="success" role="status">{t("thanks_rating")}</p>;
-  if (state === "off") return <p class="note" role="status">{t("rating_off")}</p>;
   return (
     <form onSubmit={send} noValidate>
       <h2>{t("rate_title")}</h2>
-      <fieldset>
-        <legend>{t("stars")}</legend>
-        <div class="stars">
-          {[1, 2, 3, 4, 5].map((n) => (
-            <label key={n}><input type="radio" name="stars" value={n} checked={stars === n} onChange={() => setStars(n)} />
-              <span aria-hidden="true">{n}★</span><span class="sr-only">{n} / 5</span></label>
-          ))}
-        </div>
-      </fieldset>
+      {SCORES.map((k) => <Stars key={k} name={k} value={scores[k]} error={errs[k]} onChange={(n) => setScores({ ...scores, [k]: n })} />)}
       <label class="choice"><input type="checkbox" checked={recommend} onChange={(e) => setRecommend(e.currentTarget.checked)} />{t("recommend")}</label>
       <label class="choice"><input type="checkbox" checked={again} onChange={(e) => setAgain(e.currentTarget.checked)} />{t("book_again")}</label>
       <Field id="comment" label={t("comment")}>
-        <textarea id="comment" value={comment} maxLength={1000} onInput={(e) => setComment(e.currentTarget.value)} />
+        <textarea id="comment" value={comment} maxLength={2000} onInput={(e) => setComment(e.currentTarget.value)} />
       </Field>
       <Alert error={error} />
       <button class="btn primary">{t("send_rating")}</button>
