@@ -309,6 +309,7 @@ DISCOVER_QUERY = [q(name, {k: v for k, v in prop.items() if k not in ("default",
                   for name, prop in DiscoverQuery.model_json_schema()["properties"].items()]
 
 OPERATIONS += [
+    Op("GET", "/v1/payments/config", "Card entry settings for the web app (publishable key only)", "payments", Json),
     Op("POST", "/v1/push/subscriptions", "Register this browser for Web Push", "notifications", Json, 201, body=notification_schemas.PushSubscriptionIn, auth=BEARER, errors=_ALL_4XX),
     Op("PUT", "/v1/me/notification-settings", "Choose how to be told (e-mail, SMS, push, language, quiet hours)", "notifications", Json, body=notification_schemas.NotificationSettings, auth=BEARER, errors=_ALL_4XX),
     Op("POST", "/v1/bookings/{booking_id}/customer-rating", 'rate customer', "reviews", Json, 201, body=review_schemas.RateCustomer, auth=BEARER, errors=_ALL_4XX),
