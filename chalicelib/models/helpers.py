@@ -28,7 +28,7 @@ class HelperByTenantStatus(GlobalSecondaryIndex):
 # What matching and discovery read from the index: enough to rank and show a card without a GetItem.
 MATCH_PROJECTION = ["tenant_id", "lat", "lon", "skills", "qualifications", "languages", "on_call", "availability",
                     "rating_count", "rating_sum", "hourly_rate", "currency", "service_radius_km", "first_name",
-                    "offers_received", "offers_accepted", "last_assigned_at", "remote"]
+                    "offers_received", "offers_accepted", "last_assigned_at", "remote", "payout_ready"]
 
 
 class HelperByGeo(GlobalSecondaryIndex):

@@ -175,10 +175,11 @@ def discover(tenant_id: str, *, lat: float | None, lon: float | None, category: 
              when: datetime | None, limit: int) -> dict:
     """Public helper cards near a place for a category: rounded distance, price, qualifications
     for that category, rating, languages, when they could come. Never a home location or contact."""
-    from chalicelib.services.tenants import get_tenant, tenant_policy
+    from chalicelib.services.tenants import get_tenant, pool_tenants, tenant_policy
 
     tenant = get_tenant(tenant_id)
     pol = tenant_policy(tenant_id)
+    pools = pool_tenants(tenant_id)
     if mode == "onsite" and not served_area(pol, lat, lon):
         raise ValidationFailed("crowdfix does not serve this place yet; try a place in one of our areas",
                                field="lat", extra={"served_areas": [a["name"] for a in pol["served_areas"]]})
@@ -187,12 +188,16 @@ def discover(tenant_id: str, *, lat: float | None, lon: float | None, category: 
     if when < now.replace(second=0, microsecond=0):
         raise ValidationFailed("the wanted time is in the past; choose a time from now on", field="at")
     if mode == "remote":
-        items = search_remote(tenant_id, category=category, language=language or tenant.locale, enough=limit * 3)
+        items = [i for pool in pools
+                 for i in search_remote(pool, category=category, language=language or tenant.locale, enough=limit * 3)]
         radius = 0.0
     else:
         radius = float(pol["discover_radius_km"])
-        items = [i for i in search_nearby(tenant_id, lat, lon, radius, category=category).found
+        items = [i for pool in pools for i in search_nearby(pool, lat, lon, radius, category=category).found
                  if i["distance_km"] <= float(i.get("service_radius_km") or 10)]
+    if pol.get("require_payout_ready"):
+        # show only helpers dispatch would really offer the job to
+        items = [i for i in items if i.get("payout_ready")]
     scored = []
     for item in items:
         score = ranking.score_candidate(item, category=category, mode=mode, distance_km=item.get("distance_km"),

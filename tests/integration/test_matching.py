@@ -199,3 +199,13 @@ def test_discovery_refuses_bad_input_with_a_clear_4xx(stack, api, params, field)
     status, body, _ = discover(api, **params)
     assert status == 422, body
     assert body["field"] == field and body["detail"]
+
+
+def test_discovery_lists_only_helpers_who_can_be_offered_the_job(stack, api):
+    tenant = make_tenant()  # require_payout_ready is on by default
+    ready = make_helper(tenant, 0.5, indexed=True)
+    not_ready = make_helper(tenant, 0.6, indexed=True, payout_ready=False)
+    status, body, _ = discover(api, lat=PLACE[0], lon=PLACE[1], category="printer", tenant=tenant)
+    assert status == 200, body
+    listed = {h["helper_id"] for h in body["helpers"]}
+    assert ready in listed and not_ready not in listed
