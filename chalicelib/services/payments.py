@@ -310,8 +310,17 @@ def _pay_helper(pay: Payment, booking: Booking, helper: Helper, amount: int, ste
     done = _steps(Payment.get(pay.booking_id, consistent_read=True)).get(step)
     if done:
         post_movement(L.payout_movement(parties, int(done["amount"]), done.get("transfer_id"), step=step))
+        _tell_helper_paid(booking.booking_id, helper.helper_id, int(done["amount"]), pay.currency, step)
         return "paid"
     return "nothing-to-pay"
+
+
+def _tell_helper_paid(booking_id: str, helper_id: str, amount: int, currency: str, step: str) -> None:
+    """"Payout sent" through the notification queue; the event id makes a replay send nothing twice."""
+    from chalicelib.services.notifications import enqueue_notification
+
+    enqueue_notification("payout_sent", booking_id, {"role": "helper", "id": helper_id},
+                         {"amount": amount, "currency": currency}, event_id=f"payout_sent#{booking_id}#{step}")
 
 
 # ---------------------------------------------------------------------------------------------

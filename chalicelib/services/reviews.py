@@ -232,66 +232,28 @@ def review_view(review: Review, ops: bool = False) -> dict:
 # ---------------------------------------------------------------------------------------------
 # after completion: ask for a review, draw a spot check
 
-SUBJECTS = {
-    "de": "Wie war die Hilfe von {helper}?",
-    "en": "How was the help from {helper}?",
-    "fr": "Comment s'est passée l'aide de {helper} ?",
-    "it": "Com'è andato l'aiuto di {helper}?",
-}
-BODIES = {
-    "de": "Guten Tag\n\n{helper} hat Ihnen geholfen. Sagen Sie uns bitte in einer Minute, wie es war:\n\n{link}\n\n"
-          "Sie brauchen dafür kein Passwort. Der Link gilt {days} Tage.\n\nVielen Dank\nIhr crowdfix-Team",
-    "en": "Hello\n\n{helper} helped you. Please tell us in one minute how it went:\n\n{link}\n\n"
-          "You do not need a password. The link is valid for {days} days.\n\nThank you\nThe crowdfix team",
-    "fr": "Bonjour\n\n{helper} vous a aidé. Dites-nous en une minute comment cela s'est passé :\n\n{link}\n\n"
-          "Aucun mot de passe n'est nécessaire. Le lien est valable {days} jours.\n\nMerci\nL'équipe crowdfix",
-    "it": "Buongiorno\n\n{helper} l'ha aiutata. Ci dica in un minuto com'è andata:\n\n{link}\n\n"
-          "Non serve una password. Il link vale {days} giorni.\n\nGrazie\nIl team crowdfix",
-}
-
-
 def review_link(booking_id: str, token: str) -> str:
     # the token travels in the fragment, so it never reaches a server log; the page sends it back
     # in the X-Review-Token header
     return f"{get_settings().public_base_url}/review/{booking_id}#token={token}"
 
 
-def _customer_email(booking: dict) -> str | None:
-    from chalicelib.models.customers import Customer
-    try:
-        return Customer.get(booking["customer_id"]).email
-    except Customer.DoesNotExist:
-        return (booking.get("contact") or {}).get("email")
-
-
 @effect("request_review")
 def ask_for_review(booking: dict, entry: dict, old: dict | None) -> None:
-    """E-mail the customer a review link with a signed token (once per booking)."""
-    from chalicelib.adapters.email import send_email
-    from chalicelib.models.helpers import Helper
-    from chalicelib.services.idempotency import mark_once, seen
+    """Ask the customer for a review: a link with a signed token, through the notification queue
+    (e-mail in the customer's language; the event id makes a redelivered record send nothing twice)."""
+    from chalicelib.services.notifications import enqueue_notification
 
-    key = f"review-mail#{booking['booking_id']}"
-    if seen(key):
+    if not booking.get("customer_id"):
         return
-    email = _customer_email(booking)
-    if not email:
-        log.warning("no e-mail for the customer of %s: no review request sent", booking["booking_id"])
-        return
-    try:
-        helper = Helper.get(booking["helper_id"]).first_name
-    except (Helper.DoesNotExist, KeyError):
-        helper = "crowdfix"
-    lang = booking.get("language") if booking.get("language") in SUBJECTS else "de"
     done = _parse(entry.get("at") or now_iso())
     remaining = int((done + timedelta(days=REVIEW_WINDOW_DAYS) - datetime.now(timezone.utc)).total_seconds())
     if remaining <= 0:
         return
     token = issue_review_token(booking["booking_id"], booking["tenant_id"], ttl_seconds=remaining)
-    send_email(email, SUBJECTS[lang].format(helper=helper),
-               BODIES[lang].format(helper=helper, link=review_link(booking["booking_id"], token),
-                                   days=REVIEW_WINDOW_DAYS))
-    mark_once(key)
+    enqueue_notification("review_request", booking["booking_id"], {"role": "customer", "id": booking["customer_id"]},
+                         {"review_url": review_link(booking["booking_id"], token)},
+                         event_id=f"review_request#{booking['booking_id']}")
 
 
 def spot_check_rate(tenant_id: str) -> float:

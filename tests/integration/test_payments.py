@@ -153,7 +153,7 @@ def run_job(api, bid, customer, helper, minutes=50):
 
 # -----------------------------------------------------------------------------------------------
 
-def test_authorise_settle_replay_refund_and_statements(api, signin, pump, stripe_local):
+def test_authorise_settle_replay_refund_and_statements(api, signin, pump, stripe_local, stack):
     from chalicelib.domain.ledger import allocate_refund
     from chalicelib.services.payments import booking_movements, settle_booking
 
@@ -199,6 +199,13 @@ def test_authorise_settle_replay_refund_and_statements(api, signin, pump, stripe
         p.update(actions=[type(p).steps.set(steps)])
         assert settle_booking(bid)["result"] == "settled"
     assert len(transfers(stripe_local, bid)) == 1
+    # the helper is told of the payout by e-mail, once, through the notification queue
+    pump.wait_idle(timeout=60)
+    from localdev.services import read_sent_emails
+    titles = ("Payout on its way", "Auszahlung unterwegs", "Versement en route", "Pagamento in arrivo")
+    payout_mails = [m for m in read_sent_emails(stack["services"].moto_url)
+                    if email in json.dumps(m) and any(t in json.dumps(m, ensure_ascii=False) for t in titles)]
+    assert len(payout_mails) == 1, payout_mails
     from chalicelib.domain.ledger import booking_summary
     s = booking_summary(booking_movements(bid))
     assert (s["captured"], s["platform_fee"], s["helper_earning"], s["paid_out"]) == (total, fee, to_helper, to_helper)
