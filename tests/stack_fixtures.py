@@ -19,7 +19,13 @@ import pytest
 
 @pytest.fixture(scope="session")
 def stack(aws_env, local_services):
+    # every secret the app reads, made for this session only (as `make dev` does into .local/)
     os.environ["CROWDFIX_TOKEN_SECRET"] = secrets.token_urlsafe(32)
+    os.environ.setdefault("CROWDFIX_STRIPE_SECRET_KEY", "sk_test_" + secrets.token_hex(12))
+    os.environ.setdefault("CROWDFIX_STRIPE_WEBHOOK_SECRET", "whsec_" + secrets.token_hex(16))
+    if "CROWDFIX_VAPID_PRIVATE_KEY" not in os.environ:
+        from chalicelib.adapters.webpush import generate_vapid_private_key
+        os.environ["CROWDFIX_VAPID_PRIVATE_KEY"] = generate_vapid_private_key()
     os.environ.setdefault("CROWDFIX_STAGE", "local")
     from chalicelib.aws import reset_clients
     reset_clients()

@@ -18,7 +18,7 @@ def make_helper(**over):
     row = dict(helper_id=hid, tenant_id="crowdfix", email=email, email_key=f"crowdfix#{email}", name="Test Helper",
                first_name="Tess", skills={"printer": 2}, lat=47.36, lon=8.59, city="Zürich", service_radius_km=5,
                hourly_rate=6000, languages=["de"], status="active", tenant_status="crowdfix#active",
-               created_at=now_iso())
+               payout_ready=True, created_at=now_iso())
     row.update(over)
     Helper(**row).save()
     return row

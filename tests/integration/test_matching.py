@@ -85,9 +85,12 @@ def state(bid):
 def test_seeded_helpers_are_in_the_geo_index(stack):
     from chalicelib.services.matching import search_nearby
 
-    found = search_nearby("crowdfix", *PLACE, 15.0).found
-    assert found and all(f["helper_id"].startswith("h_demo") for f in found)
-    assert {f["helper_id"] for f in found}.isdisjoint({f"h_demo{i:04d}" for i in range(11, 50, 12)})  # verified only
+    # (other tests add helpers to the default tenant too: look at the seeded ones)
+    found = {f["helper_id"] for f in search_nearby("crowdfix", *PLACE, 15.0).found if f["helper_id"].startswith("h_demo")}
+    zurich = {f"h_demo{i:04d}" for i in range(0, 50, 2)}  # even = Zürich in the seed
+    verified = {f"h_demo{i:04d}" for i in range(11, 50, 12)}
+    assert found and found <= zurich
+    assert found.isdisjoint(verified)  # only active helpers are in the index
 
 
 def test_the_helpers_stream_keeps_the_index_in_step(stack, pump):
