@@ -12,9 +12,21 @@ import json
 import os
 import re
 import secrets
+import time
 import uuid
 
 import pytest
+
+
+def wait_for(fn, timeout=30.0, interval=0.2, what="condition"):
+    """Poll ``fn`` until it returns something truthy (the pump works asynchronously); return it."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = fn()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"{what} not reached in time")
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,6 @@
 platform ops (the demo ops account)."""
 from __future__ import annotations
 
-import time
 import uuid
 
 from tests.stack_fixtures import booking_body
@@ -10,14 +9,6 @@ from tests.stack_fixtures import booking_body
 OPS_EMAIL = "ops@crowdfix.local"
 
 
-def wait_for(fn, timeout=30.0, interval=0.2):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = fn()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError("condition not reached in time")
 
 
 def new_partner(api, signin, *, pool="crowd", environment="test", rate_limit=None, **tenant_fields):

@@ -1,21 +1,12 @@
 """A booking's whole life over HTTP (chalice.test.Client) with the real local services and the pump."""
-import time
 
 import pytest
 
-from tests.stack_fixtures import booking_body
+from tests.stack_fixtures import booking_body, wait_for
 
 pytestmark = pytest.mark.integration
 
 
-def wait_for(fn, timeout=20.0, interval=0.2):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = fn()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError("condition not reached in time")
 
 
 def test_customer_books_helper_accepts_starts_completes(api, signin, pump):

@@ -2,24 +2,15 @@
 SMS (moto SNS) and Web Push (encrypted, decrypted by the local stand-in push service)."""
 import json
 import os
-import time
 import uuid
 
 import pytest
 
-from tests.stack_fixtures import booking_body
+from tests.stack_fixtures import booking_body, wait_for
 
 pytestmark = pytest.mark.integration
 
 
-def wait_for(fn, timeout=30.0, interval=0.25):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = fn()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError("condition not reached in time")
 
 
 @pytest.fixture(scope="module")

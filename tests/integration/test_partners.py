@@ -6,7 +6,8 @@ import uuid
 
 import pytest
 
-from tests.integration.partner_fixtures import new_partner, partner_booking, wait_for
+from tests.integration.partner_fixtures import new_partner, partner_booking
+from tests.stack_fixtures import wait_for
 
 pytestmark = pytest.mark.integration
 

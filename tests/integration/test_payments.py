@@ -17,7 +17,7 @@ import uuid
 import pytest
 import requests
 
-from tests.stack_fixtures import booking_body
+from tests.stack_fixtures import booking_body, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -25,14 +25,6 @@ pytestmark = pytest.mark.integration
 SPOT = {"lat": 46.2331, "lon": 7.3606, "address": "Rue du Rhône 1", "postcode": "1950", "city": "Sion"}
 
 
-def wait_for(fn, timeout=25.0, interval=0.2):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = fn()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError("condition not reached in time")
 
 
 class Receiver:

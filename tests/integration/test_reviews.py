@@ -3,13 +3,12 @@ stream through the pump (atomic, replay-proof, edits move the numbers), public p
 comment, suspension, spot checks, operator figures, and the 4xx answers."""
 import json
 import re
-import time
 import uuid
 from datetime import date
 
 import pytest
 
-from tests.stack_fixtures import booking_body
+from tests.stack_fixtures import booking_body, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -17,14 +16,6 @@ GOOD = {"overall": 5, "patience": 5, "clarity": 4, "would_recommend": True, "wou
         "comment": "Sehr geduldig, hat alles erklärt."}
 
 
-def wait_for(fn, timeout=20.0, interval=0.2):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = fn()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError("condition not reached in time")
 
 
 def new_helper(category="printer") -> tuple[str, str]:
