@@ -74,6 +74,40 @@ def add_part(booking_id):
     return ok({"booking_id": pay.booking_id, "parts": (pay.extras.as_dict() or {}).get("parts", [])}, status=201)
 
 
+@bp.route("/v1/bookings/{booking_id}/extra-approval", methods=["POST"])
+def request_extra_approval(booking_id):
+    """The assigned helper asks the customer to approve more than the price cap."""
+    from chalicelib.domain.payment_schemas import ExtraApprovalRequest
+    request = bp.current_request
+    actor = authenticate(request, "helper")
+    body = parse_body(request, ExtraApprovalRequest)
+    svc = _svc()
+    pay = svc.request_extra_approval(actor, path_id(booking_id, "b", "booking_id"), body.amount, body.currency,
+                                     body.reason)
+    return ok(svc.extra_approval_view(pay), status=201)
+
+
+@bp.route("/v1/bookings/{booking_id}/extra-approval/approve", methods=["POST"])
+def approve_extra_approval(booking_id):
+    """The customer approves: the card hold is raised to the new limit (402 if the card declines)."""
+    return _answer_extra_approval(booking_id, True)
+
+
+@bp.route("/v1/bookings/{booking_id}/extra-approval/decline", methods=["POST"])
+def decline_extra_approval(booking_id):
+    """The customer declines: the limit stays as it was."""
+    return _answer_extra_approval(booking_id, False)
+
+
+def _answer_extra_approval(booking_id, approve: bool):
+    from chalicelib.domain.payment_schemas import ExtraApprovalAnswer
+    request = bp.current_request
+    actor = authenticate(request, "customer")
+    parse_body(request, ExtraApprovalAnswer, allow_empty=True)
+    svc = _svc()
+    return ok(svc.extra_approval_view(svc.answer_extra_approval(actor, path_id(booking_id, "b", "booking_id"), approve)))
+
+
 @bp.route("/v1/bookings/{booking_id}/refund", methods=["POST"])
 def refund(booking_id):
     request = bp.current_request
