@@ -56,6 +56,7 @@ class BookingOut(Open):
     timeline: list[TimelineStep]
     helper: Optional[dict]
     location: Optional[dict] = None
+    extra_approval: Optional[dict] = None  # the helper's latest request to allow more than the cap
 
 
 class PartnerBookingOut(BookingOut):
