@@ -6,7 +6,6 @@ import logging
 
 from chalice import Blueprint, Rate
 
-from chalicelib.domain.payment_schemas import AddPart, AuthorisePayment, RefundRequest, SetTip
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.handlers.common import authenticate, ok, parse_body, path_id
 
@@ -39,6 +38,7 @@ def payments_config():
 
 @bp.route("/v1/bookings/{booking_id}/payment", methods=["POST"])
 def authorise_payment(booking_id):
+    from chalicelib.domain.payment_schemas import AuthorisePayment
     request = bp.current_request
     actor = authenticate(request, "customer")
     body = parse_body(request, AuthorisePayment)
@@ -58,6 +58,7 @@ def get_payment(booking_id):
 
 @bp.route("/v1/bookings/{booking_id}/tip", methods=["POST"])
 def set_tip(booking_id):
+    from chalicelib.domain.payment_schemas import SetTip
     request = bp.current_request
     actor = authenticate(request, "customer")
     body = parse_body(request, SetTip)
@@ -67,6 +68,7 @@ def set_tip(booking_id):
 
 @bp.route("/v1/bookings/{booking_id}/parts", methods=["POST"])
 def add_part(booking_id):
+    from chalicelib.domain.payment_schemas import AddPart
     request = bp.current_request
     actor = authenticate(request, "helper")
     body = parse_body(request, AddPart)
@@ -110,6 +112,7 @@ def _answer_extra_approval(booking_id, approve: bool):
 
 @bp.route("/v1/bookings/{booking_id}/refund", methods=["POST"])
 def refund(booking_id):
+    from chalicelib.domain.payment_schemas import RefundRequest
     request = bp.current_request
     actor = authenticate(request, "ops")
     body = parse_body(request, RefundRequest, allow_empty=True)
