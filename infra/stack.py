@@ -48,8 +48,15 @@ _DDB_TYPES = {"S": ddb.AttributeType.STRING, "N": ddb.AttributeType.NUMBER, "B":
 _PROJECTIONS = {"ALL": ddb.ProjectionType.ALL, "KEYS_ONLY": ddb.ProjectionType.KEYS_ONLY,
                 "INCLUDE": ddb.ProjectionType.INCLUDE}
 
-SECURITY_HEADERS_CSP = ("default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; "
-                        "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+# Stripe.js (card entry) is the one third party: its script, its card iframes and its API, as Stripe's
+# CSP guide lists them; nothing else leaves the site's origin. Partners embed the booking flow with
+# the widget (an iframe of this site), so any https page may frame it (as booking widgets such as
+# Calendly allow); every action in it still needs several deliberate steps and the card is typed
+# into Stripe's own frame.
+SECURITY_HEADERS_CSP = ("default-src 'self'; img-src 'self' data:; script-src 'self' https://js.stripe.com; "
+                        "style-src 'self'; connect-src 'self' https://api.stripe.com; "
+                        "frame-src https://js.stripe.com https://hooks.stripe.com; "
+                        "frame-ancestors 'self' https:; base-uri 'self'; form-action 'self'")
 
 # SPA fallback without distribution-wide error pages (those would also rewrite the API's 403/404):
 # a path without a file extension is an app route and gets index.html.
@@ -325,8 +332,6 @@ class CrowdfixStack(cdk.Stack):
                     access_control_max_age=cdk.Duration.days(365), include_subdomains=True,
                     preload=True, override=True),
                 content_type_options=cloudfront.ResponseHeadersContentTypeOptions(override=True),
-                frame_options=cloudfront.ResponseHeadersFrameOptions(
-                    frame_option=cloudfront.HeadersFrameOption.DENY, override=True),
                 referrer_policy=cloudfront.ResponseHeadersReferrerPolicy(
                     referrer_policy=cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN,
                     override=True),
