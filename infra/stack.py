@@ -173,6 +173,11 @@ class CrowdfixStack(cdk.Stack):
         widgets: list[cw.IWidget] = []
         for f in fns:
             cfn_fn = self.chalice.get_resource(f.logical_id)
+            # Chalice's CDK construct applies stage_config to every function alike: set each
+            # function's own memory from .chalice/config.json (API 1024 MB, event handlers 512 MB)
+            per_fn_cfg = chalice_cfg.get("lambda_functions", {}).get(f.name, {})
+            cfn_fn.add_property_override("MemorySize", int(per_fn_cfg.get(
+                "lambda_memory_size", chalice_cfg.get("lambda_memory_size", 1024))))
             log_group = logs.LogGroup(self, f"Logs-{f.logical_id}", retention=LOG_RETENTION,
                                       removal_policy=cdk.RemovalPolicy.DESTROY)
             role = iam.Role(self, f"Role-{f.logical_id}",
@@ -180,11 +185,11 @@ class CrowdfixStack(cdk.Stack):
                             description=f"crowdfix {stage} {f.name}: only what its code reaches")
             role.add_to_policy(iam.PolicyStatement(actions=["logs:CreateLogStream", "logs:PutLogEvents"],
                                                    resources=[log_group.log_group_arn]))
-            for name in sorted(f.tables):
-                table = self.tables[name]
+            if f.tables:  # one statement for all its tables keeps the role's policy small
                 role.add_to_policy(iam.PolicyStatement(
                     actions=TABLE_DATA_ACTIONS,
-                    resources=[table.table_arn, f"{table.table_arn}/index/*"]))
+                    resources=[arn for name in sorted(f.tables) for arn in
+                               (self.tables[name].table_arn, f"{self.tables[name].table_arn}/index/*")]))
             for name in sorted(f.queues_send):
                 role.add_to_policy(iam.PolicyStatement(actions=["sqs:SendMessage", "sqs:GetQueueUrl"],
                                                        resources=[self.queues[name].queue_arn]))

@@ -197,3 +197,11 @@ def test_logs_are_retained_for_a_bounded_time(tpl, derived):
 def test_the_api_is_capped_in_prod(tpl):
     api = resources(tpl, "AWS::Serverless::Function")["APIHandler"]
     assert api["Properties"]["ReservedConcurrentExecutions"] > 0
+
+
+def test_memory_is_right_sized_per_function(tpl, derived):
+    """The API keeps 1024 MB (cold start); the I/O-bound event handlers run at 512 MB (half the GB-s)."""
+    functions = resources(tpl, "AWS::Serverless::Function")
+    memory = {f["name"]: functions[f["logical_id"]]["Properties"].get("MemorySize") for f in derived["functions"]}
+    assert memory.pop("api_handler") == 1024
+    assert memory and set(memory.values()) == {512}, memory
