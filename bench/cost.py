@@ -23,8 +23,9 @@ Prices: AWS list prices, eu-central-1 (Frankfurt), on-demand, as published in 20
   CloudWatch dashboards        $3.00 per month each beyond the first 3
   SES                          $0.10 per 1,000 e-mails;  SNS SMS (DE/CH) ~ $0.08 per message
   Stripe (EEA cards)           1.5% + EUR 0.25 per successful charge (reported beside, not in the total)
-Lambda duration here is this machine's in-process wall time of each handler call at the configured
-memory (1024 MB); Lambda bills the same wall time rounded up to 1 ms.
+Lambda duration here is this machine's in-process wall time of each handler call, at each
+function's configured memory (``.chalice/config.json`` prod: API 1024 MB, event handlers 512 MB);
+Lambda bills the same wall time rounded up to 1 ms.
 
 Last stdout line: one JSON object.
 """
@@ -64,7 +65,18 @@ PRICES = {
     "stripe_percent": 0.015,
     "stripe_fixed_eur": 0.25,
 }
-LAMBDA_MEMORY_GB = 1.0
+
+
+def lambda_memory_gb(stage: str = "prod") -> dict[str, float]:
+    """Memory per function as deployed (.chalice/config.json: the stage's default and its
+    ``lambda_functions`` overrides): the API keeps 1024 MB for its cold start, the I/O-bound event
+    handlers run at 512 MB."""
+    cfg = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    st = cfg["stages"][stage]
+    default = st.get("lambda_memory_size", cfg.get("lambda_memory_size", 128)) / 1024
+    per = {name: o["lambda_memory_size"] / 1024 for name, o in st.get("lambda_functions", {}).items()
+           if "lambda_memory_size" in o}
+    return {"default": default, **per}
 LAMBDA_REPORT_BYTES = 260
 
 _ctx = threading.local()
@@ -288,7 +300,8 @@ def price(meter: Meter, completed: int) -> dict:
                 billed_sqs += n
     api_requests = meter.invocations["api_handler"]
     invocations = sum(meter.invocations.values())
-    gb_seconds = sum(sum(d) for d in meter.durations.values()) * LAMBDA_MEMORY_GB
+    memory = lambda_memory_gb()
+    gb_seconds = sum(sum(d) * memory.get(name, memory["default"]) for name, d in meter.durations.items())
     log_bytes = meter.log_bytes + invocations * LAMBDA_REPORT_BYTES
     ses = sum(n for (who, s, op), n in calls.items() if s in ("ses", "sesv2") and op.startswith("Send"))
     sms = sum(n for (who, s, op), n in calls.items() if s == "sns" and op == "Publish")

@@ -22,8 +22,8 @@ def _svc():
 def payments_config():
     """What the web app needs to take a card with Stripe.js: the publishable key and the script URL.
     Public values only, never the secret key. Without CROWDFIX_STRIPE_PUBLISHABLE_KEY card entry is
-    off (locally: localstripe's Stripe.js cannot create PaymentMethods, so the app books without a
-    card and the API takes ``pm_card_visa``)."""
+    off. Locally the script is localstripe's Stripe.js with card entry added
+    (``localdev/stripe_local.py``), so the same code path takes a typed card."""
     import os
     key = os.environ.get("CROWDFIX_STRIPE_PUBLISHABLE_KEY")
     if not key:
