@@ -94,6 +94,7 @@ class Meter:
         self.durations: dict[str, list[float]] = defaultdict(list)
         self.log_bytes = 0
         self.empty_receives = 0
+        self.by_table: Counter = Counter()
 
     def install(self):
         import botocore.session
@@ -115,6 +116,7 @@ class Meter:
             self.calls.clear()
             self.rcu = self.wcu = 0.0
             self.empty_receives = 0
+            self.by_table.clear()
 
     @staticmethod
     def _who():
@@ -122,7 +124,7 @@ class Meter:
 
     def _add_capacity(self, params, model, **_):
         if "ReturnConsumedCapacity" in model.input_shape.members:
-            params.setdefault("ReturnConsumedCapacity", "TOTAL")
+            params.setdefault("ReturnConsumedCapacity", "INDEXES")  # totals + per table and index
 
     def _before_call(self, model, **_):
         service = model.service_model.service_name
@@ -145,6 +147,13 @@ class Meter:
                 self.wcu += units
             else:
                 self.rcu += units
+            for i in items:  # where the units go: table itself and each index (what to slim first)
+                table = re.sub(r"^crowdfix-[a-z0-9]+-", "", str(i.get("TableName", "?")))
+                kind = "write" if write else "read"
+                t = i.get("Table") or {}
+                self.by_table[(kind, table, "table", model.name)] += float(t.get("CapacityUnits", i.get("CapacityUnits", 0)) if t else i.get("CapacityUnits", 0))
+                for index, v in (i.get("GlobalSecondaryIndexes") or {}).items():
+                    self.by_table[(kind, table, index, model.name)] += float(v.get("CapacityUnits", 0))
 
     def timed(self, name, fn, *args, **kwargs):
         _ctx.fn = name
@@ -328,6 +337,9 @@ def price(meter: Meter, completed: int) -> dict:
             "sqs_empty_receives_not_billed_here": meter.empty_receives,
         },
         "aws_requests_by_service": dict(by_service),
+        # capacity units per completed booking by (read/write, table, table-or-index, operation), top 15
+        "dynamodb_units_per_booking_top": [
+            [" ".join(k), round(v / max(completed, 1), 2)] for k, v in meter.by_table.most_common(15)],
         "invocations_by_function": dict(meter.invocations),
         "median_ms_by_function": {k: round(statistics.median(v) * 1000, 1) for k, v in meter.durations.items()},
     }
