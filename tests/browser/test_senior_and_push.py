@@ -99,7 +99,7 @@ def test_service_worker_shows_push_notification_and_inbox_refreshes(new_context,
     registrations = []
     cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: registrations.extend(e["registrations"]))
     cdp.send("ServiceWorker.enable")
-    deadline = time.time() + 15
+    deadline = time.time() + 60  # a loaded 2-core machine: generous, not timed
     while not registrations and time.time() < deadline:
         page.wait_for_timeout(100)
     reg = next(r for r in registrations if r["scopeURL"].startswith(web["url"]) and not r["isDeleted"])
@@ -107,7 +107,7 @@ def test_service_worker_shows_push_notification_and_inbox_refreshes(new_context,
                "url": "/helper/offers"}
     cdp.send("ServiceWorker.deliverPushMessage", {"origin": web["url"] + "/", "registrationId": reg["registrationId"],
                                                    "data": json.dumps(message)})
-    deadline = time.time() + 15
+    deadline = time.time() + 60  # a loaded 2-core machine: generous, not timed
     shown = []
     while not shown and time.time() < deadline:
         shown = page.evaluate("""() => navigator.serviceWorker.ready

@@ -237,7 +237,11 @@ def test_table_and_queue_created_after_start_are_picked_up_from_their_beginning(
     harness.create_resources()
     harness.put("first")  # a LATEST mapping cannot predate its stream: this record counts
     harness.send("hello")
-    assert pump.wait_idle(15)
+    # "idle" can come before the workers have found the new table and queue (they look again after
+    # a pause), so wait for the outcome itself; then idle, and nothing more arrives.
+    from tests.stack_fixtures import wait_for
+    wait_for(lambda: harness.stream_ok and harness.queue_ok, timeout=60, what="the new table and queue pumped")
+    assert pump.wait_idle(30)
     assert harness.stream_ok == ["first"] and harness.queue_ok == ["hello"]
 
 
