@@ -246,6 +246,7 @@ HINTED_BUDGETS = (4, 3)  # with a density hint: a step sized from it, a second i
 HINT_SAFETY = 2.0  # the hinted step aims at this many times ``enough`` (density varies locally)
 SAFETY = 1.6  # a sized step aims at this many times ``enough`` at the density seen so far
 EMPTY_GROWTH = 4.0  # radius growth after a step that found no one
+FEW_FACTOR = 6  # hinted: whole circle at once when it should hold at most this many times ``enough``
 # Density hints: accepted helpers per km² seen by the last search per (pool, res-5 partition, hint
 # key), per process (a warm Lambda container). Only where the first step starts depends on them;
 # the answer never does. Bounded; cleared when full.
@@ -306,7 +307,9 @@ def nearest_search(pool: str, lat: float, lon: float, radius_km: float, query: Q
         density = _DENSITY.get(hint_key)
         if density is not None:
             budgets = HINTED_BUDGETS
-            r = radius_km if density <= 0 else min(radius_km, math.sqrt(HINT_SAFETY * enough / (math.pi * density)))
+            r = min(radius_km, math.sqrt(HINT_SAFETY * enough / (math.pi * max(density, 1e-9))))
+            if density * math.pi * radius_km ** 2 <= FEW_FACTOR * enough:
+                r = radius_km  # so few in the whole circle: read it in one parallel step
     # the last step needs at least one query per res-5 partition the circle reaches
     reserve = sum(len(ring) for ring in ring_cells(lat, lon, radius_km, PARTITION_RES)) if enough is not None else 0
     try:
