@@ -59,6 +59,7 @@ CITY = (47.3769, 8.5417)
 SPREAD_KM = 20.0  # helpers live within 20 km of the centre
 SEARCH_SPREAD_KM = 8.0  # customers search from within 8 km of the centre
 TOP = 20
+WARMUP = 20  # searches per engine before measuring
 POOL = "bench"
 
 
@@ -90,8 +91,9 @@ def scatter(n: int, seed: int, km: float) -> list[tuple[float, float]]:
     pts = []
     for _ in range(n):
         r, t = km * math.sqrt(rng.random()), rng.random() * 2 * math.pi
-        pts.append((CITY[0] + r * math.cos(t) / 111.32,
-                    CITY[1] + r * math.sin(t) / (111.32 * math.cos(math.radians(CITY[0])))))
+        # rounded as stored (6 decimals), so the brute-force ranking sees the same coordinates
+        pts.append((round(CITY[0] + r * math.cos(t) / 111.32, 6),
+                    round(CITY[1] + r * math.sin(t) / (111.32 * math.cos(math.radians(CITY[0]))), 6)))
     return pts
 
 
@@ -161,10 +163,14 @@ def crowdfix_search(table: str, lat: float, lon: float, radius_km: float, enough
     from chalicelib.domain import geocells
     from chalicelib.services.matching import query_cell
 
-    if cold:
+    warm = dict(geocells._DENSITY)
+    if cold:  # as a cold container would: no hints (the warm engine's hints are put back after)
         geocells.clear_density_hints()
     res = geocells.nearest_search(POOL, lat, lon, radius_km, partial(query_cell, table=table), enough=enough,
                                   pool_executor=executor)
+    if cold:
+        geocells.clear_density_hints()
+        geocells._DENSITY.update(warm)
     return [i["helper_id"] for i in res.found]
 
 
@@ -213,31 +219,37 @@ def pct(values, p):
     return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
 
 
-def measure(label, searches, fn, counter, inside, top=None, want=None):
-    """Run ``fn`` per search; ``inside``: helpers inside the radius per search (brute force);
-    ``want``: the brute-force top-``top`` per search (checks the answer when given)."""
-    lat_ms, queries, reads, amp, exact = [], [], [], [], 0
+def measure(engines, searches, counter, inside, want):
+    """Run every engine on each search in turn (interleaved, so JVM warm-up and machine-load drift
+    hit all engines alike). ``engines``: ``[(label, fn, top or None)]``; ``inside``: helpers inside
+    the radius per search; ``want``: the brute-force top ``TOP`` per search (checks top-N answers)."""
+    stats = {label: {"lat": [], "q": [], "r": [], "amp": [], "exact": 0} for label, _, _ in engines}
     for k, ((lat, lon), n_in) in enumerate(zip(searches, inside)):
-        q0, i0 = counter.snapshot()
-        t0 = time.perf_counter()
-        got = fn(lat, lon)
-        lat_ms.append((time.perf_counter() - t0) * 1000)
-        q1, i1 = counter.snapshot()
-        queries.append(q1 - q0)
-        reads.append(i1 - i0)
-        if want is not None and got == want[k]:
-            exact += 1
-        denom = min(top, n_in) if top else n_in
-        if denom:
-            amp.append((i1 - i0) / denom)
-    row = {"engine": label, "p50_ms": round(pct(lat_ms, 50), 2), "p95_ms": round(pct(lat_ms, 95), 2),
-           "queries_p50": pct(queries, 50), "queries_p95": pct(queries, 95),
-           "items_read_p50": pct(reads, 50),
-           ("items_read_per_result_median" if top else "read_amplification_median"):
-               round(statistics.median(amp), 2) if amp else None}
-    if want is not None:
-        row["top_exact"] = f"{exact}/{len(searches)}"
-    return row
+        for label, fn, top in engines:
+            st = stats[label]
+            q0, i0 = counter.snapshot()
+            t0 = time.perf_counter()
+            got = fn(lat, lon)
+            st["lat"].append((time.perf_counter() - t0) * 1000)
+            q1, i1 = counter.snapshot()
+            st["q"].append(q1 - q0)
+            st["r"].append(i1 - i0)
+            if top and got == want[k]:
+                st["exact"] += 1
+            denom = min(top, n_in) if top else n_in
+            if denom:
+                st["amp"].append((i1 - i0) / denom)
+    rows = []
+    for label, _, top in engines:
+        st = stats[label]
+        row = {"engine": label, "p50_ms": round(pct(st["lat"], 50), 2), "p95_ms": round(pct(st["lat"], 95), 2),
+               "queries_p50": pct(st["q"], 50), "queries_p95": pct(st["q"], 95), "items_read_p50": pct(st["r"], 50),
+               ("items_read_per_result_median" if top else "read_amplification_median"):
+                   round(statistics.median(st["amp"]), 2) if st["amp"] else None}
+        if top:
+            row["top_exact"] = f"{st['exact']}/{len(searches)}"
+        rows.append(row)
+    return rows
 
 
 def brute_force(points, searches, radius_km, top):
@@ -271,35 +283,28 @@ def run_size(ddb, n, searches, radius_km, have_geo, log):
     batch_put(ddb, table, crowdfix_items(points), f"crowdfix {n:,}")
     log(f"[{n}] loaded crowdfix table in {time.perf_counter() - t0:.1f}s")
     inside, want = brute_force(points, searches, radius_km, TOP)
-    counter = Counter(ddb)
+    engines = []
     executor = ThreadPoolExecutor(max_workers=8)
-    rows = []
-    for _ in range(3):  # warm up connections and caches
-        crowdfix_search(table, *searches[0], radius_km, None, executor)
-        crowdfix_search(table, *searches[-1], radius_km, TOP, executor)
-    rows.append(measure(f"crowdfix-top{TOP}", searches,
-                        lambda a, b: crowdfix_search(table, a, b, radius_km, TOP, executor), counter, inside,
-                        top=TOP, want=want))
-    log(json.dumps(rows[-1]))
-    rows.append(measure(f"crowdfix-top{TOP}-cold", searches,
-                        lambda a, b: crowdfix_search(table, a, b, radius_km, TOP, executor, cold=True), counter,
-                        inside, top=TOP, want=want))
-    log(json.dumps(rows[-1]))
-    rows.append(measure("crowdfix-full", searches,
-                        lambda a, b: crowdfix_search(table, a, b, radius_km, None, executor), counter, inside))
-    log(json.dumps(rows[-1]))
-    ddb.delete_table(TableName=table)
+    engines.append((f"crowdfix-top{TOP}", lambda a, b: crowdfix_search(table, a, b, radius_km, TOP, executor), TOP))
+    engines.append((f"crowdfix-top{TOP}-cold",
+                    lambda a, b: crowdfix_search(table, a, b, radius_km, TOP, executor, cold=True), TOP))
+    engines.append(("crowdfix-full", lambda a, b: crowdfix_search(table, a, b, radius_km, None, executor), None))
     if have_geo:
         gtable = f"bench-geo-{n}-{int(time.time())}"
         t0 = time.perf_counter()
         mod, config, manager = geo_setup(ddb, gtable)
         batch_put(ddb, gtable, geo_items(mod, config, points), f"dynamodbgeo {n:,}")
         log(f"[{n}] loaded dynamodbgeo table in {time.perf_counter() - t0:.1f}s")
-        for _ in range(3):
-            geo_search(mod, manager, *searches[0], radius_km)
-        rows.append(measure("dynamodbgeo", searches, lambda a, b: geo_search(mod, manager, a, b, radius_km),
-                            counter, inside))
-        log(json.dumps(rows[-1]))
+        engines.append(("dynamodbgeo", lambda a, b: geo_search(mod, manager, a, b, radius_km), None))
+    for lat, lon in searches[:WARMUP]:  # warm up connections, caches and the JVM
+        for _, fn, _ in engines:
+            fn(lat, lon)
+    counter = Counter(ddb)
+    rows = measure(engines, searches, counter, inside, want)
+    for r in rows:
+        log(json.dumps(r))
+    ddb.delete_table(TableName=table)
+    if have_geo:
         ddb.delete_table(TableName=gtable)
     executor.shutdown()
     for r in rows:

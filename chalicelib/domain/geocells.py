@@ -14,8 +14,15 @@ that fits its radius (few cells, little over-read) instead of being stuck with t
 the index was built at. That is why the index stores res 9 under res 5 rather than one fixed
 search resolution.
 
-Everything here is pure (no AWS); the ring search itself is in ``ring_search`` and takes the
-query function as an argument so it can be tested with an in-memory fake.
+The search (``nearest_search``) is density-adaptive: the product asks for the N nearest helpers
+who qualify, so it starts with a small circle at a fine resolution (res 8/9 ranges on the same res-9
+sort key) and widens only as far as the density it sees requires, reading leaf spans it has not
+read yet; in a dense city it stops within a few hundred metres, in a sparse area it reaches the
+full radius. Cells are turned into leaf-position spans per res-5 partition, merged across the
+smallest gaps to stay within 8 queries per search, and each step's queries run in parallel.
+
+Everything here is pure (no AWS); the search takes the query function as an argument so it can be
+tested with an in-memory fake.
 """
 from __future__ import annotations
 
@@ -246,7 +253,6 @@ HINTED_BUDGETS = (4, 3)  # with a density hint: a step sized from it, a second i
 HINT_SAFETY = 2.0  # the hinted step aims at this many times ``enough`` (density varies locally)
 SAFETY = 1.6  # a sized step aims at this many times ``enough`` at the density seen so far
 EMPTY_GROWTH = 4.0  # radius growth after a step that found no one
-FEW_FACTOR = 6  # hinted: whole circle at once when it should hold at most this many times ``enough``
 # Density hints: accepted helpers per km² seen by the last search per (pool, res-5 partition, hint
 # key), per process (a warm Lambda container). Only where the first step starts depends on them;
 # the answer never does. Bounded; cleared when full.
@@ -308,8 +314,6 @@ def nearest_search(pool: str, lat: float, lon: float, radius_km: float, query: Q
         if density is not None:
             budgets = HINTED_BUDGETS
             r = min(radius_km, math.sqrt(HINT_SAFETY * enough / (math.pi * max(density, 1e-9))))
-            if density * math.pi * radius_km ** 2 <= FEW_FACTOR * enough:
-                r = radius_km  # so few in the whole circle: read it in one parallel step
     # the last step needs at least one query per res-5 partition the circle reaches
     reserve = sum(len(ring) for ring in ring_cells(lat, lon, radius_km, PARTITION_RES)) if enough is not None else 0
     try:
