@@ -23,8 +23,9 @@ Prices: AWS list prices, eu-central-1 (Frankfurt), on-demand, as published in 20
   CloudWatch dashboards        $3.00 per month each beyond the first 3
   SES                          $0.10 per 1,000 e-mails;  SNS SMS (DE/CH) ~ $0.08 per message
   Stripe (EEA cards)           1.5% + EUR 0.25 per successful charge (reported beside, not in the total)
-Lambda duration here is this machine's in-process wall time of each handler call at the configured
-memory (1024 MB); Lambda bills the same wall time rounded up to 1 ms.
+Lambda duration here is this machine's in-process wall time of each handler call, at each
+function's configured memory (``.chalice/config.json`` prod: API 1024 MB, event handlers 512 MB);
+Lambda bills the same wall time rounded up to 1 ms.
 
 Last stdout line: one JSON object.
 """
@@ -64,7 +65,18 @@ PRICES = {
     "stripe_percent": 0.015,
     "stripe_fixed_eur": 0.25,
 }
-LAMBDA_MEMORY_GB = 1.0
+
+
+def lambda_memory_gb(stage: str = "prod") -> dict[str, float]:
+    """Memory per function as deployed (.chalice/config.json: the stage's default and its
+    ``lambda_functions`` overrides): the API keeps 1024 MB for its cold start, the I/O-bound event
+    handlers run at 512 MB."""
+    cfg = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    st = cfg["stages"][stage]
+    default = st.get("lambda_memory_size", cfg.get("lambda_memory_size", 128)) / 1024
+    per = {name: o["lambda_memory_size"] / 1024 for name, o in st.get("lambda_functions", {}).items()
+           if "lambda_memory_size" in o}
+    return {"default": default, **per}
 LAMBDA_REPORT_BYTES = 260
 
 _ctx = threading.local()
@@ -82,6 +94,7 @@ class Meter:
         self.durations: dict[str, list[float]] = defaultdict(list)
         self.log_bytes = 0
         self.empty_receives = 0
+        self.by_table: Counter = Counter()
 
     def install(self):
         import botocore.session
@@ -103,6 +116,7 @@ class Meter:
             self.calls.clear()
             self.rcu = self.wcu = 0.0
             self.empty_receives = 0
+            self.by_table.clear()
 
     @staticmethod
     def _who():
@@ -110,7 +124,7 @@ class Meter:
 
     def _add_capacity(self, params, model, **_):
         if "ReturnConsumedCapacity" in model.input_shape.members:
-            params.setdefault("ReturnConsumedCapacity", "TOTAL")
+            params.setdefault("ReturnConsumedCapacity", "INDEXES")  # totals + per table and index
 
     def _before_call(self, model, **_):
         service = model.service_model.service_name
@@ -133,6 +147,13 @@ class Meter:
                 self.wcu += units
             else:
                 self.rcu += units
+            for i in items:  # where the units go: table itself and each index (what to slim first)
+                table = re.sub(r"^crowdfix-[a-z0-9]+-", "", str(i.get("TableName", "?")))
+                kind = "write" if write else "read"
+                t = i.get("Table") or {}
+                self.by_table[(kind, table, "table", model.name)] += float(t.get("CapacityUnits", i.get("CapacityUnits", 0)) if t else i.get("CapacityUnits", 0))
+                for index, v in (i.get("GlobalSecondaryIndexes") or {}).items():
+                    self.by_table[(kind, table, index, model.name)] += float(v.get("CapacityUnits", 0))
 
     def timed(self, name, fn, *args, **kwargs):
         _ctx.fn = name
@@ -288,7 +309,8 @@ def price(meter: Meter, completed: int) -> dict:
                 billed_sqs += n
     api_requests = meter.invocations["api_handler"]
     invocations = sum(meter.invocations.values())
-    gb_seconds = sum(sum(d) for d in meter.durations.values()) * LAMBDA_MEMORY_GB
+    memory = lambda_memory_gb()
+    gb_seconds = sum(sum(d) * memory.get(name, memory["default"]) for name, d in meter.durations.items())
     log_bytes = meter.log_bytes + invocations * LAMBDA_REPORT_BYTES
     ses = sum(n for (who, s, op), n in calls.items() if s in ("ses", "sesv2") and op.startswith("Send"))
     sms = sum(n for (who, s, op), n in calls.items() if s == "sns" and op == "Publish")
@@ -315,6 +337,9 @@ def price(meter: Meter, completed: int) -> dict:
             "sqs_empty_receives_not_billed_here": meter.empty_receives,
         },
         "aws_requests_by_service": dict(by_service),
+        # capacity units per completed booking by (read/write, table, table-or-index, operation), top 15
+        "dynamodb_units_per_booking_top": [
+            [" ".join(k), round(v / max(completed, 1), 2)] for k, v in meter.by_table.most_common(15)],
         "invocations_by_function": dict(meter.invocations),
         "median_ms_by_function": {k: round(statistics.median(v) * 1000, 1) for k, v in meter.durations.items()},
     }

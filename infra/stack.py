@@ -48,8 +48,15 @@ _DDB_TYPES = {"S": ddb.AttributeType.STRING, "N": ddb.AttributeType.NUMBER, "B":
 _PROJECTIONS = {"ALL": ddb.ProjectionType.ALL, "KEYS_ONLY": ddb.ProjectionType.KEYS_ONLY,
                 "INCLUDE": ddb.ProjectionType.INCLUDE}
 
-SECURITY_HEADERS_CSP = ("default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; "
-                        "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+# Stripe.js (card entry) is the one third party: its script, its card iframes and its API, as Stripe's
+# CSP guide lists them; nothing else leaves the site's origin. Partners embed the booking flow with
+# the widget (an iframe of this site), so any https page may frame it (as booking widgets such as
+# Calendly allow); every action in it still needs several deliberate steps and the card is typed
+# into Stripe's own frame.
+SECURITY_HEADERS_CSP = ("default-src 'self'; img-src 'self' data:; script-src 'self' https://js.stripe.com; "
+                        "style-src 'self'; connect-src 'self' https://api.stripe.com; "
+                        "frame-src https://js.stripe.com https://hooks.stripe.com; "
+                        "frame-ancestors 'self' https:; base-uri 'self'; form-action 'self'")
 
 # SPA fallback without distribution-wide error pages (those would also rewrite the API's 403/404):
 # a path without a file extension is an app route and gets index.html.
@@ -166,6 +173,11 @@ class CrowdfixStack(cdk.Stack):
         widgets: list[cw.IWidget] = []
         for f in fns:
             cfn_fn = self.chalice.get_resource(f.logical_id)
+            # Chalice's CDK construct applies stage_config to every function alike: set each
+            # function's own memory from .chalice/config.json (API 1024 MB, event handlers 512 MB)
+            per_fn_cfg = chalice_cfg.get("lambda_functions", {}).get(f.name, {})
+            cfn_fn.add_property_override("MemorySize", int(per_fn_cfg.get(
+                "lambda_memory_size", chalice_cfg.get("lambda_memory_size", 1024))))
             log_group = logs.LogGroup(self, f"Logs-{f.logical_id}", retention=LOG_RETENTION,
                                       removal_policy=cdk.RemovalPolicy.DESTROY)
             role = iam.Role(self, f"Role-{f.logical_id}",
@@ -173,11 +185,11 @@ class CrowdfixStack(cdk.Stack):
                             description=f"crowdfix {stage} {f.name}: only what its code reaches")
             role.add_to_policy(iam.PolicyStatement(actions=["logs:CreateLogStream", "logs:PutLogEvents"],
                                                    resources=[log_group.log_group_arn]))
-            for name in sorted(f.tables):
-                table = self.tables[name]
+            if f.tables:  # one statement for all its tables keeps the role's policy small
                 role.add_to_policy(iam.PolicyStatement(
                     actions=TABLE_DATA_ACTIONS,
-                    resources=[table.table_arn, f"{table.table_arn}/index/*"]))
+                    resources=[arn for name in sorted(f.tables) for arn in
+                               (self.tables[name].table_arn, f"{self.tables[name].table_arn}/index/*")]))
             for name in sorted(f.queues_send):
                 role.add_to_policy(iam.PolicyStatement(actions=["sqs:SendMessage", "sqs:GetQueueUrl"],
                                                        resources=[self.queues[name].queue_arn]))
@@ -325,8 +337,6 @@ class CrowdfixStack(cdk.Stack):
                     access_control_max_age=cdk.Duration.days(365), include_subdomains=True,
                     preload=True, override=True),
                 content_type_options=cloudfront.ResponseHeadersContentTypeOptions(override=True),
-                frame_options=cloudfront.ResponseHeadersFrameOptions(
-                    frame_option=cloudfront.HeadersFrameOption.DENY, override=True),
                 referrer_policy=cloudfront.ResponseHeadersReferrerPolicy(
                     referrer_policy=cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN,
                     override=True),

@@ -187,6 +187,8 @@ class LocalServices:
             "AWS_ENDPOINT_URL_DYNAMODB": ddb,
             "AWS_ENDPOINT_URL_DYNAMODB_STREAMS": ddb,
             "STRIPE_API_BASE": self.stripe_url,
+            # the web app loads Stripe.js from here (localstripe's, with card entry added)
+            "CROWDFIX_STRIPE_JS_URL": f"{self.stripe_url}/js.stripe.com/v3/",
         }
         for service in ("SQS", "SNS", "SES", "SESV2", "SSM", "S3"):
             env[f"AWS_ENDPOINT_URL_{service}"] = moto

@@ -16,6 +16,9 @@ aiohttp app, in memory:
   through localstripe's webhook machinery, then redirects to the link's ``return_url``.
 - ``POST /_config/local/disputes`` ``{"charge": "ch_..."}``: sends a signed ``charge.dispute.created``.
 - ``GET /_config/local/transfers``: every transfer and reversal (what the helper payouts would be).
+- **Card entry**: ``Stripe(pk).createPaymentMethod({type: "card", card})`` in the served Stripe.js
+  and ``POST /v1/payment_methods`` with a publishable key, so the web app takes a typed card locally
+  exactly as it does with real Stripe Elements (test card 4242 4242 4242 4242).
 
 Real Stripe does all this itself; the gateway (``chalicelib/adapters/stripe_gateway.py``) makes the
 same calls either way.
@@ -79,6 +82,26 @@ def extend(app) -> None:
         return response
 
     app.middlewares.append(idempotency)
+
+    @web.middleware
+    async def card_entry(request, handler):
+        """Stripe.js card entry, locally. localstripe's Stripe.js has no ``createPaymentMethod``
+        and its server refuses a publishable key on ``POST /v1/payment_methods``; real Stripe
+        allows both (that is how Stripe.js turns a typed card into ``pm_...``)."""
+        if request.method == "GET" and request.path == "/js.stripe.com/v3/":
+            response = await handler(request)
+            return web.Response(text=response.text + CARD_ENTRY_JS, content_type="application/javascript",
+                                headers={"Cache-Control": "no-store"})
+        if (request.method == "POST" and request.path == "/v1/payment_methods"
+                and "Authorization" not in request.headers):
+            data = await get_post_data(request, remove_auth=False) or {}
+            if not str(data.get("key", "")).startswith("pk_"):
+                raise UserError(401, "Unauthorized")
+            for field in ("key", "payment_user_agent", "referrer"):
+                data.pop(field, None)
+            from localstripe.resources import PaymentMethod
+            return json_response(PaymentMethod._api_create(**data)._export())
+        return await handler(request)
 
     def account_view(acct: dict) -> dict:
         return dict(acct)
@@ -197,6 +220,8 @@ def extend(app) -> None:
     async def all_transfers(request):
         return json_response({"transfers": list(_transfers.values()), "accounts": list(_accounts.values())})
 
+    app.middlewares.insert(1, card_entry)  # after localstripe's error middleware, before its auth
+
     app.router.add_post("/v1/accounts", create_account)
     app.router.add_get("/v1/accounts/{id}", retrieve_account)
     app.router.add_post("/v1/account_links", create_account_link)
@@ -207,6 +232,66 @@ def extend(app) -> None:
     app.router.add_get("/_config/local/connect/onboard/{id}", onboard)
     app.router.add_post("/_config/local/disputes", dispute)
     app.router.add_get("/_config/local/transfers", all_transfers)
+
+
+# Appended to localstripe's Stripe.js (same script, so LOCALSTRIPE_BASE_API and Stripe are in scope):
+# createPaymentMethod({type: "card", card: element}) as Stripe.js has it, and labelled, large
+# inputs (localstripe's have only placeholders, which screen readers and seniors do not get).
+CARD_ENTRY_JS = r"""
+;(function () {
+  const LABELS = {number: 'Card number', exp_month: 'Expiry month (MM)', exp_year: 'Expiry year (YY)',
+                  cvc: 'Security code (CVC)', postal_code: 'Postcode'};
+  const AUTOCOMPLETE = {number: 'cc-number', exp_month: 'cc-exp-month', exp_year: 'cc-exp-year',
+                        cvc: 'cc-csc', postal_code: 'postal-code'};
+  const original = Stripe;
+  const fail = (message) => ({error: {type: 'validation_error', message}});
+  Stripe = window.Stripe = function (apiKey) {
+    const stripe = original(apiKey);
+    const elements = stripe.elements;
+    stripe.elements = function () {
+      const group = elements();
+      const create = group.create;
+      group.create = function (type, options) {
+        const element = create.call(group, type, options);
+        const mount = element.mount.bind(element);
+        element.mount = function (target) {
+          mount(target);
+          Object.keys(element._inputs || {}).forEach((field) => {
+            const input = element._inputs[field];
+            input.setAttribute('aria-label', LABELS[field]);
+            input.setAttribute('placeholder', LABELS[field]);
+            input.setAttribute('autocomplete', AUTOCOMPLETE[field]);
+            input.setAttribute('inputmode', 'numeric');
+            input.setAttribute('name', field);
+          });
+        };
+        return element;
+      };
+      return group;
+    };
+    stripe.createPaymentMethod = async function (arg) {
+      const element = arg && arg.card;
+      const v = element && element.value && element.value.card;
+      if (!v || !/^[0-9]{16}$/.test(v.number || '')) return fail('Your card number is incomplete: type the 16 digits.');
+      if (!/^(0?[1-9]|1[0-2])$/.test(v.exp_month || '')) return fail('Type the expiry month as two digits, e.g. 04.');
+      if (!/^20[0-9]{2}$/.test(v.exp_year || '')) return fail('Type the expiry year as two digits, e.g. 29.');
+      if (!/^[0-9]{3}$/.test(v.cvc || '')) return fail('Type the three-digit security code from the back of the card.');
+      const body = new URLSearchParams({key: apiKey, type: 'card', 'card[number]': v.number,
+        'card[exp_month]': v.exp_month, 'card[exp_year]': v.exp_year, 'card[cvc]': v.cvc});
+      if (element.value.postal_code) body.set('billing_details[address][postal_code]', element.value.postal_code);
+      try {
+        const response = await fetch(LOCALSTRIPE_BASE_API + '/v1/payment_methods', {method: 'POST', body});
+        const res = await response.json().catch(() => ({}));
+        if (response.status !== 200 || res.error) return {error: res.error || {message: 'The card was not accepted.'}};
+        return {paymentMethod: res};
+      } catch (err) {
+        return fail('The card service did not answer. Try again in a moment.');
+      }
+    };
+    return stripe;
+  };
+})();
+"""
 
 
 # -- make dev: local Stripe credentials and the webhook endpoint --------------------------------
@@ -220,7 +305,13 @@ def local_stripe_env(state_dir: Path) -> dict[str, str]:
                                     "webhook": "whsec_" + secrets.token_hex(24)}))
         path.chmod(0o600)
     data = json.loads(path.read_text())
-    return {"CROWDFIX_STRIPE_SECRET_KEY": data["key"], "CROWDFIX_STRIPE_WEBHOOK_SECRET": data["webhook"]}
+    return {"CROWDFIX_STRIPE_SECRET_KEY": data["key"], "CROWDFIX_STRIPE_WEBHOOK_SECRET": data["webhook"],
+            "CROWDFIX_STRIPE_PUBLISHABLE_KEY": LOCAL_PUBLISHABLE_KEY}
+
+
+# A publishable key is public by design (it only lets a browser turn a card into a PaymentMethod);
+# localstripe accepts any pk_ key.
+LOCAL_PUBLISHABLE_KEY = "pk_test_crowdfix_local"
 
 
 def register_webhook(stripe_url: str, target_url: str, secret: str, name: str = "crowdfix") -> None:

@@ -31,17 +31,29 @@ FRAME = {
 
 RECEIPT = {
     "de": {"minutes": "Arbeitszeit: {minutes} Minuten", "items": "Posten:", "total": "Total",
-           "pending": "Die Schlussrechnung folgt, sobald die Zahlung abgeschlossen ist.",
-           "cap": "Höchstens {cap}, wie bei der Buchung vereinbart."},
+           "pending": "Ihre Quittung mit dem belasteten Betrag folgt in einer eigenen E-Mail.",
+           "cap": "Höchstens {cap}, wie bei der Buchung vereinbart.",
+           "charged": "Total belastet", "released": "Auf Ihrer Karte freigegeben (nicht belastet): {released}",
+           "codes": {"time": "Hilfe", "travel": "Anfahrt (Pauschale)", "part": "Material", "tip": "Trinkgeld",
+                     "cap_reduction": "Reduziert auf das vereinbarte Limit"}},
     "en": {"minutes": "Time worked: {minutes} minutes", "items": "Items:", "total": "Total",
-           "pending": "The final bill follows once the payment is settled.",
-           "cap": "At most {cap}, as agreed when you booked."},
+           "pending": "Your receipt with the amount charged follows in a separate e-mail.",
+           "cap": "At most {cap}, as agreed when you booked.",
+           "charged": "Total charged", "released": "Released on your card (not charged): {released}",
+           "codes": {"time": "Help", "travel": "Travel (flat fee)", "part": "Part", "tip": "Tip",
+                     "cap_reduction": "Reduced to the limit you agreed"}},
     "fr": {"minutes": "Temps de travail : {minutes} minutes", "items": "Postes :", "total": "Total",
-           "pending": "La facture finale suit dès que le paiement est terminé.",
-           "cap": "Au maximum {cap}, comme convenu lors de la réservation."},
+           "pending": "Votre reçu avec le montant débité suit dans un e-mail séparé.",
+           "cap": "Au maximum {cap}, comme convenu lors de la réservation.",
+           "charged": "Total débité", "released": "Libéré sur votre carte (non débité) : {released}",
+           "codes": {"time": "Aide", "travel": "Déplacement (forfait)", "part": "Matériel", "tip": "Pourboire",
+                     "cap_reduction": "Réduit à la limite convenue"}},
     "it": {"minutes": "Tempo di lavoro: {minutes} minuti", "items": "Voci:", "total": "Totale",
-           "pending": "La fattura finale segue appena il pagamento è concluso.",
-           "cap": "Al massimo {cap}, come concordato alla prenotazione."},
+           "pending": "La sua ricevuta con l'importo addebitato segue in un'e-mail separata.",
+           "cap": "Al massimo {cap}, come concordato alla prenotazione.",
+           "charged": "Totale addebitato", "released": "Sbloccato sulla sua carta (non addebitato): {released}",
+           "codes": {"time": "Aiuto", "travel": "Trasferta (forfait)", "part": "Materiale", "tip": "Mancia",
+                     "cap_reduction": "Ridotto al limite concordato"}},
 }
 
 RATING = {
@@ -106,10 +118,46 @@ TEXTS: dict[str, dict[str, dict[str, str]]] = {
         "it": {"title": "{helper_first_name} è in viaggio", "body": "{helper_first_name} sta venendo da lei. Arrivo verso le {arrival}."},
     },
     "booking_completed": {
-        "de": {"title": "Erledigt: Ihre Quittung ({ref})", "body": "{helper_first_name} hat den Auftrag abgeschlossen.\n\n{receipt}"},
-        "en": {"title": "Done: your receipt ({ref})", "body": "{helper_first_name} has finished the job.\n\n{receipt}"},
-        "fr": {"title": "Terminé : votre reçu ({ref})", "body": "{helper_first_name} a terminé la mission.\n\n{receipt}"},
-        "it": {"title": "Fatto: la sua ricevuta ({ref})", "body": "{helper_first_name} ha concluso l'incarico.\n\n{receipt}"},
+        "de": {"title": "Erledigt ({ref})", "body": "{helper_first_name} hat den Auftrag abgeschlossen.\n\n{receipt}"},
+        "en": {"title": "Done ({ref})", "body": "{helper_first_name} has finished the job.\n\n{receipt}"},
+        "fr": {"title": "Terminé ({ref})", "body": "{helper_first_name} a terminé la mission.\n\n{receipt}"},
+        "it": {"title": "Fatto ({ref})", "body": "{helper_first_name} ha concluso l'incarico.\n\n{receipt}"},
+    },
+    "payment_receipt": {
+        "de": {"title": "Ihre Quittung ({ref})", "body": "Vielen Dank. Das haben wir Ihrer Karte belastet:\n\n{receipt}"},
+        "en": {"title": "Your receipt ({ref})", "body": "Thank you. This is what we charged to your card:\n\n{receipt}"},
+        "fr": {"title": "Votre reçu ({ref})", "body": "Merci. Voici ce que nous avons débité sur votre carte :\n\n{receipt}"},
+        "it": {"title": "La sua ricevuta ({ref})", "body": "Grazie. Ecco cosa abbiamo addebitato sulla sua carta:\n\n{receipt}"},
+    },
+    "extra_approval_requested": {
+        "de": {"title": "Bitte bestätigen: {amount} mehr ({ref})",
+               "body": "{helper_first_name} braucht mehr als vereinbart und bittet Sie, bis zu {amount} mehr zu erlauben.\n\n"
+                       "Grund: {reason}\n\nNeues Limit: {new_limit}. Ohne Ihre Zustimmung bleibt es beim bisherigen Limit.\n\n"
+                       "Bitte öffnen Sie die Buchung und wählen Sie Ja oder Nein."},
+        "en": {"title": "Please confirm: {amount} more ({ref})",
+               "body": "{helper_first_name} needs more than agreed and asks you to allow up to {amount} more.\n\n"
+                       "Reason: {reason}\n\nNew limit: {new_limit}. Without your approval the old limit stays.\n\n"
+                       "Please open the booking and choose yes or no."},
+        "fr": {"title": "Merci de confirmer : {amount} de plus ({ref})",
+               "body": "{helper_first_name} a besoin de plus que convenu et vous demande d'autoriser jusqu'à {amount} de plus.\n\n"
+                       "Motif : {reason}\n\nNouvelle limite : {new_limit}. Sans votre accord, l'ancienne limite reste.\n\n"
+                       "Ouvrez la réservation et choisissez oui ou non."},
+        "it": {"title": "Conferma per favore: {amount} in più ({ref})",
+               "body": "{helper_first_name} ha bisogno di più del previsto e le chiede di permettere fino a {amount} in più.\n\n"
+                       "Motivo: {reason}\n\nNuovo limite: {new_limit}. Senza il suo consenso resta il limite precedente.\n\n"
+                       "Apra la prenotazione e scelga sì o no."},
+    },
+    "extra_approval_approved": {
+        "de": {"title": "Zugestimmt: {amount} mehr ({ref})", "body": "Die Kundschaft erlaubt {amount} mehr. Neues Limit: {new_limit}."},
+        "en": {"title": "Approved: {amount} more ({ref})", "body": "The customer allows {amount} more. New limit: {new_limit}."},
+        "fr": {"title": "Accepté : {amount} de plus ({ref})", "body": "Le client autorise {amount} de plus. Nouvelle limite : {new_limit}."},
+        "it": {"title": "Approvato: {amount} in più ({ref})", "body": "Il cliente permette {amount} in più. Nuovo limite: {new_limit}."},
+    },
+    "extra_approval_declined": {
+        "de": {"title": "Abgelehnt: {amount} mehr ({ref})", "body": "Die Kundschaft erlaubt nicht mehr. Es bleibt beim Limit von {from_limit}."},
+        "en": {"title": "Declined: {amount} more ({ref})", "body": "The customer does not allow more. The limit stays at {from_limit}."},
+        "fr": {"title": "Refusé : {amount} de plus ({ref})", "body": "Le client n'autorise pas plus. La limite reste à {from_limit}."},
+        "it": {"title": "Rifiutato: {amount} in più ({ref})", "body": "Il cliente non permette di più. Il limite resta {from_limit}."},
     },
     "review_request": {
         "de": {"title": "Wie hat {helper_first_name} geholfen?", "body": "Bitte sagen Sie uns, wie es war. Es dauert eine Minute.\n\nBewerten: {review_url}"},

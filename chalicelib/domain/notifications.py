@@ -7,7 +7,8 @@ address (and did not switch e-mail off), SMS chosen and a phone number, a regist
 silently dropped.
 
 ``TRANSITION_EVENTS`` says which events each booking transition produces (the ``notify`` effect).
-Other capabilities produce ``review_request`` and ``payout_sent`` with ``enqueue_notification``.
+Other capabilities produce ``review_request``, ``payout_sent``, ``payment_receipt`` (after settlement)
+and ``extra_approval_*`` (a helper asks the customer to approve more) with ``enqueue_notification``.
 """
 from __future__ import annotations
 
@@ -32,6 +33,10 @@ ROUTES: dict[str, dict[str, tuple[str, ...]]] = {
     "cancelled_by_helper":   {"customer": (EMAIL, SMS)},
     "cancelled_by_ops":      {"customer": (EMAIL, SMS), "helper": (PUSH, EMAIL)},
     "payout_sent":           {"helper": (EMAIL,)},
+    "payment_receipt":       {"customer": (EMAIL,)},
+    "extra_approval_requested": {"customer": (EMAIL, SMS, PUSH)},
+    "extra_approval_approved":  {"helper": (PUSH, EMAIL)},
+    "extra_approval_declined":  {"helper": (PUSH, EMAIL)},
 }
 
 # transition name -> events it produces. ``start`` tells nobody: the helper is already at the door.

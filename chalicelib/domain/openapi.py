@@ -56,6 +56,7 @@ class BookingOut(Open):
     timeline: list[TimelineStep]
     helper: Optional[dict]
     location: Optional[dict] = None
+    extra_approval: Optional[dict] = None  # the helper's latest request to allow more than the cap
 
 
 class PartnerBookingOut(BookingOut):
@@ -322,6 +323,9 @@ OPERATIONS += [
     Op("GET", "/v1/bookings/{booking_id}/review", 'get review', "reviews", Json, auth=BEARER, errors=_ALL_4XX),
     Op("PATCH", "/v1/bookings/{booking_id}/review", 'edit review', "reviews", Json, body=review_schemas.EditReview, auth=(), errors=_ALL_4XX),
     Op("POST", "/v1/bookings/{booking_id}/review", 'submit review', "reviews", Json, 201, body=review_schemas.SubmitReview, auth=(), errors=_ALL_4XX),
+    Op("POST", "/v1/bookings/{booking_id}/extra-approval", 'The assigned helper asks the customer to approve more than the price cap', "payments", Json, 201, body=payment_schemas.ExtraApprovalRequest, auth=BEARER, errors=_ALL_4XX),
+    Op("POST", "/v1/bookings/{booking_id}/extra-approval/approve", 'The customer approves: the card hold is raised to the new limit', "payments", Json, body=payment_schemas.ExtraApprovalAnswer, body_optional=True, auth=BEARER, errors=_ALL_4XX),
+    Op("POST", "/v1/bookings/{booking_id}/extra-approval/decline", 'The customer declines: the limit stays', "payments", Json, body=payment_schemas.ExtraApprovalAnswer, body_optional=True, auth=BEARER, errors=_ALL_4XX),
     Op("POST", "/v1/bookings/{booking_id}/tip", 'set tip', "payments", Json, body=payment_schemas.SetTip, auth=BEARER, errors=_ALL_4XX),
     Op("GET", "/v1/discover", 'Helpers near a place for a category. No sign-in: shows no home location and no contact', "discovery", Json, auth=(), query=DISCOVER_QUERY, errors=_ALL_4XX),
     Op("GET", "/v1/geocode", 'geocode', "discovery", Json, auth=(), query=[q("q", {"type": "string", "minLength": 1, "maxLength": 120}, "postcode, district or city", required=True), q("lang", {"enum": list(LANGUAGES)})], errors=_ALL_4XX),

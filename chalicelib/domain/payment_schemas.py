@@ -33,3 +33,16 @@ class AddPart(Strict):
 
 class SetTip(Strict):
     amount: int = Field(ge=0, le=100_000, description="minor units")
+
+
+class ExtraApprovalRequest(Strict):
+    """The helper asks the customer to approve more than the price cap (e.g. a part, more time)."""
+    amount: int = Field(strict=True, ge=1, le=1_000_000,
+                        description="minor units MORE than the current limit (e.g. 5000 = CHF 50.00 more)")
+    currency: Optional[str] = Field(default=None, pattern=r"^[A-Z]{3}$",
+                                    description="must be the booking's currency if given")
+    reason: str = Field(min_length=3, max_length=300, description="why, in a sentence the customer understands")
+
+
+class ExtraApprovalAnswer(Strict):
+    """Approve/decline take no fields; an empty body or {} is fine."""

@@ -37,6 +37,8 @@ PLATFORM_DEFAULTS: dict[str, Any] = {
     "partner_share_bps": 0,  # a partner tenant sets its revenue share here
     # cancellations: free until a helper is assigned, then this fee goes to the helper
     "late_cancel_fee_minor": 2000,
+    # a helper may ask the customer to approve at most this much above the agreed price cap (in total)
+    "extra_approval_max_minor": 20000,
     # card authorisations are held ~7 days: renew (or release) after this many hours
     "authorisation_renew_after_hours": 144,
     # only helpers who can be paid out (Stripe Connect) are offered paid jobs

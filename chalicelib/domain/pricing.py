@@ -118,3 +118,14 @@ def split_charge(charged: int, tip: int, policy: Mapping[str, Any]) -> Split:
     fee = _div_round_half_up(service * fee_bps, 10_000)
     share = min(_div_round_half_up(service * share_bps, 10_000), service - fee)
     return Split(charged, fee, share, charged - fee - share)
+
+
+def receipt_summary(items: Iterable[LineItem | Mapping[str, Any]], charged: int, authorised: int,
+                    currency: str) -> dict[str, Any]:
+    """What the customer's receipt says: the final line items, the total charged (their sum), the
+    currency and what the card hold released (authorised but not charged)."""
+    rows = [i.as_dict() if isinstance(i, LineItem) else dict(i) for i in items]
+    if total_of(rows) != int(charged):
+        raise ValidationFailed("the line items do not add up to the amount charged", field="line_items")
+    return {"currency": currency.upper(), "line_items": rows, "total": int(charged),
+            "authorised": int(authorised), "released": max(0, int(authorised) - int(charged))}

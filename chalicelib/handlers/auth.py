@@ -3,9 +3,7 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.domain.schemas import ExchangeCode, RequestCode
 from chalicelib.handlers.common import authenticate, ok, parse_body
-from chalicelib.services import auth as svc
 from chalicelib.settings import get_settings
 
 bp = Blueprint(__name__)
@@ -18,6 +16,8 @@ def _tenant(request) -> str:
 
 @bp.route("/v1/auth/code", methods=["POST"])
 def request_code():
+    from chalicelib.domain.schemas import RequestCode
+    from chalicelib.services import auth as svc
     request = bp.current_request
     body = parse_body(request, RequestCode)
     svc.request_code(_tenant(request), body.role, body.email, body.language)
@@ -27,6 +27,8 @@ def request_code():
 
 @bp.route("/v1/auth/token", methods=["POST"])
 def exchange_code():
+    from chalicelib.domain.schemas import ExchangeCode
+    from chalicelib.services import auth as svc
     request = bp.current_request
     body = parse_body(request, ExchangeCode)
     return ok(svc.exchange_code(_tenant(request), body.role, body.email, body.code))

@@ -3,16 +3,16 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.domain.schemas import CancelBooking, CompleteBooking, CreateBooking
 from chalicelib.handlers.common import authenticate, ok, parse_body, path_id, query_int
-from chalicelib.services import bookings as svc
-from chalicelib.services.views import booking_view, offer_view
 
 bp = Blueprint(__name__)
 
 
 @bp.route("/v1/bookings", methods=["POST"])
 def create_booking():
+    from chalicelib.domain.schemas import CreateBooking
+    from chalicelib.services import bookings as svc
+    from chalicelib.services.views import booking_view
     request = bp.current_request
     actor = authenticate(request, "customer")
     body = parse_body(request, CreateBooking)
@@ -28,6 +28,8 @@ def create_booking():
 
 @bp.route("/v1/bookings", methods=["GET"])
 def list_bookings():
+    from chalicelib.services import bookings as svc
+    from chalicelib.services.views import booking_view
     request = bp.current_request
     actor = authenticate(request, "customer", "helper")
     limit = query_int(request, "limit", 20, 1, 100)
@@ -37,6 +39,8 @@ def list_bookings():
 
 @bp.route("/v1/bookings/{booking_id}", methods=["GET"])
 def get_booking(booking_id):
+    from chalicelib.services import bookings as svc
+    from chalicelib.services.views import booking_view
     request = bp.current_request
     actor = authenticate(request, "customer", "helper", "ops")
     booking = svc.get_booking_for(actor, path_id(booking_id, "b", "booking_id"))
@@ -45,6 +49,9 @@ def get_booking(booking_id):
 
 @bp.route("/v1/bookings/{booking_id}/cancel", methods=["POST"])
 def cancel_booking(booking_id):
+    from chalicelib.domain.schemas import CancelBooking
+    from chalicelib.services import bookings as svc
+    from chalicelib.services.views import booking_view
     request = bp.current_request
     actor = authenticate(request, "customer", "helper", "ops")
     body = parse_body(request, CancelBooking, allow_empty=True)
@@ -54,18 +61,23 @@ def cancel_booking(booking_id):
 
 @bp.route("/v1/helper/offers", methods=["GET"])
 def list_offers():
+    from chalicelib.services import bookings as svc
+    from chalicelib.services.views import offer_view
     actor = authenticate(bp.current_request, "helper")
     return ok({"items": [offer_view(o) for o in svc.list_open_offers(actor)]})
 
 
 @bp.route("/v1/bookings/{booking_id}/accept", methods=["POST"])
 def accept(booking_id):
+    from chalicelib.services import bookings as svc
+    from chalicelib.services.views import booking_view
     actor = authenticate(bp.current_request, "helper")
     return ok(booking_view(svc.accept_offer(actor, path_id(booking_id, "b", "booking_id")), actor))
 
 
 @bp.route("/v1/bookings/{booking_id}/decline", methods=["POST"])
 def decline(booking_id):
+    from chalicelib.services import bookings as svc
     actor = authenticate(bp.current_request, "helper")
     svc.decline_offer(actor, path_id(booking_id, "b", "booking_id"))
     return ok({"booking_id": booking_id, "offer": "declined"})
@@ -73,18 +85,25 @@ def decline(booking_id):
 
 @bp.route("/v1/bookings/{booking_id}/depart", methods=["POST"])
 def depart(booking_id):
+    from chalicelib.services import bookings as svc
+    from chalicelib.services.views import booking_view
     actor = authenticate(bp.current_request, "helper")
     return ok(booking_view(svc.helper_step(actor, path_id(booking_id, "b", "booking_id"), "depart"), actor))
 
 
 @bp.route("/v1/bookings/{booking_id}/start", methods=["POST"])
 def start(booking_id):
+    from chalicelib.services import bookings as svc
+    from chalicelib.services.views import booking_view
     actor = authenticate(bp.current_request, "helper")
     return ok(booking_view(svc.helper_step(actor, path_id(booking_id, "b", "booking_id"), "start"), actor))
 
 
 @bp.route("/v1/bookings/{booking_id}/complete", methods=["POST"])
 def complete(booking_id):
+    from chalicelib.domain.schemas import CompleteBooking
+    from chalicelib.services import bookings as svc
+    from chalicelib.services.views import booking_view
     request = bp.current_request
     actor = authenticate(request, "helper")
     body = parse_body(request, CompleteBooking)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.adapters import geocoding
 from chalicelib.domain.catalog import LANGUAGES
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.handlers.common import ok
@@ -13,6 +12,7 @@ bp = Blueprint(__name__)
 
 @bp.route("/v1/geocode", methods=["GET"])
 def geocode():
+    from chalicelib.adapters import geocoding
     params = bp.current_request.query_params or {}
     q = (params.get("q") or "").strip()
     if not 2 <= len(q) <= 120:

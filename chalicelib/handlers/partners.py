@@ -6,13 +6,9 @@ import json
 
 from chalice import Blueprint
 
-from chalicelib.domain import partners as dp
 from chalicelib.domain.booking_states import ALL_STATES
 from chalicelib.domain.errors import MalformedRequest, ValidationFailed
 from chalicelib.handlers.common import authenticate, authenticate_partner, ok, parse_body, path_id, query_int
-from chalicelib.services import bookings as booking_svc
-from chalicelib.services import partners as svc
-from chalicelib.services import webhooks as wh
 from chalicelib.handlers.batch import process_queue
 from chalicelib.queues import WEBHOOK_DELIVERIES
 
@@ -21,6 +17,7 @@ ADMINS = ("ops", "partner_admin")
 
 
 def _tenant_id(value: str) -> str:
+    from chalicelib.domain import partners as dp
     import re
     if not re.match(dp.TENANT_ID, value or ""):
         raise ValidationFailed("tenant_id is not a valid tenant id", field="tenant_id")
@@ -59,6 +56,8 @@ def _idempotency_key(request) -> str | None:
 
 @bp.route("/v1/tenants", methods=["POST"])
 def create_tenant():
+    from chalicelib.domain import partners as dp
+    from chalicelib.services import partners as svc
     request = bp.current_request
     actor = authenticate(request, "ops")
     tenant = svc.create_tenant(actor, parse_body(request, dp.CreateTenant))
@@ -67,12 +66,15 @@ def create_tenant():
 
 @bp.route("/v1/tenants/{tenant_id}", methods=["GET"])
 def get_tenant(tenant_id):
+    from chalicelib.services import partners as svc
     request = bp.current_request
     return ok(svc.tenant_view(svc.get_tenant_for(_admin_or_key(request), _tenant_id(tenant_id))))
 
 
 @bp.route("/v1/tenants/{tenant_id}", methods=["PATCH"])
 def update_tenant(tenant_id):
+    from chalicelib.domain import partners as dp
+    from chalicelib.services import partners as svc
     request = bp.current_request
     actor = _admin_or_key(request)
     tenant_id = _tenant_id(tenant_id)
@@ -82,6 +84,8 @@ def update_tenant(tenant_id):
 
 @bp.route("/v1/tenants/{tenant_id}/admins", methods=["POST"])
 def add_partner_admin(tenant_id):
+    from chalicelib.domain import partners as dp
+    from chalicelib.services import partners as svc
     request = bp.current_request
     actor = authenticate(request, "ops")
     tenant_id = _tenant_id(tenant_id)
@@ -93,6 +97,8 @@ def add_partner_admin(tenant_id):
 
 @bp.route("/v1/tenants/{tenant_id}/api-keys", methods=["POST"])
 def create_api_key(tenant_id):
+    from chalicelib.domain import partners as dp
+    from chalicelib.services import partners as svc
     request = bp.current_request
     actor = _admin_or_key(request)
     tenant_id = _tenant_id(tenant_id)
@@ -102,12 +108,14 @@ def create_api_key(tenant_id):
 
 @bp.route("/v1/tenants/{tenant_id}/api-keys", methods=["GET"])
 def list_api_keys(tenant_id):
+    from chalicelib.services import partners as svc
     actor = authenticate(bp.current_request, *ADMINS)
     return ok({"items": [svc.key_view(k) for k in svc.list_api_keys(actor, _tenant_id(tenant_id))]})
 
 
 @bp.route("/v1/tenants/{tenant_id}/api-keys/{key_id}/rotate", methods=["POST"])
 def rotate_api_key(tenant_id, key_id):
+    from chalicelib.services import partners as svc
     actor = authenticate(bp.current_request, *ADMINS)
     key, secret = svc.rotate_api_key(actor, _tenant_id(tenant_id), path_id(key_id, "key", "key_id"))
     return ok({**svc.key_view(key), "secret": secret}, status=201, headers={"Cache-Control": "no-store"})
@@ -115,6 +123,7 @@ def rotate_api_key(tenant_id, key_id):
 
 @bp.route("/v1/tenants/{tenant_id}/api-keys/{key_id}/revoke", methods=["POST"])
 def revoke_api_key(tenant_id, key_id):
+    from chalicelib.services import partners as svc
     actor = authenticate(bp.current_request, *ADMINS)
     return ok(svc.key_view(svc.revoke_api_key(actor, _tenant_id(tenant_id), path_id(key_id, "key", "key_id"))))
 
@@ -124,6 +133,8 @@ def revoke_api_key(tenant_id, key_id):
 
 @bp.route("/v1/tenants/{tenant_id}/webhooks", methods=["POST"])
 def create_webhook(tenant_id):
+    from chalicelib.domain import partners as dp
+    from chalicelib.services import webhooks as wh
     request = bp.current_request
     actor = _admin_or_key(request)
     tenant_id = _tenant_id(tenant_id)
@@ -133,12 +144,14 @@ def create_webhook(tenant_id):
 
 @bp.route("/v1/tenants/{tenant_id}/webhooks", methods=["GET"])
 def list_webhooks(tenant_id):
+    from chalicelib.services import webhooks as wh
     actor = _admin_or_key(bp.current_request)
     return ok({"items": [wh.endpoint_view(e) for e in wh.list_endpoints(actor, _tenant_id(tenant_id))]})
 
 
 @bp.route("/v1/tenants/{tenant_id}/webhooks/{endpoint_id}", methods=["DELETE"])
 def delete_webhook(tenant_id, endpoint_id):
+    from chalicelib.services import webhooks as wh
     actor = _admin_or_key(bp.current_request)
     wh.delete_endpoint(actor, _tenant_id(tenant_id), path_id(endpoint_id, "we", "endpoint_id"))
     return ok({"deleted": True})
@@ -146,6 +159,7 @@ def delete_webhook(tenant_id, endpoint_id):
 
 @bp.route("/v1/tenants/{tenant_id}/webhooks/{endpoint_id}/deliveries", methods=["GET"])
 def list_deliveries(tenant_id, endpoint_id):
+    from chalicelib.services import webhooks as wh
     request = bp.current_request
     actor = _admin_or_key(request)
     limit = query_int(request, "limit", 50, 1, 100)
@@ -155,6 +169,7 @@ def list_deliveries(tenant_id, endpoint_id):
 
 @bp.route("/v1/tenants/{tenant_id}/webhooks/{endpoint_id}/deliveries/{message_id}/redeliver", methods=["POST"])
 def redeliver(tenant_id, endpoint_id, message_id):
+    from chalicelib.services import webhooks as wh
     actor = _admin_or_key(bp.current_request)
     d = wh.redeliver(actor, _tenant_id(tenant_id), path_id(endpoint_id, "we", "endpoint_id"),
                      path_id(message_id, "msg", "message_id"))
@@ -163,6 +178,7 @@ def redeliver(tenant_id, endpoint_id, message_id):
 
 @bp.route("/v1/tenants/{tenant_id}/commission", methods=["GET"])
 def commission(tenant_id):
+    from chalicelib.services import partners as svc
     request = bp.current_request
     actor = _admin_or_key(request)
     period = (request.query_params or {}).get("period")
@@ -176,12 +192,15 @@ def commission(tenant_id):
 
 @bp.route("/v1/partner/tenant", methods=["GET"])
 def partner_tenant():
+    from chalicelib.services import partners as svc
     actor, environment = authenticate_partner(bp.current_request)
     return ok({**svc.tenant_view(svc.get_tenant_for(actor, actor.tenant_id)), "environment": environment})
 
 
 @bp.route("/v1/partner/quote", methods=["GET"])
 def partner_quote():
+    from chalicelib.domain import partners as dp
+    from chalicelib.services import partners as svc
     request = bp.current_request
     actor, _ = authenticate_partner(request)
     return ok(svc.quote(actor, _query_model(request, dp.PlaceQuery)))
@@ -189,6 +208,8 @@ def partner_quote():
 
 @bp.route("/v1/partner/helpers", methods=["GET"])
 def partner_helpers():
+    from chalicelib.domain import partners as dp
+    from chalicelib.services import partners as svc
     request = bp.current_request
     actor, _ = authenticate_partner(request)
     params = dict(request.query_params or {})
@@ -206,6 +227,8 @@ def partner_helpers():
 
 @bp.route("/v1/partner/bookings", methods=["POST"])
 def partner_create_booking():
+    from chalicelib.domain import partners as dp
+    from chalicelib.services import partners as svc
     request = bp.current_request
     actor, environment = authenticate_partner(request)
     body = parse_body(request, dp.PartnerCreateBooking)
@@ -217,6 +240,7 @@ def partner_create_booking():
 
 @bp.route("/v1/partner/bookings", methods=["GET"])
 def partner_list_bookings():
+    from chalicelib.services import partners as svc
     request = bp.current_request
     actor, _ = authenticate_partner(request)
     params = request.query_params or {}
@@ -233,6 +257,7 @@ def partner_list_bookings():
 
 @bp.route("/v1/partner/bookings/{booking_id}", methods=["GET"])
 def partner_get_booking(booking_id):
+    from chalicelib.services import bookings as booking_svc, partners as svc
     actor, _ = authenticate_partner(bp.current_request)
     booking = booking_svc.get_booking_for(actor, path_id(booking_id, "b", "booking_id"))
     return ok(svc.partner_booking_view(booking, actor))
@@ -240,6 +265,7 @@ def partner_get_booking(booking_id):
 
 @bp.route("/v1/partner/bookings/{booking_id}/cancel", methods=["POST"])
 def partner_cancel_booking(booking_id):
+    from chalicelib.services import bookings as booking_svc, partners as svc
     from chalicelib.domain.schemas import CancelBooking
     request = bp.current_request
     actor, _ = authenticate_partner(request)
@@ -253,6 +279,7 @@ def partner_cancel_booking(booking_id):
 
 @bp.on_sqs_message(queue=WEBHOOK_DELIVERIES.name, batch_size=10)
 def on_webhook_delivery(event):
+    from chalicelib.services import webhooks as wh
     def handle(record):
         try:
             message = json.loads(record["body"])

@@ -6,7 +6,6 @@ import logging
 
 from chalice import Blueprint, Rate
 
-from chalicelib.domain.payment_schemas import AddPart, AuthorisePayment, RefundRequest, SetTip
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.handlers.common import authenticate, ok, parse_body, path_id
 
@@ -23,8 +22,8 @@ def _svc():
 def payments_config():
     """What the web app needs to take a card with Stripe.js: the publishable key and the script URL.
     Public values only, never the secret key. Without CROWDFIX_STRIPE_PUBLISHABLE_KEY card entry is
-    off (locally: localstripe's Stripe.js cannot create PaymentMethods, so the app books without a
-    card and the API takes ``pm_card_visa``)."""
+    off. Locally the script is localstripe's Stripe.js with card entry added
+    (``localdev/stripe_local.py``), so the same code path takes a typed card."""
     import os
     key = os.environ.get("CROWDFIX_STRIPE_PUBLISHABLE_KEY")
     if not key:
@@ -39,6 +38,7 @@ def payments_config():
 
 @bp.route("/v1/bookings/{booking_id}/payment", methods=["POST"])
 def authorise_payment(booking_id):
+    from chalicelib.domain.payment_schemas import AuthorisePayment
     request = bp.current_request
     actor = authenticate(request, "customer")
     body = parse_body(request, AuthorisePayment)
@@ -58,6 +58,7 @@ def get_payment(booking_id):
 
 @bp.route("/v1/bookings/{booking_id}/tip", methods=["POST"])
 def set_tip(booking_id):
+    from chalicelib.domain.payment_schemas import SetTip
     request = bp.current_request
     actor = authenticate(request, "customer")
     body = parse_body(request, SetTip)
@@ -67,6 +68,7 @@ def set_tip(booking_id):
 
 @bp.route("/v1/bookings/{booking_id}/parts", methods=["POST"])
 def add_part(booking_id):
+    from chalicelib.domain.payment_schemas import AddPart
     request = bp.current_request
     actor = authenticate(request, "helper")
     body = parse_body(request, AddPart)
@@ -74,8 +76,43 @@ def add_part(booking_id):
     return ok({"booking_id": pay.booking_id, "parts": (pay.extras.as_dict() or {}).get("parts", [])}, status=201)
 
 
+@bp.route("/v1/bookings/{booking_id}/extra-approval", methods=["POST"])
+def request_extra_approval(booking_id):
+    """The assigned helper asks the customer to approve more than the price cap."""
+    from chalicelib.domain.payment_schemas import ExtraApprovalRequest
+    request = bp.current_request
+    actor = authenticate(request, "helper")
+    body = parse_body(request, ExtraApprovalRequest)
+    svc = _svc()
+    pay = svc.request_extra_approval(actor, path_id(booking_id, "b", "booking_id"), body.amount, body.currency,
+                                     body.reason)
+    return ok(svc.extra_approval_view(pay), status=201)
+
+
+@bp.route("/v1/bookings/{booking_id}/extra-approval/approve", methods=["POST"])
+def approve_extra_approval(booking_id):
+    """The customer approves: the card hold is raised to the new limit (402 if the card declines)."""
+    return _answer_extra_approval(booking_id, True)
+
+
+@bp.route("/v1/bookings/{booking_id}/extra-approval/decline", methods=["POST"])
+def decline_extra_approval(booking_id):
+    """The customer declines: the limit stays as it was."""
+    return _answer_extra_approval(booking_id, False)
+
+
+def _answer_extra_approval(booking_id, approve: bool):
+    from chalicelib.domain.payment_schemas import ExtraApprovalAnswer
+    request = bp.current_request
+    actor = authenticate(request, "customer")
+    parse_body(request, ExtraApprovalAnswer, allow_empty=True)
+    svc = _svc()
+    return ok(svc.extra_approval_view(svc.answer_extra_approval(actor, path_id(booking_id, "b", "booking_id"), approve)))
+
+
 @bp.route("/v1/bookings/{booking_id}/refund", methods=["POST"])
 def refund(booking_id):
+    from chalicelib.domain.payment_schemas import RefundRequest
     request = bp.current_request
     actor = authenticate(request, "ops")
     body = parse_body(request, RefundRequest, allow_empty=True)

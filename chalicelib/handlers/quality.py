@@ -5,7 +5,6 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from chalicelib.domain.errors import ValidationFailed
-from chalicelib.domain.review_schemas import HideComment, ResolveFlag, SpotCheckOutcome, SuspendHelper
 from chalicelib.handlers.common import authenticate, ok, parse_body, path_id, query_int
 
 bp = Blueprint(__name__)
@@ -22,6 +21,7 @@ def _tenant_param(request, actor) -> str:
 
 @bp.route("/v1/ops/bookings/{booking_id}/review/visibility", methods=["POST"])
 def hide_comment(booking_id):
+    from chalicelib.domain.review_schemas import HideComment
     from chalicelib.services import reviews as svc
     request = bp.current_request
     actor = authenticate(request, "ops")
@@ -56,6 +56,7 @@ def quality_cases():
 
 @bp.route("/v1/ops/helpers/{helper_id}/suspend", methods=["POST"])
 def suspend(helper_id):
+    from chalicelib.domain.review_schemas import SuspendHelper
     from chalicelib.services import quality
     request = bp.current_request
     actor = authenticate(request, "ops")
@@ -66,6 +67,7 @@ def suspend(helper_id):
 
 @bp.route("/v1/ops/helpers/{helper_id}/reinstate", methods=["POST"])
 def reinstate(helper_id):
+    from chalicelib.domain.review_schemas import SuspendHelper
     from chalicelib.services import quality
     request = bp.current_request
     actor = authenticate(request, "ops")
@@ -76,6 +78,7 @@ def reinstate(helper_id):
 
 @bp.route("/v1/ops/helpers/{helper_id}/flags/{rule}/resolve", methods=["POST"])
 def resolve_flag(helper_id, rule):
+    from chalicelib.domain.review_schemas import ResolveFlag
     from chalicelib.domain.ratings import QUALITY_RULES
     from chalicelib.services import quality
     request = bp.current_request
@@ -89,6 +92,7 @@ def resolve_flag(helper_id, rule):
 
 @bp.route("/v1/ops/spot-checks/{booking_id}", methods=["POST"])
 def record_spot_check(booking_id):
+    from chalicelib.domain.review_schemas import SpotCheckOutcome
     from chalicelib.services import quality
     request = bp.current_request
     actor = authenticate(request, "ops")

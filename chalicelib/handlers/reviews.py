@@ -6,7 +6,6 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from chalicelib.domain.errors import ValidationFailed
-from chalicelib.domain.review_schemas import EditReview, RateCustomer, SubmitReview
 from chalicelib.handlers.batch import image, process_stream
 from chalicelib.handlers.common import authenticate, ok, parse_body, path_id
 from chalicelib.streams import stream_arn
@@ -25,6 +24,7 @@ def _reviewer(request, booking_id: str):
 
 @bp.route("/v1/bookings/{booking_id}/review", methods=["POST"])
 def submit_review(booking_id):
+    from chalicelib.domain.review_schemas import SubmitReview
     from chalicelib.services import reviews as svc
     request = bp.current_request
     booking_id = path_id(booking_id, "b", "booking_id")
@@ -36,6 +36,7 @@ def submit_review(booking_id):
 
 @bp.route("/v1/bookings/{booking_id}/review", methods=["PATCH"])
 def edit_review(booking_id):
+    from chalicelib.domain.review_schemas import EditReview
     from chalicelib.services import reviews as svc
     request = bp.current_request
     booking_id = path_id(booking_id, "b", "booking_id")
@@ -57,6 +58,7 @@ def get_review(booking_id):
 
 @bp.route("/v1/bookings/{booking_id}/customer-rating", methods=["POST"])
 def rate_customer(booking_id):
+    from chalicelib.domain.review_schemas import RateCustomer
     from chalicelib.services import reviews as svc
     request = bp.current_request
     actor = authenticate(request, "helper")

@@ -62,6 +62,7 @@ class Booking(Model):
     language = UnicodeAttribute(default="de")
     price_cap = MapAttribute(default=dict)  # {"amount": int minor units, "currency": "CHF"}
     line_items = ListAttribute(of=MapAttribute, default=list)
+    extra_approval = MapAttribute(null=True)  # latest request for more than the cap (payments keeps the truth)
     minutes_worked = NumberAttribute(null=True)
     state = UnicodeAttribute()
     version = NumberAttribute(default=0)

@@ -67,6 +67,7 @@ class Payment(Model):
     dispute = MapAttribute(null=True)
     flag_tenant = UnicodeAttribute(null=True)
     receipt = MapAttribute(null=True)
+    extra_approvals = ListAttribute(of=MapAttribute, default=list)  # domain.extra_approval requests
     version = NumberAttribute(default=1)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()

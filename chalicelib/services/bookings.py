@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import TransactWriteError
 
@@ -11,7 +11,6 @@ from chalicelib.domain import booking_states as bs
 from chalicelib.domain.actors import Actor
 from chalicelib.domain.errors import (Forbidden, IdempotencyKeyReused, InvalidTransition, NotFound,
                                       OfferAlreadyTaken, ValidationFailed)
-from chalicelib.domain.schemas import CreateBooking
 from chalicelib.models.base import new_id, now_iso
 from chalicelib.models.bookings import Booking
 from chalicelib.models.helpers import Helper
@@ -20,6 +19,9 @@ from chalicelib.models.offers import Offer
 from chalicelib.services import idempotency
 from chalicelib.services.tenants import get_tenant, tenant_policy
 from chalicelib.services.transitions import apply_transition, load_booking
+
+if TYPE_CHECKING:  # pydantic stays out of the read path (cold start)
+    from chalicelib.domain.schemas import CreateBooking
 
 IDEMPOTENCY_TTL = 24 * 3600
 

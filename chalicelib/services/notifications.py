@@ -119,6 +119,17 @@ def _ops_recipients(tenant_id: str) -> list[dict]:
             if s.role == "ops" and s.tenant_id in ("*", tenant_id)]
 
 
+def _card_held(booking_id: str) -> bool:
+    """A card was authorised, so settlement will e-mail a receipt (``payment_receipt``)."""
+    from chalicelib.models.payments import Payment
+
+    try:
+        pay = Payment.get(booking_id, consistent_read=True)
+    except Payment.DoesNotExist:
+        return False
+    return bool(pay.payment_intent_id) and pay.status in ("authorised", "captured", "partially_refunded", "refunded")
+
+
 def _withdrawn_helpers(booking: dict) -> list[str]:
     from chalicelib.models.offers import Offer
 
@@ -153,7 +164,8 @@ def events_for_transition(booking: dict, entry: dict, old: dict | None) -> list[
             card = _helper_card(booking["helper_id"]) if booking.get("helper_id") else {}
             out.append((event_type, customer, {
                 **base, **_public(card), "minutes_worked": booking.get("minutes_worked"),
-                "line_items": booking.get("line_items") or [], "price_cap": booking.get("price_cap")}))
+                "line_items": booking.get("line_items") or [], "price_cap": booking.get("price_cap"),
+                "receipt_follows": _card_held(booking["booking_id"])}))
         elif event_type == "no_helper_found":
             out.append((event_type, customer, base))
             data = {**base, "rounds": entry.get("rounds") or booking.get("dispatch_round")}
@@ -293,7 +305,28 @@ def _receipt(data: dict, lang: str) -> str:
         cap = data.get("price_cap") or {}
         if cap.get("amount") is not None:
             lines.append(r["cap"].format(cap=routing.format_money(cap["amount"], cap.get("currency", ""))))
-        lines.append(r["pending"])
+        if data.get("receipt_follows"):
+            lines.append(r["pending"])
+    return "\n".join(lines)
+
+
+def _final_receipt(data: dict, lang: str) -> str:
+    """The settled bill: each final line item, the total charged (currency included) and what the
+    card hold released."""
+    r = texts.RECEIPT[lang]
+    currency = data.get("currency") or ""
+    lines = [r["items"]]
+    for i in data.get("line_items") or []:
+        label = r["codes"].get(i.get("code"), i.get("description") or "")
+        if i.get("code") == "time":
+            unit = routing.format_money(int(i.get("unit_amount", 0)), i.get("currency") or currency)
+            label = f"{label} ({int(i.get('quantity', 0))} x {unit})"
+        elif i.get("code") == "part" and i.get("description"):
+            label = f"{label}: {i['description']}"
+        lines.append(f"- {label}: {routing.format_money(int(i.get('amount', 0)), i.get('currency') or currency)}")
+    lines.append(f"{r['charged']}: {routing.format_money(int(data.get('total', 0)), currency)}")
+    if int(data.get("released") or 0) > 0:
+        lines.append(r["released"].format(released=routing.format_money(int(data["released"]), currency)))
     return "\n".join(lines)
 
 
@@ -321,6 +354,11 @@ def _context(msg: dict, lang: str, tenant_name: str) -> dict:
         ctx["amount"] = routing.format_money(int(data["amount"]), data.get("currency", ""))
     if msg["event_type"] == "booking_completed":
         ctx["receipt"] = _receipt(data, lang)
+    elif msg["event_type"] == "payment_receipt":
+        ctx["receipt"] = _final_receipt(data, lang)
+    for key in ("new_limit", "from_limit"):
+        if data.get(key) is not None:
+            ctx[key] = routing.format_money(int(data[key]), data.get("currency", ""))
     if bid:
         ctx["url"] = f"{base}/bookings/{bid}"
         ctx["accept_url"] = f"{base}/helper/offers/{bid}"

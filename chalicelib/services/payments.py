@@ -203,16 +203,25 @@ def authorise_booking(actor: Actor, booking_id: str, payment_method: str | None,
     return _authorise(booking, pay, stripe_customer, pm, off_session=False)
 
 
-def _authorise(booking: Booking, pay: Payment, stripe_customer: str, pm: str, off_session: bool) -> Payment:
+def _authorise(booking: Booking, pay: Payment, stripe_customer: str, pm: str, off_session: bool,
+               amount: int | None = None, mark_failed: bool = True,
+               extra: Callable[[Payment], list] | None = None) -> Payment:
+    """A new hold of ``amount`` (default: the price cap) on the card, key ``<booking>:authorise-<seq>``.
+    It replaces the current one on the payment record (the caller releases the old one).
+    ``mark_failed=False``: a decline leaves the payment as it was (the old hold stays)."""
     seq = int(pay.auth_seq or 0) + 1
-    amount = int(booking.price_cap.as_dict()["amount"])
+    amount = int(booking.price_cap.as_dict()["amount"]) if amount is None else int(amount)
     try:
         pi = gw.authorise(amount, pay.currency, stripe_customer, pm,
                           {"booking_id": booking.booking_id, "tenant_id": booking.tenant_id},
                           key=gw.idempotency_key(booking.booking_id, f"authorise-{seq}"), off_session=off_session)
     except gw.PaymentDeclined:
-        _update(booking.booking_id, lambda p: _merge_facts_actions(p, PaymentFacts(failed=True))
-                + [Payment.auth_seq.set(seq)])
+        # the next try takes a new key (Stripe would replay this decline for the same one)
+        if mark_failed:
+            _update(booking.booking_id, lambda p: _merge_facts_actions(p, PaymentFacts(failed=True))
+                    + [Payment.auth_seq.set(seq)])
+        else:
+            _update(booking.booking_id, lambda p: None if int(p.auth_seq or 0) >= seq else [Payment.auth_seq.set(seq)])
         raise
     facts = facts_from_payment_intent(pi)
     now = datetime.now(timezone.utc)
@@ -224,7 +233,7 @@ def _authorise(booking: Booking, pay: Payment, stripe_customer: str, pm: str, of
         return [Payment.payment_intent_id.set(pi["id"]), Payment.stripe_customer_id.set(stripe_customer),
                 Payment.payment_method.set(pm), Payment.auth_seq.set(seq), Payment.facts.set(facts.as_dict()),
                 Payment.status.set(facts.state), Payment.authorised_at.set(now_iso()),
-                Payment.hold_day.set(now.strftime("%Y-%m-%d"))]
+                Payment.hold_day.set(now.strftime("%Y-%m-%d"))] + (extra(p) if extra else [])
     return _update(booking.booking_id, change)
 
 
@@ -276,7 +285,8 @@ def settle_booking(booking_id: str) -> dict:
         pi = gw.capture(pay.payment_intent_id, total, key=gw.idempotency_key(booking_id, "capture"))
         charge = pi.get("latest_charge")
         charge_id = charge.get("id") if isinstance(charge, dict) else charge
-        pay = _record_step(booking_id, "capture", {"amount": total, "charge_id": charge_id},
+        pay = _record_step(booking_id, "capture", {"amount": total, "charge_id": charge_id,
+                                                   "authorised": _facts(pay).authorised},
                            facts=PaymentFacts(authorised=_facts(pay).authorised, captured=total),
                            extra=lambda p: [Payment.charge_id.set(charge_id)])
     # 3. ledger: capture and division (idempotent on movement ids)
@@ -285,13 +295,35 @@ def settle_booking(booking_id: str) -> dict:
         post_movement(m)
     # 4. pay the helper
     payout = _pay_helper(pay, booking, helper, int(price["helper_payout"]))
-    # 5. receipt (kept on the payment record; notifications deliver it once they exist)
-    if not pay.receipt:
-        receipt = {"booking_id": booking_id, "currency": pay.currency, "total": total,
-                   "line_items": [dict(r) for r in (pay.line_items or [])], "issued_at": now_iso(),
-                   "helper_first_name": helper.first_name}
-        _update(booking_id, lambda p: None if p.receipt else [Payment.receipt.set(receipt)])
+    # 5. receipt: kept on the payment record and e-mailed to the customer once
+    _send_receipt(booking, helper, total)
     return {"result": "settled", "total": total, "payout": payout}
+
+
+def _send_receipt(booking: Booking, helper: Helper, total: int) -> None:
+    """The receipt (final line items, total charged, what the hold released) on the payment record,
+    and a ``payment_receipt`` e-mail through the notification queue. The event id is one per
+    booking, so a replayed settlement (or a crash between enqueueing and recording ``receipt_sent``)
+    is deduplicated by the consumer's (event, recipient, channel) claim: one e-mail."""
+    from chalicelib.domain.pricing import receipt_summary
+    from chalicelib.services.notifications import enqueue_notification
+
+    booking_id = booking.booking_id
+    pay = Payment.get(booking_id, consistent_read=True)
+    if not pay.receipt:
+        capture = _steps(pay).get("capture") or {}
+        authorised = int(capture.get("authorised") or _facts(pay).authorised or total)
+        receipt = {"booking_id": booking_id, "issued_at": now_iso(), "helper_first_name": helper.first_name,
+                   **receipt_summary([dict(r) for r in (pay.line_items or [])], total, authorised, pay.currency)}
+        pay = _update(booking_id, lambda p: None if p.receipt else [Payment.receipt.set(receipt)])
+        pay = Payment.get(booking_id, consistent_read=True)
+    if "receipt_sent" in _steps(pay):
+        return
+    event_id = f"payment_receipt#{booking_id}"
+    enqueue_notification("payment_receipt", booking_id, {"role": "customer", "id": booking.customer_id},
+                         {"ref": booking_id[-6:].upper(), "booking_id": booking_id, **pay.receipt.as_dict()},
+                         tenant_id=booking.tenant_id, language=booking.language, event_id=event_id)
+    _record_step(booking_id, "receipt_sent", {"event_id": event_id})
 
 
 def _pay_helper(pay: Payment, booking: Booking, helper: Helper, amount: int, step: str = "payout") -> str:
@@ -553,7 +585,8 @@ def _renew_one(booking_id: str, now: datetime) -> str:
         return "released"
     if booking.state == bs.COMPLETED:
         return "kept"  # settlement captures it
-    _authorise(booking, pay, pay.stripe_customer_id, pay.payment_method, off_session=True)
+    _authorise(booking, pay, pay.stripe_customer_id, pay.payment_method, off_session=True,
+               amount=_facts(pay).authorised or None)
     gw.release(old_pi, key=gw.idempotency_key(booking_id, f"release-{seq}"))
     return "renewed"
 
@@ -689,6 +722,151 @@ def set_tip(actor: Actor, booking_id: str, amount: int) -> Payment:
                                                                   "tip": amount})])
 
 
+# ---------------------------------------------------------------------------------------------
+# approving more than the cap: the helper asks, the customer answers, the hold is raised
+
+def _requests(pay: Payment) -> list[dict]:
+    return [dict(r.as_dict() if hasattr(r, "as_dict") else r) for r in (pay.extra_approvals or [])]
+
+
+def _copy_to_booking(booking_id: str, requests: list[dict]) -> None:
+    """The latest request on the booking too, so the booking view shows it without another read."""
+    from chalicelib.domain.extra_approval import public_view
+
+    try:
+        Booking(booking_id).update(actions=[Booking.extra_approval.set(public_view(requests))],
+                                   condition=Booking.booking_id.exists())
+    except UpdateError:
+        log.warning("could not copy the extra approval onto booking %s", booking_id)
+
+
+def request_extra_approval(actor: Actor, booking_id: str, amount: int, currency: str | None,
+                           reason: str) -> Payment:
+    """The assigned helper asks the customer to approve ``amount`` more than the current limit.
+    The customer is told (e-mail/SMS/push); the booking view shows the request."""
+    from chalicelib.domain import extra_approval as xa
+    from chalicelib.services.notifications import enqueue_notification
+
+    booking = load_booking(booking_id)
+    if actor.role != "helper" or booking.helper_id != actor.id or booking.tenant_id != actor.tenant_id:
+        raise NotFound(f"booking {booking_id} was not found", field="booking_id")
+    pay = get_payment(booking_id)
+    if booking.state in xa.RUNNING_STATES and (pay is None or _facts(pay).state != AUTHORISED
+                                               or not pay.payment_method):
+        raise Conflict("there is no card hold on this booking to raise", extra={"payment_status":
+                                                                                pay.status if pay else "none"})
+    cap = booking.price_cap.as_dict() if booking.price_cap else {}
+    booking_currency = pay.currency if pay else cap.get("currency", "CHF")
+    new_limit = xa.check_request(
+        state=booking.state, amount=amount, currency=currency, booking_currency=booking_currency,
+        original_cap=int(cap.get("amount") or 0), current_limit=int(_facts(pay).authorised) if pay else 0,
+        max_extra=int(tenant_policy(booking.tenant_id)["extra_approval_max_minor"]))
+    made: dict = {}
+
+    def change(p: Payment):
+        req = xa.new_request(_requests(p), amount=amount, reason=reason, currency=p.currency,
+                             from_limit=_facts(p).authorised, new_limit=new_limit, helper_id=actor.id, at=now_iso())
+        if req is None:
+            return None
+        made["req"] = req
+        return [Payment.extra_approvals.set(_requests(p) + [req])]
+    pay = _update(booking_id, change)
+    pay = Payment.get(booking_id, consistent_read=True)
+    req = made.get("req") or xa.pending_of(_requests(pay))
+    _copy_to_booking(booking_id, _requests(pay))
+    helper = Helper.get(actor.id)
+    # a retried POST enqueues again; the consumer's claim on (event id, recipient, channel) sends once
+    enqueue_notification("extra_approval_requested", booking_id, {"role": "customer", "id": booking.customer_id},
+                         {"ref": booking_id[-6:].upper(), "booking_id": booking_id,
+                          "helper_first_name": helper.first_name, "amount": int(req["amount"]),
+                          "currency": req["currency"], "reason": req["reason"], "new_limit": int(req["new_limit"]),
+                          "from_limit": int(req["from_limit"])},
+                         tenant_id=booking.tenant_id, language=booking.language,
+                         event_id=f"extra_approval_requested#{booking_id}#{int(req['seq'])}")
+    return pay
+
+
+def answer_extra_approval(actor: Actor, booking_id: str, approve: bool) -> Payment:
+    """The customer approves or declines the waiting request. Approving raises the card hold to
+    the new limit: a new manual-capture PaymentIntent on the saved card (key
+    ``<booking>:authorise-<seq>``, as hold renewal does — localstripe has no incremental
+    authorisation); the old hold is released only after the new one succeeded. A declined card
+    is a 402 and the old hold and request stay as they were. Answering the same way twice
+    changes nothing."""
+    from chalicelib.domain import extra_approval as xa
+    from chalicelib.services.bookings import get_booking_for
+    from chalicelib.services.notifications import enqueue_notification
+
+    if actor.role != "customer":
+        raise Forbidden("only the customer can answer a request for more")
+    booking = get_booking_for(actor, booking_id)
+    pay = get_payment(booking.booking_id)
+    if pay is None:
+        raise Conflict("the helper has not asked for more on this booking")
+    what, req = xa.decide(_requests(pay), approve)
+    if what == "noop":
+        return pay
+    if booking.state not in xa.RUNNING_STATES:
+        raise Conflict("the job is not running any more; the request can no longer be answered",
+                       extra={"state": booking.state})
+    seq = int(req["seq"])
+
+    def mark(status: str):
+        def acts(p: Payment):
+            rows = _requests(p)
+            if not rows or int(rows[-1]["seq"]) != seq or rows[-1]["status"] != xa.PENDING:
+                return []
+            rows[-1] = {**rows[-1], "status": status, "decided_at": now_iso()}
+            return [Payment.extra_approvals.set(rows)]
+        return acts
+
+    if what == "decline":
+        _update(booking.booking_id, lambda p: mark(xa.DECLINED)(p) or None)
+    else:
+        new_limit = int(req["new_limit"])
+        if _facts(pay).state != AUTHORISED or not pay.payment_method:
+            raise Conflict("there is no card hold on this booking to raise",
+                           extra={"payment_status": pay.status})
+        if _facts(pay).authorised >= new_limit:
+            _update(booking.booking_id, lambda p: mark(xa.APPROVED)(p) or None)  # raised before a crash
+        else:
+            old_pi, old_seq = pay.payment_intent_id, int(pay.auth_seq or 0)
+            _authorise(booking, pay, pay.stripe_customer_id, pay.payment_method, off_session=False,
+                       amount=new_limit, mark_failed=False, extra=mark(xa.APPROVED))
+            pay = Payment.get(booking.booking_id, consistent_read=True)
+            if pay.payment_intent_id != old_pi:
+                try:
+                    gw.release(old_pi, key=gw.idempotency_key(booking.booking_id, f"release-{old_seq}"))
+                except gw.PaymentProviderError:
+                    # the old hold lapses by itself after ~7 days; nothing is charged from it
+                    log.exception("releasing the replaced hold %s of %s failed", old_pi, booking.booking_id)
+            if xa.pending_of(_requests(pay)):
+                # a concurrent approval recorded the new hold first: mark this request too
+                _update(booking.booking_id, lambda p: mark(xa.APPROVED)(p) or None)
+    pay = Payment.get(booking.booking_id, consistent_read=True)
+    rows = _requests(pay)
+    _copy_to_booking(booking.booking_id, rows)
+    last = rows[-1]
+    if last["status"] not in (xa.APPROVED, xa.DECLINED):
+        return pay
+    enqueue_notification(f"extra_approval_{last['status']}", booking.booking_id,
+                         {"role": "helper", "id": booking.helper_id},
+                         {"ref": booking.booking_id[-6:].upper(), "booking_id": booking.booking_id,
+                          "amount": int(last["amount"]), "currency": last["currency"],
+                          "new_limit": int(last["new_limit"]), "from_limit": int(last["from_limit"])},
+                         tenant_id=booking.tenant_id,
+                         event_id=f"extra_approval_{last['status']}#{booking.booking_id}#{int(last['seq'])}")
+    return pay
+
+
+def extra_approval_view(pay: Payment) -> dict[str, Any]:
+    from chalicelib.domain.extra_approval import public_view
+
+    return {"booking_id": pay.booking_id, "currency": pay.currency, "limit": _facts(pay).authorised,
+            "payment_status": pay.status, "extra_approval": public_view(_requests(pay)),
+            "requests": _requests(pay)}
+
+
 def payment_view(pay: Payment | None, actor: Actor) -> dict[str, Any]:
     if pay is None:
         return {"status": "none"}
@@ -696,7 +874,8 @@ def payment_view(pay: Payment | None, actor: Actor) -> dict[str, Any]:
             "authorised": _facts(pay).authorised, "captured": _facts(pay).captured,
             "refunded": _facts(pay).refunded, "line_items": [dict(r) for r in (pay.line_items or [])],
             "receipt": pay.receipt.as_dict() if pay.receipt else None,
-            "extras": pay.extras.as_dict() if pay.extras else {}}
+            "extras": pay.extras.as_dict() if pay.extras else {},
+            "extra_approvals": _requests(pay)}
     if actor.role == "ops":
         view.update(payment_intent_id=pay.payment_intent_id, steps=_steps(pay),
                     refunds=[dict(r) for r in (pay.refunds or [])],

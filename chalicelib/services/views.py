@@ -45,6 +45,7 @@ def booking_view(booking: Booking, actor: Actor) -> dict:
         "minutes_worked": int(booking.minutes_worked) if booking.minutes_worked is not None else None,
         "created_at": booking.created_at, "updated_at": booking.updated_at, "version": int(booking.version),
         "timeline": timeline(booking),
+        "extra_approval": _as_dict(booking.extra_approval),  # a helper's request for more than the cap
     }
     assigned_to_caller = actor.role == "helper" and booking.helper_id == actor.id
     if actor.role in ("customer", "ops", "partner") or assigned_to_caller:

@@ -21,6 +21,13 @@ def sign_in(page, services, email):
     page.get_by_role("button", name="Confirm code").click()
 
 
+def enter_card(page, number="4242424242424242"):
+    page.get_by_label("Card number").fill(number)
+    page.get_by_label("Expiry month (MM)").fill("12")
+    page.get_by_label("Expiry year (YY)").fill("34")
+    page.get_by_label("Security code (CVC)").fill("123")
+
+
 def test_customer_books_helper_accepts_and_completes(new_context, web):
     services = web["services"]
     helper = make_helper(payout_ready=True)  # the tenant offers work only to payout-ready helpers
@@ -88,11 +95,25 @@ def test_customer_books_helper_accepts_and_completes(new_context, web):
     expect(cp.get_by_text(f"Signed in as {customer_email}")).to_be_visible()
     cp.get_by_label("Your name").fill("Erika Muster")
     cp.get_by_label("Phone number (so the helper can call you)").fill("+41 44 123 45 67")
+    # the card, typed into Stripe.js (locally localstripe's, with createPaymentMethod added)
+    expect(cp.get_by_label("Card number")).to_be_visible()
     assert_accessible(cp, "c06-confirm")
+    cp.get_by_label("Card number").fill("4242424242424242")
+    cp.get_by_label("Expiry month (MM)").fill("12")
+    cp.get_by_label("Expiry year (YY)").fill("34")
+    cp.get_by_label("Security code (CVC)").fill("12")
+    cp.get_by_role("button", name="Book now").click()
+    expect(cp.get_by_text("Type the three-digit security code")).to_be_visible()  # says what to do
+    cp.get_by_label("Security code (CVC)").fill("123")
+    cp.get_by_label("Postcode").fill("8032")
+    shot(cp, "c06b-card")
     cp.get_by_role("button", name="Book now").click()
 
     expect(cp).to_have_url(re.compile(r"/booking/b_"))
     booking_id = cp.url.rsplit("/", 1)[1]
+    from chalicelib.services.payments import get_payment
+    pay = get_payment(booking_id)  # the typed card holds the price cap (manual capture)
+    assert pay.status == "authorised" and pay.payment_method.startswith("pm_"), pay.status
     expect(cp.locator(".state")).to_have_attribute("data-state", re.compile("requested|offered"))
     assert_accessible(cp, "c07-status-waiting")
 
@@ -128,6 +149,8 @@ def test_customer_books_helper_accepts_and_completes(new_context, web):
 
     # --- the customer sees it done and rates ---------------------------------------------------------
     expect(cp.locator(".state")).to_have_attribute("data-state", "completed", timeout=30_000)
+    from tests.stack_fixtures import wait_for
+    wait_for(lambda: get_payment(booking_id).status == "captured", what="the typed card charged on completion")
     expect(cp.get_by_text("Time worked: 45 minutes")).to_be_visible()
     assert_accessible(cp, "c09-status-completed")
     cp.get_by_role("button", name="Send rating").click()  # nothing chosen: says what is missing
@@ -166,8 +189,12 @@ def test_customer_cancels_a_waiting_booking(new_context, web):
     page.get_by_role("button", name="Let crowdfix choose for me").click()
     sign_in(page, services, f"web-{uuid.uuid4().hex[:8]}@example.org")
     page.get_by_label("Your name").fill("Hans Muster")
+    enter_card(page)
     page.get_by_role("button", name="Book now").click()
     expect(page).to_have_url(re.compile(r"/booking/b_"))
+    booking_id = page.url.rsplit("/", 1)[1]
+    from chalicelib.services.payments import get_payment
+    assert get_payment(booking_id).status == "authorised"
     page.get_by_role("button", name="Cancel booking").click()
     expect(page.get_by_text("Do you really want to cancel?")).to_be_visible()
     assert_accessible(page, "c11-cancel-confirm")
@@ -175,3 +202,5 @@ def test_customer_cancels_a_waiting_booking(new_context, web):
     expect(page.locator(".state")).to_have_attribute("data-state", "cancelled")
     expect(page.get_by_role("button", name="Cancel booking")).to_have_count(0)
     assert_accessible(page, "c12-cancelled")
+    from tests.stack_fixtures import wait_for
+    wait_for(lambda: get_payment(booking_id).status == "released", what="the hold released on a free cancel")

@@ -69,6 +69,9 @@ def stripe_local(stack):
     yield {"base": base, "secret": os.environ["CROWDFIX_STRIPE_WEBHOOK_SECRET"], "receiver": receiver,
            "auth": {"Authorization": f"Bearer {os.environ['CROWDFIX_STRIPE_SECRET_KEY']}"}}
     receiver.server.shutdown()
+    # close the socket too: localstripe posts each event to every registered endpoint in turn, and a
+    # listening socket nobody answers would hold the next module's events for aiohttp's 5-min timeout
+    receiver.server.server_close()
 
 
 def make_helper(spot=SPOT, rate=6000) -> tuple[str, str]:

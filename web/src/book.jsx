@@ -1,6 +1,6 @@
 // The customer's booking: what, describe/where/when, helpers nearby, details + sign-in + card, book.
 // One question group per screen, nothing timed, everything kept if the page is reloaded.
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, call, missing, sessions } from "./api.js";
 import { CategoryIcon } from "./icons.jsx";
 import { lang, money, t } from "./i18n.js";
@@ -246,7 +246,6 @@ function StepHelpers({ d, set }) {
 // Stripe Elements when the payments capability is present (locally localstripe serves stripe.js).
 function usePayments() {
   const [pay, setPay] = useState({ state: "checking" });
-  const mount = useRef(null);
   useEffect(() => {
     let cancelled = false;
     call("GET", "/v1/payments/config")
@@ -267,7 +266,12 @@ function usePayments() {
       .catch((err) => { if (!cancelled) setPay({ state: missing(err) ? "off" : "error", error: err }); });
     return () => { cancelled = true; };
   }, []);
-  useEffect(() => { if (pay.state === "ready" && mount.current) pay.card.mount(mount.current); }, [pay.state]);
+  // A callback ref: the card field appears only after sign-in, so mount whenever its box appears.
+  const mount = useCallback((el) => {
+    if (!el || !pay.card) return;
+    try { pay.card.unmount(); } catch (e) { /* not mounted yet */ }
+    pay.card.mount(el);
+  }, [pay.card]);
   return [pay, mount];
 }
 

@@ -195,12 +195,58 @@ function Job({ b, onChange }) {
               <input id={"min-" + b.booking_id} type="number" inputMode="numeric" min="1" max="1440" value={minutes} onInput={(e) => setMinutes(e.currentTarget.value)} />
             </Field>
           )}
+          <AskMore b={b} onChange={onChange} />
           <div class="actions">
             {NEXT[b.state].map((s) => <button type="button" key={s} class={"btn " + (s === NEXT[b.state][0] ? "primary" : "secondary")} disabled={busy} onClick={() => step(s)}>{t(s)}</button>)}
           </div>
         </div>
       )}
     </li>
+  );
+}
+
+// Ask the customer to allow more than the price limit (a part, more time). Amount in CHF here,
+// sent as minor units; the customer answers in the booking page.
+function AskMore({ b, onChange }) {
+  const x = b.extra_approval;
+  const [open, setOpen] = useState(false);
+  const [amount, setAmount] = useState("");
+  const [reason, setReason] = useState("");
+  const [error, setError] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const cur = (b.price_cap && b.price_cap.currency) || "CHF";
+  async function send(e) {
+    e.preventDefault(); setError(null);
+    const minor = Math.round(parseFloat(String(amount).replace(",", ".")) * 100);
+    if (!(minor >= 1)) { setError(t("more_amount") + ": > 0"); return; }
+    setBusy(true);
+    try {
+      await call("POST", `/v1/bookings/${b.booking_id}/extra-approval`, { amount: minor, currency: cur, reason }, "helper");
+      setOpen(false); await onChange();
+    } catch (err) { setError(err); }
+    finally { setBusy(false); }
+  }
+  const fmt = x ? { amount: money(x.amount, x.currency), limit: money(x.new_limit, x.currency) } : {};
+  return (
+    <div>
+      {x && x.status === "pending" && <p class="note" role="status">{t("more_waiting", fmt)}</p>}
+      {x && x.status === "approved" && <p class="success">{t("more_ok", fmt)}</p>}
+      {x && x.status === "declined" && <p class="note">{t("more_not", fmt)}</p>}
+      {!(x && x.status === "pending") && (!open ? (
+        <div class="actions"><button type="button" class="btn secondary" onClick={() => setOpen(true)}>{t("more_ask")}</button></div>
+      ) : (
+        <form onSubmit={send} noValidate>
+          <Field id={"more-amt-" + b.booking_id} label={t("more_amount")}>
+            <input id={"more-amt-" + b.booking_id} type="text" inputMode="decimal" value={amount} onInput={(e) => setAmount(e.currentTarget.value)} />
+          </Field>
+          <Field id={"more-why-" + b.booking_id} label={t("more_why")}>
+            <input id={"more-why-" + b.booking_id} type="text" maxLength={300} value={reason} onInput={(e) => setReason(e.currentTarget.value)} />
+          </Field>
+          <Alert error={error} />
+          <div class="actions"><button class="btn primary" disabled={busy}>{t("more_send")}</button></div>
+        </form>
+      ))}
+    </div>
   );
 }
 

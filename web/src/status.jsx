@@ -2,7 +2,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, call, missing, sessions } from "./api.js";
 import { Check } from "./icons.jsx";
-import { t, when } from "./i18n.js";
+import { money, t, when } from "./i18n.js";
 import { go, use } from "./state.js";
 import { Alert, Field, SignIn, Title, usePolling } from "./ui.jsx";
 
@@ -57,6 +57,7 @@ export function BookingStatus({ id }) {
           </li>
         ))}
       </ol>
+      {booking.extra_approval && <ExtraApproval id={id} booking={booking} onAnswer={load} />}
       {!TERMINAL.includes(booking.state) && <p class="hint">{t("refresh_note")}</p>}
       <Alert error={error} />
       {CANCELLABLE.includes(booking.state) && (!confirming ? (
@@ -71,6 +72,37 @@ export function BookingStatus({ id }) {
         </div>
       ))}
       {booking.state === "completed" && booking.helper && <Rating id={id} />}
+    </div>
+  );
+}
+
+// The helper asked to allow more than the price limit: the customer says yes (the card hold is
+// raised) or no (the limit stays).
+function ExtraApproval({ id, booking, onAnswer }) {
+  const x = booking.extra_approval;
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState(null);
+  const amount = money(x.amount, x.currency);
+  const name = (booking.helper && booking.helper.first_name) || "";
+  async function answer(what) {
+    setBusy(true); setError(null);
+    try { await call("POST", `/v1/bookings/${id}/extra-approval/${what}`, {}, "customer"); await onAnswer(); }
+    catch (err) { setError(err); }
+    finally { setBusy(false); }
+  }
+  if (x.status === "approved") return <p class="success">{t("more_approved", { amount, limit: money(x.new_limit, x.currency) })}</p>;
+  if (x.status === "declined") return <p class="note">{t("more_declined", { limit: money(x.new_limit - x.amount, x.currency) })}</p>;
+  if (TERMINAL.includes(booking.state)) return null;
+  return (
+    <div class="card" role="group" aria-labelledby="more-q" data-extra-approval={x.status}>
+      <h2 id="more-q" style="margin-top:0">{t("more_title")}</h2>
+      <p><strong>{t("more_q", { name, amount, limit: money(x.new_limit, x.currency) })}</strong></p>
+      {x.reason && <p>{t("more_reason", { reason: x.reason })}</p>}
+      <Alert error={error} />
+      <div class="actions">
+        <button type="button" class="btn primary" disabled={busy} onClick={() => answer("approve")}>{t("more_yes", { amount })}</button>
+        <button type="button" class="btn secondary" disabled={busy} onClick={() => answer("decline")}>{t("more_no")}</button>
+      </div>
     </div>
   );
 }
