@@ -14,14 +14,21 @@ that fits its radius (few cells, little over-read) instead of being stuck with t
 the index was built at. That is why the index stores res 9 under res 5 rather than one fixed
 search resolution.
 
-Everything here is pure (no AWS); the ring search itself is in ``ring_search`` and takes the
-query function as an argument so it can be tested with an in-memory fake.
+The search (``nearest_search``) is density-adaptive: the product asks for the N nearest helpers
+who qualify, so it starts with a small circle at a fine resolution (res 8/9 ranges on the same res-9
+sort key) and widens only as far as the density it sees requires, reading leaf spans it has not
+read yet; in a dense city it stops within a few hundred metres, in a sparse area it reaches the
+full radius. Cells are turned into leaf-position spans per res-5 partition, merged across the
+smallest gaps to stay within 8 queries per search, and each step's queries run in parallel.
+
+Everything here is pure (no AWS); the search takes the query function as an argument so it can be
+tested with an in-memory fake.
 """
 from __future__ import annotations
 
 import math
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from chalicelib.domain.geo import haversine_km
@@ -77,9 +84,9 @@ def edge_km(res: int) -> float:
 
 
 def search_resolution(radius_km: float) -> int:
-    """The finest resolution (5..8) whose first ring already spans the radius: about 5-7 queries
+    """The finest resolution (5..9) whose first ring already spans the radius: about 5-7 queries
     for the circle, over-read ~2-3x. Finer means more queries, coarser means more items read."""
-    for res in (8, 7, 6):
+    for res in (9, 8, 7, 6):
         if edge_km(res) * 1.5 >= radius_km:
             return res
     return PARTITION_RES
@@ -152,78 +159,177 @@ def _fine_parts(lat: float, lon: float, cell: str, reach_fine: float) -> list[st
     return [cell] if len(keep) == len(children) else keep
 
 
-def covering_queries(pool: str, lat: float, lon: float, radius_km: float, cells: list[str],
-                     budget: int) -> list[tuple[str, str, str]]:
-    """Sort-key intervals covering ``cells`` where the circle may reach, tightened one resolution
-    finer, then merged (smallest leaf gap first, within a partition) down to ``budget`` queries.
-    Merging by smallest gap minimises the extra leaves read for a given number of queries."""
-    h3 = _h3()
-    if not cells:
-        return []
-    res = h3.get_resolution(cells[0])
-    reach_fine = radius_km + DESCENDANT_SLACK * edge_km(min(res + 1, LEAF_RES))
-    spans: list[list] = []  # [geo_pk, lo_sk, hi_sk]
-    for cell in cells:
-        for part in _fine_parts(lat, lon, cell, reach_fine):
-            pk = cell_queries(pool, [part])[0]
-            spans.append(list(pk))
-    spans.sort()
-    merged: list[list] = []
-    for span in spans:  # join touching neighbours (no gap) at once
-        if merged and merged[-1][0] == span[0] and _leaf_pos(span[1]) <= _leaf_pos(merged[-1][2]) + 1:
-            merged[-1][2] = max(merged[-1][2], span[2])
+def _pos_hex(partition: str, pos: int) -> str:
+    """The res-9 cell (15 hex digits) at leaf position ``pos`` of a res-5 partition (inverse of
+    :func:`_leaf_pos`)."""
+    v = (_h3().str_to_int(partition) & ~_RES_MASK) | (LEAF_RES << _RES_SHIFT)
+    for digit in range(LEAF_RES, PARTITION_RES, -1):
+        off = 3 * (15 - digit)
+        v = (v & ~(7 << off)) | ((pos % 7) << off)
+        pos //= 7
+    return cell_hex(v)
+
+
+Span = tuple[str, int, int]  # (res-5 partition cell, first leaf position, last leaf position)
+
+
+def _union(spans: Iterable[Span]) -> list[Span]:
+    """Sorted, with overlapping or touching spans of one partition joined."""
+    out: list[list] = []
+    for part, a, b in sorted(spans):
+        if out and out[-1][0] == part and a <= out[-1][2] + 1:
+            out[-1][2] = max(out[-1][2], b)
         else:
-            merged.append(span)
-    while len(merged) > budget:
-        gaps = [(_leaf_pos(b[1]) - _leaf_pos(a[2]), i) for i, (a, b) in enumerate(zip(merged, merged[1:]))
-                if a[0] == b[0]]
+            out.append([part, a, b])
+    return [tuple(s) for s in out]
+
+
+def _subtract(spans: list[Span], done: list[Span]) -> list[Span]:
+    """The parts of ``spans`` not already read (``done`` is a union)."""
+    out: list[Span] = []
+    for part, a, b in spans:
+        for dpart, da, db in done:
+            if dpart != part or db < a or da > b:
+                continue
+            if da > a:
+                out.append((part, a, da - 1))
+            a = db + 1
+            if a > b:
+                break
+        if a <= b:
+            out.append((part, a, b))
+    return out
+
+
+def disc_spans(lat: float, lon: float, radius_km: float) -> list[Span]:
+    """Leaf-position spans holding every helper that may lie within ``radius_km`` of the point: the
+    cells of the resolution that fits the radius (``search_resolution``) that the circle may reach,
+    tightened one resolution finer where the circle covers only part of a cell."""
+    h3 = _h3()
+    res = search_resolution(radius_km)
+    reach_fine = radius_km + DESCENDANT_SLACK * edge_km(min(res + 1, LEAF_RES))
+    spans = []
+    for ring in ring_cells(lat, lon, radius_km, res):
+        for cell in ring:
+            for part in _fine_parts(lat, lon, cell, reach_fine):
+                pres = h3.get_resolution(part)
+                parent = part if pres == PARTITION_RES else h3.cell_to_parent(part, PARTITION_RES)
+                lo, hi = leaf_range(part)
+                spans.append((parent, _leaf_pos(lo), _leaf_pos(hi)))
+    return _union(spans)
+
+
+def merge_to_budget(spans: list[Span], budget: int) -> list[Span]:
+    """Join the spans of one partition across the smallest leaf gaps until at most ``budget`` remain
+    (fewest extra leaves read for that many queries). Spans in different partitions cannot be
+    joined, so a circle over more partitions than ``budget`` needs one query per partition."""
+    merged = [list(s) for s in _union(spans)]
+    while len(merged) > max(1, budget):
+        gaps = [(b[1] - a[2], i) for i, (a, b) in enumerate(zip(merged, merged[1:])) if a[0] == b[0]]
         if not gaps:
-            break  # every span in its own partition: cannot merge further
+            break
         _, i = min(gaps)
         merged[i][2] = merged[i + 1][2]
         del merged[i + 1]
     return [tuple(m) for m in merged]
 
 
+def span_query(pool: str, span: Span) -> tuple[str, str, str]:
+    """``(geo_pk, sk_lo, sk_hi)``: one DynamoDB Query for the span."""
+    part, a, b = span
+    return f"{pool}#{part}", _pos_hex(part, a) + "#", _pos_hex(part, b) + "#\uffff"
+
+
+def covering_queries(pool: str, lat: float, lon: float, radius_km: float, budget: int) -> list[tuple[str, str, str]]:
+    """At most ``budget`` (one per partition at least) queries covering the whole circle."""
+    return [span_query(pool, s) for s in merge_to_budget(disc_spans(lat, lon, radius_km), budget)]
+
+
 MAX_QUERIES = 8
+# The density-adaptive search (``nearest_search`` with ``enough``):
+FIRST_STEP_KM = 0.35  # without a density hint, step 1 reads the circle of this radius (res 8/9)
+STEP_BUDGETS = (3, 3)  # queries of the sizing steps; the last step gets the rest of MAX_QUERIES
+HINTED_BUDGETS = (4, 3)  # with a density hint: a step sized from it, a second if it fell short
+HINT_SAFETY = 2.0  # the hinted step aims at this many times ``enough`` (density varies locally)
+SAFETY = 1.6  # a sized step aims at this many times ``enough`` at the density seen so far
+EMPTY_GROWTH = 4.0  # radius growth after a step that found no one
+# Density hints: accepted helpers per km² seen by the last search per (pool, res-5 partition, hint
+# key), per process (a warm Lambda container). Only where the first step starts depends on them;
+# the answer never does. Bounded; cleared when full.
+_DENSITY: dict[tuple, float] = {}
+_DENSITY_MAX = 4096
+
+
+def clear_density_hints() -> None:
+    _DENSITY.clear()
 
 
 @dataclass
 class SearchResult:
-    found: list[dict]  # items within the radius, each with "distance_km"
+    found: list[dict]  # accepted items within the radius, nearest first, each with "distance_km"
     queries: int = 0
     items_read: int = 0
-    rings: int = 0
-    cells: list[str] = field(default_factory=list)
+    steps: int = 0  # sequential rounds of (parallel) queries
+    covered_km: float = 0.0  # every helper within this distance has been read
 
 
 QueryFn = Callable[[str, str, str], list[dict]]
 
 
-def ring_search(pool: str, lat: float, lon: float, radius_km: float, query: QueryFn, *,
-                enough: int | None = None, accept: Callable[[dict], bool] | None = None,
-                pool_executor: ThreadPoolExecutor | None = None, max_queries: int = MAX_QUERIES) -> SearchResult:
-    """Search ring by ring; the cells of one ring are queried in parallel. Stops after the ring in
-    which ``enough`` accepted items within the radius have been found (``None``: the whole circle).
+def nearest_search(pool: str, lat: float, lon: float, radius_km: float, query: QueryFn, *,
+                   enough: int | None = None, accept: Callable[[dict], bool] | None = None,
+                   pool_executor: ThreadPoolExecutor | None = None, max_queries: int = MAX_QUERIES,
+                   first_km: float = FIRST_STEP_KM, hint: str | None = "") -> SearchResult:
+    """The ``enough`` nearest accepted helpers within ``radius_km`` (``None``: all of them), nearest
+    first, exactly as a scan of every helper would rank them, in at most ``max_queries`` queries.
 
-    ``query(geo_pk, sk_lo, sk_hi)`` returns the index items (with ``lat``/``lon``) of one cell.
+    Density-adaptive: step 1 reads a small circle (``first_km``) at a fine resolution; while fewer
+    than ``enough`` accepted helpers lie inside the circle read so far, the next step widens the
+    circle to where the density seen promises ``SAFETY`` x ``enough`` and reads only the leaf spans
+    not read yet; the last step covers the whole radius with the queries left. A step's queries run
+    in parallel. Once ``enough`` accepted helpers lie within the covered circle, nobody unread can
+    be nearer than them, so the answer is exact. In a dense city the search ends after a few
+    hundred metres; in a sparse area it widens to the full radius.
+
+    Density hint: the density the last search in the same partition with the same ``hint`` key
+    (e.g. the category, since ``accept`` filters on it) saw sizes step 1 directly (usually the
+    only step); ``hint=None`` neither reads nor learns one.
+
+    ``query(geo_pk, sk_lo, sk_hi)`` returns the index items (with ``lat``/``lon``) of one span.
+    ``accept(item)`` sees the item with its ``distance_km`` (e.g. a skill or the helper's own
+    service radius).
     """
     result = SearchResult(found=[])
     seen: set[str] = set()
+    cands: list[dict] = []
+    done: list[Span] = []
     own = pool_executor is None
     ex = pool_executor or ThreadPoolExecutor(max_workers=8)
+    r = radius_km if enough is None else min(radius_km, first_km)
+    budgets = STEP_BUDGETS
+    hint_key = None
+    if enough is not None and hint is not None:
+        hint_key = (pool, _h3().latlng_to_cell(lat, lon, PARTITION_RES), hint)
+        density = _DENSITY.get(hint_key)
+        if density is not None:
+            budgets = HINTED_BUDGETS
+            r = min(radius_km, math.sqrt(HINT_SAFETY * enough / (math.pi * max(density, 1e-9))))
+    # the last step needs at least one query per res-5 partition the circle reaches
+    reserve = sum(len(ring) for ring in ring_cells(lat, lon, radius_km, PARTITION_RES)) if enough is not None else 0
     try:
-        rings = ring_cells(lat, lon, radius_km)
-        outer_cells = sum(len(r) for r in rings[1:]) or 1
-        for k, ring in enumerate(rings):
-            result.rings += 1
-            if not ring:
-                continue
-            result.cells.extend(ring)
-            # the query budget is shared out over the rings by their number of cells
-            budget = 1 if k == 0 else max(1, round((max_queries - 1) * len(ring) / outer_cells))
-            specs = covering_queries(pool, lat, lon, radius_km, ring, budget)
+        while True:
+            budget = min(budgets[result.steps], max_queries - result.queries - reserve) \
+                if result.steps < len(budgets) else 0
+            if budget < 1 or r >= radius_km:
+                r, budget = radius_km, max_queries - result.queries
+            spans = merge_to_budget(_subtract(disc_spans(lat, lon, r), done), budget)
+            if len(spans) > budget and r < radius_km:  # more partitions than the step may query
+                r, budget = radius_km, max_queries - result.queries
+                spans = merge_to_budget(_subtract(disc_spans(lat, lon, r), done), budget)
+            done = _union(done + spans)
+            specs = [span_query(pool, s) for s in spans]
             result.queries += len(specs)
+            result.steps += 1
             for items in ex.map(lambda s: query(*s), specs):
                 result.items_read += len(items)
                 for item in items:
@@ -232,16 +338,33 @@ def ring_search(pool: str, lat: float, lon: float, radius_km: float, query: Quer
                         continue
                     seen.add(key)
                     km = haversine_km(lat, lon, float(item["lat"]), float(item["lon"]))
-                    if km > radius_km or (accept is not None and not accept(item)):
+                    if km > radius_km:
                         continue
-                    result.found.append({**item, "distance_km": km})
-            if enough is not None and len(result.found) >= enough:
+                    item = {**item, "distance_km": km}
+                    if accept is None or accept(item):
+                        cands.append(item)
+            result.covered_km = r
+            if enough is None or r >= radius_km:
                 break
+            inside = sum(1 for c in cands if c["distance_km"] <= r)
+            if inside >= enough:
+                break
+            grow = math.sqrt(SAFETY * enough / inside) if inside else EMPTY_GROWTH
+            r = min(radius_km, r * max(1.5, grow))
     finally:
         if own:
             ex.shutdown(wait=False)
-    result.found.sort(key=lambda i: i["distance_km"])
+    if hint_key is not None and result.covered_km > 0:
+        if len(_DENSITY) >= _DENSITY_MAX:
+            _DENSITY.clear()
+        inside = sum(1 for c in cands if c["distance_km"] <= result.covered_km)
+        _DENSITY[hint_key] = inside / (math.pi * result.covered_km ** 2)
+    cands.sort(key=lambda i: (i["distance_km"], i.get("helper_id") or i.get("geo_sk") or ""))
+    result.found = cands if enough is None else cands[:enough]
     return result
+
+
+ring_search = nearest_search  # the name the first version had
 
 
 INDEX_FIELDS = ("geo_pk", "geo_sk", "remote_pool", "remote_sk")

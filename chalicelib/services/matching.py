@@ -38,17 +38,38 @@ def executor() -> ThreadPoolExecutor:
 # reading the index
 
 def _deserialize(item: dict) -> dict:
-    from boto3.dynamodb.types import TypeDeserializer
+    """DynamoDB JSON to plain values (numbers as int/float). boto3's TypeDeserializer goes through
+    Decimal contexts and costs ~3x as much; a search may read hundreds of items."""
+    return {k: _value(v) for k, v in item.items()}
 
-    des = TypeDeserializer()
-    out = {k: des.deserialize(v) for k, v in item.items()}
-    for k, v in list(out.items()):
-        if hasattr(v, "as_integer_ratio") and not isinstance(v, (int, float, bool)):  # Decimal
-            out[k] = int(v) if v == int(v) else float(v)
-        elif isinstance(v, dict):
-            out[k] = {kk: (int(vv) if hasattr(vv, "as_integer_ratio") and vv == int(vv) else vv)
-                      for kk, vv in v.items()}
-    return out
+
+def _number(text: str):
+    try:
+        return int(text)
+    except ValueError:
+        f = float(text)
+        return int(f) if f.is_integer() else f
+
+
+def _value(v: dict):
+    (kind, val), = v.items()
+    if kind == "S":
+        return val
+    if kind == "N":
+        return _number(val)
+    if kind == "BOOL":
+        return val
+    if kind == "M":
+        return {k: _value(x) for k, x in val.items()}
+    if kind == "L":
+        return [_value(x) for x in val]
+    if kind == "NULL":
+        return None
+    if kind == "SS":
+        return set(val)
+    if kind == "NS":
+        return {_number(x) for x in val}
+    return val  # B / BS: not in the projection
 
 
 def query_cell(geo_pk: str, sk_lo: str, sk_hi: str, table: str | None = None) -> list[dict]:
@@ -76,15 +97,25 @@ def _helper_id(item: dict) -> str:
 
 
 def search_nearby(pool: str, lat: float, lon: float, radius_km: float, *, category: str | None = None,
-                  exclude: set[str] = frozenset(), enough: int | None = None) -> geocells.SearchResult:
-    """Helpers of ``pool`` who can take work now, within ``radius_km``, with the skill if given."""
+                  exclude: set[str] = frozenset(), enough: int | None = None,
+                  service_radius_extra_km: float | None = None, payout_ready: bool = False) -> geocells.SearchResult:
+    """Helpers of ``pool`` who can take work now within ``radius_km``, with the skill if given: the
+    ``enough`` nearest (``None``: all), nearest first. ``service_radius_extra_km`` (if given) keeps
+    only helpers whose own service radius plus that much reaches the place; ``payout_ready`` only
+    helpers who can be paid out. Filtering inside the search makes the nearest-N exact among the
+    helpers that really qualify."""
     def accept(item: dict) -> bool:
         if _helper_id(item) in exclude:
             return False
-        return category is None or int((item.get("skills") or {}).get(category, 0)) > 0
+        if category is not None and int((item.get("skills") or {}).get(category, 0)) <= 0:
+            return False
+        if service_radius_extra_km is not None and \
+                item["distance_km"] > float(item.get("service_radius_km") or 10) + service_radius_extra_km:
+            return False
+        return not payout_ready or bool(item.get("payout_ready"))
 
-    return geocells.ring_search(pool, lat, lon, radius_km, query_cell, enough=enough, accept=accept,
-                                pool_executor=executor())
+    return geocells.nearest_search(pool, lat, lon, radius_km, query_cell, enough=enough, accept=accept,
+                                   pool_executor=executor(), hint=f"{category}|{service_radius_extra_km}|{payout_ready}")
 
 
 def search_remote(pool: str, *, category: str, language: str, exclude: set[str] = frozenset(),
@@ -141,11 +172,11 @@ def ranked_candidates(booking, *, extra_radius_km: float, exclude: set[str], lim
     else:
         loc = booking.location.as_dict()
         radius = float(pol["search_radius_km"]) + float(extra_radius_km)
-        found = [f for pool in pools
+        items = [f for pool in pools
                  for f in search_nearby(pool, float(loc["lat"]), float(loc["lon"]), radius,
-                                        category=booking.category, exclude=exclude, enough=enough).found]
-        items = [i for i in found
-                 if i["distance_km"] <= float(i.get("service_radius_km") or 10) + float(extra_radius_km)]
+                                        category=booking.category, exclude=exclude, enough=enough,
+                                        service_radius_extra_km=float(extra_radius_km),
+                                        payout_ready=bool(pol.get("require_payout_ready"))).found]
     scored = []
     for item in items:
         score = ranking.score_candidate(item, category=booking.category, mode=booking.mode,
@@ -193,8 +224,11 @@ def discover(tenant_id: str, *, lat: float | None, lon: float | None, category: 
         radius = 0.0
     else:
         radius = float(pol["discover_radius_km"])
-        items = [i for pool in pools for i in search_nearby(pool, lat, lon, radius, category=category).found
-                 if i["distance_km"] <= float(i.get("service_radius_km") or 10)]
+        # like dispatch: rank the nearest few times ``limit`` who qualify (not everyone in the circle)
+        items = [i for pool in pools
+                 for i in search_nearby(pool, lat, lon, radius, category=category, enough=limit * int(pol["match_oversample"]),
+                                        service_radius_extra_km=0.0,
+                                        payout_ready=bool(pol.get("require_payout_ready"))).found]
     if pol.get("require_payout_ready"):
         # show only helpers dispatch would really offer the job to
         items = [i for i in items if i.get("payout_ready")]

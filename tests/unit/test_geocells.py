@@ -87,11 +87,90 @@ def test_a_5_km_search_needs_at_most_8_queries(index):
     assert max(counts) <= 8
 
 
-def test_search_stops_after_the_ring_that_gives_enough(index):
-    full = geocells.ring_search("t1", *ZURICH, 12.0, index.query)
-    early = geocells.ring_search("t1", *ZURICH, 12.0, index.query, enough=5)
-    assert len(early.found) >= 5
-    assert early.queries < full.queries and early.rings < full.rings
+def _brute_force_nearest(index, lat, lon, radius, n, accept=lambda h, km: True):
+    ranked = sorted((haversine_km(lat, lon, r[2]["lat"], r[2]["lon"]), r[2]["helper_id"], r[2]) for r in index.rows)
+    return [hid for km, hid, h in ranked if km <= radius and accept(h, km)][:n]
+
+
+@pytest.fixture(scope="module")
+def dense():
+    return FakeIndex(_scatter(30000, seed=9, km=12))
+
+
+@pytest.fixture(autouse=True)
+def _no_density_hints():
+    geocells.clear_density_hints()
+    yield
+    geocells.clear_density_hints()
+
+
+@pytest.mark.parametrize("enough", [1, 5, 20])
+def test_top_n_search_returns_exactly_the_nearest_helpers_a_scan_would_rank_first(index, dense, enough):
+    rng = random.Random(enough)
+    for idx in (index, dense):
+        for warm in (False, True):  # cold (no density hint) and sized by the last search's density
+            for _ in range(5):
+                lat, lon = ZURICH[0] + rng.uniform(-0.08, 0.08), ZURICH[1] + rng.uniform(-0.1, 0.1)
+                if not warm:
+                    geocells.clear_density_hints()
+                got = geocells.nearest_search("t1", lat, lon, 5.0, idx.query, enough=enough)
+                assert [i["helper_id"] for i in got.found] == _brute_force_nearest(idx, lat, lon, 5.0, enough)
+                assert got.queries <= 8
+
+
+def test_top_n_search_with_a_filter_ranks_only_accepted_helpers(dense):
+    def accept(item):
+        return item["skills"]["printer"] == 3 and item["distance_km"] <= 2.0
+
+    lat, lon = ZURICH[0] + 0.01, ZURICH[1] - 0.02
+    got = geocells.nearest_search("t1", lat, lon, 5.0, dense.query, enough=10, accept=accept)
+    want = _brute_force_nearest(dense, lat, lon, 5.0, 10, lambda h, km: h["skills"]["printer"] == 3 and km <= 2.0)
+    assert [i["helper_id"] for i in got.found] == want and len(want) == 10
+
+
+def test_a_sparse_area_still_finds_the_one_helper_near_the_edge_of_the_radius():
+    lat, lon = ZURICH
+    far = {"helper_id": "h_edge", "tenant_id": "t1", "status": "active", "lat": lat + 4.9 / 111.32, "lon": lon,
+           "skills": {"printer": 1}}
+    outside = {**far, "helper_id": "h_out", "lat": lat - 5.1 / 111.32}
+    idx = FakeIndex([far, outside])
+    for warm in (False, True):
+        got = geocells.nearest_search("t1", lat, lon, 5.0, idx.query, enough=3)
+        assert [i["helper_id"] for i in got.found] == ["h_edge"], warm
+        assert 4.85 < got.found[0]["distance_km"] <= 5.0
+        assert got.queries <= 8 and got.covered_km == 5.0
+
+
+def test_dense_search_stops_early_and_reads_little(dense):
+    full = geocells.nearest_search("t1", *ZURICH, 5.0, dense.query)
+    top = geocells.nearest_search("t1", *ZURICH, 5.0, dense.query, enough=20)
+    assert len(full.found) > 1000 and len(top.found) == 20
+    assert top.covered_km < 1.0 and top.items_read < len(full.found) / 10
+    # once the partition's density is known the next search is sized from it: one step
+    again = geocells.nearest_search("t1", ZURICH[0] + 0.005, ZURICH[1], 5.0, dense.query, enough=20)
+    assert again.steps == 1 and again.items_read <= 20 * 8
+
+
+def test_whole_circle_search_reads_at_most_3x_the_helpers_inside(dense):
+    rng = random.Random(5)
+    amps = []
+    for _ in range(12):
+        lat, lon = ZURICH[0] + rng.uniform(-0.05, 0.05), ZURICH[1] + rng.uniform(-0.07, 0.07)
+        got = geocells.nearest_search("t1", lat, lon, 5.0, dense.query)
+        amps.append(got.items_read / len(got.found))
+        assert got.queries <= 8 and got.steps == 1
+    assert sorted(amps)[len(amps) // 2] <= 3
+
+
+def test_spans_round_trip_through_sort_keys():
+    cell = h3.latlng_to_cell(*ZURICH, 7)
+    part = h3.cell_to_parent(cell, 5)
+    lo, hi = geocells.leaf_range(cell)
+    a, b = geocells._leaf_pos(lo), geocells._leaf_pos(hi)
+    pk, qlo, qhi = geocells.span_query("t1", (part, a, b))
+    assert (pk, qlo, qhi) == (f"t1#{part}", lo, hi)
+    assert geocells._subtract([(part, 0, 100)], [(part, 10, 20), (part, 50, 200)]) == [(part, 0, 9), (part, 21, 49)]
+    assert geocells.merge_to_budget([(part, 0, 1), (part, 5, 6), (part, 100, 101)], 2) == [(part, 0, 6), (part, 100, 101)]
 
 
 def test_pools_do_not_mix(index):
