@@ -53,4 +53,7 @@ def on_helper_change(event):
         helper = image(record, "NewImage", Helper)
         log.debug("helper %s index: %s", helper["helper_id"], sync_index(helper))
 
-    return process_stream("helpers", event, handle)
+    # sync_index derives the keys from the record and writes them on the condition that the item
+    # still has the fields they came from: a redelivered record rewrites the same keys or is
+    # refused as stale, so no redelivery guard (it would cost a read and a write per helper change)
+    return process_stream("helpers", event, handle, guard=False)

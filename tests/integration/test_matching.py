@@ -113,6 +113,29 @@ def test_the_helpers_stream_keeps_the_index_in_step(stack, pump):
     wait_for(lambda: helper(hid).geo_pk, "the reactivated helper to return to the index")
 
 
+def test_a_redelivered_helper_record_changes_nothing_and_needs_no_guard(stack, pump):
+    """The helpers stream runs without the redelivery guard (a write saved per helper change):
+    sync_index is safe to replay because it writes on the condition the item still is the image."""
+    from chalicelib.domain.geocells import INDEX_FIELDS
+    from chalicelib.models.helpers import Helper
+    from chalicelib.models.idempotency import IdempotencyRecord
+    from chalicelib.services.matching import sync_index
+
+    tenant = make_tenant()
+    hid = make_helper(tenant, 1.0)
+    wait_for(lambda: helper(hid).geo_pk, "the new helper to be indexed")
+    first_image = {k: v for k, v in helper(hid).to_simple_dict().items() if k not in INDEX_FIELDS}
+    helper(hid).update(actions=[Helper.off_duty.set(True)])
+    wait_for(lambda: helper(hid).geo_pk is None, "the off-duty helper to leave the index")
+    # the on-duty record delivered again: it would index the helper, but the item has moved on
+    assert sync_index(first_image) == "stale"
+    assert helper(hid).geo_pk is None
+    # the current record delivered again (any number of times): nothing to change
+    current = helper(hid).to_simple_dict()
+    assert sync_index(current) == "unchanged" and sync_index(current) == "unchanged"
+    assert not list(IdempotencyRecord.scan(IdempotencyRecord.key.startswith("evt#helpers#"), limit=1))
+
+
 def test_rounds_rank_widen_and_the_winner_leaves_the_index(stack, pump):
     from chalicelib.services.bookings import accept_offer, decline_offer
     from chalicelib.services.views import booking_view
