@@ -42,7 +42,9 @@ def process_stream(source: str, event: Any, handle: Callable[[dict], None], *, g
     return {"batchItemFailures": failures}
 
 
-def process_queue(source: str, event: Any, handle: Callable[[dict], None]) -> dict:
+def process_queue(source: str, event: Any, handle: Callable[[dict], None], *, guard: bool = True) -> dict:
+    """``guard=False`` is for consumers that claim each effect with their own conditional write
+    (a redelivered message finds its claims taken and does nothing)."""
     from chalicelib.services.idempotency import mark_once, seen
 
     records = event.to_dict()["Records"] if hasattr(event, "to_dict") else event["Records"]
@@ -50,10 +52,11 @@ def process_queue(source: str, event: Any, handle: Callable[[dict], None]) -> di
     for record in records:
         key = _guard_key(source, record["messageId"])
         try:
-            if seen(key):
+            if guard and seen(key):
                 continue
             handle(record)
-            mark_once(key)
+            if guard:
+                mark_once(key)
         except Exception:
             log.exception("%s: message %s failed; it will be retried", source, record["messageId"])
             failures.append({"itemIdentifier": record["messageId"]})

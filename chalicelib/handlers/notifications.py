@@ -29,7 +29,9 @@ def on_notification(event):
             _delay_retry(record, retry_delay(count))
             raise
 
-    return process_queue("notifications", event, handle)
+    # deliver() claims every (event, recipient, channel) with a conditional write before sending,
+    # so a redelivered message sends nothing again: no per-message guard (a write saved each)
+    return process_queue("notifications", event, handle, guard=False)
 
 
 def _delay_retry(record: dict, seconds: int) -> None:

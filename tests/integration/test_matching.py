@@ -133,7 +133,7 @@ def test_a_redelivered_helper_record_changes_nothing_and_needs_no_guard(stack, p
     # the current record delivered again (any number of times): nothing to change
     current = helper(hid).to_simple_dict()
     assert sync_index(current) == "unchanged" and sync_index(current) == "unchanged"
-    assert not list(IdempotencyRecord.scan(IdempotencyRecord.key.startswith("evt#helpers#"), limit=1))
+    assert not list(IdempotencyRecord.scan(IdempotencyRecord.key.startswith("evt#helpers#"), limit=1, page_size=1000))
 
 
 def test_rounds_rank_widen_and_the_winner_leaves_the_index(stack, pump):

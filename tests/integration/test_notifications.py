@@ -184,6 +184,9 @@ def test_duplicate_events_send_once(stack, pump, push_service):
     assert len(mails) == 1 and "Pagamento in arrivo: CHF 42.50" in json.dumps(mails, ensure_ascii=False)
     rows = log_rows(f"recipient#helper#{hid}")
     assert [(r.channel, r.status, int(r.attempts)) for r in rows] == [("email", "sent", 1)]
+    # once-only comes from those claims alone: the consumer keeps no per-message guard records
+    from chalicelib.models.idempotency import IdempotencyRecord
+    assert not list(IdempotencyRecord.scan(IdempotencyRecord.key.startswith("evt#notifications#"), limit=1, page_size=1000))
 
 
 def test_failing_channel_is_retried_with_backoff_then_dead_lettered(stack, pump, push_service, monkeypatch):
