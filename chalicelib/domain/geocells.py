@@ -364,7 +364,6 @@ def nearest_search(pool: str, lat: float, lon: float, radius_km: float, query: Q
     return result
 
 
-ring_search = nearest_search  # the name the first version had
 
 
 INDEX_FIELDS = ("geo_pk", "geo_sk", "remote_pool", "remote_sk")

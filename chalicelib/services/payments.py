@@ -316,7 +316,6 @@ def _send_receipt(booking: Booking, helper: Helper, total: int) -> None:
         receipt = {"booking_id": booking_id, "issued_at": now_iso(), "helper_first_name": helper.first_name,
                    **receipt_summary([dict(r) for r in (pay.line_items or [])], total, authorised, pay.currency)}
         pay = _update(booking_id, lambda p: None if p.receipt else [Payment.receipt.set(receipt)])
-        pay = Payment.get(booking_id, consistent_read=True)
     if "receipt_sent" in _steps(pay):
         return
     event_id = f"payment_receipt#{booking_id}"
@@ -770,8 +769,7 @@ def request_extra_approval(actor: Actor, booking_id: str, amount: int, currency:
             return None
         made["req"] = req
         return [Payment.extra_approvals.set(_requests(p) + [req])]
-    pay = _update(booking_id, change)
-    pay = Payment.get(booking_id, consistent_read=True)
+    pay = _update(booking_id, change)  # the record as written (pynamodb's update reads it back)
     req = made.get("req") or xa.pending_of(_requests(pay))
     _copy_to_booking(booking_id, _requests(pay))
     helper = Helper.get(actor.id)
@@ -831,9 +829,8 @@ def answer_extra_approval(actor: Actor, booking_id: str, approve: bool) -> Payme
             _update(booking.booking_id, lambda p: mark(xa.APPROVED)(p) or None)  # raised before a crash
         else:
             old_pi, old_seq = pay.payment_intent_id, int(pay.auth_seq or 0)
-            _authorise(booking, pay, pay.stripe_customer_id, pay.payment_method, off_session=False,
-                       amount=new_limit, mark_failed=False, extra=mark(xa.APPROVED))
-            pay = Payment.get(booking.booking_id, consistent_read=True)
+            pay = _authorise(booking, pay, pay.stripe_customer_id, pay.payment_method, off_session=False,
+                             amount=new_limit, mark_failed=False, extra=mark(xa.APPROVED))
             if pay.payment_intent_id != old_pi:
                 try:
                     gw.release(old_pi, key=gw.idempotency_key(booking.booking_id, f"release-{old_seq}"))

@@ -71,7 +71,7 @@ def test_ring_search_finds_exactly_the_helpers_inside_the_circle(index, radius):
     rng = random.Random(int(radius * 10))
     for _ in range(15):
         lat, lon = ZURICH[0] + rng.uniform(-0.08, 0.08), ZURICH[1] + rng.uniform(-0.1, 0.1)
-        got = geocells.ring_search("t1", lat, lon, radius, index.query)
+        got = geocells.nearest_search("t1", lat, lon, radius, index.query)
         truth = {r[2]["helper_id"] for r in index.rows
                  if haversine_km(lat, lon, r[2]["lat"], r[2]["lon"]) <= radius}
         assert {i["helper_id"] for i in got.found} == truth
@@ -83,7 +83,7 @@ def test_a_5_km_search_needs_at_most_8_queries(index):
     counts = []
     for _ in range(100):
         lat, lon = ZURICH[0] + rng.uniform(-0.05, 0.05), ZURICH[1] + rng.uniform(-0.07, 0.07)
-        counts.append(geocells.ring_search("t1", lat, lon, 5.0, index.query).queries)
+        counts.append(geocells.nearest_search("t1", lat, lon, 5.0, index.query).queries)
     assert max(counts) <= 8
 
 
@@ -174,11 +174,11 @@ def test_spans_round_trip_through_sort_keys():
 
 
 def test_pools_do_not_mix(index):
-    assert geocells.ring_search("t2", *ZURICH, 10.0, index.query).found == []
+    assert geocells.nearest_search("t2", *ZURICH, 10.0, index.query).found == []
 
 
 def test_accept_filters_and_excludes(index):
-    got = geocells.ring_search("t1", *ZURICH, 5.0, index.query, accept=lambda i: i["skills"]["printer"] == 3)
+    got = geocells.nearest_search("t1", *ZURICH, 5.0, index.query, accept=lambda i: i["skills"]["printer"] == 3)
     assert got.found and all(i["skills"]["printer"] == 3 for i in got.found)
 
 
