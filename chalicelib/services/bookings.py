@@ -68,10 +68,10 @@ def create_booking(actor: Actor, request: CreateBooking, idempotency_key: str | 
     digest = idempotency.request_hash(body)
     record = IdempotencyRecord(key=key, request_hash=digest, result=json.dumps({"booking_id": booking.booking_id}),
                                ttl=timedelta(seconds=IDEMPOTENCY_TTL))
-    from pynamodb.connection import Connection
+    from chalicelib.aws import tx_connection
     from pynamodb.transactions import TransactWrite
     try:
-        with TransactWrite(connection=Connection(region=Booking.Meta.region)) as tx:
+        with TransactWrite(connection=tx_connection()) as tx:
             tx.save(record, condition=IdempotencyRecord.key.does_not_exist())
             tx.save(booking, condition=Booking.booking_id.does_not_exist())
         return booking, True

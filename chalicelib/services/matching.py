@@ -316,7 +316,7 @@ def _once_update(key: str, helper_id: str, actions: list, condition=None) -> boo
     stream record finds the record and changes nothing."""
     from datetime import timedelta
 
-    from pynamodb.connection import Connection
+    from chalicelib.aws import tx_connection
     from pynamodb.exceptions import TransactWriteError
     from pynamodb.transactions import TransactWrite
 
@@ -326,7 +326,7 @@ def _once_update(key: str, helper_id: str, actions: list, condition=None) -> boo
     record = IdempotencyRecord(key=key, ttl=timedelta(days=30))
     cond = Helper.helper_id.exists() if condition is None else (Helper.helper_id.exists() & condition)
     try:
-        with TransactWrite(connection=Connection(region=Helper.Meta.region)) as tx:
+        with TransactWrite(connection=tx_connection()) as tx:
             tx.save(record, condition=IdempotencyRecord.key.does_not_exist())
             tx.update(Helper(helper_id), actions=actions, condition=cond)
         return True

@@ -123,12 +123,12 @@ def post_movement(m: L.Movement | None) -> bool:
     """Write a movement's entries in one transaction, each only if new. False if it was booked."""
     if m is None:
         return False
-    from pynamodb.connection import Connection
+    from chalicelib.aws import tx_connection
     from pynamodb.transactions import TransactWrite
 
     now = now_iso()
     try:
-        with TransactWrite(connection=Connection(region=LedgerEntry.Meta.region)) as tx:
+        with TransactWrite(connection=tx_connection()) as tx:
             for i, e in enumerate(m.entries):
                 entry_id = f"{m.movement_id}#{i}"
                 tx.save(LedgerEntry(entry_id=entry_id, movement_id=m.movement_id, kind=m.kind,

@@ -83,7 +83,7 @@ def apply_review_change(new: dict | None, old: dict | None) -> bool:
 def add_counters(guard_key: str, change: dict[str, int], *, helper_id: str, tenant_id: str,
                  day: str | None) -> bool:
     """One transaction: the guard plus an ``ADD`` on every scope. False if the guard existed."""
-    from pynamodb.connection import Connection
+    from chalicelib.aws import tx_connection
     from pynamodb.exceptions import TransactWriteError
     from pynamodb.transactions import TransactWrite
 
@@ -91,7 +91,7 @@ def add_counters(guard_key: str, change: dict[str, int], *, helper_id: str, tena
     if day and set(change) - {"no_shows"}:
         targets += [(tenant_scope(tenant_id), day_bucket(day)), (PLATFORM, day_bucket(day))]
     try:
-        with TransactWrite(connection=Connection(region=RatingAggregate.Meta.region)) as tx:
+        with TransactWrite(connection=tx_connection()) as tx:
             tx.save(IdempotencyRecord(key=guard_key, ttl=GUARD_TTL),
                     condition=IdempotencyRecord.key.does_not_exist())
             for scope, bucket in targets:

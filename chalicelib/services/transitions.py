@@ -78,10 +78,10 @@ def apply_transition(
         condition = (Booking.state == current.state) & (Booking.version == current.version)
         try:
             if also_in_transaction:
-                from pynamodb.connection import Connection
+                from chalicelib.aws import tx_connection
                 from pynamodb.transactions import TransactWrite
 
-                with TransactWrite(connection=Connection(region=Booking.Meta.region)) as tx:
+                with TransactWrite(connection=tx_connection()) as tx:
                     tx.update(current, actions=actions, condition=condition)
                     also_in_transaction(tx, current)
             else:
