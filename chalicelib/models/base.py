@@ -24,6 +24,22 @@ class BaseMeta:
     max_retry_attempts = 3
 
 
+def hydrate(model: type[Model], keys: list) -> list:
+    """Full items for keys read from a keys-only index, in the index's order (BatchGetItem, 100
+    keys per request; pynamodb retries unprocessed keys). Keys whose item is gone are skipped.
+    ``keys``: hash keys, or ``(hash, range)`` tuples for tables with a range key."""
+    if not keys:
+        return []
+    range_name = next((n for n, a in model.get_attributes().items() if a.is_range_key), None)
+    hash_name = next(n for n, a in model.get_attributes().items() if a.is_hash_key)
+
+    def key_of(item):
+        return (getattr(item, hash_name), getattr(item, range_name)) if range_name else getattr(item, hash_name)
+
+    found = {key_of(item): item for item in model.batch_get(list(dict.fromkeys(keys)))}
+    return [found[k] for k in keys if k in found]
+
+
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -33,4 +49,4 @@ def new_id(prefix: str) -> str:
     return f"{prefix}_{secrets.token_urlsafe(12).replace('-', 'x').replace('_', 'y')}"
 
 
-__all__ = ["Model", "BaseMeta", "table_name", "now_iso", "new_id"]
+__all__ = ["Model", "BaseMeta", "table_name", "now_iso", "new_id", "hydrate"]

@@ -1,13 +1,18 @@
 from pynamodb.attributes import (ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute)
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 
 from chalicelib.models.base import BaseMeta, Model, table_name
 
 
+# KEYS_ONLY_NOTE: the lists keyed by customer, helper, tenant and partner reference hold keys only
+# and are read with ``hydrate`` (BatchGetItem). A booking is written ~8 times in its life and each
+# write of an ALL-projected index costs a write unit more (two in a transaction), while a read
+# unit costs a fifth of a write unit: keys-only indexes are written once, when the booking appears
+# in them (bench/cost.py).
 class BookingsByCustomer(GlobalSecondaryIndex):
     class Meta:
         index_name = "by_customer"
-        projection = AllProjection()
+        projection = KeysOnlyProjection()  # see KEYS_ONLY_NOTE
 
     customer_id = UnicodeAttribute(hash_key=True)
     created_at = UnicodeAttribute(range_key=True)
@@ -16,7 +21,7 @@ class BookingsByCustomer(GlobalSecondaryIndex):
 class BookingsByHelper(GlobalSecondaryIndex):
     class Meta:
         index_name = "by_helper"
-        projection = AllProjection()
+        projection = KeysOnlyProjection()  # see KEYS_ONLY_NOTE
 
     helper_id = UnicodeAttribute(hash_key=True)
     created_at = UnicodeAttribute(range_key=True)
@@ -34,7 +39,7 @@ class BookingsByTenant(GlobalSecondaryIndex):
 class BookingsByPartnerRef(GlobalSecondaryIndex):
     class Meta:
         index_name = "by_partner_ref"
-        projection = AllProjection()
+        projection = KeysOnlyProjection()  # see KEYS_ONLY_NOTE
 
     partner_ref = UnicodeAttribute(hash_key=True)  # "<tenant>#<external_ref>"
     created_at = UnicodeAttribute(range_key=True)

@@ -1,6 +1,6 @@
 from pynamodb.attributes import (BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute,
                                  UnicodeAttribute)
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 
 from chalicelib.models.base import BaseMeta, Model, table_name
 
@@ -16,10 +16,17 @@ class HelperByEmail(GlobalSecondaryIndex):
     email_key = UnicodeAttribute(hash_key=True)  # "<tenant>#<email>"
 
 
+TENANT_STATUS_PROJECTION = ["tenant_id", "first_name", "city", "skills", "lat", "lon", "service_radius_km", "off_duty",
+                            "remote", "languages", "on_call", "rating_count", "rating_sum", "hourly_rate", "currency",
+                            "payout_ready", "status"]
+
+
 class HelperByTenantStatus(GlobalSecondaryIndex):
     class Meta:
         index_name = "by_tenant_status"
-        projection = AllProjection()
+        # what the partner quote / helper listing reads; busy flag, offer counters and geo keys are
+        # not projected, so dispatch's frequent writes to those leave this index alone
+        projection = IncludeProjection(TENANT_STATUS_PROJECTION)
 
     tenant_status = UnicodeAttribute(hash_key=True)  # "<tenant>#<status>"
     helper_id = UnicodeAttribute(range_key=True)

@@ -147,8 +147,11 @@ def list_bookings(actor: Actor, limit: int = 20, cursor: str | None = None) -> t
     else:
         raise Forbidden("use the ops search to list bookings of a tenant")
     last_key = _decode_cursor(cursor)
+    from chalicelib.models.base import hydrate
+
     result = index.query(key, scan_index_forward=False, limit=limit, last_evaluated_key=last_key)
-    items = [b for b in result if b.tenant_id == actor.tenant_id or actor.role == "helper"]
+    items = [b for b in hydrate(Booking, [k.booking_id for k in result])
+             if b.tenant_id == actor.tenant_id or actor.role == "helper"]
     next_cursor = _encode_cursor(result.last_evaluated_key)
     return items, next_cursor
 

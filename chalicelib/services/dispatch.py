@@ -29,44 +29,13 @@ from chalicelib.services.transitions import apply_transition, load_booking
 log = logging.getLogger(__name__)
 
 
-def simple_candidates(booking: Booking, *, extra_radius_km: float, exclude: set[str], limit: int) -> list[dict]:
-    """Active helpers of the booking's tenant with the skill, in range (on-site) or able to work
-    remotely (remote), nearest and most skilled first. Returns ``[{"helper": Helper, "score": {...}}]``."""
-    from chalicelib.services.tenants import pool_tenants
-
-    found = []
-    require_payout = tenant_policy(booking.tenant_id).get("require_payout_ready")
-    helpers = (h for t in pool_tenants(booking.tenant_id) for h in Helper.by_tenant_status.query(f"{t}#active"))
-    for helper in helpers:
-        if helper.helper_id in exclude or helper.off_duty:
-            continue
-        if require_payout and not helper.payout_ready:  # payments: only helpers we can pay get paid jobs
-            continue
-        level = int((helper.skills.as_dict() if helper.skills else {}).get(booking.category, 0))
-        if level <= 0:
-            continue
-        score = {"skill_level": level}
-        if booking.mode == "onsite":
-            loc = booking.location.as_dict()
-            km = haversine_km(loc["lat"], loc["lon"], float(helper.lat), float(helper.lon))
-            if km > float(helper.service_radius_km) + extra_radius_km:
-                continue
-            score["distance_km"] = round(km, 1)
-        elif not helper.remote or booking.language not in (helper.languages or []):
-            continue
-        found.append({"helper": helper, "score": score})
-    found.sort(key=lambda c: (c["score"].get("distance_km", 0), -c["score"]["skill_level"]))
-    return found[:limit]
-
-
 def _ranked_geo_candidates(booking: Booking, *, extra_radius_km: float, exclude: set[str], limit: int) -> list[dict]:
     from chalicelib.services.matching import ranked_candidates
 
     return ranked_candidates(booking, extra_radius_km=extra_radius_km, exclude=exclude, limit=limit)
 
 
-# The ranked geo search of the matching capability (services/matching.py); ``simple_candidates``
-# stays as the reference the matching tests compare against.
+# The ranked geo search of the matching capability (services/matching.py).
 find_candidates: Callable[..., list[dict]] = _ranked_geo_candidates
 
 

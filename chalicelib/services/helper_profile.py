@@ -122,7 +122,10 @@ def earnings(actor: Actor, limit: int = 200) -> dict[str, Any]:
     helper = _own(actor)
     rate = int(helper.hourly_rate)
     rows, total, minutes = [], 0, 0
-    for booking in Booking.by_helper.query(actor.id, scan_index_forward=False, limit=limit):
+    from chalicelib.models.base import hydrate
+
+    keys = [k.booking_id for k in Booking.by_helper.query(actor.id, scan_index_forward=False, limit=limit)]
+    for booking in hydrate(Booking, keys):
         if booking.state != "completed" or booking.tenant_id != helper.tenant_id:
             continue
         amount = booking_earning(booking, rate)

@@ -317,8 +317,7 @@ def list_bookings(actor: Actor, *, state: str | None = None, external_ref: str |
         if external_ref:
             result = Booking.by_partner_ref.query(hash_value, scan_index_forward=False, limit=limit,
                                                   last_evaluated_key=last_key)
-            items = list(result)
-            ids = None
+            ids = [k.booking_id for k in result]
         else:
             result = Booking.by_tenant.query(hash_value, scan_index_forward=False, limit=limit,
                                              last_evaluated_key=last_key)
@@ -327,9 +326,9 @@ def list_bookings(actor: Actor, *, state: str | None = None, external_ref: str |
         if last_key is None:
             raise
         raise ValidationFailed("the cursor is not valid; start again without it", field="cursor") from None
-    if ids is not None:
-        by_id = {b.booking_id: b for b in Booking.batch_get(ids)} if ids else {}
-        items = [by_id[i] for i in ids if i in by_id]
+    from chalicelib.models.base import hydrate
+
+    items = hydrate(Booking, ids)
     items = [b for b in items if b.tenant_id == actor.tenant_id and b.partner_id == actor.tenant_id
              and (state is None or b.state == state)]
     return items, _encode_cursor(result.last_evaluated_key)

@@ -514,7 +514,9 @@ def _pay_pending(helper_id: str) -> int:
     """Pay out what waited for this helper's onboarding (settled before they were payout-ready)."""
     paid = 0
     helper = Helper.get(helper_id, consistent_read=True)
-    for booking in Booking.by_helper.query(helper_id):
+    from chalicelib.models.base import hydrate
+
+    for booking in hydrate(Booking, [k.booking_id for k in Booking.by_helper.query(helper_id)]):
         pay = get_payment(booking.booking_id)
         steps = _steps(pay) if pay else {}
         for pending, step in (("payout_pending", "payout"),):
