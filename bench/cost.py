@@ -211,6 +211,7 @@ def run_scenario(args, meter: Meter) -> dict:
         from localdev.pump import EventPump
 
         app = app_module.app
+        originals = dict(app.handler_map)
         for cfg in app.event_sources:  # count and time every Lambda invocation the pump makes
             handler = app.handler_map[cfg.name]
             app.handler_map[cfg.name] = (lambda h, n: lambda event, ctx: meter.timed(n, h, event, ctx))(handler, cfg.name)
@@ -285,7 +286,21 @@ def run_scenario(args, meter: Meter) -> dict:
         emails = len(read_sent_emails(services.moto_url))
         client.__exit__(None, None, None)
         pump.stop()
-        return {"completed": completed, "emails_in_moto": emails, "helpers_signed_in": len(helpers)}
+        # scheduled functions run at zero traffic too: time one run of each (not a booking cost)
+        from chalice.app import ScheduledEventConfig
+
+        scheduled = {}
+        for cfg in app.event_sources:
+            if isinstance(cfg, ScheduledEventConfig):
+                event = {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
+                         "account": "123456789012", "time": "2026-01-01T00:00:00Z", "region": "eu-central-1",
+                         "resources": [], "detail": {}}
+                t0 = time.perf_counter()
+                originals[cfg.name](event, None)  # unmetered: not part of the bookings' cost
+                scheduled[cfg.name] = {"seconds": round(time.perf_counter() - t0, 3),
+                                       "per_month": _runs_per_month(cfg.schedule_expression)}
+        return {"completed": completed, "emails_in_moto": emails, "helpers_signed_in": len(helpers),
+                "scheduled": scheduled}
     finally:
         services.stop()
 
@@ -345,36 +360,55 @@ def price(meter: Meter, completed: int) -> dict:
     }
 
 
-def idle_monthly_cost() -> dict:
-    """The deployed stack at zero traffic: count what bills by the hour/month in the template."""
+def _runs_per_month(expr) -> int:
+    """Runs a month of a chalice Rate (``Rate(1, unit=Rate.HOURS)``) schedule."""
+    unit_minutes = {"MINUTES": 1, "HOURS": 60, "DAYS": 1440}
+    text = expr.to_string() if hasattr(expr, "to_string") else str(expr)
+    m = re.match(r"rate\((\d+) (minute|hour|day)s?\)", text)
+    if not m:
+        raise ValueError(f"cannot price schedule {text!r}")
+    return int(30 * 1440 / (int(m.group(1)) * unit_minutes[m.group(2).upper() + "S"]))
+
+
+def idle_monthly_cost(scheduled: dict | None = None) -> dict:
+    """The deployed stack at zero traffic: what bills by the month in the template as
+    ``infra/stack.py`` builds it (its tests assert the same counts: ``tests/infra``)."""
     from chalicelib.queues import ALL_QUEUES
     import app as app_module
     from chalice.app import SQSEventConfig
 
     sqs_consumers = sum(1 for s in app_module.app.event_sources if isinstance(s, SQSEventConfig))
-    functions = 1 + len(app_module.app.event_sources)
     streams = sum(1 for s in app_module.app.event_sources if type(s).__name__ == "DynamoDBEventConfig")
-    queues = len(ALL_QUEUES) + 1
-    # alarm metrics, as infra/stack.py builds them: per function throttles (1) + error rate (2 metrics),
-    # per stream consumer iterator age (1), per queue DLQ depth (1) + oldest age (1), stream failures (1)
-    alarm_metrics = functions * 3 + streams + queues * 2 + 1
+    # alarm metrics: account-wide Lambda Errors + Invocations (error rate) and Throttles (3), each
+    # stream consumer's IteratorAge, per consumed queue its DLQ depth and oldest age, stream failures
+    alarm_metrics = 3 + streams + len(ALL_QUEUES) * 2 + 1
     # Lambda's SQS poller long-polls (20 s) with 5 pollers per queue even when idle
     idle_sqs_requests = sqs_consumers * 5 * 3 * 60 * 24 * 30
+    memory = lambda_memory_gb()
+    runs = sum(s["per_month"] for s in (scheduled or {}).values())
+    gb_s = sum(s["per_month"] * s["seconds"] * memory.get(name, memory["default"]) for name, s in (scheduled or {}).items())
+    schedule_usd = runs * PRICES["lambda_per_request"] + gb_s * PRICES["lambda_per_gb_second"]
+    without = idle_sqs_requests * PRICES["sqs_per_request"] + alarm_metrics * PRICES["alarm_per_metric_month"] + schedule_usd
+    # always-free tier: 1 M SQS requests, 10 alarm metrics, 1 M Lambda requests + 400,000 GB-s a month
+    with_free = (max(0, idle_sqs_requests - 1_000_000) * PRICES["sqs_per_request"]
+                 + max(0, alarm_metrics - 10) * PRICES["alarm_per_metric_month"]
+                 + max(0, runs - 1_000_000) * PRICES["lambda_per_request"]
+                 + max(0, gb_s - 400_000) * PRICES["lambda_per_gb_second"])
     return {
-        "compute_api_database_usd": 0.0,
+        "api_database_usd": 0.0,
+        "sqs_consumed_queues": sqs_consumers,
         "sqs_idle_polling_requests": idle_sqs_requests,
         "sqs_idle_polling_usd": round(idle_sqs_requests * PRICES["sqs_per_request"], 2),
         "alarm_metrics": alarm_metrics,
         "alarms_usd": round(alarm_metrics * PRICES["alarm_per_metric_month"], 2),
-        "dashboard_usd": 0.0,  # first 3 dashboards free
+        "scheduled_runs": runs, "scheduled_gb_seconds": round(gb_s, 1), "scheduled_usd": round(schedule_usd, 4),
+        "dashboard_usd": 0.0,  # first 3 dashboards of up to 50 metrics free (tests/infra counts them)
         "storage": "DynamoDB $0.306/GB-month + PITR $0.245/GB-month, S3 $0.0245/GB-month, logs $0.0324/GB-month",
-        "note": ("no NAT gateway, no provisioned capacity, no database instance, no container: only the "
-                 "alarms (first 10 metrics in the free tier) and Lambda's idle SQS polling (first 1 M SQS "
-                 "requests/month free) bill at zero traffic"),
-        "total_usd_without_free_tier": round(idle_sqs_requests * PRICES["sqs_per_request"]
-                                             + alarm_metrics * PRICES["alarm_per_metric_month"], 2),
-        "total_usd_with_free_tier": round(max(0, idle_sqs_requests - 1_000_000) * PRICES["sqs_per_request"]
-                                          + max(0, alarm_metrics - 10) * PRICES["alarm_per_metric_month"], 2),
+        "note": ("no NAT gateway, no provisioned capacity, no database instance, no container: at zero traffic "
+                 "only the alarms, Lambda's polling of the one work queue and the hourly hold renewal "
+                 "run, each inside AWS's always-free tier"),
+        "total_usd_without_free_tier": round(without, 2),
+        "total_usd_with_free_tier": round(with_free, 2),
     }
 
 
@@ -426,7 +460,7 @@ def main():
     if not outcome["completed"]:
         raise SystemExit("no booking completed: nothing to price")
     priced = price(meter, outcome["completed"])
-    idle = idle_monthly_cost()
+    idle = idle_monthly_cost(outcome.get("scheduled"))
     sizes = package_sizes()
     print(json.dumps({"scenario": {**vars(args), **outcome}, **priced, "idle_month": idle,
                       "packages": sizes}, indent=1), file=sys.stderr)

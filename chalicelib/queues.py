@@ -1,8 +1,18 @@
 """The SQS queues crowdfix uses, described once.
 
-Each queue has a dead-letter queue; ``max_receive_count`` deliveries are tried before a message is
-moved there. Locally the pump and ``localdev`` create them from this list; ``infra/`` creates the same
-ones in AWS.
+**One work queue.** Offer time-outs, notifications and partner webhook deliveries are three *kinds*
+of message on one queue (``WORK``) with one consumer (``handlers/work.py`` routes each record by its
+``kind`` message attribute to that kind's handler). Lambda's SQS event source long-polls every
+queue it consumes, around the clock, even when the queue is empty: about 650,000 requests a month
+per queue. One consumed queue stays inside SQS's always-free million requests a month; three did
+not (bench/cost.py, ``idle_month``). SQS is not ordered, so one kind never holds up another; a
+failed record is retried on its own (partial batch responses) and, after ``max_receive_count``
+deliveries, moves to the one dead-letter queue with its ``kind`` attribute, from which
+``StartMessageMoveTask`` (SQS's "redrive") returns it to the work queue.
+
+``STREAM_FAILURES`` has no consumer (nothing polls it): stream records a stream handler gave up on
+are parked there for operations. Locally the pump and ``localdev`` create the queues from this
+module; ``infra/`` creates the same ones in AWS.
 """
 from __future__ import annotations
 
@@ -29,17 +39,52 @@ class QueueSpec:
         return f"{self.name}-dlq"
 
 
-OFFER_TIMEOUTS = QueueSpec("offer-timeouts")
-NOTIFICATIONS = QueueSpec("notifications")
+@dataclass(frozen=True)
+class Kind:
+    """A kind of message on a physical queue: ``send(kind, ...)`` tags it, the queue's consumer
+    routes on the tag. ``name``/``dlq_name``/``max_receive_count`` are the queue's."""
+    short_name: str
+    queue: QueueSpec
+
+    @property
+    def name(self) -> str:
+        return self.queue.name
+
+    @property
+    def dlq_name(self) -> str:
+        return self.queue.dlq_name
+
+    @property
+    def max_receive_count(self) -> int:
+        return self.queue.max_receive_count
+
+
+WORK = QueueSpec("work")
 STREAM_FAILURES = QueueSpec("stream-failures", max_receive_count=1)
+
+OFFER_TIMEOUTS = Kind("offer-timeouts", WORK)
+NOTIFICATIONS = Kind("notifications", WORK)
 # partner webhooks: HTTP failures are retried by re-enqueueing with back-off (services.webhooks);
 # a handler crash is retried by SQS and lands in the DLQ after max_receive_count
-WEBHOOK_DELIVERIES = QueueSpec("webhook-deliveries", visibility_timeout=60, consumer_timeout=10)
+WEBHOOK_DELIVERIES = Kind("webhook-deliveries", WORK)
 
-ALL_QUEUES = [OFFER_TIMEOUTS, NOTIFICATIONS, WEBHOOK_DELIVERIES]
+ALL_QUEUES = [WORK]  # consumed queues (each with a DLQ); STREAM_FAILURES is not consumed
+ALL_KINDS = [OFFER_TIMEOUTS, NOTIFICATIONS, WEBHOOK_DELIVERIES]
+KIND_ATTRIBUTE = "kind"
 
 
-def queue_url(spec: QueueSpec) -> str:
+def kind_attribute(kind: Kind) -> dict:
+    """The message attribute that tags a message with its kind (SendMessage shape)."""
+    return {KIND_ATTRIBUTE: {"DataType": "String", "StringValue": kind.short_name}}
+
+
+def record_kind(record: dict) -> str | None:
+    """The kind of a Lambda SQS record (``messageAttributes.kind.stringValue``), if tagged."""
+    attr = (record.get("messageAttributes") or {}).get(KIND_ATTRIBUTE) or {}
+    return attr.get("stringValue")
+
+
+def queue_url(spec: QueueSpec | Kind) -> str:
     from chalicelib.aws import client
 
     return _url_cache.get(spec.name) or _url_cache.setdefault(
@@ -49,9 +94,10 @@ def queue_url(spec: QueueSpec) -> str:
 _url_cache: dict[str, str] = {}
 
 
-def send(spec: QueueSpec, message: dict, delay_seconds: int = 0) -> None:
-    """Enqueue one JSON message (``delay_seconds`` up to 900, SQS's limit)."""
+def send(kind: Kind, message: dict, delay_seconds: int = 0) -> None:
+    """Enqueue one JSON message of ``kind`` on its queue (``delay_seconds`` up to 900, SQS's limit)."""
     from chalicelib.aws import client
 
-    client("sqs").send_message(QueueUrl=queue_url(spec), MessageBody=json.dumps(message),
-                               DelaySeconds=max(0, min(900, int(delay_seconds))))
+    client("sqs").send_message(QueueUrl=queue_url(kind), MessageBody=json.dumps(message),
+                               DelaySeconds=max(0, min(900, int(delay_seconds))),
+                               MessageAttributes=kind_attribute(kind))

@@ -62,6 +62,7 @@ class QueueInfo:
     visibility_timeout: int
     max_receive_count: int
     consumer_timeout: int
+    kinds: tuple[str, ...] = ()  # python names of the message kinds riding this queue (NOTIFICATIONS)
 
 
 @dataclass
@@ -81,6 +82,7 @@ class FunctionSpec:
     schedule: str | None = None
     tables: set[str] = field(default_factory=set)      # physical names it may read/write
     queues_send: set[str] = field(default_factory=set)  # physical queue names it may send to
+    dlqs_send: set[str] = field(default_factory=set)    # dead-letter queues it parks messages in itself
     secrets: set[str] = field(default_factory=set)      # logical secret names (TOKEN_SECRET)
     sends_email: bool = False
 
@@ -162,12 +164,14 @@ def queues() -> tuple[list[QueueInfo], QueueInfo]:
     from chalicelib import queues as q
 
     names = {id(v): k for k, v in vars(q).items() if isinstance(v, q.QueueSpec)}
+    kinds = [(k, v) for k, v in vars(q).items() if isinstance(v, q.Kind)]
 
     def info(spec):
         return QueueInfo(var=names.get(id(spec), spec.short_name.upper().replace("-", "_")),
                          short=spec.short_name, name=spec.name, dlq_name=spec.dlq_name,
                          visibility_timeout=spec.visibility_timeout,
-                         max_receive_count=spec.max_receive_count, consumer_timeout=spec.consumer_timeout)
+                         max_receive_count=spec.max_receive_count, consumer_timeout=spec.consumer_timeout,
+                         kinds=tuple(sorted(k for k, v in kinds if v.queue is spec)))
 
     return [info(s) for s in q.ALL_QUEUES], info(q.STREAM_FAILURES)
 
@@ -310,8 +314,10 @@ def assign_access(fns: list[FunctionSpec], table_specs: list[TableSpec], queue_i
             tree = _parsed(m)
             names = _names(tree)
             for q in queue_infos:
-                if q.var in names and m != "chalicelib.queues":
+                if m != "chalicelib.queues" and ({q.var, *q.kinds} & names):
                     fn.queues_send.add(q.name)
+                    if "dlq_name" in names:  # parks messages in the dead-letter queue itself
+                        fn.dlqs_send.add(q.dlq_name)
             fn.secrets |= _secret_names(tree)
         fn.sends_email = "chalicelib.adapters.email" in mods
         if fn.stream_table:
@@ -337,6 +343,7 @@ def describe(stage: str = "dev", region: str = "eu-central-1") -> dict:
         "queues": [asdict(q) for q in queue_infos],
         "stream_failures": asdict(failure),
         "functions": [{**asdict(f), "tables": sorted(f.tables), "queues_send": sorted(f.queues_send),
+                       "dlqs_send": sorted(f.dlqs_send),
                        "secrets": sorted(f.secrets)} for f in fns],
         "environment": stage_environment(stage),
     }

@@ -4,7 +4,9 @@
     npx aws-cdk@2 deploy --app "python infra/main.py" -c stage=prod -c domain=crowdfix.example
 
 Context (``-c key=value``): stage (dev|prod, default dev), domain, certificate_arn (us-east-1 ACM
-certificate for the domain on CloudFront), alarm_email.
+certificate for the domain on CloudFront), alarm_email, per_function_alarms (1: error-rate and
+throttle alarms per function instead of for the whole account: use it when the account runs other
+functions too; it costs $0.30 per function-month, see ``infra/stack.py``).
 """
 from __future__ import annotations
 
@@ -33,6 +35,7 @@ def build(stage: str | None = None, outdir: str | None = None, **context):
     stack = CrowdfixStack(
         app, f"crowdfix-{stage}", stage=stage, domain=ctx("domain"),
         certificate_arn=ctx("certificate_arn"), alarm_email=ctx("alarm_email"),
+        per_function_alarms=str(ctx("per_function_alarms") or "") in ("1", "true", "yes"),
         env=cdk.Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT"),
                             region=os.environ["AWS_DEFAULT_REGION"]),
         description=f"crowdfix {stage}: API, event handlers, tables, queues, site, alarms")

@@ -76,7 +76,8 @@ def _attr(key):
 
 class CrowdfixStack(cdk.Stack):
     def __init__(self, scope: Construct, construct_id: str, *, stage: str, domain: str | None = None,
-                 certificate_arn: str | None = None, alarm_email: str | None = None, **kwargs):
+                 certificate_arn: str | None = None, alarm_email: str | None = None,
+                 per_function_alarms: bool = False, **kwargs):
         super().__init__(scope, construct_id, **kwargs)
         region = os.environ["AWS_DEFAULT_REGION"]
         self.stage_name_ = stage
@@ -193,6 +194,10 @@ class CrowdfixStack(cdk.Stack):
             for name in sorted(f.queues_send):
                 role.add_to_policy(iam.PolicyStatement(actions=["sqs:SendMessage", "sqs:GetQueueUrl"],
                                                        resources=[self.queues[name].queue_arn]))
+            dlq_by_name = {q.dlq_name: self.dlqs[q.name] for q in queue_infos}
+            for name in sorted(f.dlqs_send):
+                role.add_to_policy(iam.PolicyStatement(actions=["sqs:SendMessage", "sqs:GetQueueUrl"],
+                                                       resources=[dlq_by_name[name].queue_arn]))
             for s in sorted(f.secrets):
                 param = derive.secret_param(stage, s, env)
                 role.add_to_policy(iam.PolicyStatement(
@@ -258,25 +263,15 @@ class CrowdfixStack(cdk.Stack):
                 mapping.node.add_dependency(role)
                 self.mappings[f.name] = mapping
 
-            # alarms: errors (rate), throttles; per function
             dims = {"FunctionName": fn_name}
-            errors = cw.Metric(namespace="AWS/Lambda", metric_name="Errors", dimensions_map=dims,
-                               statistic="Sum", period=cdk.Duration.minutes(5))
             invocations = cw.Metric(namespace="AWS/Lambda", metric_name="Invocations", dimensions_map=dims,
                                     statistic="Sum", period=cdk.Duration.minutes(5))
+            errors = cw.Metric(namespace="AWS/Lambda", metric_name="Errors", dimensions_map=dims,
+                               statistic="Sum", period=cdk.Duration.minutes(5))
             throttles = cw.Metric(namespace="AWS/Lambda", metric_name="Throttles", dimensions_map=dims,
                                   statistic="Sum", period=cdk.Duration.minutes(5))
-            rate = cw.MathExpression(expression="IF(inv > 0, 100 * err / inv, 0)",
-                                     using_metrics={"err": errors, "inv": invocations},
-                                     label=f"{f.name} error %", period=cdk.Duration.minutes(5))
-            cw.Alarm(self, f"ErrorRate-{f.logical_id}", metric=rate, threshold=5, evaluation_periods=1,
-                     comparison_operator=cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                     treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
-                     alarm_description=f"{f.name}: more than 5% of invocations failed").add_alarm_action(alarm_action)
-            cw.Alarm(self, f"Throttles-{f.logical_id}", metric=throttles, threshold=0, evaluation_periods=1,
-                     comparison_operator=cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                     treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
-                     alarm_description=f"{f.name} is throttled").add_alarm_action(alarm_action)
+            if per_function_alarms:
+                self._lambda_alarms(f"-{f.logical_id}", f.name, errors, invocations, throttles, alarm_action)
             if f.kind == "dynamodb":
                 age = cw.Metric(namespace="AWS/Lambda", metric_name="IteratorAge", dimensions_map=dims,
                                 statistic="Maximum", period=cdk.Duration.minutes(5))
@@ -286,25 +281,21 @@ class CrowdfixStack(cdk.Stack):
                          ).add_alarm_action(alarm_action)
             widgets.append(cw.GraphWidget(title=f"{f.name}", left=[invocations, errors, throttles],
                                           width=8))
+        if not per_function_alarms:
+            # Alarms bill per metric ($0.10 a month each; the first 10 are free). Lambda also
+            # publishes Errors/Invocations/Throttles for all functions of the account and region
+            # together; in the account of its own that a stage should have, that is this stack.
+            # The dashboard keeps the per-function graphs for finding which one.
+            self._lambda_alarms("", "a function", *(cw.Metric(namespace="AWS/Lambda", metric_name=m,
+                                                                statistic="Sum", period=cdk.Duration.minutes(5))
+                                                      for m in ("Errors", "Invocations", "Throttles")),
+                                alarm_action)
 
-        for name, dlq in self.dlqs.items():
-            cw.Alarm(self, f"DlqNotEmpty-{dlq.node.id}",
-                     metric=dlq.metric_approximate_number_of_messages_visible(
-                         period=cdk.Duration.minutes(1), statistic="Maximum"),
-                     threshold=0, evaluation_periods=1,
-                     comparison_operator=cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                     treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
-                     alarm_description=f"a message is in {name}-dlq").add_alarm_action(alarm_action)
         for name, queue in self.queues.items():
-            cw.Alarm(self, f"OldestMessage-{queue.node.id}",
-                     metric=queue.metric_approximate_age_of_oldest_message(
-                         period=cdk.Duration.minutes(5), statistic="Maximum"),
-                     threshold=1200, evaluation_periods=2,
-                     treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
-                     alarm_description=f"{name}: a message waits for more than 20 minutes (delays are <= 15)"
-                     ).add_alarm_action(alarm_action)
-            # the stream-failure queue has no consumer: a record there is a record a stream gave up on
+            dlq = self.dlqs[name]
             if name == failure_info.name:
+                # no consumer: a record here is a stream record a handler gave up on (nothing can
+                # reach its own DLQ, so that one has no alarm)
                 cw.Alarm(self, "StreamFailuresNotEmpty",
                          metric=queue.metric_approximate_number_of_messages_visible(
                              period=cdk.Duration.minutes(1), statistic="Maximum"),
@@ -313,16 +304,34 @@ class CrowdfixStack(cdk.Stack):
                          treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
                          alarm_description="a stream record was sent aside after its retries"
                          ).add_alarm_action(alarm_action)
+            else:
+                cw.Alarm(self, f"DlqNotEmpty-{dlq.node.id}",
+                         metric=dlq.metric_approximate_number_of_messages_visible(
+                             period=cdk.Duration.minutes(1), statistic="Maximum"),
+                         threshold=0, evaluation_periods=1,
+                         comparison_operator=cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                         treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
+                         alarm_description=f"a message is in {name}-dlq").add_alarm_action(alarm_action)
+                cw.Alarm(self, f"OldestMessage-{queue.node.id}",
+                         metric=queue.metric_approximate_age_of_oldest_message(
+                             period=cdk.Duration.minutes(5), statistic="Maximum"),
+                         threshold=1200, evaluation_periods=2,
+                         treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
+                         alarm_description=f"{name}: a message waits for more than 20 minutes (delays are <= 15)"
+                         ).add_alarm_action(alarm_action)
             widgets.append(cw.GraphWidget(
                 title=name, width=8,
                 left=[queue.metric_approximate_number_of_messages_visible(),
-                      self.dlqs[name].metric_approximate_number_of_messages_visible()],
+                      dlq.metric_approximate_number_of_messages_visible()],
                 right=[queue.metric_approximate_age_of_oldest_message()]))
         for name, table in self.tables.items():
-            widgets.append(cw.GraphWidget(
-                title=name, width=8,
-                left=[table.metric_consumed_read_capacity_units(), table.metric_consumed_write_capacity_units()],
-                right=[table.metric("ThrottledRequests", statistic="Sum")]))
+            if name in consumed:
+                # the busiest tables (their streams drive the event handlers): the dashboard stays
+                # within the 50 metrics a free dashboard may show (infra tests count them)
+                widgets.append(cw.GraphWidget(
+                    title=name, width=8,
+                    left=[table.metric_consumed_write_capacity_units()],
+                    right=[table.metric("ThrottledRequests", statistic="Sum")]))
 
         # ---- static site: private bucket, CloudFront with OAC, SPA fallback, security headers ---
         site = s3.Bucket(self, "Site", block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
@@ -384,3 +393,17 @@ class CrowdfixStack(cdk.Stack):
         self.table_specs = table_specs
         self.queue_infos = queue_infos
         self.failure_info = failure_info
+
+    def _lambda_alarms(self, suffix: str, who: str, errors, invocations, throttles, action) -> None:
+        """Error rate (> 5 % of invocations in 5 minutes) and any throttle."""
+        rate = cw.MathExpression(expression="IF(inv > 0, 100 * err / inv, 0)",
+                                 using_metrics={"err": errors, "inv": invocations},
+                                 label=f"{who} error %", period=cdk.Duration.minutes(5))
+        cw.Alarm(self, f"ErrorRate{suffix}", metric=rate, threshold=5, evaluation_periods=1,
+                 comparison_operator=cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                 treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
+                 alarm_description=f"{who}: more than 5% of invocations failed").add_alarm_action(action)
+        cw.Alarm(self, f"Throttles{suffix}", metric=throttles, threshold=0, evaluation_periods=1,
+                 comparison_operator=cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                 treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
+                 alarm_description=f"{who} is throttled").add_alarm_action(action)

@@ -56,8 +56,8 @@ def on_offer_change(event):
     return process_stream("offers", event, handle)
 
 
-@bp.on_sqs_message(queue=OFFER_TIMEOUTS.name, batch_size=10)
 def on_offer_timeout(event):
+    """Offer time-outs (kind ``offer-timeouts`` on the work queue, routed by ``handlers/work.py``)."""
     from chalicelib.queues import send
     from chalicelib.services.bookings import expire_offer
 

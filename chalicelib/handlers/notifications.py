@@ -15,10 +15,10 @@ bp = Blueprint(__name__)
 log = logging.getLogger("crowdfix.notifications")
 
 
-@bp.on_sqs_message(queue=NOTIFICATIONS.name, batch_size=10)
 def on_notification(event):
-    """Send each notification event; a failed one is retried later (exponential backoff through
-    its visibility timeout), then goes to the dead-letter queue."""
+    """Send each notification event (kind ``notifications`` on the work queue, routed by
+    ``handlers/work.py``); a failed one is retried later (exponential backoff through its
+    visibility timeout), then goes to the dead-letter queue."""
     from chalicelib.services.notifications import DeliveryFailed, deliver, retry_delay
 
     def handle(record):

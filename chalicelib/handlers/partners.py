@@ -10,7 +10,6 @@ from chalicelib.domain.booking_states import ALL_STATES
 from chalicelib.domain.errors import MalformedRequest, ValidationFailed
 from chalicelib.handlers.common import authenticate, authenticate_partner, ok, parse_body, path_id, query_int
 from chalicelib.handlers.batch import process_queue
-from chalicelib.queues import WEBHOOK_DELIVERIES
 
 bp = Blueprint(__name__)
 ADMINS = ("ops", "partner_admin")
@@ -277,8 +276,9 @@ def partner_cancel_booking(booking_id):
 # ---------------------------------------------------------------------------------------------
 # webhook delivery queue
 
-@bp.on_sqs_message(queue=WEBHOOK_DELIVERIES.name, batch_size=10)
 def on_webhook_delivery(event):
+    """Partner webhook deliveries (kind ``webhook-deliveries`` on the work queue, routed by
+    ``handlers/work.py``)."""
     from chalicelib.services import webhooks as wh
     def handle(record):
         try:

@@ -250,8 +250,9 @@ def deliver(message: dict, now: float | None = None) -> str:
 
 def _to_dead_letter(message: dict) -> None:
     from chalicelib.aws import client
-    from chalicelib.queues import WEBHOOK_DELIVERIES
+    from chalicelib.queues import WEBHOOK_DELIVERIES, kind_attribute
 
     sqs = client("sqs")
     url = sqs.get_queue_url(QueueName=WEBHOOK_DELIVERIES.dlq_name)["QueueUrl"]
-    sqs.send_message(QueueUrl=url, MessageBody=json.dumps({**message, "reason": "delivery window of 3 days used up"}))
+    sqs.send_message(QueueUrl=url, MessageBody=json.dumps({**message, "reason": "delivery window of 3 days used up"}),
+                     MessageAttributes=kind_attribute(WEBHOOK_DELIVERIES))

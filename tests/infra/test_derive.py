@@ -33,9 +33,12 @@ def test_access_follows_the_code_a_handler_reaches(derived):
     fns = {f["name"]: f for f in derived["functions"]}
     # on_offer_change reads offers, sends time-outs, and guards redelivery in the idempotency table
     assert fns["on_offer_change"]["tables"] == ["crowdfix-prod-idempotency", "crowdfix-prod-offers"]
-    assert fns["on_offer_change"]["queues_send"] == ["crowdfix-prod-offer-timeouts"]
+    assert fns["on_offer_change"]["queues_send"] == ["crowdfix-prod-work"]  # the offer-timeouts kind
+    assert fns["on_offer_change"]["dlqs_send"] == []
     assert fns["on_offer_change"]["secrets"] == [] and not fns["on_offer_change"]["sends_email"]
     # the API signs tokens, sends sign-in e-mail and talks to Stripe; the offer time-out handler needs no secret
     assert {"TOKEN_SECRET", "STRIPE_SECRET_KEY"} <= set(fns["api_handler"]["secrets"]) and fns["api_handler"]["sends_email"]
-    assert fns["on_offer_timeout"]["secrets"] == [] and not fns["on_offer_timeout"]["sends_email"]
+    # the work queue's consumer sends notifications (e-mail) and parks expired webhooks in its DLQ
+    assert fns["on_work"]["sends_email"] and fns["on_work"]["dlqs_send"] == ["crowdfix-prod-work-dlq"]
+    assert "STRIPE_WEBHOOK_SECRET" not in fns["on_work"]["secrets"]
     assert "crowdfix-prod-bookings" in fns["on_booking_change"]["tables"]

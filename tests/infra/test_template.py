@@ -173,17 +173,69 @@ def test_static_site_is_private_behind_cloudfront(tpl):
     assert {b["PathPattern"] for b in cfg["CacheBehaviors"]} == {"/api/*"}
 
 
+def _alarm_metrics(alarm: dict) -> list[dict]:
+    """The metrics an alarm is billed for: its one metric, or each metric of its math expression."""
+    p = alarm["Properties"]
+    if "Metrics" in p:
+        return [m["MetricStat"]["Metric"] for m in p["Metrics"] if "MetricStat" in m]
+    return [{"MetricName": p["MetricName"], "Namespace": p["Namespace"], "Dimensions": p.get("Dimensions", [])}]
+
+
 def test_alarms_cover_dlqs_errors_throttles_and_age(tpl, derived):
     alarms = list(resources(tpl, "AWS::CloudWatch::Alarm").values())
-    metric_names = [a["Properties"].get("MetricName") for a in alarms]
-    dlq_alarms = [a for a in alarms if a["Properties"].get("MetricName") == "ApproximateNumberOfMessagesVisible"]
-    assert len(dlq_alarms) >= len(derived["queues"]) + 1
-    assert all(a["Properties"]["Threshold"] == 0 for a in dlq_alarms)
-    assert metric_names.count("Throttles") == len(derived["functions"])
-    assert sum(1 for a in alarms if "Metrics" in a["Properties"]) == len(derived["functions"])  # error rate
-    assert metric_names.count("ApproximateAgeOfOldestMessage") == len(derived["queues"]) + 1
     assert all(a["Properties"]["AlarmActions"] for a in alarms)
+    by_name = {}
+    for a in alarms:
+        for m in _alarm_metrics(a):
+            by_name.setdefault(m["MetricName"], []).append((a, m))
+    # any message in a dead-letter queue (the work queue's) or parked by a stream: threshold 0
+    visible = by_name["ApproximateNumberOfMessagesVisible"]
+    assert len(visible) == len(derived["queues"]) + 1 and all(a["Properties"]["Threshold"] == 0 for a, _ in visible)
+    # age of the oldest message of every consumed queue
+    assert len(by_name["ApproximateAgeOfOldestMessage"]) == len(derived["queues"])
+    # error rate and throttles of every function: account-wide Lambda metrics (no dimension) by default
+    (rate,) = [a for a in alarms if "Metrics" in a["Properties"]]
+    assert {m["MetricName"] for m in _alarm_metrics(rate)} == {"Errors", "Invocations"}
+    assert all(not m.get("Dimensions") for m in _alarm_metrics(rate))
+    ((throttle, metric),) = by_name["Throttles"]
+    assert not metric.get("Dimensions") and throttle["Properties"]["Threshold"] == 0
+    # every stream consumer's lag
+    streams = [f for f in derived["functions"] if f["kind"] == "dynamodb"]
+    assert len(by_name["IteratorAge"]) == len(streams)
     assert resources(tpl, "AWS::CloudWatch::Dashboard")
+
+
+def test_nothing_bills_at_zero_traffic_beyond_the_free_tier(tpl, derived):
+    """Alarms bill per metric ($0.10 a month; 10 free), a dashboard beyond 50 metrics $3, and each
+    SQS queue Lambda consumes is long-polled ~650,000 times a month (1 M requests free)."""
+    alarms = resources(tpl, "AWS::CloudWatch::Alarm").values()
+    assert sum(len(_alarm_metrics(a)) for a in alarms) <= 10
+    (dash,) = resources(tpl, "AWS::CloudWatch::Dashboard").values()
+    body = json.dumps(dash["Properties"]["DashboardBody"])
+    assert body.count("AWS/") <= 50  # one namespace reference per metric line
+    mappings = resources(tpl, "AWS::Lambda::EventSourceMapping").values()
+    sqs_sources = [m for m in mappings if "Queue" in json.dumps(m["Properties"]["EventSourceArn"])]
+    assert len(sqs_sources) == 1
+
+
+def test_per_function_alarms_can_be_switched_on(derived, tmp_path):
+    """``-c per_function_alarms=1``: for an account that runs other functions too."""
+    import os
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run([sys.executable, str(root / "infra" / "main.py"), "-c", "stage=prod",
+                           "-c", "per_function_alarms=1"],
+                          env={**os.environ, "AWS_DEFAULT_REGION": "eu-central-1", "CDK_OUTDIR": str(tmp_path),
+                               "CROWDFIX_LINT": "0", "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
+                               "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "1"},
+                          capture_output=True, text=True, cwd=root)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    tpl = json.loads((tmp_path / "crowdfix-prod.template.json").read_text())
+    alarms = list(resources(tpl, "AWS::CloudWatch::Alarm").values())
+    throttles = [a for a in alarms if a["Properties"].get("MetricName") == "Throttles"]
+    assert len(throttles) == len(derived["functions"]) and all(a["Properties"]["Dimensions"] for a in throttles)
+    assert sum(1 for a in alarms if "Metrics" in a["Properties"]) == len(derived["functions"])
 
 
 def test_logs_are_retained_for_a_bounded_time(tpl, derived):
