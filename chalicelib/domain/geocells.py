@@ -219,19 +219,36 @@ def disc_spans(lat: float, lon: float, radius_km: float) -> list[Span]:
     return _union(spans)
 
 
-def merge_to_budget(spans: list[Span], budget: int) -> list[Span]:
+def merge_to_budget(spans: list[Span], budget: int, free_gap_leaves: float = 0.0) -> list[Span]:
     """Join the spans of one partition across the smallest leaf gaps until at most ``budget`` remain
-    (fewest extra leaves read for that many queries). Spans in different partitions cannot be
-    joined, so a circle over more partitions than ``budget`` needs one query per partition."""
+    (fewest extra leaves read for that many queries), and also across any gap of at most
+    ``free_gap_leaves`` leaves (where the index is so sparse that reading the gap costs less than
+    another query). Spans in different partitions cannot be joined, so a circle over more
+    partitions than ``budget`` needs one query per partition."""
     merged = [list(s) for s in _union(spans)]
-    while len(merged) > max(1, budget):
+    while len(merged) > 1:
         gaps = [(b[1] - a[2], i) for i, (a, b) in enumerate(zip(merged, merged[1:])) if a[0] == b[0]]
         if not gaps:
             break
-        _, i = min(gaps)
+        gap, i = min(gaps)
+        if len(merged) <= max(1, budget) and gap - 1 > free_gap_leaves:
+            break
         merged[i][2] = merged[i + 1][2]
         del merged[i + 1]
     return [tuple(m) for m in merged]
+
+
+LEAF_AREA_KM2 = 0.1053  # average res-9 cell
+# A query costs a round trip and at least one read unit (4 KB, ~12 index items); reading this many
+# more items in one query costs less than a query of its own, so gaps expected to hold fewer are
+# read through (needs a density: a hint, or what the search has read so far).
+MERGE_GAP_ITEMS = 12.0
+
+
+def _free_gap_leaves(read_density: float | None) -> float:
+    if not read_density:
+        return 0.0
+    return MERGE_GAP_ITEMS / (read_density * LEAF_AREA_KM2)
 
 
 def span_query(pool: str, span: Span) -> tuple[str, str, str]:
@@ -308,10 +325,13 @@ def nearest_search(pool: str, lat: float, lon: float, radius_km: float, query: Q
     r = radius_km if enough is None else min(radius_km, first_km)
     budgets = STEP_BUDGETS
     hint_key = None
+    read_density: float | None = None  # index items (accepted or not) per km², to read sparse gaps through
+    read_km: list[float] = []  # distance of every item read (within the radius)
     if enough is not None and hint is not None:
         hint_key = (pool, _h3().latlng_to_cell(lat, lon, PARTITION_RES), hint)
-        density = _DENSITY.get(hint_key)
-        if density is not None:
+        known = _DENSITY.get(hint_key)
+        if known is not None:
+            density, read_density = known
             budgets = HINTED_BUDGETS
             r = min(radius_km, math.sqrt(HINT_SAFETY * enough / (math.pi * max(density, 1e-9))))
     # the last step needs at least one query per res-5 partition the circle reaches
@@ -322,10 +342,11 @@ def nearest_search(pool: str, lat: float, lon: float, radius_km: float, query: Q
                 if result.steps < len(budgets) else 0
             if budget < 1 or r >= radius_km:
                 r, budget = radius_km, max_queries - result.queries
-            spans = merge_to_budget(_subtract(disc_spans(lat, lon, r), done), budget)
+            free = _free_gap_leaves(read_density)
+            spans = merge_to_budget(_subtract(disc_spans(lat, lon, r), done), budget, free)
             if len(spans) > budget and r < radius_km:  # more partitions than the step may query
                 r, budget = radius_km, max_queries - result.queries
-                spans = merge_to_budget(_subtract(disc_spans(lat, lon, r), done), budget)
+                spans = merge_to_budget(_subtract(disc_spans(lat, lon, r), done), budget, free)
             done = _union(done + spans)
             specs = [span_query(pool, s) for s in spans]
             result.queries += len(specs)
@@ -340,10 +361,13 @@ def nearest_search(pool: str, lat: float, lon: float, radius_km: float, query: Q
                     km = haversine_km(lat, lon, float(item["lat"]), float(item["lon"]))
                     if km > radius_km:
                         continue
+                    read_km.append(km)
                     item = {**item, "distance_km": km}
                     if accept is None or accept(item):
                         cands.append(item)
             result.covered_km = r
+            # every item within r has been read by now (earlier steps covered smaller circles)
+            read_density = max(1, sum(1 for d in read_km if d <= r)) / (math.pi * r * r)
             if enough is None or r >= radius_km:
                 break
             inside = sum(1 for c in cands if c["distance_km"] <= r)
@@ -358,7 +382,7 @@ def nearest_search(pool: str, lat: float, lon: float, radius_km: float, query: Q
         if len(_DENSITY) >= _DENSITY_MAX:
             _DENSITY.clear()
         inside = sum(1 for c in cands if c["distance_km"] <= result.covered_km)
-        _DENSITY[hint_key] = inside / (math.pi * result.covered_km ** 2)
+        _DENSITY[hint_key] = (inside / (math.pi * result.covered_km ** 2), read_density)
     cands.sort(key=lambda i: (i["distance_km"], i.get("helper_id") or i.get("geo_sk") or ""))
     result.found = cands if enough is None else cands[:enough]
     return result
