@@ -53,7 +53,10 @@ def on_offer_change(event):
         send(OFFER_TIMEOUTS, {"booking_id": offer["booking_id"], "helper_id": offer["helper_id"],
                               "round": offer.get("round")}, delay_seconds=delay)
 
-    return process_stream("offers", event, handle)
+    # replay-safe without the redelivery guard (a read and a write saved on every offer record): a
+    # redelivered INSERT only sends another time-out message, and a time-out re-reads the offer and
+    # expires it on the condition that it is still open
+    return process_stream("offers", event, handle, guard=False)
 
 
 def on_offer_timeout(event):

@@ -86,4 +86,5 @@ def on_review_change(event):
     def handle(record):
         apply_review_change(image(record, "NewImage", Review), image(record, "OldImage", Review))
 
-    return process_stream("reviews", event, handle)
+    # add_counters writes its own guard (review + version) in the same transaction as the ADDs
+    return process_stream("reviews", event, handle, guard=False)

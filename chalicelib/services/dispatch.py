@@ -100,6 +100,10 @@ def _send_round(booking: Booking, round_no: int, candidates: list[dict], expiry_
     def put_offers(tx, _booking):
         for offer in offers:
             tx.save(offer, condition=Offer.helper_id.does_not_exist())
+            # the helper's offer count (acceptance rate in ranking) moves with the offer itself:
+            # exactly once, with no guard record of its own
+            tx.update(Helper(offer.helper_id), actions=[Helper.offers_received.add(1)],
+                      condition=Helper.helper_id.exists())
 
     try:
         apply_transition(

@@ -309,7 +309,8 @@ def sync_index(helper: dict) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# booking effects: busy flag and ranking counters (each exactly once per booking step)
+# booking effects: busy flag and ranking counters (each exactly once per booking step; offers
+# received are counted in the offer transaction itself, services/dispatch.py)
 
 def _once_update(key: str, helper_id: str, actions: list, condition=None) -> bool:
     """Apply a helper update together with an idempotency record, atomically: a redelivered
@@ -339,16 +340,6 @@ def _once_update(key: str, helper_id: str, actions: list, condition=None) -> boo
 
 def _at(entry: dict) -> str:
     return entry.get("at") or datetime.now(timezone.utc).isoformat()
-
-
-@effect("notify")
-def _count_offers(booking: dict, entry: dict, old: dict | None) -> None:
-    if entry.get("transition") != "offer":
-        return
-    from chalicelib.models.helpers import Helper
-
-    for hid in entry.get("helpers") or []:
-        _once_update(f"match#offered#{booking['booking_id']}#{hid}", hid, [Helper.offers_received.add(1)])
 
 
 @effect("withdraw_other_offers")

@@ -151,7 +151,22 @@ def test_offer_expires_via_delayed_message(api, signin, pump, stack):
         steps = [s["step"] for s in final["timeline"]]
         assert steps[:2] == ["request", "offer"] and "expire" in steps and steps[-1] == "unmatch"
         from chalicelib.models.offers import Offer
-        assert all(o.state == "expired" for o in Offer.query(bid, consistent_read=True))
+        offers = list(Offer.query(bid, consistent_read=True))
+        assert all(o.state == "expired" for o in offers)
+
+        # the offers stream runs without the redelivery guard: its INSERT records delivered again
+        # only send more time-out messages, and a time-out of an answered offer changes nothing
+        from chalicelib.models.idempotency import IdempotencyRecord
+        image = {**offers[0].serialize(), "state": {"S": "open"}}
+        record = {"eventID": "replayed", "eventName": "INSERT", "eventSource": "aws:dynamodb",
+                  "dynamodb": {"SequenceNumber": "1", "Keys": {}, "NewImage": image}}
+        for _ in range(2):
+            assert stack["app"].handler_map["on_offer_change"]({"Records": [record]}, None) == {"batchItemFailures": []}
+        assert pump.wait_idle(timeout=30, include_delayed=True)
+        again = api.call("GET", f"/v1/bookings/{bid}", headers=customer)[1]
+        assert [s["step"] for s in again["timeline"]] == steps
+        assert [o.state for o in Offer.query(bid, consistent_read=True)] == ["expired"] * len(offers)
+        assert not list(IdempotencyRecord.scan(IdempotencyRecord.key.startswith("evt#offers#"), limit=1, page_size=1000))
     finally:
         tenant.update(actions=[Tenant.settings.set({})])
         clear_cache()
