@@ -66,12 +66,13 @@ POOL = "bench"
 class Counter:
     """Counts Query calls and items read on one botocore client (thread-safe)."""
 
-    def __init__(self, client):
+    def __init__(self, *clients):
         self.lock = threading.Lock()
         self.queries = 0
         self.items = 0
-        client.meta.events.register("before-call.dynamodb.Query", self._before)
-        client.meta.events.register("after-call.dynamodb.Query", self._after)
+        for client in clients:
+            client.meta.events.register("before-call.dynamodb.Query", self._before)
+            client.meta.events.register("after-call.dynamodb.Query", self._after)
 
     def _before(self, **_):
         with self.lock:
@@ -288,7 +289,9 @@ def brute_force(points, searches, radius_km, top):
     return inside, want
 
 
-def run_size(ddb, n, searches, radius_km, have_geo, log):
+def run_size(ddb, ddb_geo, n, searches, radius_km, have_geo, log):
+    """``ddb``: the app's client (crowdfix's searches); ``ddb_geo``: a stock boto3 client for
+    dynamodbgeo, so the peer runs exactly as its users run it."""
     points = scatter(n, seed=n, km=SPREAD_KM)
     table = f"bench-crowdfix-{n}-{int(time.time())}"
     t0 = time.perf_counter()
@@ -305,14 +308,14 @@ def run_size(ddb, n, searches, radius_km, have_geo, log):
     if have_geo:
         gtable = f"bench-geo-{n}-{int(time.time())}"
         t0 = time.perf_counter()
-        mod, config, manager = geo_setup(ddb, gtable)
-        batch_put(ddb, gtable, geo_items(mod, config, points), f"dynamodbgeo {n:,}")
+        mod, config, manager = geo_setup(ddb_geo, gtable)
+        batch_put(ddb_geo, gtable, geo_items(mod, config, points), f"dynamodbgeo {n:,}")
         log(f"[{n}] loaded dynamodbgeo table in {time.perf_counter() - t0:.1f}s")
         engines.append(("dynamodbgeo", lambda a, b: geo_search(mod, manager, a, b, radius_km), None))
     for lat, lon in searches[:WARMUP]:  # warm up connections, caches and the JVM
         for _, fn, _ in engines:
             fn(lat, lon)
-    counter = Counter(ddb)
+    counter = Counter(ddb, ddb_geo)
     GEO_ERRORS.clear()
     rows = measure(engines, searches, counter, inside, want)
     for r in rows:
@@ -321,7 +324,7 @@ def run_size(ddb, n, searches, radius_km, have_geo, log):
         log(json.dumps(r))
     ddb.delete_table(TableName=table)
     if have_geo:
-        ddb.delete_table(TableName=gtable)
+        ddb_geo.delete_table(TableName=gtable)
     executor.shutdown()
     for r in rows:
         r["helpers"] = n
@@ -371,10 +374,13 @@ def main(argv=None) -> dict:
                                              endpoint_url=endpoint,
                                              config=Config(max_pool_connections=16, retries={"max_attempts": 4}))
         aws._clients["dynamodb"] = ddb  # the app's query code uses this client (and its counters)
+        ddb_geo = boto3.session.Session().client("dynamodb", region_name=os.environ["AWS_DEFAULT_REGION"],
+                                                 endpoint_url=endpoint,
+                                                 config=Config(max_pool_connections=16, retries={"max_attempts": 4}))
         searches = scatter(args.searches, seed=42, km=SEARCH_SPREAD_KM)
         rows = []
         for n in sizes:
-            rows.extend(run_size(ddb, n, searches, args.radius_km, have_geo, log))
+            rows.extend(run_size(ddb, ddb_geo, n, searches, args.radius_km, have_geo, log))
     finally:
         if services is not None:
             services.stop()
