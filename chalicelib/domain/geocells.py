@@ -219,26 +219,53 @@ def disc_spans(lat: float, lon: float, radius_km: float) -> list[Span]:
     return _union(spans)
 
 
-def merge_to_budget(spans: list[Span], budget: int, free_gap_leaves: float = 0.0) -> list[Span]:
-    """Join the spans of one partition across the smallest leaf gaps until at most ``budget`` remain
-    (fewest extra leaves read for that many queries), and also across any gap of at most
+def merge_to_budget(spans: list[Span], budget: int, free_gap_leaves: float = 0.0,
+                    page_leaves: float = math.inf) -> list[Span]:
+    """Join the spans of one partition across the smallest leaf gaps until at most ``budget``
+    requests remain (fewest extra leaves read for that many), and also across any gap of at most
     ``free_gap_leaves`` leaves (where the index is so sparse that reading the gap costs less than
     another query). Spans in different partitions cannot be joined, so a circle over more
-    partitions than ``budget`` needs one query per partition."""
+    partitions than ``budget`` needs one query per partition.
+
+    ``page_leaves``: about how many leaves' items fill one 1 MB page of a Query (from a density);
+    a span longer than that costs a request per page, so merges are chosen by the requests they
+    save, not only by the span count."""
     merged = [list(s) for s in _union(spans)]
+
+    def pages(a: int, b: int) -> int:
+        return max(1, math.ceil((b - a + 1) / page_leaves)) if page_leaves < math.inf else 1
+
     while len(merged) > 1:
-        gaps = [(b[1] - a[2], i) for i, (a, b) in enumerate(zip(merged, merged[1:])) if a[0] == b[0]]
-        if not gaps:
+        options = []
+        for i, (a, b) in enumerate(zip(merged, merged[1:])):
+            if a[0] != b[0]:
+                continue
+            saved = pages(a[1], a[2]) + pages(b[1], b[2]) - pages(a[1], b[2])
+            options.append((saved < 1, b[1] - a[2], i))
+        if not options:
             break
-        gap, i = min(gaps)
-        if len(merged) <= max(1, budget) and gap - 1 > free_gap_leaves:
+        total = sum(pages(m[1], m[2]) for m in merged)
+        no_saving, gap, i = min(options)
+        if total <= max(1, budget) and gap - 1 > free_gap_leaves:
             break
+        if no_saving and total > budget and page_leaves < math.inf:
+            break  # every join would cost a page as much as it saves a query: over budget anyway
         merged[i][2] = merged[i + 1][2]
         del merged[i + 1]
     return [tuple(m) for m in merged]
 
 
 LEAF_AREA_KM2 = 0.1053  # average res-9 cell
+# A Query page ends at 1 MB of items read. An index item (MATCH_PROJECTION: skills, languages,
+# qualifications, availability, rating, rate, ...) is a few hundred bytes; planned with 450 so a
+# span expected to fit one page does.
+PAGE_ITEMS = 1_000_000 / 450
+
+
+def _page_leaves(read_density: float | None) -> float:
+    if not read_density:
+        return math.inf
+    return PAGE_ITEMS / (read_density * LEAF_AREA_KM2)
 # A query costs a round trip and at least one read unit (4 KB, ~12 index items); reading this many
 # more items in one query costs less than a query of its own, so gaps expected to hold fewer are
 # read through (needs a density: a hint, or what the search has read so far).
@@ -327,13 +354,16 @@ def nearest_search(pool: str, lat: float, lon: float, radius_km: float, query: Q
     hint_key = None
     read_density: float | None = None  # index items (accepted or not) per km², to read sparse gaps through
     read_km: list[float] = []  # distance of every item read (within the radius)
-    if enough is not None and hint is not None:
-        hint_key = (pool, _h3().latlng_to_cell(lat, lon, PARTITION_RES), hint)
-        known = _DENSITY.get(hint_key)
+    if hint is not None:
+        key = (pool, _h3().latlng_to_cell(lat, lon, PARTITION_RES), hint)
+        known = _DENSITY.get(key)
         if known is not None:
-            density, read_density = known
-            budgets = HINTED_BUDGETS
-            r = min(radius_km, math.sqrt(HINT_SAFETY * enough / (math.pi * max(density, 1e-9))))
+            density, read_density = known  # a whole-circle search uses it to plan its pages
+        if enough is not None:
+            hint_key = key
+            if known is not None:
+                budgets = HINTED_BUDGETS
+                r = min(radius_km, math.sqrt(HINT_SAFETY * enough / (math.pi * max(density, 1e-9))))
     # the last step needs at least one query per res-5 partition the circle reaches
     reserve = sum(len(ring) for ring in ring_cells(lat, lon, radius_km, PARTITION_RES)) if enough is not None else 0
     try:
@@ -343,10 +373,13 @@ def nearest_search(pool: str, lat: float, lon: float, radius_km: float, query: Q
             if budget < 1 or r >= radius_km:
                 r, budget = radius_km, max_queries - result.queries
             free = _free_gap_leaves(read_density)
-            spans = merge_to_budget(_subtract(disc_spans(lat, lon, r), done), budget, free)
+            # the last step (the whole circle) plans by requests, pages included
+            page = _page_leaves(read_density) if r >= radius_km else math.inf
+            spans = merge_to_budget(_subtract(disc_spans(lat, lon, r), done), budget, free, page)
             if len(spans) > budget and r < radius_km:  # more partitions than the step may query
                 r, budget = radius_km, max_queries - result.queries
-                spans = merge_to_budget(_subtract(disc_spans(lat, lon, r), done), budget, free)
+                spans = merge_to_budget(_subtract(disc_spans(lat, lon, r), done), budget, free,
+                                        _page_leaves(read_density))
             done = _union(done + spans)
             specs = [span_query(pool, s) for s in spans]
             result.queries += len(specs)

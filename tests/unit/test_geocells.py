@@ -196,3 +196,17 @@ def test_remote_pool_sorts_better_rated_first():
     good = geocells.index_fields({**base, "rating_count": 50, "rating_sum": 245})["remote_sk"]
     poor = geocells.index_fields({**base, "rating_count": 50, "rating_sum": 150})["remote_sk"]
     assert good < poor
+
+
+def test_merging_counts_the_pages_a_long_span_needs():
+    part = "851f8a7ffffffff"
+    spans = [(part, 0, 99), (part, 110, 209), (part, 220, 319), (part, 330, 429)]
+    # without a page size: down to the budget by the smallest gaps
+    assert len(geocells.merge_to_budget(spans, 2)) == 2
+    # 100 leaves fill a page: joining two spans saves no request (2 pages either way), so they stay
+    # apart (no extra leaves read for nothing)
+    assert geocells.merge_to_budget(spans, 2, page_leaves=100) == spans
+    # 250 leaves a page: joins that save a request are made, the rest not
+    assert geocells.merge_to_budget(spans, 2, page_leaves=250) == [(part, 0, 209), (part, 220, 429)]
+    # a sparse gap is read through even under the budget
+    assert geocells.merge_to_budget([(part, 0, 9), (part, 15, 20)], 4, free_gap_leaves=5) == [(part, 0, 20)]
