@@ -17,6 +17,7 @@ put "/crowdfix/$STAGE/stripe-webhook-secret" "$STRIPE_WEBHOOK_SECRET"
 ctx=(-c "stage=$STAGE" -c "domain=$DOMAIN")
 [ -n "${CERTIFICATE_ARN:-}" ] && ctx+=(-c "certificate_arn=$CERTIFICATE_ARN")
 [ -n "${ALARM_EMAIL:-}" ] && ctx+=(-c "alarm_email=$ALARM_EMAIL")
+[ -n "${PER_FUNCTION_ALARMS:-}" ] && ctx+=(-c "per_function_alarms=$PER_FUNCTION_ALARMS")
 CDK="npx --yes aws-cdk@2 --app '.venv/bin/python infra/main.py'"
 export CROWDFIX_LINT=0
 eval "$CDK bootstrap ${ctx[*]}"          # once per account/region; a no-op afterwards

@@ -173,11 +173,11 @@ def _pos_hex(partition: str, pos: int) -> str:
 Span = tuple[str, int, int]  # (res-5 partition cell, first leaf position, last leaf position)
 
 
-def _union(spans: Iterable[Span]) -> list[Span]:
-    """Sorted, with overlapping or touching spans of one partition joined."""
+def _union(spans: Iterable[Span], touching: bool = True) -> list[Span]:
+    """Sorted, with overlapping (and, if ``touching``, adjacent) spans of one partition joined."""
     out: list[list] = []
     for part, a, b in sorted(spans):
-        if out and out[-1][0] == part and a <= out[-1][2] + 1:
+        if out and out[-1][0] == part and a <= out[-1][2] + (1 if touching else 0):
             out[-1][2] = max(out[-1][2], b)
         else:
             out.append([part, a, b])
@@ -216,21 +216,23 @@ def disc_spans(lat: float, lon: float, radius_km: float) -> list[Span]:
                 parent = part if pres == PARTITION_RES else h3.cell_to_parent(part, PARTITION_RES)
                 lo, hi = leaf_range(part)
                 spans.append((parent, _leaf_pos(lo), _leaf_pos(hi)))
-    return _union(spans)
+    return _union(spans, touching=False)  # merge_to_budget joins neighbours (or not, by pages)
 
 
 def merge_to_budget(spans: list[Span], budget: int, free_gap_leaves: float = 0.0,
                     page_leaves: float = math.inf) -> list[Span]:
-    """Join the spans of one partition across the smallest leaf gaps until at most ``budget``
-    requests remain (fewest extra leaves read for that many), and also across any gap of at most
+    """Join the spans of one partition across the smallest leaf gaps until at most ``budget`` remain
+    (fewest extra leaves read for that many queries), and also across any gap of at most
     ``free_gap_leaves`` leaves (where the index is so sparse that reading the gap costs less than
     another query). Spans in different partitions cannot be joined, so a circle over more
     partitions than ``budget`` needs one query per partition.
 
-    ``page_leaves``: about how many leaves' items fill one 1 MB page of a Query (from a density);
-    a span longer than that costs a request per page, so merges are chosen by the requests they
-    save, not only by the span count."""
-    merged = [list(s) for s in _union(spans)]
+    ``page_leaves``: about how many leaves' items fill one 1 MB Query page (from a density). A span
+    longer than that costs a request per page, so among the joins, those that add no page go first
+    (then the smallest gap): the spans stay within a page where the budget allows."""
+    # with a page size, adjacent spans stay apart until a join is chosen (two neighbouring cells
+    # may together overflow a page that each fits)
+    merged = [list(s) for s in _union(spans, touching=page_leaves == math.inf)]
 
     def pages(a: int, b: int) -> int:
         return max(1, math.ceil((b - a + 1) / page_leaves)) if page_leaves < math.inf else 1
@@ -240,16 +242,13 @@ def merge_to_budget(spans: list[Span], budget: int, free_gap_leaves: float = 0.0
         for i, (a, b) in enumerate(zip(merged, merged[1:])):
             if a[0] != b[0]:
                 continue
-            saved = pages(a[1], a[2]) + pages(b[1], b[2]) - pages(a[1], b[2])
-            options.append((saved < 1, b[1] - a[2], i))
+            added = pages(a[1], b[2]) - pages(a[1], a[2]) - pages(b[1], b[2]) + 1  # pages beyond one saved query
+            options.append((max(0, added), b[1] - a[2], i))
         if not options:
             break
-        total = sum(pages(m[1], m[2]) for m in merged)
-        no_saving, gap, i = min(options)
-        if total <= max(1, budget) and gap - 1 > free_gap_leaves:
+        added, gap, i = min(options)
+        if len(merged) <= max(1, budget) and (gap - 1 > free_gap_leaves or added > 0):
             break
-        if no_saving and total > budget and page_leaves < math.inf:
-            break  # every join would cost a page as much as it saves a query: over budget anyway
         merged[i][2] = merged[i + 1][2]
         del merged[i + 1]
     return [tuple(m) for m in merged]
@@ -259,13 +258,24 @@ LEAF_AREA_KM2 = 0.1053  # average res-9 cell
 # A Query page ends at 1 MB of items read. An index item (MATCH_PROJECTION: skills, languages,
 # qualifications, availability, rating, rate, ...) is a few hundred bytes; planned with 450 so a
 # span expected to fit one page does.
-PAGE_ITEMS = 1_000_000 / 450
+PAGE_BYTES = 0.8 * 1_000_000  # 0.8: densities are estimates (a hint, or what was read so far)
+# bytes per index item as DynamoDB counts them, learned from the capacity queries consume
+# (observe_page); starts at a typical MATCH_PROJECTION item
+_ITEM_BYTES = [450.0]
+
+
+def observe_page(items: int, capacity_units: float) -> None:
+    """Learn the index item size from one Query page: an eventually consistent read costs 0.5
+    units per 4 KB read, so ``units x 8 KB / items`` bounds the item size from above (pages of
+    50 items or more only, where rounding up to the next 4 KB matters little)."""
+    if items >= 50 and capacity_units > 0:
+        _ITEM_BYTES[0] = 0.7 * _ITEM_BYTES[0] + 0.3 * (capacity_units * 8192 / items)
 
 
 def _page_leaves(read_density: float | None) -> float:
     if not read_density:
         return math.inf
-    return PAGE_ITEMS / (read_density * LEAF_AREA_KM2)
+    return PAGE_BYTES / _ITEM_BYTES[0] / (read_density * LEAF_AREA_KM2)
 # A query costs a round trip and at least one read unit (4 KB, ~12 index items); reading this many
 # more items in one query costs less than a query of its own, so gaps expected to hold fewer are
 # read through (needs a density: a hint, or what the search has read so far).

@@ -200,13 +200,28 @@ def test_remote_pool_sorts_better_rated_first():
 
 def test_merging_counts_the_pages_a_long_span_needs():
     part = "851f8a7ffffffff"
-    spans = [(part, 0, 99), (part, 110, 209), (part, 220, 319), (part, 330, 429)]
     # without a page size: down to the budget by the smallest gaps
-    assert len(geocells.merge_to_budget(spans, 2)) == 2
-    # 100 leaves fill a page: joining two spans saves no request (2 pages either way), so they stay
-    # apart (no extra leaves read for nothing)
-    assert geocells.merge_to_budget(spans, 2, page_leaves=100) == spans
-    # 250 leaves a page: joins that save a request are made, the rest not
-    assert geocells.merge_to_budget(spans, 2, page_leaves=250) == [(part, 0, 209), (part, 220, 429)]
-    # a sparse gap is read through even under the budget
+    assert geocells.merge_to_budget([(part, 0, 99), (part, 105, 109), (part, 300, 309)], 2) == [
+        (part, 0, 109), (part, 300, 309)]
+    # 120 leaves fill a page: the budget still holds (never more spans than it allows); the join
+    # that adds no page goes first even across a wider gap
+    got = geocells.merge_to_budget([(part, 0, 99), (part, 105, 109), (part, 300, 309)], 2, page_leaves=120)
+    assert got == [(part, 0, 109), (part, 300, 309)]
+    got = geocells.merge_to_budget([(part, 0, 99), (part, 101, 200), (part, 230, 239)], 2, page_leaves=150)
+    assert got == [(part, 0, 99), (part, 101, 239)]  # not (0, 200): that would need 2 pages
+    # a sparse gap is read through even under the budget, unless it adds a page
     assert geocells.merge_to_budget([(part, 0, 9), (part, 15, 20)], 4, free_gap_leaves=5) == [(part, 0, 20)]
+    assert geocells.merge_to_budget([(part, 0, 9), (part, 15, 20)], 4, free_gap_leaves=5, page_leaves=12) == [
+        (part, 0, 9), (part, 15, 20)]
+
+
+def test_the_item_size_is_learned_from_consumed_capacity(monkeypatch):
+    monkeypatch.setattr(geocells, "_ITEM_BYTES", [450.0])
+    geocells.observe_page(10, 5.0)  # too few items to tell
+    assert geocells._ITEM_BYTES == [450.0]
+    for _ in range(30):  # 400 items of ~215 bytes: 21 x 4 KB read, 10.5 units
+        geocells.observe_page(400, 10.5)
+    assert 210 < geocells._ITEM_BYTES[0] < 225
+    # a denser page size estimate follows: fewer leaves fit a page at a higher density
+    assert geocells._page_leaves(80.0) < geocells._page_leaves(40.0) < math.inf
+    assert geocells._page_leaves(None) == math.inf
