@@ -337,8 +337,12 @@ class StreamSource(_Source):
             handled += self._process_one_batch(shard)
         return handled
 
-    def _fetch(self, shard: _Shard) -> bool:
-        """Fill the shard's buffer from get_records; False when nothing new is there."""
+    def _fetch(self, shard: _Shard, retry: bool = True) -> bool:
+        """Fill the shard's buffer from get_records; False when nothing new is there.
+
+        A refused iterator is reopened and read again at once (``retry``): answering "nothing new"
+        instead would let this pass count as an empty one, and ``wait_idle`` could then return
+        while records wait (seen in bench/cost.py: a whole first batch left undispatched)."""
         if shard.closed:
             return False
         _, streams = self.client
@@ -347,8 +351,8 @@ class StreamSource(_Source):
         try:
             response = streams.get_records(ShardIterator=shard.iterator, Limit=1000)
         except streams.exceptions.ExpiredIteratorException:
-            shard.iterator = None  # reopened after last_sequence on the next pass
-            return False
+            shard.iterator = None  # reopened after last_sequence
+            return self._fetch(shard, retry=False) if retry else False
         except streams.exceptions.TrimmedDataAccessException:
             # DynamoDB Local answers this for a TRIM_HORIZON iterator taken on an empty shard and
             # first used after records arrived; a fresh iterator (after last_sequence, or at the
@@ -356,7 +360,7 @@ class StreamSource(_Source):
             if not shard.last_sequence and shard.iterator_type == "LATEST":
                 self.log.warning("stream %s: iterator trimmed before any read; reopening at LATEST", self.name)
             shard.iterator = None
-            return False
+            return self._fetch(shard, retry=False) if retry else False
         shard.iterator = response.get("NextShardIterator")
         shard.closed = shard.iterator is None
         records = response.get("Records", [])
