@@ -255,13 +255,16 @@ def merge_to_budget(spans: list[Span], budget: int, free_gap_leaves: float = 0.0
 
 
 LEAF_AREA_KM2 = 0.1053  # average res-9 cell
-# A Query page ends at 1 MB of items read. An index item (MATCH_PROJECTION: skills, languages,
-# qualifications, availability, rating, rate, ...) is a few hundred bytes; planned with 450 so a
-# span expected to fit one page does.
-PAGE_BYTES = 0.8 * 1_000_000  # 0.8: densities are estimates (a hint, or what was read so far)
-# bytes per index item as DynamoDB counts them, learned from the capacity queries consume
-# (observe_page); starts at a typical MATCH_PROJECTION item
+# A Query page ends at 1 MB of items read; planned at 80 % since densities are estimates (a hint,
+# or what the search has read so far).
+PAGE_BYTES = 0.8 * 1_000_000
+# Bytes per index item as DynamoDB counts them, learned from the capacity queries consume
+# (observe_page); starts at a typical MATCH_PROJECTION item.
 _ITEM_BYTES = [450.0]
+# A query costs a round trip and at least one read unit (4 KB, ~12 index items); reading this many
+# more items in one query costs less than a query of its own, so gaps expected to hold fewer are
+# read through.
+MERGE_GAP_ITEMS = 12.0
 
 
 def observe_page(items: int, capacity_units: float) -> None:
@@ -272,20 +275,17 @@ def observe_page(items: int, capacity_units: float) -> None:
         _ITEM_BYTES[0] = 0.7 * _ITEM_BYTES[0] + 0.3 * (capacity_units * 8192 / items)
 
 
+def _leaves_holding(items: float, read_density: float | None, unknown: float) -> float:
+    """How many leaves hold about ``items`` index items at ``read_density`` (``unknown`` if none)."""
+    return items / (read_density * LEAF_AREA_KM2) if read_density else unknown
+
+
 def _page_leaves(read_density: float | None) -> float:
-    if not read_density:
-        return math.inf
-    return PAGE_BYTES / _ITEM_BYTES[0] / (read_density * LEAF_AREA_KM2)
-# A query costs a round trip and at least one read unit (4 KB, ~12 index items); reading this many
-# more items in one query costs less than a query of its own, so gaps expected to hold fewer are
-# read through (needs a density: a hint, or what the search has read so far).
-MERGE_GAP_ITEMS = 12.0
+    return _leaves_holding(PAGE_BYTES / _ITEM_BYTES[0], read_density, math.inf)
 
 
 def _free_gap_leaves(read_density: float | None) -> float:
-    if not read_density:
-        return 0.0
-    return MERGE_GAP_ITEMS / (read_density * LEAF_AREA_KM2)
+    return _leaves_holding(MERGE_GAP_ITEMS, read_density, 0.0)
 
 
 def span_query(pool: str, span: Span) -> tuple[str, str, str]:

@@ -17,13 +17,18 @@ def _guard_key(source: str, record_id: str) -> str:
     return f"evt#{source}#{record_id}"
 
 
+def records_of(event: Any) -> list[dict]:
+    """The records of a Lambda event, whether Chalice wrapped it or not."""
+    return event.to_dict()["Records"] if hasattr(event, "to_dict") else event["Records"]
+
+
 def process_stream(source: str, event: Any, handle: Callable[[dict], None], *, guard: bool = True) -> dict:
     """``guard=False`` is for handlers whose whole effect is a conditional write of values derived
     from the record alone (a replay writes the same values or is refused): the guard's read and
     write per record would buy nothing there and cost a write request unit each."""
     from chalicelib.services.idempotency import mark_once, seen
 
-    records = event.to_dict()["Records"] if hasattr(event, "to_dict") else event["Records"]
+    records = records_of(event)
     failures: list[dict] = []
     for i, record in enumerate(records):
         seq = record["dynamodb"]["SequenceNumber"]
@@ -47,7 +52,7 @@ def process_queue(source: str, event: Any, handle: Callable[[dict], None], *, gu
     (a redelivered message finds its claims taken and does nothing)."""
     from chalicelib.services.idempotency import mark_once, seen
 
-    records = event.to_dict()["Records"] if hasattr(event, "to_dict") else event["Records"]
+    records = records_of(event)
     failures: list[dict] = []
     for record in records:
         key = _guard_key(source, record["messageId"])

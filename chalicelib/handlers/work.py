@@ -14,6 +14,7 @@ from collections import defaultdict
 
 from chalice import Blueprint
 
+from chalicelib.handlers.batch import records_of
 from chalicelib.queues import NOTIFICATIONS, OFFER_TIMEOUTS, WEBHOOK_DELIVERIES, WORK, record_kind
 
 bp = Blueprint(__name__)
@@ -32,7 +33,7 @@ def _handlers() -> dict:
 @bp.on_sqs_message(queue=WORK.name, batch_size=10)
 def on_work(event):
     """One batch of the work queue: each kind's records go to that kind's handler, in order."""
-    records = event.to_dict()["Records"] if hasattr(event, "to_dict") else event["Records"]
+    records = records_of(event)
     handlers = _handlers()
     groups: dict[str, list[dict]] = defaultdict(list)
     failures: list[dict] = []
