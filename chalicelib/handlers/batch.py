@@ -38,16 +38,35 @@ def _guarded(guard: bool, key: str, handle: Callable[[dict], None], record: dict
     run_once(key, lambda: handle(record))
 
 
+def _stream_booking(record: dict) -> str | None:
+    keys = (record.get("dynamodb") or {}).get("Keys") or {}
+    return (keys.get("booking_id") or {}).get("S")
+
+
+def _queue_booking(record: dict) -> str | None:
+    import json
+
+    try:
+        body = json.loads(record.get("body") or "")
+    except ValueError:
+        return None
+    return body.get("booking_id") if isinstance(body, dict) and isinstance(body.get("booking_id"), str) else None
+
+
 def process_stream(source: str, event: Any, handle: Callable[[dict], None], *, guard: bool = True) -> dict:
     """``guard=False`` is for handlers whose whole effect is a conditional write of values derived
     from the record alone (a replay writes the same values or is refused): the guard's writes per
     record would buy nothing there and cost write request units."""
+    from chalicelib import obs
+
+    obs.setup()
     records = records_of(event)
     failures: list[dict] = []
     for i, record in enumerate(records):
         seq = record["dynamodb"]["SequenceNumber"]
         try:
-            _guarded(guard, _guard_key(source, record["eventID"]), handle, record)
+            with obs.context(source=source, record_id=record.get("eventID"), booking_id=_stream_booking(record)):
+                _guarded(guard, _guard_key(source, record["eventID"]), handle, record)
         except Exception:
             log.exception("%s: record %s failed; it and the %d after it will be retried",
                           source, seq, len(records) - i - 1)
@@ -68,8 +87,10 @@ def process_queue(source: str, event: Any, handle: Callable[[dict], None], *, gu
     """``guard=False`` is for consumers that claim each effect with their own conditional write
     (a redelivered message finds its claims taken and does nothing). ``max_receive_count``: the
     queue's (default: the work queue's); the last failing delivery goes to the failure store."""
+    from chalicelib import obs
     from chalicelib.store.claims import Busy
 
+    obs.setup()
     if max_receive_count is None:
         from chalicelib.queues import WORK
         max_receive_count = WORK.max_receive_count
@@ -77,7 +98,8 @@ def process_queue(source: str, event: Any, handle: Callable[[dict], None], *, gu
     failures: list[dict] = []
     for record in records:
         try:
-            _guarded(guard, _guard_key(source, record["messageId"]), handle, record)
+            with obs.context(source=source, record_id=record.get("messageId"), booking_id=_queue_booking(record)):
+                _guarded(guard, _guard_key(source, record["messageId"]), handle, record)
         except Busy:
             failures.append({"itemIdentifier": record["messageId"]})  # another worker has it: look again later
         except Exception as exc:

@@ -49,13 +49,15 @@ def units_of(new: dict, old: dict | None) -> list[tuple[dict, str]]:
 def run_effects(new: dict, old: dict | None) -> list[str]:
     """Run every unit of this change, in order; hand each failed one over to the work queue.
     Returns the keys of the units handed over."""
+    from chalicelib import obs
     from chalicelib.effects import resolve
 
     handed_over = []
     for entry, name in units_of(new, old):
         key = unit_key(new["booking_id"], entry.get("v"), name)
         try:
-            resolve(name)(new, entry, old)
+            with obs.context(booking_id=new["booking_id"], tenant_id=new.get("tenant_id"), effect=name):
+                resolve(name)(new, entry, old)
         except Exception as exc:  # noqa: BLE001 — any failure of one unit is that unit's alone
             log.warning("effect %s failed (%s: %s); retried on its own from the work queue",
                         key, type(exc).__name__, str(exc)[:300], exc_info=True)
@@ -84,6 +86,7 @@ def hand_over(name: str, new: dict, entry: dict, old: dict | None, exc: BaseExce
 
 def run_unit(message: dict) -> None:
     """Run one unit from its work-queue message (raises if it fails again)."""
+    from chalicelib import obs
     from chalicelib.effects import resolve
 
     new, old, entry = message.get("new"), message.get("old"), message["entry"]
@@ -91,4 +94,5 @@ def run_unit(message: dict) -> None:
         from chalicelib.models.bookings import Booking
 
         new = Booking.get(message["booking_id"], consistent_read=True).to_simple_dict()
-    resolve(message["effect"])(new, entry, old)
+    with obs.context(booking_id=message["booking_id"], tenant_id=message.get("tenant_id"), effect=message["effect"]):
+        resolve(message["effect"])(new, entry, old)

@@ -75,13 +75,10 @@ def record_failure(kind: str, body: str, message_id: str, exc: BaseException, at
 
 
 def _metric(kind: str, effect: str | None) -> None:
-    """One EMF line: CloudWatch turns it into the ``UnitsFailed`` metric the alarm watches."""
-    import time
+    """``UnitsFailed`` (EMF through Powertools): the alarm on the failure store watches it."""
+    from chalicelib import obs
 
-    doc = {"_aws": {"Timestamp": int(time.time() * 1000), "CloudWatchMetrics": [{
-        "Namespace": "crowdfix", "Dimensions": [["kind"]], "Metrics": [{"Name": "UnitsFailed", "Unit": "Count"}]}]},
-           "kind": kind, "effect": effect, "UnitsFailed": 1}
-    print(json.dumps(doc), flush=True)  # EMF is read from stdout by the Lambda runtime
+    obs.metric("UnitsFailed", 1, kind=kind, effect=effect or kind)
 
 
 def _require_ops(actor: Actor) -> None:

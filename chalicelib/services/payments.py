@@ -186,14 +186,15 @@ def authorise_booking(actor: Actor, booking_id: str, payment_method: str | None,
         stripe_customer = gw.create_customer(customer.email, customer.name,
                                              {"customer_id": customer.customer_id, "tenant_id": customer.tenant_id},
                                              key=f"{customer.customer_id}:stripe-customer")["id"]
-        customer.update(actions=[Customer.stripe_customer_id.set(stripe_customer)])
+        customer.update(actions=[Customer.stripe_customer_id.set(stripe_customer)],
+                        condition=Customer.customer_id.exists())
     if payment_method:
         try:
             pm = gw.attach_payment_method(payment_method, stripe_customer)["id"]
         except gw.PaymentDeclined:
             _update(booking.booking_id, lambda p: _merge_facts_actions(p, PaymentFacts(failed=True)))
             raise
-        customer.update(actions=[Customer.default_payment_method.set(pm)])
+        customer.update(actions=[Customer.default_payment_method.set(pm)], condition=Customer.customer_id.exists())
     elif use_saved:
         pm = customer.default_payment_method
         if not pm:

@@ -98,7 +98,8 @@ def redeliver(actor: Actor, tenant_id: str, endpoint_id: str, message_id: str) -
         delivery = WebhookDelivery.get(endpoint_id, message_id, consistent_read=True)
     except WebhookDelivery.DoesNotExist:
         raise NotFound(f"delivery {message_id} was not found", field="message_id") from None
-    delivery.update(actions=[WebhookDelivery.status.set("pending"), WebhookDelivery.first_attempt_at.remove()])
+    delivery.update(actions=[WebhookDelivery.status.set("pending"), WebhookDelivery.first_attempt_at.remove()],
+                    condition=WebhookDelivery.message_id.exists())
     _enqueue(delivery, attempt_base=int(delivery.attempts or 0), manual=True)
     return delivery
 
