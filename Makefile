@@ -1,6 +1,6 @@
 # crowdfix — the two commands: `make dev` runs the whole platform locally, `make test` runs every test.
 # `make chaos`: the fault harness (issue 15), ~5-10 min: bookings under injected faults, then the invariants
-.PHONY: chaos dev test setup unit bench-cold-start bench-matching clean bench-notify-push fuzz-api bench-web infra-setup package test-infra bench-cost deploy destroy
+.PHONY: chaos load dev test setup unit bench-cold-start bench-matching clean bench-notify-push fuzz-api bench-web infra-setup package test-infra bench-cost deploy destroy
 
 setup:
 	@bash scripts/bootstrap.sh
@@ -31,6 +31,10 @@ fuzz-api: setup
 
 chaos: setup
 	.venv/bin/python bench/chaos.py $(ARGS)
+
+# `make load`: 50 concurrent customers for 5 minutes over HTTP (after 1 minute of one user), ~7 min
+load: setup
+	.venv/bin/python bench/load.py $(ARGS)
 
 bench-web: setup
 	.venv/bin/python bench/web.py

@@ -439,8 +439,11 @@ def main(argv=None) -> int:
     parser.add_argument("--refund-amount", type=int, default=2000)
     args = parser.parse_args(argv)
 
+    import signal
+
     from localdev.services import LocalServices
 
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the local services on the way out
     started = time.monotonic()
     services = LocalServices(log_dir=Path(tempfile.mkdtemp(prefix="chaos-logs-")), start_timeout=120)
     services.start()
