@@ -7,6 +7,7 @@ wire with the exact error body DynamoDB sends (a ``before-send`` hook on the sam
 botocore's and pynamodb's parsing of it runs as it does in AWS."""
 import json
 import uuid
+from contextlib import contextmanager
 
 import pytest
 
@@ -38,6 +39,17 @@ def _answer(error_type: str, message: str, reasons: list | None = None):
                                               "Content-Type": "application/x-amz-json-1.0"},
                            _Raw(json.dumps(body).encode()))
     return hook
+
+
+@contextmanager
+def _wire_answers(events, operation: str, hook):
+    """While inside, ``operation`` calls on this connection get ``hook``'s answer."""
+    name = f"before-send.dynamodb.{operation}"
+    events.register_first(name, hook)
+    try:
+        yield
+    finally:
+        events.unregister(name, hook)
 
 
 def _record(key=None):
@@ -105,12 +117,8 @@ def test_a_transaction_conflict_reads_as_retryable_not_as_condition(stack):
     events = tx_connection().client.meta.events
     hook = _answer("TransactionCanceledException", "Transaction cancelled, please refer cancellation reasons",
                    [{"Code": "None"}, {"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"}])
-    events.register_first("before-send.dynamodb.TransactWriteItems", hook)
-    try:
-        with pytest.raises(TransactWriteError) as err:
-            _tx(_record(), _record())
-    finally:
-        events.unregister("before-send.dynamodb.TransactWriteItems", hook)
+    with _wire_answers(events, "TransactWriteItems", hook), pytest.raises(TransactWriteError) as err:
+        _tx(_record(), _record())
     assert c.cancellation_codes(err.value) == [None, "TransactionConflict"]
     assert c.outcome(err.value) == c.CONFLICT and c.is_retryable(err.value)
     assert not c.is_condition_failure(err.value)
@@ -124,12 +132,8 @@ def test_a_condition_and_a_conflict_in_one_transaction_read_as_condition(stack):
     events = tx_connection().client.meta.events
     hook = _answer("TransactionCanceledException", "Transaction cancelled",
                    [{"Code": "TransactionConflict"}, {"Code": "ConditionalCheckFailed", "Message": "failed"}])
-    events.register_first("before-send.dynamodb.TransactWriteItems", hook)
-    try:
-        with pytest.raises(TransactWriteError) as err:
-            _tx(_record(), _record())
-    finally:
-        events.unregister("before-send.dynamodb.TransactWriteItems", hook)
+    with _wire_answers(events, "TransactWriteItems", hook), pytest.raises(TransactWriteError) as err:
+        _tx(_record(), _record())
     assert c.outcome(err.value) == c.CONDITION  # a retry would fail on the condition again
 
 
@@ -142,21 +146,13 @@ def test_a_throttled_transaction_and_a_throttled_write_read_as_throttled(stack):
     events = tx_connection().client.meta.events
     hook = _answer("TransactionCanceledException", "Transaction cancelled",
                    [{"Code": "ThrottlingError", "Message": "Throughput exceeds the current capacity"}, {"Code": "None"}])
-    events.register_first("before-send.dynamodb.TransactWriteItems", hook)
-    try:
-        with pytest.raises(TransactWriteError) as err:
-            _tx(_record(), _record())
-    finally:
-        events.unregister("before-send.dynamodb.TransactWriteItems", hook)
+    with _wire_answers(events, "TransactWriteItems", hook), pytest.raises(TransactWriteError) as err:
+        _tx(_record(), _record())
     assert c.outcome(err.value) == c.THROTTLED and c.is_retryable(err.value)
 
     events = IdempotencyRecord._get_connection().connection.client.meta.events
     hook = _answer("ProvisionedThroughputExceededException", "The level of configured provisioned throughput "
                    "for the table was exceeded")
-    events.register_first("before-send.dynamodb.PutItem", hook)
-    try:
-        with pytest.raises(PutError) as err:
-            _record().save()
-    finally:
-        events.unregister("before-send.dynamodb.PutItem", hook)
+    with _wire_answers(events, "PutItem", hook), pytest.raises(PutError) as err:
+        _record().save()
     assert c.outcome(err.value) == c.THROTTLED and not c.is_condition_failure(err.value)
