@@ -21,8 +21,9 @@ Searches (definitions):
   the brute-force top 20). Its amplification is ``items read / helpers returned`` (returned =
   min(20, helpers inside the radius)): it does not read the whole circle, so "items read / helpers
   inside the radius" would flatter it.
-- ``crowdfix-top20-cold`` — the same with the density hints cleared before every search (a cold
-  container, or the first search in a partition).
+- ``crowdfix-top20-cold`` — the same as a fresh container runs it: nothing in its memory, but the
+  density hints every container shares (``services/geo_hints.py``, one GetItem) available.
+- ``crowdfix-top20-blind`` — no hint at all (what a fresh container had before the hints were shared).
 - ``crowdfix-full`` — every helper inside the circle (the same work as dynamodbgeo's radius
   query). Its read amplification = items read / helpers inside the radius: the issue's figure.
 - ``dynamodbgeo`` — ``queryRadius`` (hashKeyLength 5), amplification as for ``crowdfix-full``.
@@ -160,18 +161,17 @@ def crowdfix_items(points) -> list[dict]:
 
 
 def crowdfix_search(table: str, lat: float, lon: float, radius_km: float, enough: int | None, executor,
-                    cold: bool = False) -> list[str]:
+                    cold: bool = False, blind: bool = False) -> list[str]:
+    """``cold``: as a fresh container runs it — nothing in its memory, the hints every container
+    shares (``services/geo_hints.py``, DynamoDB) available. ``blind``: no hint at all (what a fresh
+    container had before the hints were shared)."""
     from chalicelib.domain import geocells
+    from chalicelib.services.geo_hints import SharedHints
     from chalicelib.services.matching import query_cell
 
-    warm = dict(geocells._DENSITY)
-    if cold:  # as a cold container would: no hints (the warm engine's hints are put back after)
-        geocells.clear_density_hints()
+    hints = SharedHints() if cold else (geocells.MemoryHints() if blind else None)
     res = geocells.nearest_search(POOL, lat, lon, radius_km, partial(query_cell, table=table), enough=enough,
-                                  pool_executor=executor)
-    if cold:
-        geocells.clear_density_hints()
-        geocells._DENSITY.update(warm)
+                                  pool_executor=executor, hints=hints)
     return [i["helper_id"] for i in res.found]
 
 
@@ -304,6 +304,8 @@ def run_size(ddb, ddb_geo, n, searches, radius_km, have_geo, log):
     engines.append((f"crowdfix-top{TOP}", lambda a, b: crowdfix_search(table, a, b, radius_km, TOP, executor), TOP))
     engines.append((f"crowdfix-top{TOP}-cold",
                     lambda a, b: crowdfix_search(table, a, b, radius_km, TOP, executor, cold=True), TOP))
+    engines.append((f"crowdfix-top{TOP}-blind",
+                    lambda a, b: crowdfix_search(table, a, b, radius_km, TOP, executor, blind=True), TOP))
     engines.append(("crowdfix-full", lambda a, b: crowdfix_search(table, a, b, radius_km, None, executor), None))
     if have_geo:
         gtable = f"bench-geo-{n}-{int(time.time())}"
@@ -377,6 +379,10 @@ def main(argv=None) -> dict:
         ddb_geo = boto3.session.Session().client("dynamodb", region_name=os.environ["AWS_DEFAULT_REGION"],
                                                  endpoint_url=endpoint,
                                                  config=Config(max_pool_connections=16, retries={"max_attempts": 4}))
+        os.environ.setdefault("CROWDFIX_STAGE", "local")
+        from chalicelib.models.geo_hints import GeoHint
+        if not GeoHint.exists():  # the hints every container shares (the cold engine reads them)
+            GeoHint.create_table(wait=True, billing_mode="PAY_PER_REQUEST")
         searches = scatter(args.searches, seed=42, km=SEARCH_SPREAD_KM)
         rows = []
         for n in sizes:
@@ -396,6 +402,10 @@ def main(argv=None) -> dict:
     scaling_top = round(row(top, big)["p50_ms"] / row(top, small)["p50_ms"], 2)
     scaling_full = round(row("crowdfix-full", big)["p50_ms"] / row("crowdfix-full", small)["p50_ms"], 2)
     vs_top = {n: round(row(top, n)["p50_ms"] / row("dynamodbgeo", n)["p50_ms"], 2) for n in sizes} if have_geo else {}
+    vs_cold = {n: round(row(f"{top}-cold", n)["p50_ms"] / row("dynamodbgeo", n)["p50_ms"], 2)
+               for n in sizes} if have_geo else {}
+    vs_blind = {n: round(row(f"{top}-blind", n)["p50_ms"] / row("dynamodbgeo", n)["p50_ms"], 2)
+                for n in sizes} if have_geo else {}
     vs_full = {n: round(row("crowdfix-full", n)["p50_ms"] / row("dynamodbgeo", n)["p50_ms"], 2)
                for n in sizes} if have_geo else {}
     goals = {
@@ -403,6 +413,8 @@ def main(argv=None) -> dict:
         "read_amplification_median_le_3": amp <= 3,
         "p50_scaling_top_le_1.5": scaling_top <= 1.5 if big > small else None,
         "p50_top_le_0.5x_dynamodbgeo": all(v <= 0.5 for v in vs_top.values()) if have_geo else None,
+        "p50_cold_top_le_0.5x_dynamodbgeo_to_10k": all(v <= 0.5 for n, v in vs_cold.items() if n <= 10_000)
+        if have_geo else None,
         "p50_full_le_0.5x_dynamodbgeo": all(v <= 0.5 for v in vs_full.values()) if have_geo else None,
         "top_exact": all(r["top_exact"].split("/")[0] == r["top_exact"].split("/")[1]
                          for r in rows if "top_exact" in r),
@@ -417,7 +429,7 @@ def main(argv=None) -> dict:
         "p50_scaling_top": scaling_top, "p50_scaling_full": scaling_full,
         "peer": "dynamodbgeo" if have_geo else None,
         "peer_p50_ms": row("dynamodbgeo", big)["p50_ms"] if have_geo else None,
-        "vs_peer_top": vs_top, "vs_peer_full": vs_full,
+        "vs_peer_top": vs_top, "vs_peer_top_cold": vs_cold, "vs_peer_top_blind": vs_blind, "vs_peer_full": vs_full,
         "sizes": sizes, "searches": args.searches, "load_average": os.getloadavg(), "rows": rows,
     }
     log("| helpers | search | p50 ms | p95 ms | queries p50/p95 | items read p50 | amplification (median) | exact top-20 |")

@@ -307,15 +307,39 @@ HINTED_BUDGETS = (4, 3)  # with a density hint: a step sized from it, a second i
 HINT_SAFETY = 2.0  # the hinted step aims at this many times ``enough`` (density varies locally)
 SAFETY = 1.6  # a sized step aims at this many times ``enough`` at the density seen so far
 EMPTY_GROWTH = 4.0  # radius growth after a step that found no one
-# Density hints: accepted helpers per km² seen by the last search per (pool, res-5 partition, hint
-# key), per process (a warm Lambda container). Only where the first step starts depends on them;
-# the answer never does. Bounded; cleared when full.
-_DENSITY: dict[tuple, float] = {}
-_DENSITY_MAX = 4096
+# Density hints: (accepted helpers per km², index items per km²) seen by the last search per
+# (pool, res-5 partition, hint key). Only where the first step starts depends on them; the answer
+# never does. Where they are kept is the caller's choice (``hints=``): by default this process's
+# memory (bounded, cleared when full); the app passes a store every container reads
+# (``services/geo_hints.py``), so the first search of a fresh container starts sized too.
+
+
+class MemoryHints:
+    """Density hints in this process's memory."""
+
+    MAX = 4096
+
+    def __init__(self):
+        self.known: dict[tuple, tuple[float, float | None]] = {}
+
+    def get(self, key: tuple) -> tuple[float, float | None] | None:
+        return self.known.get(key)
+
+    def put(self, key: tuple, value: tuple[float, float | None]) -> None:
+        if len(self.known) >= self.MAX:
+            self.known.clear()
+        self.known[key] = value
+
+    def clear(self) -> None:
+        self.known.clear()
+
+
+_MEMORY = MemoryHints()
+_DENSITY = _MEMORY.known  # the process's own hints (the benchmark's warm engine reads them)
 
 
 def clear_density_hints() -> None:
-    _DENSITY.clear()
+    _MEMORY.clear()
 
 
 @dataclass
@@ -333,7 +357,7 @@ QueryFn = Callable[[str, str, str], list[dict]]
 def nearest_search(pool: str, lat: float, lon: float, radius_km: float, query: QueryFn, *,
                    enough: int | None = None, accept: Callable[[dict], bool] | None = None,
                    pool_executor: ThreadPoolExecutor | None = None, max_queries: int = MAX_QUERIES,
-                   first_km: float = FIRST_STEP_KM, hint: str | None = "") -> SearchResult:
+                   first_km: float = FIRST_STEP_KM, hint: str | None = "", hints=None) -> SearchResult:
     """The ``enough`` nearest accepted helpers within ``radius_km`` (``None``: all of them), nearest
     first, exactly as a scan of every helper would rank them, in at most ``max_queries`` queries.
 
@@ -347,7 +371,8 @@ def nearest_search(pool: str, lat: float, lon: float, radius_km: float, query: Q
 
     Density hint: the density the last search in the same partition with the same ``hint`` key
     (e.g. the category, since ``accept`` filters on it) saw sizes step 1 directly (usually the
-    only step); ``hint=None`` neither reads nor learns one.
+    only step); ``hint=None`` neither reads nor learns one. ``hints`` keeps them (``get``/``put``;
+    default: this process's memory).
 
     ``query(geo_pk, sk_lo, sk_hi)`` returns the index items (with ``lat``/``lon``) of one span.
     ``accept(item)`` sees the item with its ``distance_km`` (e.g. a skill or the helper's own
@@ -364,9 +389,10 @@ def nearest_search(pool: str, lat: float, lon: float, radius_km: float, query: Q
     hint_key = None
     read_density: float | None = None  # index items (accepted or not) per km², to read sparse gaps through
     read_km: list[float] = []  # distance of every item read (within the radius)
+    hints = _MEMORY if hints is None else hints
     if hint is not None:
         key = (pool, _h3().latlng_to_cell(lat, lon, PARTITION_RES), hint)
-        known = _DENSITY.get(key)
+        known = hints.get(key)
         if known is not None:
             density, read_density = known  # a whole-circle search uses it to plan its pages
         if enough is not None:
@@ -422,10 +448,8 @@ def nearest_search(pool: str, lat: float, lon: float, radius_km: float, query: Q
         if own:
             ex.shutdown(wait=False)
     if hint_key is not None and result.covered_km > 0:
-        if len(_DENSITY) >= _DENSITY_MAX:
-            _DENSITY.clear()
         inside = sum(1 for c in cands if c["distance_km"] <= result.covered_km)
-        _DENSITY[hint_key] = (inside / (math.pi * result.covered_km ** 2), read_density)
+        hints.put(hint_key, (inside / (math.pi * result.covered_km ** 2), read_density))
     cands.sort(key=lambda i: (i["distance_km"], i.get("helper_id") or i.get("geo_sk") or ""))
     result.found = cands if enough is None else cands[:enough]
     return result

@@ -25,9 +25,10 @@ def all_models():
     from chalicelib.models.notification_prefs import NotificationPrefs
     from chalicelib.models.push_subscriptions import PushSubscription
     from chalicelib.models.failures import FailedUnit
+    from chalicelib.models.geo_hints import GeoHint
 
     return [Tenant, Customer, Helper, Booking, Offer, SignInCode, Staff, IdempotencyRecord,
             Payment, LedgerEntry,
             Review, CustomerRating, RatingAggregate, QualityCase,
             NotificationLog, NotificationPrefs, PushSubscription,
-            ApiKey, RateBucket, WebhookEndpoint, WebhookDelivery, FailedUnit]
+            ApiKey, RateBucket, WebhookEndpoint, WebhookDelivery, FailedUnit, GeoHint]

@@ -142,8 +142,11 @@ def search_nearby(pool: str, lat: float, lon: float, radius_km: float, *, catego
             return False
         return not payout_ready or bool(item.get("payout_ready"))
 
+    from chalicelib.services.geo_hints import shared_hints
+
     return geocells.nearest_search(pool, lat, lon, radius_km, query_cell, enough=enough, accept=accept,
-                                   pool_executor=executor(), hint=f"{category}|{service_radius_extra_km}|{payout_ready}")
+                                   pool_executor=executor(), hint=f"{category}|{service_radius_extra_km}|{payout_ready}",
+                                   hints=shared_hints())
 
 
 def search_remote(pool: str, *, category: str, language: str, exclude: set[str] = frozenset(),
