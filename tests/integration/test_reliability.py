@@ -262,3 +262,42 @@ def test_ten_concurrent_refunds_never_pay_back_more_than_was_captured(api, signi
     assert sum(e.amount for m in movements for e in m.entries) == 0
     s = booking_summary(movements)
     assert s["refunded"] == captured and s["paid_out"] - s["reversed"] == 0 and s["paid_out"] <= captured
+
+
+def test_ten_concurrent_settlements_capture_and_pay_out_once(api, signin, pump, stripe_local):
+    import requests
+
+    from chalicelib.domain.ledger import booking_summary
+    from chalicelib.services.payments import booking_movements, settle_booking
+
+    bid, hid = _settled_job(api, signin, pump, stripe_local)
+    before = payment(bid)
+    # as if every earlier run crashed after Stripe answered but before the steps were recorded...
+    steps = before.steps.as_dict()
+    steps.pop("capture"), steps.pop("payout")
+    before.update(actions=[type(before).steps.set(steps)])
+    # ... ten runs at once, as if the stream, the work queue and ops all ran settlement together
+    results = _concurrently(10, lambda: settle_booking(bid))
+    assert all(kind == "ok" and r["result"] == "settled" for kind, r in results), results
+    pay = payment(bid)
+    assert pay.facts.as_dict()["captured"] == before.facts.as_dict()["captured"] == 6000 + 2500
+    transfers = [t for t in requests.get(f"{stripe_local['base']}/_config/local/transfers", timeout=5).json()["transfers"]
+                 if t["transfer_group"] == bid]
+    assert len(transfers) == 1
+    s = booking_summary(booking_movements(bid))
+    assert s["captured"] == 8500 and s["paid_out"] == transfers[0]["amount"] <= s["captured"]
+    assert sum(e.amount for m in booking_movements(bid) for e in m.entries) == 0
+
+
+def test_ten_concurrent_tips_leave_one_tip_not_their_sum(api, signin, pump, stripe_local):
+    from chalicelib.services.payments import set_tip
+    from chalicelib.domain.actors import Actor
+
+    hid, email = make_helper(rate=6000)
+    helper, _ = onboard(api, signin, stripe_local, email)
+    customer, bid = _accepted_job(api, signin, hid, helper)
+    actor = Actor("customer", customer["_id"], "crowdfix")
+    results = _concurrently(10, lambda: set_tip(actor, bid, 500))
+    assert [k for k, _ in results].count("ok") >= 1
+    assert all(k in ("ok", "Conflict") for k, _ in results), results
+    assert int(payment(bid).extras.as_dict()["tip"]) == 500
