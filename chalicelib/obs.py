@@ -90,14 +90,18 @@ def current() -> dict:
     return dict(_context.get())
 
 
-def metric(name: str, value: float = 1, unit: str = "Count", **dimensions: str) -> None:
-    """One business or failure metric as an EMF line (CloudWatch makes it a metric)."""
+def metric(name: str, value: float = 1, unit: str = "Count", dimensions: dict | None = None, **metadata) -> None:
+    """One business or failure metric as an EMF line (CloudWatch makes it a metric). Without
+    ``dimensions`` the metric is dimensionless, which is what an alarm can watch as a whole;
+    ``metadata`` (e.g. the kind and effect of a failure) rides along in the log line for search."""
     from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
-    dims = {k: str(v) for k, v in dimensions.items() if v is not None}
+    dims = {k: str(v) for k, v in (dimensions or {}).items() if v is not None}
     with single_metric(name=name, unit=getattr(MetricUnit, unit), value=value, namespace="crowdfix",
                        default_dimensions=dims or None) as m:
-        m.add_metadata("context", current())
+        for key, val in {**current(), **metadata}.items():
+            if val is not None:
+                m.add_metadata(key, val)
 
 
 def http_middleware(event, get_response):

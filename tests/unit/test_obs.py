@@ -49,5 +49,6 @@ def test_metrics_are_embedded_metric_format_lines():
     [emf] = [x for x in _run("INFO") if "_aws" in x]
     metric = emf["_aws"]["CloudWatchMetrics"][0]
     assert metric["Namespace"] == "crowdfix" and metric["Metrics"][0]["Name"] == "UnitsFailed"
+    assert metric["Dimensions"] == [[]]  # dimensionless: the failure-store alarm watches it whole
     assert emf["UnitsFailed"] == [1.0] or emf["UnitsFailed"] == 1.0
     assert emf["kind"] == "effects" and emf["effect"] == "settle"
