@@ -43,6 +43,20 @@ class _StdoutHandler(logging.StreamHandler):
         pass
 
 
+class _LazyJsonFormatter(logging.Formatter):
+    """Powertools' JSON formatter, imported at the first line actually logged: a request that logs
+    nothing (most of them) never pays for the import."""
+
+    _inner: logging.Formatter | None = None
+
+    def format(self, record: logging.LogRecord) -> str:
+        if self._inner is None:
+            from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
+
+            type(self)._inner = LambdaPowertoolsFormatter(service="crowdfix", utc=True)
+        return self._inner.format(record)
+
+
 class _ContextFilter(logging.Filter):
     """Puts the current unit of work's keys on every record (the formatter prints them)."""
 
@@ -58,13 +72,11 @@ def setup() -> None:
     global _configured
     if _configured:
         return
-    from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
-
     from chalicelib.settings import get_settings
 
     level = getattr(logging, get_settings().log_level, logging.INFO)
     handler = _StdoutHandler()
-    handler.setFormatter(LambdaPowertoolsFormatter(service="crowdfix", utc=True))
+    handler.setFormatter(_LazyJsonFormatter())
     handler.addFilter(_ContextFilter())
     for name in LOGGERS:
         logger = logging.getLogger(name)

@@ -52,3 +52,15 @@ def test_metrics_are_embedded_metric_format_lines():
     assert metric["Dimensions"] == [[]]  # dimensionless: the failure-store alarm watches it whole
     assert emf["UnitsFailed"] == [1.0] or emf["UnitsFailed"] == 1.0
     assert emf["kind"] == "effects" and emf["effect"] == "settle"
+
+
+def test_setting_up_logs_imports_powertools_only_when_a_line_is_logged():
+    code = ("import sys, logging\nfrom chalicelib import obs\nobs.setup()\n"
+            "before = any(m.startswith('aws_lambda_powertools') for m in sys.modules)\n"
+            "logging.getLogger('chalicelib.x').warning('now')\n"
+            "after = any(m.startswith('aws_lambda_powertools') for m in sys.modules)\n"
+            "print(before, after)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         env={"PATH": "/usr/bin:/bin", "AWS_DEFAULT_REGION": "eu-central-1"})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "False True"
