@@ -14,9 +14,12 @@ worker can win:
 """
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 from datetime import timedelta
+
+log = logging.getLogger(__name__)
 
 CLAIMED, DONE, BUSY = "claimed", "done", "busy"
 DAY = 24 * 3600
@@ -96,9 +99,16 @@ def run_once(key: str, work, *, lease_seconds: int = 120, ttl_seconds: int = 7 *
     try:
         result = work()
     except BaseException:
-        release(key, owner)
+        try:
+            release(key, owner)
+        except Exception:  # noqa: BLE001 — the lease frees it; the work's own error is the one to raise
+            log.warning("claim %s not released (its lease will free it)", key, exc_info=True)
         raise
-    finish(key, owner)
+    try:
+        finish(key, owner)
+    except Exception:  # noqa: BLE001 — the work is done: failing the record now would only repeat it
+        log.warning("claim %s not marked done; a redelivery after its lease repeats idempotent work", key,
+                    exc_info=True)
     return True, result
 
 
