@@ -29,13 +29,22 @@ def records_of(event: Any) -> list[dict]:
     return event.to_dict()["Records"] if hasattr(event, "to_dict") else event["Records"]
 
 
-def _guarded(guard: bool, key: str, handle: Callable[[dict], None], record: dict) -> None:
+# A stream record's claim: a lease longer than a stream invocation's work, and a retry that finds a
+# claim held waits for it (up to the lease) instead of failing at once and using up its retries.
+STREAM_LEASE_SECONDS = 40
+STREAM_WAIT_SECONDS = 45
+
+
+def _guarded(guard: bool, key: str, handle: Callable[[dict], None], record: dict, *, stream: bool = False) -> None:
     if not guard:
         handle(record)
         return
     from chalicelib.store.claims import run_once
 
-    run_once(key, lambda: handle(record))
+    if stream:
+        run_once(key, lambda: handle(record), lease_seconds=STREAM_LEASE_SECONDS, wait_seconds=STREAM_WAIT_SECONDS)
+    else:
+        run_once(key, lambda: handle(record))
 
 
 def _stream_booking(record: dict) -> str | None:
@@ -66,7 +75,7 @@ def process_stream(source: str, event: Any, handle: Callable[[dict], None], *, g
         seq = record["dynamodb"]["SequenceNumber"]
         try:
             with obs.context(source=source, record_id=record.get("eventID"), booking_id=_stream_booking(record)):
-                _guarded(guard, _guard_key(source, record["eventID"]), handle, record)
+                _guarded(guard, _guard_key(source, record["eventID"]), handle, record, stream=True)
         except Exception:
             log.exception("%s: record %s failed; it and the %d after it will be retried",
                           source, seq, len(records) - i - 1)

@@ -87,15 +87,26 @@ def release(key: str, owner: str) -> None:
             raise
 
 
-def run_once(key: str, work, *, lease_seconds: int = 120, ttl_seconds: int = 7 * DAY):
+def run_once(key: str, work, *, lease_seconds: int = 120, ttl_seconds: int = 7 * DAY, wait_seconds: float = 0):
     """Run ``work()`` at most once for ``key`` (``(True, result)``), or skip it when done before
-    (``(False, None)``). Raises :class:`Busy` while another worker runs it; releases the claim if
-    ``work`` raises, so a retry can run it."""
-    outcome, owner = claim(key, lease_seconds=lease_seconds, ttl_seconds=ttl_seconds)
+    (``(False, None)``). Releases the claim if ``work`` raises, so a retry can run it.
+
+    While another worker holds the claim, wait up to ``wait_seconds`` for it to finish (then skip)
+    or for its lease to run out (then take it over: that worker died), and raise :class:`Busy`
+    after that. Streams wait: a stream retry comes at once, and a worker that crashed holding a
+    claim would otherwise use up the record's retries until its lease ran out."""
+    deadline = time.monotonic() + wait_seconds
+    delay = 0.1
+    while True:
+        outcome, owner = claim(key, lease_seconds=lease_seconds, ttl_seconds=ttl_seconds)
+        if outcome != BUSY:
+            break
+        if time.monotonic() + delay > deadline:
+            raise Busy(f"{key} is being processed by another worker")
+        time.sleep(delay)
+        delay = min(1.0, delay * 2)
     if outcome == DONE:
         return False, None
-    if outcome == BUSY:
-        raise Busy(f"{key} is being processed by another worker")
     try:
         result = work()
     except BaseException:

@@ -140,7 +140,7 @@ def _stream_event(event_id: str) -> dict:
 
 def test_two_concurrent_deliveries_of_one_record_do_the_work_once(stack):
     """The guard is one conditional claim, not check-then-act: the second delivery finds the first
-    one's claim running and is retried, a later one finds it done."""
+    one's claim running and waits for it, a later one finds it done."""
     from chalicelib.handlers.batch import process_stream
 
     ran, started = [], threading.Event()
@@ -163,10 +163,26 @@ def test_two_concurrent_deliveries_of_one_record_do_the_work_once(stack):
         t.join()
 
     assert len(ran) == 1
-    assert sorted(len(a["batchItemFailures"]) for a in answers) == [0, 1]  # the busy one is retried
-    # the retry (and any later redelivery) changes nothing
+    assert [a["batchItemFailures"] for a in answers] == [[], []]  # the second waited, then found it done
+    # a later redelivery changes nothing
     assert process_stream("claims-test", event, handle) == {"batchItemFailures": []}
     assert len(ran) == 1
+
+
+def test_a_record_whose_worker_died_holding_its_claim_is_run_by_the_retry_not_given_up(stack, monkeypatch):
+    from chalicelib.handlers import batch
+    from chalicelib.store import claims
+
+    monkeypatch.setattr(batch, "STREAM_LEASE_SECONDS", 1)
+    monkeypatch.setattr(batch, "STREAM_WAIT_SECONDS", 5)
+    event = _stream_event(f"test-{uuid.uuid4().hex}")
+    # a worker claimed the record and died before finishing (no release, no done)
+    assert claims.claim(batch._guard_key("claims-test", event["Records"][0]["eventID"]), lease_seconds=1)[0] == \
+        claims.CLAIMED
+    ran = []
+    # the retry waits out the dead worker's lease, takes the claim over and does the work
+    assert batch.process_stream("claims-test", event, lambda r: ran.append(1)) == {"batchItemFailures": []}
+    assert ran == [1]
 
 
 def test_a_delivery_that_failed_releases_its_claim_so_the_retry_runs(stack):
