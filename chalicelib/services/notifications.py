@@ -17,6 +17,7 @@ import os
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from chalicelib.domain import links
 from chalicelib.domain import notification_texts as texts
 from chalicelib.domain import notifications as routing
 from chalicelib.domain.actors import Actor
@@ -360,12 +361,55 @@ def _context(msg: dict, lang: str, tenant_name: str) -> dict:
         if data.get(key) is not None:
             ctx[key] = routing.format_money(int(data[key]), data.get("currency", ""))
     if bid:
-        ctx["url"] = f"{base}/bookings/{bid}"
-        ctx["accept_url"] = f"{base}/helper/offers/{bid}"
-        ctx["review_url"] = data.get("review_url") or f"{base}/bookings/{bid}/review"
+        # every link is a screen of the web app's route table (domain/app_routes.json)
+        ctx["url"] = links.url(base, "booking", booking_id=bid)
+        ctx["accept_url"] = links.url(base, "helper_offer", booking_id=bid)
+        token = _review_token(data.get("review_url"))
+        ctx["review_url"] = links.url(base, "review", booking_id=bid, fragment=f"token={token}" if token else None)
     if msg["event_type"] == "offer":
         ctx["url"] = ctx.get("accept_url")
     return ctx
+
+
+def _review_token(review_url: str | None) -> str | None:
+    """The signed token of a review link (it travels in the fragment, ``#token=...``)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    if not review_url:
+        return None
+    values = parse_qs(urlsplit(str(review_url)).fragment).get("token") or []
+    return values[0] if values else None
+
+
+def _booking_facts(msg: dict) -> dict:
+    """For a customer's message about a booking: the booking's language and, once a helper is
+    assigned, the helper's card (first name, rating) when the producer did not send them
+    (e.g. the review request)."""
+    from chalicelib.services.transitions import load_booking
+
+    data = msg.get("data") or {}
+    if msg["recipient"]["role"] != "customer" or not msg.get("booking_id"):
+        return {}
+    wants_name = "helper_first_name" in _needs(msg) and not data.get("helper_first_name")
+    if msg.get("language") and not wants_name:
+        return {}
+    try:
+        booking = load_booking(msg["booking_id"], consistent=False)
+    except NotFound:
+        return {}
+    facts: dict = {"language": booking.language}
+    if booking.helper_id and wants_name:
+        facts["helper"] = _public(_helper_card(booking.helper_id))
+    return facts
+
+
+def _needs(msg: dict) -> set[str]:
+    """The fields the message's texts use (``{name}`` placeholders in any language)."""
+    import string as _string
+
+    by_role = texts.TEXTS.get(f"{msg['event_type']}:{msg['recipient']['role']}") or texts.TEXTS.get(msg["event_type"], {})
+    return {f for t in by_role.values() for part in t.values()
+            for _, f, _, _ in _string.Formatter().parse(part) if f}
 
 
 def _log_key(msg: dict, target_key: str) -> tuple[str, str]:
@@ -462,7 +506,12 @@ def deliver(msg: dict, now: datetime | None = None) -> list[dict]:
     tenant = {"name": tenant_model.name,
               "branding": tenant_model.branding.as_dict() if tenant_model.branding else {}}
     person = _person(recipient)
-    lang = texts.pick_language(person["language"], msg.get("language"), *person["languages"], tenant_model.locale)
+    facts = _booking_facts(msg)
+    if facts.get("helper"):
+        msg = {**msg, "data": {**facts["helper"], **(msg.get("data") or {})}}
+    # her own setting, else the message's, else the booking's language, else her account's
+    lang = texts.pick_language(person["language"], msg.get("language"), facts.get("language"),
+                               *person["languages"], tenant_model.locale)
     rendered = texts.render(event_type, recipient["role"], lang, _context(msg, lang, tenant["name"]), tenant)
     rendered["tag"] = f"{event_type}:{msg.get('booking_id') or ''}"
     targets = _targets(event_type, person)
