@@ -26,7 +26,7 @@ function Header() {
   return (
     <header class="top">
       <div class="wrap bar">
-        <Link href="/" class="logo"><svg viewBox="0 0 64 64" aria-hidden="true"><rect width="64" height="64" rx="14" fill="#0b4f8a" /><path d="M18 34l9 9 19-21" fill="none" stroke="#fff" stroke-width="7" stroke-linecap="round" stroke-linejoin="round" /></svg>crowdfix</Link>
+        <Link href="/" class="logo"><svg viewBox="0 0 64 64" aria-hidden="true"><rect width="64" height="64" rx="14" fill="#0b4f8a" /><path d="M18 34l9 9 19-21" fill="none" stroke="#fff" stroke-width="7" stroke-linecap="round" stroke-linejoin="round" /></svg><span class="word">crowdfix</span></Link>
         <label class="sr-only" for="lang-select">{t("language")}</label>
         <select id="lang-select" class="lang" value={l} onChange={(e) => setLang(e.currentTarget.value)}>
           {LANGS.map((code) => <option value={code} lang={code} key={code}>{NAMES[code]}</option>)}
