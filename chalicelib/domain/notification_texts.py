@@ -228,6 +228,12 @@ def pick_language(*candidates: str | None) -> str:
     return "de"
 
 
+def decimal(value, lang: str, digits: int = 1) -> str:
+    """A number as the reader writes it (CLDR, as the web app's Intl): fr-CH "4,5", de/it/en "4.5"."""
+    text = f"{float(value):.{digits}f}"
+    return text.replace(".", ",") if lang == "fr" else text
+
+
 def category_label(category: str, lang: str) -> str:
     return CATEGORY_LABELS.get(category, CATEGORY_LABELS["other"])[lang]
 

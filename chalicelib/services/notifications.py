@@ -346,7 +346,8 @@ def _context(msg: dict, lang: str, tenant_name: str) -> dict:
     if data.get("expires_at"):
         ctx["expires"] = _local_time(data["expires_at"], lang)
     if "rating_count" in data or "rating_avg" in data:
-        ctx["rating"] = (texts.RATING[lang]["rated"].format(avg=data["rating_avg"], count=data["rating_count"])
+        ctx["rating"] = (texts.RATING[lang]["rated"].format(avg=texts.decimal(data["rating_avg"], lang),
+                                                            count=data["rating_count"])
                          if data.get("rating_avg") is not None else
                          texts.RATING[lang]["new"].format(tenant=tenant_name))
     if data.get("photo_url"):

@@ -93,8 +93,8 @@ export function BookingStatus({ id }) {
 // The booking's terms (hold, travel and late-cancel fee) as discovery states them for this tenant.
 export function useTerms(booking) {
   const [terms, setTerms] = useState(() => savedTerms());
-  useEffect(() => {
-    if (terms || !booking) return;
+  useEffect(() => {  // the saved terms show at once; they are refreshed from the server once per page
+    if (!booking) return;
     const q = new URLSearchParams({ category: booking.category, mode: "remote", limit: "1", language: lang.get() });
     call("GET", "/v1/discover?" + q).then((r) => { if (r.terms) { saveTerms(r.terms); setTerms(r.terms); } }).catch(() => {});
   }, [booking && booking.category]);
