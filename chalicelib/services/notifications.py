@@ -131,6 +131,26 @@ def _card_held(booking_id: str) -> bool:
     return bool(pay.payment_intent_id) and pay.status in ("authorised", "captured", "partially_refunded", "refunded")
 
 
+def _cancel_fee(booking: dict, entry: dict) -> dict | None:
+    """What this cancellation costs her, by the rule the payment step applies
+    (``services/payments.py::cancel_payment``): free until a helper is assigned; after that the
+    tenant's late-cancel fee, at most what the card holds. None when no card is held."""
+    from chalicelib.models.payments import Payment
+    from chalicelib.services.tenants import tenant_policy
+
+    try:
+        pay = Payment.get(booking["booking_id"], consistent_read=True)
+    except Payment.DoesNotExist:
+        return None
+    if not pay.payment_intent_id:
+        return None
+    authorised = int((pay.facts.as_dict() if pay.facts else {}).get("authorised") or 0)
+    late = (entry.get("transition") == "cancel_by_customer" and booking.get("helper_id")
+            and entry.get("from") in ("assigned", "en_route"))
+    fee = min(int(tenant_policy(booking["tenant_id"])["late_cancel_fee_minor"]), authorised) if late else 0
+    return {"amount": fee, "currency": pay.currency}
+
+
 def _withdrawn_helpers(booking: dict) -> list[str]:
     from chalicelib.models.offers import Offer
 
@@ -173,7 +193,8 @@ def events_for_transition(booking: dict, entry: dict, old: dict | None) -> list[
             out.extend((event_type, r, data) for r in _ops_recipients(booking["tenant_id"]))
         elif event_type in ("cancelled_by_customer", "cancelled_by_ops"):
             data = {**base, "reason": entry.get("reason")}
-            out.append((event_type, customer, data))
+            fee = _cancel_fee(booking, entry)
+            out.append((event_type, customer, {**data, **({"cancel_fee": fee} if fee else {})}))
             helper_id = booking.get("helper_id") or (old or {}).get("helper_id")
             if helper_id and (old or {}).get("state") in ("assigned", "en_route", "started"):
                 out.append((event_type, {"role": "helper", "id": helper_id}, data))
@@ -358,6 +379,10 @@ def _context(msg: dict, lang: str, tenant_name: str) -> dict:
         ctx["receipt"] = _receipt(data, lang)
     elif msg["event_type"] == "payment_receipt":
         ctx["receipt"] = _final_receipt(data, lang)
+    if isinstance(data.get("cancel_fee"), dict) and msg["recipient"]["role"] == "customer":
+        fee = data["cancel_fee"]
+        ctx["fee_note"] = (texts.CANCEL_FEE[lang]["fee"].format(fee=routing.format_money(int(fee["amount"]), fee.get("currency", "")))
+                           if int(fee.get("amount") or 0) > 0 else texts.CANCEL_FEE[lang]["free"])
     for key in ("new_limit", "from_limit"):
         if data.get(key) is not None:
             ctx[key] = routing.format_money(int(data[key]), data.get("currency", ""))

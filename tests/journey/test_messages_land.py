@@ -72,3 +72,34 @@ def test_review_email_in_the_bookings_language_with_the_helper_and_a_working_tok
                                   "would_book_again": True}, {"X-Review-Token": token})
     assert status == 201, review
     assert review["helper_id"] == hid
+
+
+@pytest.mark.parametrize("after_accept", [True, False])
+def test_cancel_email_states_the_fee_the_card_is_charged(api, signin, pump, stack, after_accept):
+    from chalicelib.domain.policy import PLATFORM_DEFAULTS
+    from chalicelib.services.payments import get_payment
+
+    hid, hemail = _helper("Mara")
+    helper = signin(hemail, "helper")
+    customer = signin()
+    status, booking, _ = api.call("POST", "/v1/bookings", booking_body(preferred_helper_id=hid, language="de"), customer)
+    assert status == 201, booking
+    bid = booking["booking_id"]
+    assert api.call("POST", f"/v1/bookings/{bid}/payment", {"payment_method": "pm_card_visa"}, customer)[0] == 201
+    wait_for(lambda: api.call("GET", f"/v1/bookings/{bid}", headers=customer)[1]["state"] == "offered", timeout=60,
+             what="offered")
+    if after_accept:
+        assert api.call("POST", f"/v1/bookings/{bid}/accept", headers=helper)[0] == 200
+    assert api.call("POST", f"/v1/bookings/{bid}/cancel", {}, customer)[0] == 200
+    mail = wait_for(lambda: [m for m in _mails(stack, customer["_email"]) if "Storniert" in (m.get("subject") or "")],
+                    timeout=60, what="the cancel e-mail")[0]
+    text = json.dumps(mail, ensure_ascii=False)
+    pay = wait_for(lambda: (lambda p: p if p.status in ("captured", "released") else None)(get_payment(bid)),
+                   timeout=60, what="the hold settled")
+    captured = int(pay.facts.as_dict()["captured"])
+    if after_accept:
+        assert captured == PLATFORM_DEFAULTS["late_cancel_fee_minor"] > 0
+        assert f"belasten wir Ihrer Karte CHF {captured / 100:.2f}" in text
+    else:
+        assert captured == 0 and pay.status == "released"
+        assert "Die Stornierung ist kostenlos" in text
