@@ -217,3 +217,14 @@ def test_first_time_customer_books_and_every_link_and_amount_holds(new_context, 
     token = page.evaluate("() => JSON.parse(localStorage.getItem('cf.session.customer')).token")
     status, review, _ = api.call("GET", f"/v1/bookings/{bid}/review", headers={"Authorization": f"Bearer {token}"})
     assert status == 200 and (review["overall"], review["clarity"]) == (5, 4), review
+
+    # she comes back: her address, name and phone are offered, not retyped
+    page.goto("/book")
+    page.get_by_text(W["cat_computer"], exact=True).click()
+    page.get_by_role("button", name=W["next"]).click()
+    expect(page.get_by_label(W["street"])).to_have_value("Witikonerstrasse 15")
+    page.get_by_label(W["q_describe"]).fill("Der Computer ist langsam.")
+    page.get_by_role("button", name=W["next"]).click()
+    page.get_by_role("button", name=W["let_us_choose"]).click()
+    expect(page.get_by_label(W["your_name"])).to_have_value("Erika Muster")
+    expect(page.get_by_label(W["your_phone"])).to_have_value("+41 44 123 45 67")

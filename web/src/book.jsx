@@ -13,7 +13,11 @@ export const CATEGORIES = ["computer", "printer", "phone_tablet", "internet_wifi
 const TOTAL = 4;
 const blank = { step: 1, category: "", description: "", mode: "onsite", query: "", places: null, place: null, street: "",
   asap: true, at: "", helper: "auto", helperName: "", helperPrice: null, name: "", phone: "", idem: "", terms: null, unserved: false };
-const draft = saved("cf.draft", blank);
+// A returning customer's name, phone and address are offered again, not retyped (kept on this
+// device only, forgotten on sign-out).
+function me() { try { return JSON.parse(localStorage.getItem("cf.me")) || {}; } catch (e) { return {}; } }
+const fresh = () => ({ ...blank, ...me() });
+const draft = saved("cf.draft", fresh());
 
 function Progress({ n }) {
   return <p class="progress">{t("step_of", { n, total: TOTAL })}</p>;
@@ -384,7 +388,9 @@ function StepConfirm({ d, set }) {
           throw err;
         }
       }
-      draft.set({ ...blank });
+      try { localStorage.setItem("cf.me", JSON.stringify({ name: d.name.trim(), phone: d.phone.trim(),
+        ...(d.mode === "onsite" && d.place ? { street: d.street.trim(), place: d.place, query: d.query } : {}) })); } catch (e) { /* ignore */ }
+      draft.set(fresh());
       go(pathTo("booking", { booking_id: resp.booking_id }));
     } catch (err) {
       setError(err);

@@ -41,7 +41,7 @@ function Header() {
           {customer && <li><Link href={pathTo("bookings")}>{t("my_bookings")}</Link></li>}
           <li><Link href={pathTo("help")}>{t("nav_help")}</Link></li>
           <li><a href={"tel:" + table.support.phone}>{t("support_call", { phone: table.support.display })}</a></li>
-          {customer && <li><button type="button" class="linkbtn" onClick={() => { setSession("customer", null); go("/"); }}>{t("sign_out")}</button></li>}
+          {customer && <li><button type="button" class="linkbtn" onClick={() => { setSession("customer", null); localStorage.removeItem("cf.me"); go("/"); }}>{t("sign_out")}</button></li>}
         </ul>
       </nav>
     </header>
