@@ -161,6 +161,8 @@ def test_first_time_customer_books_and_every_link_and_amount_holds(new_context, 
     wait_for(lambda: api.call("GET", f"/v1/bookings/{bid}", headers=hh)[0] == 200 and
              api.call("POST", f"/v1/bookings/{bid}/accept", headers=hh)[0] == 200, timeout=60, what="accepted")
     expect(page.locator(".state")).to_have_attribute("data-state", "assigned")
+    expect(page.locator(".helper-card")).to_contain_text(fill(W["your_helper"], name="Petra"))
+    expect(page.locator(".helper-card")).to_contain_text(RATING_TEXT[lang])  # who is coming, in her number format
     page.get_by_role("button", name=W["cancel_booking"]).click()
     fee = PLATFORM_DEFAULTS["late_cancel_fee_minor"]
     expect(page.get_by_test_id("cancel-fee")).to_have_text(fill(W["cancel_fee"], fee=money(fee, lang)))

@@ -563,6 +563,9 @@ for (const l in MESSAGES) for (const k of ["brand", "lang_de", "lang_en", "lang_
 export const LANGS = ["de", "en", "fr", "it"];
 
 function initialLang() {
+  // a partner's page links here with its language (?lang=fr): that wins once, then it is kept
+  const asked = new URLSearchParams(location.search || "").get("lang");
+  if (LANGS.includes(asked)) { try { localStorage.setItem("cf.lang", asked); } catch (e) { /* ignore */ } return asked; }
   const saved = localStorage.getItem("cf.lang");
   if (LANGS.includes(saved)) return saved;
   const nav = (navigator.language || "de").slice(0, 2);

@@ -2,7 +2,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { call, missing, sessions } from "./api.js";
 import { Check } from "./icons.jsx";
-import { lang, money, t, when } from "./i18n.js";
+import { lang, money, num, t, when } from "./i18n.js";
 import { pathTo } from "./routes.js";
 import { go, use } from "./state.js";
 import { Alert, Field, SignIn, Title, usePolling } from "./ui.jsx";
@@ -54,7 +54,7 @@ export function BookingStatus({ id }) {
       <Title>{t("status_title")}</Title>
       <p class="meta">{t("cat_" + booking.category)} – {booking.description}</p>
       <p class="state" role="status" aria-live="polite" data-state={booking.state}>{t("st_" + booking.state)}</p>
-      {booking.helper && booking.helper.first_name && <p class="success">{t("your_helper", { name: booking.helper.first_name })}</p>}
+      {booking.helper && booking.helper.first_name && <HelperCard helper={booking.helper} />}
       {booking.mode === "onsite" && booking.location && booking.location.address && (
         <p class="meta">{t("sum_address", { address: [booking.location.address, [booking.location.postcode, booking.location.city].filter(Boolean).join(" ")].filter(Boolean).join(", ") })}</p>)}
       <Payment pay={pay} booking={booking} />
@@ -90,6 +90,20 @@ export function BookingStatus({ id }) {
   );
 }
 
+// Who is coming: first name, photo (if the helper has one) and rating, in her number format.
+function HelperCard({ helper }) {
+  const r = helper.rating || {};
+  return (
+    <div class="success helper-card">
+      {helper.photo_url && <img src={helper.photo_url} alt={helper.first_name} width="72" height="72" loading="lazy" />}
+      <div>
+        <p style="margin:0">{t("your_helper", { name: helper.first_name })}</p>
+        <p class="meta" style="margin:0">{r.count ? t("rating", { avg: num(r.average), count: r.count }) : t("no_rating")}</p>
+      </div>
+    </div>
+  );
+}
+
 // The booking's terms (hold, travel and late-cancel fee) as discovery states them for this tenant.
 export function useTerms(booking) {
   const [terms, setTerms] = useState(() => savedTerms());
@@ -114,7 +128,10 @@ function Payment({ pay, booking }) {
   if (!pay || pay.status === "none") return null;
   const cur = pay.currency;
   if (pay.status === "authorised" && !pay.captured) {
-    return <p class="note" data-testid="held" data-amount={pay.authorised}>{t("held", { amount: money(pay.authorised, cur) })}</p>;
+    return <>
+      <p class="note" data-testid="held" data-amount={pay.authorised}>{t("held", { amount: money(pay.authorised, cur) })}</p>
+      {booking.state === "completed" && <p class="note">{t("pay_pending")}</p>}
+    </>;
   }
   const r = pay.receipt;
   if (r && r.line_items) {
