@@ -1,5 +1,6 @@
 # crowdfix — the two commands: `make dev` runs the whole platform locally, `make test` runs every test.
-.PHONY: dev test setup unit bench-cold-start bench-matching clean bench-notify-push fuzz-api bench-web infra-setup package test-infra bench-cost deploy destroy
+# `make chaos`: the fault harness (issue 15), ~5-10 min: bookings under injected faults, then the invariants
+.PHONY: chaos load dev test setup unit bench-cold-start bench-matching clean bench-notify-push fuzz-api bench-web infra-setup package test-infra bench-cost deploy destroy
 
 setup:
 	@bash scripts/bootstrap.sh
@@ -27,6 +28,13 @@ bench-notify-push: setup
 # (>= 1,000 requests, ~10 min; `make test` runs 4 examples per operation and caller)
 fuzz-api: setup
 	CROWDFIX_FUZZ_EXAMPLES=25 CROWDFIX_FUZZ_MIN_REQUESTS=1000 .venv/bin/python -m pytest tests/integration/test_openapi_fuzz.py -s
+
+chaos: setup
+	.venv/bin/python bench/chaos.py $(ARGS)
+
+# `make load`: 50 concurrent customers for 5 minutes over HTTP (after 1 minute of one user), ~7 min
+load: setup
+	.venv/bin/python bench/load.py $(ARGS)
 
 bench-web: setup
 	.venv/bin/python bench/web.py

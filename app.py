@@ -3,8 +3,9 @@ Nothing else: every route and event source lives in ``chalicelib/handlers``."""
 from chalice import Chalice
 
 from chalicelib.handlers import (auth, bookings, events, geocode, helper_profile, matching, meta,
-                                 notifications, partner_pages, partners, payments, quality, reviews, work)
+                                 notifications, ops, partner_pages, partners, payments, quality, reviews, work)
 from chalicelib.handlers.common import install_problem_responses
+from chalicelib.obs import http_middleware
 
 app = Chalice(app_name="crowdfix")
 app.register_blueprint(auth.bp)
@@ -20,6 +21,8 @@ app.register_blueprint(partner_pages.bp)
 app.register_blueprint(helper_profile.bp)
 app.register_blueprint(geocode.bp)
 app.register_blueprint(work.bp)
+app.register_blueprint(ops.bp)
 app.register_blueprint(meta.bp)  # last: its catch-all answers unknown routes with a 404 problem
 
 install_problem_responses(app)  # after all blueprints: typed errors -> problem bodies
+app.register_middleware(http_middleware, "http")  # JSON logs with the request and booking id

@@ -1,13 +1,15 @@
 """The SQS queues crowdfix uses, described once.
 
-**One work queue.** Offer time-outs, notifications and partner webhook deliveries are three *kinds*
-of message on one queue (``WORK``) with one consumer (``handlers/work.py`` routes each record by its
-``kind`` message attribute to that kind's handler). Lambda's SQS event source long-polls every
+**One work queue.** Offer time-outs, notifications, partner webhook deliveries and retried booking
+effects are *kinds* of message on one queue (``WORK``) with one consumer (``handlers/work.py``
+routes each record by its ``kind`` message attribute to that kind's handler). Lambda's SQS event source long-polls every
 queue it consumes, around the clock, even when the queue is empty: about 650,000 requests a month
 per queue. One consumed queue stays inside SQS's always-free million requests a month; three did
 not (bench/cost.py, ``idle_month``). SQS is not ordered, so one kind never holds up another; a
-failed record is retried on its own (partial batch responses) and, after ``max_receive_count``
-deliveries, moves to the one dead-letter queue with its ``kind`` attribute, from which
+failed record is retried on its own (partial batch responses); on its last delivery
+(``max_receive_count``) a record that fails again is written to the failure store
+(``services.failures``: what, why, replayable by ops) and taken off the queue. Only if that write
+fails too does it move to the one dead-letter queue with its ``kind`` attribute, from which
 ``StartMessageMoveTask`` (SQS's "redrive") returns it to the work queue.
 
 ``STREAM_FAILURES`` has no consumer (nothing polls it): stream records a stream handler gave up on
@@ -67,9 +69,12 @@ NOTIFICATIONS = Kind("notifications", WORK)
 # partner webhooks: HTTP failures are retried by re-enqueueing with back-off (services.webhooks);
 # a handler crash is retried by SQS and lands in the DLQ after max_receive_count
 WEBHOOK_DELIVERIES = Kind("webhook-deliveries", WORK)
+# one effect of a booking transition that failed inline, retried on its own (services.effects);
+# after max_receive_count tries it goes to the failure store, not silently to the DLQ
+EFFECTS = Kind("effects", WORK)
 
 ALL_QUEUES = [WORK]  # consumed queues (each with a DLQ); STREAM_FAILURES is not consumed
-ALL_KINDS = [OFFER_TIMEOUTS, NOTIFICATIONS, WEBHOOK_DELIVERIES]
+ALL_KINDS = [OFFER_TIMEOUTS, NOTIFICATIONS, WEBHOOK_DELIVERIES, EFFECTS]
 KIND_ATTRIBUTE = "kind"
 
 

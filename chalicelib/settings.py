@@ -24,6 +24,7 @@ class Settings:
     mail_from: str
     token_ttl_seconds: int
     public_base_url: str
+    log_level: str = "INFO"  # LOG_LEVEL (the stage config sets it)
 
     def table_name(self, short: str) -> str:
         return f"{self.resource_prefix}-{short}"
@@ -43,6 +44,7 @@ def get_settings() -> Settings:
         mail_from=os.environ.get("CROWDFIX_MAIL_FROM", "hello@crowdfix.local"),
         token_ttl_seconds=int(os.environ.get("CROWDFIX_TOKEN_TTL_SECONDS", str(7 * 24 * 3600))),
         public_base_url=os.environ.get("CROWDFIX_PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
+        log_level=(os.environ.get("LOG_LEVEL") or "INFO").upper(),
     )
 
 

@@ -187,6 +187,33 @@ def outbox() -> int:
     return 0
 
 
+def failures(replay: str | None, status: str) -> int:
+    """The failure store of the running local stack: list what failed, or replay one unit."""
+    if not RUNFILE.exists():
+        print("the local stack is not running: start it with `make dev`")
+        return 1
+    run = json.loads(RUNFILE.read_text())
+    os.environ.update(run["env"])
+    from chalicelib.domain.errors import DomainError
+    from chalicelib.services import failures as svc
+    try:
+        if replay:
+            f = svc.replay(None, replay)
+            print(f"replayed {f.failure_id} ({f.unit}): the work queue has it again")
+            return 0
+        rows = svc.list_failures(None, status, limit=200)
+    except DomainError as exc:
+        print(f"error: {exc}")
+        return 1
+    if not rows:
+        print(f"no {status} failures")
+    for f in rows:
+        print(f"{f.failure_id}  {f.last_failed_at}  {f.unit}  tries={int(f.attempts)}  {f.error}")
+    if rows and status == "open":
+        print("\nreplay one with:  .venv/bin/python -m localdev failures --replay <failure_id>")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m localdev")
     sub = parser.add_subparsers(dest="cmd", required=True)
@@ -194,9 +221,14 @@ def main(argv=None) -> int:
     p_up.add_argument("--api-port", type=int, default=int(os.environ.get("CROWDFIX_API_PORT", 8000)))
     p_up.add_argument("--web-port", type=int, default=int(os.environ.get("CROWDFIX_WEB_PORT", 8080)))
     sub.add_parser("outbox", help="show e-mails, SMS and push messages sent by the running local stack")
+    p_fail = sub.add_parser("failures", help="list the failure store (work that used up its retries), or replay one")
+    p_fail.add_argument("--replay", metavar="FAILURE_ID", help="send this failed unit to the work queue again")
+    p_fail.add_argument("--status", default="open", choices=["open", "replayed", "resolved"])
     args = parser.parse_args(argv)
     if args.cmd == "up":
         return up(args.api_port, args.web_port)
+    if args.cmd == "failures":
+        return failures(args.replay, args.status)
     return outbox()
 
 

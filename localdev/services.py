@@ -218,8 +218,8 @@ class LocalServices:
 
     @staticmethod
     def _moto_command(port: int) -> list[str]:
-        moto_server = Path(sys.executable).parent / "moto_server"
-        return [str(moto_server), "-H", HOST, "-p", str(port)]
+        # moto's own server, with its model dump made safe to read while the pump works (run_moto)
+        return [sys.executable, "-m", "localdev.services", "moto", "--port", str(port)]
 
     @staticmethod
     def _localstripe_command(port: int) -> list[str]:
@@ -330,9 +330,11 @@ def _compiled_loopback_launcher(jar_dir: Path, cache_root: Path) -> Path | None:
 # -- reading back what moto "sent" --------------------------------------------------------------
 
 
-def _moto_model_data(moto_url: str) -> dict:
-    """moto server's dump of every tracked model instance (GET /moto-api/data.json)."""
-    with urllib.request.urlopen(moto_url.rstrip("/") + "/moto-api/data.json", timeout=10) as response:
+def _moto_model_data(moto_url: str, service: str) -> dict:
+    """moto server's dump of one service's tracked model instances (GET /moto-api/data.json,
+    filtered to ``service`` by the patch in :func:`run_moto`)."""
+    url = moto_url.rstrip("/") + "/moto-api/data.json?service=" + service
+    with urllib.request.urlopen(url, timeout=10) as response:
         return json.load(response)
 
 
@@ -344,7 +346,7 @@ def read_sent_emails(moto_url: str) -> list[dict]:
     "template", "template_data"; raw -> "raw_data" (the whole MIME message). moto does not
     record regions here, and an SESv2 simple send is stored like a v1 one.
     """
-    ses = _moto_model_data(moto_url).get("ses", {})
+    ses = _moto_model_data(moto_url, "ses").get("ses", {})
     kinds = {"Message": "simple", "TemplateMessage": "template",
              "BulkTemplateMessage": "bulk_template", "RawMessage": "raw"}
     emails = []
@@ -358,7 +360,7 @@ def read_sent_emails(moto_url: str) -> list[dict]:
 def read_sent_sms(moto_url: str) -> list[dict]:
     """Every SMS moto's SNS has "sent" (Publish with PhoneNumber): dicts with
     "message_id", "phone_number", "message", oldest first."""
-    sns = _moto_model_data(moto_url).get("sns", {})
+    sns = _moto_model_data(moto_url, "sns").get("sns", {})
     return [dict(instance) for instance in sns.get("SMS", [])]
 
 
@@ -384,15 +386,68 @@ def run_localstripe(port: int, host: str = HOST) -> None:
     web.run_app(server.app, host=host, port=port, access_log=access_log, print=print)
 
 
+def _safe_model_data(self, request, full_url, headers):
+    """moto's ``/moto-api/data.json``, but only the services named in ``?service=`` and read so
+    that a concurrent request cannot break it.
+
+    The stock handler serialises every tracked instance of every service. While the event pump
+    long-polls SQS, moto's request threads change queue and message objects under it; a dict that
+    changes size mid-``json.dumps`` raises ``RuntimeError`` (not caught there) and the read of sent
+    e-mail answered 500 now and then — one of the suite's flaky failures. Reading only SES/SNS
+    (what the outbox needs), over a snapshot of each instance list, and skipping an attribute that
+    changes while it is read, makes the read deterministic."""
+    from urllib.parse import parse_qs, urlparse
+
+    from moto.core.model_instances import model_data
+
+    wanted = set(",".join(parse_qs(urlparse(full_url).query).get("service", [])).split(",")) - {""}
+    results: dict = {}
+    for service in sorted(model_data):
+        if wanted and service not in wanted:
+            continue
+        results[service] = {}
+        for name in sorted(model_data[service]):
+            rows = []
+            for instance in list(model_data[service][name].instances_tracked):
+                row = {}
+                for attr in dir(instance):
+                    if attr.startswith("_"):
+                        continue
+                    try:
+                        value = getattr(instance, attr)
+                        json.dumps(value)
+                    except Exception:  # noqa: BLE001 — not serialisable, or changing right now
+                        continue
+                    row[attr] = value
+                rows.append(row)
+            results[service][name] = rows
+    return 200, {"Content-Type": "application/javascript"}, json.dumps(results)
+
+
+def run_moto(port: int, host: str = HOST) -> None:
+    """moto server with the safe model dump (patched before moto builds its URL map)."""
+    from moto.moto_api._internal.responses import MotoAPIResponse
+
+    MotoAPIResponse.model_data = _safe_model_data
+    from moto.server import main as moto_main
+
+    moto_main(["-H", host, "-p", str(port)])
+
+
 def _main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m localdev.services")
     commands = parser.add_subparsers(dest="command", required=True)
     stripe = commands.add_parser("localstripe", help="run localstripe on 127.0.0.1, in memory")
     stripe.add_argument("--port", type=int, default=8420)
     stripe.add_argument("--host", default=HOST)
+    moto = commands.add_parser("moto", help="run moto server on 127.0.0.1 (SQS, SNS, SES, ...)")
+    moto.add_argument("--port", type=int, default=5000)
+    moto.add_argument("--host", default=HOST)
     args = parser.parse_args(argv)
     if args.command == "localstripe":
         run_localstripe(args.port, args.host)
+    elif args.command == "moto":
+        run_moto(args.port, args.host)
 
 
 if __name__ == "__main__":

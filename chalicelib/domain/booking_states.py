@@ -2,9 +2,10 @@
 
 A booking changes state only through :func:`plan_transition` + the one write path in
 ``chalicelib.services.transitions.apply_transition`` (conditional on state and version, appending
-to the booking's history). ``effects`` name what happens after the write; the bookings stream
-handler runs them (dispatch, notifications, settlement, ...), so an effect never runs unless the
-state change was committed.
+to the booking's history). ``effects`` name what happens after the write, each named for what it
+does; ``chalicelib.effects.EFFECTS`` maps every name to the one function that does it (a test checks
+the two agree). The bookings stream handler runs them as separate units of work, so an effect
+never runs unless the state change was committed, and one failing effect never blocks another.
 
 States::
 
@@ -52,29 +53,39 @@ def _t(name, actors, from_states, to_state, effects=(), description=""):
 
 
 TRANSITIONS: dict[str, Transition] = {t.name: t for t in [
-    _t("request", {CUSTOMER, PARTNER}, {None}, REQUESTED, ("dispatch", "notify"),
+    _t("request", {CUSTOMER, PARTNER}, {None}, REQUESTED, ("dispatch", "notify", "partner_webhook"),
        "A customer (or a partner for its customer) asks for help."),
-    _t("offer", {SYSTEM}, {REQUESTED, OFFERED}, OFFERED, ("notify",),
+    _t("offer", {SYSTEM}, {REQUESTED, OFFERED}, OFFERED, ("notify", "partner_webhook"),
        "Offers went out to one or more helpers (one dispatch round)."),
-    _t("accept", {HELPER}, {OFFERED}, ASSIGNED, ("withdraw_other_offers", "notify"),
+    _t("accept", {HELPER}, {OFFERED}, ASSIGNED,
+       ("withdraw_other_offers", "mark_helper_busy", "notify", "partner_webhook"),
        "A helper with an open offer takes the job; exactly one wins."),
     _t("decline", {HELPER}, {OFFERED}, OFFERED, ("dispatch_next_round",),
        "A helper says no to an offer; when no offer is open any more, the next round goes out."),
     _t("expire", {SYSTEM}, {OFFERED}, OFFERED, ("dispatch_next_round",),
        "An offer ran out of time unanswered."),
-    _t("unmatch", {SYSTEM}, {REQUESTED, OFFERED}, UNMATCHED, ("withdraw_other_offers", "notify"),
+    _t("unmatch", {SYSTEM}, {REQUESTED, OFFERED}, UNMATCHED, ("withdraw_other_offers", "notify", "partner_webhook"),
        "No helper was found after the last round."),
-    _t("depart", {HELPER}, {ASSIGNED}, EN_ROUTE, ("notify",), "The helper is on the way."),
-    _t("start", {HELPER}, {ASSIGNED, EN_ROUTE}, STARTED, ("notify",), "The helper has started."),
-    _t("complete", {HELPER}, {STARTED}, COMPLETED, ("settle", "notify", "request_review"),
+    _t("depart", {HELPER}, {ASSIGNED}, EN_ROUTE, ("notify", "partner_webhook"), "The helper is on the way."),
+    _t("start", {HELPER}, {ASSIGNED, EN_ROUTE}, STARTED, ("notify", "partner_webhook"), "The helper has started."),
+    _t("complete", {HELPER}, {STARTED}, COMPLETED,
+       ("settle", "free_helper", "notify", "partner_webhook", "request_review", "draw_spot_check"),
        "The helper is done and reports the minutes worked."),
     _t("cancel_by_customer", {CUSTOMER, PARTNER}, {REQUESTED, OFFERED, ASSIGNED, EN_ROUTE}, CANCELLED,
-       ("withdraw_other_offers", "cancel_payment", "notify"), "The customer no longer needs help."),
-    _t("cancel_by_helper", {HELPER}, {ASSIGNED, EN_ROUTE}, REQUESTED, ("dispatch", "notify"),
+       ("withdraw_other_offers", "free_helper", "cancel_payment", "notify", "partner_webhook"),
+       "The customer no longer needs help."),
+    _t("cancel_by_helper", {HELPER}, {ASSIGNED, EN_ROUTE}, REQUESTED,
+       ("dispatch", "free_helper", "count_no_show", "notify", "partner_webhook"),
        "The assigned helper cannot come; the booking is matched again without them."),
     _t("cancel_by_ops", {OPS}, OPEN_STATES, CANCELLED,
-       ("withdraw_other_offers", "cancel_payment", "notify"), "Operations cancel the booking."),
+       ("withdraw_other_offers", "free_helper", "cancel_payment", "notify", "partner_webhook"),
+       "Operations cancel the booking."),
 ]}
+
+
+def effect_unit_key(booking_id: str, version, effect: str) -> str:
+    """The name of one unit of work: one effect of the transition that made ``version``."""
+    return f"effect#{booking_id}#v{version}#{effect}"
 
 
 def plan_transition(current_state: str | None, name: str, actor: str) -> Transition:

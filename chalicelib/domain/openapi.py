@@ -160,6 +160,27 @@ class Json(Open):
     pass
 
 
+class FailureOut(Open):
+    failure_id: str
+    unit: str
+    kind: str
+    name: str
+    booking_id: Optional[str]
+    tenant_id: Optional[str]
+    status: Literal["open", "replayed", "resolved"]
+    error: str
+    attempts: int
+    first_failed_at: str
+    last_failed_at: str
+    replays: int
+    replayed_at: Optional[str]
+    replayed_by: Optional[str]
+
+
+class FailureList(Open):
+    items: list[FailureOut]
+
+
 class WebhookEvent(Open):
     """The body POSTed to a partner's endpoint, signed per Standard Webhooks (webhook-id,
     webhook-timestamp, webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">)."""
@@ -304,6 +325,7 @@ PATH_PARAMS.update({
     "helper_id": {"type": "string", "pattern": "^h_[A-Za-z0-9]{6,40}$"},
     "subscription_id": {"type": "string", "pattern": "^ps_[A-Za-z0-9]{6,40}$"},
     "rule": {"type": "string", "minLength": 1, "maxLength": 40},
+    "failure_id": {"type": "string", "pattern": "^f_[a-f0-9]{24}$"},
 })
 DISCOVER_QUERY = [q(name, {k: v for k, v in prop.items() if k not in ("default", "title")},
                     prop.get("description", ""), required=name in DiscoverQuery.model_json_schema().get("required", []))
@@ -350,6 +372,12 @@ OPERATIONS += [
     Op("GET", "/v1/push/subscriptions", 'my subscriptions', "notifications", Json, auth=BEARER, errors=_ALL_4XX),
     Op("DELETE", "/v1/push/subscriptions/{subscription_id}", 'remove subscription', "notifications", Json, auth=BEARER, errors=_ALL_4XX),
     Op("GET", "/v1/push/vapid-public-key", 'vapid key', "notifications", Json, auth=(), errors=_ALL_4XX),
+    Op("GET", "/v1/ops/failures", "Work that used up its retries (the failure store): what failed, why, how often",
+       "operations", FailureList, auth=BEARER,
+       query=[q("status", {"type": "string", "enum": ["open", "replayed", "resolved"]}),
+              q("limit", {"type": "integer", "minimum": 1, "maximum": 200})], errors=_ALL_4XX),
+    Op("POST", "/v1/ops/failures/{failure_id}/replay", "Send a failed unit of work to the work queue again",
+       "operations", FailureOut, 202, auth=BEARER, errors=_ALL_4XX),
     Op("POST", "/v1/stripe/webhook", "Stripe's events (signature checked, at most 300 s old, deduplicated on the event id)", "payments", Json, auth=(), errors=_ALL_4XX),
     Op("GET", "/v1/tenants/{tenant_id}/statement", 'tenant statement', "payments", Json, auth=BEARER, errors=_ALL_4XX),
 ]

@@ -2,8 +2,15 @@
 
 Only failed records are reported back (``batchItemFailures``), so Lambda (or the local pump)
 retries just those. For streams the first failure stops the batch: later records of the shard are
-reported too, which keeps per-booking order. Each record's id is remembered after success, so a
-redelivered record changes nothing twice.
+reported too, which keeps per-booking order.
+
+The guard (``guard=True``) is an atomic claim per record (``store.claims``): one conditional write
+decides which delivery does the work; a concurrent delivery of the same record finds it running
+and is retried later, a later one finds it done and changes nothing.
+
+A queue record that fails on its last delivery (``max_receive_count``) goes to the failure store
+(``services.failures``) and is taken off the queue: ops see it and can replay it. Only when that
+write fails as well is it left to SQS's dead-letter queue.
 """
 from __future__ import annotations
 
@@ -22,23 +29,44 @@ def records_of(event: Any) -> list[dict]:
     return event.to_dict()["Records"] if hasattr(event, "to_dict") else event["Records"]
 
 
+def _guarded(guard: bool, key: str, handle: Callable[[dict], None], record: dict) -> None:
+    if not guard:
+        handle(record)
+        return
+    from chalicelib.store.claims import run_once
+
+    run_once(key, lambda: handle(record))
+
+
+def _stream_booking(record: dict) -> str | None:
+    keys = (record.get("dynamodb") or {}).get("Keys") or {}
+    return (keys.get("booking_id") or {}).get("S")
+
+
+def _queue_booking(record: dict) -> str | None:
+    import json
+
+    try:
+        body = json.loads(record.get("body") or "")
+    except ValueError:
+        return None
+    return body.get("booking_id") if isinstance(body, dict) and isinstance(body.get("booking_id"), str) else None
+
+
 def process_stream(source: str, event: Any, handle: Callable[[dict], None], *, guard: bool = True) -> dict:
     """``guard=False`` is for handlers whose whole effect is a conditional write of values derived
-    from the record alone (a replay writes the same values or is refused): the guard's read and
-    write per record would buy nothing there and cost a write request unit each."""
-    from chalicelib.services.idempotency import mark_once, seen
+    from the record alone (a replay writes the same values or is refused): the guard's writes per
+    record would buy nothing there and cost write request units."""
+    from chalicelib import obs
 
+    obs.setup()
     records = records_of(event)
     failures: list[dict] = []
     for i, record in enumerate(records):
         seq = record["dynamodb"]["SequenceNumber"]
-        key = _guard_key(source, record["eventID"])
         try:
-            if guard and seen(key):
-                continue
-            handle(record)
-            if guard:
-                mark_once(key)
+            with obs.context(source=source, record_id=record.get("eventID"), booking_id=_stream_booking(record)):
+                _guarded(guard, _guard_key(source, record["eventID"]), handle, record)
         except Exception:
             log.exception("%s: record %s failed; it and the %d after it will be retried",
                           source, seq, len(records) - i - 1)
@@ -47,25 +75,53 @@ def process_stream(source: str, event: Any, handle: Callable[[dict], None], *, g
     return {"batchItemFailures": failures}
 
 
-def process_queue(source: str, event: Any, handle: Callable[[dict], None], *, guard: bool = True) -> dict:
-    """``guard=False`` is for consumers that claim each effect with their own conditional write
-    (a redelivered message finds its claims taken and does nothing)."""
-    from chalicelib.services.idempotency import mark_once, seen
+def _receive_count(record: dict) -> int:
+    try:
+        return int((record.get("attributes") or {}).get("ApproximateReceiveCount", "1"))
+    except (TypeError, ValueError):
+        return 1
 
+
+def process_queue(source: str, event: Any, handle: Callable[[dict], None], *, guard: bool = True,
+                  max_receive_count: int | None = None) -> dict:
+    """``guard=False`` is for consumers that claim each effect with their own conditional write
+    (a redelivered message finds its claims taken and does nothing). ``max_receive_count``: the
+    queue's (default: the work queue's); the last failing delivery goes to the failure store."""
+    from chalicelib import obs
+    from chalicelib.store.claims import Busy
+
+    obs.setup()
+    if max_receive_count is None:
+        from chalicelib.queues import WORK
+        max_receive_count = WORK.max_receive_count
     records = records_of(event)
     failures: list[dict] = []
     for record in records:
-        key = _guard_key(source, record["messageId"])
         try:
-            if guard and seen(key):
+            with obs.context(source=source, record_id=record.get("messageId"), booking_id=_queue_booking(record)):
+                _guarded(guard, _guard_key(source, record["messageId"]), handle, record)
+        except Busy:
+            failures.append({"itemIdentifier": record["messageId"]})  # another worker has it: look again later
+        except Exception as exc:
+            count = _receive_count(record)
+            if count >= max_receive_count and _to_failure_store(source, record, exc, count):
                 continue
-            handle(record)
-            if guard:
-                mark_once(key)
-        except Exception:
-            log.exception("%s: message %s failed; it will be retried", source, record["messageId"])
+            log.exception("%s: message %s failed (delivery %d of %d); it will be retried",
+                          source, record["messageId"], count, max_receive_count)
             failures.append({"itemIdentifier": record["messageId"]})
     return {"batchItemFailures": failures}
+
+
+def _to_failure_store(source: str, record: dict, exc: Exception, count: int) -> bool:
+    from chalicelib.services.failures import record_failure
+
+    try:
+        record_failure(source, record["body"], record["messageId"], exc, count)
+        return True
+    except Exception:
+        log.exception("%s: message %s could not be written to the failure store; SQS will dead-letter it",
+                      source, record["messageId"])
+        return False
 
 
 def image(record: dict, which: str, model) -> dict | None:

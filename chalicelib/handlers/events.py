@@ -1,5 +1,5 @@
 """Stream and queue handlers of the booking lifecycle: transition effects (dispatch, withdrawing
-offers), offer time-outs."""
+offers, settlement, ...) as units of work, retried effect units, offer time-outs."""
 from __future__ import annotations
 
 import json
@@ -17,15 +17,10 @@ log = logging.getLogger("crowdfix.events")
 
 @bp.on_dynamodb_record(stream_arn=stream_arn("bookings"), batch_size=10, starting_position="TRIM_HORIZON")
 def on_booking_change(event):
-    """Run the effects of each committed transition."""
+    """Run the effects of each committed transition, each as its own unit of work
+    (``services/effects.py``): a failing effect is handed to the work queue, the others go on."""
     from chalicelib.models.bookings import Booking
     from chalicelib.services.effects import run_effects
-    from chalicelib.services import dispatch  # noqa: F401  (registers its effects)
-    from chalicelib.services import matching  # noqa: F401  (busy flag, ranking counters)
-    from chalicelib.services import payments  # noqa: F401  (registers settle, cancel_payment)
-    from chalicelib.services import reviews  # noqa: F401  (request_review, spot checks, no-shows)
-    from chalicelib.services import notifications  # noqa: F401  (registers the notify effect)
-    from chalicelib.services import webhooks  # noqa: F401  (registers partner webhooks on "notify")
 
     def handle(record):
         if record["eventName"] == "REMOVE":
@@ -57,6 +52,20 @@ def on_offer_change(event):
     # redelivered INSERT only sends another time-out message, and a time-out re-reads the offer and
     # expires it on the condition that it is still open
     return process_stream("offers", event, handle, guard=False)
+
+
+def on_effect_unit(event):
+    """Booking effects that failed inline (kind ``effects`` on the work queue, routed by
+    ``handlers/work.py``): each message is one (booking, version, effect), retried on its own; the
+    last failing delivery lands in the failure store."""
+    from chalicelib.services.effects import run_unit
+
+    def handle(record):
+        run_unit(json.loads(record["body"]))
+
+    # the effect functions are idempotent by their own conditions (the same contract as inline),
+    # and a unit must be able to run again when ops replay it: no per-message guard
+    return process_queue("effects", event, handle, guard=False)
 
 
 def on_offer_timeout(event):

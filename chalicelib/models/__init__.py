@@ -24,9 +24,10 @@ def all_models():
     from chalicelib.models.notification_log import NotificationLog
     from chalicelib.models.notification_prefs import NotificationPrefs
     from chalicelib.models.push_subscriptions import PushSubscription
+    from chalicelib.models.failures import FailedUnit
 
     return [Tenant, Customer, Helper, Booking, Offer, SignInCode, Staff, IdempotencyRecord,
             Payment, LedgerEntry,
             Review, CustomerRating, RatingAggregate, QualityCase,
             NotificationLog, NotificationPrefs, PushSubscription,
-            ApiKey, RateBucket, WebhookEndpoint, WebhookDelivery]
+            ApiKey, RateBucket, WebhookEndpoint, WebhookDelivery, FailedUnit]

@@ -14,4 +14,9 @@ class IdempotencyRecord(Model):
     request_hash = UnicodeAttribute(null=True)
     result = UnicodeAttribute(null=True)  # JSON
     status = NumberAttribute(null=True)
+    # atomic claims (``chalicelib.store.claims``): "running" while a worker holds it until
+    # ``lease_until`` (epoch seconds), then "done"; records written without a state are done
+    state = UnicodeAttribute(null=True)
+    lease_until = NumberAttribute(null=True)
+    owner = UnicodeAttribute(null=True)
     ttl = TTLAttribute()

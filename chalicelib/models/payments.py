@@ -64,6 +64,8 @@ class Payment(Model):
     line_items = ListAttribute(of=MapAttribute, default=list)
     refunds = ListAttribute(of=MapAttribute, default=list)
     refund_seq = NumberAttribute(default=0)
+    # refunded or being refunded right now: reserved before Stripe is called, never above captured
+    refund_reserved = NumberAttribute(null=True)
     dispute = MapAttribute(null=True)
     flag_tenant = UnicodeAttribute(null=True)
     receipt = MapAttribute(null=True)

@@ -15,6 +15,7 @@ from typing import Callable
 
 from pynamodb.exceptions import PutError
 
+from chalicelib.store.conditions import is_condition_failure
 from chalicelib.domain import booking_states as bs
 from chalicelib.domain.actors import SYSTEM_ACTOR
 from chalicelib.domain.errors import Conflict, InvalidTransition
@@ -22,7 +23,6 @@ from chalicelib.domain.geo import haversine_km
 from chalicelib.models.bookings import Booking
 from chalicelib.models.helpers import Helper
 from chalicelib.models.offers import Offer
-from chalicelib.services.effects import effect
 from chalicelib.services.tenants import tenant_policy
 from chalicelib.services.transitions import apply_transition, load_booking
 
@@ -126,18 +126,15 @@ def withdraw_open_offers(booking_id: str, keep_helper: str | None = None) -> lis
             offer.update(actions=[Offer.state.set("withdrawn")], condition=Offer.state == "open")
             withdrawn.append(offer.helper_id)
         except Exception as exc:  # lost a race with the helper answering: fine either way
-            if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
+            if not is_condition_failure(exc):
                 raise
     return withdrawn
 
 
-@effect("dispatch")
-@effect("dispatch_next_round")
-def _dispatch_effect(booking: dict, entry: dict, old: dict | None) -> None:
+def dispatch_effect(booking: dict, entry: dict, old: dict | None) -> None:
     log.info("dispatch %s after %s: %s", booking["booking_id"], entry["transition"],
              dispatch_round(booking["booking_id"]))
 
 
-@effect("withdraw_other_offers")
-def _withdraw_effect(booking: dict, entry: dict, old: dict | None) -> None:
+def withdraw_effect(booking: dict, entry: dict, old: dict | None) -> None:
     withdraw_open_offers(booking["booking_id"], keep_helper=booking.get("helper_id"))

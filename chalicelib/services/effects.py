@@ -1,35 +1,28 @@
-"""Side effects of booking transitions, run by the bookings stream handler after the state change
-has been committed.
+"""Side effects of booking transitions as units of work, run after the state change committed.
 
-Each transition names its effects (``domain.booking_states``). Capabilities register what an
-effect does with ``@effect("name")``; several functions may register the same effect name
-(e.g. ``notify`` by notifications and partner webhooks). Every effect function must be idempotent:
-streams deliver at least once.
+Each transition names its effects (``domain.booking_states``); ``chalicelib.effects.EFFECTS`` says
+which function does each. One *unit* is one (booking, version, effect). The bookings stream
+handler runs a record's units one by one, inline (the fast path: nothing extra is written). A unit
+that raises does not stop the others: it is handed to the work queue as a message of its own
+(kind ``effects``), where it is retried on its own and, once it has used up its retries, lands in
+the failure store (``services.failures``) that ops can see and replay. Nothing is lost silently: if
+the hand-off itself fails, the stream record fails and is delivered again.
+
+Every effect function must be idempotent (streams and queues deliver at least once; a unit runs
+again after a crash or a replay); each unit's key (:func:`unit_key`) names it in logs, messages and
+the failure store.
 """
 from __future__ import annotations
 
+import json
 import logging
-from collections import defaultdict
-from typing import Callable
 
-from chalicelib.domain.booking_states import TRANSITIONS
+from chalicelib.domain.booking_states import TRANSITIONS, effect_unit_key
 
 log = logging.getLogger(__name__)
 
-EffectFn = Callable[[dict, dict, "dict | None"], None]  # (booking, history entry, old booking)
-_registry: dict[str, list[EffectFn]] = defaultdict(list)
-
-
-def effect(name: str):
-    def register(fn: EffectFn) -> EffectFn:
-        if fn not in _registry[name]:
-            _registry[name].append(fn)
-        return fn
-    return register
-
-
-def registered(name: str) -> list[EffectFn]:
-    return list(_registry.get(name, ()))
+# SQS takes 256 KB; above this the message names the booking and the unit re-reads it
+MAX_INLINE_IMAGES = 200_000
 
 
 def new_history_entries(new: dict, old: dict | None) -> list[dict]:
@@ -38,13 +31,68 @@ def new_history_entries(new: dict, old: dict | None) -> list[dict]:
     return list((new.get("history") or [])[seen:])
 
 
-def run_effects(new: dict, old: dict | None) -> None:
-    """Run every effect of every transition this change applied, in order."""
+unit_key = effect_unit_key
+
+
+def units_of(new: dict, old: dict | None) -> list[tuple[dict, str]]:
+    """(history entry, effect name) for every effect of every transition this change applied."""
+    out = []
     for entry in new_history_entries(new, old):
         transition = TRANSITIONS.get(entry.get("transition"))
         if transition is None:
             log.warning("unknown transition in history: %s", entry.get("transition"))
             continue
-        for name in transition.effects:
-            for fn in registered(name):
-                fn(new, entry, old)
+        out.extend((entry, name) for name in transition.effects)
+    return out
+
+
+def run_effects(new: dict, old: dict | None) -> list[str]:
+    """Run every unit of this change, in order; hand each failed one over to the work queue.
+    Returns the keys of the units handed over."""
+    from chalicelib import obs
+    from chalicelib.effects import resolve
+
+    handed_over = []
+    for entry, name in units_of(new, old):
+        key = unit_key(new["booking_id"], entry.get("v"), name)
+        try:
+            with obs.context(booking_id=new["booking_id"], tenant_id=new.get("tenant_id"), effect=name):
+                resolve(name)(new, entry, old)
+        except Exception as exc:  # noqa: BLE001 — any failure of one unit is that unit's alone
+            log.warning("effect %s failed (%s: %s); retried on its own from the work queue",
+                        key, type(exc).__name__, str(exc)[:300], exc_info=True)
+            hand_over(name, new, entry, old, exc)
+            handed_over.append(key)
+    return handed_over
+
+
+def unit_message(name: str, new: dict, entry: dict, old: dict | None) -> dict:
+    msg = {"effect": name, "booking_id": new["booking_id"], "tenant_id": new.get("tenant_id"),
+           "v": entry.get("v"), "transition": entry.get("transition"), "entry": entry, "new": new, "old": old}
+    if len(json.dumps(msg, default=str)) > MAX_INLINE_IMAGES:
+        msg.update(new=None, old=None)  # the unit re-reads the booking
+    return msg
+
+
+def hand_over(name: str, new: dict, entry: dict, old: dict | None, exc: BaseException | None = None) -> None:
+    """Send one unit to the work queue (raises if it cannot: the stream record is then retried)."""
+    from chalicelib.queues import EFFECTS, send
+
+    msg = unit_message(name, new, entry, old)
+    if exc is not None:
+        msg["first_error"] = f"{type(exc).__name__}: {str(exc)[:300]}"
+    send(EFFECTS, msg, delay_seconds=1)
+
+
+def run_unit(message: dict) -> None:
+    """Run one unit from its work-queue message (raises if it fails again)."""
+    from chalicelib import obs
+    from chalicelib.effects import resolve
+
+    new, old, entry = message.get("new"), message.get("old"), message["entry"]
+    if new is None:
+        from chalicelib.models.bookings import Booking
+
+        new = Booking.get(message["booking_id"], consistent_read=True).to_simple_dict()
+    with obs.context(booking_id=message["booking_id"], tenant_id=message.get("tenant_id"), effect=message["effect"]):
+        resolve(message["effect"])(new, entry, old)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.store.conditions import is_condition_failure
 from chalicelib.domain.actors import Actor
 from chalicelib.domain.errors import Forbidden, NotFound
 from chalicelib.domain.helper_schemas import HelperAvailabilityUpdate, HelperProfileUpdate
@@ -65,7 +66,7 @@ def _update(helper: Helper, actions: list) -> Helper:
             helper.update(actions=actions, condition=(Helper.status == helper.status))
             return helper
         except UpdateError as exc:
-            if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
+            if not is_condition_failure(exc):
                 raise
             helper.refresh(consistent_read=True)
             actions[-1] = Helper.tenant_status.set(f"{helper.tenant_id}#" + helper.status)

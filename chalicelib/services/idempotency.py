@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from pynamodb.exceptions import PutError
 
+from chalicelib.store.conditions import is_condition_failure
 from chalicelib.models.idempotency import IdempotencyRecord
 
 DAY = 24 * 3600
@@ -23,7 +24,7 @@ def mark_once(key: str, ttl_seconds: int = 7 * DAY) -> bool:
         record.save(condition=IdempotencyRecord.key.does_not_exist())
         return True
     except PutError as exc:
-        if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
+        if is_condition_failure(exc):
             return False
         raise
 

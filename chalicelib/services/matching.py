@@ -17,9 +17,9 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import Any
 
+from chalicelib.store.conditions import is_condition_failure
 from chalicelib.domain import geocells, ranking
 from chalicelib.domain.errors import ValidationFailed
-from chalicelib.services.effects import effect
 
 log = logging.getLogger(__name__)
 
@@ -366,7 +366,7 @@ def sync_index(helper: dict) -> str:
     try:
         Helper(helper["helper_id"]).update(actions=actions, condition=cond)
     except UpdateError as exc:
-        if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
+        if is_condition_failure(exc):
             return "stale"
         raise
     return "indexed" if want["geo_pk"] else "removed"
@@ -396,8 +396,7 @@ def _once_update(key: str, helper_id: str, actions: list, condition=None) -> boo
             tx.update(Helper(helper_id), actions=actions, condition=cond)
         return True
     except TransactWriteError as exc:
-        reasons = [r.get("Code") for r in (getattr(exc, "cancellation_reasons", None) or []) if r]
-        if reasons and all(r in ("ConditionalCheckFailed", "None", None) for r in reasons):
+        if is_condition_failure(exc):
             return False  # done before, or the helper is gone / not on this job any more
         raise
 
@@ -406,22 +405,26 @@ def _at(entry: dict) -> str:
     return entry.get("at") or datetime.now(timezone.utc).isoformat()
 
 
-@effect("withdraw_other_offers")
-@effect("settle")
-@effect("dispatch")
-def _track_busy(booking: dict, entry: dict, old: dict | None) -> None:
-    """accept: the helper is busy (out of the index); job over or helper cancelled: free again."""
+def mark_helper_busy(booking: dict, entry: dict, old: dict | None) -> None:
+    """accept: the helper is busy (out of the index), counted once per booking and helper."""
     from chalicelib.models.helpers import Helper
 
-    bid, name = booking["booking_id"], entry.get("transition")
-    if name == "accept" and booking.get("helper_id"):
-        hid = booking["helper_id"]
-        _once_update(f"match#busy#{bid}#{hid}", hid,
-                     [Helper.busy_with.set(bid), Helper.offers_accepted.add(1),
-                      Helper.last_assigned_at.set(_at(entry))])
+    hid, bid = booking.get("helper_id"), booking["booking_id"]
+    if not hid:
         return
-    freed = entry.get("helper_id") if name == "cancel_by_helper" else None
-    if name in ("complete", "cancel_by_customer", "cancel_by_ops"):
+    _once_update(f"match#busy#{bid}#{hid}", hid,
+                 [Helper.busy_with.set(bid), Helper.offers_accepted.add(1), Helper.last_assigned_at.set(_at(entry))])
+
+
+def free_helper(booking: dict, entry: dict, old: dict | None) -> None:
+    """The job is over (done or cancelled) or the helper cancelled: free again, but only if the
+    helper is still busy with *this* booking (a helper holding two jobs stays busy with the other)."""
+    from chalicelib.models.helpers import Helper
+
+    bid = booking["booking_id"]
+    if entry.get("transition") == "cancel_by_helper":
+        freed = entry.get("helper_id")
+    else:
         freed = booking.get("helper_id") or (old or {}).get("helper_id")
     if freed:
         _once_update(f"match#free#{bid}#{freed}#{entry.get('v')}", freed, [Helper.busy_with.remove()],

@@ -22,7 +22,6 @@ from chalicelib.domain import notification_texts as texts
 from chalicelib.domain import notifications as routing
 from chalicelib.domain.actors import Actor
 from chalicelib.domain.errors import NotFound, ValidationFailed
-from chalicelib.services.effects import effect
 
 log = logging.getLogger(__name__)
 
@@ -204,7 +203,6 @@ def events_for_transition(booking: dict, entry: dict, old: dict | None) -> list[
     return out
 
 
-@effect("notify")
 def notify_transition(booking: dict, entry: dict, old: dict | None) -> None:
     """Turn a committed transition into queued notification events (idempotent: the event id is
     the booking version, so a redelivered stream record is deduplicated by the consumer)."""

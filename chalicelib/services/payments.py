@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 
+from chalicelib.store.conditions import is_condition_failure
 from chalicelib.adapters import stripe_gateway as gw
 from chalicelib.domain import booking_states as bs
 from chalicelib.domain import ledger as L
@@ -77,7 +78,7 @@ def _update(booking_id: str, change: Callable[[Payment], list | None]) -> Paymen
             pay.update(actions=actions, condition=Payment.version == pay.version, add_version_condition=False)
             return pay
         except UpdateError as exc:
-            if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
+            if not is_condition_failure(exc):
                 raise
     raise Conflict("the payment is changing right now; please try again in a moment")
 
@@ -138,8 +139,7 @@ def post_movement(m: L.Movement | None) -> bool:
                         condition=LedgerEntry.entry_id.does_not_exist())
         return True
     except TransactWriteError as exc:
-        reasons = getattr(exc, "cancellation_reasons", None) or []
-        if any(r is not None and getattr(r, "code", None) == "ConditionalCheckFailed" for r in reasons):
+        if is_condition_failure(exc):
             return False
         raise
 
@@ -186,14 +186,15 @@ def authorise_booking(actor: Actor, booking_id: str, payment_method: str | None,
         stripe_customer = gw.create_customer(customer.email, customer.name,
                                              {"customer_id": customer.customer_id, "tenant_id": customer.tenant_id},
                                              key=f"{customer.customer_id}:stripe-customer")["id"]
-        customer.update(actions=[Customer.stripe_customer_id.set(stripe_customer)])
+        customer.update(actions=[Customer.stripe_customer_id.set(stripe_customer)],
+                        condition=Customer.customer_id.exists())
     if payment_method:
         try:
             pm = gw.attach_payment_method(payment_method, stripe_customer)["id"]
         except gw.PaymentDeclined:
             _update(booking.booking_id, lambda p: _merge_facts_actions(p, PaymentFacts(failed=True)))
             raise
-        customer.update(actions=[Customer.default_payment_method.set(pm)])
+        customer.update(actions=[Customer.default_payment_method.set(pm)], condition=Customer.customer_id.exists())
     elif use_saved:
         pm = customer.default_payment_method
         if not pm:
@@ -392,37 +393,69 @@ def cancel_payment(booking: dict, entry: dict) -> str:
 
 def refund_booking(actor: Actor, booking_id: str, amount: int | None, reason: str | None) -> Payment:
     """Refund all that is left (``amount`` None) or part of it. The helper's part is taken back by
-    a transfer reversal in proportion; the platform fee and partner share give back theirs."""
+    a transfer reversal in proportion; the platform fee and partner share give back theirs.
+
+    Money is serialised: the refunds of one booking run one at a time (``money#<booking>`` is held
+    for the whole operation), and before Stripe is called the amount is reserved on the payment
+    record with a conditional write that never lets the reserved total pass what was captured. So
+    ten concurrent refunds can never pay back more than was charged, whatever Stripe would allow."""
+    from chalicelib.store.claims import Busy, Held
+
     if actor.role != "ops":
         raise Forbidden("only operations can refund")
     booking = load_booking(booking_id)
     if not actor.may_see_tenant(booking.tenant_id):
         raise NotFound(f"booking {booking_id} was not found", field="booking_id")
+    try:
+        with Held(f"money#{booking_id}"):
+            return _refund_held(actor, booking, amount, reason)
+    except Busy:
+        raise Conflict("another refund of this booking is being made right now; try again in a moment") from None
+
+
+def _refund_reserved(p: Payment) -> int:
+    return max(int(p.refund_reserved or 0), _facts(p).refunded)
+
+
+def _refund_held(actor: Actor, booking: Booking, amount: int | None, reason: str | None) -> Payment:
+    booking_id = booking.booking_id
     pay = get_payment(booking_id)
     if pay is None or _facts(pay).state not in (CAPTURED, PARTIALLY_REFUNDED):
         raise Conflict("nothing was charged for this booking, so there is nothing to refund",
                        extra={"payment_status": pay.status if pay else "none"})
     s = L.booking_summary(booking_movements(booking_id))
     remaining = s["helper_earning"] + s["platform_fee"] + s["partner_share"]
-    amount = remaining if amount is None else amount
-    alloc = L.allocate_refund(amount, s["helper_earning"], s["platform_fee"], s["partner_share"])
 
-    # claim a sequence number first, so two refunds never share idempotency keys
+    # reserve the amount (and a sequence number for the idempotency keys) before moving money
     claimed: dict[str, int] = {}
 
-    def claim(p: Payment):
-        claimed["seq"] = int(p.refund_seq or 0)
-        return [Payment.refund_seq.set(claimed["seq"] + 1)]
-    pay = _update(booking_id, claim)
-    seq = claimed["seq"]
+    def reserve(p: Payment):
+        left = min(_facts(p).captured - _refund_reserved(p), remaining)
+        want = left if amount is None else amount
+        if left <= 0:
+            raise Conflict("this booking has been refunded in full already", extra={"refundable": 0})
+        if want > left:
+            raise ValidationFailed(f"at most {left} can still be refunded", field="amount", extra={"refundable": left})
+        claimed.update(seq=int(p.refund_seq or 0), amount=want)
+        return [Payment.refund_seq.set(claimed["seq"] + 1), Payment.refund_reserved.set(_refund_reserved(p) + want)]
+    pay = _update(booking_id, reserve)
+    seq, amount = claimed["seq"], claimed["amount"]
+    alloc = L.allocate_refund(amount, s["helper_earning"], s["platform_fee"], s["partner_share"])
     paid_out = s["paid_out"] - s["reversed"] > 0
     transfer_id = (_steps(pay).get("payout") or {}).get("transfer_id")
     reversal_id = None
-    if paid_out and alloc.helper and transfer_id:
-        reversal_id = gw.reverse_transfer(transfer_id, alloc.helper,
-                                          key=gw.idempotency_key(booking_id, f"reversal-{seq}"))["id"]
-    refund = gw.refund(pay.payment_intent_id, amount, key=gw.idempotency_key(booking_id, f"refund-{seq}"),
-                       metadata={"booking_id": booking_id, "by": actor.id})
+    try:
+        if paid_out and alloc.helper and transfer_id:
+            reversal_id = gw.reverse_transfer(transfer_id, alloc.helper,
+                                              key=gw.idempotency_key(booking_id, f"reversal-{seq}"))["id"]
+        refund = gw.refund(pay.payment_intent_id, amount, key=gw.idempotency_key(booking_id, f"refund-{seq}"),
+                           metadata={"booking_id": booking_id, "by": actor.id})
+    except Exception:
+        if reversal_id is None:
+            # nothing moved: give the reservation back (a reversal that went through keeps it, and
+            # the same idempotency keys make a retry of this seq safe)
+            _update(booking_id, lambda p: [Payment.refund_reserved.set(max(0, int(p.refund_reserved or 0) - amount))])
+        raise
     for m in L.refund(_parties(pay, booking.helper_id), seq, alloc, helper_paid_out=bool(paid_out and transfer_id),
                       refund_id=refund["id"], reversal_id=reversal_id):
         post_movement(m)
@@ -438,22 +471,27 @@ def refund_booking(actor: Actor, booking_id: str, amount: int | None, reason: st
 
 def handle_stripe_event(event: dict) -> str:
     """Apply a verified Stripe event once. Returns what was done (for logs and tests)."""
-    key = f"stripe-event#{event['id']}"
-    if idempotency.seen(key):
-        return "duplicate"
+    from chalicelib.store.claims import Busy, run_once
+
     etype = event["type"]
     obj = (event.get("data") or {}).get("object") or {}
     created = int(event.get("created") or 0)
-    if etype == "account.updated":
-        result = _apply_account_update(obj, created)
-    elif etype == "charge.dispute.created":
-        result = _apply_dispute(obj)
-    elif (facts := facts_from_event(etype, obj)) is not None:
-        result = _apply_payment_facts(etype, obj, facts)
-    else:
-        result = "ignored"
-    idempotency.mark_once(key)
-    return result
+
+    def apply() -> str:
+        if etype == "account.updated":
+            return _apply_account_update(obj, created)
+        if etype == "charge.dispute.created":
+            return _apply_dispute(obj)
+        if (facts := facts_from_event(etype, obj)) is not None:
+            return _apply_payment_facts(etype, obj, facts)
+        return "ignored"
+
+    try:
+        ran, result = run_once(f"stripe-event#{event['id']}", apply, lease_seconds=60)
+    except Busy:
+        # the same event is being applied by a concurrent delivery: Stripe retries on a non-2xx
+        raise Conflict("this event is being processed right now; deliver it again later") from None
+    return result if ran else "duplicate"
 
 
 def _booking_for_intent(pi_id: str | None) -> str | None:
@@ -502,7 +540,7 @@ def _apply_account_update(account: dict, created: int) -> str:
         helper.update(actions=[Helper.payout_ready.set(ready), Helper.payout_status_at.set(created)],
                       condition=Helper.payout_status_at.does_not_exist() | (Helper.payout_status_at <= created))
     except UpdateError as exc:
-        if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
+        if is_condition_failure(exc):
             return "out-of-order"  # a newer account state was applied already
         raise
     if ready:
@@ -885,14 +923,9 @@ def payment_view(pay: Payment | None, actor: Actor) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------
 # transition effects (run by the bookings stream handler; each idempotent)
 
-from chalicelib.services.effects import effect  # noqa: E402
-
-
-@effect("settle")
-def _settle_effect(booking: dict, entry: dict, old: dict | None) -> None:
+def settle_effect(booking: dict, entry: dict, old: dict | None) -> None:
     log.info("settle %s: %s", booking["booking_id"], settle_booking(booking["booking_id"]))
 
 
-@effect("cancel_payment")
-def _cancel_payment_effect(booking: dict, entry: dict, old: dict | None) -> None:
+def cancel_payment_effect(booking: dict, entry: dict, old: dict | None) -> None:
     log.info("cancel payment %s: %s", booking["booking_id"], cancel_payment(booking, entry))

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from pynamodb.exceptions import UpdateError
 
+from chalicelib.store.conditions import is_condition_failure
 from chalicelib.domain import ratings
 from chalicelib.domain.actors import Actor
 from chalicelib.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -46,7 +47,7 @@ def suspend_helper(actor: Actor, helper_id: str, reason: str) -> Helper:
                                Helper.tenant_status.set(f"{helper.tenant_id}#suspended")],
                       condition=Helper.status == helper.status)
     except UpdateError as exc:
-        if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
+        if is_condition_failure(exc):
             raise Conflict("the helper changed at the same time; load and retry") from None
         raise
     _decline_open_offers(helper)
@@ -127,7 +128,7 @@ def _close_case(actor: Actor, case_id: str, outcome: str, notes: str | None, kin
                              QualityCase.resolved_by.set(actor.id), QualityCase.resolved_at.set(now)],
                     condition=QualityCase.status == "open")
     except UpdateError as exc:
-        if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
+        if is_condition_failure(exc):
             raise Conflict("this case was closed at the same time") from None
         raise
     return case

@@ -16,6 +16,7 @@ import logging
 import time
 from datetime import timedelta
 
+from chalicelib.store.conditions import cancellation_codes, is_condition_failure
 from chalicelib.domain import ratings
 from chalicelib.domain.ratings import ReviewScores
 from chalicelib.models.base import now_iso
@@ -44,8 +45,7 @@ def day_bucket(day: str) -> str:
 
 
 def _condition_failed_at(exc: Exception) -> list[int]:
-    reasons = getattr(exc, "cancellation_reasons", None) or []
-    return [i for i, r in enumerate(reasons) if r is not None and getattr(r, "code", None) == "ConditionalCheckFailed"]
+    return [i for i, code in enumerate(cancellation_codes(exc)) if code == "ConditionalCheckFailed"]
 
 
 def _attr(counter: str):
@@ -186,6 +186,6 @@ def evaluate_quality(helper_id: str, tenant_id: str) -> list[str]:
             case.save(condition=QualityCase.case_id.does_not_exist() | (QualityCase.status == "done"))
             opened.append(rule)
         except PutError as exc:
-            if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
+            if not is_condition_failure(exc):
                 raise
     return opened

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta, timezone
 
 from pynamodb.exceptions import PutError, UpdateError
 
+from chalicelib.store.conditions import is_condition_failure
 from chalicelib.domain import booking_states as bs
 from chalicelib.domain import tokens
 from chalicelib.domain.actors import Actor
@@ -26,7 +27,6 @@ from chalicelib.models.bookings import Booking
 from chalicelib.models.customer_ratings import CustomerRating
 from chalicelib.models.quality import QualityCase
 from chalicelib.models.reviews import Review
-from chalicelib.services.effects import effect
 from chalicelib.services.transitions import load_booking
 from chalicelib.settings import get_secret, get_settings
 
@@ -119,7 +119,7 @@ def submit_review(actor: Actor, booking_id: str, body: SubmitReview, now: dateti
     try:
         review.save(condition=Review.booking_id.does_not_exist())
     except PutError as exc:
-        if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
+        if is_condition_failure(exc):
             raise AlreadyReviewed("this visit already has a review; you can change it for "
                                   f"{EDIT_DAYS} days after giving it (PATCH)") from None
         raise
@@ -160,7 +160,7 @@ def edit_review(actor: Actor, booking_id: str, body: EditReview, now: datetime |
         review.update(actions=actions, condition=(Review.version == review.version)
                       & (Review.editable_until >= _iso(now)))
     except UpdateError as exc:
-        if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
+        if is_condition_failure(exc):
             raise Conflict("the review was changed at the same time; load it again and retry") from None
         raise
     return review
@@ -190,7 +190,7 @@ def rate_customer(actor: Actor, booking_id: str, stars: int, comment: str | None
     try:
         rating.save(condition=CustomerRating.booking_id.does_not_exist())
     except PutError as exc:
-        if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
+        if is_condition_failure(exc):
             raise AlreadyReviewed("you have already rated the customer of this visit") from None
         raise
     return rating
@@ -238,7 +238,6 @@ def review_link(booking_id: str, token: str) -> str:
     return f"{get_settings().public_base_url}/review/{booking_id}#token={token}"
 
 
-@effect("request_review")
 def ask_for_review(booking: dict, entry: dict, old: dict | None) -> None:
     """Ask the customer for a review: a link with a signed token, through the notification queue
     (e-mail in the customer's language; the event id makes a redelivered record send nothing twice)."""
@@ -261,7 +260,6 @@ def spot_check_rate(tenant_id: str) -> float:
     return float(tenant_policy(tenant_id).get("spot_check_rate", DEFAULT_SPOT_CHECK_RATE))
 
 
-@effect("request_review")
 def draw_spot_check(booking: dict, entry: dict, old: dict | None) -> bool:
     """Draw the completed booking for an ops follow-up call with the tenant's ``spot_check_rate``."""
     from chalicelib.domain.ratings import spot_check_sampled
@@ -275,12 +273,11 @@ def draw_spot_check(booking: dict, entry: dict, old: dict | None) -> bool:
     try:
         case.save(condition=QualityCase.case_id.does_not_exist())
     except PutError as exc:
-        if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
+        if not is_condition_failure(exc):
             raise
     return True
 
 
-@effect("dispatch")
 def count_no_show(booking: dict, entry: dict, old: dict | None) -> None:
     """A helper cancelling an accepted job counts toward the no-show quality rule."""
     if entry.get("transition") != "cancel_by_helper":

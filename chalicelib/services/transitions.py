@@ -17,6 +17,7 @@ from chalicelib.domain.booking_states import plan_transition
 from chalicelib.domain.errors import Conflict, NotFound
 from chalicelib.models.base import now_iso
 from chalicelib.models.bookings import Booking
+from chalicelib.store.conditions import is_condition_failure
 
 MAX_ATTEMPTS = 4
 
@@ -26,16 +27,6 @@ def load_booking(booking_id: str, consistent: bool = True) -> Booking:
         return Booking.get(booking_id, consistent_read=consistent)
     except Booking.DoesNotExist:
         raise NotFound(f"booking {booking_id} was not found", field="booking_id") from None
-
-
-def _is_condition_failure(exc: Exception) -> bool:
-    cause = getattr(exc, "cause_response_code", None)
-    if cause == "ConditionalCheckFailedException":
-        return True
-    if isinstance(exc, TransactWriteError):
-        reasons = getattr(exc, "cancellation_reasons", None) or []
-        return any(r is not None and getattr(r, "code", None) == "ConditionalCheckFailed" for r in reasons)
-    return False
 
 
 def apply_transition(
@@ -90,7 +81,7 @@ def apply_transition(
                 current.refresh(consistent_read=True)
             return current
         except (UpdateError, TransactWriteError, PutError) as exc:
-            if not _is_condition_failure(exc):
+            if not is_condition_failure(exc):
                 raise
             fresh = load_booking(current.booking_id)
             if fresh.state != current.state and on_lost_race is not None:

@@ -20,12 +20,12 @@ from datetime import datetime, timezone
 
 from pynamodb.exceptions import PutError
 
+from chalicelib.store.conditions import is_condition_failure
 from chalicelib.domain import partners as dp
 from chalicelib.domain.actors import Actor
 from chalicelib.domain.errors import NotFound, ValidationFailed
 from chalicelib.models.base import new_id, now_iso
 from chalicelib.models.partners import WebhookDelivery, WebhookEndpoint
-from chalicelib.services.effects import effect
 from chalicelib.services.partners import check_tenant_admin
 from chalicelib.settings import get_settings
 
@@ -98,7 +98,8 @@ def redeliver(actor: Actor, tenant_id: str, endpoint_id: str, message_id: str) -
         delivery = WebhookDelivery.get(endpoint_id, message_id, consistent_read=True)
     except WebhookDelivery.DoesNotExist:
         raise NotFound(f"delivery {message_id} was not found", field="message_id") from None
-    delivery.update(actions=[WebhookDelivery.status.set("pending"), WebhookDelivery.first_attempt_at.remove()])
+    delivery.update(actions=[WebhookDelivery.status.set("pending"), WebhookDelivery.first_attempt_at.remove()],
+                    condition=WebhookDelivery.message_id.exists())
     _enqueue(delivery, attempt_base=int(delivery.attempts or 0), manual=True)
     return delivery
 
@@ -127,7 +128,7 @@ def publish(tenant_id: str, event_type: str, data: dict, source: str, occurred_a
         try:
             delivery.save(condition=WebhookDelivery.message_id.does_not_exist())
         except PutError as exc:
-            if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
+            if not is_condition_failure(exc):
                 raise
             existing = WebhookDelivery.get(ep.endpoint_id, msg_id, consistent_read=True)
             if existing.status != "pending" or existing.attempts:
@@ -148,7 +149,6 @@ def booking_event_data(booking: dict) -> dict:
             "version": booking.get("version"), "updated_at": booking.get("updated_at")}
 
 
-@effect("notify")
 def publish_booking_event(booking: dict, entry: dict, old: dict | None) -> None:
     """Bookings of partner tenants: turn the transition into a webhook event."""
     event_type = dp.TRANSITION_EVENTS.get(entry.get("transition"))
@@ -217,9 +217,12 @@ def deliver(message: dict, now: float | None = None) -> str:
         endpoint = WebhookEndpoint.get(message["tenant_id"], message["endpoint_id"], consistent_read=True)
     except (WebhookDelivery.DoesNotExist, WebhookEndpoint.DoesNotExist):
         return "gone"
-    if delivery.status in ("delivered", "failed") and not message.get("manual"):
+    if delivery.status in TERMINAL and not message.get("manual"):
         return delivery.status
-    attempt = int(delivery.attempts or 0) + 1
+    # claim this attempt's number first (atomic), so concurrent attempts never share a log slot
+    attempt = _claim_attempt(delivery, manual=bool(message.get("manual")))
+    if attempt is None:
+        return delivery.status  # it became final meanwhile
     first = float(delivery.first_attempt_at) if delivery.first_attempt_at is not None else now
     timestamp = int(now)
     headers = dp.webhook_headers(endpoint.secret, delivery.message_id, timestamp, delivery.payload)
@@ -228,24 +231,70 @@ def deliver(message: dict, now: float | None = None) -> str:
     ms = int((time.monotonic() - started) * 1000)
     entry = {"at": datetime.fromtimestamp(now, timezone.utc).isoformat(timespec="seconds"), "status": status,
              "error": error, "ms": ms}
-    actions = [WebhookDelivery.attempts.set(attempt), WebhookDelivery.first_attempt_at.set(first),
-               WebhookDelivery.attempt_log[str(attempt)].set(entry),
+    actions = [WebhookDelivery.attempt_log[str(attempt)].set(entry),
                WebhookDelivery.last_status_code.set(status) if status is not None else WebhookDelivery.last_status_code.remove(),
                WebhookDelivery.last_error.set(error) if error else WebhookDelivery.last_error.remove()]
+    if delivery.first_attempt_at is None:
+        actions.append(WebhookDelivery.first_attempt_at.set(first))
     if status is not None and 200 <= status < 300:
-        delivery.update(actions=actions + [WebhookDelivery.status.set("delivered"),
-                                           WebhookDelivery.delivered_at.set(now_iso())])
+        # delivered is the truth whatever a slower attempt reports: it may follow any state
+        _record(delivery, actions + [WebhookDelivery.status.set("delivered"),
+                                     WebhookDelivery.delivered_at.set(now_iso())],
+                WebhookDelivery.status != "delivered")
         return "delivered"
     delay = dp.next_attempt_delay(attempt, first, now) if endpoint.status == "enabled" else None
     if delay is None:
-        delivery.update(actions=actions + [WebhookDelivery.status.set("failed")])
-        _to_dead_letter(message)
-        return "failed"
+        if _record(delivery, actions + [WebhookDelivery.status.set("failed")], WebhookDelivery.status != "delivered"):
+            _to_dead_letter(message)
+            return "failed"
+        return "delivered"
     delay = max(1, int(delay * _backoff_base()))
-    delivery.update(actions=actions + [WebhookDelivery.status.set("retrying")])
+    # states only move forward: a late attempt never turns a final delivery back into "retrying"
+    if not _record(delivery, actions + [WebhookDelivery.status.set("retrying")],
+                   ~WebhookDelivery.status.is_in(*TERMINAL)):
+        return "final already"
     send(WEBHOOK_DELIVERIES, {**message, "manual": False, "not_before": now + delay},
          delay_seconds=min(delay, dp.SQS_MAX_DELAY))
     return f"retry in {delay}s"
+
+
+TERMINAL = ("delivered", "failed")
+
+
+def _claim_attempt(delivery: WebhookDelivery, manual: bool) -> int | None:
+    """Count one attempt atomically and return its number (None if the delivery became final and
+    this is not a manual redelivery)."""
+    from pynamodb.exceptions import UpdateError
+
+    from chalicelib.store.conditions import is_condition_failure
+
+    cond = WebhookDelivery.message_id.exists()
+    if not manual:
+        cond &= ~WebhookDelivery.status.is_in(*TERMINAL)
+    try:
+        delivery.update(actions=[WebhookDelivery.attempts.add(1)], condition=cond)
+    except UpdateError as exc:
+        if is_condition_failure(exc):
+            return None
+        raise
+    return int(delivery.attempts)
+
+
+def _record(delivery: WebhookDelivery, actions: list, condition) -> bool:
+    """Write an attempt's outcome if ``condition`` holds; False if a concurrent outcome won."""
+    from pynamodb.exceptions import UpdateError
+
+    from chalicelib.store.conditions import is_condition_failure
+
+    try:
+        delivery.update(actions=actions, condition=WebhookDelivery.message_id.exists() & condition)
+        return True
+    except UpdateError as exc:
+        if not is_condition_failure(exc):
+            raise
+    # the outcome lost, but the attempt's log line is kept
+    delivery.update(actions=actions[:1], condition=WebhookDelivery.message_id.exists())
+    return False
 
 
 def _to_dead_letter(message: dict) -> None:

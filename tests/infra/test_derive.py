@@ -31,8 +31,10 @@ def test_every_queue_and_event_source_is_found(derived):
 
 def test_access_follows_the_code_a_handler_reaches(derived):
     fns = {f["name"]: f for f in derived["functions"]}
-    # on_offer_change reads offers, sends time-outs, and guards redelivery in the idempotency table
-    assert fns["on_offer_change"]["tables"] == ["crowdfix-prod-idempotency", "crowdfix-prod-offers"]
+    # on_offer_change reads offers, sends time-outs, guards redelivery in the idempotency table, and
+    # (through the shared batch module) may park work that used up its retries in the failure store
+    assert fns["on_offer_change"]["tables"] == ["crowdfix-prod-failures", "crowdfix-prod-idempotency",
+                                                "crowdfix-prod-offers"]
     assert fns["on_offer_change"]["queues_send"] == ["crowdfix-prod-work"]  # the offer-timeouts kind
     assert fns["on_offer_change"]["dlqs_send"] == []
     assert fns["on_offer_change"]["secrets"] == [] and not fns["on_offer_change"]["sends_email"]

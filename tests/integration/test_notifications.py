@@ -189,8 +189,7 @@ def test_duplicate_events_send_once(stack, pump, push_service):
     assert not list(IdempotencyRecord.scan(IdempotencyRecord.key.startswith("evt#notifications#"), limit=1, page_size=1000))
 
 
-def test_failing_channel_is_retried_with_backoff_then_dead_lettered(stack, pump, push_service, monkeypatch):
-    from chalicelib.aws import client
+def test_failing_channel_is_retried_with_backoff_then_kept_in_the_failure_store(stack, pump, push_service, monkeypatch):
     from chalicelib.queues import NOTIFICATIONS
     from chalicelib.services import notifications as svc
 
@@ -206,17 +205,17 @@ def test_failing_channel_is_retried_with_backoff_then_dead_lettered(stack, pump,
     event_id = f"payout#{hid}#dlq"
     svc.enqueue_notification("payout_sent", None, {"role": "helper", "id": hid}, {"amount": 100, "currency": "CHF"},
                              tenant_id="crowdfix", event_id=event_id)
-    sqs = client("sqs")
-    dlq = sqs.get_queue_url(QueueName=NOTIFICATIONS.dlq_name)["QueueUrl"]
+    from chalicelib.services.failures import list_failures
 
-    def in_dlq():
-        got = sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10, WaitTimeSeconds=1,
-                                  VisibilityTimeout=30).get("Messages", [])
-        # the dead-letter queue is shared by every kind of work message
-        return [m for m in got if json.loads(m["Body"]).get("event_id") == event_id]
+    def in_failure_store():
+        # after its last try the message is not dropped into a dead-letter queue but kept, with
+        # its reason, in the failure store that ops see and replay
+        return [f for f in list_failures(None, "open", limit=200)
+                if f.kind == "notifications" and json.loads(f.payload).get("event_id") == event_id]
 
-    dead = wait_for(in_dlq, timeout=90)
-    sqs.delete_message(QueueUrl=dlq, ReceiptHandle=dead[0]["ReceiptHandle"])
+    [failed] = wait_for(in_failure_store, timeout=90)
+    assert failed.attempts == NOTIFICATIONS.max_receive_count and "push failed" not in failed.error
+    assert "DeliveryFailed" in failed.error
     row = log_rows(f"recipient#helper#{hid}")[0]
     assert row.status == "failed" and int(row.attempts) == NOTIFICATIONS.max_receive_count
     assert "SES is down" in row.error and not emails_to(stack, hemail)
