@@ -122,3 +122,32 @@ console.log(JSON.stringify(out));
     out = subprocess.run([NODE, "--input-type=module", "-e", script, str(ROOT)], capture_output=True, text=True,
                          check=True, cwd=ROOT / "web")
     assert json.loads(out.stdout) == {"de": [], "fr": [], "it": []}
+
+
+def _sample_ctx(lang: str) -> dict:
+    from chalicelib.services.notifications import _context
+
+    data = {"helper_first_name": "Anna", "rating_avg": 4.5, "rating_count": 2, "photo_url": "https://x.example/p.jpg",
+            "arrival": "2030-01-01T10:00:00Z", "expires_at": "2030-01-01T10:05:00Z", "minutes_worked": 45,
+            "line_items": [{"code": "time", "amount": 4500, "currency": "CHF", "quantity": 3, "unit_amount": 1500}],
+            "price_cap": {"amount": 25000, "currency": "CHF"}, "receipt_follows": True, "amount": 2000, "currency": "CHF",
+            "new_limit": 27000, "from_limit": 25000, "rounds": 3, "reason": "Neues Kabel", "category": "printer",
+            "area": "8053 Zürich", "cancel_fee": {"amount": 2000, "currency": "CHF"},
+            "review_url": f"https://h.example/review/{BID}#token=t", "total": 7000, "released": 18000}
+    return {"data": data, "ctx": lambda event, role: _context(
+        {"event_type": event, "booking_id": BID, "recipient": {"role": role, "id": "x"}, "data": data}, lang, "crowdfix")}
+
+
+def test_every_message_in_every_language_has_no_english_in_it():
+    for event, by_lang in texts.TEXTS.items():
+        name, _, role = event.partition(":")
+        role = role or "customer"
+        assert set(by_lang) == set(texts.LANGS), event
+        en = texts.render(name, role, "en", _sample_ctx("en")["ctx"](name, role), {"name": "crowdfix"})
+        english = [s.strip() for s in re.split(r"[.\n:!?]", en["text"]) if len(s.strip()) > 14]
+        for lang in ("de", "fr", "it"):
+            out = texts.render(name, role, lang, _sample_ctx(lang)["ctx"](name, role), {"name": "crowdfix"})
+            leaks = [s for s in english if s in out["text"] and "/" not in s]
+            assert leaks == [], (event, lang, leaks)
+    fr = _sample_ctx("fr")["ctx"]("helper_assigned", "customer")
+    assert "4,5 sur 5" in fr["rating"]  # her number format in e-mails too

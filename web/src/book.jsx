@@ -239,7 +239,7 @@ function whenFree(a) {
   if (a === "now") return t("can_come_now");
   if (!a) return null;
   const d = new Date(a);
-  return t("can_come_at", { when: d.toLocaleString(lang.get(), { weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit" }) });
+  return t("can_come_at", { when: d.toLocaleString(locale(), { weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit" }) });
 }
 
 function StepHelpers({ d, set }) {
