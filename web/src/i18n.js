@@ -617,7 +617,8 @@ export function when(iso) {
 // A problem body from the API in the reader's words: its type (and field) pick a text here; the
 // server's English "detail" is shown only to English readers.
 const FIELD_TEXTS = { "contact.phone": "err_phone", "contact.name": "err_name", description: "err_describe",
-  email: "err_email", code: "err_code_wrong", at: "err_past", "wanted.at": "err_past", "location.address": "err_street" };
+  email: "err_email", code: "err_code_wrong", at: "err_past", "wanted.at": "err_past", "location.address": "err_street",
+  location: "err_place", "location.lat": "err_place", "location.lon": "err_place", payment_method: "card_check" };
 export function problemText(status, body) {
   const b = body || {};
   const type = String(b.type || "").split("/").pop();
