@@ -63,6 +63,17 @@ RATING = {
     "it": {"rated": "Valutazione {avg} su 5 ({count} recensioni)", "new": "Nuovo su {tenant}"},
 }
 
+CANCEL_FEE = {
+    "de": {"fee": "Für die Stornierung belasten wir Ihrer Karte {fee}; der Betrag geht an die Person, die schon zugesagt hatte.",
+           "free": "Die Stornierung ist kostenlos: Ihre Karte wird nicht belastet."},
+    "en": {"fee": "For cancelling we charge {fee} to your card; it goes to the helper who had already said yes.",
+           "free": "Cancelling is free: your card is not charged."},
+    "fr": {"fee": "Pour l'annulation, nous débitons {fee} sur votre carte ; ce montant revient à la personne qui avait accepté.",
+           "free": "L'annulation est gratuite : votre carte n'est pas débitée."},
+    "it": {"fee": "Per l'annullamento addebitiamo {fee} sulla sua carta; l'importo va alla persona che aveva già accettato.",
+           "free": "L'annullamento è gratuito: la sua carta non viene addebitata."},
+}
+
 PHOTO = {"de": "Foto: {photo_url}", "en": "Photo: {photo_url}", "fr": "Photo : {photo_url}",
          "it": "Foto: {photo_url}"}
 
@@ -178,10 +189,10 @@ TEXTS: dict[str, dict[str, dict[str, str]]] = {
         "it": {"title": "Prenotazione senza aiutante: {ref}", "body": "La prenotazione {booking_id} ({category}, {area}) non ha trovato nessuno dopo {rounds} giri. Contattare il cliente."},
     },
     "cancelled_by_customer": {
-        "de": {"title": "Storniert ({ref})", "body": "Sie haben den Auftrag storniert. Es kommt niemand."},
-        "en": {"title": "Cancelled ({ref})", "body": "You cancelled the request. Nobody will come."},
-        "fr": {"title": "Annulé ({ref})", "body": "Vous avez annulé la demande. Personne ne viendra."},
-        "it": {"title": "Annullato ({ref})", "body": "Ha annullato la richiesta. Non verrà nessuno."},
+        "de": {"title": "Storniert ({ref})", "body": "Sie haben den Auftrag storniert. Es kommt niemand.\n\n{fee_note}"},
+        "en": {"title": "Cancelled ({ref})", "body": "You cancelled the request. Nobody will come.\n\n{fee_note}"},
+        "fr": {"title": "Annulé ({ref})", "body": "Vous avez annulé la demande. Personne ne viendra.\n\n{fee_note}"},
+        "it": {"title": "Annullato ({ref})", "body": "Ha annullato la richiesta. Non verrà nessuno.\n\n{fee_note}"},
     },
     "cancelled_by_customer:helper": {
         "de": {"title": "Auftrag storniert ({ref})", "body": "Die Kundschaft in {area} hat storniert. Sie müssen nicht hingehen."},
@@ -226,6 +237,12 @@ def pick_language(*candidates: str | None) -> str:
         if c in LANGS:
             return c
     return "de"
+
+
+def decimal(value, lang: str, digits: int = 1) -> str:
+    """A number as the reader writes it (CLDR, as the web app's Intl): fr-CH "4,5", de/it/en "4.5"."""
+    text = f"{float(value):.{digits}f}"
+    return text.replace(".", ",") if lang == "fr" else text
 
 
 def category_label(category: str, lang: str) -> str:

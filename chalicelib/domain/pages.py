@@ -72,10 +72,11 @@ def landing_page(tenant: dict, base_url: str) -> str:
     name = escape(tenant["name"])
     logo = (f'<img src="{escape(str(b["logo_url"]))}" alt="{name}" height="48">' if b.get("logo_url")
             else f'<span class="brand">{name}</span>')
-    hotline = ""
-    if copy.get("hotline"):
-        tel = escape(copy["hotline"].replace(" ", ""))
-        hotline = f'<p class="hotline">{escape(text["call"])}: <a href="tel:{tel}">{escape(copy["hotline"])}</a></p>'
+    # the partner's own hotline, else the platform's support line: every page has a number to call
+    from chalicelib.domain.links import table as _routes
+    number = copy.get("hotline") or _routes()["support"]["display"]
+    tel = escape(copy.get("hotline", "").replace(" ", "") if copy.get("hotline") else _routes()["support"]["phone"])
+    hotline = f'<p class="hotline">{escape(text["call"])}: <a href="tel:{tel}">{escape(number)}</a></p>'
     steps = "".join(f"<li>{escape(s)}</li>" for s in text["steps"])
     return f"""<!doctype html>
 <html lang="{escape(lang)}">

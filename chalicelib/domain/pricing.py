@@ -129,3 +129,20 @@ def receipt_summary(items: Iterable[LineItem | Mapping[str, Any]], charged: int,
         raise ValidationFailed("the line items do not add up to the amount charged", field="line_items")
     return {"currency": currency.upper(), "line_items": rows, "total": int(charged),
             "authorised": int(authorised), "released": max(0, int(authorised) - int(charged))}
+
+
+def hourly_rate_of(helper_rate: int | None, policy: Mapping[str, Any]) -> int:
+    """The rate a helper's time is billed at: their own, else the tenant's default (as settlement does)."""
+    return int(helper_rate or policy["default_hourly_rate_minor"])
+
+
+def typical_total(*, hourly_rate: int, minutes: int, mode: str, currency: str,
+                  policy: Mapping[str, Any]) -> dict[str, Any]:
+    """What a typical visit costs in total, shown before booking: the very line items settlement
+    would compute for ``minutes`` of work (time in blocks after the minimum, travel for on-site),
+    without parts or tip. ``amount`` is their sum; ``travel`` the travel fee included (0 remote)."""
+    items = price_line_items(minutes_worked=int(minutes), hourly_rate=int(hourly_rate), mode=mode,
+                             currency=currency, policy=policy)
+    return {"amount": total_of(items), "currency": currency, "minutes": int(minutes),
+            "travel": sum(i.amount for i in items if i.code == "travel"),
+            "line_items": [i.as_dict() for i in items]}

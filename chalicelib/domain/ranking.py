@@ -131,9 +131,33 @@ def score_candidate(helper: Mapping[str, Any], *, category: str, mode: str, dist
     return breakdown
 
 
+def reason_codes(breakdown: Mapping[str, Any], *, category: str, mode: str, languages: list[str] = (),
+                 on_call: bool = False) -> list[dict[str, Any]]:
+    """Why this helper, as codes with parameters, for the reader's language to put into words
+    (the web app's ``why_*`` texts): ``[{"code": "km", "km": 3.5}, {"code": "skill", "level": 3,
+    "category": "printer"}, {"code": "rated", "avg": 4.8, "count": 31}, {"code": "on_call"}]``."""
+    out: list[dict[str, Any]] = []
+    if mode == "remote":
+        out.append({"code": "remote", "languages": list(languages[:2])})
+    elif breakdown.get("distance_km") is not None:
+        out.append({"code": "km", "km": float(breakdown["distance_km"])})
+    level = int(breakdown.get("skill_level") or 0)
+    if level:
+        out.append({"code": "skill", "level": min(3, level), "category": category})
+    count = int(breakdown.get("rating_count") or 0)
+    if count:
+        out.append({"code": "rated", "avg": float(breakdown["rating_average"]), "count": count})
+    else:
+        out.append({"code": "new"})
+    if on_call:
+        out.append({"code": "on_call"})
+    return out
+
+
 def reason(breakdown: Mapping[str, Any], *, category: str, mode: str, languages: list[str] = (),
            on_call: bool = False) -> str:
-    """Plain words for the customer: "3.2 km away, printer specialist, 4.8 from 31 visits"."""
+    """Plain words for the customer: "3.2 km away, printer specialist, 4.8 from 31 visits"
+    (English, for logs, offers and ops; customers read :func:`reason_codes` in their language)."""
     bits = []
     if mode == "remote":
         langs = " and ".join(LANGUAGE_WORDS.get(lang, lang) for lang in languages[:2])

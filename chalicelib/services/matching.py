@@ -268,32 +268,69 @@ def discover(tenant_id: str, *, lat: float | None, lon: float | None, category: 
                                         radius_km=radius or 1.0, when=when, now=now, weights=pol["match_weights"])
         scored.append({"helper_id": _helper_id(item), "score": score, "item": item})
     typical_minutes = int(pol["typical_minutes"].get(category, pol["typical_minutes"]["other"]))
-    cards = [_card(c["item"], c["helper_id"], c["score"], category, mode, typical_minutes, now)
+    cards = [_card(c["item"], c["helper_id"], c["score"], category, mode, typical_minutes, now, pol, tenant.currency)
              for c in ranking.rank(scored)[:limit]]
     return {"category": category, "mode": mode, "radius_km": radius or None, "count": len(cards), "helpers": cards,
-            "typical_minutes": typical_minutes}
+            "typical_minutes": typical_minutes, "terms": booking_terms(pol, tenant, mode)}
 
 
-def _card(item: dict, helper_id: str, score: dict, category: str, mode: str, minutes: int, now: datetime) -> dict:
-    rate = int(item.get("hourly_rate") or 0)
+def booking_terms(pol: dict, tenant, mode: str) -> dict:
+    """What booking commits the customer to, before she books (the same policy values the hold,
+    settlement and cancellation use): the amount held on the card, the travel fee of a visit, and
+    the late-cancel fee (free until a helper is assigned)."""
+    cur = tenant.currency
+    landing = pol.get("landing") if isinstance(pol.get("landing"), dict) else {}
+    return {"currency": cur,
+            "hold": {"amount": int(pol["default_price_cap_minor"]), "currency": cur},
+            "travel_fee": {"amount": int(pol["travel_fee_minor"]) if mode == "onsite" else 0, "currency": cur},
+            "cancel_fee": {"amount": int(pol["late_cancel_fee_minor"]), "currency": cur},
+            "cancel_free_until": "assigned",
+            "support_phone": (landing or {}).get("hotline")}
+
+
+def _qualification_code(text: str) -> dict:
+    """``"printer level 3"`` -> ``{"category": "printer", "level": 3}`` for the reader's language;
+    any other wording stays the helper's own ``text``."""
+    import re
+
+    from chalicelib.domain.catalog import CATEGORIES
+
+    m = re.fullmatch(r"\s*([a-z ]+?)\s+level\s+([1-3])\s*", text.lower())
+    if m and m.group(1).replace(" ", "_") in CATEGORIES:
+        return {"category": m.group(1).replace(" ", "_"), "level": int(m.group(2))}
+    return {"text": text}
+
+
+def _card(item: dict, helper_id: str, score: dict, category: str, mode: str, minutes: int, now: datetime,
+          pol: dict, currency: str) -> dict:
+    from chalicelib.domain.pricing import hourly_rate_of, typical_total
+
+    cur = item.get("currency") or currency
+    rate = hourly_rate_of(item.get("hourly_rate"), pol)
     count = int(item.get("rating_count") or 0)
     level = int((item.get("skills") or {}).get(category, 0))
     words = category.replace("_", " ")
+    # rounded to 0.5 km (1 km beyond 10 km) so that distances from several places cannot
+    # pin down a helper's home
+    distance = None if mode == "remote" else _round_distance(item["distance_km"])
+    quals = [q for q in item.get("qualifications") or [] if words in q.lower()]
+    why_codes = ranking.reason_codes({**score, "distance_km": distance}, category=category, mode=mode,
+                                     languages=list(item.get("languages") or []), on_call=bool(item.get("on_call")))
     return {
         "helper_id": helper_id, "first_name": item.get("first_name"),
-        # rounded to 0.5 km (1 km beyond 10 km) so that distances from several places cannot
-        # pin down a helper's home
-        "distance_km": None if mode == "remote" else _round_distance(item["distance_km"]),
-        "price": {"hourly_rate": {"amount": rate, "currency": item.get("currency") or "CHF"},
-                  "typical_total": {"amount": int(round(rate * minutes / 60)), "currency": item.get("currency") or "CHF",
-                                    "minutes": minutes}},
+        "distance_km": distance,
+        # the same line items settlement computes (time blocks after the minimum, travel on-site)
+        "price": {"hourly_rate": {"amount": rate, "currency": cur},
+                  "typical_total": typical_total(hourly_rate=rate, minutes=minutes, mode=mode, currency=cur, policy=pol)},
         "skill_level": level,
-        "qualifications": [q for q in item.get("qualifications") or [] if words in q.lower()],
+        "qualifications": quals,
+        "qualification_codes": [_qualification_code(q) for q in quals],
         "rating": {"average": round(float(item["rating_sum"]) / count, 1) if count else None, "count": count},
         "languages": list(item.get("languages") or []),
         "available": ranking.next_available(item, now),
         "on_call": bool(item.get("on_call")),
         "why": score["reason"],
+        "why_codes": why_codes,
     }
 
 

@@ -17,6 +17,7 @@ import os
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from chalicelib.domain import links
 from chalicelib.domain import notification_texts as texts
 from chalicelib.domain import notifications as routing
 from chalicelib.domain.actors import Actor
@@ -129,6 +130,26 @@ def _card_held(booking_id: str) -> bool:
     return bool(pay.payment_intent_id) and pay.status in ("authorised", "captured", "partially_refunded", "refunded")
 
 
+def _cancel_fee(booking: dict, entry: dict) -> dict | None:
+    """What this cancellation costs her, by the rule the payment step applies
+    (``services/payments.py::cancel_payment``): free until a helper is assigned; after that the
+    tenant's late-cancel fee, at most what the card holds. None when no card is held."""
+    from chalicelib.models.payments import Payment
+    from chalicelib.services.tenants import tenant_policy
+
+    try:
+        pay = Payment.get(booking["booking_id"], consistent_read=True)
+    except Payment.DoesNotExist:
+        return None
+    if not pay.payment_intent_id:
+        return None
+    authorised = int((pay.facts.as_dict() if pay.facts else {}).get("authorised") or 0)
+    late = (entry.get("transition") == "cancel_by_customer" and booking.get("helper_id")
+            and entry.get("from") in ("assigned", "en_route"))
+    fee = min(int(tenant_policy(booking["tenant_id"])["late_cancel_fee_minor"]), authorised) if late else 0
+    return {"amount": fee, "currency": pay.currency}
+
+
 def _withdrawn_helpers(booking: dict) -> list[str]:
     from chalicelib.models.offers import Offer
 
@@ -171,7 +192,8 @@ def events_for_transition(booking: dict, entry: dict, old: dict | None) -> list[
             out.extend((event_type, r, data) for r in _ops_recipients(booking["tenant_id"]))
         elif event_type in ("cancelled_by_customer", "cancelled_by_ops"):
             data = {**base, "reason": entry.get("reason")}
-            out.append((event_type, customer, data))
+            fee = _cancel_fee(booking, entry)
+            out.append((event_type, customer, {**data, **({"cancel_fee": fee} if fee else {})}))
             helper_id = booking.get("helper_id") or (old or {}).get("helper_id")
             if helper_id and (old or {}).get("state") in ("assigned", "en_route", "started"):
                 out.append((event_type, {"role": "helper", "id": helper_id}, data))
@@ -343,7 +365,8 @@ def _context(msg: dict, lang: str, tenant_name: str) -> dict:
     if data.get("expires_at"):
         ctx["expires"] = _local_time(data["expires_at"], lang)
     if "rating_count" in data or "rating_avg" in data:
-        ctx["rating"] = (texts.RATING[lang]["rated"].format(avg=data["rating_avg"], count=data["rating_count"])
+        ctx["rating"] = (texts.RATING[lang]["rated"].format(avg=texts.decimal(data["rating_avg"], lang),
+                                                            count=data["rating_count"])
                          if data.get("rating_avg") is not None else
                          texts.RATING[lang]["new"].format(tenant=tenant_name))
     if data.get("photo_url"):
@@ -354,16 +377,63 @@ def _context(msg: dict, lang: str, tenant_name: str) -> dict:
         ctx["receipt"] = _receipt(data, lang)
     elif msg["event_type"] == "payment_receipt":
         ctx["receipt"] = _final_receipt(data, lang)
+    if isinstance(data.get("cancel_fee"), dict) and msg["recipient"]["role"] == "customer":
+        fee = data["cancel_fee"]
+        ctx["fee_note"] = (texts.CANCEL_FEE[lang]["fee"].format(fee=routing.format_money(int(fee["amount"]), fee.get("currency", "")))
+                           if int(fee.get("amount") or 0) > 0 else texts.CANCEL_FEE[lang]["free"])
     for key in ("new_limit", "from_limit"):
         if data.get(key) is not None:
             ctx[key] = routing.format_money(int(data[key]), data.get("currency", ""))
     if bid:
-        ctx["url"] = f"{base}/bookings/{bid}"
-        ctx["accept_url"] = f"{base}/helper/offers/{bid}"
-        ctx["review_url"] = data.get("review_url") or f"{base}/bookings/{bid}/review"
+        # every link is a screen of the web app's route table (domain/app_routes.json)
+        ctx["url"] = links.url(base, "booking", booking_id=bid)
+        ctx["accept_url"] = links.url(base, "helper_offer", booking_id=bid)
+        token = _review_token(data.get("review_url"))
+        ctx["review_url"] = links.url(base, "review", booking_id=bid, fragment=f"token={token}" if token else None)
     if msg["event_type"] == "offer":
         ctx["url"] = ctx.get("accept_url")
     return ctx
+
+
+def _review_token(review_url: str | None) -> str | None:
+    """The signed token of a review link (it travels in the fragment, ``#token=...``)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    if not review_url:
+        return None
+    values = parse_qs(urlsplit(str(review_url)).fragment).get("token") or []
+    return values[0] if values else None
+
+
+def _booking_facts(msg: dict) -> dict:
+    """For a customer's message about a booking: the booking's language and, once a helper is
+    assigned, the helper's card (first name, rating) when the producer did not send them
+    (e.g. the review request)."""
+    from chalicelib.services.transitions import load_booking
+
+    data = msg.get("data") or {}
+    if msg["recipient"]["role"] != "customer" or not msg.get("booking_id"):
+        return {}
+    wants_name = "helper_first_name" in _needs(msg) and not data.get("helper_first_name")
+    if msg.get("language") and not wants_name:
+        return {}
+    try:
+        booking = load_booking(msg["booking_id"], consistent=False)
+    except NotFound:
+        return {}
+    facts: dict = {"language": booking.language}
+    if booking.helper_id and wants_name:
+        facts["helper"] = _public(_helper_card(booking.helper_id))
+    return facts
+
+
+def _needs(msg: dict) -> set[str]:
+    """The fields the message's texts use (``{name}`` placeholders in any language)."""
+    import string as _string
+
+    by_role = texts.TEXTS.get(f"{msg['event_type']}:{msg['recipient']['role']}") or texts.TEXTS.get(msg["event_type"], {})
+    return {f for t in by_role.values() for part in t.values()
+            for _, f, _, _ in _string.Formatter().parse(part) if f}
 
 
 def _log_key(msg: dict, target_key: str) -> tuple[str, str]:
@@ -460,7 +530,12 @@ def deliver(msg: dict, now: datetime | None = None) -> list[dict]:
     tenant = {"name": tenant_model.name,
               "branding": tenant_model.branding.as_dict() if tenant_model.branding else {}}
     person = _person(recipient)
-    lang = texts.pick_language(person["language"], msg.get("language"), *person["languages"], tenant_model.locale)
+    facts = _booking_facts(msg)
+    if facts.get("helper"):
+        msg = {**msg, "data": {**facts["helper"], **(msg.get("data") or {})}}
+    # her own setting, else the message's, else the booking's language, else her account's
+    lang = texts.pick_language(person["language"], msg.get("language"), facts.get("language"),
+                               *person["languages"], tenant_model.locale)
     rendered = texts.render(event_type, recipient["role"], lang, _context(msg, lang, tenant["name"]), tenant)
     rendered["tag"] = f"{event_type}:{msg.get('booking_id') or ''}"
     targets = _targets(event_type, person)

@@ -47,9 +47,17 @@ def _wait(url: str, proc: subprocess.Popen, timeout: float = 120) -> None:
     raise RuntimeError(f"{url} did not answer in {timeout}s")
 
 
+# tests/journey/ uses these fixtures too (its conftest imports them): one web server and one
+# browser per test run, whichever directory asks first, so two Playwright drivers never meet.
+_SHARED: dict = {}
+
+
 @pytest.fixture(scope="session")
 def web(stack, pump, tmp_path_factory):
     """Base URL of the web app, served by localdev/webserver.py in front of `chalice local`."""
+    if "web" in _SHARED:
+        yield _SHARED["web"]
+        return
     if not (ROOT / "web" / "dist" / "index.html").exists():
         pytest.fail("web/dist is missing: run `bash scripts/bootstrap.sh` (it builds the web app)")
     api_port, web_port = _free_port(), _free_port()
@@ -63,7 +71,10 @@ def web(stack, pump, tmp_path_factory):
         server = serve(web_port, f"http://127.0.0.1:{api_port}", ROOT / "web" / "dist")
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
-        yield {"url": f"http://127.0.0.1:{web_port}", "api": f"http://127.0.0.1:{api_port}", "services": stack["services"]}
+        _SHARED["web"] = {"url": f"http://127.0.0.1:{web_port}", "api": f"http://127.0.0.1:{api_port}",
+                          "services": stack["services"]}
+        yield _SHARED["web"]
+        _SHARED.pop("web", None)
         server.shutdown()
     finally:
         os.killpg(api.pid, signal.SIGTERM)
@@ -82,9 +93,14 @@ def browser():
     # Generous waits: this is a shared 2-core machine; nothing here asserts on speed.
     expect.set_options(timeout=45_000)
 
+    if "browser" in _SHARED:
+        yield _SHARED["browser"]
+        return
     with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        _SHARED["browser"] = b
         yield b
+        _SHARED.pop("browser", None)
         b.close()
 
 

@@ -56,7 +56,7 @@ def test_customer_books_helper_accepts_and_completes(new_context, web):
     cp = cctx.new_page()
     cp.goto("/")
     assert_accessible(cp, "c01-landing")
-    cp.get_by_role("button", name="English").click()
+    cp.get_by_label("Language").select_option("en")  # the language menu in the header
     expect(cp.get_by_role("heading", level=1)).to_have_text("Help with your technology – at home or by phone")
     cp.get_by_role("link", name="Get help now").click()
     expect(cp.get_by_role("heading", level=1)).to_have_text("What do you need help with?")
@@ -69,6 +69,8 @@ def test_customer_books_helper_accepts_and_completes(new_context, web):
     cp.get_by_label("Postcode or address").fill("8053")
     cp.get_by_role("button", name="Find", exact=True).click()
     expect(cp.get_by_text("Your place: 8053 Zürich (Witikon)")).to_be_visible()
+    cp.get_by_role("button", name="Continue").click()  # on site: the street is needed
+    expect(cp.get_by_role("alert")).to_contain_text("Please type your street and house number")
     cp.get_by_label("Street and house number (for the helper)").fill("Witikonerstrasse 15")
     assert_accessible(cp, "c03-details")
     cp.get_by_role("button", name="Continue").click()
@@ -82,8 +84,9 @@ def test_customer_books_helper_accepts_and_completes(new_context, web):
     expect(card.first).to_contain_text("60.00")
     expect(card.first).to_contain_text("km away")
     expect(card.first).to_contain_text("in total")
-    expect(card.first).to_contain_text("printer level 3")
     expect(card.first).to_contain_text("Can come now")
+    card.first.get_by_text(f"More about {helper['first_name']}").click()  # the details, one tap away
+    expect(card.first).to_contain_text("Printer: Specialist")
     expect(card.first).to_contain_text("Why:")
     assert_accessible(cp, "c04-helpers")
     card.first.get_by_role("button", name=f"Choose {helper['first_name']}").click()

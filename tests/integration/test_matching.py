@@ -206,7 +206,12 @@ def test_discovery_shows_cards_without_home_or_contact(stack, api):
     assert body["helpers"], body
     card = body["helpers"][0]
     assert {"distance_km", "price", "qualifications", "rating", "languages", "available", "why"} <= set(card)
-    assert card["price"]["typical_total"]["amount"] == round(card["price"]["hourly_rate"]["amount"] * 60 / 60)
+    # a typical printer visit (60 min) on site: one hour at the rate plus the travel fee (issue 14: one price)
+    from chalicelib.domain.policy import PLATFORM_DEFAULTS
+    assert body["typical_minutes"] == 60
+    assert card["price"]["typical_total"]["amount"] == \
+        card["price"]["hourly_rate"]["amount"] + PLATFORM_DEFAULTS["travel_fee_minor"]
+    assert body["terms"]["hold"]["amount"] == PLATFORM_DEFAULTS["default_price_cap_minor"]
     assert all("printer" in q for q in card["qualifications"])
     assert (card["distance_km"] * 2) == int(card["distance_km"] * 2)  # rounded to 0.5 km
     text = str(body)

@@ -30,8 +30,13 @@ self.addEventListener("notificationclick", (event) => {
   event.notification.close();
   const url = (event.notification.data && event.notification.data.url) || "/helper";
   event.waitUntil(self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((clients) => {
+    // an open window of ours shows the linked screen (a helper's offer, a customer's booking)
+    const target = new URL(url, self.location.origin);
     for (const c of clients) {
-      if (new URL(c.url).pathname.startsWith("/helper") && "focus" in c) return c.focus();
+      if (new URL(c.url).origin === self.location.origin && "focus" in c) {
+        return c.focus().then((w) => (target.origin === self.location.origin && w && w.navigate ? w.navigate(target.href) : w))
+          .catch(() => self.clients.openWindow(url));  // not controlled by this worker: a new window
+      }
     }
     return self.clients.openWindow(url);
   }));

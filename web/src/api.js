@@ -1,6 +1,6 @@
 // The API, same-origin (/v1/*). Errors carry the server's problem "detail", which says what to do.
 import { signal } from "./state.js";
-import { t } from "./i18n.js";
+import { problemText, t } from "./i18n.js";
 
 function loadSession(role) {
   try { return JSON.parse(localStorage.getItem("cf.session." + role)) || null; } catch (e) { return null; }
@@ -14,15 +14,16 @@ export function setSession(role, s) {
 
 export class ApiError extends Error {
   constructor(status, body) {
-    super((body && body.detail) || t("err_generic"));
+    // in the reader's language: the problem's type and field choose the words (i18n.js problemText)
+    super(status === 0 ? ((body && body.detail) || t("err_network")) : problemText(status, body));
     this.status = status;
     this.body = body || {};
     this.field = this.body.field;
   }
 }
 
-export async function call(method, path, body, role) {
-  const headers = { Accept: "application/json" };
+export async function call(method, path, body, role, extraHeaders) {
+  const headers = { Accept: "application/json", ...(extraHeaders || {}) };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const s = role && sessions[role].get();
   if (s) headers.Authorization = "Bearer " + s.token;
@@ -35,7 +36,10 @@ export async function call(method, path, body, role) {
   let data = null;
   try { data = await resp.json(); } catch (e) { data = null; }
   if (resp.status === 401 && role) setSession(role, null);
-  if (!resp.ok) throw new ApiError(resp.status, data);
+  if (!resp.ok) {
+    const retry = resp.headers.get("Retry-After");
+    throw new ApiError(resp.status, retry && data && typeof data === "object" ? { ...data, retry_after: retry } : data);
+  }
   return data;
 }
 

@@ -3,15 +3,21 @@
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, call, missing, sessions } from "./api.js";
 import { CategoryIcon } from "./icons.jsx";
-import { lang, money, t } from "./i18n.js";
+import { lang, locale, money, num, t } from "./i18n.js";
+import { pathTo } from "./routes.js";
+import { saveTerms } from "./status.jsx";
 import { go, saved, use } from "./state.js";
 import { Alert, describedBy, Field, SignIn, Title } from "./ui.jsx";
 
 export const CATEGORIES = ["computer", "printer", "phone_tablet", "internet_wifi", "tv", "smart_home", "other"];
 const TOTAL = 4;
 const blank = { step: 1, category: "", description: "", mode: "onsite", query: "", places: null, place: null, street: "",
-  asap: true, at: "", helper: "auto", name: "", phone: "", idem: "" };
-const draft = saved("cf.draft", blank);
+  asap: true, at: "", helper: "auto", helperName: "", helperPrice: null, name: "", phone: "", idem: "", terms: null, unserved: false };
+// A returning customer's name, phone and address are offered again, not retyped (kept on this
+// device only, forgotten on sign-out).
+function me() { try { return JSON.parse(localStorage.getItem("cf.me")) || {}; } catch (e) { return {}; } }
+const fresh = () => ({ ...blank, ...me() });
+const draft = saved("cf.draft", fresh());
 
 function Progress({ n }) {
   return <p class="progress">{t("step_of", { n, total: TOTAL })}</p>;
@@ -73,8 +79,11 @@ function StepDetails({ d, set }) {
     try {
       const r = await call("GET", `/v1/geocode?q=${encodeURIComponent(q)}&lang=${lang.get()}`);
       const places = r.results || [];
-      set({ places, place: places.length === 1 ? places[0] : null });
-      setErrs({ ...errs, place: places.length ? null : t("no_place") });
+      // the place table knows every served postcode: a well-formed Swiss or German postcode it
+      // lacks is a real place we do not serve yet (not a typo to check)
+      const unserved = !places.length && /^\d{4,5}$/.test(q);
+      set({ places, place: places.length === 1 ? places[0] : null, unserved });
+      setErrs({ ...errs, place: places.length ? null : unserved ? t("unserved") : t("no_place") });
     } catch (err) {
       setErrs({ ...errs, place: err.message });
     } finally { setBusy(false); }
@@ -97,7 +106,8 @@ function StepDetails({ d, set }) {
     e.preventDefault();
     const found = {};
     if (d.description.trim().length < 3) found.description = t("err_describe");
-    if (d.mode === "onsite" && !d.place) found.place = t("err_place");
+    if (d.mode === "onsite" && !d.place) found.place = d.unserved ? t("unserved") : t("err_place");
+    if (d.mode === "onsite" && d.place && d.street.trim().length < 3) found.street = t("err_street");
     if (!d.asap && !d.at) found.at = t("err_time");
     setErrs(found);
     if (Object.keys(found).length) { requestAnimationFrame(() => summary.current && summary.current.focus()); return; }
@@ -135,6 +145,7 @@ function StepDetails({ d, set }) {
             <button type="button" class="btn secondary" onClick={find} disabled={busy}>{t("find")}</button>
           </div>
           {errs.place && <p class="field-error" id="where-error">{errs.place}</p>}
+          {errs.place && d.mode === "onsite" && <RemoteOffer set={(p) => { set(p); setErrs({ ...errs, place: null }); }} />}
         </div>
         <button type="button" class="btn secondary" onClick={locate}>{t("use_location")}</button>
         {info && <p role="status">{info}</p>}
@@ -149,8 +160,10 @@ function StepDetails({ d, set }) {
         )}
         {d.place && <p class="success" role="status">{t("place_chosen", { label: d.place.label })}</p>}
         {d.place && d.mode === "onsite" && (
-          <Field id="street" label={t("street")}>
-            <input id="street" type="text" autocomplete="street-address" value={d.street} onInput={(e) => set({ street: e.currentTarget.value })} />
+          <Field id="street" label={t("street")} error={errs.street}>
+            <input id="street" type="text" autocomplete="street-address" value={d.street} aria-required="true"
+              aria-invalid={errs.street ? "true" : undefined} aria-describedby={describedBy("street", null, errs.street)}
+              onInput={(e) => set({ street: e.currentTarget.value })} />
           </Field>
         )}
       </fieldset>
@@ -175,6 +188,16 @@ function StepDetails({ d, set }) {
   );
 }
 
+// Not served here (yet): phone / remote help is offered instead, where it exists.
+function RemoteOffer({ set }) {
+  return (
+    <div class="note" role="status">
+      <p style="margin:0 0 .5rem">{t("unserved_remote")}</p>
+      <button type="button" class="btn secondary" onClick={() => set({ mode: "remote", place: null, places: null, unserved: false })}>{t("use_remote")}</button>
+    </div>
+  );
+}
+
 // One card of GET /v1/discover (services/matching.py::_card): public facts only, no home or contact.
 export function normaliseHelper(h) {
   const p = h.price || {};
@@ -182,54 +205,91 @@ export function normaliseHelper(h) {
   const r = h.rating || {};
   return {
     id: h.helper_id, name: h.first_name || "", distance: h.distance_km,
-    amount: rate.amount, currency: rate.currency || "CHF", total: total.amount, minutes: total.minutes,
-    avg: r.average, count: r.count || 0, languages: h.languages || [], qualifications: h.qualifications || [],
-    available: h.available, why: h.why,
+    amount: rate.amount, currency: rate.currency || "CHF", total: total.amount, minutes: total.minutes, travel: total.travel || 0,
+    avg: r.average, count: r.count || 0, languages: h.languages || [], qualifications: h.qualification_codes || [],
+    available: h.available, why: h.why_codes || [],
   };
+}
+
+const catWord = (c) => { const w = t("cat_" + c); return lang.get() === "de" ? w : w.toLocaleLowerCase(lang.get()); };
+
+// Why this helper, from the server's codes, in the reader's words and number format.
+export function whyText(codes) {
+  return codes.map((c) => {
+    if (c.code === "km") return t("why_km", { km: num(c.km) });
+    if (c.code === "remote") return c.languages && c.languages.length ? t("why_remote_langs", { langs: c.languages.map((x) => t("lang_" + x)).join(", ") }) : t("why_remote");
+    if (c.code === "skill") return t("why_skill" + c.level, { cat: catWord(c.category) });
+    if (c.code === "rated") return t(c.count === 1 ? "why_rated1" : "why_rated", { avg: num(c.avg), count: c.count });
+    if (c.code === "new") return t("why_new");
+    if (c.code === "on_call") return t("why_oncall");
+    return null;
+  }).filter(Boolean).join(", ");
+}
+
+function qualText(q) {
+  return q.category ? t("qual", { cat: t("cat_" + q.category), level: t("lvl" + q.level) }) : q.text;
+}
+
+function priceLine(h) {
+  const travel = h.travel ? t("incl_travel", { fee: money(h.travel, h.currency) }) : "";
+  return t("typical_total", { price: money(h.total, h.currency), min: h.minutes, travel });
 }
 
 function whenFree(a) {
   if (a === "now") return t("can_come_now");
   if (!a) return null;
   const d = new Date(a);
-  return t("can_come_at", { when: d.toLocaleString(lang.get(), { weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit" }) });
+  return t("can_come_at", { when: d.toLocaleString(locale(), { weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit" }) });
 }
 
 function StepHelpers({ d, set }) {
-  const [state, setState] = useState({ loading: true, helpers: [], off: false, error: null });
+  const [state, setState] = useState({ loading: true, helpers: [], off: false, error: null, unserved: false });
   useEffect(() => {
     if (!d.place && d.mode === "onsite") { setState({ loading: false, helpers: [], off: true }); return; }
     const q = new URLSearchParams({ category: d.category, mode: d.mode, language: lang.get() });
     if (d.place) { q.set("lat", d.place.lat); q.set("lon", d.place.lon); }
     if (!d.asap && d.at) q.set("at", new Date(d.at).toISOString());
     call("GET", "/v1/discover?" + q)
-      .then((r) => setState({ loading: false, helpers: (r.helpers || []).map(normaliseHelper), off: false }))
-      .catch((err) => setState({ loading: false, helpers: [], off: missing(err), error: missing(err) ? null : err }));
+      .then((r) => {
+        if (r.terms) { saveTerms(r.terms); set({ terms: r.terms }); }
+        setState({ loading: false, helpers: (r.helpers || []).map(normaliseHelper), off: false });
+      })
+      .catch((err) => setState({ loading: false, helpers: [], off: missing(err), error: missing(err) ? null : err,
+        unserved: !!(err.body && err.body.served_areas) }));
   }, [d.place && d.place.lat, d.place && d.place.lon, d.category, d.mode, d.asap, d.at]);
 
+  const pick = (h) => set({ helper: h.id, helperName: h.name, helperPrice: { rate: h.amount, total: h.total, travel: h.travel, currency: h.currency }, step: 4 });
   return (
     <div>
       <Progress n={3} />
       <Title>{t("helpers_title")}</Title>
-      <p>{t("helpers_intro")}</p>
+      <div class="card auto">
+        <p style="margin-top:0">{t("let_us_choose_hint")}</p>
+        <button type="button" class="btn primary wide" onClick={() => set({ helper: "auto", helperName: "", helperPrice: null, step: 4 })}>{t("let_us_choose")}</button>
+      </div>
       {state.loading && <p role="status">{t("loading")}</p>}
       <Alert error={state.error} />
+      {state.unserved && d.mode === "onsite" && <RemoteOffer set={(p) => set({ ...p, step: 3 })} />}
       {state.off && <p class="note">{t("discovery_off")}</p>}
       {!state.loading && !state.off && !state.error && state.helpers.length === 0 && <p class="note">{t("no_helpers")}</p>}
-      <ul style="list-style:none;padding:0" aria-label={t("helpers_title")}>
+      {state.helpers.length > 0 && <h2>{t("or_choose")}</h2>}
+      <ul class="helpers" aria-label={t("helpers_title")}>
         {state.helpers.map((h) => (
           <li key={h.id} data-helper={h.id} class={"card" + (d.helper === h.id ? " selected" : "")}>
             <h3>{h.name}</h3>
-            {h.distance != null && <p class="meta">{t("km_away", { km: Number(h.distance).toFixed(1) })}</p>}
+            <p class="meta">{[h.count ? t("rating", { avg: num(h.avg), count: h.count }) : t("no_rating"),
+              h.distance != null ? t("km_away", { km: num(h.distance) }) : null].filter(Boolean).join(" · ")}</p>
             {h.amount != null && <p class="meta"><strong>{t("per_hour", { price: money(h.amount, h.currency) })}</strong>
-              {h.total != null && <> · {t("typical_total", { price: money(h.total, h.currency), min: h.minutes })}</>}</p>}
-            <p class="meta">{h.count ? t("rating", { avg: h.avg, count: h.count }) : t("no_rating")}</p>
-            {h.qualifications.length > 0 && <p class="meta">{h.qualifications.join(" · ")}</p>}
-            {h.languages.length > 0 && <p class="meta">{t("speaks", { langs: h.languages.map((x) => t("lang_" + x)).join(", ") })}</p>}
+              {h.total != null && <> · <span data-testid="typical-total" data-amount={h.total}>{priceLine(h)}</span></>}</p>}
             {whenFree(h.available) && <p class="meta">{whenFree(h.available)}</p>}
-            {h.why && <p class="meta">{t("why", { why: h.why })}</p>}
+            <details>
+              <summary>{t("more_about", { name: h.name })}</summary>
+              {h.why.length > 0 && <p class="meta">{t("why", { why: whyText(h.why) })}</p>}
+              {h.qualifications.length > 0 && <p class="meta">{h.qualifications.map(qualText).join(" · ")}</p>}
+              {h.languages.length > 0 && <p class="meta">{t("speaks", { langs: h.languages.map((x) => t("lang_" + x)).join(", ") })}</p>}
+            </details>
             <button type="button" class={"btn " + (d.helper === h.id ? "primary" : "secondary")} aria-pressed={d.helper === h.id ? "true" : "false"}
-              onClick={() => set({ helper: h.id, helperName: h.name, step: 4 })}>
+              onClick={() => pick(h)}>
               {d.helper === h.id ? t("chosen") + " – " + h.name : t("choose_helper", { name: h.name })}
             </button>
           </li>
@@ -237,7 +297,6 @@ function StepHelpers({ d, set }) {
       </ul>
       <div class="actions">
         <button type="button" class="btn secondary" onClick={() => set({ step: 2 })}>{t("back")}</button>
-        <button type="button" class="btn primary" onClick={() => set({ helper: "auto", helperName: "", step: 4 })}>{t("let_us_choose")}</button>
       </div>
     </div>
   );
@@ -259,7 +318,7 @@ function usePayments() {
       }))
       .then((cfg) => {
         if (cancelled) return;
-        const stripe = window.Stripe(cfg.publishable_key);
+        const stripe = window.Stripe(cfg.publishable_key, { locale: lang.get() });
         const card = stripe.elements().create("card", { style: { base: { fontSize: "20px", color: "#1a1a1a" } } });
         setPay({ state: "ready", stripe, card });
       })
@@ -275,6 +334,14 @@ function usePayments() {
   return [pay, mount];
 }
 
+// Next to the card field: which amount is held (not charged) and what is paid in the end.
+function holdNote(d) {
+  const x = d.terms;
+  if (!x || !x.hold) return t("card_hint");
+  const travel = d.mode === "onsite" && x.travel_fee && x.travel_fee.amount ? t("hold_travel", { fee: money(x.travel_fee.amount, x.travel_fee.currency) }) : "";
+  return t("hold_note", { amount: money(x.hold.amount, x.hold.currency), travel });
+}
+
 function StepConfirm({ d, set }) {
   const session = use(sessions.customer);
   const [errs, setErrs] = useState({});
@@ -287,6 +354,7 @@ function StepConfirm({ d, set }) {
     setError(null);
     const found = {};
     if (!d.name.trim()) found.name = t("err_name");
+    if (d.mode === "onsite" && d.phone.replace(/[^0-9]/g, "").length < 6) found.phone = t("err_phone_onsite");
     setErrs(found);
     if (Object.keys(found).length) return;
     const idem = d.idem || (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random());
@@ -307,7 +375,8 @@ function StepConfirm({ d, set }) {
       let pm = null;
       if (pay.state === "ready") {
         const r = await pay.stripe.createPaymentMethod({ type: "card", card: pay.card });
-        if (r.error) throw new ApiError(422, { detail: r.error.message });
+        // Stripe.js says what is wrong in English unless told the locale; ours says it in hers
+        if (r.error) throw new Error(lang.get() === "en" && r.error.message ? r.error.message : t(r.error.code === "card_declined" ? "err_declined" : "card_check"));
         pm = r.paymentMethod.id;
       }
       const resp = await fetchBooking(body, idem);
@@ -319,8 +388,10 @@ function StepConfirm({ d, set }) {
           throw err;
         }
       }
-      draft.set({ ...blank });
-      go("/booking/" + resp.booking_id);
+      try { localStorage.setItem("cf.me", JSON.stringify({ name: d.name.trim(), phone: d.phone.trim(),
+        ...(d.mode === "onsite" && d.place ? { street: d.street.trim(), place: d.place, query: d.query } : {}) })); } catch (e) { /* ignore */ }
+      draft.set(fresh());
+      go(pathTo("booking", { booking_id: resp.booking_id }));
     } catch (err) {
       setError(err);
       if (err.field === "contact.phone") setErrs({ phone: err.message });
@@ -343,9 +414,13 @@ function StepConfirm({ d, set }) {
       <div class="card">
         <h2 style="margin-top:0">{t("summary")}</h2>
         <p class="meta"><strong>{t("cat_" + d.category)}</strong> – {d.description}</p>
-        <p class="meta">{t("mode_" + d.mode)}{d.place ? " · " + d.place.label : ""}</p>
-        <p class="meta">{d.asap ? t("asap") : new Date(d.at).toLocaleString()}</p>
+        <p class="meta">{t("mode_" + d.mode)}</p>
+        {d.mode === "onsite" && d.place && <p class="meta" data-testid="summary-address">{t("sum_address", { address: [d.street.trim(), d.place.label].filter(Boolean).join(", ") })}</p>}
+        {d.mode === "remote" && d.place && <p class="meta">{d.place.label}</p>}
+        <p class="meta">{d.asap ? t("asap") : new Date(d.at).toLocaleString(locale())}</p>
         <p class="meta">{d.helper !== "auto" && d.helperName ? t("your_helper", { name: d.helperName }) : t("let_us_choose")}</p>
+        {d.helper !== "auto" && d.helperPrice && d.helperPrice.total != null && (
+          <p class="meta" data-testid="summary-price" data-amount={d.helperPrice.total}>{t("sum_price", { rate: money(d.helperPrice.rate, d.helperPrice.currency), total: money(d.helperPrice.total, d.helperPrice.currency) })}</p>)}
       </div>
       {!session ? <SignIn role="customer" /> : (
         <form onSubmit={book} noValidate>
@@ -359,7 +434,7 @@ function StepConfirm({ d, set }) {
               aria-describedby={describedBy("phone", null, errs.phone)} onInput={(e) => set({ phone: e.currentTarget.value })} />
           </Field>
           <h2>{t("card_title")}</h2>
-          {pay.state === "ready" && <><p class="hint">{t("card_hint")}</p><div id="stripe-card" ref={cardMount} /></>}
+          {pay.state === "ready" && <><p class="hint" id="hold-note" data-testid="hold-note" data-amount={d.terms ? d.terms.hold.amount : undefined}>{holdNote(d)}</p><div id="stripe-card" ref={cardMount} /></>}
           {pay.state === "off" && <p class="note">{t("card_off")}</p>}
           {pay.state === "error" && <Alert error={pay.error} />}
           <Alert error={error} />

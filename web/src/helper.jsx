@@ -3,7 +3,10 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { call, missing, sessions, setSession } from "./api.js";
 import { CategoryIcon } from "./icons.jsx";
-import { LANGS, lang, money, t, when } from "./i18n.js";
+import { LANGS, MESSAGES, lang, money, num, t, when } from "./i18n.js";
+import { HELPER_TEXTS } from "./i18n_helper.js";
+
+for (const l in HELPER_TEXTS) Object.assign(MESSAGES[l], HELPER_TEXTS[l]);
 import { go, route, use } from "./state.js";
 import { CATEGORIES } from "./book.jsx";
 import { Alert, Field, SignIn, Title, usePolling } from "./ui.jsx";
@@ -125,7 +128,7 @@ function Offers() {
               <div class="row"><CategoryIcon name={s.category} /><h2 style="margin:0">{t("cat_" + s.category)}</h2></div>
               <p>{s.description}</p>
               <p class="meta">{t("mode_" + s.mode)}{s.postcode || s.city ? " · " + [s.postcode, s.city].filter(Boolean).join(" ") : ""}
-                {o.why && o.why.distance_km != null ? " · " + t("km_away", { km: o.why.distance_km }) : ""}</p>
+                {o.why && o.why.distance_km != null ? " · " + t("km_away", { km: num(o.why.distance_km) }) : ""}</p>
               <p class="meta">{s.wanted && s.wanted.asap === false ? when(s.wanted.at) : t("asap")}</p>
               {o.expires_at && <p class="meta">{t("expires", { time: when(o.expires_at) })}</p>}
               <div class="actions">

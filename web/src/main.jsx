@@ -1,37 +1,60 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import "./styles.css";
+import table from "../../chalicelib/domain/app_routes.json";
 import { sessions, setSession } from "./api.js";
 import { Book } from "./book.jsx";
 import { LANGS, lang, setLang, t } from "./i18n.js";
+import { matchRoute, pathTo } from "./routes.js";
 import { go, route, use } from "./state.js";
-import { BookingStatus, MyBookings } from "./status.jsx";
+import { BookingStatus, MyBookings, ReviewPage } from "./status.jsx";
 import { Title } from "./ui.jsx";
 
-function Link({ href, children, class: cls }) {
+export function Link({ href, children, class: cls }) {
   return <a href={href} class={cls} onClick={(e) => { if (!e.ctrlKey && !e.metaKey) { e.preventDefault(); go(href); } }}>{children}</a>;
 }
 
 const NAMES = { de: "Deutsch", en: "English", fr: "Français", it: "Italiano" };
 
+// One compact bar, also on a 360 px phone: the logo, the language as a menu, and the rest behind "Menu".
 function Header() {
   const l = use(lang);
   const customer = use(sessions.customer);
+  const [open, setOpen] = useState(false);
+  const path = use(route);
+  useEffect(() => setOpen(false), [path]);
   return (
     <header class="top">
-      <div class="wrap">
-        <Link href="/" class="logo"><svg viewBox="0 0 64 64" aria-hidden="true"><rect width="64" height="64" rx="14" fill="#0b4f8a" /><path d="M18 34l9 9 19-21" fill="none" stroke="#fff" stroke-width="7" stroke-linecap="round" stroke-linejoin="round" /></svg>crowdfix</Link>
-        <nav class="links" aria-label="crowdfix">
-          {customer && <Link href="/bookings">{t("my_bookings")}</Link>}
-          {customer && <button type="button" class="linkbtn" onClick={() => { setSession("customer", null); go("/"); }}>{t("sign_out")}</button>}
-        </nav>
-        <div class="langs" role="group" aria-label={t("language")}>
-          {LANGS.map((code) => (
-            <button type="button" lang={code} aria-pressed={l === code ? "true" : "false"} onClick={() => setLang(code)}>{NAMES[code]}</button>
-          ))}
-        </div>
+      <div class="wrap bar">
+        <Link href="/" class="logo"><svg viewBox="0 0 64 64" aria-hidden="true"><rect width="64" height="64" rx="14" fill="#0b4f8a" /><path d="M18 34l9 9 19-21" fill="none" stroke="#fff" stroke-width="7" stroke-linecap="round" stroke-linejoin="round" /></svg><span class="word">crowdfix</span></Link>
+        <label class="sr-only" for="lang-select">{t("language")}</label>
+        <select id="lang-select" class="lang" value={l} onChange={(e) => setLang(e.currentTarget.value)}>
+          {LANGS.map((code) => <option value={code} lang={code} key={code}>{NAMES[code]}</option>)}
+        </select>
+        <button type="button" class="menubtn" aria-expanded={open ? "true" : "false"} aria-controls="main-menu" onClick={() => setOpen(!open)}>
+          <svg viewBox="0 0 24 24" width="24" height="24" aria-hidden="true"><path d="M3 6h18M3 12h18M3 18h18" stroke="currentColor" stroke-width="2.5" stroke-linecap="round" /></svg>
+          {t("menu")}
+        </button>
       </div>
+      <nav id="main-menu" class="wrap menu" aria-label={t("menu")} hidden={!open}>
+        <ul>
+          {customer && <li><Link href={pathTo("bookings")}>{t("my_bookings")}</Link></li>}
+          <li><Link href={pathTo("help")}>{t("nav_help")}</Link></li>
+          <li><a href={"tel:" + table.support.phone}>{t("support_call", { phone: table.support.display })}</a></li>
+          {customer && <li><button type="button" class="linkbtn" onClick={() => { setSession("customer", null); localStorage.removeItem("cf.me"); go("/"); }}>{t("sign_out")}</button></li>}
+        </ul>
+      </nav>
     </header>
+  );
+}
+
+function Footer() {
+  use(lang);
+  return (
+    <footer class="foot wrap">
+      <p class="support"><a href={"tel:" + table.support.phone}>{t("support_call", { phone: table.support.display })}</a></p>
+      <p><Link href={pathTo("help")}>{t("nav_help")}</Link> · <Link href={pathTo("privacy")}>{t("nav_privacy")}</Link> · <Link href={pathTo("terms")}>{t("nav_terms")}</Link></p>
+    </footer>
   );
 }
 
@@ -54,22 +77,27 @@ function Landing() {
   );
 }
 
-// The helper app is loaded only when a helper opens it, so the booking page stays small.
-function HelperLoader() {
+// Parts loaded only when opened, so the booking page stays small.
+function Lazy({ load, ...props }) {
   const [Mod, setMod] = useState(null);
-  useEffect(() => { import("./helper.jsx").then((m) => setMod(() => m.HelperApp)); }, []);
-  return Mod ? <Mod /> : <p role="status">{t("loading")}</p>;
+  useEffect(() => { load().then((C) => setMod(() => C)); }, [load]);
+  return Mod ? <Mod {...props} /> : <p role="status">{t("loading")}</p>;
 }
+const helperApp = () => import("./helper.jsx").then((m) => m.HelperApp);
+const infoPage = () => import("./info.jsx").then((m) => m.InfoPage);
 
 function Page() {
   const path = use(route);
   use(lang); // re-render everything on a language switch
-  let m;
-  if (path === "/") return <Landing />;
-  if (path === "/book") return <Book />;
-  if (path === "/bookings") return <MyBookings />;
-  if ((m = path.match(/^\/booking\/(b_[A-Za-z0-9_]+)$/))) return <BookingStatus id={m[1]} />;
-  if (path.startsWith("/helper")) return <HelperLoader />;
+  const r = matchRoute(path);
+  const name = r && r.name;
+  if (name === "home") return <Landing />;
+  if (name === "book") return <Book />;
+  if (name === "bookings") return <MyBookings />;
+  if (name === "booking") return <BookingStatus id={r.params.booking_id} />;
+  if (name === "review") return <ReviewPage id={r.params.booking_id} />;
+  if (name === "helper" || name === "helper_offer") return <Lazy load={helperApp} />;
+  if (name === "help" || name === "privacy" || name === "terms") return <Lazy load={infoPage} which={name} />;
   return <><Title>{t("not_found")}</Title><p><Link href="/">{t("home")}</Link></p></>;
 }
 
@@ -81,9 +109,16 @@ function App() {
       <a class="skip" href="#main">{t("skip")}</a>
       <Header />
       <main id="main" class="wrap"><Page /></main>
+      <Footer />
     </>
   );
 }
 
+// an old path (e.g. /bookings/<id> from an e-mail sent before) shows its screen under today's path
+const first = matchRoute(location.pathname);
+if (first && first.params.booking_id && location.pathname !== pathTo(first.name, first.params)) {
+  history.replaceState(null, "", pathTo(first.name, first.params) + location.hash);
+  route.set(location.pathname);
+}
 document.documentElement.lang = lang.get();
 render(<App />, document.getElementById("app"));

@@ -1,8 +1,9 @@
 // The customer follows a booking: a plain-language timeline that updates itself, cancel, rating.
 import { useEffect, useState } from "preact/hooks";
-import { ApiError, call, missing, sessions } from "./api.js";
+import { call, missing, sessions } from "./api.js";
 import { Check } from "./icons.jsx";
-import { money, t, when } from "./i18n.js";
+import { lang, money, num, t, when } from "./i18n.js";
+import { pathTo } from "./routes.js";
 import { go, use } from "./state.js";
 import { Alert, Field, SignIn, Title, usePolling } from "./ui.jsx";
 
@@ -17,12 +18,19 @@ export function BookingStatus({ id }) {
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
 
+  const [pay, setPay] = useState(null);
   const load = async () => {
     try { setBooking(await call("GET", "/v1/bookings/" + id, undefined, "customer")); setError(null); }
     catch (err) { setError(err); }
+    try { setPay(await call("GET", `/v1/bookings/${id}/payment`, undefined, "customer")); }
+    catch (err) { if (!missing(err)) setPay(null); }
   };
-  const active = !!session && !(booking && TERMINAL.includes(booking.state));
+  // keep polling after the end until the bill (or the released hold) is known
+  const settled = pay && (["released", "refunded", "partially_refunded", "failed", "none"].includes(pay.status)
+    || (pay.status === "captured" && (pay.receipt || (booking && booking.state !== "completed"))));
+  const active = !!session && !(booking && TERMINAL.includes(booking.state) && (settled || !pay));
   usePolling(load, 3000, active, [id]);
+  const terms = useTerms(booking);
 
   if (!session) return <><Title>{t("status_title")}</Title><SignIn role="customer" /></>;
   if (!booking) return <><Title>{t("status_title")}</Title><Alert error={error} />{!error && <p role="status">{t("loading")}</p>}</>;
@@ -46,7 +54,10 @@ export function BookingStatus({ id }) {
       <Title>{t("status_title")}</Title>
       <p class="meta">{t("cat_" + booking.category)} – {booking.description}</p>
       <p class="state" role="status" aria-live="polite" data-state={booking.state}>{t("st_" + booking.state)}</p>
-      {booking.helper && booking.helper.first_name && <p class="success">{t("your_helper", { name: booking.helper.first_name })}</p>}
+      {booking.helper && booking.helper.first_name && <HelperCard helper={booking.helper} />}
+      {booking.mode === "onsite" && booking.location && booking.location.address && (
+        <p class="meta">{t("sum_address", { address: [booking.location.address, [booking.location.postcode, booking.location.city].filter(Boolean).join(" ")].filter(Boolean).join(", ") })}</p>)}
+      <Payment pay={pay} booking={booking} />
       {booking.minutes_worked != null && <p>{t("minutes_worked", { min: booking.minutes_worked })}</p>}
       <ol class="timeline" aria-label={t("status_title")}>
         {steps.map((s) => (
@@ -65,6 +76,9 @@ export function BookingStatus({ id }) {
       ) : (
         <div class="card" role="group" aria-labelledby="cancel-q">
           <p id="cancel-q"><strong>{t("cancel_confirm")}</strong></p>
+          <p data-testid="cancel-fee">{["assigned", "en_route"].includes(booking.state)
+            ? (terms ? t("cancel_fee", { fee: money(terms.cancel_fee.amount, terms.cancel_fee.currency) }) : null)
+            : t("cancel_free")}</p>
           <div class="actions">
             <button type="button" class="btn danger" onClick={cancel} disabled={busy}>{t("yes_cancel")}</button>
             <button type="button" class="btn secondary" onClick={() => setConfirming(false)}>{t("no_keep")}</button>
@@ -74,6 +88,67 @@ export function BookingStatus({ id }) {
       {booking.state === "completed" && booking.helper && <Rating id={id} />}
     </div>
   );
+}
+
+// Who is coming: first name, photo (if the helper has one) and rating, in her number format.
+function HelperCard({ helper }) {
+  const r = helper.rating || {};
+  return (
+    <div class="success helper-card">
+      {helper.photo_url && <img src={helper.photo_url} alt={helper.first_name} width="72" height="72" loading="lazy" />}
+      <div>
+        <p style="margin:0">{t("your_helper", { name: helper.first_name })}</p>
+        <p class="meta" style="margin:0">{r.count ? t("rating", { avg: num(r.average), count: r.count }) : t("no_rating")}</p>
+      </div>
+    </div>
+  );
+}
+
+// The booking's terms (hold, travel and late-cancel fee) as discovery states them for this tenant.
+export function useTerms(booking) {
+  const [terms, setTerms] = useState(() => savedTerms());
+  useEffect(() => {  // the saved terms show at once; they are refreshed from the server once per page
+    if (!booking) return;
+    const q = new URLSearchParams({ category: booking.category, mode: "remote", limit: "1", language: lang.get() });
+    call("GET", "/v1/discover?" + q).then((r) => { if (r.terms) { saveTerms(r.terms); setTerms(r.terms); } }).catch(() => {});
+  }, [booking && booking.category]);
+  return terms;
+}
+export function savedTerms() { try { return JSON.parse(localStorage.getItem("cf.terms")) || null; } catch (e) { return null; } }
+export function saveTerms(x) { try { localStorage.setItem("cf.terms", JSON.stringify(x)); } catch (e) { /* ignore */ } }
+
+function itemLabel(i) {
+  if (i.code === "time") return t("li_time", { n: i.quantity, unit: money(i.unit_amount, i.currency) });
+  if (i.code === "part" && i.description) return t("li_part") + ": " + i.description;
+  return t("li_" + i.code);
+}
+
+// What the card carries: the amount held (not charged), then the bill: line items, charged, released.
+function Payment({ pay, booking }) {
+  if (!pay || pay.status === "none") return null;
+  const cur = pay.currency;
+  if (pay.status === "authorised" && !pay.captured) {
+    return <>
+      <p class="note" data-testid="held" data-amount={pay.authorised}>{t("held", { amount: money(pay.authorised, cur) })}</p>
+      {booking.state === "completed" && <p class="note">{t("pay_pending")}</p>}
+    </>;
+  }
+  const r = pay.receipt;
+  if (r && r.line_items) {
+    return (
+      <section class="card" aria-labelledby="bill-h" data-testid="bill">
+        <h2 id="bill-h" style="margin-top:0">{t("bill_title")}</h2>
+        <table><tbody>{r.line_items.map((i, n) => <tr key={n}><td>{itemLabel(i)}</td><td style="text-align:right">{money(i.amount, i.currency || cur)}</td></tr>)}</tbody></table>
+        <p style="margin-top:.75rem"><strong data-testid="charged" data-amount={r.total}>{t("charged", { amount: money(r.total, r.currency || cur) })}</strong></p>
+        {r.released > 0 && <p class="meta" data-testid="released" data-amount={r.released}>{t("released_amt", { amount: money(r.released, r.currency || cur) })}</p>}
+        {pay.refunded > 0 && <p class="meta">{t("refunded_amt", { amount: money(pay.refunded, cur) })}</p>}
+      </section>
+    );
+  }
+  if (pay.captured > 0) return <p class="note" data-testid="charged" data-amount={pay.captured}>{t("charged", { amount: money(pay.captured, cur) })}</p>;
+  if (pay.status === "failed") return <p class="alert">{t("pay_failed")}</p>;
+  if (booking.state === "completed") return <p class="note">{t("pay_pending")}</p>;
+  return null;
 }
 
 // The helper asked to allow more than the price limit: the customer says yes (the card hold is
@@ -125,7 +200,8 @@ function Stars({ name, value, onChange, error }) {
 }
 
 // POST /v1/bookings/{id}/review (domain/review_schemas.py::SubmitReview).
-function Rating({ id }) {
+function Rating({ id, token }) {
+  const auth = token ? [undefined, { "X-Review-Token": token }] : ["customer", undefined];
   const [scores, setScores] = useState({ overall: 0, patience: 0, clarity: 0 });
   const [recommend, setRecommend] = useState(true);
   const [again, setAgain] = useState(true);
@@ -135,8 +211,8 @@ function Rating({ id }) {
   const [error, setError] = useState(null);
 
   useEffect(() => {  // already reviewed (e.g. page reloaded): say thanks instead of a second form
-    call("GET", `/v1/bookings/${id}/review`, undefined, "customer")
-      .then(() => setState("sent")).catch(() => setState("form"));
+    call("GET", `/v1/bookings/${id}/review`, undefined, ...auth)
+      .then(() => setState("sent")).catch((err) => setState(token && err.status === 401 ? "bad-token" : "form"));
   }, [id]);
 
   async function send(e) {
@@ -144,11 +220,11 @@ function Rating({ id }) {
     const found = {};
     SCORES.forEach((k) => { if (!scores[k]) found[k] = t("err_stars"); });
     setErrs(found);
-    if (Object.keys(found).length) { setError(new ApiError(422, { detail: t("err_stars") })); return; }
+    if (Object.keys(found).length) { setError(t("err_stars")); return; }
     setError(null);
     try {
       await call("POST", `/v1/bookings/${id}/review`, { ...scores, would_recommend: recommend, would_book_again: again,
-        ...(comment.trim() ? { comment: comment.trim() } : {}) }, "customer");
+        ...(comment.trim() ? { comment: comment.trim() } : {}) }, ...auth);
       setState("sent");
     } catch (err) {
       if (err.status === 409) setState("sent");  // reviewed already
@@ -156,10 +232,11 @@ function Rating({ id }) {
     }
   }
   if (state === "checking") return null;
+  if (state === "bad-token") return <><p class="alert">{t("review_link_bad")}</p><SignIn role="customer" /></>;
   if (state === "sent") return <p class="success" role="status">{t("thanks_rating")}</p>;
   return (
     <form onSubmit={send} noValidate>
-      <h2>{t("rate_title")}</h2>
+      {!token && <h2>{t("rate_title")}</h2>}
       {SCORES.map((k) => <Stars key={k} name={k} value={scores[k]} error={errs[k]} onChange={(n) => setScores({ ...scores, [k]: n })} />)}
       <label class="choice"><input type="checkbox" checked={recommend} onChange={(e) => setRecommend(e.currentTarget.checked)} />{t("recommend")}</label>
       <label class="choice"><input type="checkbox" checked={again} onChange={(e) => setAgain(e.currentTarget.checked)} />{t("book_again")}</label>
@@ -191,11 +268,34 @@ export function MyBookings() {
             <li key={b.booking_id} class="card">
               <h2 style="margin-top:0;font-size:1.1rem">{t("cat_" + b.category)} – {when(b.created_at)}</h2>
               <p class="meta">{t("st_" + b.state)}</p>
-              <a href={"/booking/" + b.booking_id} onClick={(e) => { e.preventDefault(); go("/booking/" + b.booking_id); }}>{b.description.slice(0, 60)}</a>
+              <a href={pathTo("booking", b)} onClick={(e) => { e.preventDefault(); go(pathTo("booking", b)); }}>{b.description.slice(0, 60)}</a>
             </li>
           ))}
         </ul>
       )}
+    </div>
+  );
+}
+
+// The e-mailed rating link: /review/<id>#token=… opens the form at once, no sign-in needed (the
+// token proves who she is). The token is kept for this tab only and taken out of the address bar.
+export function ReviewPage({ id }) {
+  const session = use(sessions.customer);
+  const [token] = useState(() => {
+    const m = /(?:^|[#&])token=([^&]+)/.exec(location.hash || "");
+    const key = "cf.review." + id;
+    if (m) {
+      try { sessionStorage.setItem(key, decodeURIComponent(m[1])); } catch (e) { /* ignore */ }
+      history.replaceState(null, "", location.pathname);
+      return decodeURIComponent(m[1]);
+    }
+    try { return sessionStorage.getItem(key); } catch (e) { return null; }
+  });
+  return (
+    <div>
+      <Title>{t("review_title")}</Title>
+      {token || session ? <Rating id={id} token={token} /> : <SignIn role="customer" />}
+      <p><a href={pathTo("booking", { booking_id: id })} onClick={(e) => { e.preventDefault(); go(pathTo("booking", { booking_id: id })); }}>{t("status_title")}</a></p>
     </div>
   );
 }

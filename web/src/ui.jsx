@@ -39,35 +39,47 @@ export function SignIn({ role, onDone, title }) {
   const [sent, setSent] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
+  const [info, setInfo] = useState(null);
+  const [locked, setLocked] = useState(false);
   const [fieldErr, setFieldErr] = useState({});
 
   if (session) {
     return (
       <div class="success" role="status">
         {t("signed_in_as", { email: session.email })}{" "}
-        <button type="button" class="linkbtn" onClick={() => { setSession(role, null); setSent(false); }}>{t("other_email")}</button>
+        <button type="button" class="linkbtn" onClick={() => { setSession(role, null); setSent(false); setCode(""); setLocked(false); }}>{t("other_email")}</button>
       </div>
     );
   }
 
-  async function send(e) {
-    e.preventDefault();
-    setError(null);
-    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email.trim())) { setFieldErr({ email: t("err_email") }); return; }
+  async function sendCode(again) {
+    setError(null); setInfo(null);
+    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email.trim())) { setFieldErr({ email: t("err_email") }); setSent(false); return; }
     setFieldErr({}); setBusy(true);
-    try { await requestCode(role, email.trim(), lang.get()); setSent(true); }
-    catch (err) { setError(err); }
+    try {
+      await requestCode(role, email.trim(), lang.get());
+      setSent(true); setCode(""); setLocked(false);
+      if (again) setInfo(t("new_code_sent", { email: email.trim() }));
+    } catch (err) { setError(err); }
     finally { setBusy(false); }
   }
+  function send(e) { e.preventDefault(); sendCode(false); }
   async function confirm(e) {
     e.preventDefault();
-    setError(null);
+    setError(null); setInfo(null);
     if (!/^\d{6}$/.test(code.trim())) { setFieldErr({ code: t("err_code") }); return; }
     setFieldErr({}); setBusy(true);
     try { await exchangeCode(role, email.trim(), code.trim()); onDone && onDone(); }
-    catch (err) { setError(err); }
+    catch (err) {
+      // wrong code: say so at the field; too many or no longer valid: only a new code helps
+      if (err.status === 429) { setLocked(true); setError(err); }
+      else if (err.status === 401 && err.field === "code") setFieldErr({ code: err.message });
+      else if (err.status === 401) { setLocked(true); setError(t("err_code_old")); }
+      else setError(err);
+    }
     finally { setBusy(false); }
   }
+  function otherEmail() { setSent(false); setCode(""); setLocked(false); setError(null); setInfo(null); setFieldErr({}); }
 
   return (
     <section aria-labelledby={"signin-" + role}>
@@ -75,25 +87,28 @@ export function SignIn({ role, onDone, title }) {
       <p>{t("signin_why")}</p>
       <Alert error={error} />
       {!sent ? (
-        <form onSubmit={send} noValidate>
+        <form key="email" onSubmit={send} noValidate>
           <Field id={"email-" + role} label={t("email")} error={fieldErr.email}>
-            <input id={"email-" + role} type="email" autocomplete="email" inputMode="email" value={email}
+            <input key="email-input" id={"email-" + role} type="email" autocomplete="email" inputMode="email" value={email}
               aria-invalid={fieldErr.email ? "true" : undefined} aria-describedby={describedBy("email-" + role, null, fieldErr.email)}
               onInput={(e) => setEmail(e.currentTarget.value)} />
           </Field>
           <button class="btn primary" disabled={busy}>{t("send_code")}</button>
         </form>
       ) : (
-        <form onSubmit={confirm} noValidate>
-          <p class="note" role="status">{t("code_sent", { email })}</p>
-          <Field id={"code-" + role} label={t("code")} error={fieldErr.code}>
-            <input id={"code-" + role} type="text" inputMode="numeric" autocomplete="one-time-code" maxLength={6} value={code}
-              aria-invalid={fieldErr.code ? "true" : undefined} aria-describedby={describedBy("code-" + role, null, fieldErr.code)}
-              onInput={(e) => setCode(e.currentTarget.value)} />
-          </Field>
+        <form key="code" onSubmit={confirm} noValidate>
+          <p class="note" role="status">{info || t("code_sent", { email })}</p>
+          {!locked && (
+            <Field id={"code-" + role} label={t("code")} error={fieldErr.code}>
+              <input key="code-input" id={"code-" + role} type="text" inputMode="numeric" autocomplete="one-time-code" maxLength={6} value={code}
+                aria-invalid={fieldErr.code ? "true" : undefined} aria-describedby={describedBy("code-" + role, null, fieldErr.code)}
+                onInput={(e) => setCode(e.currentTarget.value)} />
+            </Field>
+          )}
           <div class="actions">
-            <button class="btn primary" disabled={busy}>{t("confirm_code")}</button>
-            <button type="button" class="btn secondary" onClick={() => { setSent(false); setCode(""); }}>{t("other_email")}</button>
+            {!locked && <button class="btn primary" disabled={busy}>{t("confirm_code")}</button>}
+            <button type="button" class={"btn " + (locked ? "primary" : "secondary")} disabled={busy} onClick={() => sendCode(true)}>{t("send_new_code")}</button>
+            <button type="button" class="btn secondary" onClick={otherEmail}>{t("other_email")}</button>
           </div>
         </form>
       )}
