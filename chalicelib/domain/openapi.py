@@ -215,7 +215,7 @@ OPERATIONS: list[Op] = [
     Op("GET", "/v1/openapi.json", "This document", "meta", Json),
     Op("GET", "/v1/docs", "Readable API reference", "meta", "text/html"),
     # sign-in
-    Op("POST", "/v1/auth/code", "E-mail a sign-in code", "sign-in", Accepted, 202, s.RequestCode),
+    Op("POST", "/v1/auth/code", "E-mail a sign-in code", "sign-in", Accepted, 202, s.RequestCode, errors=(429,)),
     Op("POST", "/v1/auth/token", "Exchange the code for a token", "sign-in", TokenOut, 200, s.ExchangeCode,
        errors=(401, 429)),
     Op("GET", "/v1/me", "Who am I", "sign-in", MeOut, auth=BEARER),
@@ -389,7 +389,7 @@ def build(server_url: str = "/") -> dict[str, Any]:
         if op.body and op.status == 201:
             responses["200"] = {"description": "replayed with the same Idempotency-Key",
                                 "content": {"application/json": {"schema": ref(op.ok, "serialization")}}}
-        codes = set(op.errors) | {400, 404, 422}
+        codes = set(op.errors) | {400, 404, 422} | ({413} if op.body else set())
         if op.auth:
             codes |= {401, 403, 429} if "apiKey" in op.auth else {401, 403}
         for code in sorted(codes):
@@ -443,7 +443,7 @@ def build(server_url: str = "/") -> dict[str, Any]:
 
 _REASONS = {400: "the request could not be read", 401: "missing or invalid credentials", 403: "not allowed",
             404: "not found (or not yours)", 409: "conflicts with the current state", 422: "a field is not valid",
-            429: "rate limit reached; see Retry-After"}
+            413: "the body is larger than 64 KiB", 429: "rate limit reached; see Retry-After"}
 
 
 def _op_id(op: Op) -> str:

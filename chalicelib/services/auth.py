@@ -2,7 +2,7 @@
 
 - Codes are 6 digits, valid 10 minutes, stored only as a keyed hash. One active code per address;
   5 tries per address in a 15-minute window that asking again does not reset; at most 3 codes per
-  window, 30 s apart; at most 30 unused codes per client address and hour.
+  window, 30 s apart; at most 60 unused codes per client address and hour.
 - Every try takes one of the 5 with a conditional update first, so concurrent guesses cannot get
   more; every update of a code record says the record must exist (no half items re-created).
 - Customers are created on first sign-in (sign-in is asked only when it is needed).
@@ -37,7 +37,7 @@ WINDOW = 900              # the counts of an address start over 15 minutes after
 MAX_SENDS = 3             # codes e-mailed to one address per window
 COOLDOWN = 30             # seconds between two codes to one address
 IP_WINDOW = 3600          # per client address: codes asked and not used, per hour
-IP_MAX_OUTSTANDING = 30
+IP_MAX_OUTSTANDING = 60
 
 SUBJECTS = {
     "de": "Ihr Anmeldecode für crowdfix: {code}",
