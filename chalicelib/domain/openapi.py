@@ -283,6 +283,8 @@ OPERATIONS: list[Op] = [
     Op("GET", "/v1/partners/{tenant_id}/widget.js", "Embeddable booking widget (one script tag)", "widget",
        "application/javascript", errors=(404,)),
     Op("GET", "/v1/partners/{tenant_id}/landing", "Branded landing page", "widget", "text/html", errors=(404,)),
+    Op("GET", "/v1/partners/{tenant_id}/frame-ancestors", "Origins that may embed the widget (the app's CSP frame-ancestors)",
+       "widget", Json, 200, errors=(404,)),
 ]
 
 PATH_PARAMS = {

@@ -113,9 +113,35 @@ class TenantFields(Strict):
         default=None, description="own: only the partner's helpers; crowd: the open crowd; both")
     matching: Optional[MatchingSettings] = None
     rate_limit: Optional[RateLimit] = None
+    widget_origins: Optional[list[str]] = Field(
+        default=None, max_length=10,
+        description="origins (https://shop.example) of the partner's pages that may embed the booking widget; "
+                    "up to 10; no one else may frame the app")
     api_keys_max: Optional[int] = Field(default=None, ge=1, le=MAX_API_KEYS,
                                         description=f"active API keys at most, 1 to {MAX_API_KEYS} (default "
                                                     f"{DEFAULT_API_KEYS}); set by crowdfix operations only")
+
+
+    @field_validator("widget_origins")
+    @classmethod
+    def _origins(cls, v: list[str] | None) -> list[str] | None:
+        if v is None:
+            return v
+        from chalicelib.domain.urls import UrlRefused, parse_url
+        from chalicelib.settings import get_settings
+
+        out = []
+        for text in v:
+            try:
+                t = parse_url(text)
+            except UrlRefused as exc:
+                raise ValueError(f"{text[:80]!r} is not an origin: {exc.reason}") from None
+            local = get_settings().stage == "local" and t.host in ("127.0.0.1", "localhost")
+            if t.path != "/" or text.rstrip("/").lower() != t.origin or (t.scheme != "https" and not local):
+                raise ValueError(f"{text[:80]!r} is not an https origin like https://shop.example")
+            if t.origin not in out:
+                out.append(t.origin)
+        return out
 
 
 class CreateTenant(TenantFields):
@@ -138,7 +164,7 @@ def tenant_settings_from(fields: TenantFields, current: dict | None = None) -> d
     for section in ("landing", "pricing", "matching", "rate_limit"):
         if section in data:
             settings[section] = data[section]
-    for key in ("billing_model", "helper_pool", "api_keys_max"):
+    for key in ("billing_model", "helper_pool", "api_keys_max", "widget_origins"):
         if key in data:
             settings[key] = data[key]
     if "matching" in data:  # the dispatch policy reads these top-level keys

@@ -74,6 +74,21 @@ def install_problem_responses(app) -> None:
                 entry.view_function = _map_domain_errors(entry.view_function)
                 entry.view_function._maps_domain_errors = True
     app.register_middleware(problem_middleware, "http")
+    app.register_middleware(security_headers_middleware, "http")
+
+
+def security_headers_middleware(event, get_response):
+    """Every API answer: HSTS, referrer and permissions policies, nosniff; HTML pages (API
+    reference, partner landing pages) also their CSP (no script, inline styles by hash) and are not
+    framed. JSON answers need no CSP (``default-src 'none'`` keeps a browser from running one)."""
+    from chalicelib.domain import headers as sec
+
+    response = get_response(event)
+    ctype = str((response.headers or {}).get("Content-Type", ""))
+    extra = sec.page_headers(response.body if isinstance(response.body, str) else "") if ctype.startswith("text/html") \
+        else {**sec.common_headers(), "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'"}
+    response.headers = {**extra, **(response.headers or {})}
+    return response
 
 
 def _loc(loc: Iterable[Any]) -> str:

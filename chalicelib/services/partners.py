@@ -64,6 +64,7 @@ def tenant_view(tenant: Tenant) -> dict:
         "matching": {**dp.MatchingSettings().model_dump(mode="json"), **(settings.get("matching") or {})},
         "rate_limit": {**dp.RateLimit().model_dump(mode="json"), **(settings.get("rate_limit") or {})},
         "api_keys_max": int(settings.get("api_keys_max") or dp.DEFAULT_API_KEYS),
+        "widget_origins": list(settings.get("widget_origins") or []),
         "created_at": tenant.created_at,
     }
 
