@@ -52,6 +52,16 @@ class NotificationSettings(Strict):
     quiet_hours: Optional[QuietHours] = None
 
 
+class PhoneVerificationStart(Strict):
+    """``POST /v1/me/phone-verification``: text a code to this number; SMS go only to a verified one."""
+    phone: str = Field(pattern=r"^\+[1-9][0-9]{6,14}$", description="mobile number in international form, e.g. +41791234567")
+    language: Language = "de"
+
+
+class PhoneVerificationConfirm(Strict):
+    code: str = Field(pattern=r"^[0-9]{6}$", description="the 6-digit code from the text message")
+
+
 class PushKeys(Strict):
     p256dh: str = Field(pattern=r"^[A-Za-z0-9_\-]{80,100}={0,2}$")
     auth: str = Field(pattern=r"^[A-Za-z0-9_\-]{16,30}={0,2}$")

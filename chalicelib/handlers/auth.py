@@ -49,3 +49,24 @@ def exchange_code():
 def me():
     actor = authenticate(bp.current_request)
     return ok({"role": actor.role, "id": actor.id, "tenant_id": actor.tenant_id})
+
+
+@bp.route("/v1/me/phone-verification", methods=["POST"])
+def start_phone_verification():
+    """Text a code to a mobile number; only a number confirmed with it gets SMS."""
+    from chalicelib.domain.notification_schemas import PhoneVerificationStart
+    from chalicelib.services import auth as svc
+    request = bp.current_request
+    actor = authenticate(request, "customer", "helper")
+    body = parse_body(request, PhoneVerificationStart)
+    result = svc.start_phone_verification(actor, body.phone, body.language)
+    return ok(result, status=200 if result["verified"] else 202)
+
+
+@bp.route("/v1/me/phone-verification/confirm", methods=["POST"])
+def confirm_phone_verification():
+    from chalicelib.domain.notification_schemas import PhoneVerificationConfirm
+    from chalicelib.services import auth as svc
+    request = bp.current_request
+    actor = authenticate(request, "customer", "helper")
+    return ok(svc.confirm_phone(actor, parse_body(request, PhoneVerificationConfirm).code))

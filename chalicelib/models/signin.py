@@ -32,3 +32,24 @@ class SignInLimit(Model):
     key = UnicodeAttribute(hash_key=True)
     outstanding = NumberAttribute(default=0)
     ttl = TTLAttribute()
+
+
+class PhoneVerification(Model):
+    """A person's mobile number for SMS: the number verified with a code (``verified_phone``) and a
+    pending one with its code hash and counts (``phone#<role>#<id>``, same table as sign-in codes).
+    SMS go only to ``verified_phone``; the item has no ttl once a number is verified."""
+
+    class Meta(BaseMeta):
+        table_name = table_name("signin-codes")
+
+    key = UnicodeAttribute(hash_key=True)
+    pending_phone = UnicodeAttribute(null=True)
+    code_hash = UnicodeAttribute(null=True)
+    expires_at = NumberAttribute(null=True)
+    attempts = NumberAttribute(default=0)
+    sends = NumberAttribute(default=0)
+    last_sent_at = NumberAttribute(null=True)
+    window_ends = NumberAttribute(null=True)
+    verified_phone = UnicodeAttribute(null=True)
+    verified_at = NumberAttribute(null=True)
+    ttl = TTLAttribute(null=True)

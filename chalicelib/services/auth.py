@@ -297,3 +297,129 @@ def ensure_customer(tenant: str, email: str, name: str | None = None, language: 
 def actor_from_token(token: str) -> Actor:
     claims = tokens.verify(get_secret("TOKEN_SECRET"), token)
     return Actor(role=claims["role"], id=claims["sub"], tenant_id=claims["ten"])
+
+
+# ---------------------------------------------------------------------------------------------
+# mobile numbers for SMS: verified with a code sent to them (only verified numbers get SMS)
+
+PHONE_CODE_TTL = 600
+PHONE_MAX_ATTEMPTS = 5
+PHONE_WINDOW = 3600       # codes and tries per person start over an hour after the first code
+PHONE_MAX_SENDS = 3
+PHONE_COOLDOWN = 60
+PHONE_TEXTS = {
+    "de": "crowdfix: Ihr Code zur Bestätigung dieser Nummer lautet {code}. Er gilt 10 Minuten.",
+    "en": "crowdfix: your code to confirm this number is {code}. It is valid for 10 minutes.",
+    "fr": "crowdfix : votre code pour confirmer ce numéro est {code}. Il est valable 10 minutes.",
+    "it": "crowdfix: il suo codice per confermare questo numero è {code}. Vale 10 minuti.",
+}
+
+
+def _phone_key(role: str, rid: str) -> str:
+    return f"phone#{role}#{rid}"
+
+
+def verified_phone(role: str, rid: str) -> str | None:
+    """The number this person verified with a code, or None: the only number SMS may go to."""
+    from chalicelib.models.signin import PhoneVerification
+
+    try:
+        return PhoneVerification.get(_phone_key(role, rid)).verified_phone
+    except PhoneVerification.DoesNotExist:
+        return None
+
+
+def start_phone_verification(actor: Actor, phone: str, language: str = "de", now: float | None = None) -> dict:
+    """Text a 6-digit code to ``phone`` (E.164) unless it is the number already verified. Limits:
+    ``PHONE_MAX_SENDS`` codes per ``PHONE_WINDOW``, ``PHONE_COOLDOWN`` s apart, tries kept across codes."""
+    from pynamodb.exceptions import PutError, UpdateError
+
+    from chalicelib.adapters.sms import send_sms
+    from chalicelib.models.signin import PhoneVerification as PV
+
+    now = time.time() if now is None else now
+    key = _phone_key(actor.role, actor.id)
+    try:
+        rec = PV.get(key, consistent_read=True)
+    except PV.DoesNotExist:
+        rec = None
+    if rec is not None and rec.verified_phone == phone:
+        return {"phone": phone, "verified": True}
+    window_open = rec is not None and rec.window_ends is not None and float(rec.window_ends) > now
+    if window_open:
+        ends = float(rec.window_ends)
+        if int(rec.attempts or 0) >= PHONE_MAX_ATTEMPTS:
+            err = TooManyAttempts(f"too many wrong codes; ask for a new code in {_minutes(ends - now)}")
+            err.retry_after = int(ends - now) + 1
+            raise err
+        if int(rec.sends or 0) >= PHONE_MAX_SENDS:
+            raise RateLimited(f"{PHONE_MAX_SENDS} codes were sent already; ask again in {_minutes(ends - now)}",
+                              retry_after=int(ends - now) + 1)
+        since = now - float(rec.last_sent_at or 0)
+        if since < PHONE_COOLDOWN:
+            raise RateLimited(f"a code was just sent; wait {int(PHONE_COOLDOWN - since) + 1} seconds",
+                              retry_after=int(PHONE_COOLDOWN - since) + 1)
+    code = f"{secrets.randbelow(10**6):06d}"
+    code_hash = _hash(f"{key}#{phone}", code)
+    try:
+        if rec is None:
+            PV(key=key, pending_phone=phone, code_hash=code_hash, expires_at=int(now) + PHONE_CODE_TTL, attempts=0,
+               sends=1, last_sent_at=now, window_ends=now + PHONE_WINDOW,
+               ttl=timedelta(seconds=PHONE_WINDOW + 3600)).save(condition=PV.key.does_not_exist())
+        else:
+            actions = [PV.pending_phone.set(phone), PV.code_hash.set(code_hash),
+                       PV.expires_at.set(int(now) + PHONE_CODE_TTL), PV.last_sent_at.set(now)]
+            if window_open:
+                actions.append(PV.sends.add(1))
+                condition = PV.key.exists() & (PV.sends == rec.sends)
+            else:
+                actions += [PV.sends.set(1), PV.attempts.set(0), PV.window_ends.set(now + PHONE_WINDOW)]
+                condition = PV.key.exists() & (PV.window_ends.does_not_exist() if rec.window_ends is None
+                                               else PV.window_ends == rec.window_ends)
+            if rec.verified_phone is None:
+                actions.append(PV.ttl.set(timedelta(seconds=PHONE_WINDOW + 3600)))
+            PV(key=key).update(actions=actions, condition=condition)
+    except (PutError, UpdateError) as exc:
+        if not _condition_failed(exc):
+            raise
+        raise RateLimited(f"a code was just sent; wait {PHONE_COOLDOWN} seconds", retry_after=PHONE_COOLDOWN) from None
+    send_sms(phone, PHONE_TEXTS.get(language, PHONE_TEXTS["de"]).format(code=code))
+    return {"phone": phone, "verified": False, "expires_in": PHONE_CODE_TTL}
+
+
+def confirm_phone(actor: Actor, code: str, now: float | None = None) -> dict:
+    """Check the code texted to the pending number; on success that number becomes the verified one.
+    Every try first takes one of ``PHONE_MAX_ATTEMPTS`` with a conditional update (no races)."""
+    from pynamodb.exceptions import UpdateError
+
+    from chalicelib.models.signin import PhoneVerification as PV
+
+    now = time.time() if now is None else now
+    key = _phone_key(actor.role, actor.id)
+    rec = PV(key=key)
+    try:
+        rec.update(actions=[PV.attempts.add(1)],
+                   condition=PV.key.exists() & PV.code_hash.exists() & (PV.attempts < PHONE_MAX_ATTEMPTS)
+                   & (PV.expires_at >= int(now)))
+    except UpdateError as exc:
+        if not _condition_failed(exc):
+            raise
+        try:
+            current = PV.get(key, consistent_read=True)
+        except PV.DoesNotExist:
+            current = None
+        if current is not None and int(current.attempts or 0) >= PHONE_MAX_ATTEMPTS and current.code_hash:
+            raise TooManyAttempts("too many wrong codes; ask for a new code later") from None
+        raise Unauthenticated("there is no valid code for a number; ask for a new code", field="code") from None
+    if not hmac.compare_digest(rec.code_hash, _hash(f"{key}#{rec.pending_phone}", code)):
+        raise Unauthenticated("this code is not right; check the text message and try again", field="code")
+    try:
+        rec.update(actions=[PV.verified_phone.set(rec.pending_phone), PV.verified_at.set(now),
+                            PV.pending_phone.remove(), PV.code_hash.remove(), PV.expires_at.remove(),
+                            PV.attempts.set(0), PV.ttl.remove()],
+                   condition=PV.key.exists() & (PV.code_hash == rec.code_hash))
+    except UpdateError as exc:
+        if not _condition_failed(exc):
+            raise
+        raise Unauthenticated("this code was already used; ask for a new code", field="code") from None
+    return {"phone": rec.verified_phone, "verified": True}
