@@ -199,6 +199,7 @@ def request_code(tenant: str, role: str, email: str, language: str = "de", clien
                                ttl=timedelta(seconds=max(WINDOW, CODE_TTL) + 3600))
             # replace only what we read (nothing, or a record whose window is over)
             fresh.save(condition=SignInCode.key.does_not_exist() if current is None
+                       else SignInCode.code_hash.does_not_exist() if current.code_hash is None  # an old half item
                        else (SignInCode.code_hash == current.code_hash))
     except (PutError, UpdateError) as exc:
         _refund_client(ip_key)

@@ -95,6 +95,9 @@ def test_a_try_on_a_record_that_is_gone_answers_401_and_creates_nothing(stack):
     # a half record left by the old code (no expires_at) answers 401, not 500
     SignInCode(key=auth._key(TENANT, "customer", email)).update(actions=[SignInCode.attempts.add(1)])  # the old upsert
     assert _outcome(auth.exchange_code, TENANT, "customer", email, "123456") == "invalid"
+    # and asking for a code replaces it with a whole record that signs in
+    auth.request_code(TENANT, "customer", email, "en", client_ip=_ip())
+    assert auth.exchange_code(TENANT, "customer", email, latest_code(stack["services"], email))["token"]
 
 
 def test_asking_again_does_not_reset_the_tries(stack):
