@@ -26,7 +26,7 @@ HSTS = "max-age=63072000; includeSubDomains"
 REFERRER_POLICY = "strict-origin-when-cross-origin"
 PERMISSIONS_POLICY = ("accelerometer=(), camera=(), display-capture=(), geolocation=(self), gyroscope=(), "
                       "magnetometer=(), microphone=(), midi=(), payment=(self \"https://js.stripe.com\"), "
-                      "usb=(), interest-cohort=()")
+                      "usb=()")
 
 
 def _join(*parts) -> str:
