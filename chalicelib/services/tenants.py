@@ -29,19 +29,13 @@ def tenant_policy(tenant_id: str) -> dict:
 
 
 def bounded(pol: dict) -> dict:
-    """Settings stored before their bounds existed are read within them: a dispatch round never
-    plans a ring wider than ``MAX_WIDENING_KM`` beyond a helper's radius, nor more rounds and offers
-    than the tenant settings allow."""
+    """Settings stored before their bounds existed are read within the one that can hang dispatch:
+    a round never plans a ring wider than ``MAX_WIDENING_KM`` beyond a helper's radius."""
     from chalicelib.domain.partners import MAX_WIDENING_KM
 
     widening = pol.get("radius_widening_km")
     if isinstance(widening, (list, tuple)):
         pol["radius_widening_km"] = [min(max(int(km), 0), MAX_WIDENING_KM) for km in list(widening)[:10]] or [0]
-    for key, lo, hi in (("offers_per_round", 1, 20), ("max_rounds", 1, 10), ("offer_expiry_seconds", 30, 3600)):
-        try:
-            pol[key] = min(max(int(pol[key]), lo), hi)
-        except (KeyError, TypeError, ValueError):
-            pass
     return pol
 
 
