@@ -158,17 +158,42 @@ def test_the_limit_answers_429_problem_with_retry_after_over_http(api):
     assert status == 429 and body["status"] == 429 and int(headers["Retry-After"]) >= 1
 
 
+def _fresh_known(role: str) -> str:
+    """A known account of its own (demo accounts are signed in by other tests: a code asked here
+    and not used would hold them in the cool-down)."""
+    from chalicelib.models.base import now_iso
+
+    email = f"known-{uuid.uuid4().hex[:10]}@example.org"
+    if role == "helper":
+        from chalicelib.models.helpers import Helper
+        hid = "h_sec" + uuid.uuid4().hex[:10]
+        Helper(helper_id=hid, tenant_id=TENANT, email=email, email_key=f"{TENANT}#{email}", name="Known Helper",
+               first_name="Known", skills={"printer": 1}, lat=47.36, lon=8.59, city="Zürich", service_radius_km=1,
+               hourly_rate=6000, languages=["de"], status="verified", tenant_status=f"{TENANT}#verified",
+               created_at=now_iso()).save()
+    else:
+        from chalicelib.models.staff import Staff
+        Staff(email=email, staff_id="s_" + uuid.uuid4().hex[:10], name="Known Ops", role="ops", tenant_id=TENANT,
+              created_at=now_iso()).save()
+    return email
+
+
 def _work(monkeypatch, fn):
-    """The DynamoDB operations (name, table) and e-mails that ``fn`` causes."""
+    """The DynamoDB operations (name, table) and e-mails that ``fn`` causes in this thread (the
+    session's pump may be working in others)."""
+    import threading
+
     from pynamodb.connection.base import Connection
 
     from chalicelib.services import auth
 
     calls: list[tuple] = []
     real = Connection._make_api_call
+    me = threading.get_ident()
 
     def recording(self, operation_name, operation_kwargs):
-        calls.append((operation_name, operation_kwargs.get("TableName") or operation_kwargs.get("IndexName")))
+        if threading.get_ident() == me:
+            calls.append((operation_name, operation_kwargs.get("TableName") or operation_kwargs.get("IndexName")))
         return real(self, operation_name, operation_kwargs)
 
     monkeypatch.setattr(Connection, "_make_api_call", recording)
@@ -180,28 +205,24 @@ def _work(monkeypatch, fn):
     return result, calls
 
 
-@pytest.mark.parametrize("role,known_email", [("helper", "helper@crowdfix.local"), ("ops", "ops@crowdfix.local")])
-def test_known_and_unknown_addresses_get_the_same_answer_and_the_same_work(stack, monkeypatch, role, known_email):
+@pytest.mark.parametrize("role", ["helper", "ops"])
+def test_known_and_unknown_addresses_get_the_same_answer_and_the_same_work(stack, monkeypatch, role):
     from chalicelib.services import auth
 
-    unknown = _email()
-    ip = _ip()
-    known_result, known_work = _work(monkeypatch, lambda: auth.request_code(TENANT, role, known_email, "en", client_ip=ip))
+    known, unknown, ip = _fresh_known(role), _email(), _ip()
+    known_result, known_work = _work(monkeypatch, lambda: auth.request_code(TENANT, role, known, "en", client_ip=ip))
     unknown_result, unknown_work = _work(monkeypatch, lambda: auth.request_code(TENANT, role, unknown, "en", client_ip=ip))
     assert known_result == unknown_result == "ok"
     assert known_work == unknown_work and ("send_email",) in known_work
-    kw, k_calls = _work(monkeypatch, lambda: auth.exchange_code(TENANT, role, known_email, "000000"))
+    kw, k_calls = _work(monkeypatch, lambda: auth.exchange_code(TENANT, role, known, "000000"))
     uw, u_calls = _work(monkeypatch, lambda: auth.exchange_code(TENANT, role, unknown, "000000"))
     assert kw == uw == "wrong" and k_calls == u_calls
-    # over HTTP: the same status and text for a wrong code
-    from chalicelib.models.signin import SignInCode
-    SignInCode(key=auth._key(TENANT, role, known_email)).delete()  # let the demo account sign in later
 
 
-def test_known_and_unknown_get_the_same_problem_text_over_http(api):
+def test_known_and_unknown_get_the_same_problem_text_over_http(api, stack):
     answers = []
-    for email in ("helper2@crowdfix.local", _email()):
+    for email in (_fresh_known("helper"), _email()):
         s1, b1, _ = api.call("POST", "/v1/auth/code", {"email": email, "role": "helper"})
         s2, b2, _ = api.call("POST", "/v1/auth/token", {"email": email, "role": "helper", "code": "000000"})
-        answers.append((s1, b1, s2, {k: v for k, v in b2.items()}))
-    assert answers[0] == answers[1]
+        answers.append((s1, b1, s2, b2))
+    assert answers[0] == answers[1] and answers[0][0] == 202 and answers[0][2] == 401
