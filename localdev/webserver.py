@@ -5,6 +5,11 @@
   in AWS, where CloudFront routes ``/v1/*`` to API Gateway).
 - Hashed assets are cached for a year, ``index.html`` and ``sw.js`` never; text is gzipped when the
   browser accepts it (as CloudFront does).
+- Security headers on every file (``chalicelib.domain.headers``, the same policy as in AWS): a
+  strict CSP (our origin and Stripe.js only; locally the localstripe origin from
+  ``CROWDFIX_STRIPE_JS_URL``), ``frame-ancestors`` of our origin plus, for the embedded booking flow
+  (``?embed=1&tenant=X``), the origins tenant X registered (read from the API), HSTS, referrer and
+  permissions policies.
 
 Usage: ``python localdev/webserver.py --port 8080 --api http://127.0.0.1:8000 [--root web/dist]``
 """
@@ -12,15 +17,26 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import json
 import mimetypes
+import os
+import re
 import sys
+import time
 import urllib.error
 import urllib.request
 from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script: the policy lives in chalicelib.domain.headers
+    sys.path.insert(0, str(ROOT))
+
+from chalicelib.domain import headers as security  # noqa: E402  (pure, standard library only)
+
+_TENANT_ID = re.compile(r"^[a-z][a-z0-9-]{2,31}$")
 TEXT_TYPES = ("text/", "application/javascript", "application/json", "image/svg+xml", "application/manifest+json")
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-authorization",
               "proxy-authenticate", "host", "content-length", "accept-encoding"}
@@ -33,8 +49,40 @@ def _gzipped(path: str, mtime: float) -> bytes:
     return gzip.compress(Path(path).read_bytes(), compresslevel=9, mtime=0)
 
 
+def _stripe_origin() -> str | None:
+    """The local Stripe stand-in's origin when Stripe.js comes from it (never in AWS)."""
+    url = os.environ.get("CROWDFIX_STRIPE_JS_URL", "")
+    parts = urlsplit(url)
+    if parts.scheme in ("http", "https") and parts.hostname in ("127.0.0.1", "localhost"):
+        return f"{parts.scheme}://{parts.netloc}"
+    return None
+
+
 def make_handler(root: Path, api: str):
     root = root.resolve()
+    stripe_origin = _stripe_origin()
+    origins_cache: dict[str, tuple[float, tuple[str, ...]]] = {}
+
+    def widget_origins(tenant: str) -> tuple[str, ...]:
+        hit = origins_cache.get(tenant)
+        if hit and hit[0] > time.monotonic():
+            return hit[1]
+        try:
+            with urllib.request.urlopen(f"{api.rstrip('/')}/v1/partners/{tenant}/frame-ancestors", timeout=5) as resp:
+                found = tuple(o for o in json.loads(resp.read()).get("origins", [])
+                              if isinstance(o, str) and re.match(r"^https?://[A-Za-z0-9.\-\[\]:]+$", o))
+        except (urllib.error.URLError, OSError, ValueError):
+            found = ()  # unknown tenant or API down: only our own origin may frame the app
+        origins_cache[tenant] = (time.monotonic() + 30, found)
+        return found
+
+    def page_headers(path: str) -> dict[str, str]:
+        query = parse_qs(urlsplit(path).query)
+        tenant = (query.get("tenant") or [""])[0]
+        ancestors: tuple[str, ...] = ()
+        if (query.get("embed") or [""])[0] == "1" and _TENANT_ID.match(tenant):
+            ancestors = widget_origins(tenant)
+        return security.app_headers(ancestors, stripe_origin)
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -98,7 +146,8 @@ def make_handler(root: Path, api: str):
             self.send_header("Content-Type", ctype + ("; charset=utf-8" if ctype.startswith("text/") or ctype.endswith("javascript") else ""))
             self.send_header("Content-Length", str(len(data)))
             self.send_header("Cache-Control", cache)
-            self.send_header("X-Content-Type-Options", "nosniff")
+            for name, value in page_headers(self.path).items():
+                self.send_header(name, value)
             self.send_header("Vary", "Accept-Encoding")
             if encoding:
                 self.send_header("Content-Encoding", encoding)

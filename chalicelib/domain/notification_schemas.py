@@ -2,27 +2,29 @@
 from __future__ import annotations
 
 from typing import Optional
-from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
 from chalicelib.domain.schemas import Language, Strict
 
 # Push services of the browsers we support. The server POSTs to a subscription's endpoint, so an
-# arbitrary URL would let anyone make us call any host: only these (and loopback on the local
-# stage, for the stand-in push service) are accepted.
+# arbitrary URL would let anyone make us call any host: only these hosts (exact, after the one
+# strict parse in ``domain.urls``; ``.suffix`` for Windows' per-region hosts) and loopback on the
+# local stage, for the stand-in push service, are accepted. The sender checks again
+# (``adapters.webpush`` through ``adapters.outbound``).
 PUSH_SERVICE_HOSTS = ("fcm.googleapis.com", "updates.push.services.mozilla.com", "push.services.mozilla.com",
-                      ".push.apple.com", ".notify.windows.com")
+                      "web.push.apple.com", ".notify.windows.com")
 
 
 def push_endpoint_allowed(endpoint: str, stage: str) -> bool:
-    parts = urlsplit(endpoint)
-    host = (parts.hostname or "").lower()
-    if stage == "local" and parts.scheme in ("http", "https") and host in ("127.0.0.1", "localhost"):
-        return True
-    if parts.scheme != "https" or not host:
+    from chalicelib.domain.urls import UrlRefused, host_allowed, parse_url
+    try:
+        target = parse_url(endpoint)
+    except UrlRefused:
         return False
-    return any(host == h.lstrip(".") or (h.startswith(".") and host.endswith(h)) for h in PUSH_SERVICE_HOSTS)
+    if stage == "local" and target.host in ("127.0.0.1", "localhost"):
+        return True
+    return target.scheme == "https" and target.port == 443 and host_allowed(target.host, PUSH_SERVICE_HOSTS)
 
 
 class QuietHours(Strict):
@@ -48,6 +50,16 @@ class NotificationSettings(Strict):
                                  description="mobile number in international form, e.g. +41791234567")
     language: Optional[Language] = None
     quiet_hours: Optional[QuietHours] = None
+
+
+class PhoneVerificationStart(Strict):
+    """``POST /v1/me/phone-verification``: text a code to this number; SMS go only to a verified one."""
+    phone: str = Field(pattern=r"^\+[1-9][0-9]{6,14}$", description="mobile number in international form, e.g. +41791234567")
+    language: Language = "de"
+
+
+class PhoneVerificationConfirm(Strict):
+    code: str = Field(pattern=r"^[0-9]{6}$", description="the 6-digit code from the text message")
 
 
 class PushKeys(Strict):

@@ -236,7 +236,7 @@ OPERATIONS: list[Op] = [
     Op("GET", "/v1/openapi.json", "This document", "meta", Json),
     Op("GET", "/v1/docs", "Readable API reference", "meta", "text/html"),
     # sign-in
-    Op("POST", "/v1/auth/code", "E-mail a sign-in code", "sign-in", Accepted, 202, s.RequestCode),
+    Op("POST", "/v1/auth/code", "E-mail a sign-in code", "sign-in", Accepted, 202, s.RequestCode, errors=(429,)),
     Op("POST", "/v1/auth/token", "Exchange the code for a token", "sign-in", TokenOut, 200, s.ExchangeCode,
        errors=(401, 429)),
     Op("GET", "/v1/me", "Who am I", "sign-in", MeOut, auth=BEARER),
@@ -304,6 +304,8 @@ OPERATIONS: list[Op] = [
     Op("GET", "/v1/partners/{tenant_id}/widget.js", "Embeddable booking widget (one script tag)", "widget",
        "application/javascript", errors=(404,)),
     Op("GET", "/v1/partners/{tenant_id}/landing", "Branded landing page", "widget", "text/html", errors=(404,)),
+    Op("GET", "/v1/partners/{tenant_id}/frame-ancestors", "Origins that may embed the widget (the app's CSP frame-ancestors)",
+       "widget", Json, 200, errors=(404,)),
 ]
 
 PATH_PARAMS = {
@@ -334,6 +336,10 @@ DISCOVER_QUERY = [q(name, {k: v for k, v in prop.items() if k not in ("default",
 OPERATIONS += [
     Op("GET", "/v1/payments/config", "Card entry settings for the web app (publishable key only)", "payments", Json),
     Op("POST", "/v1/push/subscriptions", "Register this browser for Web Push", "notifications", Json, 201, body=notification_schemas.PushSubscriptionIn, auth=BEARER, errors=_ALL_4XX),
+    Op("POST", "/v1/me/phone-verification", "Text a code to a mobile number (SMS go only to a verified number)",
+       "notifications", Json, 202, body=notification_schemas.PhoneVerificationStart, auth=BEARER, errors=_ALL_4XX),
+    Op("POST", "/v1/me/phone-verification/confirm", "Confirm the mobile number with the texted code", "notifications",
+       Json, 200, body=notification_schemas.PhoneVerificationConfirm, auth=BEARER, errors=_ALL_4XX),
     Op("PUT", "/v1/me/notification-settings", "Choose how to be told (e-mail, SMS, push, language, quiet hours)", "notifications", Json, body=notification_schemas.NotificationSettings, auth=BEARER, errors=_ALL_4XX),
     Op("POST", "/v1/bookings/{booking_id}/customer-rating", 'rate customer', "reviews", Json, 201, body=review_schemas.RateCustomer, auth=BEARER, errors=_ALL_4XX),
     Op("GET", "/v1/bookings/{booking_id}/ledger", 'booking ledger', "payments", Json, auth=BEARER, errors=_ALL_4XX),
@@ -417,7 +423,7 @@ def build(server_url: str = "/") -> dict[str, Any]:
         if op.body and op.status == 201:
             responses["200"] = {"description": "replayed with the same Idempotency-Key",
                                 "content": {"application/json": {"schema": ref(op.ok, "serialization")}}}
-        codes = set(op.errors) | {400, 404, 422}
+        codes = set(op.errors) | {400, 404, 422} | ({413} if op.body else set())
         if op.auth:
             codes |= {401, 403, 429} if "apiKey" in op.auth else {401, 403}
         for code in sorted(codes):
@@ -471,7 +477,7 @@ def build(server_url: str = "/") -> dict[str, Any]:
 
 _REASONS = {400: "the request could not be read", 401: "missing or invalid credentials", 403: "not allowed",
             404: "not found (or not yours)", 409: "conflicts with the current state", 422: "a field is not valid",
-            429: "rate limit reached; see Retry-After"}
+            413: "the body is larger than 64 KiB", 429: "rate limit reached; see Retry-After"}
 
 
 def _op_id(op: Op) -> str:

@@ -13,7 +13,7 @@ import re
 import secrets
 from typing import Literal, Optional
 
-from pydantic import AnyHttpUrl, BaseModel, Field, field_validator
+from pydantic import AnyHttpUrl, BaseModel, Field, field_validator, model_validator
 
 from chalicelib.domain.schemas import Category, CreateBooking, Language, Money, Strict
 
@@ -47,24 +47,56 @@ class LandingCopy(Strict):
 
 
 class PricingPolicy(Strict):
-    hourly_rate_minor: int = Field(default=6000, ge=0, le=100_000, description="per hour, minor units")
-    call_out_fee_minor: int = Field(default=2500, ge=0, le=100_000, description="flat fee per on-site visit")
-    remote_discount_percent: int = Field(default=20, ge=0, le=100)
-    platform_fee_percent: int = Field(default=15, ge=0, le=100)
-    partner_share_percent: int = Field(default=10, ge=0, le=100, description="commission paid to the partner")
-    default_price_cap_minor: int = Field(default=25000, ge=0, le=10_000_000)
+    """Commercial terms: set by crowdfix operations only, readable by the partner's admins."""
+    hourly_rate_minor: int = Field(default=6000, ge=0, le=100_000, description="per hour, minor units (0 to 1,000.00)")
+    call_out_fee_minor: int = Field(default=2500, ge=0, le=100_000, description="flat fee per on-site visit (0 to 1,000.00)")
+    remote_discount_percent: int = Field(default=20, ge=0, le=100, description="0 to 100")
+    platform_fee_percent: int = Field(default=15, ge=0, le=100, description="crowdfix's fee, 0 to 100")
+    partner_share_percent: int = Field(default=10, ge=0, le=100, description="commission paid to the partner, 0 to 100")
+    default_price_cap_minor: int = Field(default=25000, ge=0, le=10_000_000, description="0 to 100,000.00")
+
+    @model_validator(mode="after")
+    def _shares_fit(self):
+        if self.platform_fee_percent + self.partner_share_percent > 100:
+            raise ValueError("platform_fee_percent and partner_share_percent together may be at most 100")
+        return self
+
+
+MAX_WIDENING_KM = 50  # per round, added to a helper's own radius: a dispatch round plans a ring of at most this
 
 
 class MatchingSettings(Strict):
-    offers_per_round: int = Field(default=3, ge=1, le=20)
-    offer_expiry_seconds: int = Field(default=120, ge=30, le=3600)
-    max_rounds: int = Field(default=3, ge=1, le=10)
-    radius_widening_km: list[int] = Field(default_factory=lambda: [0, 5, 15], min_length=1, max_length=10)
+    offers_per_round: int = Field(default=3, ge=1, le=20, description="helpers offered the job at once, 1 to 20")
+    offer_expiry_seconds: int = Field(default=120, ge=30, le=3600, description="30 s to 1 h")
+    max_rounds: int = Field(default=3, ge=1, le=10, description="1 to 10")
+    radius_widening_km: list[int] = Field(
+        default_factory=lambda: [0, 5, 15], min_length=1, max_length=10,
+        description=f"km added to the search per round: 1 to 10 values, each 0 to {MAX_WIDENING_KM}, never shrinking; "
+                    "set by crowdfix operations only")
+
+    @field_validator("radius_widening_km")
+    @classmethod
+    def _widening_bounded(cls, v: list[int]) -> list[int]:
+        if any(km < 0 or km > MAX_WIDENING_KM for km in v):
+            raise ValueError(f"each widening is 0 to {MAX_WIDENING_KM} km")
+        if any(b < a for a, b in zip(v, v[1:])):
+            raise ValueError("widenings never shrink from one round to the next")
+        return v
 
 
 class RateLimit(Strict):
-    requests_per_second: float = Field(default=5, gt=0, le=1000)
-    burst: int = Field(default=20, ge=1, le=10_000)
+    """Per API key; set by crowdfix operations only."""
+    requests_per_second: float = Field(default=5, gt=0, le=1000, description="above 0, at most 1,000")
+    burst: int = Field(default=20, ge=1, le=10_000, description="1 to 10,000")
+
+
+MAX_API_KEYS = 100
+DEFAULT_API_KEYS = 5
+# What only platform operations may set (a partner's admin sees them): money, limits, the reach of
+# dispatch. Everything else of a tenant (name, locale, branding, landing copy, the other matching
+# settings) its own admin may change within the bounds above.
+COMMERCIAL_FIELDS = ("pricing", "rate_limit", "billing_model", "api_keys_max", "currency")
+COMMERCIAL_MATCHING_FIELDS = ("radius_widening_km",)
 
 
 class TenantFields(Strict):
@@ -81,6 +113,35 @@ class TenantFields(Strict):
         default=None, description="own: only the partner's helpers; crowd: the open crowd; both")
     matching: Optional[MatchingSettings] = None
     rate_limit: Optional[RateLimit] = None
+    widget_origins: Optional[list[str]] = Field(
+        default=None, max_length=10,
+        description="origins (https://shop.example) of the partner's pages that may embed the booking widget; "
+                    "up to 10; no one else may frame the app")
+    api_keys_max: Optional[int] = Field(default=None, ge=1, le=MAX_API_KEYS,
+                                        description=f"active API keys at most, 1 to {MAX_API_KEYS} (default "
+                                                    f"{DEFAULT_API_KEYS}); set by crowdfix operations only")
+
+
+    @field_validator("widget_origins")
+    @classmethod
+    def _origins(cls, v: list[str] | None) -> list[str] | None:
+        if v is None:
+            return v
+        from chalicelib.domain.urls import UrlRefused, parse_url
+        from chalicelib.settings import get_settings
+
+        out = []
+        for text in v:
+            try:
+                t = parse_url(text)
+            except UrlRefused as exc:
+                raise ValueError(f"{text[:80]!r} is not an origin: {exc.reason}") from None
+            local = get_settings().stage == "local" and t.host in ("127.0.0.1", "localhost")
+            if t.path != "/" or text.rstrip("/").lower() != t.origin or (t.scheme != "https" and not local):
+                raise ValueError(f"{text[:80]!r} is not an https origin like https://shop.example")
+            if t.origin not in out:
+                out.append(t.origin)
+        return out
 
 
 class CreateTenant(TenantFields):
@@ -103,7 +164,7 @@ def tenant_settings_from(fields: TenantFields, current: dict | None = None) -> d
     for section in ("landing", "pricing", "matching", "rate_limit"):
         if section in data:
             settings[section] = data[section]
-    for key in ("billing_model", "helper_pool"):
+    for key in ("billing_model", "helper_pool", "api_keys_max", "widget_origins"):
         if key in data:
             settings[key] = data[key]
     if "matching" in data:  # the dispatch policy reads these top-level keys

@@ -2,6 +2,10 @@
 
 A token names the caller's role, id and tenant. It is signed with a secret that never lives in
 the repository (see ``settings.get_secret``); there is no unsigned or debug token in any stage.
+
+Only the canonical form is accepted (RFC 7515: base64url without padding): one token text per
+signature, so a token with ``==`` appended, ``+/`` for ``-_`` or other unused bits in the last
+character is refused, as PyJWT refuses it (``tests/security/test_tokens.py`` checks both agree).
 """
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import time
 
 from chalicelib.domain.errors import Unauthenticated
@@ -22,6 +27,8 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+_SIGNATURE = re.compile(r"^[A-Za-z0-9_-]{43}$")  # 32 bytes, base64url, no padding
+_BODY = re.compile(r"^[A-Za-z0-9_-]+$")
 _HEADER = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode())
 
 
@@ -40,8 +47,13 @@ def verify(secret: str, token: str, now: float | None = None) -> dict:
         header, body, sig = token.split(".")
         if header != _HEADER:
             raise ValueError("unexpected header")
+        if not _SIGNATURE.match(sig) or not _BODY.match(body):
+            raise ValueError("not base64url")
+        raw_sig = _unb64(sig)
+        if _b64(raw_sig) != sig:  # unused bits set in the last character: another text, same bytes
+            raise ValueError("signature not in canonical form")
         expected = hmac.new(secret.encode(), f"{header}.{body}".encode(), hashlib.sha256).digest()
-        if not hmac.compare_digest(expected, _unb64(sig)):
+        if not hmac.compare_digest(expected, raw_sig):
             raise ValueError("bad signature")
         claims = json.loads(_unb64(body))
     except (ValueError, TypeError, json.JSONDecodeError):

@@ -9,6 +9,17 @@ from chalicelib.settings import get_settings
 bp = Blueprint(__name__)
 
 
+def _client_ip(request) -> str | None:
+    """The caller's address as API Gateway saw it (``sourceIp``; never a client-sent header)."""
+    import ipaddress
+
+    ip = ((request.context or {}).get("identity") or {}).get("sourceIp")
+    try:
+        return str(ipaddress.ip_address(ip)) if ip else None
+    except ValueError:
+        return None
+
+
 def _tenant(request) -> str:
     # Direct customers use the default tenant; partner tenants come with the partner API.
     return get_settings().default_tenant
@@ -20,7 +31,7 @@ def request_code():
     from chalicelib.services import auth as svc
     request = bp.current_request
     body = parse_body(request, RequestCode)
-    svc.request_code(_tenant(request), body.role, body.email, body.language)
+    svc.request_code(_tenant(request), body.role, body.email, body.language, client_ip=_client_ip(request))
     return ok({"sent": True, "detail": "If this address may sign in, a 6-digit code is on its way. "
                                        "It is valid for 10 minutes."}, status=202)
 
@@ -38,3 +49,24 @@ def exchange_code():
 def me():
     actor = authenticate(bp.current_request)
     return ok({"role": actor.role, "id": actor.id, "tenant_id": actor.tenant_id})
+
+
+@bp.route("/v1/me/phone-verification", methods=["POST"])
+def start_phone_verification():
+    """Text a code to a mobile number; only a number confirmed with it gets SMS."""
+    from chalicelib.domain.notification_schemas import PhoneVerificationStart
+    from chalicelib.services import auth as svc
+    request = bp.current_request
+    actor = authenticate(request, "customer", "helper")
+    body = parse_body(request, PhoneVerificationStart)
+    result = svc.start_phone_verification(actor, body.phone, body.language)
+    return ok(result, status=200 if result["verified"] else 202)
+
+
+@bp.route("/v1/me/phone-verification/confirm", methods=["POST"])
+def confirm_phone_verification():
+    from chalicelib.domain.notification_schemas import PhoneVerificationConfirm
+    from chalicelib.services import auth as svc
+    request = bp.current_request
+    actor = authenticate(request, "customer", "helper")
+    return ok(svc.confirm_phone(actor, parse_body(request, PhoneVerificationConfirm).code))

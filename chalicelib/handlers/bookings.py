@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.handlers.common import authenticate, ok, parse_body, path_id, query_int
+from chalicelib.handlers.common import authenticate, cursor_param, ok, parse_body, path_id, query_int, sign_cursor
 
 bp = Blueprint(__name__)
 
@@ -33,8 +33,9 @@ def list_bookings():
     request = bp.current_request
     actor = authenticate(request, "customer", "helper")
     limit = query_int(request, "limit", 20, 1, 100)
-    items, cursor = svc.list_bookings(actor, limit=limit, cursor=(request.query_params or {}).get("cursor"))
-    return ok({"items": [booking_view(b, actor) for b in items], "next_cursor": cursor})
+    scope = f"bookings:{actor.role}:{actor.id}"  # a cursor continues only this caller's listing
+    items, cursor = svc.list_bookings(actor, limit=limit, cursor=cursor_param(request, scope))
+    return ok({"items": [booking_view(b, actor) for b in items], "next_cursor": sign_cursor(cursor, scope)})
 
 
 @bp.route("/v1/bookings/{booking_id}", methods=["GET"])

@@ -2,9 +2,13 @@
 (RFC 9457 style: ``type``, ``title``, ``status``, ``detail``, ``field``), and caller identity."""
 from __future__ import annotations
 
+import base64
 import functools
+import hashlib
+import hmac
 import json
 import logging
+import re
 from typing import Any, Iterable, TypeVar
 
 from chalice import Response
@@ -70,15 +74,72 @@ def install_problem_responses(app) -> None:
                 entry.view_function = _map_domain_errors(entry.view_function)
                 entry.view_function._maps_domain_errors = True
     app.register_middleware(problem_middleware, "http")
+    app.register_middleware(security_headers_middleware, "http")
+
+
+def security_headers_middleware(event, get_response):
+    """Every API answer: HSTS, referrer and permissions policies, nosniff; HTML pages (API
+    reference, partner landing pages) also their CSP (no script, inline styles by hash) and are not
+    framed. JSON answers need no CSP (``default-src 'none'`` keeps a browser from running one)."""
+    from chalicelib.domain import headers as sec
+
+    response = get_response(event)
+    ctype = str((response.headers or {}).get("Content-Type", ""))
+    extra = sec.page_headers(response.body if isinstance(response.body, str) else "") if ctype.startswith("text/html") \
+        else {**sec.common_headers(), "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'"}
+    response.headers = {**extra, **(response.headers or {})}
+    return response
 
 
 def _loc(loc: Iterable[Any]) -> str:
     return ".".join(str(p) for p in loc if p not in ("body",)) or "body"
 
 
+class PayloadTooLarge(DomainError):
+    status, code, title = 413, "payload-too-large", "The request body is too large"
+
+
+MAX_BODY_BYTES = 64 * 1024   # the largest request body crowdfix takes (a tenant with all its texts is < 8 KiB)
+MAX_JSON_DEPTH = 16          # the deepest request model nests 4 levels
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_JSON_BRACKET = re.compile(rb"[\[\]{}]")
+
+
+def json_depth(raw: bytes, limit: int = MAX_JSON_DEPTH) -> int:
+    """How deeply arrays and objects nest in ``raw`` (strings skipped), counting no further than
+    ``limit + 1``: a linear scan done before ``json.loads``, so nesting never reaches the parser."""
+    depth = deepest = 0
+    for m in _JSON_BRACKET.finditer(_JSON_STRING.sub(b'""', raw)):
+        if m.group() in (b"[", b"{"):
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > limit:
+                    return deepest
+        else:
+            depth -= 1
+    return deepest
+
+
+def read_json(raw: bytes | str | None, *, max_bytes: int = MAX_BODY_BYTES, max_depth: int = MAX_JSON_DEPTH):
+    """Parse a request body: size and nesting are bounded before parsing (413 / 400), unreadable
+    JSON is a 400. Never a RecursionError or MemoryError from input."""
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8", "surrogatepass")
+    raw = raw or b""
+    if len(raw) > max_bytes:
+        raise PayloadTooLarge(f"the body may be at most {max_bytes // 1024} KiB", field="body")
+    if json_depth(raw, max_depth) > max_depth:
+        raise MalformedRequest(f"the body nests deeper than {max_depth} levels", field="body")
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise MalformedRequest("the body is not valid JSON", field="body") from None
+
+
 def parse_body(request, model: type[M], *, allow_empty: bool = False) -> M:
-    """Validate the JSON body against a pydantic model; 400 for unreadable JSON, 422 naming the
-    first offending field (all of them in ``errors``)."""
+    """Validate the JSON body against a pydantic model; 413 above the size bound, 400 for unreadable
+    or too deeply nested JSON, 422 naming the first offending field (all of them in ``errors``)."""
     from pydantic import ValidationError
 
     raw = request.raw_body
@@ -87,10 +148,7 @@ def parse_body(request, model: type[M], *, allow_empty: bool = False) -> M:
             raw = b"{}"
         else:
             raise MalformedRequest("the request needs a JSON body", field="body")
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise MalformedRequest("the body is not valid JSON", field="body") from None
+    data = read_json(raw)
     if not isinstance(data, dict):
         raise MalformedRequest("the body must be a JSON object", field="body")
     try:
@@ -154,3 +212,38 @@ def authenticate_partner(request) -> tuple[Actor, str]:
     if not key:
         raise Unauthenticated("send your API key: Authorization: Bearer cfx_... or X-Api-Key: cfx_...")
     return actor_for_api_key(key)
+
+
+# ---------------------------------------------------------------------------------------------
+# cursors: opaque to clients, signed by us, bound to the listing they continue
+
+_CURSOR_MAX = 2048
+
+
+def _cursor_mac(scope: str, inner: str) -> str:
+    from chalicelib.settings import get_secret
+
+    key = hmac.new(get_secret("TOKEN_SECRET").encode(), b"crowdfix-cursor-v1", hashlib.sha256).digest()
+    mac = hmac.new(key, f"{scope}\n{inner}".encode(), hashlib.sha256).digest()[:16]
+    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+
+
+def sign_cursor(inner: str | None, scope: str) -> str | None:
+    """Wrap a service's page cursor for the client: ``<inner>.<mac>``, where the MAC binds it to
+    ``scope`` (route and caller), so a crafted, edited or borrowed cursor is refused."""
+    if not inner:
+        return None
+    return f"{inner}.{_cursor_mac(scope, inner)}"
+
+
+def cursor_param(request, scope: str, name: str = "cursor") -> str | None:
+    """The service's cursor from the ``cursor`` query parameter, after checking our signature:
+    422 for anything we did not hand out for this listing."""
+    value = (request.query_params or {}).get(name)
+    if not value:
+        return None
+    inner, dot, mac = value.rpartition(".")
+    if (len(value) > _CURSOR_MAX or not dot or not inner
+            or not hmac.compare_digest(mac.encode(), _cursor_mac(scope, inner).encode())):
+        raise ValidationFailed("the cursor is not valid; start again without it", field=name)
+    return inner

@@ -58,6 +58,15 @@ def widget(tenant_id):
                              "Cache-Control": "public, max-age=300", "Access-Control-Allow-Origin": "*"})
 
 
+@bp.route("/v1/partners/{tenant_id}/frame-ancestors", methods=["GET"])
+def frame_ancestors(tenant_id):
+    """The origins that may frame this tenant's embedded booking flow (they are public anyway: the
+    web app's CSP names them)."""
+    tenant = _tenant_for_page(tenant_id)
+    return Response(body=json.dumps({"tenant_id": tenant["tenant_id"], "origins": tenant["widget_origins"]}),
+                    status_code=200, headers={"Content-Type": "application/json", "Cache-Control": "public, max-age=60"})
+
+
 @bp.route("/v1/partners/{tenant_id}/landing", methods=["GET"])
 def landing(tenant_id):
     from chalicelib.domain.pages import landing_page

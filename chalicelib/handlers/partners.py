@@ -8,7 +8,8 @@ from chalice import Blueprint
 
 from chalicelib.domain.booking_states import ALL_STATES
 from chalicelib.domain.errors import MalformedRequest, ValidationFailed
-from chalicelib.handlers.common import authenticate, authenticate_partner, ok, parse_body, path_id, query_int
+from chalicelib.handlers.common import (authenticate, authenticate_partner, cursor_param, ok, parse_body, path_id, query_int,
+                                        sign_cursor)
 from chalicelib.handlers.batch import process_queue
 
 bp = Blueprint(__name__)
@@ -249,9 +250,10 @@ def partner_list_bookings():
     ref = params.get("external_ref")
     if ref is not None and not (1 <= len(ref) <= 64):
         raise ValidationFailed("external_ref must be 1 to 64 characters", field="external_ref")
+    scope = f"partner-bookings:{actor.tenant_id}:{ref or ''}"  # a cursor continues only this listing
     items, cursor = svc.list_bookings(actor, state=state, external_ref=ref, limit=query_int(request, "limit", 20, 1, 100),
-                                      cursor=params.get("cursor"))
-    return ok({"items": [svc.partner_booking_view(b, actor) for b in items], "next_cursor": cursor})
+                                      cursor=cursor_param(request, scope))
+    return ok({"items": [svc.partner_booking_view(b, actor) for b in items], "next_cursor": sign_cursor(cursor, scope)})
 
 
 @bp.route("/v1/partner/bookings/{booking_id}", methods=["GET"])

@@ -1,9 +1,14 @@
 """Password-less sign-in: an e-mailed one-time code exchanged for a signed, expiring token.
 
-- Codes are 6 digits, valid 10 minutes, stored only as a keyed hash, 5 tries each.
+- Codes are 6 digits, valid 10 minutes, stored only as a keyed hash. One active code per address;
+  5 tries per address in a 15-minute window that asking again does not reset; at most 3 codes per
+  window, 30 s apart; at most 60 unused codes per client address and hour.
+- Every try takes one of the 5 with a conditional update first, so concurrent guesses cannot get
+  more; every update of a code record says the record must exist (no half items re-created).
 - Customers are created on first sign-in (sign-in is asked only when it is needed).
-- Helpers and ops can only sign in if they are already known; the answer to "send me a code" is the
-  same either way, so the endpoint does not reveal who is registered.
+- Helpers, ops and partner admins can only sign in if they are already known; an unknown address
+  gets the same answer, the same records and one e-mail (saying there is no such account), so
+  neither the answer nor the work done reveals who is registered.
 """
 from __future__ import annotations
 
@@ -18,7 +23,7 @@ from pynamodb.exceptions import DeleteError, PutError
 from chalicelib.adapters.email import send_email
 from chalicelib.domain import tokens
 from chalicelib.domain.actors import Actor
-from chalicelib.domain.errors import TooManyAttempts, Unauthenticated
+from chalicelib.domain.errors import RateLimited, TooManyAttempts, Unauthenticated
 from chalicelib.models.base import now_iso
 from chalicelib.models.customers import Customer
 from chalicelib.models.helpers import Helper
@@ -26,8 +31,13 @@ from chalicelib.models.signin import SignInCode
 from chalicelib.models.staff import Staff
 from chalicelib.settings import get_secret, get_settings
 
-CODE_TTL = 600
-MAX_ATTEMPTS = 5
+CODE_TTL = 600            # a code is valid 10 minutes
+MAX_ATTEMPTS = 5          # tries per address and window, right or wrong; asking again does not reset them
+WINDOW = 900              # the counts of an address start over 15 minutes after its first code
+MAX_SENDS = 3             # codes e-mailed to one address per window
+COOLDOWN = 30             # seconds between two codes to one address
+IP_WINDOW = 3600          # per client address: codes asked and not used, per hour
+IP_MAX_OUTSTANDING = 60
 
 SUBJECTS = {
     "de": "Ihr Anmeldecode für crowdfix: {code}",
@@ -71,19 +81,140 @@ def _known(tenant: str, role: str, email: str) -> bool:
     return False
 
 
-def request_code(tenant: str, role: str, email: str, language: str = "de") -> None:
-    """E-mail a fresh code if this person may sign in with this role; silently do nothing otherwise."""
-    if not _known(tenant, role, email):
+# Sent instead of a code when the address has no account for the role: the same work (one record,
+# one e-mail) and the same answer as for a known address, so neither reveals who is registered.
+NO_ACCOUNT_SUBJECTS = {
+    "de": "Anmeldung bei crowdfix", "en": "Signing in to crowdfix",
+    "fr": "Connexion à crowdfix", "it": "Accesso a crowdfix",
+}
+NO_ACCOUNT_BODIES = {
+    "de": "Guten Tag\n\nJemand wollte sich mit dieser E-Mail-Adresse bei crowdfix anmelden, aber für diese Adresse gibt "
+          "es dort kein solches Konto.\nWaren Sie das nicht, können Sie diese E-Mail löschen.\n\nIhr crowdfix-Team",
+    "en": "Hello\n\nSomeone asked to sign in to crowdfix with this e-mail address, but there is no such account for "
+          "it.\nIf this was not you, you can delete this e-mail.\n\nThe crowdfix team",
+    "fr": "Bonjour\n\nQuelqu'un a voulu se connecter à crowdfix avec cette adresse e-mail, mais aucun compte de ce type "
+          "n'existe pour elle.\nSi ce n'était pas vous, vous pouvez supprimer cet e-mail.\n\nL'équipe crowdfix",
+    "it": "Buongiorno\n\nQualcuno ha chiesto di accedere a crowdfix con questo indirizzo e-mail, ma non esiste un tale "
+          "account.\nSe non è stato lei, può cancellare questa e-mail.\n\nIl team crowdfix",
+}
+
+
+def _condition_failed(exc: Exception) -> bool:
+    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
+def _minutes(seconds: float) -> str:
+    m = max(1, int(seconds + 59) // 60)
+    return "1 minute" if m == 1 else f"{m} minutes"
+
+
+def _charge_client(client_ip: str | None, now: float) -> str:
+    """One more unused code from this client address in this hour, or ``RateLimited``. The count
+    goes down again when a code is used (:func:`_refund_client`), so people who sign in are never
+    held up; someone asking codes for many addresses without using them is."""
+    from pynamodb.exceptions import UpdateError
+
+    from chalicelib.models.signin import SignInLimit
+
+    window = int(now) // IP_WINDOW
+    ip_key = f"ip#{client_ip or 'unknown'}#{window}"
+    # a counter item of its own: created by its first update (complete with count and ttl), not an
+    # item that must exist
+    try:
+        SignInLimit(key=ip_key).update(
+            actions=[SignInLimit.outstanding.add(1), SignInLimit.ttl.set(timedelta(seconds=2 * IP_WINDOW))],
+            condition=SignInLimit.outstanding.does_not_exist() | (SignInLimit.outstanding < IP_MAX_OUTSTANDING))
+    except UpdateError as exc:
+        if not _condition_failed(exc):
+            raise
+        wait = (window + 1) * IP_WINDOW - now
+        raise RateLimited(f"too many sign-in codes were asked from your network; try again in {_minutes(wait)}",
+                          retry_after=int(wait) + 1) from None
+    return ip_key
+
+
+def _refund_client(ip_key: str | None) -> None:
+    from pynamodb.exceptions import UpdateError
+
+    from chalicelib.models.signin import SignInLimit
+
+    if not ip_key:
         return
-    code = f"{secrets.randbelow(10**6):06d}"
+    try:
+        SignInLimit(key=ip_key).update(actions=[SignInLimit.outstanding.add(-1)],
+                                       condition=SignInLimit.key.exists() & (SignInLimit.outstanding > 0))
+    except UpdateError as exc:  # the hour has passed (item gone) or nothing to refund
+        if not _condition_failed(exc):
+            raise
+
+
+def request_code(tenant: str, role: str, email: str, language: str = "de", client_ip: str | None = None,
+                 now: float | None = None) -> None:
+    """E-mail a code if this person may sign in with this role, or a note that there is no such
+    account: the same answer, records and number of calls either way.
+
+    Limits, the same for every address: one active code per address (asking again replaces it but
+    keeps the tries used), at most ``MAX_SENDS`` codes per ``WINDOW`` and ``COOLDOWN`` seconds
+    between two; no new code once ``MAX_ATTEMPTS`` tries are used until the window ends; at most
+    ``IP_MAX_OUTSTANDING`` unused codes per client address and hour."""
+    from pynamodb.exceptions import PutError, UpdateError
+
+    now = time.time() if now is None else now
+    known = _known(tenant, role, email)
     key = _key(tenant, role, email)
-    now = int(time.time())
-    SignInCode(key=key, code_hash=_hash(key, code), expires_at=now + CODE_TTL, attempts=0,
-               ttl=timedelta(seconds=CODE_TTL + 3600)).save()
+    # an unknown address gets a record too, with a hash no 6-digit code can match
+    code = f"{secrets.randbelow(10**6):06d}"
+    code_hash = _hash(key, code if known else "no-account:" + secrets.token_hex(8))
+    try:
+        current = SignInCode.get(key, consistent_read=True)
+    except SignInCode.DoesNotExist:
+        current = None
+    window_open = current is not None and current.window_ends is not None and float(current.window_ends) > now
+    if window_open:
+        ends = float(current.window_ends)
+        if int(current.attempts or 0) >= MAX_ATTEMPTS:
+            err = TooManyAttempts(f"too many tries for this address; ask for a new code in {_minutes(ends - now)}")
+            err.retry_after = int(ends - now) + 1
+            raise err
+        if int(current.sends or 0) >= MAX_SENDS:
+            raise RateLimited(f"{MAX_SENDS} codes were sent to this address already; use the newest one or "
+                              f"ask again in {_minutes(ends - now)}", retry_after=int(ends - now) + 1)
+        since = now - float(current.last_sent_at or 0)
+        if since < COOLDOWN:
+            raise RateLimited(f"a code was just sent; wait {int(COOLDOWN - since) + 1} seconds before asking again",
+                              retry_after=int(COOLDOWN - since) + 1)
+    ip_key = _charge_client(client_ip, now)
+    try:
+        if window_open:
+            # same window: a new code, the tries used so far stay (conditional on what we read)
+            SignInCode(key=key).update(
+                actions=[SignInCode.code_hash.set(code_hash), SignInCode.expires_at.set(int(now) + CODE_TTL),
+                         SignInCode.last_sent_at.set(now), SignInCode.sends.add(1), SignInCode.ip_key.set(ip_key),
+                         SignInCode.ttl.set(timedelta(seconds=max(ends - now, CODE_TTL) + 3600))],
+                condition=SignInCode.key.exists() & (SignInCode.sends == current.sends)
+                & (SignInCode.window_ends == current.window_ends))
+        else:
+            fresh = SignInCode(key=key, code_hash=code_hash, expires_at=int(now) + CODE_TTL, attempts=0, sends=1,
+                               last_sent_at=now, window_ends=now + WINDOW, ip_key=ip_key,
+                               ttl=timedelta(seconds=max(WINDOW, CODE_TTL) + 3600))
+            # replace only what we read (nothing, or a record whose window is over)
+            fresh.save(condition=SignInCode.key.does_not_exist() if current is None
+                       else SignInCode.code_hash.does_not_exist() if current.code_hash is None  # an old half item
+                       else (SignInCode.code_hash == current.code_hash))
+    except (PutError, UpdateError) as exc:
+        _refund_client(ip_key)
+        if not _condition_failed(exc):
+            raise
+        raise RateLimited(f"a code was just sent; wait {COOLDOWN} seconds before asking again",
+                          retry_after=COOLDOWN) from None
     lang = language if language in SUBJECTS else "de"
+    if known:
+        subject, text = SUBJECTS[lang].format(code=code), BODIES[lang].format(code=code)
+    else:
+        subject, text = NO_ACCOUNT_SUBJECTS[lang], NO_ACCOUNT_BODIES[lang]
     from botocore.exceptions import ClientError
     try:
-        send_email(email, SUBJECTS[lang].format(code=code), BODIES[lang].format(code=code))
+        send_email(email, subject, text)
     except ClientError as exc:  # e.g. an address SES cannot parse ("Missing domain"): the caller's input
         if exc.response.get("Error", {}).get("Code") not in ("InvalidParameterValue", "MessageRejected"):
             raise
@@ -91,24 +222,40 @@ def request_code(tenant: str, role: str, email: str, language: str = "de") -> No
         raise ValidationFailed("this e-mail address cannot receive e-mail; check it", field="email") from None
 
 
-def exchange_code(tenant: str, role: str, email: str, code: str) -> dict:
-    """Trade a valid code for a token. The code works once."""
+def exchange_code(tenant: str, role: str, email: str, code: str, now: float | None = None) -> dict:
+    """Trade a valid code for a token. The code works once; every try (right or wrong) first takes
+    one of the window's ``MAX_ATTEMPTS`` with a conditional update, so concurrent guesses can never
+    get more tries than that, and no update re-creates a record that is gone."""
+    from pynamodb.exceptions import UpdateError
+
+    now = time.time() if now is None else now
     key = _key(tenant, role, email)
+    record = SignInCode(key=key)
     try:
-        record = SignInCode.get(key, consistent_read=True)
-    except SignInCode.DoesNotExist:
+        record.update(actions=[SignInCode.attempts.add(1)],
+                      condition=SignInCode.key.exists() & (SignInCode.attempts < MAX_ATTEMPTS)
+                      & (SignInCode.expires_at >= int(now)))
+    except UpdateError as exc:
+        if not _condition_failed(exc):
+            raise
+        try:
+            current = SignInCode.get(key, consistent_read=True)
+        except SignInCode.DoesNotExist:
+            raise Unauthenticated("this code is not valid; ask for a new code") from None
+        if int(current.attempts or 0) >= MAX_ATTEMPTS:
+            raise TooManyAttempts("too many wrong codes; ask for a new code later") from None
+        if current.expires_at is not None and float(current.expires_at) < now:
+            raise Unauthenticated("this code has expired; ask for a new code") from None
         raise Unauthenticated("this code is not valid; ask for a new code") from None
-    if record.expires_at < time.time():
-        raise Unauthenticated("this code has expired; ask for a new code")
-    if record.attempts >= MAX_ATTEMPTS:
-        raise TooManyAttempts("too many wrong codes; ask for a new code")
     if not hmac.compare_digest(record.code_hash, _hash(key, code)):
-        record.update(actions=[SignInCode.attempts.add(1)])
-        raise Unauthenticated("this code is not right; check the e-mail and try again", field="code")
+        left = MAX_ATTEMPTS - int(record.attempts)
+        raise Unauthenticated("this code is not right; check the e-mail and try again"
+                              + (f" ({left} {'try' if left == 1 else 'tries'} left)" if left else ""), field="code")
     try:
         record.delete(condition=SignInCode.code_hash == record.code_hash)
     except DeleteError:
         raise Unauthenticated("this code was already used; ask for a new code") from None
+    _refund_client(record.ip_key)
     subject = _subject_for(tenant, role, email)
     settings = get_settings()
     if role == "partner_admin":
@@ -151,3 +298,129 @@ def ensure_customer(tenant: str, email: str, name: str | None = None, language: 
 def actor_from_token(token: str) -> Actor:
     claims = tokens.verify(get_secret("TOKEN_SECRET"), token)
     return Actor(role=claims["role"], id=claims["sub"], tenant_id=claims["ten"])
+
+
+# ---------------------------------------------------------------------------------------------
+# mobile numbers for SMS: verified with a code sent to them (only verified numbers get SMS)
+
+PHONE_CODE_TTL = 600
+PHONE_MAX_ATTEMPTS = 5
+PHONE_WINDOW = 3600       # codes and tries per person start over an hour after the first code
+PHONE_MAX_SENDS = 3
+PHONE_COOLDOWN = 60
+PHONE_TEXTS = {
+    "de": "crowdfix: Ihr Code zur Bestätigung dieser Nummer lautet {code}. Er gilt 10 Minuten.",
+    "en": "crowdfix: your code to confirm this number is {code}. It is valid for 10 minutes.",
+    "fr": "crowdfix : votre code pour confirmer ce numéro est {code}. Il est valable 10 minutes.",
+    "it": "crowdfix: il suo codice per confermare questo numero è {code}. Vale 10 minuti.",
+}
+
+
+def _phone_key(role: str, rid: str) -> str:
+    return f"phone#{role}#{rid}"
+
+
+def verified_phone(role: str, rid: str) -> str | None:
+    """The number this person verified with a code, or None: the only number SMS may go to."""
+    from chalicelib.models.signin import PhoneVerification
+
+    try:
+        return PhoneVerification.get(_phone_key(role, rid)).verified_phone
+    except PhoneVerification.DoesNotExist:
+        return None
+
+
+def start_phone_verification(actor: Actor, phone: str, language: str = "de", now: float | None = None) -> dict:
+    """Text a 6-digit code to ``phone`` (E.164) unless it is the number already verified. Limits:
+    ``PHONE_MAX_SENDS`` codes per ``PHONE_WINDOW``, ``PHONE_COOLDOWN`` s apart, tries kept across codes."""
+    from pynamodb.exceptions import PutError, UpdateError
+
+    from chalicelib.adapters.sms import send_sms
+    from chalicelib.models.signin import PhoneVerification as PV
+
+    now = time.time() if now is None else now
+    key = _phone_key(actor.role, actor.id)
+    try:
+        rec = PV.get(key, consistent_read=True)
+    except PV.DoesNotExist:
+        rec = None
+    if rec is not None and rec.verified_phone == phone:
+        return {"phone": phone, "verified": True}
+    window_open = rec is not None and rec.window_ends is not None and float(rec.window_ends) > now
+    if window_open:
+        ends = float(rec.window_ends)
+        if int(rec.attempts or 0) >= PHONE_MAX_ATTEMPTS:
+            err = TooManyAttempts(f"too many wrong codes; ask for a new code in {_minutes(ends - now)}")
+            err.retry_after = int(ends - now) + 1
+            raise err
+        if int(rec.sends or 0) >= PHONE_MAX_SENDS:
+            raise RateLimited(f"{PHONE_MAX_SENDS} codes were sent already; ask again in {_minutes(ends - now)}",
+                              retry_after=int(ends - now) + 1)
+        since = now - float(rec.last_sent_at or 0)
+        if since < PHONE_COOLDOWN:
+            raise RateLimited(f"a code was just sent; wait {int(PHONE_COOLDOWN - since) + 1} seconds",
+                              retry_after=int(PHONE_COOLDOWN - since) + 1)
+    code = f"{secrets.randbelow(10**6):06d}"
+    code_hash = _hash(f"{key}#{phone}", code)
+    try:
+        if rec is None:
+            PV(key=key, pending_phone=phone, code_hash=code_hash, expires_at=int(now) + PHONE_CODE_TTL, attempts=0,
+               sends=1, last_sent_at=now, window_ends=now + PHONE_WINDOW,
+               ttl=timedelta(seconds=PHONE_WINDOW + 3600)).save(condition=PV.key.does_not_exist())
+        else:
+            actions = [PV.pending_phone.set(phone), PV.code_hash.set(code_hash),
+                       PV.expires_at.set(int(now) + PHONE_CODE_TTL), PV.last_sent_at.set(now)]
+            if window_open:
+                actions.append(PV.sends.add(1))
+                condition = PV.key.exists() & (PV.sends == rec.sends)
+            else:
+                actions += [PV.sends.set(1), PV.attempts.set(0), PV.window_ends.set(now + PHONE_WINDOW)]
+                condition = PV.key.exists() & (PV.window_ends.does_not_exist() if rec.window_ends is None
+                                               else PV.window_ends == rec.window_ends)
+            if rec.verified_phone is None:
+                actions.append(PV.ttl.set(timedelta(seconds=PHONE_WINDOW + 3600)))
+            PV(key=key).update(actions=actions, condition=condition)
+    except (PutError, UpdateError) as exc:
+        if not _condition_failed(exc):
+            raise
+        raise RateLimited(f"a code was just sent; wait {PHONE_COOLDOWN} seconds", retry_after=PHONE_COOLDOWN) from None
+    send_sms(phone, PHONE_TEXTS.get(language, PHONE_TEXTS["de"]).format(code=code))
+    return {"phone": phone, "verified": False, "expires_in": PHONE_CODE_TTL}
+
+
+def confirm_phone(actor: Actor, code: str, now: float | None = None) -> dict:
+    """Check the code texted to the pending number; on success that number becomes the verified one.
+    Every try first takes one of ``PHONE_MAX_ATTEMPTS`` with a conditional update (no races)."""
+    from pynamodb.exceptions import UpdateError
+
+    from chalicelib.models.signin import PhoneVerification as PV
+
+    now = time.time() if now is None else now
+    key = _phone_key(actor.role, actor.id)
+    rec = PV(key=key)
+    try:
+        rec.update(actions=[PV.attempts.add(1)],
+                   condition=PV.key.exists() & PV.code_hash.exists() & (PV.attempts < PHONE_MAX_ATTEMPTS)
+                   & (PV.expires_at >= int(now)))
+    except UpdateError as exc:
+        if not _condition_failed(exc):
+            raise
+        try:
+            current = PV.get(key, consistent_read=True)
+        except PV.DoesNotExist:
+            current = None
+        if current is not None and int(current.attempts or 0) >= PHONE_MAX_ATTEMPTS and current.code_hash:
+            raise TooManyAttempts("too many wrong codes; ask for a new code later") from None
+        raise Unauthenticated("there is no valid code for a number; ask for a new code", field="code") from None
+    if not hmac.compare_digest(rec.code_hash, _hash(f"{key}#{rec.pending_phone}", code)):
+        raise Unauthenticated("this code is not right; check the text message and try again", field="code")
+    try:
+        rec.update(actions=[PV.verified_phone.set(rec.pending_phone), PV.verified_at.set(now),
+                            PV.pending_phone.remove(), PV.code_hash.remove(), PV.expires_at.remove(),
+                            PV.attempts.set(0), PV.ttl.remove()],
+                   condition=PV.key.exists() & (PV.code_hash == rec.code_hash))
+    except UpdateError as exc:
+        if not _condition_failed(exc):
+            raise
+        raise Unauthenticated("this code was already used; ask for a new code", field="code") from None
+    return {"phone": rec.verified_phone, "verified": True}

@@ -273,7 +273,7 @@ def _targets(event_type: str, person: dict) -> list[dict]:
         if channel == routing.EMAIL and person["email"] and person["email_on"]:
             targets.append({"channel": channel, "key": channel, "to": person["email"],
                             "masked": _mask_email(person["email"])})
-        elif channel == routing.SMS and person["sms_on"] and person["phone"]:
+        elif channel == routing.SMS and person["sms_on"] and person["phone"] and _phone_verified(person):
             targets.append({"channel": channel, "key": channel, "to": person["phone"],
                             "masked": _mask_phone(person["phone"])})
         elif channel == routing.PUSH:
@@ -281,6 +281,14 @@ def _targets(event_type: str, person: dict) -> list[dict]:
                 targets.append({"channel": channel, "key": f"push#{sub.subscription_id}", "sub": sub,
                                 "masked": sub.device or _host(sub.endpoint)})
     return targets
+
+
+def _phone_verified(person: dict) -> bool:
+    """SMS only to the number this person confirmed with a texted code (issue 16)."""
+    from chalicelib.services.auth import verified_phone
+
+    verified = verified_phone(person["role"], person["id"])
+    return bool(verified) and verified == (person["phone"] or "").replace(" ", "")
 
 
 def _mask_email(email: str) -> str:
@@ -602,7 +610,11 @@ def messages_for(actor: Actor, booking) -> list[dict]:
 def get_prefs(actor: Actor) -> dict:
     p = _prefs(actor.role, actor.id)
     quiet = (p.quiet_hours.as_dict() if p and p.quiet_hours else None)
+    from chalicelib.services.auth import verified_phone
+
+    verified = verified_phone(actor.role, actor.id)
     return {"email": p.email if p else True, "sms": bool(p and p.sms), "phone": p.phone if p else None,
+            "phone_verified": bool(p and p.phone and verified == p.phone),
             "language": p.language if p else None,
             **({"quiet_hours": quiet or dict(routing.DEFAULT_QUIET_HOURS)} if actor.role == "helper" else {})}
 

@@ -63,6 +63,8 @@ def tenant_view(tenant: Tenant) -> dict:
         "helper_pool": settings.get("helper_pool", dp.TENANT_DEFAULTS["helper_pool"]),
         "matching": {**dp.MatchingSettings().model_dump(mode="json"), **(settings.get("matching") or {})},
         "rate_limit": {**dp.RateLimit().model_dump(mode="json"), **(settings.get("rate_limit") or {})},
+        "api_keys_max": int(settings.get("api_keys_max") or dp.DEFAULT_API_KEYS),
+        "widget_origins": list(settings.get("widget_origins") or []),
         "created_at": tenant.created_at,
     }
 
@@ -91,10 +93,35 @@ def get_tenant_for(actor: Actor, tenant_id: str) -> Tenant:
         raise NotFound(f"tenant {tenant_id} was not found", field="tenant_id") from None
 
 
+def check_commercial_terms(actor: Actor, request: dp.TenantFields, tenant: Tenant) -> None:
+    """Commercial terms (``dp.COMMERCIAL_FIELDS`` and the dispatch reach) are set by platform ops
+    only; a partner's admin may send them unchanged (e.g. echoing what it read) but not change them."""
+    if actor.is_platform_ops:
+        return
+    view = tenant_view(tenant)
+    data = request.model_dump(mode="json", exclude_none=True)
+    changed = [f for f in dp.COMMERCIAL_FIELDS if f in data and data[f] != view.get(f)]
+    if request.matching is not None:
+        for f in dp.COMMERCIAL_MATCHING_FIELDS:
+            if f in request.matching.model_fields_set and data["matching"][f] != view["matching"].get(f):
+                changed.append(f"matching.{f}")
+    if changed:
+        raise Forbidden(f"only crowdfix operations change commercial terms ({', '.join(changed)}); "
+                        "ask your crowdfix contact", field=changed[0])
+
+
 def update_tenant(actor: Actor, tenant_id: str, request: dp.UpdateTenant) -> Tenant:
     tenant = get_tenant_for(actor, tenant_id)
     if actor.role == "partner":
         raise Forbidden("API keys cannot change the tenant; sign in as the partner's admin")
+    current = _plain(tenant.settings) or {}
+    check_commercial_terms(actor, request, tenant)
+    if request.matching is not None and "radius_widening_km" not in request.matching.model_fields_set:
+        # a section replaces the section: keep the ops-set reach when the admin did not name it
+        kept = (current.get("matching") or {}).get("radius_widening_km")
+        if kept is not None:
+            request = request.model_copy(update={"matching": request.matching.model_copy(
+                update={"radius_widening_km": list(kept)})})
     actions = []
     if request.name is not None:
         actions.append(Tenant.name.set(request.name))
@@ -143,10 +170,23 @@ def create_api_key(actor: Actor, tenant_id: str, request: dp.CreateApiKey) -> tu
     """A new key; returns ``(record, secret)``. The secret is not stored and cannot be shown again."""
     check_tenant_admin(actor, tenant_id)
     tenant_svc.get_tenant(tenant_id)
-    limit = request.rate_limit or dp.RateLimit(**(tenant_svc.tenant_policy(tenant_id).get("rate_limit") or {}))
-    secret, prefix, digest = dp.new_api_key(request.environment)
-    key = ApiKey(key_hash=digest, key_id=new_id("key"), tenant_id=tenant_id, name=request.name, prefix=prefix,
-                 environment=request.environment, status="active", rate_per_second=limit.requests_per_second,
+    if request.rate_limit is not None and not actor.is_platform_ops:
+        raise Forbidden("only crowdfix operations set a key's rate limit; new keys get the tenant's",
+                        field="rate_limit")
+    policy = tenant_svc.tenant_policy(tenant_id)
+    most = int(policy.get("api_keys_max") or dp.DEFAULT_API_KEYS)
+    active = sum(1 for k in ApiKey.by_tenant.query(tenant_id) if k.status == "active")
+    if active >= most:  # (two concurrent creations may pass this check together: at most one over)
+        raise Conflict(f"this tenant has {active} active API keys, the most it may have ({most}); "
+                       "revoke one first or ask crowdfix for more", field="api_keys_max")
+    limit = request.rate_limit or dp.RateLimit(**(policy.get("rate_limit") or {}))
+    return _issue_key(actor, tenant_id, request.name, request.environment, limit)
+
+
+def _issue_key(actor: Actor, tenant_id: str, name: str, environment: str, limit: dp.RateLimit) -> tuple[ApiKey, str]:
+    secret, prefix, digest = dp.new_api_key(environment)
+    key = ApiKey(key_hash=digest, key_id=new_id("key"), tenant_id=tenant_id, name=name, prefix=prefix,
+                 environment=environment, status="active", rate_per_second=limit.requests_per_second,
                  burst=limit.burst, created_by=f"{actor.role}:{actor.id}", created_at=now_iso())
     key.save(condition=ApiKey.key_hash.does_not_exist())
     return key, secret
@@ -178,9 +218,9 @@ def rotate_api_key(actor: Actor, tenant_id: str, key_id: str) -> tuple[ApiKey, s
     old = _key_by_id(tenant_id, key_id)
     if old.status == "revoked":
         raise Conflict("this key is revoked; create a new key instead", field="key_id")
-    new, secret = create_api_key(actor, tenant_id, dp.CreateApiKey(
-        name=old.name, environment=old.environment,
-        rate_limit=dp.RateLimit(requests_per_second=float(old.rate_per_second), burst=int(old.burst))))
+    # the same limits as the old key (set by ops), and one key for one: no count check
+    new, secret = _issue_key(actor, tenant_id, old.name, old.environment,
+                             dp.RateLimit(requests_per_second=float(old.rate_per_second), burst=int(old.burst)))
     revoke_api_key(actor, tenant_id, key_id)
     return new, secret
 

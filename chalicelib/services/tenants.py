@@ -25,7 +25,18 @@ def get_tenant(tenant_id: str) -> Tenant:
 
 def tenant_policy(tenant_id: str) -> dict:
     settings = get_tenant(tenant_id).settings
-    return policy.effective(settings.as_dict() if settings else {})
+    return bounded(policy.effective(settings.as_dict() if settings else {}))
+
+
+def bounded(pol: dict) -> dict:
+    """Settings stored before their bounds existed are read within the one that can hang dispatch:
+    a round never plans a ring wider than ``MAX_WIDENING_KM`` beyond a helper's radius."""
+    from chalicelib.domain.partners import MAX_WIDENING_KM
+
+    widening = pol.get("radius_widening_km")
+    if isinstance(widening, (list, tuple)):
+        pol["radius_widening_km"] = [min(max(int(km), 0), MAX_WIDENING_KM) for km in list(widening)[:10]] or [0]
+    return pol
 
 
 def clear_cache() -> None:

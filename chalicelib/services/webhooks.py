@@ -50,14 +50,25 @@ def endpoint_view(ep: WebhookEndpoint) -> dict:
 def create_endpoint(actor: Actor, tenant_id: str, request: dp.CreateWebhookEndpoint) -> WebhookEndpoint:
     check_tenant_admin(actor, tenant_id, allow_partner_key=True)
     url = str(request.url)
-    host = request.url.host or ""
-    if request.url.scheme != "https" and not (get_settings().stage == "local" and host in ("127.0.0.1", "localhost")):
-        raise ValidationFailed("webhook URLs must use https", field="url")
+    from chalicelib.adapters.outbound import OutboundRefused, check_url
+    try:  # refused up front: private, loopback (outside the local stage), metadata and odd URLs
+        check_url(url)
+    except OutboundRefused as exc:
+        if exc.reason == "host name does not resolve":
+            pass  # may exist later (DNS set up after the endpoint); every delivery checks again
+        else:
+            raise ValidationFailed(_endpoint_refusal(exc.reason), field="url") from None
     ep = WebhookEndpoint(tenant_id=tenant_id, endpoint_id=new_id("we"), url=url, secret=dp.new_webhook_secret(),
                          events={e: True for e in request.events}, description=request.description,
                          status="enabled", created_at=now_iso())
     ep.save(condition=WebhookEndpoint.endpoint_id.does_not_exist())
     return ep
+
+
+def _endpoint_refusal(reason: str) -> str:
+    if "https" in reason:
+        return "webhook URLs must use https"
+    return f"this webhook URL cannot be used: {reason.removeprefix('refused: ')}"
 
 
 def list_endpoints(actor: Actor, tenant_id: str) -> list[WebhookEndpoint]:
@@ -189,17 +200,14 @@ def _enqueue(delivery: WebhookDelivery, attempt_base: int, manual: bool = False,
 
 
 def _post(url: str, body: str, headers: dict) -> tuple[int | None, str | None]:
-    import urllib.error
-    import urllib.request
+    """POST through the SSRF-safe client: public addresses only (loopback on the local stage), no
+    redirects followed, one deadline, a bounded answer; the error is a short reason, never the
+    receiver's text."""
+    from chalicelib.adapters import outbound
 
-    req = urllib.request.Request(url, data=body.encode(), headers=headers, method="POST")
-    try:
-        with urllib.request.urlopen(req, timeout=TIMEOUT_SECONDS) as resp:  # noqa: S310 (partner URL, https enforced)
-            return resp.status, None
-    except urllib.error.HTTPError as exc:
-        return exc.code, f"HTTP {exc.code}"
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        return None, type(exc).__name__ + ": " + str(exc)[:200]
+    resp = outbound.request("POST", url, body=body.encode(), headers=headers, timeout=TIMEOUT_SECONDS,
+                            max_body=4096)
+    return resp.status, resp.reason
 
 
 def deliver(message: dict, now: float | None = None) -> str:

@@ -1,6 +1,7 @@
 """Notifications end to end on the local stack: booking transitions -> queue -> e-mail (moto SES),
 SMS (moto SNS) and Web Push (encrypted, decrypted by the local stand-in push service)."""
 import json
+import re
 import os
 import uuid
 
@@ -75,7 +76,12 @@ def test_booking_life_notifies_each_party_once_in_their_language(api, signin, pu
     customer = signin()
     phone = f"+4179{uuid.uuid4().int % 10**7:07d}"
     status, prefs, _ = api.call("PUT", "/v1/me/notification-settings", {"sms": True, "phone": phone}, customer)
-    assert status == 200 and prefs["sms"] is True
+    assert status == 200 and prefs["sms"] is True and prefs["phone_verified"] is False
+    # SMS go only to a number confirmed with a texted code (issue 16; tests/security/test_phone_verification.py)
+    assert api.call("POST", "/v1/me/phone-verification", {"phone": phone}, customer)[0] == 202
+    code = re.search(r"\b(\d{6})\b", json.dumps(wait_for(lambda: sms_to(stack, phone)))).group(1)
+    assert api.call("POST", "/v1/me/phone-verification/confirm", {"code": code}, customer)[0] == 200
+    before = len(sms_to(stack, phone))
 
     status, booking, _ = api.call("POST", "/v1/bookings", booking_body(preferred_helper_id=hid, language="it"),
                                   customer)
@@ -92,7 +98,7 @@ def test_booking_life_notifies_each_party_once_in_their_language(api, signin, pu
     # the customer hears in Italian, by e-mail (HTML + text) and SMS
     received = wait_for(lambda: emails_to(stack, customer["_email"]))
     assert "Abbiamo ricevuto la sua richiesta" in json.dumps(received, ensure_ascii=False)
-    assert wait_for(lambda: sms_to(stack, phone))
+    assert wait_for(lambda: len(sms_to(stack, phone)) > before)
 
     assert api.call("POST", f"/v1/bookings/{bid}/accept", headers=helper)[0] == 200
     assigned = wait_for(lambda: [m for m in emails_to(stack, customer["_email"]) if "Claire la aiuterà"

@@ -27,11 +27,14 @@ def test_ops_create_a_tenant_and_its_admin_manages_it(api, signin):
     assert me == {"role": "partner_admin", "id": admin["staff_id"], "tenant_id": tid}
 
     status, changed, _ = api.call("PATCH", f"/v1/tenants/{tid}",
-                                  {"pricing": {"hourly_rate_minor": 7000, "partner_share_percent": 12},
-                                   "matching": {"max_rounds": 2}, "helper_pool": "both"}, admin_h)
+                                  {"matching": {"max_rounds": 2}, "helper_pool": "both"}, admin_h)
     assert status == 200, changed
-    assert changed["pricing"]["hourly_rate_minor"] == 7000 and changed["helper_pool"] == "both"
-    assert changed["matching"]["max_rounds"] == 2
+    assert changed["helper_pool"] == "both" and changed["matching"]["max_rounds"] == 2
+    # commercial terms are set by crowdfix operations only (issue 16; tests/security/test_tenant_terms.py)
+    pricing = {"pricing": {"hourly_rate_minor": 7000, "partner_share_percent": 12}}
+    assert api.call("PATCH", f"/v1/tenants/{tid}", pricing, admin_h)[0] == 403
+    status, changed, _ = api.call("PATCH", f"/v1/tenants/{tid}", pricing, p["ops"])
+    assert status == 200 and changed["pricing"]["hourly_rate_minor"] == 7000
 
     # the admin of one partner neither creates tenants nor sees another tenant
     other = new_partner(api, signin)
