@@ -34,12 +34,27 @@ def on_notification(event):
     return process_queue("notifications", event, handle, guard=False)
 
 
-def _delay_retry(record: dict, seconds: int) -> None:
+_urls_by_arn: dict[str, str] = {}
+
+
+def _source_queue_url(record: dict) -> str:
+    """The URL of the queue this record came from (its ``eventSourceARN``), else the work queue's."""
     from chalicelib.aws import client
     from chalicelib.queues import queue_url
 
+    arn = record.get("eventSourceARN")
+    if not arn:
+        return queue_url(NOTIFICATIONS)
+    if arn not in _urls_by_arn:
+        _urls_by_arn[arn] = client("sqs").get_queue_url(QueueName=arn.rsplit(":", 1)[-1])["QueueUrl"]
+    return _urls_by_arn[arn]
+
+
+def _delay_retry(record: dict, seconds: int) -> None:
+    from chalicelib.aws import client
+
     try:
-        client("sqs").change_message_visibility(QueueUrl=queue_url(NOTIFICATIONS),
+        client("sqs").change_message_visibility(QueueUrl=_source_queue_url(record),
                                                 ReceiptHandle=record["receiptHandle"], VisibilityTimeout=seconds)
     except Exception:  # the queue's own visibility timeout still brings it back
         log.warning("could not delay the retry of %s", record.get("messageId"), exc_info=True)

@@ -100,7 +100,9 @@ NO_ACCOUNT_BODIES = {
 
 
 def _condition_failed(exc: Exception) -> bool:
-    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
+    from chalicelib.store.conditions import is_condition_failure
+
+    return is_condition_failure(exc)
 
 
 def _minutes(seconds: float) -> str:

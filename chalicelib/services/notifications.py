@@ -17,6 +17,7 @@ import os
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from chalicelib.store.conditions import is_condition_failure
 from chalicelib.domain import links
 from chalicelib.domain import notification_texts as texts
 from chalicelib.domain import notifications as routing
@@ -480,7 +481,7 @@ def _claim(msg: dict, tenant_id: str, target: dict, lang: str, title: str, statu
         item.update(actions=actions, condition=condition)
         return True
     except UpdateError as exc:
-        if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
+        if is_condition_failure(exc):
             return False
         raise
 
