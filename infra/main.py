@@ -44,12 +44,15 @@ def build(stage: str | None = None, outdir: str | None = None, **context):
 
 
 def lint(template: str) -> int:
-    """cfn-lint exit code bits: 2 = errors, 4 = warnings, 8 = informational. Fail on errors only."""
-    import subprocess
+    """cfn-lint and checkov (``infra/gates.py``): 1 if either finds a problem or cannot run."""
+    import gates
 
-    rc = subprocess.call([sys.executable, "-m", "cfnlint", template])
-    print(f"cfn-lint: {'no errors' if not rc & 2 else 'ERRORS'} (exit {rc})")
-    return 1 if rc & 2 else 0
+    results = gates.run_all(template)
+    for r in results:
+        print(r)
+        if not r.ok and r.output:
+            print("  " + r.output.replace("\n", "\n  "))
+    return 0 if all(r.ok for r in results) else 1
 
 
 if __name__ == "__main__":
