@@ -64,8 +64,9 @@ NEAR_TIMEOUT_SHARE = 0.8
 # concurrency is exhausted (past that Lambda throttles and callers get 500s). Burst <= reserved.
 STAGE_THROTTLE = {"prod": {"rate": 100, "burst": 50}, "dev": {"rate": 20, "burst": 10}}
 # WAF rate rules (requests per 5 minutes per client IP): sign-in is where guessing and e-mail
-# bombing start; partner routes carry API keys; everything else is public.
-WAF_RATE_LIMITS = {"signin": ("/api/v1/auth/", 100), "partner": ("/api/v1/partner", 2000), "all": (None, 1000)}
+# bombing start; partner routes carry API keys; everything else is public. Matched as "contains"
+# on the URI path, so the stage prefix (/api) does not matter.
+WAF_RATE_LIMITS = {"signin": ("/v1/auth/", 100), "partner": ("/v1/partner/", 2000), "all": (None, 1000)}
 _DDB_TYPES = {"S": ddb.AttributeType.STRING, "N": ddb.AttributeType.NUMBER, "B": ddb.AttributeType.BINARY}
 _PROJECTIONS = {"ALL": ddb.ProjectionType.ALL, "KEYS_ONLY": ddb.ProjectionType.KEYS_ONLY,
                 "INCLUDE": ddb.ProjectionType.INCLUDE}
@@ -241,6 +242,7 @@ class CrowdfixStack(cdk.Stack):
             per_fn_cfg = chalice_cfg.get("lambda_functions", {}).get(f.name, {})
             cfn_fn.add_property_override("MemorySize", int(per_fn_cfg.get(
                 "lambda_memory_size", chalice_cfg.get("lambda_memory_size", 1024))))
+            cfn_fn.add_property_override("Timeout", self.timeouts[f.name])  # same story: per function
             log_group = logs.LogGroup(self, f"Logs-{f.logical_id}", retention=LOG_RETENTION,
                                       removal_policy=retain)
             role = iam.Role(self, f"Role-{f.logical_id}",
@@ -591,7 +593,7 @@ class CrowdfixStack(cdk.Stack):
                 visibility_config=visibility(name)))
         # Stripe's webhooks and partners' servers come from few addresses: they are not counted
         # with the public traffic (partners have their own, higher limit; Stripe signs every call)
-        excluded = ("/v1/partner/", "/v1/stripe/webhook")
+        excluded = (WAF_RATE_LIMITS["partner"][0], "/v1/stripe/webhook")
         for priority, (name, (path, limit)) in enumerate(WAF_RATE_LIMITS.items(), start=10):
             if path:
                 scope = contains(path)

@@ -65,6 +65,8 @@ def check_region() -> str:
 
 
 def required_concurrency(stage: str, functions) -> int:
+    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "1")
+    os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
     from stack import RESERVED_CONCURRENCY  # the same numbers the template reserves
 
     if stage != "prod":
