@@ -292,3 +292,25 @@ def test_prod_tables_use_the_customer_managed_key_and_dev_does_not(tpl, dev, der
     assert not resources(dev, "AWS::KMS::Key")
     assert all("KMSMasterKeyId" not in t["Properties"]["SSESpecification"]
                for t in resources(dev, "AWS::DynamoDB::Table").values())
+
+
+# ---- cost of peaks -----------------------------------------------------------------------------
+
+def test_functions_run_on_arm64_with_arm64_native_code(tpl, synthesized):
+    """Graviton is only safe if every compiled extension Chalice packaged is an aarch64 build."""
+    import zipfile
+
+    for k, r in resources(tpl, "AWS::Serverless::Function").items():
+        assert r["Properties"]["Architectures"] == ["arm64"], k
+    (layer,) = resources(tpl, "AWS::Serverless::LayerVersion").values()
+    assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
+    machines = {}
+    for asset in synthesized[1].parent.glob("asset.*.zip"):
+        with zipfile.ZipFile(asset) as zf:
+            for name in zf.namelist():
+                if name.endswith(".so") or ".so." in name:
+                    head = zf.read(name)[:20]
+                    if head[:4] == b"\x7fELF":
+                        machines.setdefault(int.from_bytes(head[18:20], "little"), []).append(name)
+    assert any("pydantic_core" in n for n in machines.get(183, [])), "no native code found to check"
+    assert set(machines) == {183}, {m: names[:3] for m, names in machines.items() if m != 183}  # 183: EM_AARCH64
