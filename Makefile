@@ -50,7 +50,7 @@ infra-setup: setup
 
 package: infra-setup
 	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-eu-central-1} JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1 JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=1 \
-	  .venv/bin/python infra/main.py -c stage=$(STAGE) $(if $(DOMAIN),-c domain=$(DOMAIN)) $(if $(PER_FUNCTION_ALARMS),-c per_function_alarms=$(PER_FUNCTION_ALARMS))
+	  .venv/bin/python infra/main.py -c stage=$(STAGE) $(if $(DOMAIN),-c domain=$(DOMAIN)) $(if $(ALARM_EMAIL),-c alarm_email=$(ALARM_EMAIL)) $(if $(PER_FUNCTION_ALARMS),-c per_function_alarms=$(PER_FUNCTION_ALARMS))
 
 test-infra: infra-setup
 	.venv/bin/python -m pytest tests/infra
