@@ -121,6 +121,7 @@ def test_api_5xx_and_latency_are_alarmed(tpl):
     for name in ("5XXError", "Latency"):
         alarm, metric = by_metric[("AWS/ApiGateway", name)]
         assert _dims(metric) == {"ApiName": api["Name"], "Stage": api["StageName"]}
+        assert api["DefinitionBody"]["info"]["title"] == api["Name"]
 
 
 def test_payment_paths_alarm_on_errors_and_near_timeouts(tpl, derived):
