@@ -64,10 +64,10 @@ NEAR_TIMEOUT_SHARE = 0.8
 # Stage throttling: overload is answered 429 by API Gateway before the API function's reserved
 # concurrency is exhausted (past that Lambda throttles and callers get 500s). Burst <= reserved.
 STAGE_THROTTLE = {"prod": {"rate": 100, "burst": 50}, "dev": {"rate": 20, "burst": 10}}
-# WAF rate rules (requests per 5 minutes per client IP): sign-in is where guessing and e-mail
-# bombing start; partner routes carry API keys; everything else is public. Matched as "contains"
-# on the URI path, so the stage prefix (/api) does not matter.
-WAF_RATE_LIMITS = {"signin": ("/v1/auth/", 100), "partner": ("/v1/partner/", 2000), "all": (None, 1000)}
+# CloudFront sends this header with every request to the API; the API stage's WAF refuses requests
+# without it, so the execute-api URL cannot be used to go around CloudFront's WAF. The value is the
+# stack's own UUID (known to CloudFormation, not to the public, never in the repository).
+ORIGIN_HEADER = "x-crowdfix-origin"
 _DDB_TYPES = {"S": ddb.AttributeType.STRING, "N": ddb.AttributeType.NUMBER, "B": ddb.AttributeType.BINARY}
 _PROJECTIONS = {"ALL": ddb.ProjectionType.ALL, "KEYS_ONLY": ddb.ProjectionType.KEYS_ONLY,
                 "INCLUDE": ddb.ProjectionType.INCLUDE}
@@ -112,7 +112,7 @@ def _attr(key):
 class CrowdfixStack(cdk.Stack):
     def __init__(self, scope: Construct, construct_id: str, *, stage: str, domain: str | None = None,
                  certificate_arn: str | None = None, alarm_email: str | None = None,
-                 per_function_alarms: bool = False, **kwargs):
+                 per_function_alarms: bool = False, cdn_web_acl_arn: str | None = None, **kwargs):
         region = os.environ["AWS_DEFAULT_REGION"]
         if region not in ALLOWED_REGIONS:
             raise ValueError(f"crowdfix deploys to {' or '.join(ALLOWED_REGIONS)} only (EU data residency), "
@@ -454,11 +454,12 @@ class CrowdfixStack(cdk.Stack):
         account_settings = apigw.CfnAccount(self, "ApiGatewayAccount", cloud_watch_role_arn=apigw_role.role_arn)
         rest_api.add_dependency(account_settings)
 
-        # ---- WAF on the API stage: every request meets it, through CloudFront or straight to the
-        # execute-api URL. Prod only ($5 + $1 per rule a month).
+        # ---- WAF on the API stage: only requests that came through CloudFront (whose own web ACL,
+        # infra/edge.py, rate-limits per client address). Prod only ($5 + $1 per rule a month).
+        origin_secret = cdk.Fn.select(2, cdk.Fn.split("/", self.stack_id))
         self.web_acl = None
         if prod:
-            self.web_acl = self._web_acl(stage)
+            self.web_acl = self._origin_acl(stage, origin_secret)
             assoc = wafv2.CfnWebACLAssociation(
                 self, "ApiWaf", web_acl_arn=self.web_acl.attr_arn,
                 resource_arn=f"arn:{self.partition}:apigateway:{self.region}::/restapis/{rest_api.ref}/stages/{api_stage}")
@@ -503,7 +504,8 @@ class CrowdfixStack(cdk.Stack):
                                   runtime=cloudfront.FunctionRuntime.JS_2_0)
         rest_api_id = rest_api.ref
         api_origin = origins.HttpOrigin(f"{rest_api_id}.execute-api.{self.region}.amazonaws.com",
-                                        protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY)
+                                        protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+                                        custom_headers={ORIGIN_HEADER: origin_secret})
         cert = None
         if certificate_arn:
             from aws_cdk import aws_certificatemanager as acm
@@ -513,6 +515,7 @@ class CrowdfixStack(cdk.Stack):
             domain_names=[domain] if (domain and cert) else None, certificate=cert,
             price_class=cloudfront.PriceClass.PRICE_CLASS_100,
             enable_logging=True, log_bucket=access_logs, log_file_prefix="cdn/",
+            web_acl_id=cdn_web_acl_arn,
             minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
             default_behavior=cloudfront.BehaviorOptions(
                 origin=origins.S3BucketOrigin.with_origin_access_control(site),
@@ -529,9 +532,9 @@ class CrowdfixStack(cdk.Stack):
                 response_headers_policy=headers)})
 
         dist_cfn = self.distribution.node.default_child
-        _checkov_skip(dist_cfn, "CKV_AWS_68", "the site's files are static and cached; the API behind "
-                      "/api/* has its own WAF on its stage, which also covers the execute-api URL "
-                      "(a CloudFront-scope ACL would have to live in us-east-1: docs/deployment.md)")
+        if not cdn_web_acl_arn:
+            _checkov_skip(dist_cfn, "CKV_AWS_68", "dev: no WAF ($5 + $1 per rule a month); prod's "
+                          "distribution has the web ACL of infra/edge.py")
         if not cert:
             _checkov_skip(dist_cfn, "CKV_AWS_174", "no certificate_arn: the default *.cloudfront.net "
                           "certificate, whose TLS policy CloudFront sets; with a certificate: TLSv1.2_2021")
@@ -547,8 +550,9 @@ class CrowdfixStack(cdk.Stack):
         cdk.CfnOutput(self, "SiteBucket", value=site.bucket_name)
         cdk.CfnOutput(self, "DistributionId", value=self.distribution.distribution_id)
         cdk.CfnOutput(self, "Url", value=f"https://{domain if (domain and cert) else self.distribution.domain_name}")
+        # the API is published through CloudFront only (prod's stage WAF refuses anything else)
         cdk.CfnOutput(self, "ApiUrl",
-                      value=f"https://{rest_api_id}.execute-api.{self.region}.amazonaws.com/{api_stage}/")
+                      value=f"https://{domain if (domain and cert) else self.distribution.domain_name}/{api_stage}/")
         cdk.CfnOutput(self, "AlarmTopic", value=self.alarm_topic.topic_arn)
         self.functions = fns
         self.table_specs = table_specs
@@ -580,44 +584,28 @@ class CrowdfixStack(cdk.Stack):
         if unknown:
             raise NotImplementedError(f"{f.name}: no IAM statement for {sorted(unknown)} in infra/stack.py")
 
-    def _web_acl(self, stage: str) -> wafv2.CfnWebACL:
-        rules = []
-
-        def contains(text):
-            return wafv2.CfnWebACL.StatementProperty(byte_match_statement=wafv2.CfnWebACL.ByteMatchStatementProperty(
-                field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(uri_path={}), positional_constraint="CONTAINS",
-                search_string=text, text_transformations=[wafv2.CfnWebACL.TextTransformationProperty(
-                    priority=0, type="LOWERCASE")]))
+    def _origin_acl(self, stage: str, origin_secret: str) -> wafv2.CfnWebACL:
+        """Block every request to the API stage that lacks CloudFront's origin header."""
+        W = wafv2.CfnWebACL
+        from_cdn = W.StatementProperty(byte_match_statement=W.ByteMatchStatementProperty(
+            field_to_match=W.FieldToMatchProperty(single_header={"Name": ORIGIN_HEADER}),
+            positional_constraint="EXACTLY", search_string=origin_secret,
+            text_transformations=[W.TextTransformationProperty(priority=0, type="NONE")]))
 
         def visibility(name):
-            return wafv2.CfnWebACL.VisibilityConfigProperty(cloud_watch_metrics_enabled=True, metric_name=name,
-                                                            sampled_requests_enabled=True)
+            return W.VisibilityConfigProperty(cloud_watch_metrics_enabled=True, metric_name=name,
+                                              sampled_requests_enabled=True)
 
-        for priority, name in enumerate(("AWSManagedRulesAmazonIpReputationList",
-                                         "AWSManagedRulesKnownBadInputsRuleSet")):
-            rules.append(wafv2.CfnWebACL.RuleProperty(
-                name=name, priority=priority, override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
-                statement=wafv2.CfnWebACL.StatementProperty(managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
-                    vendor_name="AWS", name=name)),
-                visibility_config=visibility(name)))
-        # Stripe's webhooks and partners' servers come from few addresses: they are not counted
-        # with the public traffic (partners have their own, higher limit; Stripe signs every call)
-        excluded = (WAF_RATE_LIMITS["partner"][0], "/v1/stripe/webhook")
-        for priority, (name, (path, limit)) in enumerate(WAF_RATE_LIMITS.items(), start=10):
-            if path:
-                scope = contains(path)
-            else:
-                scope = wafv2.CfnWebACL.StatementProperty(not_statement=wafv2.CfnWebACL.NotStatementProperty(
-                    statement=wafv2.CfnWebACL.StatementProperty(or_statement=wafv2.CfnWebACL.OrStatementProperty(
-                        statements=[contains(p) for p in excluded]))))
-            rules.append(wafv2.CfnWebACL.RuleProperty(
-                name=f"rate-{name}", priority=priority, action=wafv2.CfnWebACL.RuleActionProperty(block={}),
-                statement=wafv2.CfnWebACL.StatementProperty(rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
-                    limit=limit, aggregate_key_type="IP", scope_down_statement=scope)),
-                visibility_config=visibility(f"rate-{name}")))
-        return wafv2.CfnWebACL(self, "ApiWebAcl", name=f"crowdfix-{stage}-api", scope="REGIONAL",
-                               default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
-                               visibility_config=visibility(f"crowdfix-{stage}-api"), rules=rules)
+        rule = W.RuleProperty(
+            name="only-through-cloudfront", priority=0, action=W.RuleActionProperty(block={}),
+            statement=W.StatementProperty(not_statement=W.NotStatementProperty(statement=from_cdn)),
+            visibility_config=visibility("only-through-cloudfront"))
+        acl = W(self, "ApiWebAcl", name=f"crowdfix-{stage}-api", scope="REGIONAL",
+                default_action=W.DefaultActionProperty(allow={}),
+                visibility_config=visibility(f"crowdfix-{stage}-api"), rules=[rule])
+        _checkov_skip(acl, "CKV_AWS_192", "lets through only requests that passed CloudFront's web ACL "
+                      "(infra/edge.py), which runs the known-bad-inputs rules (Log4j included)")
+        return acl
 
     def _failure_alarms(self, fns, api_stage: str, action) -> None:
         """API 5xx and latency (Chalice answers an exception with a 500 from a *successful*

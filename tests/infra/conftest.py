@@ -49,6 +49,13 @@ def synthesized(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def synthesized_edge(synthesized):
+    """(template dict, template path) of prod's us-east-1 stack (CloudFront's web ACL)."""
+    path = synthesized[1].parent / "crowdfix-prod-edge.template.json"
+    return json.loads(path.read_text()), path
+
+
+@pytest.fixture(scope="session")
 def manifest(synthesized):
     """The prod cloud assembly's manifest (stack properties such as termination protection)."""
     return json.loads((synthesized[1].parent / "manifest.json").read_text())

@@ -43,8 +43,9 @@ def test_both_gates_pass_on_the_real_prod_template(synthesized):
     assert "no errors" in lint.summary and " 0 failed" in ckv.summary
 
 
-def test_both_gates_pass_on_the_real_dev_template(synthesized_dev):
-    results = gates.run_all(synthesized_dev[1])
+@pytest.mark.parametrize("which", ["synthesized_dev", "synthesized_edge"])
+def test_both_gates_pass_on_the_real_dev_and_edge_templates(which, request):
+    results = gates.run_all(request.getfixturevalue(which)[1])
     assert all(r.ok for r in results), "\n".join(f"{r}\n{r.output}" for r in results)
 
 
@@ -94,8 +95,9 @@ def test_the_gate_command_exits_non_zero_on_a_finding(synthesized, tmp_path):
 def test_every_checkov_skip_is_reviewed(synthesized, synthesized_dev):
     """Global skips carry a reason; resource skips carry a comment and are of reviewed checks only."""
     assert all(len(reason) > 40 for reason in gates.CHECKOV_SKIPS.values())
+    assert all(len(reason) > 40 for _, reason in gates.CDK_GENERATED_SKIPS.values())
     reviewed = {"CKV_AWS_116", "CKV_AWS_115", "CKV_AWS_111", "CKV_AWS_18", "CKV_AWS_68", "CKV_AWS_174",
-                "CKV_AWS_119"}
+                "CKV_AWS_119", "CKV_AWS_192"}
     seen = {}
     for tpl in (synthesized[0], synthesized_dev[0]):
         for logical_id, res in tpl["Resources"].items():
@@ -105,8 +107,10 @@ def test_every_checkov_skip_is_reviewed(synthesized, synthesized_dev):
                 seen.setdefault(skip["id"], set()).add(res["Type"])
     prod = {s["id"] for r in synthesized[0]["Resources"].values()
             for s in r.get("Metadata", {}).get("checkov", {}).get("skip", [])}
-    # prod tables are checked for their customer-managed key: the dev-only skip is not on prod
+    # prod tables are checked for their customer-managed key and prod's CDN for its WAF: the
+    # dev-only skips are not on prod
     assert "CKV_AWS_119" not in prod and seen["CKV_AWS_119"] == {"AWS::DynamoDB::Table"}
+    assert "CKV_AWS_68" not in prod
     # the Lambda DLQ skip is for synchronously invoked functions: the schedule has a real DLQ
     schedule = [r for r in synthesized[0]["Resources"].values()
                 if r["Type"] == "AWS::Serverless::Function" and "DeadLetterQueue" in r["Properties"]]

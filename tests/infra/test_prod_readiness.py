@@ -183,6 +183,7 @@ def test_prod_alarms_stay_within_the_budget_the_docs_state(tpl):
 def test_prod_is_protected_from_deletion_and_dev_is_not(manifest, synthesized_dev):
     dev_manifest = json.loads((synthesized_dev[1].parent / "manifest.json").read_text())
     assert manifest["artifacts"]["crowdfix-prod"]["properties"]["terminationProtection"] is True
+    assert manifest["artifacts"]["crowdfix-prod-edge"]["properties"]["terminationProtection"] is True
     assert not dev_manifest["artifacts"]["crowdfix-dev"]["properties"].get("terminationProtection")
 
 
@@ -223,19 +224,46 @@ def test_overload_is_a_429_from_the_stage_not_a_500_from_lambda(tpl, dev):
     assert dev_settings["ThrottlingBurstLimit"] <= 10  # a new account's whole concurrency
 
 
-def test_waf_rate_limits_sign_in_partner_and_public_routes_on_the_api_stage(tpl, dev):
-    (acl_id, acl), = resources(tpl, "AWS::WAFv2::WebACL").items()
-    assert acl["Properties"]["Scope"] == "REGIONAL"
+def test_cloudfront_has_a_waf_with_rate_rules_for_sign_in_partner_and_public_routes(tpl, synthesized_edge, dev):
+    edge = synthesized_edge[0]
+    (acl_id, acl), = resources(edge, "AWS::WAFv2::WebACL").items()
+    assert acl["Properties"]["Scope"] == "CLOUDFRONT"
     rates = {r["Name"]: r["Statement"]["RateBasedStatement"] for r in acl["Properties"]["Rules"]
              if "RateBasedStatement" in r["Statement"]}
     assert set(rates) == {"rate-signin", "rate-partner", "rate-all"}
     assert all("Block" in r["Action"] for r in acl["Properties"]["Rules"] if r["Name"].startswith("rate-"))
+    assert all(r["AggregateKeyType"] == "IP" for r in rates.values())  # CloudFront sees the client's address
     signin = rates["rate-signin"]["ScopeDownStatement"]["ByteMatchStatement"]["SearchString"]
     assert signin == "/v1/auth/" and rates["rate-signin"]["Limit"] < rates["rate-all"]["Limit"]
+    managed = {r["Statement"]["ManagedRuleGroupStatement"]["Name"] for r in acl["Properties"]["Rules"]
+               if "ManagedRuleGroupStatement" in r["Statement"]}
+    assert "AWSManagedRulesKnownBadInputsRuleSet" in managed
+    # the distribution uses it (its ARN comes across regions through CDK's exports reader)
+    (dist,) = resources(tpl, "AWS::CloudFront::Distribution").values()
+    web_acl = dist["Properties"]["DistributionConfig"]["WebACLId"]
+    assert "CdnWebAclArn" in json.dumps(web_acl)
+    assert "WebACLId" not in next(iter(resources(dev, "AWS::CloudFront::Distribution").values()))[
+        "Properties"]["DistributionConfig"]
+    assert not resources(dev, "AWS::WAFv2::WebACL")  # $5 + $1 per rule a month: prod only
+
+
+def test_the_api_answers_only_requests_that_came_through_cloudfront(tpl):
+    (dist,) = resources(tpl, "AWS::CloudFront::Distribution").values()
+    (api_origin,) = [o for o in dist["Properties"]["DistributionConfig"]["Origins"] if o.get("OriginCustomHeaders")]
+    (header,) = api_origin["OriginCustomHeaders"]
+    (acl_id, acl), = resources(tpl, "AWS::WAFv2::WebACL").items()
+    assert acl["Properties"]["Scope"] == "REGIONAL" and "Allow" in acl["Properties"]["DefaultAction"]
+    (rule,) = acl["Properties"]["Rules"]
+    assert "Block" in rule["Action"]
+    match = rule["Statement"]["NotStatement"]["Statement"]["ByteMatchStatement"]
+    assert match["FieldToMatch"]["SingleHeader"]["Name"] == header["HeaderName"]
+    assert match["PositionalConstraint"] == "EXACTLY" and match["SearchString"] == header["HeaderValue"]
+    assert "AWS::StackId" in json.dumps(header["HeaderValue"])  # not a value from the repository
     (assoc,) = resources(tpl, "AWS::WAFv2::WebACLAssociation").values()
     assert assoc["Properties"]["WebACLArn"] == {"Fn::GetAtt": [acl_id, "Arn"]}
     assert "RestAPI" in json.dumps(assoc["Properties"]["ResourceArn"]) and assoc["DependsOn"] == ["RestAPIapiStage"]
-    assert not resources(dev, "AWS::WAFv2::WebACL")  # $5 + $1 per rule a month: prod only
+    # and only the CloudFront address is published
+    assert "execute-api" not in json.dumps(tpl["Outputs"]["ApiUrl"])
 
 
 def test_every_route_the_waf_names_exists():
@@ -245,11 +273,12 @@ def test_every_route_the_waf_names_exists():
                          capture_output=True, text=True, cwd=ROOT, check=True,
                          env={"CROWDFIX_STAGE": "prod", "PATH": "/usr/bin:/bin", "AWS_DEFAULT_REGION": "eu-central-1"})
     routes = json.loads(out.stdout)
-    from stack import WAF_RATE_LIMITS
+    from edge import RATE_EXEMPT, WAF_RATE_LIMITS
 
     for name, (path, _) in WAF_RATE_LIMITS.items():
         assert path is None or any(r.startswith(path) for r in routes), (name, path)
-    assert "/v1/stripe/webhook" in routes  # excluded from the public rate rule
+    for path in RATE_EXEMPT:
+        assert any(r.startswith(path) for r in routes), path
 
 
 def test_access_logs_and_tracing(tpl, derived):
