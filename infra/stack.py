@@ -25,6 +25,7 @@ from aws_cdk import (
     aws_location as location,
     aws_logs as logs,
     aws_s3 as s3,
+    aws_ses as ses,
     aws_sns as sns,
     aws_sns_subscriptions as subs,
     aws_sqs as sqs,
@@ -554,6 +555,16 @@ class CrowdfixStack(cdk.Stack):
         cdk.CfnOutput(self, "ApiUrl",
                       value=f"https://{domain if (domain and cert) else self.distribution.domain_name}/{api_stage}/")
         cdk.CfnOutput(self, "AlarmTopic", value=self.alarm_topic.topic_arn)
+        # SES sends only from a verified identity: the mail domain with Easy DKIM. The three CNAME
+        # records to publish in the domain's DNS are outputs (docs/deployment.md, go-live).
+        self.mail_identity = None
+        if domain and any("ses:send" in derive.grants(f) for f in fns):
+            self.mail_identity = ses.EmailIdentity(self, "MailDomain", identity=ses.Identity.domain(domain))
+            self.mail_identity.apply_removal_policy(retain)  # a new identity means new DKIM records
+            for i in (1, 2, 3):
+                cdk.CfnOutput(self, f"DkimRecord{i}", value=cdk.Fn.join(" CNAME ", [
+                    getattr(self.mail_identity, f"dkim_dns_token_name{i}"),
+                    getattr(self.mail_identity, f"dkim_dns_token_value{i}")]))
         self.functions = fns
         self.table_specs = table_specs
         self.queue_infos = queue_infos

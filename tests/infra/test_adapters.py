@@ -102,6 +102,16 @@ def test_geocoding_gets_a_place_index_it_may_search(tpl, derived):
         assert geo and geo[0]["Resource"] == {"Fn::GetAtt": [index_id, "Arn"]}
 
 
+def test_the_mail_domain_is_an_ses_identity_with_dkim(tpl, derived):
+    (identity,) = [r["Properties"] for r in tpl["Resources"].values() if r["Type"] == "AWS::SES::EmailIdentity"]
+    assert identity["EmailIdentity"] == "crowdfix.example"
+    assert {f"DkimRecord{i}" for i in (1, 2, 3)} <= set(tpl["Outputs"])
+    for fn in derived["functions"]:
+        if "chalicelib.adapters.email" in fn["adapters"]:
+            sender = tpl["Resources"][fn["logical_id"]]["Properties"]["Environment"]["Variables"]["CROWDFIX_MAIL_FROM"]
+            assert sender.endswith("@" + identity["EmailIdentity"])
+
+
 def test_e_mail_is_sent_only_from_the_domain(tpl, derived):
     for fn in derived["functions"]:
         if "chalicelib.adapters.email" in fn["adapters"]:
