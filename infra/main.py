@@ -47,8 +47,8 @@ def build(stage: str | None = None, outdir: str | None = None, **context):
         cdn_web_acl_arn=edge.web_acl.attr_arn if edge else None, cross_region_references=edge is not None,
         env=cdk.Environment(account=account, region=os.environ["AWS_DEFAULT_REGION"]),
         description=f"crowdfix {stage}: API, event handlers, tables, queues, site, alarms")
-    if edge:
-        stack.add_dependency(edge)
+    # the cross-region reference to the edge stack's web ACL makes prod depend on it: `cdk deploy
+    # crowdfix-prod` deploys crowdfix-prod-edge first
     assembly = app.synth()
     return stack, assembly
 

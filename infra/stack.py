@@ -453,7 +453,7 @@ class CrowdfixStack(cdk.Stack):
         from aws_cdk import aws_apigateway as apigw
 
         account_settings = apigw.CfnAccount(self, "ApiGatewayAccount", cloud_watch_role_arn=apigw_role.role_arn)
-        rest_api.add_dependency(account_settings)
+        rest_api.node.add_dependency(account_settings)
 
         # ---- WAF on the API stage: only requests that came through CloudFront (whose own web ACL,
         # infra/edge.py, rate-limits per client address). Prod only ($5 + $1 per rule a month).

@@ -224,8 +224,12 @@ def test_overload_is_a_429_from_the_stage_not_a_500_from_lambda(tpl, dev):
     assert dev_settings["ThrottlingBurstLimit"] <= 10  # a new account's whole concurrency
 
 
-def test_cloudfront_has_a_waf_with_rate_rules_for_sign_in_partner_and_public_routes(tpl, synthesized_edge, dev):
+def test_cloudfront_has_a_waf_with_rate_rules_for_sign_in_partner_and_public_routes(tpl, synthesized_edge, dev,
+                                                                                   manifest):
     edge = synthesized_edge[0]
+    # `cdk deploy crowdfix-prod` deploys the us-east-1 stack first
+    assert "crowdfix-prod-edge" in manifest["artifacts"]["crowdfix-prod"]["dependencies"]
+    assert manifest["artifacts"]["crowdfix-prod-edge"]["environment"].endswith("/us-east-1")
     (acl_id, acl), = resources(edge, "AWS::WAFv2::WebACL").items()
     assert acl["Properties"]["Scope"] == "CLOUDFRONT"
     rates = {r["Name"]: r["Statement"]["RateBasedStatement"] for r in acl["Properties"]["Rules"]
