@@ -50,10 +50,15 @@ infra-setup: setup
 	@[ "$$(cat .venv/.infrahash 2>/dev/null)" = "$$(sha256sum infra/requirements.txt | cut -c1-16)" ] || \
 	  { .venv/bin/pip install -q --disable-pip-version-check -r infra/requirements.txt && \
 	    sha256sum infra/requirements.txt | cut -c1-16 > .venv/.infrahash; }
+	@# checkov pins boto3 1.35 / packaging 23: its own virtualenv, so the app's tests keep their versions
+	@[ "$$(cat .venv/checkov/.hash 2>/dev/null)" = "$$(sha256sum infra/requirements-checkov.txt | cut -c1-16)" ] || \
+	  { rm -rf .venv/checkov && .venv/bin/python -m venv .venv/checkov && \
+	    .venv/checkov/bin/pip install -q --disable-pip-version-check -r infra/requirements-checkov.txt && \
+	    sha256sum infra/requirements-checkov.txt | cut -c1-16 > .venv/checkov/.hash; }
 
 package: infra-setup
 	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-eu-central-1} JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1 JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=1 \
-	  .venv/bin/python infra/main.py -c stage=$(STAGE) $(if $(DOMAIN),-c domain=$(DOMAIN)) $(if $(PER_FUNCTION_ALARMS),-c per_function_alarms=$(PER_FUNCTION_ALARMS))
+	  .venv/bin/python infra/main.py -c stage=$(STAGE) $(if $(DOMAIN),-c domain=$(DOMAIN)) $(if $(ALARM_EMAIL),-c alarm_email=$(ALARM_EMAIL)) $(if $(PER_FUNCTION_ALARMS),-c per_function_alarms=$(PER_FUNCTION_ALARMS))
 
 test-infra: infra-setup
 	.venv/bin/python -m pytest tests/infra

@@ -85,6 +85,7 @@ class FunctionSpec:
     dlqs_send: set[str] = field(default_factory=set)    # dead-letter queues it parks messages in itself
     secrets: set[str] = field(default_factory=set)      # logical secret names (TOKEN_SECRET)
     sends_email: bool = False
+    adapters: set[str] = field(default_factory=set)     # chalicelib.adapters.* modules it can run
 
 
 def stage_environment(stage: str) -> dict[str, str]:
@@ -320,8 +321,49 @@ def assign_access(fns: list[FunctionSpec], table_specs: list[TableSpec], queue_i
                         fn.dlqs_send.add(q.dlq_name)
             fn.secrets |= _secret_names(tree)
         fn.sends_email = "chalicelib.adapters.email" in mods
+        fn.adapters = {m for m in mods if m.startswith(ADAPTERS_PACKAGE + ".")}
         if fn.stream_table:
             fn.tables.add(fn.stream_table)
+
+
+# ---- adapters -> what the deployment must grant or create for them ------------------------------
+# Every module in chalicelib/adapters must be listed here (tests/infra fails on one that is not): a
+# new adapter is deployed only once someone has said which permission it needs in AWS.
+# "grants": the IAM capabilities infra/stack.py turns into statements on the role of each function
+# that reaches the adapter; "secrets": read through settings.get_secret (granted as ssm:GetParameter
+# and created by scripts/deploy_secrets.py); "outbound": plain HTTPS to a third party, no AWS grant.
+ADAPTERS_PACKAGE = "chalicelib.adapters"
+ADAPTER_NEEDS: dict[str, dict] = {
+    "chalicelib.adapters.email": {"aws_clients": {"ses"}, "grants": {"ses:send"}},
+    "chalicelib.adapters.sms": {"aws_clients": {"sns"}, "grants": {"sns:sms"}},
+    "chalicelib.adapters.geocoding": {"aws_clients": {"location"}, "grants": {"geo:place-index"}},
+    "chalicelib.adapters.webpush": {"aws_clients": set(), "grants": set(), "secrets": {"VAPID_PRIVATE_KEY"},
+                                     "outbound": "the browser vendors' push services"},
+    "chalicelib.adapters.stripe_gateway": {"aws_clients": set(), "grants": set(),
+                                            "secrets": {"STRIPE_SECRET_KEY"}, "outbound": "api.stripe.com"},
+}
+
+
+def adapter_modules() -> set[str]:
+    """The adapter modules in the code (each file of chalicelib/adapters but ``__init__``)."""
+    folder = ROOT / Path(*ADAPTERS_PACKAGE.split("."))
+    return {f"{ADAPTERS_PACKAGE}.{p.stem}" for p in folder.glob("*.py") if p.stem != "__init__"}
+
+
+def aws_clients_called(module: str) -> set[str]:
+    """AWS services a module creates clients for: ``client("sns")`` literals."""
+    return {n.args[0].value for n in ast.walk(_parsed(module))
+            if isinstance(n, ast.Call) and getattr(n.func, "id", getattr(n.func, "attr", None)) == "client"
+            and n.args and isinstance(n.args[0], ast.Constant) and isinstance(n.args[0].value, str)}
+
+
+def grants(fn: FunctionSpec) -> set[str]:
+    out: set[str] = set()
+    for m in fn.adapters:
+        if m not in ADAPTER_NEEDS:
+            raise KeyError(f"{m} is not in infra/derive.py ADAPTER_NEEDS: say what it needs in AWS")
+        out |= ADAPTER_NEEDS[m]["grants"]
+    return out
 
 
 def secret_param(stage: str, name: str, env: dict[str, str]) -> str:
@@ -344,7 +386,8 @@ def describe(stage: str = "dev", region: str = "eu-central-1") -> dict:
         "stream_failures": asdict(failure),
         "functions": [{**asdict(f), "tables": sorted(f.tables), "queues_send": sorted(f.queues_send),
                        "dlqs_send": sorted(f.dlqs_send),
-                       "secrets": sorted(f.secrets)} for f in fns],
+                       "secrets": sorted(f.secrets), "adapters": sorted(f.adapters),
+                       "grants": sorted(grants(f))} for f in fns],
         "environment": stage_environment(stage),
     }
 

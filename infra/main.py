@@ -21,6 +21,7 @@ sys.path.insert(0, str(HERE))
 def build(stage: str | None = None, outdir: str | None = None, **context):
     import aws_cdk as cdk
 
+    from edge import EDGE_REGION, CrowdfixEdgeStack
     from stack import CrowdfixStack
 
     os.environ.setdefault("AWS_DEFAULT_REGION", "eu-central-1")
@@ -32,24 +33,41 @@ def build(stage: str | None = None, outdir: str | None = None, **context):
     stage = stage or app.node.try_get_context("stage") or "dev"
     os.environ["CROWDFIX_STAGE"] = stage
     ctx = app.node.try_get_context
+    account = os.environ.get("CDK_DEFAULT_ACCOUNT")
+    edge = None
+    if stage == "prod":
+        # CloudFront's web ACL can only live in us-east-1 (rules only, no data): infra/edge.py
+        edge = CrowdfixEdgeStack(app, f"crowdfix-{stage}-edge", stage=stage, cross_region_references=True,
+                                 env=cdk.Environment(account=account, region=EDGE_REGION),
+                                 description=f"crowdfix {stage}: CloudFront web ACL (us-east-1 by AWS's rule)")
     stack = CrowdfixStack(
         app, f"crowdfix-{stage}", stage=stage, domain=ctx("domain"),
         certificate_arn=ctx("certificate_arn"), alarm_email=ctx("alarm_email"),
         per_function_alarms=str(ctx("per_function_alarms") or "") in ("1", "true", "yes"),
-        env=cdk.Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT"),
-                            region=os.environ["AWS_DEFAULT_REGION"]),
+        cdn_web_acl_arn=edge.web_acl.attr_arn if edge else None, cross_region_references=edge is not None,
+        env=cdk.Environment(account=account, region=os.environ["AWS_DEFAULT_REGION"]),
         description=f"crowdfix {stage}: API, event handlers, tables, queues, site, alarms")
+    # the cross-region reference to the edge stack's web ACL makes prod depend on it: `cdk deploy
+    # crowdfix-prod` deploys crowdfix-prod-edge first
     assembly = app.synth()
     return stack, assembly
 
 
-def lint(template: str) -> int:
-    """cfn-lint exit code bits: 2 = errors, 4 = warnings, 8 = informational. Fail on errors only."""
-    import subprocess
+def lint(*templates: str) -> int:
+    """cfn-lint and checkov (``infra/gates.py``) on each template: 1 if any finds a problem or
+    cannot run."""
+    import gates
 
-    rc = subprocess.call([sys.executable, "-m", "cfnlint", template])
-    print(f"cfn-lint: {'no errors' if not rc & 2 else 'ERRORS'} (exit {rc})")
-    return 1 if rc & 2 else 0
+    failed = False
+    for template in templates:
+        print(template)
+        for r in gates.run_all(template):
+            print(f"  {r}")
+            if not r.ok:
+                failed = True
+                if r.output:
+                    print("    " + r.output.replace("\n", "\n    "))
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
@@ -61,7 +79,7 @@ if __name__ == "__main__":
             k, _, v = args.pop(0).partition("=")
             ctx[k] = v
     stack, assembly = build(**ctx)
-    template = os.path.join(assembly.directory, f"{stack.stack_name}.template.json")
-    print(template)
+    templates = [os.path.join(assembly.directory, f"{s.stack_name}.template.json") for s in assembly.stacks]
+    print("\n".join(templates))
     if os.environ.get("CROWDFIX_LINT", "1") == "1":
-        sys.exit(lint(template))
+        sys.exit(lint(*templates))

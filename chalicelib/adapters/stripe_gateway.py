@@ -25,6 +25,11 @@ from chalicelib.domain.errors import DomainError
 
 API_VERSION = "2026-10-28.endive"
 WEBHOOK_TOLERANCE_SECONDS = 300
+# stripe's defaults (80 s per try, 2 retries) outlast every function's timeout. One call costs at most
+# STRIPE_TIMEOUT_SECONDS x (STRIPE_MAX_NETWORK_RETRIES + 1); infra/stack.py sizes timeouts from these
+# (tests/infra asserts it). A retried POST keeps its idempotency key.
+STRIPE_TIMEOUT_SECONDS = 5
+STRIPE_MAX_NETWORK_RETRIES = 1
 
 
 class PaymentDeclined(DomainError):
@@ -52,7 +57,9 @@ def _client():
 
     base = os.environ.get("STRIPE_API_BASE")
     return stripe.StripeClient(get_secret("STRIPE_SECRET_KEY"), stripe_version=API_VERSION,
-                               base_addresses={"api": base} if base else None, max_network_retries=2)
+                               base_addresses={"api": base} if base else None,
+                               http_client=stripe.new_default_http_client(timeout=STRIPE_TIMEOUT_SECONDS),
+                               max_network_retries=STRIPE_MAX_NETWORK_RETRIES)
 
 
 def reset_client() -> None:

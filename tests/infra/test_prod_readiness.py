@@ -1,0 +1,350 @@
+"""Ready for real customers (issue 19), as properties of the synthesized prod template (and dev where
+it differs): time budgets, alarms that see failures, safe change, edge protection, data keys."""
+from __future__ import annotations
+
+import ast
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("aws_cdk", reason="infra tests need infra/requirements.txt: run `make test-infra`")
+pytestmark = pytest.mark.timeout(1200)
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "infra"))
+import derive  # noqa: E402
+
+from tests.infra.conftest import synth  # noqa: E402
+
+
+def resources(tpl, rtype):
+    return {k: v for k, v in tpl["Resources"].items() if v["Type"] == rtype}
+
+
+@pytest.fixture(scope="module")
+def tpl(synthesized):
+    return synthesized[0]
+
+
+@pytest.fixture(scope="module")
+def dev(synthesized_dev):
+    return synthesized_dev[0]
+
+
+def _fn(tpl, fn):
+    return tpl["Resources"][fn["logical_id"]]["Properties"]
+
+
+# ---- time budgets ------------------------------------------------------------------------------
+
+def _literal_timeout(module: str, callee: str) -> float:
+    """The ``timeout=`` literal of the call to ``callee`` in ``module`` (e.g. pywebpush's)."""
+    tree = ast.parse((ROOT / Path(*module.split("."))).with_suffix(".py").read_text())
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Call) and getattr(n.func, "id", None) == callee:
+            for kw in n.keywords:
+                if kw.arg == "timeout":
+                    return kw.value.value
+    raise AssertionError(f"no timeout= on {callee}() in {module}")
+
+
+def test_every_function_outlasts_its_outbound_calls(tpl, derived):
+    """Each outbound client's worst case (timeout x tries) fits its function's timeout: the API
+    stops before API Gateway's 29 s with two Stripe calls' worth; batch consumers fit a whole batch
+    of their slowest outbound call; the hourly renewal fits ten Stripe calls."""
+    from chalicelib.adapters import stripe_gateway
+    from chalicelib.services import webhooks
+
+    stripe_call = stripe_gateway.STRIPE_TIMEOUT_SECONDS * (stripe_gateway.STRIPE_MAX_NETWORK_RETRIES + 1)
+    assert stripe_call <= 10
+    push_call = _literal_timeout("chalicelib.adapters.webpush", "webpush")
+    for fn in derived["functions"]:
+        timeout = _fn(tpl, fn)["Timeout"]
+        mods = derive.reachable_modules(fn["handler_module"], fn["handler_function"])
+        calls = [stripe_call] if "chalicelib.adapters.stripe_gateway" in mods else []
+        calls += [push_call] if "chalicelib.adapters.webpush" in mods else []
+        calls += [webhooks.TIMEOUT_SECONDS] if "chalicelib.services.webhooks" in mods else []
+        slowest = max(calls, default=0)
+        if fn["kind"] == "api":
+            assert 2 * slowest <= timeout < 29, (fn["name"], timeout)
+        elif fn["kind"] in ("dynamodb", "sqs"):
+            assert fn["batch_size"] * slowest <= timeout, (fn["name"], timeout, fn["batch_size"], slowest)
+        elif fn["kind"] == "schedule":
+            assert 10 * slowest <= timeout <= 900, (fn["name"], timeout)
+
+
+def test_the_stripe_client_is_built_with_those_limits(monkeypatch):
+    """The constants the budget is computed from are what the client gets."""
+    import stripe
+
+    from chalicelib.adapters import stripe_gateway
+
+    monkeypatch.setenv("CROWDFIX_STRIPE_SECRET_KEY", "sk_test_budget")
+    monkeypatch.delenv("STRIPE_API_BASE", raising=False)
+    from chalicelib import settings
+
+    settings._secret_cache.pop("STRIPE_SECRET_KEY", None)
+    stripe_gateway.reset_client()
+    try:
+        client = stripe_gateway._client()
+        requestor = client._requestor
+        assert requestor._client._timeout == stripe_gateway.STRIPE_TIMEOUT_SECONDS
+        assert requestor._options.max_network_retries == stripe_gateway.STRIPE_MAX_NETWORK_RETRIES
+        assert isinstance(requestor._client, stripe.HTTPClient)
+    finally:
+        stripe_gateway.reset_client()
+        settings._secret_cache.pop("STRIPE_SECRET_KEY", None)
+
+
+# ---- alarms that see failures ------------------------------------------------------------------
+
+def _alarms(tpl):
+    return list(resources(tpl, "AWS::CloudWatch::Alarm").values())
+
+
+def _metrics(alarm):
+    p = alarm["Properties"]
+    if "Metrics" in p:
+        return [m["MetricStat"]["Metric"] for m in p["Metrics"] if "MetricStat" in m]
+    return [{"MetricName": p["MetricName"], "Namespace": p["Namespace"], "Dimensions": p.get("Dimensions", [])}]
+
+
+def _dims(metric):
+    return {d["Name"]: d["Value"] for d in metric.get("Dimensions", [])}
+
+
+def test_api_5xx_and_latency_are_alarmed(tpl):
+    api = tpl["Resources"]["RestAPI"]["Properties"]
+    by_metric = {(m["Namespace"], m["MetricName"]): (a, m) for a in _alarms(tpl) for m in _metrics(a)}
+    for name in ("5XXError", "Latency"):
+        alarm, metric = by_metric[("AWS/ApiGateway", name)]
+        assert _dims(metric) == {"ApiName": api["Name"], "Stage": api["StageName"]}
+        assert api["DefinitionBody"]["info"]["title"] == api["Name"]
+
+
+def test_payment_paths_alarm_on_errors_and_near_timeouts(tpl, derived):
+    paying = [f for f in derived["functions"]
+              if "chalicelib.adapters.stripe_gateway" in f["adapters"] and f["kind"] != "api"]
+    assert {f["name"] for f in paying} >= {"on_booking_change", "renew_card_holds", "on_work"}
+    for fn in paying:
+        mine = [a["Properties"] for a in _alarms(tpl)
+                if a["Properties"].get("Dimensions") == [{"Name": "FunctionName", "Value": {"Ref": fn["logical_id"]}}]]
+        by_name = {p["MetricName"]: p for p in mine}
+        assert by_name["Errors"]["Threshold"] <= 1
+        assert by_name["Duration"]["Threshold"] <= 0.8 * 1000 * _fn(tpl, fn)["Timeout"]
+
+
+def test_every_table_is_watched_for_throttles(tpl):
+    tables = set(resources(tpl, "AWS::DynamoDB::Table"))
+    watched = {}
+    for a in _alarms(tpl):
+        for m in _metrics(a):
+            if m["Namespace"] == "AWS/DynamoDB":
+                watched.setdefault(m["MetricName"], set()).add(_dims(m)["TableName"]["Ref"])
+    assert watched["ReadThrottleEvents"] == tables and watched["WriteThrottleEvents"] == tables
+
+
+def test_ses_reputation_is_alarmed(tpl):
+    ses = {m["MetricName"]: a["Properties"]["Threshold"] for a in _alarms(tpl) for m in _metrics(a)
+           if m["Namespace"] == "AWS/SES"}
+    assert ses == {"Reputation.BounceRate": 0.05, "Reputation.ComplaintRate": 0.001}
+
+
+def test_every_alarm_reaches_a_subscriber_and_says_when_it_is_over(tpl):
+    (topic,) = resources(tpl, "AWS::SNS::Topic")
+    subs = [s["Properties"] for s in resources(tpl, "AWS::SNS::Subscription").values()]
+    assert any(s["Protocol"] == "email" and s["TopicArn"] == {"Ref": topic} for s in subs)
+    for a in _alarms(tpl):
+        assert a["Properties"]["AlarmActions"] == [{"Ref": topic}]
+        assert a["Properties"]["OKActions"] == [{"Ref": topic}]
+
+
+def test_prod_without_an_alarm_subscriber_does_not_synthesize(tmp_path):
+    proc = synth(tmp_path, "prod", "domain=crowdfix.example")
+    assert proc.returncode != 0 and "set ALARM_EMAIL" in proc.stderr
+    assert not (tmp_path / "crowdfix-prod.template.json").exists()
+
+
+PROD_ALARM_METRIC_BUDGET = 80
+
+
+def test_prod_alarms_stay_within_the_budget_the_docs_state(tpl):
+    """$0.10 per alarm metric a month: docs/deployment.md states the prod budget."""
+    metrics = sum(len(_metrics(a)) for a in _alarms(tpl))
+    assert metrics <= PROD_ALARM_METRIC_BUDGET, metrics
+    doc = (ROOT / "docs" / "deployment.md").read_text()
+    assert f"at most {PROD_ALARM_METRIC_BUDGET} alarm metrics" in doc
+
+
+# ---- safe change -------------------------------------------------------------------------------
+
+def test_prod_is_protected_from_deletion_and_dev_is_not(manifest, synthesized_dev):
+    dev_manifest = json.loads((synthesized_dev[1].parent / "manifest.json").read_text())
+    assert manifest["artifacts"]["crowdfix-prod"]["properties"]["terminationProtection"] is True
+    assert manifest["artifacts"]["crowdfix-prod-edge"]["properties"]["terminationProtection"] is True
+    assert not dev_manifest["artifacts"]["crowdfix-dev"]["properties"].get("terminationProtection")
+
+
+STATEFUL = ("AWS::DynamoDB::Table", "AWS::KMS::Key", "AWS::S3::Bucket", "AWS::SQS::Queue", "AWS::Logs::LogGroup")
+
+
+def test_stateful_resources_are_retained_in_prod(tpl, dev):
+    for rtype in STATEFUL:
+        found = resources(tpl, rtype)
+        assert found, rtype
+        for k, r in found.items():
+            assert r.get("DeletionPolicy") == "Retain" and r.get("UpdateReplacePolicy") == "Retain", k
+    assert all(r.get("DeletionPolicy") == "Delete" for r in resources(dev, "AWS::DynamoDB::Table").values())
+
+
+def test_the_site_bucket_keeps_old_versions(tpl):
+    for k, b in resources(tpl, "AWS::S3::Bucket").items():
+        assert b["Properties"]["VersioningConfiguration"]["Status"] == "Enabled", k
+        rules = b["Properties"]["LifecycleConfiguration"]["Rules"]
+        assert any("NoncurrentVersionExpiration" in r for r in rules), k
+
+
+def test_a_region_outside_the_eu_does_not_synthesize(tmp_path):
+    proc = synth(tmp_path, "dev", region="us-east-1")
+    assert proc.returncode != 0 and "eu-central-1 or eu-central-2 only" in proc.stderr
+
+
+# ---- edge protection ---------------------------------------------------------------------------
+
+def test_overload_is_a_429_from_the_stage_not_a_500_from_lambda(tpl, dev):
+    api_fn = tpl["Resources"]["APIHandler"]["Properties"]
+    (settings,) = tpl["Resources"]["RestAPI"]["Properties"]["MethodSettings"]
+    assert settings["ResourcePath"] == "/*" and settings["HttpMethod"] == "*"
+    # API Gateway throttles before the API function's reserved concurrency runs out
+    assert 0 < settings["ThrottlingBurstLimit"] <= api_fn["ReservedConcurrentExecutions"]
+    assert 0 < settings["ThrottlingRateLimit"]
+    (dev_settings,) = dev["Resources"]["RestAPI"]["Properties"]["MethodSettings"]
+    assert dev_settings["ThrottlingBurstLimit"] <= 10  # a new account's whole concurrency
+
+
+def test_cloudfront_has_a_waf_with_rate_rules_for_sign_in_partner_and_public_routes(tpl, synthesized_edge, dev,
+                                                                                   manifest):
+    edge = synthesized_edge[0]
+    # `cdk deploy crowdfix-prod` deploys the us-east-1 stack first
+    assert "crowdfix-prod-edge" in manifest["artifacts"]["crowdfix-prod"]["dependencies"]
+    assert manifest["artifacts"]["crowdfix-prod-edge"]["environment"].endswith("/us-east-1")
+    (acl_id, acl), = resources(edge, "AWS::WAFv2::WebACL").items()
+    assert acl["Properties"]["Scope"] == "CLOUDFRONT"
+    rates = {r["Name"]: r["Statement"]["RateBasedStatement"] for r in acl["Properties"]["Rules"]
+             if "RateBasedStatement" in r["Statement"]}
+    assert set(rates) == {"rate-signin", "rate-partner", "rate-all"}
+    assert all("Block" in r["Action"] for r in acl["Properties"]["Rules"] if r["Name"].startswith("rate-"))
+    assert all(r["AggregateKeyType"] == "IP" for r in rates.values())  # CloudFront sees the client's address
+    signin = rates["rate-signin"]["ScopeDownStatement"]["ByteMatchStatement"]["SearchString"]
+    assert signin == "/v1/auth/" and rates["rate-signin"]["Limit"] < rates["rate-all"]["Limit"]
+    managed = {r["Statement"]["ManagedRuleGroupStatement"]["Name"] for r in acl["Properties"]["Rules"]
+               if "ManagedRuleGroupStatement" in r["Statement"]}
+    assert "AWSManagedRulesKnownBadInputsRuleSet" in managed
+    # the distribution uses it (its ARN comes across regions through CDK's exports reader)
+    (dist,) = resources(tpl, "AWS::CloudFront::Distribution").values()
+    web_acl = dist["Properties"]["DistributionConfig"]["WebACLId"]
+    assert "CdnWebAclArn" in json.dumps(web_acl)
+    assert "WebACLId" not in next(iter(resources(dev, "AWS::CloudFront::Distribution").values()))[
+        "Properties"]["DistributionConfig"]
+    assert not resources(dev, "AWS::WAFv2::WebACL")  # $5 + $1 per rule a month: prod only
+
+
+def test_the_api_answers_only_requests_that_came_through_cloudfront(tpl):
+    (dist,) = resources(tpl, "AWS::CloudFront::Distribution").values()
+    (api_origin,) = [o for o in dist["Properties"]["DistributionConfig"]["Origins"] if o.get("OriginCustomHeaders")]
+    (header,) = api_origin["OriginCustomHeaders"]
+    (acl_id, acl), = resources(tpl, "AWS::WAFv2::WebACL").items()
+    assert acl["Properties"]["Scope"] == "REGIONAL" and "Allow" in acl["Properties"]["DefaultAction"]
+    (rule,) = acl["Properties"]["Rules"]
+    assert "Block" in rule["Action"]
+    match = rule["Statement"]["NotStatement"]["Statement"]["ByteMatchStatement"]
+    assert match["FieldToMatch"]["SingleHeader"]["Name"] == header["HeaderName"]
+    assert match["PositionalConstraint"] == "EXACTLY" and match["SearchString"] == header["HeaderValue"]
+    assert "AWS::StackId" in json.dumps(header["HeaderValue"])  # not a value from the repository
+    (assoc,) = resources(tpl, "AWS::WAFv2::WebACLAssociation").values()
+    assert assoc["Properties"]["WebACLArn"] == {"Fn::GetAtt": [acl_id, "Arn"]}
+    assert "RestAPI" in json.dumps(assoc["Properties"]["ResourceArn"]) and assoc["DependsOn"] == ["RestAPIapiStage"]
+    # and only the CloudFront address is published
+    assert "execute-api" not in json.dumps(tpl["Outputs"]["ApiUrl"])
+
+
+def test_every_route_the_waf_names_exists():
+    import subprocess
+
+    out = subprocess.run([sys.executable, "-c", "import app, json; print(json.dumps(sorted(app.app.routes)))"],
+                         capture_output=True, text=True, cwd=ROOT, check=True,
+                         env={"CROWDFIX_STAGE": "prod", "PATH": "/usr/bin:/bin", "AWS_DEFAULT_REGION": "eu-central-1"})
+    routes = json.loads(out.stdout)
+    from edge import RATE_EXEMPT, WAF_RATE_LIMITS
+
+    for name, (path, _) in WAF_RATE_LIMITS.items():
+        assert path is None or any(r.startswith(path) for r in routes), (name, path)
+    for path in RATE_EXEMPT:
+        assert any(r.startswith(path) for r in routes), path
+
+
+def test_access_logs_and_tracing(tpl, derived):
+    api = tpl["Resources"]["RestAPI"]["Properties"]
+    assert api["TracingEnabled"] is True and api["EndpointConfiguration"] == "REGIONAL"
+    dest = api["AccessLogSetting"]["DestinationArn"]["Fn::GetAtt"][0]
+    assert tpl["Resources"][dest]["Properties"]["RetentionInDays"] <= 90
+    fields = json.loads(api["AccessLogSetting"]["Format"])
+    assert {"requestId", "ip", "status", "waf"} <= set(fields)
+    assert resources(tpl, "AWS::ApiGateway::Account")  # the role API Gateway writes logs with
+    for fn in derived["functions"]:
+        assert _fn(tpl, fn)["Tracing"] == "Active"
+    (dist,) = resources(tpl, "AWS::CloudFront::Distribution").values()
+    assert dist["Properties"]["DistributionConfig"]["Logging"]["Prefix"] == "cdn/"
+
+
+def test_a_failed_hold_renewal_lands_in_the_failure_store(tpl, derived):
+    failure = next(k for k, q in resources(tpl, "AWS::SQS::Queue").items()
+                   if q["Properties"]["QueueName"] == derived["stream_failures"]["name"])
+    for fn in derived["functions"]:
+        if fn["kind"] == "schedule":
+            dlq = _fn(tpl, fn)["DeadLetterQueue"]
+            assert dlq == {"Type": "SQS", "TargetArn": {"Fn::GetAtt": [failure, "Arn"]}}
+
+
+# ---- data --------------------------------------------------------------------------------------
+
+def test_prod_tables_use_the_customer_managed_key_and_dev_does_not(tpl, dev, derived):
+    (key_id, key), = resources(tpl, "AWS::KMS::Key").items()
+    assert key["Properties"]["EnableKeyRotation"] is True
+    for k, t in resources(tpl, "AWS::DynamoDB::Table").items():
+        sse = t["Properties"]["SSESpecification"]
+        assert sse["SSEType"] == "KMS" and sse["KMSMasterKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}, k
+    # every function that touches a table may use the key
+    for fn in derived["functions"]:
+        role = _fn(tpl, fn)["Role"]["Fn::GetAtt"][0]
+        kms = [st for p in tpl["Resources"].values() if p["Type"] == "AWS::IAM::Policy"
+               and {"Ref": role} in p["Properties"]["Roles"] for st in p["Properties"]["PolicyDocument"]["Statement"]
+               if "kms:GenerateDataKey*" in st["Action"]]
+        assert kms and kms[0]["Resource"] == {"Fn::GetAtt": [key_id, "Arn"]}, fn["name"]
+    assert not resources(dev, "AWS::KMS::Key")
+    assert all("KMSMasterKeyId" not in t["Properties"]["SSESpecification"]
+               for t in resources(dev, "AWS::DynamoDB::Table").values())
+
+
+# ---- cost of peaks -----------------------------------------------------------------------------
+
+def test_functions_run_on_arm64_with_arm64_native_code(tpl, synthesized):
+    """Graviton is only safe if every compiled extension Chalice packaged is an aarch64 build."""
+    import zipfile
+
+    for k, r in resources(tpl, "AWS::Serverless::Function").items():
+        assert r["Properties"]["Architectures"] == ["arm64"], k
+    (layer,) = resources(tpl, "AWS::Serverless::LayerVersion").values()
+    assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
+    machines = {}
+    for asset in synthesized[1].parent.glob("asset.*.zip"):
+        with zipfile.ZipFile(asset) as zf:
+            for name in zf.namelist():
+                if name.endswith(".so") or ".so." in name:
+                    head = zf.read(name)[:20]
+                    if head[:4] == b"\x7fELF":
+                        machines.setdefault(int.from_bytes(head[18:20], "little"), []).append(name)
+    assert any("pydantic_core" in n for n in machines.get(183, [])), "no native code found to check"
+    assert set(machines) == {183}, {m: names[:3] for m, names in machines.items() if m != 183}  # 183: EM_AARCH64
