@@ -669,6 +669,14 @@ class CrowdfixStack(cdk.Stack):
                     label=f"throttled requests: {', '.join(group)}"),
                 threshold=0, evaluation_periods=1, comparison_operator=cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
                 alarm_description=f"DynamoDB throttled requests on {', '.join(group)}"))
+        # the failure store: work that used up its retries (services/failures.py emits UnitsFailed,
+        # dimensionless, through EMF); ops list and replay it (GET /v1/ops/failures)
+        alarms.append(cw.Alarm(
+            self, "UnitsFailed", metric=cw.Metric(namespace="crowdfix", metric_name="UnitsFailed", statistic="Sum",
+                                                  period=five_min),
+            threshold=1, evaluation_periods=1, comparison_operator=cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            alarm_description="work used up its retries and is in the failure store: GET /v1/ops/failures, "
+                              "then POST /v1/ops/failures/{id}/replay once the cause is fixed"))
         # SES reviews an account at 5 % bounces / 0.1 % complaints and pauses sending at 10 % / 0.5 %
         for name, metric, threshold in (("SesBounceRate", "Reputation.BounceRate", 0.05),
                                         ("SesComplaintRate", "Reputation.ComplaintRate", 0.001)):

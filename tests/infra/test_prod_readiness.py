@@ -152,6 +152,14 @@ def test_ses_reputation_is_alarmed(tpl):
     assert ses == {"Reputation.BounceRate": 0.05, "Reputation.ComplaintRate": 0.001}
 
 
+def test_the_failure_store_is_alarmed(tpl):
+    """Every unit of work that used up its retries emits UnitsFailed (dimensionless EMF,
+    chalicelib/services/failures.py): one failure is enough to page."""
+    [alarm] = [a["Properties"] for a in _alarms(tpl)
+               for m in _metrics(a) if (m["Namespace"], m["MetricName"]) == ("crowdfix", "UnitsFailed")]
+    assert alarm["Threshold"] == 1 and alarm["Statistic"] == "Sum" and not alarm.get("Dimensions")
+
+
 def test_every_alarm_reaches_a_subscriber_and_says_when_it_is_over(tpl):
     (topic,) = resources(tpl, "AWS::SNS::Topic")
     subs = [s["Properties"] for s in resources(tpl, "AWS::SNS::Subscription").values()]
