@@ -341,6 +341,10 @@ ADAPTER_NEEDS: dict[str, dict] = {
                                      "outbound": "the browser vendors' push services"},
     "chalicelib.adapters.stripe_gateway": {"aws_clients": set(), "grants": set(),
                                             "secrets": {"STRIPE_SECRET_KEY"}, "outbound": "api.stripe.com"},
+    # the one module for server-side requests to URLs someone else gave (partner webhooks, push):
+    # public internet only, nothing of AWS
+    "chalicelib.adapters.outbound": {"aws_clients": set(), "grants": set(),
+                                     "outbound": "partners' webhook endpoints and push services (public addresses only)"},
 }
 
 
