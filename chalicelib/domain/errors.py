@@ -68,6 +68,10 @@ class IdempotencyKeyReused(DomainError):
 class TooManyAttempts(DomainError):
     status, code, title = 429, "too-many-attempts", "Too many attempts"
 
+    def __init__(self, detail: str, *, retry_after: int | None = None, **kw):
+        super().__init__(detail, extra={"retry_after": retry_after} if retry_after else None, **kw)
+        self.retry_after = retry_after
+
 
 class RateLimited(DomainError):
     status, code, title = 429, "rate-limited", "Too many requests"

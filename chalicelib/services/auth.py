@@ -175,9 +175,8 @@ def request_code(tenant: str, role: str, email: str, language: str = "de", clien
     if window_open:
         ends = float(current.window_ends)
         if int(current.attempts or 0) >= MAX_ATTEMPTS:
-            err = TooManyAttempts(f"too many tries for this address; ask for a new code in {_minutes(ends - now)}")
-            err.retry_after = int(ends - now) + 1
-            raise err
+            raise TooManyAttempts(f"too many tries for this address; ask for a new code in {_minutes(ends - now)}",
+                                  retry_after=int(ends - now) + 1)
         if int(current.sends or 0) >= MAX_SENDS:
             raise RateLimited(f"{MAX_SENDS} codes were sent to this address already; use the newest one or "
                               f"ask again in {_minutes(ends - now)}", retry_after=int(ends - now) + 1)
@@ -245,7 +244,9 @@ def exchange_code(tenant: str, role: str, email: str, code: str, now: float | No
         except SignInCode.DoesNotExist:
             raise Unauthenticated("this code is not valid; ask for a new code") from None
         if int(current.attempts or 0) >= MAX_ATTEMPTS:
-            raise TooManyAttempts("too many wrong codes; ask for a new code later") from None
+            ends = float(current.window_ends) if getattr(current, "window_ends", None) is not None else now + WINDOW
+            raise TooManyAttempts(f"too many wrong codes; ask for a new code in {_minutes(ends - now)}",
+                                  retry_after=max(1, int(ends - now) + 1)) from None
         if current.expires_at is not None and float(current.expires_at) < now:
             raise Unauthenticated("this code has expired; ask for a new code") from None
         raise Unauthenticated("this code is not valid; ask for a new code") from None
@@ -352,9 +353,8 @@ def start_phone_verification(actor: Actor, phone: str, language: str = "de", now
     if window_open:
         ends = float(rec.window_ends)
         if int(rec.attempts or 0) >= PHONE_MAX_ATTEMPTS:
-            err = TooManyAttempts(f"too many wrong codes; ask for a new code in {_minutes(ends - now)}")
-            err.retry_after = int(ends - now) + 1
-            raise err
+            raise TooManyAttempts(f"too many wrong codes; ask for a new code in {_minutes(ends - now)}",
+                                  retry_after=int(ends - now) + 1)
         if int(rec.sends or 0) >= PHONE_MAX_SENDS:
             raise RateLimited(f"{PHONE_MAX_SENDS} codes were sent already; ask again in {_minutes(ends - now)}",
                               retry_after=int(ends - now) + 1)

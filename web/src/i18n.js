@@ -623,7 +623,7 @@ export function problemText(status, body) {
   const b = body || {};
   const type = String(b.type || "").split("/").pop();
   if (type === "payment-declined") return t("err_declined");
-  if (type === "too-many-attempts") return t("err_locked");
+  if (type === "too-many-attempts") return b.retry_after ? t("err_locked_wait", { min: Math.max(1, Math.ceil(Number(b.retry_after) / 60)) }) : t("err_locked");
   if (type === "rate-limited" && b.retry_after) return t("err_wait", { min: Math.max(1, Math.ceil(Number(b.retry_after) / 60)) });
   if (type === "validation-failed" && b.served_areas) return t("unserved");
   if (lang.get() === "en" && b.detail) return b.detail;
