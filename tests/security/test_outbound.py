@@ -8,16 +8,7 @@ import pytest
 
 from chalicelib.adapters import outbound
 from chalicelib.domain.urls import UrlRefused, address_refusal, parse_url
-from tests.security.listeners import Listener, StubResolver, LocalCA, dripping
-
-
-@pytest.fixture()
-def resolver():
-    stub = StubResolver()
-    outbound.set_resolver(stub)
-    yield stub
-    outbound.set_resolver(None)
-    outbound.set_tls_context(None)
+from tests.security.listeners import Listener, LocalCA, dripping
 
 
 @pytest.fixture()

@@ -7,18 +7,9 @@ import os
 import pytest
 
 from chalicelib.adapters import outbound
-from tests.security.listeners import Listener, LocalCA, StubResolver
+from tests.security.listeners import Listener, LocalCA
 
 BYPASS = "https://127.0.0.1\\@fcm.googleapis.com/fcm/send/abc"
-
-
-@pytest.fixture()
-def resolver():
-    stub = StubResolver()
-    outbound.set_resolver(stub)
-    yield stub
-    outbound.set_resolver(None)
-    outbound.set_tls_context(None)
 
 
 @pytest.fixture()
