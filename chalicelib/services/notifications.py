@@ -437,7 +437,7 @@ def _booking_facts(msg: dict) -> dict:
 
 
 def _needs(msg: dict) -> set[str]:
-    """The fields the message's texts use (``{name}`` placeholders in any language)."""
+    """The fields the message's texts use (the ``{name}`` fields of its texts in any language)."""
     import string as _string
 
     by_role = texts.TEXTS.get(f"{msg['event_type']}:{msg['recipient']['role']}") or texts.TEXTS.get(msg["event_type"], {})
