@@ -1,0 +1,282 @@
+"""The DynamoDB implementation of the repositories (through the pynamodb models).
+
+This is the only place the reviews and quality services' data meets pynamodb: every write is
+narrow and conditional, every refused condition comes out as :class:`ConditionFailed` (or
+:class:`AlreadyExists` for a create), read by the one reader in ``store.conditions``.
+"""
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+from typing import Any, Iterable, Iterator
+
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+
+from chalicelib.store.conditions import AlreadyExists, ConditionFailed, cancellation_codes, is_condition_failure
+from chalicelib.store.records import (ALL_COUNTERS, BookingFacts, CustomerRatingRecord, HelperRecord, OfferRef,
+                                      QualityCaseRecord, ReviewRecord)
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "as_dict"):
+        return value.as_dict()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _record(cls, item) -> Any:
+    """A record of ``cls`` from a pynamodb item: the record's fields, read by name."""
+    values = {}
+    for f in dataclasses.fields(cls):
+        if not hasattr(item, f.name):
+            continue
+        value = _plain(getattr(item, f.name))
+        if value is None and f.default is not dataclasses.MISSING:
+            value = f.default
+        elif isinstance(value, list):
+            value = tuple(value)
+        values[f.name] = value
+    return cls(**values)
+
+
+def _fields(record) -> dict:
+    return {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
+
+
+def _create(item, key_attr) -> None:
+    try:
+        item.save(condition=key_attr.does_not_exist())
+    except PutError as exc:
+        if is_condition_failure(exc):
+            raise AlreadyExists(str(exc)) from None
+        raise
+
+
+class Reviews:
+    def _model(self):
+        from chalicelib.models.reviews import Review
+        return Review
+
+    def add(self, review: ReviewRecord) -> None:
+        Review = self._model()
+        _create(Review(**_fields(review)), Review.booking_id)
+
+    def get(self, booking_id: str) -> ReviewRecord | None:
+        Review = self._model()
+        try:
+            return _record(ReviewRecord, Review.get(booking_id, consistent_read=True))
+        except Review.DoesNotExist:
+            return None
+
+    def update(self, booking_id: str, *, expected_version: int, changes: dict,
+               editable_at: str | None = None) -> ReviewRecord:
+        """Set ``changes`` (a value of None removes the attribute) if the review is still at
+        ``expected_version`` (and, with ``editable_at``, still editable then)."""
+        Review = self._model()
+        item = Review(booking_id)
+        actions = [getattr(Review, name).remove() if value is None else getattr(Review, name).set(value)
+                   for name, value in changes.items()]
+        condition = Review.version == expected_version
+        if editable_at is not None:
+            condition &= Review.editable_until >= editable_at
+        try:
+            item.update(actions=actions, condition=condition)
+        except UpdateError as exc:
+            if is_condition_failure(exc):
+                raise ConditionFailed(f"review {booking_id} is not at version {expected_version}") from None
+            raise
+        return _record(ReviewRecord, item)
+
+    def by_helper(self, helper_id: str, limit: int = 50) -> Iterator[ReviewRecord]:
+        """The helper's reviews, newest first."""
+        Review = self._model()
+        for item in Review.by_helper.query(helper_id, scan_index_forward=False, limit=limit):
+            yield _record(ReviewRecord, item)
+
+
+class CustomerRatings:
+    def add(self, rating: CustomerRatingRecord) -> None:
+        from chalicelib.models.customer_ratings import CustomerRating
+        _create(CustomerRating(**_fields(rating)), CustomerRating.booking_id)
+
+    def get(self, booking_id: str) -> CustomerRatingRecord | None:
+        from chalicelib.models.customer_ratings import CustomerRating
+        try:
+            return _record(CustomerRatingRecord, CustomerRating.get(booking_id, consistent_read=True))
+        except CustomerRating.DoesNotExist:
+            return None
+
+
+class RatingCounters:
+    """Counters per (scope, bucket), only ever moved by ``ADD`` in a guarded transaction."""
+
+    @staticmethod
+    def _attr(counter: str):
+        from chalicelib.models.rating_aggregates import RatingAggregate
+        return getattr(RatingAggregate, "reviews" if counter == "count" else counter)
+
+    def add(self, guard_key: str, change: dict[str, int], targets: Iterable[tuple[str, str, str | None]], *,
+            helper_id: str | None = None, guard_ttl: timedelta = timedelta(days=30)) -> bool:
+        """One transaction: the guard ``guard_key`` (must not exist), an ``ADD`` of ``change`` on
+        every (scope, bucket, tenant) target, and the helper's ``rating_count``/``rating_sum``
+        (from ``count``/``star_sum``). False, and nothing moved, if the guard existed."""
+        from pynamodb.transactions import TransactWrite
+
+        from chalicelib.aws import tx_connection
+        from chalicelib.models.helpers import Helper
+        from chalicelib.models.idempotency import IdempotencyRecord
+        from chalicelib.models.rating_aggregates import RatingAggregate
+
+        try:
+            with TransactWrite(connection=tx_connection()) as tx:
+                tx.save(IdempotencyRecord(key=guard_key, ttl=guard_ttl),
+                        condition=IdempotencyRecord.key.does_not_exist())
+                for scope, bucket, tenant in targets:
+                    actions = [self._attr(k).add(v) for k, v in change.items()]
+                    if tenant:
+                        actions.append(RatingAggregate.tenant_id.set(tenant))
+                    tx.update(RatingAggregate(scope, bucket), actions=actions)
+                helper_actions = []
+                if helper_id and change.get("count"):
+                    helper_actions.append(Helper.rating_count.add(change["count"]))
+                if helper_id and change.get("star_sum"):
+                    helper_actions.append(Helper.rating_sum.add(change["star_sum"]))
+                if helper_actions:
+                    tx.update(Helper(helper_id), actions=helper_actions, condition=Helper.helper_id.exists())
+        except TransactWriteError as exc:
+            codes = cancellation_codes(exc)
+            if codes and codes[0] == "ConditionalCheckFailed":
+                return False  # the guard: this change was counted before
+            if "ConditionalCheckFailed" in codes:
+                raise ConditionFailed(f"helper {helper_id} does not exist") from None
+            raise
+        return True
+
+    @staticmethod
+    def _totals(item) -> dict:
+        return {k: int(getattr(item, "reviews" if k == "count" else k) or 0) for k in ALL_COUNTERS}
+
+    def totals(self, scope: str, bucket: str, consistent: bool = False) -> dict:
+        from chalicelib.models.rating_aggregates import RatingAggregate
+        try:
+            return self._totals(RatingAggregate.get(scope, bucket, consistent_read=consistent))
+        except RatingAggregate.DoesNotExist:
+            return dict.fromkeys(ALL_COUNTERS, 0)
+
+    def between(self, scope: str, first_bucket: str, last_bucket: str) -> list[dict]:
+        """Totals of every bucket of ``scope`` from ``first_bucket`` to ``last_bucket`` (inclusive)."""
+        from chalicelib.models.rating_aggregates import RatingAggregate
+        rows = RatingAggregate.query(scope, RatingAggregate.bucket.between(first_bucket, last_bucket))
+        return [self._totals(row) for row in rows]
+
+
+class QualityCases:
+    @staticmethod
+    def _model():
+        from chalicelib.models.quality import QualityCase
+        return QualityCase
+
+    def _item(self, case: QualityCaseRecord):
+        return self._model()(**_fields(case), tenant_status=f"{case.tenant_id}#{case.status}")
+
+    def open(self, case: QualityCaseRecord, reopen_done: bool = False) -> bool:
+        """Create ``case`` unless it exists (or, with ``reopen_done``, exists but is done).
+        True if it was written."""
+        QualityCase = self._model()
+        condition = QualityCase.case_id.does_not_exist()
+        if reopen_done:
+            condition |= QualityCase.status == "done"
+        try:
+            self._item(case).save(condition=condition)
+        except PutError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise
+        return True
+
+    def log(self, case: QualityCaseRecord) -> None:
+        """Write a case that is unique by construction (an action with its own time in the id)."""
+        self._item(case).save()
+
+    def get(self, case_id: str) -> QualityCaseRecord | None:
+        QualityCase = self._model()
+        try:
+            return _record(QualityCaseRecord, QualityCase.get(case_id, consistent_read=True))
+        except QualityCase.DoesNotExist:
+            return None
+
+    def close(self, case: QualityCaseRecord, *, outcome: str, notes: str, resolved_by: str,
+              at: str) -> QualityCaseRecord:
+        """Mark an open case done; ConditionFailed if it is not open any more."""
+        QualityCase = self._model()
+        item = QualityCase(case.case_id)
+        try:
+            item.update(actions=[QualityCase.status.set("done"),
+                                 QualityCase.tenant_status.set(f"{case.tenant_id}#done"),
+                                 QualityCase.outcome.set(outcome), QualityCase.notes.set(notes),
+                                 QualityCase.resolved_by.set(resolved_by), QualityCase.resolved_at.set(at)],
+                        condition=QualityCase.status == "open")
+        except UpdateError as exc:
+            if is_condition_failure(exc):
+                raise ConditionFailed(f"case {case.case_id} is not open") from None
+            raise
+        return _record(QualityCaseRecord, item)
+
+    def listed(self, tenant_id: str, status: str, limit: int) -> list[QualityCaseRecord]:
+        """The tenant's cases in ``status``, newest first (at most ``limit``)."""
+        QualityCase = self._model()
+        rows = QualityCase.by_tenant_status.query(f"{tenant_id}#{status}", scan_index_forward=False, limit=limit)
+        return [_record(QualityCaseRecord, row) for row in rows]
+
+
+class Helpers:
+    def get(self, helper_id: str, consistent: bool = False) -> HelperRecord | None:
+        from chalicelib.models.helpers import Helper
+        try:
+            return _record(HelperRecord, Helper.get(helper_id, consistent_read=consistent))
+        except Helper.DoesNotExist:
+            return None
+
+    def set_status(self, helper: HelperRecord, status: str) -> HelperRecord:
+        """Move the helper to ``status`` (and its matching index key with it) if it is still in the
+        status it was read with; ConditionFailed otherwise."""
+        from chalicelib.models.helpers import Helper
+        item = Helper(helper.helper_id)
+        try:
+            item.update(actions=[Helper.status.set(status), Helper.tenant_status.set(f"{helper.tenant_id}#{status}")],
+                        condition=Helper.status == helper.status)
+        except UpdateError as exc:
+            if is_condition_failure(exc):
+                raise ConditionFailed(f"helper {helper.helper_id} is not {helper.status} any more") from None
+            raise
+        return _record(HelperRecord, item)
+
+
+class Bookings:
+    """Read-only facts of a booking (written only through ``services.transitions``)."""
+
+    def facts(self, booking_id: str) -> BookingFacts | None:
+        from chalicelib.models.bookings import Booking
+        try:
+            booking = Booking.get(booking_id, consistent_read=True)
+        except Booking.DoesNotExist:
+            return None
+        completed = None
+        for entry in reversed(booking.history or []):
+            e = entry.as_dict() if hasattr(entry, "as_dict") else entry
+            if e.get("transition") == "complete":
+                completed = e.get("at")
+                break
+        contact = booking.contact.as_dict() if booking.contact else {}
+        return BookingFacts(booking_id=booking.booking_id, tenant_id=booking.tenant_id,
+                            customer_id=booking.customer_id, state=booking.state, updated_at=booking.updated_at,
+                            helper_id=booking.helper_id, language=booking.language or "de",
+                            contact_name=contact.get("name"), completed_at=completed)
+
+
+class Offers:
+    def open_for_helper(self, helper_id: str) -> list[OfferRef]:
+        from chalicelib.models.offers import Offer
+        return [OfferRef(booking_id=o.booking_id, helper_id=helper_id, state=o.state)
+                for o in Offer.by_helper.query(helper_id) if o.state == "open"]

@@ -1,0 +1,177 @@
+"""In-memory twins of the DynamoDB repositories, for use-case tests without the JVM.
+
+Each twin keeps the same promises as its DynamoDB sibling — creates refuse an existing key,
+conditional updates refuse a stale state, guarded counter transactions are all-or-nothing — and
+``tests/contract/`` runs one suite against both, so a twin that drifts fails there. A lock per
+store makes each operation atomic, as a single DynamoDB write is.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from datetime import timedelta
+from typing import Iterable, Iterator
+
+from chalicelib.store.conditions import AlreadyExists, ConditionFailed
+from chalicelib.store.records import (ALL_COUNTERS, BookingFacts, CustomerRatingRecord, HelperRecord, OfferRef,
+                                      QualityCaseRecord, ReviewRecord)
+
+
+class World:
+    """The shared state of one in-memory store (what the tables hold), with one lock."""
+
+    def __init__(self):
+        self.lock = threading.RLock()
+        self.reviews: dict[str, ReviewRecord] = {}
+        self.customer_ratings: dict[str, CustomerRatingRecord] = {}
+        self.counters: dict[tuple[str, str], dict[str, int]] = {}
+        self.guards: set[str] = set()
+        self.cases: dict[str, QualityCaseRecord] = {}
+        self.helpers: dict[str, HelperRecord] = {}
+        self.bookings: dict[str, BookingFacts] = {}
+        self.offers: list[OfferRef] = []
+
+
+class Reviews:
+    def __init__(self, world: World):
+        self.w = world
+
+    def add(self, review: ReviewRecord) -> None:
+        with self.w.lock:
+            if review.booking_id in self.w.reviews:
+                raise AlreadyExists(f"review {review.booking_id} exists")
+            self.w.reviews[review.booking_id] = review
+
+    def get(self, booking_id: str) -> ReviewRecord | None:
+        return self.w.reviews.get(booking_id)
+
+    def update(self, booking_id: str, *, expected_version: int, changes: dict,
+               editable_at: str | None = None) -> ReviewRecord:
+        with self.w.lock:
+            current = self.w.reviews.get(booking_id)
+            if current is None or current.version != expected_version or (
+                    editable_at is not None and not current.editable_until >= editable_at):
+                raise ConditionFailed(f"review {booking_id} is not at version {expected_version}")
+            new = replace(current, **changes)
+            self.w.reviews[booking_id] = new
+            return new
+
+    def by_helper(self, helper_id: str, limit: int = 50) -> Iterator[ReviewRecord]:
+        rows = sorted((r for r in self.w.reviews.values() if r.helper_id == helper_id),
+                      key=lambda r: r.created_at, reverse=True)
+        yield from rows[:limit]
+
+
+class CustomerRatings:
+    def __init__(self, world: World):
+        self.w = world
+
+    def add(self, rating: CustomerRatingRecord) -> None:
+        with self.w.lock:
+            if rating.booking_id in self.w.customer_ratings:
+                raise AlreadyExists(f"customer rating {rating.booking_id} exists")
+            self.w.customer_ratings[rating.booking_id] = rating
+
+    def get(self, booking_id: str) -> CustomerRatingRecord | None:
+        return self.w.customer_ratings.get(booking_id)
+
+
+class RatingCounters:
+    def __init__(self, world: World):
+        self.w = world
+
+    def add(self, guard_key: str, change: dict[str, int], targets: Iterable[tuple[str, str, str | None]], *,
+            helper_id: str | None = None, guard_ttl: timedelta = timedelta(days=30)) -> bool:
+        targets = list(targets)
+        with self.w.lock:
+            if guard_key in self.w.guards:
+                return False
+            helper = self.w.helpers.get(helper_id) if helper_id else None
+            if helper_id and (change.get("count") or change.get("star_sum")) and helper is None:
+                # DynamoDB cancels the whole transaction on the helper's exists-condition
+                raise ConditionFailed(f"helper {helper_id} does not exist")
+            self.w.guards.add(guard_key)
+            for scope, bucket, _tenant in targets:
+                row = self.w.counters.setdefault((scope, bucket), dict.fromkeys(ALL_COUNTERS, 0))
+                for k, v in change.items():
+                    row[k] += v
+            if helper is not None:
+                self.w.helpers[helper_id] = replace(helper, rating_count=helper.rating_count + change.get("count", 0),
+                                                    rating_sum=helper.rating_sum + change.get("star_sum", 0))
+            return True
+
+    def totals(self, scope: str, bucket: str, consistent: bool = False) -> dict:
+        return dict(self.w.counters.get((scope, bucket)) or dict.fromkeys(ALL_COUNTERS, 0))
+
+    def between(self, scope: str, first_bucket: str, last_bucket: str) -> list[dict]:
+        return [dict(row) for (s, b), row in sorted(self.w.counters.items())
+                if s == scope and first_bucket <= b <= last_bucket]
+
+
+class QualityCases:
+    def __init__(self, world: World):
+        self.w = world
+
+    def open(self, case: QualityCaseRecord, reopen_done: bool = False) -> bool:
+        with self.w.lock:
+            existing = self.w.cases.get(case.case_id)
+            if existing is not None and not (reopen_done and existing.status == "done"):
+                return False
+            self.w.cases[case.case_id] = case
+            return True
+
+    def log(self, case: QualityCaseRecord) -> None:
+        with self.w.lock:
+            self.w.cases[case.case_id] = case
+
+    def get(self, case_id: str) -> QualityCaseRecord | None:
+        return self.w.cases.get(case_id)
+
+    def close(self, case: QualityCaseRecord, *, outcome: str, notes: str, resolved_by: str,
+              at: str) -> QualityCaseRecord:
+        with self.w.lock:
+            current = self.w.cases.get(case.case_id)
+            if current is None or current.status != "open":
+                raise ConditionFailed(f"case {case.case_id} is not open")
+            new = replace(current, status="done", outcome=outcome, notes=notes, resolved_by=resolved_by,
+                          resolved_at=at)
+            self.w.cases[case.case_id] = new
+            return new
+
+    def listed(self, tenant_id: str, status: str, limit: int) -> list[QualityCaseRecord]:
+        rows = sorted((c for c in self.w.cases.values() if c.tenant_id == tenant_id and c.status == status),
+                      key=lambda c: c.created_at, reverse=True)
+        return rows[:limit]
+
+
+class Helpers:
+    def __init__(self, world: World):
+        self.w = world
+
+    def get(self, helper_id: str, consistent: bool = False) -> HelperRecord | None:
+        return self.w.helpers.get(helper_id)
+
+    def set_status(self, helper: HelperRecord, status: str) -> HelperRecord:
+        with self.w.lock:
+            current = self.w.helpers.get(helper.helper_id)
+            if current is None or current.status != helper.status:
+                raise ConditionFailed(f"helper {helper.helper_id} is not {helper.status} any more")
+            new = replace(current, status=status)
+            self.w.helpers[helper.helper_id] = new
+            return new
+
+
+class Bookings:
+    def __init__(self, world: World):
+        self.w = world
+
+    def facts(self, booking_id: str) -> BookingFacts | None:
+        return self.w.bookings.get(booking_id)
+
+
+class Offers:
+    def __init__(self, world: World):
+        self.w = world
+
+    def open_for_helper(self, helper_id: str) -> list[OfferRef]:
+        return [o for o in self.w.offers if o.helper_id == helper_id and o.state == "open"]

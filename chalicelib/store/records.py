@@ -1,0 +1,118 @@
+"""Typed records the storage layer hands to services, and takes from them.
+
+A record is a plain frozen dataclass: what a service reads and decides on, with no pynamodb in it.
+``replace`` (``dataclasses.replace``) makes a changed copy; repositories write changes as narrow,
+conditional updates, never by re-saving a whole record read earlier.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+# every counter a rating aggregate keeps (the review counters of ``domain.ratings`` and no-shows)
+ALL_COUNTERS = ("count", "star_sum", "h1", "h2", "h3", "h4", "h5", "patience_sum", "clarity_sum",
+                "recommend", "rebook", "no_shows")
+
+__all__ = ["ALL_COUNTERS", "ReviewRecord", "CustomerRatingRecord", "QualityCaseRecord", "BookingFacts", "HelperRecord",
+           "OfferRef", "replace"]
+
+
+@dataclass(frozen=True)
+class ReviewRecord:
+    """The customer's review of one completed booking (one per booking)."""
+    booking_id: str
+    tenant_id: str
+    helper_id: str
+    customer_id: str
+    overall: int
+    patience: int
+    clarity: int
+    would_recommend: bool
+    would_book_again: bool
+    period_day: str  # the completion day (YYYY-MM-DD) the review counts for
+    created_at: str
+    updated_at: str
+    editable_until: str
+    reviewer_first_name: str | None = None
+    comment: str | None = None
+    comment_hidden: bool = False
+    hidden_reason: str | None = None
+    language: str = "de"
+    version: int = 1
+
+
+# the fields of a review a customer may change, and ops' moderation fields
+REVIEW_EDITABLE = ("overall", "patience", "clarity", "would_recommend", "would_book_again", "comment")
+REVIEW_MODERATION = ("comment_hidden", "hidden_reason")
+
+
+@dataclass(frozen=True)
+class CustomerRatingRecord:
+    """The helper's private rating of the customer for one booking (ops only read it)."""
+    booking_id: str
+    tenant_id: str
+    customer_id: str
+    helper_id: str
+    stars: int
+    created_at: str
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class QualityCaseRecord:
+    """Work on the ops quality list: a flagged helper, a spot check, or a logged action."""
+    case_id: str
+    kind: str  # flag | spot_check | action
+    tenant_id: str
+    helper_id: str
+    created_at: str
+    status: str = "open"  # open | done
+    booking_id: str | None = None
+    customer_id: str | None = None
+    rule: str | None = None
+    detail: str | None = None
+    outcome: str | None = None
+    notes: str | None = None
+    resolved_by: str | None = None
+    resolved_at: str | None = None
+    version: int = 1
+
+
+@dataclass(frozen=True)
+class BookingFacts:
+    """What reviews and quality read of a booking (the booking aggregate itself is written only
+    through ``services.transitions``)."""
+    booking_id: str
+    tenant_id: str
+    customer_id: str
+    state: str
+    updated_at: str
+    helper_id: str | None = None
+    language: str = "de"
+    contact_name: str | None = None
+    completed_at: str | None = None  # when the ``complete`` transition happened
+
+
+@dataclass(frozen=True)
+class HelperRecord:
+    """What the profile, quality and rating reads need of a helper."""
+    helper_id: str
+    tenant_id: str
+    status: str
+    first_name: str
+    rating_count: int = 0
+    rating_sum: int = 0
+    photo_url: str | None = None
+    bio: str | None = None
+    city: str | None = None
+    languages: tuple[str, ...] = ()
+    skills: dict = field(default_factory=dict)
+    qualifications: tuple[str, ...] = ()
+    remote: bool = False
+
+
+@dataclass(frozen=True)
+class OfferRef:
+    """An offer as the quality loop needs it: which booking, and whether it is still open."""
+    booking_id: str
+    helper_id: str
+    state: str

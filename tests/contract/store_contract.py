@@ -1,0 +1,242 @@
+"""One contract for the repositories, run against the in-memory twins (tests/unit) and against
+DynamoDB Local (tests/integration), as the Chalice todo-app runs ``TestTodoDB`` against both.
+
+A subclass provides the ``world`` fixture: an object with ``repos`` (a ``chalicelib.store.Repos``)
+and ``given_helper(record)`` / ``given_booking(facts)`` to put the records the repositories only
+read. Every test names its records with fresh ids, so the DynamoDB run can share the session's tables.
+"""
+from __future__ import annotations
+
+import threading
+import uuid
+from dataclasses import replace
+
+import pytest
+
+from chalicelib.store.conditions import AlreadyExists, ConditionFailed
+from chalicelib.store.records import (BookingFacts, CustomerRatingRecord, HelperRecord, QualityCaseRecord,
+                                      ReviewRecord)
+
+
+def _id(prefix: str) -> str:
+    return f"{prefix}_ct{uuid.uuid4().hex[:14]}"
+
+
+def a_review(**over) -> ReviewRecord:
+    values = dict(booking_id=_id("b"), tenant_id="contract", helper_id=_id("h"), customer_id=_id("c"),
+                  overall=4, patience=5, clarity=3, would_recommend=True, would_book_again=False,
+                  period_day="2026-11-30", created_at="2026-11-30T10:00:00.000Z",
+                  updated_at="2026-11-30T10:00:00.000Z", editable_until="2026-12-07T10:00:00.000Z",
+                  reviewer_first_name="Erika", comment="Sehr geduldig.", language="fr")
+    values.update(over)
+    return ReviewRecord(**values)
+
+
+def a_helper(**over) -> HelperRecord:
+    values = dict(helper_id=_id("h"), tenant_id=f"contract-{uuid.uuid4().hex[:6]}", status="active",
+                  first_name="Rita", city="Zürich", languages=("de", "en"), skills={"printer": 3},
+                  qualifications=("printer level 3",), bio="Drucker und WLAN.")
+    values.update(over)
+    return HelperRecord(**values)
+
+
+class StoreContract:
+    def given_review(self, world, **over) -> ReviewRecord:
+        """A review of a helper who exists (on DynamoDB the reviews stream counts it for them)."""
+        review = a_review(**over)
+        if world.repos.helpers.get(review.helper_id, consistent=True) is None:
+            world.given_helper(a_helper(helper_id=review.helper_id, tenant_id=review.tenant_id))
+        return review
+
+    # ---- reviews -------------------------------------------------------------------------------
+
+    def test_a_review_reads_back_as_it_was_written(self, world):
+        review = self.given_review(world)
+        world.repos.reviews.add(review)
+        assert world.repos.reviews.get(review.booking_id) == review
+
+    def test_a_second_review_of_one_booking_is_refused(self, world):
+        review = self.given_review(world)
+        world.repos.reviews.add(review)
+        with pytest.raises(AlreadyExists):
+            world.repos.reviews.add(replace(review, overall=1))
+        assert world.repos.reviews.get(review.booking_id).overall == 4
+
+    def test_a_missing_review_is_none(self, world):
+        assert world.repos.reviews.get(_id("b")) is None
+
+    def test_an_update_at_the_expected_version_changes_only_what_it_names(self, world):
+        review = self.given_review(world)
+        world.repos.reviews.add(review)
+        new = world.repos.reviews.update(review.booking_id, expected_version=1,
+                                         changes={"overall": 2, "version": 2, "comment": None})
+        assert new == replace(review, overall=2, version=2, comment=None)
+        assert world.repos.reviews.get(review.booking_id) == new
+
+    def test_an_update_at_a_stale_version_is_refused_and_changes_nothing(self, world):
+        review = self.given_review(world)
+        world.repos.reviews.add(review)
+        world.repos.reviews.update(review.booking_id, expected_version=1, changes={"version": 2})
+        with pytest.raises(ConditionFailed):
+            world.repos.reviews.update(review.booking_id, expected_version=1, changes={"overall": 1, "version": 2})
+        assert world.repos.reviews.get(review.booking_id).overall == 4
+
+    def test_an_update_of_a_missing_review_creates_nothing(self, world):
+        booking_id = _id("b")
+        with pytest.raises(ConditionFailed):
+            world.repos.reviews.update(booking_id, expected_version=1, changes={"overall": 1})
+        assert world.repos.reviews.get(booking_id) is None
+
+    def test_an_update_after_the_edit_window_is_refused(self, world):
+        review = self.given_review(world)
+        world.repos.reviews.add(review)
+        with pytest.raises(ConditionFailed):
+            world.repos.reviews.update(review.booking_id, expected_version=1, changes={"overall": 1},
+                                       editable_at="2026-12-08T00:00:00.000Z")
+        world.repos.reviews.update(review.booking_id, expected_version=1, changes={"overall": 1},
+                                   editable_at="2026-12-01T00:00:00.000Z")
+        assert world.repos.reviews.get(review.booking_id).overall == 1
+
+    def test_a_helpers_reviews_come_newest_first(self, world):
+        helper_id = _id("h")
+        days = ["2026-11-01", "2026-11-03", "2026-11-02"]
+        for day in days:
+            world.repos.reviews.add(self.given_review(world, helper_id=helper_id, created_at=f"{day}T09:00:00.000Z"))
+        world.repos.reviews.add(self.given_review(world))  # another helper's
+        got = [r.created_at[:10] for r in world.repos.reviews.by_helper(helper_id)]
+        assert got == sorted(days, reverse=True)
+        assert len(list(world.repos.reviews.by_helper(helper_id, limit=2))) == 2
+
+    # ---- customer ratings ----------------------------------------------------------------------
+
+    def test_a_customer_is_rated_once_per_booking(self, world):
+        rating = CustomerRatingRecord(booking_id=_id("b"), tenant_id="contract", customer_id=_id("c"),
+                                      helper_id=_id("h"), stars=2, created_at="2026-11-30T10:00:00.000Z",
+                                      comment="kam zu spät an die Tür")
+        world.repos.customer_ratings.add(rating)
+        with pytest.raises(AlreadyExists):
+            world.repos.customer_ratings.add(replace(rating, stars=5))
+        assert world.repos.customer_ratings.get(rating.booking_id) == rating
+        assert world.repos.customer_ratings.get(_id("b")) is None
+
+    # ---- rating counters -----------------------------------------------------------------------
+
+    def test_counters_move_on_every_target_and_on_the_helper(self, world):
+        helper = a_helper()
+        world.given_helper(helper)
+        scope = f"helper#{helper.helper_id}"
+        tenant_scope = f"tenant#{helper.tenant_id}"
+        moved = world.repos.counters.add(_id("g"), {"count": 1, "star_sum": 4, "h4": 1},
+                                         [(scope, "all", helper.tenant_id), (tenant_scope, "d#2026-11-30", helper.tenant_id)],
+                                         helper_id=helper.helper_id)
+        assert moved is True
+        assert world.repos.counters.totals(scope, "all", consistent=True)["star_sum"] == 4
+        assert world.repos.counters.totals(tenant_scope, "d#2026-11-30", consistent=True)["h4"] == 1
+        h = world.repos.helpers.get(helper.helper_id, consistent=True)
+        assert (h.rating_count, h.rating_sum) == (1, 4)
+
+    def test_a_replayed_guard_moves_nothing(self, world):
+        scope, guard = f"tenant#{_id('t')}", _id("g")
+        assert world.repos.counters.add(guard, {"count": 1, "star_sum": 5}, [(scope, "all", None)])
+        assert world.repos.counters.add(guard, {"count": 1, "star_sum": 5}, [(scope, "all", None)]) is False
+        assert world.repos.counters.totals(scope, "all", consistent=True)["count"] == 1
+
+    def test_ten_concurrent_adds_of_one_guard_count_once(self, world):
+        scope, guard = f"tenant#{_id('t')}", _id("g")
+        results, errors = [], []
+
+        def add():
+            try:
+                results.append(world.repos.counters.add(guard, {"count": 1}, [(scope, "all", None)]))
+            except Exception as exc:  # a conflict must not be mistaken for success
+                errors.append(exc)
+
+        threads = [threading.Thread(target=add) for _ in range(10)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert results.count(True) == 1
+        assert world.repos.counters.totals(scope, "all", consistent=True)["count"] == 1
+        assert all(not isinstance(e, AssertionError) for e in errors)
+
+    def test_counting_for_a_missing_helper_moves_nothing(self, world):
+        scope, guard = f"tenant#{_id('t')}", _id("g")
+        with pytest.raises(ConditionFailed):
+            world.repos.counters.add(guard, {"count": 1, "star_sum": 5}, [(scope, "all", None)],
+                                     helper_id=_id("h"))
+        assert world.repos.counters.totals(scope, "all", consistent=True)["count"] == 0
+        # the guard was not kept either: the change can be counted once the helper exists
+        assert world.repos.counters.add(guard, {"count": 1}, [(scope, "all", None)]) is True
+
+    def test_unknown_counters_read_as_zero_and_buckets_read_by_range(self, world):
+        scope = f"tenant#{_id('t')}"
+        assert set(world.repos.counters.totals(scope, "all").values()) == {0}
+        for day, n in (("2026-11-01", 1), ("2026-11-15", 2), ("2026-12-01", 4)):
+            world.repos.counters.add(_id("g"), {"count": n}, [(scope, f"d#{day}", None)])
+        rows = world.repos.counters.between(scope, "d#2026-11-01", "d#2026-11-30")
+        assert sorted(r["count"] for r in rows) == [1, 2]
+
+    # ---- quality cases -------------------------------------------------------------------------
+
+    def _case(self, **over) -> QualityCaseRecord:
+        values = dict(case_id=f"flag#{_id('h')}#low_rating", kind="flag", tenant_id=f"contract-{uuid.uuid4().hex[:6]}",
+                      helper_id=_id("h"), rule="low_rating", detail="below 3.5", created_at="2026-11-30T10:00:00.000Z")
+        values.update(over)
+        return QualityCaseRecord(**values)
+
+    def test_a_case_opens_once_and_again_only_after_it_was_done(self, world):
+        case = self._case()
+        assert world.repos.quality.open(case) is True
+        assert world.repos.quality.open(case, reopen_done=True) is False
+        closed = world.repos.quality.close(case, outcome="resolved", notes="talked to her", resolved_by="ops_1",
+                                           at="2026-11-30T11:00:00.000Z")
+        assert (closed.status, closed.outcome, closed.resolved_by) == ("done", "resolved", "ops_1")
+        assert world.repos.quality.open(case) is False
+        assert world.repos.quality.open(replace(case, created_at="2026-12-01T10:00:00.000Z"), reopen_done=True) is True
+        assert world.repos.quality.get(case.case_id).status == "open"
+
+    def test_a_case_closes_once(self, world):
+        case = self._case()
+        world.repos.quality.open(case)
+        world.repos.quality.close(case, outcome="ok", notes="", resolved_by="ops_1", at="2026-11-30T11:00:00.000Z")
+        with pytest.raises(ConditionFailed):
+            world.repos.quality.close(case, outcome="again", notes="", resolved_by="ops_2", at="2026-11-30T12:00:00.000Z")
+        assert world.repos.quality.get(case.case_id).outcome == "ok"
+        assert world.repos.quality.get(f"flag#{_id('h')}#x") is None
+
+    def test_cases_are_listed_per_tenant_and_status_newest_first(self, world):
+        tenant = f"contract-{uuid.uuid4().hex[:6]}"
+        for minute in ("01", "03", "02"):
+            world.repos.quality.open(self._case(case_id=_id("spot"), kind="spot_check", tenant_id=tenant,
+                                                created_at=f"2026-11-30T10:{minute}:00.000Z"))
+        world.repos.quality.log(self._case(case_id=_id("action"), kind="action", tenant_id=tenant, status="done"))
+        world.repos.quality.open(self._case())  # another tenant's
+        listed = world.repos.quality.listed(tenant, "open", 10)
+        assert [c.created_at[14:16] for c in listed] == ["03", "02", "01"]
+        assert [c.kind for c in world.repos.quality.listed(tenant, "done", 10)] == ["action"]
+        assert len(world.repos.quality.listed(tenant, "open", 2)) == 2
+
+    # ---- helpers and bookings (read, and the helper's status) ---------------------------------
+
+    def test_a_helper_reads_back_and_moves_status_only_from_the_status_read(self, world):
+        helper = a_helper()
+        world.given_helper(helper)
+        got = world.repos.helpers.get(helper.helper_id, consistent=True)
+        assert got == helper
+        suspended = world.repos.helpers.set_status(got, "suspended")
+        assert suspended.status == "suspended"
+        with pytest.raises(ConditionFailed):
+            world.repos.helpers.set_status(got, "suspended")  # read as active; it is not any more
+        assert world.repos.helpers.get(_id("h")) is None
+        with pytest.raises(ConditionFailed):
+            world.repos.helpers.set_status(a_helper(), "active")  # no such helper: nothing created
+
+    def test_booking_facts_read_back(self, world):
+        facts = BookingFacts(booking_id=_id("b"), tenant_id="contract", customer_id=_id("c"), state="cancelled",
+                             updated_at="2026-11-30T10:00:00.000Z", helper_id=_id("h"), language="it",
+                             contact_name="Erika Muster")
+        world.given_booking(facts)
+        assert world.repos.bookings.facts(facts.booking_id) == facts
+        assert world.repos.bookings.facts(_id("b")) is None
+        assert world.repos.offers.open_for_helper(_id("h")) == []
