@@ -29,6 +29,9 @@ class Repos:
     helpers: Any
     bookings: Any
     offers: Any
+    failures: Any
+    guards: Any
+    geo_hints: Any
     world: Any = None  # the memory twins' shared state (None on DynamoDB)
 
 
@@ -41,7 +44,8 @@ def dynamo_repos() -> Repos:
     if _dynamo is None:
         from chalicelib.store import dynamo as d
         _dynamo = Repos(reviews=d.Reviews(), customer_ratings=d.CustomerRatings(), counters=d.RatingCounters(),
-                        quality=d.QualityCases(), helpers=d.Helpers(), bookings=d.Bookings(), offers=d.Offers())
+                        quality=d.QualityCases(), helpers=d.Helpers(), bookings=d.Bookings(), offers=d.Offers(),
+                        failures=d.Failures(), guards=d.Guards(), geo_hints=d.GeoHints())
     return _dynamo
 
 
@@ -50,7 +54,7 @@ def memory_repos() -> Repos:
     w = m.World()
     return Repos(reviews=m.Reviews(w), customer_ratings=m.CustomerRatings(w), counters=m.RatingCounters(w),
                  quality=m.QualityCases(w), helpers=m.Helpers(w), bookings=m.Bookings(w), offers=m.Offers(w),
-                 world=w)
+                 failures=m.Failures(w), guards=m.Guards(w), geo_hints=m.GeoHints(w), world=w)
 
 
 def repos() -> Repos:

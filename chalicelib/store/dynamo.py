@@ -13,8 +13,8 @@ from typing import Any, Iterable, Iterator
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 
 from chalicelib.store.conditions import AlreadyExists, ConditionFailed, cancellation_codes, is_condition_failure
-from chalicelib.store.records import (ALL_COUNTERS, BookingFacts, CustomerRatingRecord, HelperRecord, OfferRef,
-                                      QualityCaseRecord, ReviewRecord)
+from chalicelib.store.records import (ALL_COUNTERS, BookingFacts, CustomerRatingRecord, FailureRecord,
+                                      GeoHintRecord, HelperRecord, OfferRef, QualityCaseRecord, ReviewRecord)
 
 
 def _plain(value: Any) -> Any:
@@ -280,3 +280,96 @@ class Offers:
         from chalicelib.models.offers import Offer
         return [OfferRef(booking_id=o.booking_id, helper_id=helper_id, state=o.state)
                 for o in Offer.by_helper.query(helper_id) if o.state == "open"]
+
+
+class Failures:
+    """The failure store (``models.failures``)."""
+
+    @staticmethod
+    def _model():
+        from chalicelib.models.failures import FailedUnit
+        return FailedUnit
+
+    def add(self, failure: FailureRecord) -> None:
+        FailedUnit = self._model()
+        _create(FailedUnit(**_fields(failure)), FailedUnit.failure_id)
+
+    def failed_again(self, failure_id: str, *, error: str, at: str, attempts: int, payload: str) -> None:
+        """A unit that is in the store failed again (after a replay): open again, newest error,
+        attempts added. ConditionFailed if it is not in the store."""
+        FailedUnit = self._model()
+        try:
+            FailedUnit(failure_id=failure_id).update(actions=[
+                FailedUnit.status.set("open"), FailedUnit.error.set(error), FailedUnit.last_failed_at.set(at),
+                FailedUnit.attempts.add(attempts), FailedUnit.payload.set(payload), FailedUnit.version.add(1)],
+                condition=FailedUnit.failure_id.exists())
+        except UpdateError as exc:
+            if is_condition_failure(exc):
+                raise ConditionFailed(f"failure {failure_id} is not in the store") from None
+            raise
+
+    def get(self, failure_id: str) -> FailureRecord | None:
+        FailedUnit = self._model()
+        try:
+            return _record(FailureRecord, FailedUnit.get(failure_id, consistent_read=True))
+        except FailedUnit.DoesNotExist:
+            return None
+
+    def listed(self, status: str, limit: int) -> list[FailureRecord]:
+        """Failures in ``status``, the most recently failed first."""
+        FailedUnit = self._model()
+        return [_record(FailureRecord, row)
+                for row in FailedUnit.by_status.query(status, scan_index_forward=False, limit=limit)]
+
+    def mark_replayed(self, failure: FailureRecord, *, by: str, at: str) -> FailureRecord:
+        """Open -> replayed, if nobody changed it since it was read; ConditionFailed otherwise."""
+        FailedUnit = self._model()
+        item = FailedUnit(failure_id=failure.failure_id)
+        try:
+            item.update(actions=[FailedUnit.status.set("replayed"), FailedUnit.replays.add(1),
+                                 FailedUnit.replayed_at.set(at), FailedUnit.replayed_by.set(by),
+                                 FailedUnit.version.add(1)],
+                        condition=(FailedUnit.version == failure.version) & (FailedUnit.status == "open"))
+        except UpdateError as exc:
+            if is_condition_failure(exc):
+                raise ConditionFailed(f"failure {failure.failure_id} changed since it was read") from None
+            raise
+        return _record(FailureRecord, item)
+
+
+class Guards:
+    """First-writer-wins markers (``models.idempotency``): a processed event, a counted change."""
+
+    def mark_once(self, key: str, ttl: timedelta) -> bool:
+        from chalicelib.models.idempotency import IdempotencyRecord
+        try:
+            _create(IdempotencyRecord(key=key, ttl=ttl), IdempotencyRecord.key)
+            return True
+        except AlreadyExists:
+            return False
+
+    def seen(self, key: str) -> bool:
+        from chalicelib.models.idempotency import IdempotencyRecord
+        try:
+            IdempotencyRecord.get(key, consistent_read=True)
+            return True
+        except IdempotencyRecord.DoesNotExist:
+            return False
+
+
+class GeoHints:
+    """Density hints every container reads (``models.geo_hints``); they expire after ``ttl``."""
+
+    def get(self, key: str) -> GeoHintRecord | None:
+        from chalicelib.models.geo_hints import GeoHint
+        try:
+            row = GeoHint.get(key)
+        except GeoHint.DoesNotExist:
+            return None
+        return GeoHintRecord(key=key, density=float(row.density), updated_at=float(row.updated_at),
+                             read_density=float(row.read_density) if row.read_density is not None else None)
+
+    def put(self, hint: GeoHintRecord, ttl: timedelta) -> None:
+        from chalicelib.models.geo_hints import GeoHint
+        GeoHint(hint.key, density=hint.density, read_density=hint.read_density, updated_at=hint.updated_at,
+                ttl=ttl).save()

@@ -13,8 +13,8 @@ from datetime import timedelta
 from typing import Iterable, Iterator
 
 from chalicelib.store.conditions import AlreadyExists, ConditionFailed
-from chalicelib.store.records import (ALL_COUNTERS, BookingFacts, CustomerRatingRecord, HelperRecord, OfferRef,
-                                      QualityCaseRecord, ReviewRecord)
+from chalicelib.store.records import (ALL_COUNTERS, BookingFacts, CustomerRatingRecord, FailureRecord,
+                                      GeoHintRecord, HelperRecord, OfferRef, QualityCaseRecord, ReviewRecord)
 
 
 class World:
@@ -30,6 +30,8 @@ class World:
         self.helpers: dict[str, HelperRecord] = {}
         self.bookings: dict[str, BookingFacts] = {}
         self.offers: list[OfferRef] = []
+        self.failures: dict[str, FailureRecord] = {}
+        self.geo_hints: dict[str, GeoHintRecord] = {}
 
 
 class Reviews:
@@ -175,3 +177,68 @@ class Offers:
 
     def open_for_helper(self, helper_id: str) -> list[OfferRef]:
         return [o for o in self.w.offers if o.helper_id == helper_id and o.state == "open"]
+
+
+class Failures:
+    def __init__(self, world: World):
+        self.w = world
+
+    def add(self, failure: FailureRecord) -> None:
+        with self.w.lock:
+            if failure.failure_id in self.w.failures:
+                raise AlreadyExists(f"failure {failure.failure_id} exists")
+            self.w.failures[failure.failure_id] = failure
+
+    def failed_again(self, failure_id: str, *, error: str, at: str, attempts: int, payload: str) -> None:
+        with self.w.lock:
+            current = self.w.failures.get(failure_id)
+            if current is None:
+                raise ConditionFailed(f"failure {failure_id} is not in the store")
+            self.w.failures[failure_id] = replace(current, status="open", error=error, last_failed_at=at,
+                                                  attempts=current.attempts + attempts, payload=payload,
+                                                  version=current.version + 1)
+
+    def get(self, failure_id: str) -> FailureRecord | None:
+        return self.w.failures.get(failure_id)
+
+    def listed(self, status: str, limit: int) -> list[FailureRecord]:
+        rows = sorted((f for f in self.w.failures.values() if f.status == status),
+                      key=lambda f: f.last_failed_at, reverse=True)
+        return rows[:limit]
+
+    def mark_replayed(self, failure: FailureRecord, *, by: str, at: str) -> FailureRecord:
+        with self.w.lock:
+            current = self.w.failures.get(failure.failure_id)
+            if current is None or current.version != failure.version or current.status != "open":
+                raise ConditionFailed(f"failure {failure.failure_id} changed since it was read")
+            new = replace(current, status="replayed", replays=current.replays + 1, replayed_at=at, replayed_by=by,
+                          version=current.version + 1)
+            self.w.failures[failure.failure_id] = new
+            return new
+
+
+class Guards:
+    def __init__(self, world: World):
+        self.w = world
+
+    def mark_once(self, key: str, ttl: timedelta) -> bool:
+        with self.w.lock:
+            if key in self.w.guards:
+                return False
+            self.w.guards.add(key)
+            return True
+
+    def seen(self, key: str) -> bool:
+        return key in self.w.guards
+
+
+class GeoHints:
+    def __init__(self, world: World):
+        self.w = world
+
+    def get(self, key: str) -> GeoHintRecord | None:
+        return self.w.geo_hints.get(key)
+
+    def put(self, hint: GeoHintRecord, ttl: timedelta) -> None:
+        with self.w.lock:
+            self.w.geo_hints[hint.key] = hint

@@ -13,7 +13,7 @@ ALL_COUNTERS = ("count", "star_sum", "h1", "h2", "h3", "h4", "h5", "patience_sum
                 "recommend", "rebook", "no_shows")
 
 __all__ = ["ALL_COUNTERS", "ReviewRecord", "CustomerRatingRecord", "QualityCaseRecord", "BookingFacts", "HelperRecord",
-           "OfferRef", "replace"]
+           "OfferRef", "FailureRecord", "GeoHintRecord", "replace"]
 
 
 @dataclass(frozen=True)
@@ -116,3 +116,33 @@ class OfferRef:
     booking_id: str
     helper_id: str
     state: str
+
+
+@dataclass(frozen=True)
+class FailureRecord:
+    """A unit of work that used up its retries: what failed, why, how often, and its message."""
+    failure_id: str
+    unit: str
+    kind: str
+    name: str
+    error: str
+    first_failed_at: str
+    last_failed_at: str
+    payload: str
+    status: str = "open"  # open | replayed | resolved
+    booking_id: str | None = None
+    tenant_id: str | None = None
+    attempts: int = 0
+    replays: int = 0
+    replayed_at: str | None = None
+    replayed_by: str | None = None
+    version: int = 1
+
+
+@dataclass(frozen=True)
+class GeoHintRecord:
+    """A partition's density hint (helpers and index items per km²) and when it was written."""
+    key: str
+    density: float
+    updated_at: float
+    read_density: float | None = None

@@ -10,12 +10,13 @@ from __future__ import annotations
 import threading
 import uuid
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 
 from chalicelib.store.conditions import AlreadyExists, ConditionFailed
-from chalicelib.store.records import (BookingFacts, CustomerRatingRecord, HelperRecord, QualityCaseRecord,
-                                      ReviewRecord)
+from chalicelib.store.records import (BookingFacts, CustomerRatingRecord, FailureRecord, GeoHintRecord,
+                                      HelperRecord, QualityCaseRecord, ReviewRecord)
 
 
 def _id(prefix: str) -> str:
@@ -240,3 +241,64 @@ class StoreContract:
         assert world.repos.bookings.facts(facts.booking_id) == facts
         assert world.repos.bookings.facts(_id("b")) is None
         assert world.repos.offers.open_for_helper(_id("h")) == []
+
+    # ---- failure store -------------------------------------------------------------------------
+
+    def _failure(self, **over) -> FailureRecord:
+        values = dict(failure_id=_id("f"), unit=f"work#contract#{uuid.uuid4().hex}", kind="contract", name="contract",
+                      error="RuntimeError: boom", first_failed_at="2026-11-30T10:00:00.000Z",
+                      last_failed_at="2026-11-30T10:00:00.000Z", payload='{"x": 1}', attempts=4)
+        values.update(over)
+        return FailureRecord(**values)
+
+    def test_a_failure_is_stored_once_and_a_second_failure_reopens_it(self, world):
+        failure = self._failure()
+        world.repos.failures.add(failure)
+        with pytest.raises(AlreadyExists):
+            world.repos.failures.add(failure)
+        assert world.repos.failures.get(failure.failure_id) == failure
+        replayed = world.repos.failures.mark_replayed(failure, by="ops_1", at="2026-11-30T11:00:00.000Z")
+        assert (replayed.status, replayed.replays, replayed.version) == ("replayed", 1, 2)
+        world.repos.failures.failed_again(failure.failure_id, error="RuntimeError: again",
+                                          at="2026-11-30T12:00:00.000Z", attempts=4, payload='{"x": 2}')
+        again = world.repos.failures.get(failure.failure_id)
+        assert (again.status, again.error, again.attempts, again.payload, again.version) == \
+            ("open", "RuntimeError: again", 8, '{"x": 2}', 3)
+
+    def test_a_failure_is_replayed_once_from_what_was_read(self, world):
+        failure = self._failure()
+        world.repos.failures.add(failure)
+        world.repos.failures.mark_replayed(failure, by="ops_1", at="2026-11-30T11:00:00.000Z")
+        with pytest.raises(ConditionFailed):
+            world.repos.failures.mark_replayed(failure, by="ops_2", at="2026-11-30T11:00:01.000Z")
+        with pytest.raises(ConditionFailed):
+            world.repos.failures.failed_again(_id("f"), error="x", at="2026-11-30T12:00:00.000Z", attempts=1,
+                                              payload="{}")
+        assert world.repos.failures.get(_id("f")) is None
+
+    def test_failures_are_listed_by_status_most_recent_first(self, world):
+        stamps = ["2099-01-01T10:00:00.000Z", "2099-01-01T10:02:00.000Z", "2099-01-01T10:01:00.000Z"]
+        ids = []
+        for at in stamps:
+            f = self._failure(last_failed_at=at)
+            world.repos.failures.add(f)
+            ids.append(f.failure_id)
+        top = [f.last_failed_at for f in world.repos.failures.listed("open", 3)]
+        assert top == sorted(stamps, reverse=True)
+
+    # ---- guards and density hints --------------------------------------------------------------
+
+    def test_a_guard_is_marked_once(self, world):
+        key = _id("guard")
+        assert world.repos.guards.seen(key) is False
+        assert world.repos.guards.mark_once(key, timedelta(minutes=5)) is True
+        assert world.repos.guards.mark_once(key, timedelta(minutes=5)) is False
+        assert world.repos.guards.seen(key) is True
+
+    def test_a_density_hint_reads_back_and_is_replaced(self, world):
+        key = f"contract|{uuid.uuid4().hex}|printer"
+        assert world.repos.geo_hints.get(key) is None
+        world.repos.geo_hints.put(GeoHintRecord(key, density=0.25, updated_at=1000.0), ttl=timedelta(hours=1))
+        world.repos.geo_hints.put(GeoHintRecord(key, density=0.5, updated_at=1001.0, read_density=2.0),
+                                  ttl=timedelta(hours=1))
+        assert world.repos.geo_hints.get(key) == GeoHintRecord(key, density=0.5, updated_at=1001.0, read_density=2.0)

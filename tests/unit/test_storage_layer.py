@@ -9,7 +9,7 @@ import ast
 from pathlib import Path
 
 SERVICES = Path(__file__).resolve().parents[2] / "chalicelib" / "services"
-ON_THE_STORAGE_LAYER = {"reviews", "ratings", "quality", "profiles"}
+ON_THE_STORAGE_LAYER = {"reviews", "ratings", "quality", "profiles", "failures", "idempotency", "geo_hints"}
 
 
 def _imports(path: Path) -> set[str]:
