@@ -14,20 +14,15 @@ from __future__ import annotations
 import json
 import logging
 
-from datetime import datetime, timezone
-
 from chalicelib.domain.actors import Actor
 from chalicelib.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from chalicelib.domain.ids import now_iso
 from chalicelib.store import repos
 from chalicelib.store.conditions import AlreadyExists, ConditionFailed
 from chalicelib.store.records import FailureRecord
 
 log = logging.getLogger(__name__)
 STATUSES = ("open", "replayed", "resolved")
-
-
-def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _short(exc: BaseException) -> str:

@@ -4,11 +4,12 @@ rebook rate, average rating) per tenant and platform over a period."""
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 from chalicelib.domain import ratings
 from chalicelib.domain.actors import Actor
 from chalicelib.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from chalicelib.domain.ids import now_iso
 from chalicelib.services import ratings as agg
 from chalicelib.store import repos
 from chalicelib.store.conditions import ConditionFailed
@@ -20,10 +21,6 @@ MAX_PERIOD_DAYS = 366
 def _ops(actor: Actor) -> None:
     if actor.role != "ops":
         raise Forbidden("this is for operations staff")
-
-
-def _now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _helper_for(actor: Actor, helper_id: str) -> HelperRecord:
@@ -78,7 +75,7 @@ def _decline_open_offers(helper: HelperRecord) -> list[str]:
 
 
 def _log_case(helper: HelperRecord, what: str, reason: str, actor: Actor) -> None:
-    now = _now_iso()
+    now = now_iso()
     # the time orders a helper's actions; the random part keeps two in one millisecond apart
     repos().quality.log(QualityCaseRecord(
         case_id=f"action#{helper.helper_id}#{now}#{secrets.token_hex(4)}", kind="action", tenant_id=helper.tenant_id,
@@ -112,7 +109,7 @@ def _close_case(actor: Actor, case_id: str, outcome: str, notes: str | None, kin
     if case.status != "open":
         raise Conflict(f"this case is already closed ({case.outcome})")
     try:
-        return repos().quality.close(case, outcome=outcome, notes=notes or "", resolved_by=actor.id, at=_now_iso())
+        return repos().quality.close(case, outcome=outcome, notes=notes or "", resolved_by=actor.id, at=now_iso())
     except ConditionFailed:
         raise Conflict("this case was closed at the same time") from None
 

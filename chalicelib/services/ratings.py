@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from chalicelib.domain import ratings
+from chalicelib.domain.ids import now_iso
 from chalicelib.domain.ratings import ReviewScores
 from chalicelib.store import repos
 from chalicelib.store.records import QualityCaseRecord
@@ -38,10 +39,6 @@ def tenant_scope(tenant_id: str) -> str:
 
 def day_bucket(day: str) -> str:
     return f"d#{day}"
-
-
-def _now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def apply_review_change(new: dict | None, old: dict | None) -> bool:
@@ -137,7 +134,7 @@ def evaluate_quality(helper_id: str, tenant_id: str) -> list[str]:
     for rule, why in flags.items():
         case = QualityCaseRecord(case_id=f"flag#{helper_id}#{rule}", kind="flag", tenant_id=tenant_id,
                                  helper_id=helper_id, rule=rule, detail=f"{ratings.QUALITY_RULES[rule]}: {why}",
-                                 status="open", created_at=_now_iso())
+                                 status="open", created_at=now_iso())
         if repos().quality.open(case, reopen_done=True):
             opened.append(rule)
     return opened

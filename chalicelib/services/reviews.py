@@ -18,6 +18,7 @@ from chalicelib.domain import booking_states as bs
 from chalicelib.domain import tokens
 from chalicelib.domain.actors import Actor
 from chalicelib.domain.errors import Conflict, DomainError, Forbidden, NotFound, Unauthenticated
+from chalicelib.domain.ids import now_iso
 from chalicelib.domain.review_schemas import EditReview, SubmitReview
 from chalicelib.settings import get_secret, get_settings
 from chalicelib.store import repos
@@ -70,10 +71,6 @@ def _parse(ts: str) -> datetime:
 
 def _iso(dt: datetime) -> str:
     return dt.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _now_iso() -> str:
-    return _iso(datetime.now(timezone.utc))
 
 
 def _booking(booking_id: str) -> BookingFacts:
@@ -161,7 +158,7 @@ def set_comment_hidden(actor: Actor, booking_id: str, hidden: bool, reason: str)
     try:
         return repos().reviews.update(booking_id, expected_version=review.version,
                                       changes={"comment_hidden": hidden, "hidden_reason": reason,
-                                               "version": review.version + 1, "updated_at": _now_iso()})
+                                               "version": review.version + 1, "updated_at": now_iso()})
     except ConditionFailed:
         raise Conflict("the review was changed at the same time; load it again and retry") from None
 
@@ -178,7 +175,7 @@ def rate_customer(actor: Actor, booking_id: str, stars: int, comment: str | None
                             extra={"state": booking.state})
     rating = CustomerRatingRecord(booking_id=booking_id, tenant_id=booking.tenant_id,
                                   customer_id=booking.customer_id, helper_id=actor.id, stars=stars,
-                                  comment=comment or None, created_at=_now_iso())
+                                  comment=comment or None, created_at=now_iso())
     try:
         repos().customer_ratings.add(rating)
     except AlreadyExists:
@@ -232,7 +229,7 @@ def ask_for_review(booking: dict, entry: dict, old: dict | None) -> None:
 
     if not booking.get("customer_id"):
         return
-    done = _parse(entry.get("at") or _now_iso())
+    done = _parse(entry.get("at") or now_iso())
     remaining = int((done + timedelta(days=REVIEW_WINDOW_DAYS) - datetime.now(timezone.utc)).total_seconds())
     if remaining <= 0:
         return
@@ -256,7 +253,7 @@ def draw_spot_check(booking: dict, entry: dict, old: dict | None) -> bool:
     repos().quality.open(QualityCaseRecord(
         case_id=f"spot#{booking['booking_id']}", kind="spot_check", tenant_id=booking["tenant_id"],
         helper_id=booking["helper_id"], booking_id=booking["booking_id"], customer_id=booking["customer_id"],
-        detail="random follow-up call after completion", status="open", created_at=_now_iso()))
+        detail="random follow-up call after completion", status="open", created_at=now_iso()))
     return True
 
 

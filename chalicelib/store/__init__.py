@@ -32,6 +32,7 @@ class Repos:
     failures: Any
     guards: Any
     geo_hints: Any
+    webhooks: Any
     world: Any = None  # the memory twins' shared state (None on DynamoDB)
 
 
@@ -45,7 +46,7 @@ def dynamo_repos() -> Repos:
         from chalicelib.store import dynamo as d
         _dynamo = Repos(reviews=d.Reviews(), customer_ratings=d.CustomerRatings(), counters=d.RatingCounters(),
                         quality=d.QualityCases(), helpers=d.Helpers(), bookings=d.Bookings(), offers=d.Offers(),
-                        failures=d.Failures(), guards=d.Guards(), geo_hints=d.GeoHints())
+                        failures=d.Failures(), guards=d.Guards(), geo_hints=d.GeoHints(), webhooks=d.Webhooks())
     return _dynamo
 
 
@@ -54,7 +55,7 @@ def memory_repos() -> Repos:
     w = m.World()
     return Repos(reviews=m.Reviews(w), customer_ratings=m.CustomerRatings(w), counters=m.RatingCounters(w),
                  quality=m.QualityCases(w), helpers=m.Helpers(w), bookings=m.Bookings(w), offers=m.Offers(w),
-                 failures=m.Failures(w), guards=m.Guards(w), geo_hints=m.GeoHints(w), world=w)
+                 failures=m.Failures(w), guards=m.Guards(w), geo_hints=m.GeoHints(w), webhooks=m.Webhooks(w), world=w)
 
 
 def repos() -> Repos:

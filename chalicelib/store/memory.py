@@ -14,7 +14,8 @@ from typing import Iterable, Iterator
 
 from chalicelib.store.conditions import AlreadyExists, ConditionFailed
 from chalicelib.store.records import (ALL_COUNTERS, BookingFacts, CustomerRatingRecord, FailureRecord,
-                                      GeoHintRecord, HelperRecord, OfferRef, QualityCaseRecord, ReviewRecord)
+                                      GeoHintRecord, HelperRecord, OfferRef, QualityCaseRecord, ReviewRecord,
+                                      WebhookDeliveryRecord, WebhookEndpointRecord)
 
 
 class World:
@@ -32,6 +33,8 @@ class World:
         self.offers: list[OfferRef] = []
         self.failures: dict[str, FailureRecord] = {}
         self.geo_hints: dict[str, GeoHintRecord] = {}
+        self.endpoints: dict[tuple[str, str], WebhookEndpointRecord] = {}
+        self.deliveries: dict[tuple[str, str], WebhookDeliveryRecord] = {}
 
 
 class Reviews:
@@ -242,3 +245,79 @@ class GeoHints:
     def put(self, hint: GeoHintRecord, ttl: timedelta) -> None:
         with self.w.lock:
             self.w.geo_hints[hint.key] = hint
+
+
+class Webhooks:
+    def __init__(self, world: World):
+        self.w = world
+
+    def add_endpoint(self, ep: WebhookEndpointRecord) -> None:
+        with self.w.lock:
+            key = (ep.tenant_id, ep.endpoint_id)
+            if key in self.w.endpoints:
+                raise AlreadyExists(f"endpoint {ep.endpoint_id} exists")
+            self.w.endpoints[key] = ep
+
+    def endpoints(self, tenant_id: str) -> list[WebhookEndpointRecord]:
+        return [ep for (t, _), ep in sorted(self.w.endpoints.items()) if t == tenant_id]
+
+    def endpoint(self, tenant_id: str, endpoint_id: str) -> WebhookEndpointRecord | None:
+        return self.w.endpoints.get((tenant_id, endpoint_id))
+
+    def delete_endpoint(self, tenant_id: str, endpoint_id: str) -> None:
+        with self.w.lock:
+            self.w.endpoints.pop((tenant_id, endpoint_id), None)
+
+    def add_delivery(self, d: WebhookDeliveryRecord) -> None:
+        with self.w.lock:
+            key = (d.endpoint_id, d.message_id)
+            if key in self.w.deliveries:
+                raise AlreadyExists(f"delivery {d.message_id} exists")
+            self.w.deliveries[key] = d
+
+    def delivery(self, endpoint_id: str, message_id: str) -> WebhookDeliveryRecord | None:
+        d = self.w.deliveries.get((endpoint_id, message_id))
+        return replace(d, attempt_log=dict(d.attempt_log)) if d else None
+
+    def deliveries(self, endpoint_id: str, limit: int) -> list[WebhookDeliveryRecord]:
+        rows = [d for (e, _), d in sorted(self.w.deliveries.items(), reverse=True) if e == endpoint_id]
+        return rows[:limit]
+
+    def reset_for_redelivery(self, endpoint_id: str, message_id: str) -> WebhookDeliveryRecord:
+        with self.w.lock:
+            d = self.w.deliveries.get((endpoint_id, message_id))
+            if d is None:
+                raise ConditionFailed(f"delivery {message_id} is not in the log")
+            new = replace(d, status="pending", first_attempt_at=None)
+            self.w.deliveries[(endpoint_id, message_id)] = new
+            return new
+
+    def claim_attempt(self, endpoint_id: str, message_id: str, *, final_states: tuple[str, ...] = ()) -> int | None:
+        with self.w.lock:
+            d = self.w.deliveries.get((endpoint_id, message_id))
+            if d is None or d.status in final_states:
+                return None
+            self.w.deliveries[(endpoint_id, message_id)] = replace(d, attempts=d.attempts + 1)
+            return d.attempts + 1
+
+    def record_attempt(self, endpoint_id: str, message_id: str, attempt: int, entry: dict, *,
+                       status_code: int | None, error: str | None, first_attempt_at: float | None = None,
+                       new_status: str | None = None, delivered_at: str | None = None,
+                       unless_status: tuple[str, ...] = ()) -> bool:
+        with self.w.lock:
+            d = self.w.deliveries.get((endpoint_id, message_id))
+            if d is None:
+                return False
+            log = {**d.attempt_log, str(attempt): dict(entry)}
+            if d.status in unless_status:
+                self.w.deliveries[(endpoint_id, message_id)] = replace(d, attempt_log=log)
+                return False
+            changes = {"attempt_log": log, "last_status_code": status_code, "last_error": error or None}
+            if first_attempt_at is not None:
+                changes["first_attempt_at"] = first_attempt_at
+            if new_status is not None:
+                changes["status"] = new_status
+            if delivered_at is not None:
+                changes["delivered_at"] = delivered_at
+            self.w.deliveries[(endpoint_id, message_id)] = replace(d, **changes)
+            return True

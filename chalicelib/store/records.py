@@ -13,7 +13,8 @@ ALL_COUNTERS = ("count", "star_sum", "h1", "h2", "h3", "h4", "h5", "patience_sum
                 "recommend", "rebook", "no_shows")
 
 __all__ = ["ALL_COUNTERS", "ReviewRecord", "CustomerRatingRecord", "QualityCaseRecord", "BookingFacts", "HelperRecord",
-           "OfferRef", "FailureRecord", "GeoHintRecord", "replace"]
+           "OfferRef", "FailureRecord", "GeoHintRecord", "WebhookEndpointRecord",
+           "WebhookDeliveryRecord", "replace"]
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,8 @@ class BookingFacts:
     language: str = "de"
     contact_name: str | None = None
     completed_at: str | None = None  # when the ``complete`` transition happened
+    partner_id: str | None = None  # set on bookings a partner made through the API
+    external_ref: str | None = None  # the partner's own reference
 
 
 @dataclass(frozen=True)
@@ -146,3 +149,34 @@ class GeoHintRecord:
     density: float
     updated_at: float
     read_density: float | None = None
+
+
+@dataclass(frozen=True)
+class WebhookEndpointRecord:
+    """A partner's webhook endpoint: where to POST which events, and the signing secret."""
+    tenant_id: str
+    endpoint_id: str
+    url: str
+    secret: str
+    created_at: str
+    events: tuple[str, ...] = ()  # the event types it is subscribed to, sorted
+    description: str | None = None
+    status: str = "enabled"
+
+
+@dataclass(frozen=True)
+class WebhookDeliveryRecord:
+    """One message to one endpoint and every attempt to deliver it (the delivery log)."""
+    endpoint_id: str
+    message_id: str
+    tenant_id: str
+    event_type: str
+    payload: str  # the exact JSON body sent (signed as is)
+    created_at: str
+    status: str = "pending"  # pending | retrying | delivered | failed
+    attempts: int = 0
+    first_attempt_at: float | None = None
+    last_status_code: int | None = None
+    last_error: str | None = None
+    delivered_at: str | None = None
+    attempt_log: dict = field(default_factory=dict)  # {"1": {"at", "status", "error", "ms"}}

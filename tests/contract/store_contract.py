@@ -16,7 +16,8 @@ import pytest
 
 from chalicelib.store.conditions import AlreadyExists, ConditionFailed
 from chalicelib.store.records import (BookingFacts, CustomerRatingRecord, FailureRecord, GeoHintRecord,
-                                      HelperRecord, QualityCaseRecord, ReviewRecord)
+                                      HelperRecord, QualityCaseRecord, ReviewRecord, WebhookDeliveryRecord,
+                                      WebhookEndpointRecord)
 
 
 def _id(prefix: str) -> str:
@@ -302,3 +303,85 @@ class StoreContract:
         world.repos.geo_hints.put(GeoHintRecord(key, density=0.5, updated_at=1001.0, read_density=2.0),
                                   ttl=timedelta(hours=1))
         assert world.repos.geo_hints.get(key) == GeoHintRecord(key, density=0.5, updated_at=1001.0, read_density=2.0)
+
+    # ---- partner webhooks ----------------------------------------------------------------------
+
+    def _endpoint(self, tenant_id=None, **over) -> WebhookEndpointRecord:
+        values = dict(tenant_id=tenant_id or f"contract-{uuid.uuid4().hex[:6]}", endpoint_id=_id("we"),
+                      url="https://hooks.example.org/crowdfix", secret="whsec_contract", created_at="2026-11-30T10:00:00.000Z",
+                      events=("booking.completed", "booking.created"), description="CRM")
+        values.update(over)
+        return WebhookEndpointRecord(**values)
+
+    def _delivery(self, endpoint_id, message_id=None, **over) -> WebhookDeliveryRecord:
+        values = dict(endpoint_id=endpoint_id, message_id=message_id or _id("msg"), tenant_id="contract",
+                      event_type="booking.created", payload='{"type":"booking.created"}',
+                      created_at="2026-11-30T10:00:00.000Z")
+        values.update(over)
+        return WebhookDeliveryRecord(**values)
+
+    def test_endpoints_are_kept_per_tenant(self, world):
+        ep = self._endpoint()
+        world.repos.webhooks.add_endpoint(ep)
+        other = self._endpoint(tenant_id=ep.tenant_id)
+        world.repos.webhooks.add_endpoint(other)
+        world.repos.webhooks.add_endpoint(self._endpoint())  # another tenant's
+        with pytest.raises(AlreadyExists):
+            world.repos.webhooks.add_endpoint(replace(ep, url="https://evil.example.org/"))
+        assert world.repos.webhooks.endpoint(ep.tenant_id, ep.endpoint_id) == ep
+        assert sorted(e.endpoint_id for e in world.repos.webhooks.endpoints(ep.tenant_id)) == \
+            sorted([ep.endpoint_id, other.endpoint_id])
+        world.repos.webhooks.delete_endpoint(ep.tenant_id, ep.endpoint_id)
+        assert world.repos.webhooks.endpoint(ep.tenant_id, ep.endpoint_id) is None
+        assert world.repos.webhooks.endpoint("another-tenant", other.endpoint_id) is None
+
+    def test_a_delivery_is_logged_once_and_read_newest_first(self, world):
+        endpoint_id = _id("we")
+        for n in ("msg_a", "msg_c", "msg_b"):
+            world.repos.webhooks.add_delivery(self._delivery(endpoint_id, n))
+        with pytest.raises(AlreadyExists):
+            world.repos.webhooks.add_delivery(self._delivery(endpoint_id, "msg_a"))
+        assert [d.message_id for d in world.repos.webhooks.deliveries(endpoint_id, 2)] == ["msg_c", "msg_b"]
+        assert world.repos.webhooks.delivery(endpoint_id, "msg_x") is None
+
+    def test_attempts_are_numbered_atomically(self, world):
+        endpoint_id = _id("we")
+        d = self._delivery(endpoint_id)
+        world.repos.webhooks.add_delivery(d)
+        numbers = []
+        threads = [threading.Thread(target=lambda: numbers.append(
+            world.repos.webhooks.claim_attempt(endpoint_id, d.message_id, final_states=("delivered", "failed"))))
+            for _ in range(10)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sorted(numbers) == list(range(1, 11))
+        assert world.repos.webhooks.claim_attempt(endpoint_id, _id("msg")) is None  # gone: nothing created
+
+    def test_a_final_delivery_stays_final_whatever_a_late_attempt_reports(self, world):
+        endpoint_id = _id("we")
+        d = self._delivery(endpoint_id)
+        world.repos.webhooks.add_delivery(d)
+        ok = {"at": "2026-11-30T10:00:01+00:00", "status": 200, "error": None, "ms": 12}
+        late = {"at": "2026-11-30T10:00:02+00:00", "status": 503, "error": "HTTP 503", "ms": 30}
+        assert world.repos.webhooks.record_attempt(endpoint_id, d.message_id, 1, ok, status_code=200, error=None,
+                                                   first_attempt_at=1000.0, new_status="delivered",
+                                                   delivered_at="2026-11-30T10:00:01.000Z", unless_status=("delivered",))
+        assert world.repos.webhooks.record_attempt(endpoint_id, d.message_id, 2, late, status_code=503,
+                                                   error="HTTP 503", new_status="retrying",
+                                                   unless_status=("delivered", "failed")) is False
+        got = world.repos.webhooks.delivery(endpoint_id, d.message_id)
+        assert (got.status, got.last_status_code, got.delivered_at, got.first_attempt_at) == \
+            ("delivered", 200, "2026-11-30T10:00:01.000Z", 1000.0)
+        assert got.attempt_log == {"1": ok, "2": late}  # the late attempt is still in the log
+        assert world.repos.webhooks.claim_attempt(endpoint_id, d.message_id, final_states=("delivered",)) is None
+
+    def test_a_redelivery_starts_a_fresh_window(self, world):
+        endpoint_id = _id("we")
+        d = self._delivery(endpoint_id, status="failed", attempts=7, first_attempt_at=1000.0)
+        world.repos.webhooks.add_delivery(d)
+        again = world.repos.webhooks.reset_for_redelivery(endpoint_id, d.message_id)
+        assert (again.status, again.first_attempt_at, again.attempts) == ("pending", None, 7)
+        with pytest.raises(ConditionFailed):
+            world.repos.webhooks.reset_for_redelivery(endpoint_id, _id("msg"))

@@ -9,7 +9,8 @@ import ast
 from pathlib import Path
 
 SERVICES = Path(__file__).resolve().parents[2] / "chalicelib" / "services"
-ON_THE_STORAGE_LAYER = {"reviews", "ratings", "quality", "profiles", "failures", "idempotency", "geo_hints"}
+ON_THE_STORAGE_LAYER = {"reviews", "ratings", "quality", "profiles", "failures", "idempotency", "geo_hints",
+                        "webhooks"}
 
 
 def _imports(path: Path) -> set[str]:
