@@ -33,6 +33,8 @@ class Repos:
     guards: Any
     geo_hints: Any
     webhooks: Any
+    signin: Any
+    people: Any
     world: Any = None  # the memory twins' shared state (None on DynamoDB)
 
 
@@ -46,7 +48,7 @@ def dynamo_repos() -> Repos:
         from chalicelib.store import dynamo as d
         _dynamo = Repos(reviews=d.Reviews(), customer_ratings=d.CustomerRatings(), counters=d.RatingCounters(),
                         quality=d.QualityCases(), helpers=d.Helpers(), bookings=d.Bookings(), offers=d.Offers(),
-                        failures=d.Failures(), guards=d.Guards(), geo_hints=d.GeoHints(), webhooks=d.Webhooks())
+                        failures=d.Failures(), guards=d.Guards(), geo_hints=d.GeoHints(), webhooks=d.Webhooks(), signin=d.SignIn(), people=d.People())
     return _dynamo
 
 
@@ -55,7 +57,8 @@ def memory_repos() -> Repos:
     w = m.World()
     return Repos(reviews=m.Reviews(w), customer_ratings=m.CustomerRatings(w), counters=m.RatingCounters(w),
                  quality=m.QualityCases(w), helpers=m.Helpers(w), bookings=m.Bookings(w), offers=m.Offers(w),
-                 failures=m.Failures(w), guards=m.Guards(w), geo_hints=m.GeoHints(w), webhooks=m.Webhooks(w), world=w)
+                 failures=m.Failures(w), guards=m.Guards(w), geo_hints=m.GeoHints(w), webhooks=m.Webhooks(w), signin=m.SignIn(w),
+                 people=m.People(w), world=w)
 
 
 def repos() -> Repos:

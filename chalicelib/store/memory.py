@@ -15,7 +15,8 @@ from typing import Iterable, Iterator
 from chalicelib.store.conditions import AlreadyExists, ConditionFailed
 from chalicelib.store.records import (ALL_COUNTERS, BookingFacts, CustomerRatingRecord, FailureRecord,
                                       GeoHintRecord, HelperRecord, OfferRef, QualityCaseRecord, ReviewRecord,
-                                      WebhookDeliveryRecord, WebhookEndpointRecord)
+                                      WebhookDeliveryRecord, WebhookEndpointRecord, SignInCodeRecord,
+                                      PhoneVerificationRecord, StaffRecord, CustomerRecord)
 
 
 class World:
@@ -35,6 +36,12 @@ class World:
         self.geo_hints: dict[str, GeoHintRecord] = {}
         self.endpoints: dict[tuple[str, str], WebhookEndpointRecord] = {}
         self.deliveries: dict[tuple[str, str], WebhookDeliveryRecord] = {}
+        self.codes: dict[str, SignInCodeRecord] = {}
+        self.client_counts: dict[str, int] = {}
+        self.phones: dict[str, PhoneVerificationRecord] = {}
+        self.customers: dict[str, CustomerRecord] = {}
+        self.helper_emails: dict[tuple[str, str], str] = {}
+        self.staff: dict[str, StaffRecord] = {}
 
 
 class Reviews:
@@ -321,3 +328,127 @@ class Webhooks:
                 changes["delivered_at"] = delivered_at
             self.w.deliveries[(endpoint_id, message_id)] = replace(d, **changes)
             return True
+
+
+class SignIn:
+    def __init__(self, world: World):
+        self.w = world
+
+    def code(self, key: str) -> SignInCodeRecord | None:
+        return self.w.codes.get(key)
+
+    def start_window(self, record: SignInCodeRecord, *, replacing: SignInCodeRecord | None, ttl: timedelta) -> None:
+        with self.w.lock:
+            current = self.w.codes.get(record.key)
+            if (current is None) != (replacing is None) or (
+                    current is not None and current.code_hash != replacing.code_hash):
+                raise ConditionFailed(f"sign-in code {record.key} changed since it was read")
+            self.w.codes[record.key] = record
+
+    def resend(self, current: SignInCodeRecord, *, code_hash: str, expires_at: float, at: float, ip_key: str,
+               ttl: timedelta) -> None:
+        with self.w.lock:
+            now = self.w.codes.get(current.key)
+            if now is None or now.sends != current.sends or now.window_ends != current.window_ends:
+                raise ConditionFailed(f"sign-in code {current.key} changed since it was read")
+            self.w.codes[current.key] = replace(now, code_hash=code_hash, expires_at=expires_at, last_sent_at=at,
+                                                sends=now.sends + 1, ip_key=ip_key)
+
+    def take_try(self, key: str, *, max_attempts: int, now: float) -> SignInCodeRecord:
+        with self.w.lock:
+            r = self.w.codes.get(key)
+            if r is None or r.attempts >= max_attempts or r.expires_at is None or r.expires_at < int(now):
+                raise ConditionFailed(f"no try left for {key}")
+            r = replace(r, attempts=r.attempts + 1)
+            self.w.codes[key] = r
+            return r
+
+    def use(self, record: SignInCodeRecord) -> None:
+        with self.w.lock:
+            r = self.w.codes.get(record.key)
+            if r is None or r.code_hash != record.code_hash:
+                raise ConditionFailed(f"code {record.key} was already used")
+            del self.w.codes[record.key]
+
+    def charge_client(self, ip_key: str, *, limit: int, ttl: timedelta) -> bool:
+        with self.w.lock:
+            n = self.w.client_counts.get(ip_key, 0)
+            if n >= limit:
+                return False
+            self.w.client_counts[ip_key] = n + 1
+            return True
+
+    def refund_client(self, ip_key: str) -> None:
+        with self.w.lock:
+            if self.w.client_counts.get(ip_key, 0) > 0:
+                self.w.client_counts[ip_key] -= 1
+
+    def outstanding(self, ip_key: str) -> int:
+        return self.w.client_counts.get(ip_key, 0)
+
+    def phone(self, key: str) -> PhoneVerificationRecord | None:
+        return self.w.phones.get(key)
+
+    def phone_code_sent(self, key: str, *, current: PhoneVerificationRecord | None, phone: str, code_hash: str,
+                        expires_at: float, at: float, window: float, ttl: timedelta) -> None:
+        with self.w.lock:
+            now = self.w.phones.get(key)
+            if current is None:
+                if now is not None:
+                    raise ConditionFailed(f"phone verification {key} changed since it was read")
+                self.w.phones[key] = PhoneVerificationRecord(key=key, pending_phone=phone, code_hash=code_hash,
+                                                             expires_at=expires_at, attempts=0, sends=1,
+                                                             last_sent_at=at, window_ends=at + window)
+                return
+            if now is None:
+                raise ConditionFailed(f"phone verification {key} changed since it was read")
+            changes = dict(pending_phone=phone, code_hash=code_hash, expires_at=expires_at, last_sent_at=at)
+            if current.window_ends is not None and current.window_ends > at:
+                if now.sends != current.sends:
+                    raise ConditionFailed(f"phone verification {key} changed since it was read")
+                changes["sends"] = now.sends + 1
+            else:
+                if now.window_ends != current.window_ends:
+                    raise ConditionFailed(f"phone verification {key} changed since it was read")
+                changes.update(sends=1, attempts=0, window_ends=at + window)
+            self.w.phones[key] = replace(now, **changes)
+
+    def phone_try(self, key: str, *, max_attempts: int, now: float) -> PhoneVerificationRecord:
+        with self.w.lock:
+            r = self.w.phones.get(key)
+            if r is None or r.code_hash is None or r.attempts >= max_attempts or r.expires_at is None \
+                    or r.expires_at < int(now):
+                raise ConditionFailed(f"no phone try left for {key}")
+            r = replace(r, attempts=r.attempts + 1)
+            self.w.phones[key] = r
+            return r
+
+    def phone_verified(self, record: PhoneVerificationRecord, at: float) -> PhoneVerificationRecord:
+        with self.w.lock:
+            r = self.w.phones.get(record.key)
+            if r is None or r.code_hash != record.code_hash or r.code_hash is None:
+                raise ConditionFailed(f"phone code {record.key} was already used")
+            r = replace(r, verified_phone=record.pending_phone, verified_at=at, pending_phone=None, code_hash=None,
+                        expires_at=None, attempts=0)
+            self.w.phones[record.key] = r
+            return r
+
+
+class People:
+    def __init__(self, world: World):
+        self.w = world
+
+    def customer(self, customer_id: str) -> CustomerRecord | None:
+        return self.w.customers.get(customer_id)
+
+    def add_customer(self, customer: CustomerRecord) -> None:
+        with self.w.lock:
+            if customer.customer_id in self.w.customers:
+                raise AlreadyExists(f"customer {customer.customer_id} exists")
+            self.w.customers[customer.customer_id] = customer
+
+    def helper_id_by_email(self, tenant_id: str, email: str) -> str | None:
+        return self.w.helper_emails.get((tenant_id, email))
+
+    def staff(self, email: str) -> StaffRecord | None:
+        return self.w.staff.get(email)

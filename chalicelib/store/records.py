@@ -14,7 +14,8 @@ ALL_COUNTERS = ("count", "star_sum", "h1", "h2", "h3", "h4", "h5", "patience_sum
 
 __all__ = ["ALL_COUNTERS", "ReviewRecord", "CustomerRatingRecord", "QualityCaseRecord", "BookingFacts", "HelperRecord",
            "OfferRef", "FailureRecord", "GeoHintRecord", "WebhookEndpointRecord",
-           "WebhookDeliveryRecord", "replace"]
+           "WebhookDeliveryRecord", "SignInCodeRecord", "PhoneVerificationRecord", "StaffRecord",
+           "CustomerRecord", "replace"]
 
 
 @dataclass(frozen=True)
@@ -180,3 +181,54 @@ class WebhookDeliveryRecord:
     last_error: str | None = None
     delivered_at: str | None = None
     attempt_log: dict = field(default_factory=dict)  # {"1": {"at", "status", "error", "ms"}}
+
+
+@dataclass(frozen=True)
+class SignInCodeRecord:
+    """One address's sign-in code (a keyed hash) and its window's counts."""
+    key: str  # "<tenant>#<role>#<email>"
+    code_hash: str | None  # None only on a record an old bug left half-written
+    expires_at: float | None
+    attempts: int = 0
+    sends: int = 1
+    last_sent_at: float | None = None
+    window_ends: float | None = None
+    ip_key: str | None = None
+
+
+@dataclass(frozen=True)
+class PhoneVerificationRecord:
+    """A person's verified mobile number, and a pending one with its code hash and counts."""
+    key: str  # "phone#<role>#<id>"
+    pending_phone: str | None = None
+    code_hash: str | None = None
+    expires_at: float | None = None
+    attempts: int = 0
+    sends: int = 0
+    last_sent_at: float | None = None
+    window_ends: float | None = None
+    verified_phone: str | None = None
+    verified_at: float | None = None
+
+
+@dataclass(frozen=True)
+class StaffRecord:
+    email: str
+    staff_id: str
+    name: str
+    role: str = "ops"  # ops | partner_admin
+    tenant_id: str = "*"  # "*" = platform staff
+
+
+@dataclass(frozen=True)
+class CustomerRecord:
+    customer_id: str
+    tenant_id: str
+    email: str
+    created_at: str
+    name: str | None = None
+    phone: str | None = None
+    language: str = "de"
+    address: dict | None = None
+    stripe_customer_id: str | None = None
+    default_payment_method: str | None = None

@@ -2,7 +2,7 @@
 DynamoDB Local (tests/integration), as the Chalice todo-app runs ``TestTodoDB`` against both.
 
 A subclass provides the ``world`` fixture: an object with ``repos`` (a ``chalicelib.store.Repos``)
-and ``given_helper(record)`` / ``given_booking(facts)`` to put the records the repositories only
+and ``given_helper(record)`` / ``given_booking(facts)`` / ``given_staff(record)`` to put the records the repositories only
 read. Every test names its records with fresh ids, so the DynamoDB run can share the session's tables.
 """
 from __future__ import annotations
@@ -15,7 +15,8 @@ from datetime import timedelta
 import pytest
 
 from chalicelib.store.conditions import AlreadyExists, ConditionFailed
-from chalicelib.store.records import (BookingFacts, CustomerRatingRecord, FailureRecord, GeoHintRecord,
+from chalicelib.store.records import (BookingFacts, CustomerRatingRecord, CustomerRecord, FailureRecord, GeoHintRecord,
+                                      SignInCodeRecord, StaffRecord,
                                       HelperRecord, QualityCaseRecord, ReviewRecord, WebhookDeliveryRecord,
                                       WebhookEndpointRecord)
 
@@ -385,3 +386,123 @@ class StoreContract:
         assert (again.status, again.first_attempt_at, again.attempts) == ("pending", None, 7)
         with pytest.raises(ConditionFailed):
             world.repos.webhooks.reset_for_redelivery(endpoint_id, _id("msg"))
+
+    # ---- sign-in codes, client counters, phone numbers, people ---------------------------------
+
+    def _code(self, **over) -> SignInCodeRecord:
+        values = dict(key=f"contract#customer#{uuid.uuid4().hex}@example.org", code_hash="hash-1",
+                      expires_at=2_000_000_600, attempts=0, sends=1, last_sent_at=2_000_000_000.0,
+                      window_ends=2_000_000_900.0, ip_key="ip#198.51.100.7#555")
+        values.update(over)
+        return SignInCodeRecord(**values)
+
+    def test_a_code_window_starts_over_exactly_what_was_read(self, world):
+        code = self._code()
+        world.repos.signin.start_window(code, replacing=None, ttl=timedelta(hours=1))
+        assert world.repos.signin.code(code.key) == code
+        with pytest.raises(ConditionFailed):  # someone else started one meanwhile
+            world.repos.signin.start_window(replace(code, code_hash="hash-x"), replacing=None, ttl=timedelta(hours=1))
+        newer = replace(code, code_hash="hash-2", window_ends=2_000_002_000.0)
+        world.repos.signin.start_window(newer, replacing=code, ttl=timedelta(hours=1))
+        with pytest.raises(ConditionFailed):
+            world.repos.signin.start_window(replace(code, code_hash="hash-3"), replacing=code, ttl=timedelta(hours=1))
+        assert world.repos.signin.code(code.key).code_hash == "hash-2"
+
+    def test_a_new_code_in_the_window_keeps_the_tries_used(self, world):
+        code = self._code()
+        world.repos.signin.start_window(code, replacing=None, ttl=timedelta(hours=1))
+        world.repos.signin.take_try(code.key, max_attempts=5, now=2_000_000_100)
+        world.repos.signin.resend(code, code_hash="hash-2", expires_at=2_000_000_700, at=2_000_000_100.0,
+                                  ip_key="ip#x#1", ttl=timedelta(hours=1))
+        got = world.repos.signin.code(code.key)
+        assert (got.code_hash, got.sends, got.attempts, got.ip_key) == ("hash-2", 2, 1, "ip#x#1")
+        with pytest.raises(ConditionFailed):  # read before the resend: stale
+            world.repos.signin.resend(code, code_hash="hash-3", expires_at=2_000_000_700, at=2_000_000_101.0,
+                                      ip_key="ip#x#1", ttl=timedelta(hours=1))
+
+    def test_tries_run_out_even_when_ten_arrive_at_once(self, world):
+        code = self._code()
+        world.repos.signin.start_window(code, replacing=None, ttl=timedelta(hours=1))
+        got, refused = [], []
+
+        def guess():
+            try:
+                got.append(world.repos.signin.take_try(code.key, max_attempts=5, now=2_000_000_100).attempts)
+            except ConditionFailed:
+                refused.append(1)
+
+        threads = [threading.Thread(target=guess) for _ in range(10)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert (sorted(got), len(refused)) == ([1, 2, 3, 4, 5], 5)
+        assert world.repos.signin.code(code.key).attempts == 5
+
+    def test_no_try_on_an_expired_or_missing_code_and_no_half_record(self, world):
+        code = self._code()
+        world.repos.signin.start_window(code, replacing=None, ttl=timedelta(hours=1))
+        with pytest.raises(ConditionFailed):
+            world.repos.signin.take_try(code.key, max_attempts=5, now=2_000_000_601)
+        missing = f"contract#customer#{uuid.uuid4().hex}@example.org"
+        with pytest.raises(ConditionFailed):
+            world.repos.signin.take_try(missing, max_attempts=5, now=2_000_000_000)
+        assert world.repos.signin.code(missing) is None
+
+    def test_a_code_is_used_once(self, world):
+        code = self._code()
+        world.repos.signin.start_window(code, replacing=None, ttl=timedelta(hours=1))
+        world.repos.signin.use(code)
+        assert world.repos.signin.code(code.key) is None
+        with pytest.raises(ConditionFailed):
+            world.repos.signin.use(code)
+
+    def test_a_client_address_is_charged_up_to_its_limit_and_refunded(self, world):
+        ip_key = f"ip#contract-{uuid.uuid4().hex}#1"
+        assert [world.repos.signin.charge_client(ip_key, limit=3, ttl=timedelta(hours=2)) for _ in range(4)] == \
+            [True, True, True, False]
+        world.repos.signin.refund_client(ip_key)
+        assert world.repos.signin.outstanding(ip_key) == 2
+        gone = f"ip#contract-{uuid.uuid4().hex}#1"
+        world.repos.signin.refund_client(gone)  # nothing outstanding: nothing happens, nothing is created
+        assert world.repos.signin.outstanding(gone) == 0
+
+    def test_a_phone_number_is_verified_with_its_code_once(self, world):
+        key = f"phone#customer#c_ct{uuid.uuid4().hex}"
+        world.repos.signin.phone_code_sent(key, current=None, phone="+41791234567", code_hash="p-1",
+                                           expires_at=2_000_000_600, at=2_000_000_000.0, window=3600,
+                                           ttl=timedelta(hours=2))
+        with pytest.raises(ConditionFailed):  # read as missing, but it is there now
+            world.repos.signin.phone_code_sent(key, current=None, phone="+41791234567", code_hash="p-x",
+                                               expires_at=2_000_000_600, at=2_000_000_000.0, window=3600,
+                                               ttl=timedelta(hours=2))
+        current = world.repos.signin.phone(key)
+        world.repos.signin.phone_code_sent(key, current=current, phone="+41797654321", code_hash="p-2",
+                                           expires_at=2_000_000_700, at=2_000_000_100.0, window=3600,
+                                           ttl=timedelta(hours=2))
+        tried = world.repos.signin.phone_try(key, max_attempts=5, now=2_000_000_200)
+        assert (tried.pending_phone, tried.sends, tried.attempts) == ("+41797654321", 2, 1)
+        done = world.repos.signin.phone_verified(tried, at=2_000_000_201.0)
+        assert (done.verified_phone, done.pending_phone, done.code_hash) == ("+41797654321", None, None)
+        with pytest.raises(ConditionFailed):
+            world.repos.signin.phone_verified(tried, at=2_000_000_202.0)
+        with pytest.raises(ConditionFailed):  # no code pending any more
+            world.repos.signin.phone_try(key, max_attempts=5, now=2_000_000_300)
+
+    def test_customers_are_created_once_and_helpers_and_staff_found_by_e_mail(self, world):
+        customer = CustomerRecord(customer_id=_id("c"), tenant_id="contract", email="erika@example.org",
+                                  created_at="2026-11-30T10:00:00.000Z", name="Erika Muster", language="fr")
+        world.repos.people.add_customer(customer)
+        with pytest.raises(AlreadyExists):
+            world.repos.people.add_customer(replace(customer, name="Someone Else"))
+        assert world.repos.people.customer(customer.customer_id) == customer
+        helper = a_helper()
+        world.given_helper(helper)
+        assert world.repos.people.helper_id_by_email(helper.tenant_id, f"{helper.helper_id}@example.org") == \
+            helper.helper_id
+        assert world.repos.people.helper_id_by_email(helper.tenant_id, "nobody@example.org") is None
+        staff = StaffRecord(email=f"ops-{uuid.uuid4().hex[:8]}@example.org", staff_id=_id("s"), name="Olga Ops",
+                            role="ops", tenant_id="*")
+        world.given_staff(staff)
+        assert world.repos.people.staff(staff.email) == staff
+        assert world.repos.people.staff("nobody@example.org") is None

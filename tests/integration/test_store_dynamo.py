@@ -25,6 +25,12 @@ class DynamoWorld:
                lat=47.3769, lon=8.5417, service_radius_km=10, hourly_rate=6000,
                created_at="2026-11-30T10:00:00.000Z").save()
 
+    def given_staff(self, staff):
+        from chalicelib.models.staff import Staff
+
+        Staff(email=staff.email, staff_id=staff.staff_id, name=staff.name, role=staff.role, tenant_id=staff.tenant_id,
+              created_at="2026-11-30T10:00:00.000Z").save()
+
     def given_booking(self, facts):
         from chalicelib.models.bookings import Booking
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 SERVICES = Path(__file__).resolve().parents[2] / "chalicelib" / "services"
 ON_THE_STORAGE_LAYER = {"reviews", "ratings", "quality", "profiles", "failures", "idempotency", "geo_hints",
-                        "webhooks"}
+                        "webhooks", "auth"}
 
 
 def _imports(path: Path) -> set[str]:

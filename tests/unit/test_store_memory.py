@@ -11,6 +11,10 @@ class MemoryWorld:
 
     def given_helper(self, helper):
         self.repos.world.helpers[helper.helper_id] = helper
+        self.repos.world.helper_emails[(helper.tenant_id, f"{helper.helper_id}@example.org")] = helper.helper_id
+
+    def given_staff(self, staff):
+        self.repos.world.staff[staff.email] = staff
 
     def given_booking(self, facts):
         self.repos.world.bookings[facts.booking_id] = facts
