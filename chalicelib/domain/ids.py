@@ -1,5 +1,10 @@
-"""The shape of the identifiers crowdfix hands out (no imports: the HTTP edge checks path and query
-values against these at no cost, the request models use the same patterns)."""
+"""Identifiers and timestamps: the shape of the ids crowdfix hands out (the HTTP edge checks path and
+query values against these patterns, the request models use the same ones) and the functions that
+make ids and timestamps (standard library only: a service needs no model import for them)."""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timezone
 
 # A tenant id is chosen by platform ops when the tenant is created (``CreateTenant``) and then used
 # in URLs (widget, landing page): a lower-case slug.
@@ -7,15 +12,9 @@ TENANT_ID = r"^[a-z][a-z0-9-]{2,31}$"
 
 
 def prefixed_id(prefix: str) -> str:
-    """The pattern of an id made by ``new_id(prefix)`` below (``b_...``, ``h_...``): the
-    prefix, an underscore, then letters, digits and underscores, 64 characters at most."""
+    """The pattern of an id made by ``new_id(prefix)`` (``b_...``, ``h_...``): the prefix, an
+    underscore, then letters, digits and underscores, 64 characters at most."""
     return rf"^{prefix}_[A-Za-z0-9_]{{1,{62 - len(prefix)}}}$"
-
-
-# ---- making them (pure Python: services need no model import for an id or a timestamp)
-
-import secrets  # noqa: E402
-from datetime import datetime, timezone  # noqa: E402
 
 
 def now_iso() -> str:
