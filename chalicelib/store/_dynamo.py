@@ -7,9 +7,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import PutError, UpdateError
 
-from chalicelib.store.conditions import AlreadyExists, is_condition_failure
+from chalicelib.store.conditions import AlreadyExists, ConditionFailed, is_condition_failure
 
 
 def _plain(value: Any) -> Any:
@@ -46,3 +46,23 @@ def _create(item, key_attr) -> None:
         if is_condition_failure(exc):
             raise AlreadyExists(str(exc)) from None
         raise
+
+
+def _get(model, *key, consistent: bool = True):
+    """The item with ``key``, or None."""
+    try:
+        return model.get(*key, consistent_read=consistent)
+    except model.DoesNotExist:
+        return None
+
+
+def _update(item, *, actions: list, condition, refused: str):
+    """``item.update`` under ``condition``; a refused condition is ``ConditionFailed(refused)``.
+    The item carries the record as written (DynamoDB returns it)."""
+    try:
+        item.update(actions=actions, condition=condition)
+    except UpdateError as exc:
+        if is_condition_failure(exc):
+            raise ConditionFailed(refused) from None
+        raise
+    return item

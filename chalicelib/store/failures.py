@@ -1,11 +1,11 @@
 """The failure store (``failures``)."""
 from __future__ import annotations
 
-from pynamodb.exceptions import UpdateError
 
-from chalicelib.store._dynamo import _record, _fields, _create
+
+from chalicelib.store._dynamo import _create, _fields, _get, _record, _update
 from chalicelib.store import current
-from chalicelib.store.conditions import ConditionFailed, is_condition_failure
+from chalicelib.store.conditions import ConditionFailed
 from chalicelib.store.records import FailureRecord
 
 
@@ -25,22 +25,22 @@ class Failures:
         """A unit that is in the store failed again (after a replay): open again, newest error,
         attempts added. ConditionFailed if it is not in the store."""
         FailedUnit = self._model()
-        try:
-            FailedUnit(failure_id=failure_id).update(actions=[
-                FailedUnit.status.set("open"), FailedUnit.error.set(error), FailedUnit.last_failed_at.set(at),
-                FailedUnit.attempts.add(attempts), FailedUnit.payload.set(payload), FailedUnit.version.add(1)],
-                condition=FailedUnit.failure_id.exists())
-        except UpdateError as exc:
-            if is_condition_failure(exc):
-                raise ConditionFailed(f"failure {failure_id} is not in the store") from None
-            raise
+        _update(FailedUnit(failure_id=failure_id),
+                actions=[
+                    FailedUnit.status.set("open"),
+                    FailedUnit.error.set(error),
+                    FailedUnit.last_failed_at.set(at),
+                    FailedUnit.attempts.add(attempts),
+                    FailedUnit.payload.set(payload),
+                    FailedUnit.version.add(1),
+                ],
+                condition=FailedUnit.failure_id.exists(),
+                refused=f"failure {failure_id} is not in the store")
 
     def get(self, failure_id: str) -> FailureRecord | None:
         FailedUnit = self._model()
-        try:
-            return _record(FailureRecord, FailedUnit.get(failure_id, consistent_read=True))
-        except FailedUnit.DoesNotExist:
-            return None
+        item = _get(FailedUnit, failure_id, consistent=True)
+        return _record(FailureRecord, item) if item is not None else None
 
     def listed(self, status: str, limit: int) -> list[FailureRecord]:
         """Failures in ``status``, the most recently failed first."""
@@ -52,15 +52,16 @@ class Failures:
         """Open -> replayed, if nobody changed it since it was read; ConditionFailed otherwise."""
         FailedUnit = self._model()
         item = FailedUnit(failure_id=failure.failure_id)
-        try:
-            item.update(actions=[FailedUnit.status.set("replayed"), FailedUnit.replays.add(1),
-                                 FailedUnit.replayed_at.set(at), FailedUnit.replayed_by.set(by),
-                                 FailedUnit.version.add(1)],
-                        condition=(FailedUnit.version == failure.version) & (FailedUnit.status == "open"))
-        except UpdateError as exc:
-            if is_condition_failure(exc):
-                raise ConditionFailed(f"failure {failure.failure_id} changed since it was read") from None
-            raise
+        _update(item,
+                actions=[
+                    FailedUnit.status.set("replayed"),
+                    FailedUnit.replays.add(1),
+                    FailedUnit.replayed_at.set(at),
+                    FailedUnit.replayed_by.set(by),
+                    FailedUnit.version.add(1),
+                ],
+                condition=(FailedUnit.version == failure.version) & (FailedUnit.status == "open"),
+                refused=f"failure {failure.failure_id} changed since it was read")
         return _record(FailureRecord, item)
 
 

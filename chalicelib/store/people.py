@@ -1,7 +1,7 @@
 """Who may sign in: customers, helpers by e-mail, staff (``customers``, ``helpers``, ``staff``)."""
 from __future__ import annotations
 
-from chalicelib.store._dynamo import _record, _fields, _create
+from chalicelib.store._dynamo import _create, _fields, _get, _record
 from chalicelib.store import current
 from chalicelib.store.records import StaffRecord, CustomerRecord
 
@@ -11,10 +11,8 @@ class People:
 
     def customer(self, customer_id: str) -> CustomerRecord | None:
         from chalicelib.models.customers import Customer
-        try:
-            return _record(CustomerRecord, Customer.get(customer_id, consistent_read=True))
-        except Customer.DoesNotExist:
-            return None
+        item = _get(Customer, customer_id, consistent=True)
+        return _record(CustomerRecord, item) if item is not None else None
 
     def add_customer(self, customer: CustomerRecord) -> None:
         from chalicelib.models.customers import Customer

@@ -1,9 +1,9 @@
 """The ops quality list (``quality-cases``)."""
 from __future__ import annotations
 
-from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.exceptions import PutError
 
-from chalicelib.store._dynamo import _record, _fields
+from chalicelib.store._dynamo import _fields, _get, _record, _update
 from chalicelib.store import current
 from chalicelib.store.conditions import ConditionFailed, is_condition_failure
 from chalicelib.store.records import QualityCaseRecord
@@ -39,26 +39,25 @@ class QualityCases:
 
     def get(self, case_id: str) -> QualityCaseRecord | None:
         QualityCase = self._model()
-        try:
-            return _record(QualityCaseRecord, QualityCase.get(case_id, consistent_read=True))
-        except QualityCase.DoesNotExist:
-            return None
+        item = _get(QualityCase, case_id, consistent=True)
+        return _record(QualityCaseRecord, item) if item is not None else None
 
     def close(self, case: QualityCaseRecord, *, outcome: str, notes: str, resolved_by: str,
               at: str) -> QualityCaseRecord:
         """Mark an open case done; ConditionFailed if it is not open any more."""
         QualityCase = self._model()
         item = QualityCase(case.case_id)
-        try:
-            item.update(actions=[QualityCase.status.set("done"),
-                                 QualityCase.tenant_status.set(f"{case.tenant_id}#done"),
-                                 QualityCase.outcome.set(outcome), QualityCase.notes.set(notes),
-                                 QualityCase.resolved_by.set(resolved_by), QualityCase.resolved_at.set(at)],
-                        condition=QualityCase.status == "open")
-        except UpdateError as exc:
-            if is_condition_failure(exc):
-                raise ConditionFailed(f"case {case.case_id} is not open") from None
-            raise
+        _update(item,
+                actions=[
+                    QualityCase.status.set("done"),
+                    QualityCase.tenant_status.set(f"{case.tenant_id}#done"),
+                    QualityCase.outcome.set(outcome),
+                    QualityCase.notes.set(notes),
+                    QualityCase.resolved_by.set(resolved_by),
+                    QualityCase.resolved_at.set(at),
+                ],
+                condition=QualityCase.status == "open",
+                refused=f"case {case.case_id} is not open")
         return _record(QualityCaseRecord, item)
 
     def listed(self, tenant_id: str, status: str, limit: int) -> list[QualityCaseRecord]:

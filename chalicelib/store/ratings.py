@@ -1,4 +1,5 @@
-"""Rating counters per scope and bucket (``rating-aggregates``), moved with their guard (``idempotency``) and the helper's totals (``helpers``)."""
+"""Rating counters per scope and bucket (``rating-aggregates``), moved with their guard
+(``idempotency``) and the helper's totals (``helpers``)."""
 from __future__ import annotations
 
 from datetime import timedelta

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from pynamodb.exceptions import UpdateError
 
-from chalicelib.store._dynamo import _record, _fields, _create
+
+from chalicelib.store._dynamo import _create, _fields, _get, _record, _update
 from chalicelib.store import current
-from chalicelib.store.conditions import ConditionFailed, is_condition_failure
+from chalicelib.store.conditions import ConditionFailed
 from chalicelib.store.records import CustomerRatingRecord, ReviewRecord
 
 
@@ -22,10 +22,8 @@ class Reviews:
 
     def get(self, booking_id: str) -> ReviewRecord | None:
         Review = self._model()
-        try:
-            return _record(ReviewRecord, Review.get(booking_id, consistent_read=True))
-        except Review.DoesNotExist:
-            return None
+        item = _get(Review, booking_id, consistent=True)
+        return _record(ReviewRecord, item) if item is not None else None
 
     def update(self, booking_id: str, *, expected_version: int, changes: dict,
                editable_at: str | None = None) -> ReviewRecord:
@@ -38,12 +36,10 @@ class Reviews:
         condition = Review.version == expected_version
         if editable_at is not None:
             condition &= Review.editable_until >= editable_at
-        try:
-            item.update(actions=actions, condition=condition)
-        except UpdateError as exc:
-            if is_condition_failure(exc):
-                raise ConditionFailed(f"review {booking_id} is not at version {expected_version}") from None
-            raise
+        _update(item,
+                actions=actions,
+                condition=condition,
+                refused=f"review {booking_id} is not at version {expected_version}")
         return _record(ReviewRecord, item)
 
     def by_helper(self, helper_id: str, limit: int = 50) -> Iterator[ReviewRecord]:
@@ -60,10 +56,8 @@ class CustomerRatings:
 
     def get(self, booking_id: str) -> CustomerRatingRecord | None:
         from chalicelib.models.customer_ratings import CustomerRating
-        try:
-            return _record(CustomerRatingRecord, CustomerRating.get(booking_id, consistent_read=True))
-        except CustomerRating.DoesNotExist:
-            return None
+        item = _get(CustomerRating, booking_id, consistent=True)
+        return _record(CustomerRatingRecord, item) if item is not None else None
 
 
 _reviews = Reviews()

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from pynamodb.exceptions import PutError, UpdateError
 
-from chalicelib.store._dynamo import _record, _fields
+from chalicelib.store._dynamo import _fields, _get, _record, _update
 from chalicelib.store import current
 from chalicelib.store.conditions import ConditionFailed, is_condition_failure
 from chalicelib.store.records import SignInCodeRecord, PhoneVerificationRecord
@@ -28,10 +28,8 @@ class SignIn:
     # e-mailed codes
     def code(self, key: str) -> SignInCodeRecord | None:
         SignInCode = self._code_model()
-        try:
-            return _record(SignInCodeRecord, SignInCode.get(key, consistent_read=True))
-        except SignInCode.DoesNotExist:
-            return None
+        item = _get(SignInCode, key, consistent=True)
+        return _record(SignInCodeRecord, item) if item is not None else None
 
     def start_window(self, record: SignInCodeRecord, *, replacing: SignInCodeRecord | None, ttl: timedelta) -> None:
         """Write a fresh code and window over exactly what was read (nothing, or an old record)."""
@@ -53,31 +51,31 @@ class SignIn:
                ttl: timedelta) -> None:
         """A new code in the same window: the tries used stay; only if nothing changed since read."""
         SignInCode = self._code_model()
-        try:
-            SignInCode(key=current.key).update(
-                actions=[SignInCode.code_hash.set(code_hash), SignInCode.expires_at.set(expires_at),
-                         SignInCode.last_sent_at.set(at), SignInCode.sends.add(1), SignInCode.ip_key.set(ip_key),
-                         SignInCode.ttl.set(ttl)],
-                condition=SignInCode.key.exists() & (SignInCode.sends == current.sends)
-                & (SignInCode.window_ends == current.window_ends))
-        except UpdateError as exc:
-            if is_condition_failure(exc):
-                raise ConditionFailed(f"sign-in code {current.key} changed since it was read") from None
-            raise
+        _update(SignInCode(key=current.key),
+                actions=[
+                    SignInCode.code_hash.set(code_hash),
+                    SignInCode.expires_at.set(expires_at),
+                    SignInCode.last_sent_at.set(at),
+                    SignInCode.sends.add(1),
+                    SignInCode.ip_key.set(ip_key),
+                    SignInCode.ttl.set(ttl),
+                ],
+                condition=SignInCode.key.exists()
+                    & (SignInCode.sends == current.sends)
+                    & (SignInCode.window_ends == current.window_ends),
+                refused=f"sign-in code {current.key} changed since it was read")
 
     def take_try(self, key: str, *, max_attempts: int, now: float) -> SignInCodeRecord:
         """Count one try if the code exists, has tries left and has not expired; the record after it.
         ConditionFailed otherwise (nothing written)."""
         SignInCode = self._code_model()
         item = SignInCode(key=key)
-        try:
-            item.update(actions=[SignInCode.attempts.add(1)],
-                        condition=SignInCode.key.exists() & (SignInCode.attempts < max_attempts)
-                        & (SignInCode.expires_at >= int(now)))
-        except UpdateError as exc:
-            if is_condition_failure(exc):
-                raise ConditionFailed(f"no try left for {key}") from None
-            raise
+        _update(item,
+                actions=[SignInCode.attempts.add(1)],
+                condition=SignInCode.key.exists()
+                    & (SignInCode.attempts < max_attempts)
+                    & (SignInCode.expires_at >= int(now)),
+                refused=f"no try left for {key}")
         return _record(SignInCodeRecord, item)
 
     def use(self, record: SignInCodeRecord) -> None:
@@ -126,10 +124,8 @@ class SignIn:
     # phone numbers
     def phone(self, key: str) -> PhoneVerificationRecord | None:
         PV = self._phone_model()
-        try:
-            return _record(PhoneVerificationRecord, PV.get(key, consistent_read=True))
-        except PV.DoesNotExist:
-            return None
+        item = _get(PV, key, consistent=True)
+        return _record(PhoneVerificationRecord, item) if item is not None else None
 
     def phone_code_sent(self, key: str, *, current: PhoneVerificationRecord | None, phone: str, code_hash: str,
                         expires_at: float, at: float, window: float, ttl: timedelta) -> None:
@@ -161,29 +157,31 @@ class SignIn:
     def phone_try(self, key: str, *, max_attempts: int, now: float) -> PhoneVerificationRecord:
         PV = self._phone_model()
         item = PV(key=key)
-        try:
-            item.update(actions=[PV.attempts.add(1)],
-                        condition=PV.key.exists() & PV.code_hash.exists() & (PV.attempts < max_attempts)
-                        & (PV.expires_at >= int(now)))
-        except UpdateError as exc:
-            if is_condition_failure(exc):
-                raise ConditionFailed(f"no phone try left for {key}") from None
-            raise
+        _update(item,
+                actions=[PV.attempts.add(1)],
+                condition=PV.key.exists()
+                    & PV.code_hash.exists()
+                    & (PV.attempts < max_attempts)
+                    & (PV.expires_at >= int(now)),
+                refused=f"no phone try left for {key}")
         return _record(PhoneVerificationRecord, item)
 
     def phone_verified(self, record: PhoneVerificationRecord, at: float) -> PhoneVerificationRecord:
         """The pending number becomes the verified one, once (ConditionFailed if the code changed)."""
         PV = self._phone_model()
         item = PV(key=record.key)
-        try:
-            item.update(actions=[PV.verified_phone.set(record.pending_phone), PV.verified_at.set(at),
-                                 PV.pending_phone.remove(), PV.code_hash.remove(), PV.expires_at.remove(),
-                                 PV.attempts.set(0), PV.ttl.remove()],
-                        condition=PV.key.exists() & (PV.code_hash == record.code_hash))
-        except UpdateError as exc:
-            if is_condition_failure(exc):
-                raise ConditionFailed(f"phone code {record.key} was already used") from None
-            raise
+        _update(item,
+                actions=[
+                    PV.verified_phone.set(record.pending_phone),
+                    PV.verified_at.set(at),
+                    PV.pending_phone.remove(),
+                    PV.code_hash.remove(),
+                    PV.expires_at.remove(),
+                    PV.attempts.set(0),
+                    PV.ttl.remove(),
+                ],
+                condition=PV.key.exists() & (PV.code_hash == record.code_hash),
+                refused=f"phone code {record.key} was already used")
         return _record(PhoneVerificationRecord, item)
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pynamodb.exceptions import UpdateError
 
-from chalicelib.store._dynamo import _record, _fields, _create
+from chalicelib.store._dynamo import _create, _fields, _get, _record, _update
 from chalicelib.store import current
 from chalicelib.store.conditions import ConditionFailed, is_condition_failure
 from chalicelib.store.records import WebhookDeliveryRecord, WebhookEndpointRecord
@@ -55,10 +55,8 @@ class Webhooks:
 
     def delivery(self, endpoint_id: str, message_id: str) -> WebhookDeliveryRecord | None:
         _, WebhookDelivery = self._models()
-        try:
-            return _record(WebhookDeliveryRecord, WebhookDelivery.get(endpoint_id, message_id, consistent_read=True))
-        except WebhookDelivery.DoesNotExist:
-            return None
+        item = _get(WebhookDelivery, endpoint_id, message_id, consistent=True)
+        return _record(WebhookDeliveryRecord, item) if item is not None else None
 
     def deliveries(self, endpoint_id: str, limit: int) -> list[WebhookDeliveryRecord]:
         _, WebhookDelivery = self._models()
@@ -69,13 +67,10 @@ class Webhooks:
         """Pending again, with a fresh retry window (``first_attempt_at`` removed)."""
         _, WebhookDelivery = self._models()
         item = WebhookDelivery(endpoint_id, message_id)
-        try:
-            item.update(actions=[WebhookDelivery.status.set("pending"), WebhookDelivery.first_attempt_at.remove()],
-                        condition=WebhookDelivery.message_id.exists())
-        except UpdateError as exc:
-            if is_condition_failure(exc):
-                raise ConditionFailed(f"delivery {message_id} is not in the log") from None
-            raise
+        _update(item,
+                actions=[WebhookDelivery.status.set("pending"), WebhookDelivery.first_attempt_at.remove()],
+                condition=WebhookDelivery.message_id.exists(),
+                refused=f"delivery {message_id} is not in the log")
         return _record(WebhookDeliveryRecord, item)
 
     def claim_attempt(self, endpoint_id: str, message_id: str, *, final_states: tuple[str, ...] = ()) -> int | None:
