@@ -282,6 +282,18 @@ def quote(pricing: dict, mode: str, minutes: int, currency: str) -> dict:
             "hourly_rate": {"amount": rate, "currency": currency}}
 
 
+def booking_terms(settings: dict | None) -> dict:
+    """The commercial terms in force now, as copied onto a new booking (``Booking.terms``): what
+    settlement prices and divides by (``policy.TERMS_KEYS``) and the ``pricing`` section the
+    commission report reads. Later changes of the tenant's terms leave the copy as it is."""
+    from chalicelib.domain.policy import TERMS_KEYS, effective
+
+    settings = dict(settings or {})
+    pol = effective(settings)
+    pricing = {**PricingPolicy().model_dump(mode="json"), **(settings.get("pricing") or {})}
+    return {"v": 1, **{k: int(pol[k]) for k in TERMS_KEYS}, "pricing": pricing}
+
+
 def commission_minor(amount_minor: int, percent: int) -> int:
     """Partner share of an amount, rounded down to whole minor units (the platform keeps the rest)."""
     return amount_minor * percent // 100

@@ -388,7 +388,9 @@ def partner_booking_view(booking: Booking, actor: Actor) -> dict:
 
 def commission_report(actor: Actor, tenant_id: str, period: str) -> dict:
     """Completed partner bookings of a month (``YYYY-MM``, by creation time), their gross amount
-    and the partner's share, in total and by affiliate code and campaign."""
+    and the partner's share, in total and by affiliate code and campaign. Each booking counts by
+    the terms copied onto it when it was made (``Booking.terms``); ``partner_share_percent`` at the
+    top is the tenant's current share, shown for reference."""
     check_tenant_admin(actor, tenant_id, allow_partner_key=True)
     try:
         datetime.strptime(period, "%Y-%m")
@@ -403,11 +405,14 @@ def commission_report(actor: Actor, tenant_id: str, period: str) -> dict:
     for booking in Booking.batch_get(keys) if keys else []:
         if booking.state != "completed" or booking.partner_id != tenant_id or booking.sandbox == "test":
             continue
-        gross = _gross(booking, pricing, tenant.currency)
-        commission = dp.commission_minor(gross, share)
+        # each booking by the terms in force when it was made (a later change re-values nothing)
+        terms = (_plain(booking.terms) or {}).get("pricing") or pricing
+        gross = _gross(booking, terms, tenant.currency)
+        commission = dp.commission_minor(gross, int(terms["partner_share_percent"]))
         rows.append({"booking_id": booking.booking_id, "external_ref": booking.external_ref,
                      "affiliate_code": booking.affiliate_code, "campaign": booking.campaign,
-                     "completed_at": booking.updated_at, "gross": gross, "commission": commission})
+                     "completed_at": booking.updated_at, "gross": gross, "commission": commission,
+                     "partner_share_percent": int(terms["partner_share_percent"])})
         totals["bookings"] += 1
         totals["gross"] += gross
         totals["commission"] += commission

@@ -241,6 +241,16 @@ def _authorise(booking: Booking, pay: Payment, stripe_customer: str, pm: str, of
 # ---------------------------------------------------------------------------------------------
 # settle on completion
 
+def booking_terms(booking: Booking | dict) -> dict:
+    """The terms this booking is settled by: those copied onto it when it was made, over the
+    tenant's current policy (``domain.policy.terms_in_force``)."""
+    from chalicelib.domain.policy import terms_in_force
+
+    terms = booking.get("terms") if isinstance(booking, dict) else booking.terms
+    tenant_id = booking["tenant_id"] if isinstance(booking, dict) else booking.tenant_id
+    return terms_in_force(terms.as_dict() if hasattr(terms, "as_dict") else terms, tenant_policy(tenant_id))
+
+
 def settle_booking(booking_id: str) -> dict:
     """Price, capture, divide, pay out, receipt — each step once. Safe to run any number of times."""
     booking = load_booking(booking_id)
@@ -254,7 +264,7 @@ def settle_booking(booking_id: str) -> dict:
                      extra=lambda p: [Payment.flag_tenant.set(f"{p.tenant_id}#unpaid")])
         log.warning("booking %s completed without an authorisation; flagged for ops", booking_id)
         return {"result": "unpaid"}
-    pol = tenant_policy(booking.tenant_id)
+    pol = booking_terms(booking)
     helper = Helper.get(booking.helper_id)
     parties = _parties(pay, booking.helper_id)
 
@@ -263,7 +273,8 @@ def settle_booking(booking_id: str) -> dict:
         extras = pay.extras.as_dict() if pay.extras else {}
         items = price_line_items(
             minutes_worked=int(booking.minutes_worked or 0),
-            hourly_rate=int(helper.hourly_rate or pol["default_hourly_rate_minor"]), mode=booking.mode,
+            hourly_rate=int(booking.hourly_rate or helper.hourly_rate or pol["default_hourly_rate_minor"]),
+            mode=booking.mode,
             currency=pay.currency, policy=pol,
             parts=[Part(p["description"], int(p["amount"])) for p in extras.get("parts", [])],
             tip=int(extras.get("tip") or 0), limit=_facts(pay).authorised)
@@ -368,7 +379,7 @@ def cancel_payment(booking: dict, entry: dict) -> str:
     helper_id = booking.get("helper_id")
     late = (entry.get("transition") == "cancel_by_customer" and helper_id
             and entry.get("from") in (bs.ASSIGNED, bs.EN_ROUTE))
-    fee = min(int(tenant_policy(pay.tenant_id)["late_cancel_fee_minor"]), _facts(pay).authorised) if late else 0
+    fee = min(int(booking_terms(booking)["late_cancel_fee_minor"]), _facts(pay).authorised) if late else 0
     if fee <= 0:
         if "release" not in _steps(pay):
             pi = gw.release(pay.payment_intent_id, key=gw.idempotency_key(booking_id, f"release-{int(pay.auth_seq)}"))
@@ -799,7 +810,7 @@ def request_extra_approval(actor: Actor, booking_id: str, amount: int, currency:
     new_limit = xa.check_request(
         state=booking.state, amount=amount, currency=currency, booking_currency=booking_currency,
         original_cap=int(cap.get("amount") or 0), current_limit=int(_facts(pay).authorised) if pay else 0,
-        max_extra=int(tenant_policy(booking.tenant_id)["extra_approval_max_minor"]))
+        max_extra=int(booking_terms(booking)["extra_approval_max_minor"]))
     made: dict = {}
 
     def change(p: Payment):
