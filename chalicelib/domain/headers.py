@@ -94,3 +94,39 @@ def app_headers(frame_ancestors: tuple[str, ...] = (), stripe_origin: str | None
 
 def page_headers(html: str) -> dict[str, str]:
     return {**common_headers(), "Content-Security-Policy": page_csp(html), "X-Frame-Options": "DENY"}
+
+
+# ---------------------------------------------------------------------------------------------
+# the caller's address behind CloudFront
+
+ORIGIN_HEADER = "x-crowdfix-origin"  # set by CloudFront on every request to the API (infra/stack.py)
+VIEWER_ADDRESS_HEADER = "cloudfront-viewer-address"
+
+
+def _ip(text: str | None) -> str | None:
+    import ipaddress
+
+    try:
+        return str(ipaddress.ip_address((text or "").strip())) if text else None
+    except ValueError:
+        return None
+
+
+def client_address(headers, source_ip: str | None, origin_token: str | None) -> str | None:
+    """The address per-client limits count. Behind CloudFront every request reaches API Gateway
+    from a CloudFront address, so the viewer's own one is read from ``CloudFront-Viewer-Address``
+    (``ip:port``) — but only when the request carries CloudFront's origin header with the
+    deployment's token, i.e. it came through CloudFront (which overwrites a viewer's header of
+    that name). Without that token (local stage, or a call that went around CloudFront) the
+    source address API Gateway saw counts. ``X-Forwarded-For`` and other client-settable
+    headers never do."""
+    import hmac
+
+    headers = {str(k).lower(): v for k, v in dict(headers or {}).items()}
+    sent = headers.get(ORIGIN_HEADER)
+    if origin_token and sent and hmac.compare_digest(str(sent).encode(), str(origin_token).encode()):
+        viewer = str(headers.get(VIEWER_ADDRESS_HEADER) or "")
+        ip = _ip(viewer.rsplit(":", 1)[0] if ":" in viewer else viewer)
+        if ip:
+            return ip
+    return _ip(source_ip)

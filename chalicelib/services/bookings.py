@@ -208,7 +208,10 @@ def accept_offer(actor: Actor, booking_id: str) -> Booking:
 
     # the rate the helper takes the job at is fixed on the booking: a later change of their
     # hourly rate never re-prices it (settlement reads Booking.hourly_rate)
-    rate = int(Helper.get(actor.id).hourly_rate or 0) or None
+    try:
+        rate = int(Helper.get(actor.id).hourly_rate or 0) or None
+    except Helper.DoesNotExist:
+        rate = None  # settlement falls back to the tenant's default rate
     return apply_transition(
         booking_id, "accept", actor, data={"helper_id": actor.id, "hourly_rate": rate}, check=still_open,
         set_fields=lambda b: [Booking.helper_id.set(actor.id)]
