@@ -54,6 +54,9 @@ class PricingPolicy(Strict):
     platform_fee_percent: int = Field(default=15, ge=0, le=100, description="crowdfix's fee, 0 to 100")
     partner_share_percent: int = Field(default=10, ge=0, le=100, description="commission paid to the partner, 0 to 100")
     default_price_cap_minor: int = Field(default=25000, ge=0, le=10_000_000, description="0 to 100,000.00")
+    parts_approval_minor: int = Field(default=5000, ge=0, le=100_000,
+                                      description="a part costing more (0 to 1,000.00) is billed only once the "
+                                                  "customer approved it")
 
     @model_validator(mode="after")
     def _shares_fit(self):

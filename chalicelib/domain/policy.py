@@ -61,7 +61,8 @@ TERMS_KEYS = ("min_billable_minutes", "billing_block_minutes", "travel_fee_minor
 # A tenant's ``pricing`` section (set by crowdfix operations, domain.partners.PricingPolicy) is
 # what settlement charges and divides by: section field -> policy key, with the factor applied.
 PRICING_TERMS = {"platform_fee_percent": ("platform_fee_bps", 100), "partner_share_percent": ("partner_share_bps", 100),
-                 "call_out_fee_minor": ("travel_fee_minor", 1), "hourly_rate_minor": ("default_hourly_rate_minor", 1)}
+                 "call_out_fee_minor": ("travel_fee_minor", 1), "hourly_rate_minor": ("default_hourly_rate_minor", 1),
+                 "parts_approval_minor": ("parts_approval_minor", 1)}
 
 
 def effective(settings: Mapping[str, Any] | None) -> dict[str, Any]:

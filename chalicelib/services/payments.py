@@ -276,7 +276,7 @@ def settle_booking(booking_id: str) -> dict:
             hourly_rate=int(booking.hourly_rate or helper.hourly_rate or pol["default_hourly_rate_minor"]),
             mode=booking.mode,
             currency=pay.currency, policy=pol,
-            parts=[Part(p["description"], int(p["amount"])) for p in extras.get("parts", [])],
+            parts=[Part(p["description"], int(p["amount"])) for p in billed_parts(pay)],
             tip=int(extras.get("tip") or 0), limit=_facts(pay).authorised)
         total, tip = total_of(items), tip_of(items)
         split = split_charge(total, tip, pol)
@@ -743,20 +743,47 @@ def _row(e: LedgerEntry) -> dict:
 # extras before settlement: parts (helper) and tip (customer)
 
 def add_part(actor: Actor, booking_id: str, description: str, amount: int) -> Payment:
+    """The assigned helper adds a part bought for the customer. A part above the tenant's
+    ``parts_approval_minor`` (the booking's terms) waits for the customer's approval: it asks for
+    that much more through the extra approval (the customer answers on the booking page; approving
+    raises the card hold) and is billed only once approved. Below the limit a part is billed at
+    once, but parts never add up to more than the card hold without an approval."""
     booking = load_booking(booking_id)
     if actor.role != "helper" or booking.helper_id != actor.id:
         raise NotFound(f"booking {booking_id} was not found", field="booking_id")
     if booking.state not in (bs.ASSIGNED, bs.EN_ROUTE, bs.STARTED):
         raise Conflict("parts can be added only while the job is running", extra={"state": booking.state})
     pay = _ensure_payment(booking)
+    if amount > int(booking_terms(booking)["parts_approval_minor"]):
+        reason = description if len(description) >= 3 else f"{description} (part)"
+        pay = request_extra_approval(actor, booking_id, amount, None, reason)
+        seq = int(_requests(pay)[-1]["seq"])
+        part = {"description": description, "amount": amount, "status": "pending", "approval_seq": seq}
+    else:
+        part = {"description": description, "amount": amount, "status": "approved"}
 
     def change(p: Payment):
         extras = p.extras.as_dict() if p.extras else {}
         parts = list(extras.get("parts", []))
+        if part.get("approval_seq") and any(x.get("approval_seq") == part["approval_seq"] for x in parts):
+            return None  # a retried POST of the part that waits already
         if len(parts) >= 10:
             raise ValidationFailed("at most 10 parts per job", field="amount")
-        return [Payment.extras.set({**extras, "parts": parts + [{"description": description, "amount": amount}]})]
+        if "approval_seq" not in part:
+            billed = sum(int(x["amount"]) for x in billed_parts(p))
+            if _facts(p).authorised and billed + amount > _facts(p).authorised:
+                raise ValidationFailed("the parts would cost more than the card hold; ask the customer to approve "
+                                       "more first", field="amount", extra={"authorised": _facts(p).authorised})
+        return [Payment.extras.set({**extras, "parts": parts + [part]})]
     return _update(pay.booking_id, change)
+
+
+def billed_parts(pay: Payment) -> list[dict]:
+    """The parts settlement bills: those below the approval limit, and those above it the customer
+    approved (a declined or still waiting one is not billed)."""
+    answers = {int(r["seq"]): r.get("status") for r in _requests(pay)}
+    parts = (pay.extras.as_dict() if pay.extras else {}).get("parts", [])
+    return [dict(x) for x in parts if x.get("approval_seq") is None or answers.get(int(x["approval_seq"])) == "approved"]
 
 
 def set_tip(actor: Actor, booking_id: str, amount: int) -> Payment:
