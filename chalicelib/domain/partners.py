@@ -294,7 +294,9 @@ def booking_terms(settings: dict | None) -> dict:
     settings = dict(settings or {})
     pol = effective(settings)
     pricing = {**PricingPolicy().model_dump(mode="json"), **(settings.get("pricing") or {})}
-    return {"v": 1, **{k: int(pol[k]) for k in TERMS_KEYS}, "pricing": pricing}
+    # what the commission report prices by (``quote``) and the share it pays
+    report = ("hourly_rate_minor", "call_out_fee_minor", "remote_discount_percent", "partner_share_percent")
+    return {"v": 1, **{k: int(pol[k]) for k in TERMS_KEYS}, "pricing": {k: int(pricing[k]) for k in report}}
 
 
 def commission_minor(amount_minor: int, percent: int) -> int:

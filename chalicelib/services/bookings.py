@@ -211,7 +211,7 @@ def accept_offer(actor: Actor, booking_id: str) -> Booking:
     try:
         rate = int(Helper.get(actor.id).hourly_rate or 0) or None
     except Helper.DoesNotExist:
-        rate = None  # settlement falls back to the tenant's default rate
+        rate = None  # settlement falls back to the helper's rate at that time
     return apply_transition(
         booking_id, "accept", actor, data={"helper_id": actor.id, "hourly_rate": rate}, check=still_open,
         set_fields=lambda b: [Booking.helper_id.set(actor.id)]
