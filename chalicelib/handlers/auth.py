@@ -10,14 +10,14 @@ bp = Blueprint(__name__)
 
 
 def _client_ip(request) -> str | None:
-    """The caller's address as API Gateway saw it (``sourceIp``; never a client-sent header)."""
-    import ipaddress
+    """The caller's address: CloudFront's viewer address when the request came through CloudFront
+    (its origin header), else ``sourceIp``; never a client-sent header (``domain.headers``)."""
+    import os
+
+    from chalicelib.domain.headers import client_address
 
     ip = ((request.context or {}).get("identity") or {}).get("sourceIp")
-    try:
-        return str(ipaddress.ip_address(ip)) if ip else None
-    except ValueError:
-        return None
+    return client_address(request.headers, ip, os.environ.get("CROWDFIX_CLOUDFRONT_ORIGIN_TOKEN"))
 
 
 def _tenant(request) -> str:

@@ -50,10 +50,17 @@ def docs():
 
 @bp.route("/v1/partners/{tenant_id}/widget.js", methods=["GET"])
 def widget(tenant_id):
+    import os
+    import time
+
+    from chalicelib.domain.headers import sign_embed
     from chalicelib.domain.pages import widget_script
     from chalicelib.settings import get_settings
     tenant = _tenant_for_page(tenant_id)
-    return Response(body=widget_script(tenant, get_settings().public_base_url), status_code=200,
+    # in AWS the edge reads the tenant's frame-ancestors from the signed iframe URL (infra/frame_policy.py)
+    key = os.environ.get("CROWDFIX_CLOUDFRONT_ORIGIN_TOKEN")
+    signed = sign_embed(key, tenant["tenant_id"], tenant["widget_origins"], time.time()) if key else None
+    return Response(body=widget_script(tenant, get_settings().public_base_url, signed), status_code=200,
                     headers={"Content-Type": "application/javascript; charset=utf-8",
                              "Cache-Control": "public, max-age=300", "Access-Control-Allow-Origin": "*"})
 
