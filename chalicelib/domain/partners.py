@@ -23,7 +23,8 @@ CURRENCIES = ("CHF", "EUR", "GBP", "USD")
 WEBHOOK_EVENTS = ("booking.created", "booking.assigned", "booking.started", "booking.completed",
                   "booking.cancelled", "booking.unmatched", "review.received")
 # Booking transitions that produce an outbound event (transition name -> event type).
-TRANSITION_EVENTS = {"request": "booking.created", "accept": "booking.assigned", "start": "booking.started",
+TRANSITION_EVENTS = {"request": "booking.created", "request_with_card": "booking.created",
+                     "expire_payment": "booking.cancelled", "accept": "booking.assigned", "start": "booking.started",
                      "complete": "booking.completed", "cancel_by_customer": "booking.cancelled",
                      "cancel_by_ops": "booking.cancelled", "unmatch": "booking.unmatched"}
 

@@ -39,6 +39,8 @@ PLATFORM_DEFAULTS: dict[str, Any] = {
     "late_cancel_fee_minor": 2000,
     # a helper may ask the customer to approve at most this much above the agreed price cap (in total)
     "extra_approval_max_minor": 20000,
+    # a card booking that has no hold after this long is cancelled (nothing charged, nobody offered it)
+    "payment_window_minutes": 30,
     # card authorisations are held ~7 days: renew (or release) after this many hours
     "authorisation_renew_after_hours": 144,
     # only helpers who can be paid out (Stripe Connect) are offered paid jobs

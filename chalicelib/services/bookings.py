@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import TransactWriteError
@@ -31,18 +31,22 @@ IDEMPOTENCY_TTL = 24 * 3600
 
 def create_booking(actor: Actor, request: CreateBooking, idempotency_key: str | None = None, *,
                    customer_id: str | None = None, extra_fields: dict | None = None) -> tuple[Booking, bool]:
-    """Create a booking in state ``requested``. Returns ``(booking, created)``.
+    """Create a booking. Returns ``(booking, created)``. A booking paid by card starts in
+    ``awaiting_payment`` (nobody is offered it until ``POST /v1/bookings/{id}/payment`` held the
+    card); one of a tenant billed by invoice starts ``requested`` and is matched at once.
 
     With an ``idempotency_key`` a retry of the same request returns the first booking
     (``created`` False); the same key with a different body is refused. A partner books for
     ``customer_id`` (its customer) and adds attribution in ``extra_fields``.
     """
-    bs.plan_transition(None, "request", actor.role)
     tenant = get_tenant(actor.tenant_id)
     pol = tenant_policy(actor.tenant_id)
+    created_by = bs.creation_transition(bs.needs_card_hold(pol.get("billing_model"), payments_configured()))
+    first_state = bs.plan_transition(None, created_by, actor.role).to_state
     body = request.model_dump(mode="json")
     if request.price_cap and request.price_cap.currency != tenant.currency:
         raise ValidationFailed(f"prices for this service are in {tenant.currency}", field="price_cap.currency")
+    _check_onsite_needs(request)
     if request.preferred_helper_id:
         _check_preferred_helper(request.preferred_helper_id, actor.tenant_id, request.category)
 
@@ -55,8 +59,8 @@ def create_booking(actor: Actor, request: CreateBooking, idempotency_key: str | 
         language=request.language,
         price_cap=body.get("price_cap") or {"amount": int(pol["default_price_cap_minor"]),
                                             "currency": tenant.currency},
-        state=bs.REQUESTED, version=1, created_at=now, updated_at=now,
-        history=[{"transition": "request", "from": None, "to": bs.REQUESTED, "actor": actor.role,
+        state=first_state, version=1, created_at=now, updated_at=now,
+        history=[{"transition": created_by, "from": None, "to": first_state, "actor": actor.role,
                   "actor_id": actor.id, "at": now, "v": 1}],
         **(extra_fields or {}),
     )
@@ -85,6 +89,64 @@ def create_booking(actor: Actor, request: CreateBooking, idempotency_key: str | 
                 "this Idempotency-Key was already used with a different booking; use a new key for a new booking",
                 field="Idempotency-Key") from None
         return load_booking(json.loads(first.result)["booking_id"]), False
+
+
+def _check_onsite_needs(request: CreateBooking) -> None:
+    """An on-site helper must find the door and be able to call: street and a phone number."""
+    if request.mode != "onsite":
+        return
+    if request.location is None or not (request.location.address or "").strip():
+        raise ValidationFailed("an on-site visit needs the street and house number, so the helper finds you",
+                               field="location.address", extra={"code": "onsite_needs_street"})
+    if not (request.contact.phone or "").strip():
+        raise ValidationFailed("an on-site visit needs a phone number the helper can call you on",
+                               field="contact.phone", extra={"code": "onsite_needs_phone"})
+
+
+def payments_configured() -> bool:
+    """Card payments are set up (a Stripe secret key, locally or in SSM): only then a card booking
+    waits for its hold. Read from the environment, so the API's cold start imports nothing."""
+    import os
+    return bool(os.environ.get("CROWDFIX_STRIPE_SECRET_KEY") or os.environ.get("CROWDFIX_STRIPE_SECRET_KEY_PARAM"))
+
+
+def payment_deadline(booking: Booking) -> datetime:
+    """When an awaiting-payment booking is cancelled if no card was held (the tenant's
+    ``payment_window_minutes`` after it was created)."""
+    created = datetime.fromisoformat(booking.created_at.replace("Z", "+00:00"))
+    return created + timedelta(minutes=float(tenant_policy(booking.tenant_id)["payment_window_minutes"]))
+
+
+def start_payment_clock(booking: dict, entry: dict, old: dict | None) -> None:
+    """Effect of ``request_with_card``: a delayed message fires the payment window's end. Sending
+    it twice is harmless (the time-out re-reads the booking)."""
+    from chalicelib.queues import PAYMENT_TIMEOUTS, send
+
+    left = (payment_deadline(load_booking(booking["booking_id"])) - datetime.now(timezone.utc)).total_seconds()
+    send(PAYMENT_TIMEOUTS, {"booking_id": booking["booking_id"]}, delay_seconds=max(0, int(left) + 1))
+
+
+def expire_unpaid_booking(booking_id: str) -> str:
+    """End of the payment window: a booking still awaiting payment is cancelled (nothing was held,
+    nothing is charged); a longer window waits again (SQS delays stop at 15 minutes)."""
+    from chalicelib.domain.actors import SYSTEM_ACTOR
+    from chalicelib.queues import PAYMENT_TIMEOUTS, send
+
+    try:
+        booking = load_booking(booking_id)
+    except NotFound:
+        return "gone"
+    if booking.state != bs.AWAITING_PAYMENT:
+        return "paid-or-ended"
+    left = (payment_deadline(booking) - datetime.now(timezone.utc)).total_seconds()
+    if left > 0:
+        send(PAYMENT_TIMEOUTS, {"booking_id": booking_id}, delay_seconds=int(left) + 1)
+        return "waiting"
+    try:
+        apply_transition(booking, "expire_payment", SYSTEM_ACTOR, data={"reason": "no card hold in time"})
+    except InvalidTransition:
+        return "paid-or-ended"  # the hold won the race
+    return "expired"
 
 
 def _check_preferred_helper(helper_id: str, tenant_id: str, category: str) -> None:

@@ -179,7 +179,7 @@ def authorise_booking(actor: Actor, booking_id: str, payment_method: str | None,
         raise Conflict(f"this booking is {booking.state}; there is nothing to pay", extra={"state": booking.state})
     pay = _ensure_payment(booking)
     if _facts(pay).state not in ("none", "failed", "released"):
-        return pay
+        return _card_held(actor, booking, pay)
     customer = Customer.get(booking.customer_id)
     stripe_customer = customer.stripe_customer_id
     if not stripe_customer:
@@ -201,7 +201,26 @@ def authorise_booking(actor: Actor, booking_id: str, payment_method: str | None,
             raise ValidationFailed("there is no saved card yet; add a card", field="payment_method")
     else:
         raise ValidationFailed("give a payment_method or use_saved", field="payment_method")
-    return _authorise(booking, pay, stripe_customer, pm, off_session=False)
+    return _card_held(actor, booking, _authorise(booking, pay, stripe_customer, pm, off_session=False))
+
+
+def _card_held(actor: Actor, booking: Booking, pay: Payment) -> Payment:
+    """The hold succeeded: a booking awaiting payment is now matched (``hold_card``). Had it
+    expired meanwhile, the new hold is released at once and the customer hears so (409)."""
+    from chalicelib.domain.errors import InvalidTransition
+    from chalicelib.services.transitions import apply_transition
+
+    if booking.state == bs.AWAITING_PAYMENT:
+        try:
+            apply_transition(booking.booking_id, "hold_card", actor, data={"payment_intent": pay.payment_intent_id})
+        except InvalidTransition:
+            pass  # a concurrent request moved it on; read below what it is now
+    state = load_booking(booking.booking_id).state
+    if state in (bs.CANCELLED, bs.UNMATCHED) and _facts(pay).state == AUTHORISED:
+        cancel_payment(load_booking(booking.booking_id).attribute_values, {"transition": "expire_payment"})
+        raise Conflict("this booking ended before your card was accepted; nothing was charged, please book again",
+                       extra={"state": state, "code": "booking_ended_unpaid"})
+    return pay
 
 
 def _authorise(booking: Booking, pay: Payment, stripe_customer: str, pm: str, off_session: bool,
