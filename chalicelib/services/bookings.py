@@ -43,7 +43,7 @@ def create_booking(actor: Actor, request: CreateBooking, idempotency_key: str | 
     pol = tenant_policy(actor.tenant_id)
     created_by = bs.creation_transition(bs.needs_card_hold(pol.get("billing_model"), payments_configured()))
     first_state = bs.plan_transition(None, created_by, actor.role).to_state
-    body = request.model_dump(mode="json")
+    body = request.model_dump(mode="json", exclude={"payment"})  # a retry may bring another card
     if request.price_cap and request.price_cap.currency != tenant.currency:
         raise ValidationFailed(f"prices for this service are in {tenant.currency}", field="price_cap.currency")
     _check_onsite_needs(request)
@@ -89,6 +89,21 @@ def create_booking(actor: Actor, request: CreateBooking, idempotency_key: str | 
                 "this Idempotency-Key was already used with a different booking; use a new key for a new booking",
                 field="Idempotency-Key") from None
         return load_booking(json.loads(first.result)["booking_id"]), False
+
+
+def hold_card_at_booking(actor: Actor, booking: Booking, card) -> Booking:
+    """The card hold asked for in the booking request itself. A declined card leaves the booking
+    awaiting payment (offered to nobody) and answers 402 with its ``booking_id`` to retry on."""
+    if booking.state != bs.AWAITING_PAYMENT:
+        return booking
+    from chalicelib.adapters.stripe_gateway import PaymentDeclined
+    from chalicelib.services.payments import authorise_booking
+    try:
+        authorise_booking(actor, booking.booking_id, card.payment_method, card.use_saved)
+    except PaymentDeclined as exc:
+        exc.extra = {**exc.extra, "booking_id": booking.booking_id, "state": bs.AWAITING_PAYMENT}
+        raise
+    return load_booking(booking.booking_id)
 
 
 def _check_onsite_needs(request: CreateBooking) -> None:

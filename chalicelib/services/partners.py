@@ -329,6 +329,9 @@ def create_booking(actor: Actor, environment: str, request: dp.PartnerCreateBook
     from chalicelib.services.auth import ensure_customer
     from chalicelib.services.bookings import create_booking as create
 
+    if request.payment is not None:
+        raise ValidationFailed("a partner cannot hold its customer's card; the customer adds the card on the booking "
+                               "page, or the tenant is billed by invoice", field="payment")
     customer = ensure_customer(actor.tenant_id, request.customer.email, name=request.customer.name,
                                language=request.language)
     extra = {"partner_id": actor.tenant_id, "external_ref": request.external_ref,
