@@ -269,20 +269,6 @@ class CreateWebhookEndpoint(Strict):
     description: Optional[str] = Field(default=None, max_length=200)
 
 
-def quote(pricing: dict, mode: str, minutes: int, currency: str) -> dict:
-    """A price estimate as line items (integer minor units)."""
-    rate = int(pricing.get("hourly_rate_minor", 6000))
-    if mode == "remote":
-        rate = rate * (100 - int(pricing.get("remote_discount_percent", 20))) // 100
-    labour = (rate * minutes + 59) // 60
-    items = [{"kind": "labour", "label": f"{minutes} minutes of help", "amount": labour, "currency": currency}]
-    if mode == "onsite":
-        items.append({"kind": "call_out", "label": "visit", "amount": int(pricing.get("call_out_fee_minor", 2500)),
-                      "currency": currency})
-    return {"line_items": items, "total": {"amount": sum(i["amount"] for i in items), "currency": currency},
-            "hourly_rate": {"amount": rate, "currency": currency}}
-
-
 def commission_minor(amount_minor: int, percent: int) -> int:
     """Partner share of an amount, rounded down to whole minor units (the platform keeps the rest)."""
     return amount_minor * percent // 100
@@ -343,11 +329,15 @@ class ApiKeyCreated(ApiKeyOut):
 
 
 class QuoteOut(BaseModel):
+    """The same line items settlement computes for ``minutes`` worked (codes time, travel,
+    cap_reduction), so the quote is what the job settles at."""
     category: str
     mode: str
     line_items: list[dict]
     total: Money
     hourly_rate: Money
+    minutes: int
+    price_cap: Money
     available_helpers: int
     earliest: Optional[str] = Field(default=None, description="'now' when on-call helpers are in reach")
 

@@ -28,6 +28,12 @@ def create_booking():
                        **({"Idempotent-Replayed": "true"} if not created else {})})
 
 
+@bp.route("/v1/me/booking-defaults", methods=["GET"])
+def booking_defaults():
+    from chalicelib.services import bookings as svc
+    return ok(svc.booking_defaults(authenticate(bp.current_request, "customer")))
+
+
 @bp.route("/v1/bookings", methods=["GET"])
 def list_bookings():
     from chalicelib.services import bookings as svc

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,7 @@ if TYPE_CHECKING:  # pydantic stays out of the read path (cold start)
     from chalicelib.domain.schemas import CreateBooking
 
 IDEMPOTENCY_TTL = 24 * 3600
+log = logging.getLogger(__name__)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -66,6 +68,7 @@ def create_booking(actor: Actor, request: CreateBooking, idempotency_key: str | 
     )
     if not idempotency_key:
         booking.save(condition=Booking.booking_id.does_not_exist())
+        _remember_details(actor, request)
         return booking, True
 
     key = f"create-booking#{actor.tenant_id}#{actor.role}#{actor.id}#{idempotency_key}"
@@ -78,6 +81,7 @@ def create_booking(actor: Actor, request: CreateBooking, idempotency_key: str | 
         with TransactWrite(connection=tx_connection()) as tx:
             tx.save(record, condition=IdempotencyRecord.key.does_not_exist())
             tx.save(booking, condition=Booking.booking_id.does_not_exist())
+        _remember_details(actor, request)
         return booking, True
     except TransactWriteError:
         try:
@@ -89,6 +93,45 @@ def create_booking(actor: Actor, request: CreateBooking, idempotency_key: str | 
                 "this Idempotency-Key was already used with a different booking; use a new key for a new booking",
                 field="Idempotency-Key") from None
         return load_booking(json.loads(first.result)["booking_id"]), False
+
+
+def _remember_details(actor: Actor, request: CreateBooking) -> None:
+    """Keep a customer's name, phone and on-site address for her next booking (offered, not retyped)."""
+    if actor.role != "customer":
+        return
+    from chalicelib.models.customers import Customer
+    actions = [Customer.name.set(request.contact.name)]
+    if request.contact.phone:
+        actions.append(Customer.phone.set(request.contact.phone))
+    if request.mode == "onsite" and request.location is not None:
+        actions.append(Customer.address.set(request.location.model_dump(mode="json", exclude_none=True)))
+    try:
+        Customer(customer_id=actor.id).update(actions=actions, condition=Customer.customer_id.exists())
+    except Exception:  # a convenience for next time: never fail the booking over it
+        log.warning("could not keep the booking details of customer %s", actor.id, exc_info=True)
+
+
+def booking_defaults(actor: Actor) -> dict:
+    """What a returning customer is offered on her next booking: her name, phone, last on-site
+    address and whether a card is saved (its last four digits only)."""
+    from chalicelib.models.customers import Customer
+    if actor.role != "customer":
+        raise Forbidden("only customers have booking details")
+    try:
+        c = Customer.get(actor.id)
+    except Customer.DoesNotExist:
+        return {"name": None, "phone": None, "address": None, "saved_card": None}
+    if c.tenant_id != actor.tenant_id:
+        raise NotFound("customer not found")
+    a = c.address.as_dict() if c.address else None
+    address = None
+    if a and a.get("lat") is not None:
+        label = " ".join(str(x) for x in (a.get("postcode"), a.get("city")) if x)
+        address = {"street": a.get("address"), "place": {"lat": float(a["lat"]), "lon": float(a["lon"]),
+                                                          "postcode": a.get("postcode"), "city": a.get("city"),
+                                                          "label": label or f"{a['lat']}, {a['lon']}"}}
+    return {"name": c.name, "phone": c.phone, "address": address,
+            "saved_card": {"last4": c.card_last4} if c.default_payment_method else None}
 
 
 def hold_card_at_booking(actor: Actor, booking: Booking, card) -> Booking:

@@ -25,7 +25,7 @@ from chalicelib.domain.actors import Actor
 from chalicelib.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from chalicelib.domain.payment_states import (AUTHORISED, CAPTURED, PARTIALLY_REFUNDED, PaymentFacts,
                                               facts_from_event, facts_from_payment_intent, is_out_of_order)
-from chalicelib.domain.pricing import Part, price_line_items, split_charge, tip_of, total_of
+from chalicelib.domain.pricing import Part, hourly_rate_of, price_line_items, split_charge, tip_of, total_of
 from chalicelib.models.base import now_iso
 from chalicelib.models.bookings import Booking
 from chalicelib.models.customers import Customer
@@ -190,11 +190,13 @@ def authorise_booking(actor: Actor, booking_id: str, payment_method: str | None,
                         condition=Customer.customer_id.exists())
     if payment_method:
         try:
-            pm = gw.attach_payment_method(payment_method, stripe_customer)["id"]
+            attached = gw.attach_payment_method(payment_method, stripe_customer)
         except gw.PaymentDeclined:
             _update(booking.booking_id, lambda p: _merge_facts_actions(p, PaymentFacts(failed=True)))
             raise
-        customer.update(actions=[Customer.default_payment_method.set(pm)], condition=Customer.customer_id.exists())
+        pm, last4 = attached["id"], str((attached.get("card") or {}).get("last4") or "")[:4] or None
+        customer.update(actions=[Customer.default_payment_method.set(pm), Customer.card_last4.set(last4)],
+                        condition=Customer.customer_id.exists())
     elif use_saved:
         pm = customer.default_payment_method
         if not pm:
@@ -282,7 +284,7 @@ def settle_booking(booking_id: str) -> dict:
         extras = pay.extras.as_dict() if pay.extras else {}
         items = price_line_items(
             minutes_worked=int(booking.minutes_worked or 0),
-            hourly_rate=int(helper.hourly_rate or pol["default_hourly_rate_minor"]), mode=booking.mode,
+            hourly_rate=hourly_rate_of(helper.hourly_rate, pol, booking.mode), mode=booking.mode,
             currency=pay.currency, policy=pol,
             parts=[Part(p["description"], int(p["amount"])) for p in extras.get("parts", [])],
             tip=int(extras.get("tip") or 0), limit=_facts(pay).authorised)

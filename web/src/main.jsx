@@ -8,7 +8,7 @@ import { LANGS, lang, setLang, t } from "./i18n.js";
 import { matchRoute, pathTo } from "./routes.js";
 import { go, route, use } from "./state.js";
 import { BookingStatus, MyBookings, ReviewPage } from "./status.jsx";
-import { Title } from "./ui.jsx";
+import { Lazy, Title } from "./ui.jsx";
 
 export function Link({ href, children, class: cls }) {
   return <a href={href} class={cls} onClick={(e) => { if (!e.ctrlKey && !e.metaKey) { e.preventDefault(); go(href); } }}>{children}</a>;
@@ -77,12 +77,6 @@ function Landing() {
   );
 }
 
-// Parts loaded only when opened, so the booking page stays small.
-function Lazy({ load, ...props }) {
-  const [Mod, setMod] = useState(null);
-  useEffect(() => { load().then((C) => setMod(() => C)); }, [load]);
-  return Mod ? <Mod {...props} /> : <p role="status">{t("loading")}</p>;
-}
 const helperApp = () => import("./helper.jsx").then((m) => m.HelperApp);
 const infoPage = () => import("./info.jsx").then((m) => m.InfoPage);
 
