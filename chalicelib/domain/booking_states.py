@@ -62,7 +62,7 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in [
        "(the tenant bills by invoice, or takes no card)."),
     _t("request_with_card", {CUSTOMER, PARTNER}, {None}, AWAITING_PAYMENT, ("start_payment_clock", "partner_webhook"),
        "A booking that is paid by card: nobody is offered it until the card hold succeeded."),
-    _t("hold_card", {CUSTOMER, SYSTEM}, {AWAITING_PAYMENT}, REQUESTED, ("dispatch", "notify"),
+    _t("hold_card", {CUSTOMER}, {AWAITING_PAYMENT}, REQUESTED, ("dispatch", "notify"),
        "The card hold succeeded: now the booking is matched."),
     _t("expire_payment", {SYSTEM}, {AWAITING_PAYMENT}, CANCELLED, ("cancel_payment", "notify", "partner_webhook"),
        "No card was held within the payment window (``payment_window_minutes``): nothing was charged."),

@@ -123,7 +123,7 @@ def test_booking_life_notifies_each_party_once_in_their_language(api, signin, pu
         ("offer", "helper", "push"),
         ("helper_assigned", "customer", "email"), ("helper_assigned", "customer", "sms"),
         ("helper_on_the_way", "customer", "email"), ("helper_on_the_way", "customer", "sms"),
-        ("booking_completed", "customer", "email"),
+        ("booking_completed", "customer", "email"), ("payment_receipt", "customer", "email"),
         ("review_request", "customer", "email")])  # from reviews, through the same queue
     assert all(int(r.attempts) == 1 for r in rows)
     review_mail = json.dumps(emails_to(stack, customer["_email"]), ensure_ascii=False)
