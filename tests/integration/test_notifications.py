@@ -133,7 +133,7 @@ def test_booking_life_notifies_each_party_once_in_their_language(api, signin, pu
 
     # the booking's messages: the customer sees theirs, the helper theirs, ops all
     status, mine, _ = api.call("GET", f"/v1/bookings/{bid}/messages", headers=customer)
-    assert status == 200 and {m["to"] for m in mine["items"]} == {"customer"} and len(mine["items"]) == 8
+    assert status == 200 and {m["to"] for m in mine["items"]} == {"customer"} and len(mine["items"]) == 9
     assert all("@" not in (m["address"] or "") or "***" in m["address"] for m in mine["items"])
     status, theirs, _ = api.call("GET", f"/v1/bookings/{bid}/messages", headers=helper)
     assert [(m["event"], m["channel"]) for m in theirs["items"]] == [("offer", "push")]
