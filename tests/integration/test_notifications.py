@@ -138,7 +138,7 @@ def test_booking_life_notifies_each_party_once_in_their_language(api, signin, pu
     status, theirs, _ = api.call("GET", f"/v1/bookings/{bid}/messages", headers=helper)
     assert [(m["event"], m["channel"]) for m in theirs["items"]] == [("offer", "push")]
     ops = signin("ops@crowdfix.local", "ops")
-    assert len(api.call("GET", f"/v1/bookings/{bid}/messages", headers=ops)[1]["items"]) == 9
+    assert len(api.call("GET", f"/v1/bookings/{bid}/messages", headers=ops)[1]["items"]) == 10
 
 
 def test_customer_cancel_after_assignment_tells_the_helper(api, signin, pump, stack, push_service):
