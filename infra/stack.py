@@ -206,6 +206,16 @@ class CrowdfixStack(cdk.Stack):
             extra_env[f"CROWDFIX_{s}_PARAM"] = derive.secret_param(stage, s, env)
         # Amazon Location place index for geocoding (chalicelib/adapters/geocoding.py); "Storage":
         # the coordinates are kept on bookings and helper profiles, which "SingleUse" forbids.
+        # helper photos (chalicelib/adapters/photos.py): private, read only through presigned URLs
+        self.photos = None
+        if any("s3:photos" in derive.grants(f) for f in fns):
+            self.photos = s3.Bucket(self, "Photos", block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+                                    encryption=s3.BucketEncryption.S3_MANAGED, enforce_ssl=True, versioned=True,
+                                    lifecycle_rules=[s3.LifecycleRule(noncurrent_version_expiration=cdk.Duration.days(7))],
+                                    removal_policy=retain)
+            _checkov_skip(self.photos.node.default_child, "CKV_AWS_18",
+                          "helper photos are only read through 15-minute presigned URLs the API signs per viewer")
+            extra_env["CROWDFIX_PHOTOS_BUCKET"] = None  # set below (a token, as the stream ARNs)
         self.place_index = None
         if any("geo:place-index" in derive.grants(f) for f in fns):
             self.place_index = location.CfnPlaceIndex(
@@ -308,6 +318,8 @@ class CrowdfixStack(cdk.Stack):
                     cfn_fn.add_override(
                         f"Properties.Environment.Variables.CROWDFIX_STREAM_ARN_{t.short.upper().replace('-', '_')}",
                         arn)
+            if self.photos is not None:
+                cfn_fn.add_override("Properties.Environment.Variables.CROWDFIX_PHOTOS_BUCKET", self.photos.bucket_name)
             if f.kind in RESERVED_CONCURRENCY and stage == "prod":
                 # reserving needs account concurrency headroom (new accounts have 10): prod only
                 cfn_fn.add_override("Properties.ReservedConcurrentExecutions", RESERVED_CONCURRENCY[f.kind])
@@ -491,7 +503,9 @@ class CrowdfixStack(cdk.Stack):
             self, "SecurityHeaders",
             security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
                 content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
-                    content_security_policy=SECURITY_HEADERS_CSP, override=True),
+                    content_security_policy=SECURITY_HEADERS_CSP if self.photos is None else SECURITY_HEADERS_CSP.replace(
+                        "img-src 'self' data:", f"img-src 'self' data: https://{self.photos.bucket_regional_domain_name}"),
+                    override=True),
                 strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
                     access_control_max_age=cdk.Duration.days(365), include_subdomains=True,
                     preload=True, override=True),
@@ -591,7 +605,9 @@ class CrowdfixStack(cdk.Stack):
                 actions=["geo:SearchPlaceIndexForText", "geo:SearchPlaceIndexForPosition",
                          "geo:SearchPlaceIndexForSuggestions"],
                 resources=[self.place_index.attr_arn]))
-        unknown = need - {"ses:send", "sns:sms", "geo:place-index"}
+        if "s3:photos" in need:
+            self.photos.grant_read_write(role, "helpers/*")
+        unknown = need - {"ses:send", "sns:sms", "geo:place-index", "s3:photos"}
         if unknown:
             raise NotImplementedError(f"{f.name}: no IAM statement for {sorted(unknown)} in infra/stack.py")
 

@@ -2,7 +2,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { call, missing, sessions } from "./api.js";
 import { Check } from "./icons.jsx";
-import { lang, money, num, t, when } from "./i18n.js";
+import { lang, locale, money, num, t, when } from "./i18n.js";
 import { pathTo } from "./routes.js";
 import { go, use } from "./state.js";
 import { Alert, cardBox, Field, Lazy, SignIn, Title, usePolling } from "./ui.jsx";
@@ -127,10 +127,14 @@ function HelperCard({ helper }) {
       <div>
         <p style="margin:0">{t("your_helper", { name: helper.first_name })}</p>
         <p class="meta" style="margin:0">{r.count ? t("rating", { avg: num(r.average), count: r.count }) : t("no_rating")}</p>
+        {helper.arrival && <p class="meta" style="margin:0" data-testid="arrival">{t("arrives", { when: clock(helper.arrival.from) + "–" + clock(helper.arrival.to) })}</p>}
+        {helper.phone && <p style="margin:.25rem 0 0"><a href={"tel:" + helper.phone.replace(/[^+0-9]/g, "")} data-testid="call-helper">{t("call_helper", { name: helper.first_name, phone: helper.phone })}</a></p>}
       </div>
     </div>
   );
 }
+
+const clock = (iso) => new Date(iso).toLocaleTimeString(locale(), { hour: "2-digit", minute: "2-digit" });
 
 // The booking's terms (hold, travel and late-cancel fee) as discovery states them for this tenant.
 export function useTerms(booking) {
