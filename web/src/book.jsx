@@ -20,6 +20,19 @@ function me() { try { return JSON.parse(localStorage.getItem("cf.me")) || {}; } 
 const fresh = () => ({ ...blank, ...me() });
 const draft = saved("cf.draft", fresh());
 
+// A returning customer's landing: the problem tiles at once (one screen less to book).
+export function QuickStart() {
+  return (
+    <div class="tiles">
+      {CATEGORIES.map((c) => (
+        <button type="button" class="tile" key={c} onClick={() => { draft.set({ ...fresh(), category: c, step: 2 }); go("/book"); }}>
+          <CategoryIcon name={c} /><span>{t("cat_" + c)}</span>
+        </button>))}
+    </div>
+  );
+}
+export const knownCustomer = () => !!(sessions.customer.get() && me().name);
+
 function Progress({ n }) {
   return <p class="progress">{t("step_of", { n, total: TOTAL })}</p>;
 }
@@ -30,7 +43,9 @@ export function Book() {
   const defaults = useDefaults(use(sessions.customer));
   const step = d.step;
   if (step === 1) return <StepWhat d={d} set={set} />;
-  if (step === 2) return <StepDetails d={d} set={set} />;
+  // a returning customer (the server knows her details) goes straight on to book: crowdfix
+  // chooses, and "choose a helper myself" stays one tap away on the next screen
+  if (step === 2) return <StepDetails d={d} set={set} returning={!!(defaults && defaults.name)} />;
   if (step === 3) return <StepHelpers d={d} set={set} />;
   return <StepConfirm d={d} set={set} defaults={defaults} />;
 }
@@ -67,7 +82,7 @@ function StepWhat({ d, set }) {
   );
 }
 
-function StepDetails({ d, set }) {
+function StepDetails({ d, set, returning }) {
   const [errs, setErrs] = useState({});
   const [busy, setBusy] = useState(false);
   const [info, setInfo] = useState(null);
@@ -113,7 +128,7 @@ function StepDetails({ d, set }) {
     if (!d.asap && !d.at) found.at = t("err_time");
     setErrs(found);
     if (Object.keys(found).length) { requestAnimationFrame(() => summary.current && summary.current.focus()); return; }
-    set({ step: 3 });
+    set(returning ? { step: 4, helper: "auto", helperName: "", helperPrice: null } : { step: 3 });
   }
 
   const errList = Object.values(errs).filter(Boolean);
@@ -403,7 +418,8 @@ function StepConfirm({ d, set, defaults }) {
         {d.mode === "onsite" && d.place && <p class="meta" data-testid="summary-address">{t("sum_address", { address: [d.street.trim(), d.place.label].filter(Boolean).join(", ") })}</p>}
         {d.mode === "remote" && d.place && <p class="meta">{d.place.label}</p>}
         <p class="meta">{d.asap ? t("asap") : new Date(d.at).toLocaleString(locale())}</p>
-        <p class="meta">{d.helper !== "auto" && d.helperName ? t("your_helper", { name: d.helperName }) : t("let_us_choose")}</p>
+        <p class="meta">{d.helper !== "auto" && d.helperName ? t("your_helper", { name: d.helperName }) : t("let_us_choose")}
+          {" "}<button type="button" class="linkbtn" onClick={() => set({ step: 3 })}>{t("choose_myself")}</button></p>
         {d.helper !== "auto" && d.helperPrice && d.helperPrice.total != null && (
           <p class="meta" data-testid="summary-price" data-amount={d.helperPrice.total}>{t("sum_price", { rate: money(d.helperPrice.rate, d.helperPrice.currency), total: money(d.helperPrice.total, d.helperPrice.currency) })}</p>)}
       </div>

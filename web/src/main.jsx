@@ -3,7 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import "./styles.css";
 import table from "../../chalicelib/domain/app_routes.json";
 import { sessions, setSession } from "./api.js";
-import { Book } from "./book.jsx";
+import { Book, knownCustomer, QuickStart } from "./book.jsx";
 import { LANGS, lang, setLang, t } from "./i18n.js";
 import { matchRoute, pathTo } from "./routes.js";
 import { go, route, use } from "./state.js";
@@ -62,6 +62,7 @@ function Landing() {
   return (
     <>
       <Title>{t("tagline")}</Title>
+      {knownCustomer() && <><h2>{t("q_what")}</h2><QuickStart /></>}
       <p>{t("lead")}</p>
       <div class="actions">
         <Link href="/book" class="btn primary">{t("get_help")}</Link>
