@@ -103,7 +103,6 @@ def returning(page, W) -> tuple[dict, str]:
     page, a description, and her name, phone, address and saved card are offered, not retyped."""
     c = Count()
     page.goto("/")
-    page.evaluate("() => { window.__cfScreens = []; }")
     expect(page.get_by_role("heading", level=1)).to_have_text(W["tagline"])
     c.tap(page.get_by_role("button", name=W["cat_computer"]))
     expect(page.get_by_label(W["street"])).to_have_value("Witikonerstrasse 15")
