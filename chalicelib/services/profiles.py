@@ -13,7 +13,7 @@ def _initial(first_name: str | None) -> str:
     return f"{first_name.strip()[0].upper()}." if first_name and first_name.strip() else "—"
 
 
-def _public_photo(helper: Helper) -> str | None:
+def _public_photo(helper) -> str | None:
     """Only a photo the helper agreed to show publicly (domain/photos.py)."""
     from chalicelib.services.helper_photos import photo_url_for
     return photo_url_for(helper, viewer_role=None)
