@@ -2,7 +2,7 @@
 // the four languages. Merged into the tables of i18n.js.
 export const PAY = {
   en: {
-    choose_myself: "Choose a helper myself",
+    st_card_held: "Your card is reserved", choose_myself: "Choose a helper myself",
     st_awaiting_payment: "Waiting for your card – nobody has been sent yet",
     pay_now_title: "Add your card to confirm", pay_now: "Confirm with this card", use_saved: "Use my saved card",
     use_other: "Use another card", err_booking_ended_unpaid: "This request ended before your card was accepted. Nothing was charged. Please book again.",
@@ -10,7 +10,7 @@ export const PAY = {
     arrives: "Arrives about {when}", call_helper: "Call {name}: {phone}",
   },
   de: {
-    choose_myself: "Selbst jemanden auswählen",
+    st_card_held: "Ihre Karte ist reserviert", choose_myself: "Selbst jemanden auswählen",
     st_awaiting_payment: "Wartet auf Ihre Karte – noch ist niemand unterwegs",
     pay_now_title: "Karte angeben, um zu bestätigen", pay_now: "Mit dieser Karte bestätigen", use_saved: "Meine gespeicherte Karte verwenden",
     use_other: "Andere Karte verwenden", err_booking_ended_unpaid: "Diese Anfrage ist abgelaufen, bevor Ihre Karte angenommen wurde. Es wurde nichts belastet. Bitte buchen Sie noch einmal.",
@@ -18,7 +18,7 @@ export const PAY = {
     arrives: "Kommt etwa {when}", call_helper: "{name} anrufen: {phone}",
   },
   fr: {
-    choose_myself: "Choisir moi-même",
+    st_card_held: "Votre carte est réservée", choose_myself: "Choisir moi-même",
     st_awaiting_payment: "En attente de votre carte – personne n'a encore été envoyé",
     pay_now_title: "Indiquez votre carte pour confirmer", pay_now: "Confirmer avec cette carte", use_saved: "Utiliser ma carte enregistrée",
     use_other: "Utiliser une autre carte", err_booking_ended_unpaid: "Cette demande a expiré avant que votre carte soit acceptée. Rien n'a été débité. Veuillez réserver à nouveau.",
@@ -26,7 +26,7 @@ export const PAY = {
     arrives: "Arrive vers {when}", call_helper: "Appeler {name} : {phone}",
   },
   it: {
-    choose_myself: "Scegliere io",
+    st_card_held: "La sua carta è riservata", choose_myself: "Scegliere io",
     st_awaiting_payment: "In attesa della sua carta – non abbiamo ancora mandato nessuno",
     pay_now_title: "Indichi la sua carta per confermare", pay_now: "Conferma con questa carta", use_saved: "Usa la mia carta salvata",
     use_other: "Usa un'altra carta", err_booking_ended_unpaid: "Questa richiesta è scaduta prima che la sua carta fosse accettata. Non è stato addebitato nulla. Prenoti di nuovo.",

@@ -46,6 +46,7 @@ export function BookingStatus({ id }) {
   const steps = TERMINAL.includes(booking.state) && booking.state !== "completed"
     ? booking.timeline.map((s) => s.state).filter((s, i, a) => a.indexOf(s) === i)
     : FLOW.filter((s) => s !== "awaiting_payment" || reached.has(s));
+  const held = booking.timeline.some((x) => x.step === "hold_card");
   const times = {};
   booking.timeline.forEach((s) => { if (!times[s.state]) times[s.state] = s.at; });
 
@@ -63,7 +64,7 @@ export function BookingStatus({ id }) {
         {steps.map((s) => (
           <li key={s} class={s === booking.state ? "now" : reached.has(s) ? "done" : ""}>
             {reached.has(s) ? <Check /> : <span style="width:24px" aria-hidden="true" />}
-            <span>{t("st_" + s)}{times[s] ? <span class="meta"> – {when(times[s])}</span> : null}
+            <span>{t(s === "awaiting_payment" && held ? "st_card_held" : "st_" + s)}{times[s] ? <span class="meta"> – {when(times[s])}</span> : null}
               {!reached.has(s) && <span class="sr-only"> (…)</span>}</span>
           </li>
         ))}
