@@ -134,21 +134,6 @@ def booking_defaults(actor: Actor) -> dict:
             "saved_card": {"last4": c.card_last4} if c.default_payment_method else None}
 
 
-def hold_card_at_booking(actor: Actor, booking: Booking, card) -> Booking:
-    """The card hold asked for in the booking request itself. A declined card leaves the booking
-    awaiting payment (offered to nobody) and answers 402 with its ``booking_id`` to retry on."""
-    if booking.state != bs.AWAITING_PAYMENT:
-        return booking
-    from chalicelib.adapters.stripe_gateway import PaymentDeclined
-    from chalicelib.services.payments import authorise_booking
-    try:
-        authorise_booking(actor, booking.booking_id, card.payment_method, card.use_saved)
-    except PaymentDeclined as exc:
-        exc.extra = {**exc.extra, "booking_id": booking.booking_id, "state": bs.AWAITING_PAYMENT}
-        raise
-    return load_booking(booking.booking_id)
-
-
 def _check_onsite_needs(request: CreateBooking) -> None:
     """An on-site helper must find the door and be able to call: street and a phone number."""
     if request.mode != "onsite":

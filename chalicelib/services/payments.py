@@ -206,6 +206,19 @@ def authorise_booking(actor: Actor, booking_id: str, payment_method: str | None,
     return _card_held(actor, booking, _authorise(booking, pay, stripe_customer, pm, off_session=False))
 
 
+def hold_card_at_booking(actor: Actor, booking: Booking, card) -> Booking:
+    """The card hold asked for in the booking request itself. A declined card leaves the booking
+    awaiting payment (offered to nobody) and answers 402 with its ``booking_id`` to retry on."""
+    if booking.state != bs.AWAITING_PAYMENT:
+        return booking
+    try:
+        authorise_booking(actor, booking.booking_id, card.payment_method, card.use_saved)
+    except gw.PaymentDeclined as exc:
+        exc.extra = {**exc.extra, "booking_id": booking.booking_id, "state": bs.AWAITING_PAYMENT}
+        raise
+    return load_booking(booking.booking_id)
+
+
 def _card_held(actor: Actor, booking: Booking, pay: Payment) -> Payment:
     """The hold succeeded: a booking awaiting payment is now matched (``hold_card``). Had it
     expired meanwhile, the new hold is released at once and the customer hears so (409)."""
