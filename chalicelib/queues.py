@@ -72,9 +72,11 @@ WEBHOOK_DELIVERIES = Kind("webhook-deliveries", WORK)
 # one effect of a booking transition that failed inline, retried on its own (services.effects);
 # after max_receive_count tries it goes to the failure store, not silently to the DLQ
 EFFECTS = Kind("effects", WORK)
+# a card booking's payment window: a delayed message cancels it if no hold succeeded in time
+PAYMENT_TIMEOUTS = Kind("payment-timeouts", WORK)
 
 ALL_QUEUES = [WORK]  # consumed queues (each with a DLQ); STREAM_FAILURES is not consumed
-ALL_KINDS = [OFFER_TIMEOUTS, NOTIFICATIONS, WEBHOOK_DELIVERIES, EFFECTS]
+ALL_KINDS = [OFFER_TIMEOUTS, NOTIFICATIONS, WEBHOOK_DELIVERIES, EFFECTS, PAYMENT_TIMEOUTS]
 KIND_ATTRIBUTE = "kind"
 
 

@@ -337,6 +337,8 @@ ADAPTER_NEEDS: dict[str, dict] = {
     "chalicelib.adapters.email": {"aws_clients": {"ses"}, "grants": {"ses:send"}},
     "chalicelib.adapters.sms": {"aws_clients": {"sns"}, "grants": {"sns:sms"}},
     "chalicelib.adapters.geocoding": {"aws_clients": {"location"}, "grants": {"geo:place-index"}},
+    # helper photos: one private bucket, written on upload, read through presigned GET URLs
+    "chalicelib.adapters.photos": {"aws_clients": {"s3"}, "grants": {"s3:photos"}},
     "chalicelib.adapters.webpush": {"aws_clients": set(), "grants": set(), "secrets": {"VAPID_PRIVATE_KEY"},
                                      "outbound": "the browser vendors' push services"},
     "chalicelib.adapters.stripe_gateway": {"aws_clients": set(), "grants": set(),

@@ -200,6 +200,16 @@ class CrowdfixStack(cdk.Stack):
             extra_env[f"CROWDFIX_{s}_PARAM"] = derive.secret_param(stage, s, env)
         # Amazon Location place index for geocoding (chalicelib/adapters/geocoding.py); "Storage":
         # the coordinates are kept on bookings and helper profiles, which "SingleUse" forbids.
+        # helper photos (chalicelib/adapters/photos.py): private, read only through presigned URLs
+        self.photos = None
+        if any("s3:photos" in derive.grants(f) for f in fns):
+            self.photos = s3.Bucket(self, "Photos", block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+                                    encryption=s3.BucketEncryption.S3_MANAGED, enforce_ssl=True, versioned=True,
+                                    lifecycle_rules=[s3.LifecycleRule(noncurrent_version_expiration=cdk.Duration.days(7))],
+                                    removal_policy=retain)
+            _checkov_skip(self.photos.node.default_child, "CKV_AWS_18",
+                          "helper photos are only read through 15-minute presigned URLs the API signs per viewer")
+            extra_env["CROWDFIX_PHOTOS_BUCKET"] = None  # set below (a token, as the stream ARNs)
         self.place_index = None
         if any("geo:place-index" in derive.grants(f) for f in fns):
             self.place_index = location.CfnPlaceIndex(
@@ -307,6 +317,8 @@ class CrowdfixStack(cdk.Stack):
                     cfn_fn.add_override(
                         f"Properties.Environment.Variables.CROWDFIX_STREAM_ARN_{t.short.upper().replace('-', '_')}",
                         arn)
+            if self.photos is not None:
+                cfn_fn.add_override("Properties.Environment.Variables.CROWDFIX_PHOTOS_BUCKET", self.photos.bucket_name)
             if f.kind in RESERVED_CONCURRENCY and stage == "prod":
                 # reserving needs account concurrency headroom (new accounts have 10): prod only
                 cfn_fn.add_override("Properties.ReservedConcurrentExecutions", RESERVED_CONCURRENCY[f.kind])
@@ -502,7 +514,8 @@ class CrowdfixStack(cdk.Stack):
         spa = cloudfront.Function(self, "SpaFallback", code=cloudfront.FunctionCode.from_inline(SPA_REWRITE),
                                   runtime=cloudfront.FunctionRuntime.JS_2_0)
         import frame_policy
-        frames = cloudfront.Function(self, "FramePolicy", code=frame_policy.function_code(origin_secret),
+        frames = cloudfront.Function(self, "FramePolicy", code=frame_policy.function_code(
+            origin_secret, None if self.photos is None else self.photos.bucket_regional_domain_name),
                                      runtime=cloudfront.FunctionRuntime.JS_2_0)
         rest_api_id = rest_api.ref
         api_origin = origins.HttpOrigin(f"{rest_api_id}.execute-api.{self.region}.amazonaws.com",
@@ -594,7 +607,10 @@ class CrowdfixStack(cdk.Stack):
                 actions=["geo:SearchPlaceIndexForText", "geo:SearchPlaceIndexForPosition",
                          "geo:SearchPlaceIndexForSuggestions"],
                 resources=[self.place_index.attr_arn]))
-        unknown = need - {"ses:send", "sns:sms", "geo:place-index"}
+        if "s3:photos" in need:  # store a helper's photo, sign GET URLs for it; nothing else
+            role.add_to_policy(iam.PolicyStatement(actions=["s3:PutObject", "s3:GetObject"],
+                                                   resources=[self.photos.arn_for_objects("helpers/*")]))
+        unknown = need - {"ses:send", "sns:sms", "geo:place-index", "s3:photos"}
         if unknown:
             raise NotImplementedError(f"{f.name}: no IAM statement for {sorted(unknown)} in infra/stack.py")
 

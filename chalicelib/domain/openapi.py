@@ -242,7 +242,12 @@ OPERATIONS: list[Op] = [
     Op("GET", "/v1/me", "Who am I", "sign-in", MeOut, auth=BEARER),
     # bookings (customers, helpers, ops)
     Op("POST", "/v1/bookings", "Book help", "bookings", BookingOut, 201, s.CreateBooking, auth=BEARER,
-       headers=[IDEMPOTENCY], errors=(403, 409)),
+       headers=[IDEMPOTENCY], errors=(402, 403, 409)),
+    Op("PUT", "/v1/helper/photo", "Upload my photo (helpers; the body is the JPEG or PNG, at most 2 MB; "
+       "?public=true to show it on the public helper card too)", "helpers", Json, auth=BEARER,
+       errors=(403, 413, 415)),
+    Op("GET", "/v1/me/booking-defaults", "A returning customer's details from her last booking (name, phone, "
+       "address, saved card)", "bookings", Json, auth=BEARER, errors=(403,)),
     Op("GET", "/v1/bookings", "My bookings", "bookings", BookingList, auth=BEARER, query=[LIMIT, CURSOR], errors=(403,)),
     Op("GET", "/v1/bookings/{booking_id}", "One booking", "bookings", BookingOut, auth=BEARER, errors=(403, 404)),
     Op("POST", "/v1/bookings/{booking_id}/cancel", "Cancel", "bookings", BookingOut, body=s.CancelBooking,

@@ -21,9 +21,18 @@ def create_booking():
         from chalicelib.domain.errors import ValidationFailed
         raise ValidationFailed("Idempotency-Key must be 1 to 255 characters", field="Idempotency-Key")
     booking, created = svc.create_booking(actor, body, idempotency_key=key)
+    if body.payment is not None:
+        from chalicelib.services.payments import hold_card_at_booking
+        booking = hold_card_at_booking(actor, booking, body.payment)
     return ok(booking_view(booking, actor), status=201 if created else 200,
               headers={"Location": f"/v1/bookings/{booking.booking_id}",
                        **({"Idempotent-Replayed": "true"} if not created else {})})
+
+
+@bp.route("/v1/me/booking-defaults", methods=["GET"])
+def booking_defaults():
+    from chalicelib.services import bookings as svc
+    return ok(svc.booking_defaults(authenticate(bp.current_request, "customer")))
 
 
 @bp.route("/v1/bookings", methods=["GET"])

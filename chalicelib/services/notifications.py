@@ -165,7 +165,7 @@ def events_for_transition(booking: dict, entry: dict, old: dict | None) -> list[
     base = _base(booking)
     out: list[tuple[str, dict, dict]] = []
     for event_type in routing.TRANSITION_EVENTS.get(entry.get("transition"), ()):
-        if event_type == "booking_received":
+        if event_type in ("booking_received", "payment_not_held"):
             out.append((event_type, customer, base))
         elif event_type == "offer":
             from chalicelib.models.offers import Offer

@@ -25,7 +25,7 @@ from chalicelib.domain.actors import Actor
 from chalicelib.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from chalicelib.domain.payment_states import (AUTHORISED, CAPTURED, PARTIALLY_REFUNDED, PaymentFacts,
                                               facts_from_event, facts_from_payment_intent, is_out_of_order)
-from chalicelib.domain.pricing import Part, price_line_items, split_charge, tip_of, total_of
+from chalicelib.domain.pricing import Part, hourly_rate_of, price_line_items, split_charge, tip_of, total_of
 from chalicelib.models.base import now_iso
 from chalicelib.models.bookings import Booking
 from chalicelib.models.customers import Customer
@@ -179,7 +179,7 @@ def authorise_booking(actor: Actor, booking_id: str, payment_method: str | None,
         raise Conflict(f"this booking is {booking.state}; there is nothing to pay", extra={"state": booking.state})
     pay = _ensure_payment(booking)
     if _facts(pay).state not in ("none", "failed", "released"):
-        return pay
+        return _card_held(actor, booking, pay)
     customer = Customer.get(booking.customer_id)
     stripe_customer = customer.stripe_customer_id
     if not stripe_customer:
@@ -190,18 +190,52 @@ def authorise_booking(actor: Actor, booking_id: str, payment_method: str | None,
                         condition=Customer.customer_id.exists())
     if payment_method:
         try:
-            pm = gw.attach_payment_method(payment_method, stripe_customer)["id"]
+            attached = gw.attach_payment_method(payment_method, stripe_customer)
         except gw.PaymentDeclined:
             _update(booking.booking_id, lambda p: _merge_facts_actions(p, PaymentFacts(failed=True)))
             raise
-        customer.update(actions=[Customer.default_payment_method.set(pm)], condition=Customer.customer_id.exists())
+        pm, last4 = attached["id"], str((attached.get("card") or {}).get("last4") or "")[:4] or None
+        customer.update(actions=[Customer.default_payment_method.set(pm), Customer.card_last4.set(last4)],
+                        condition=Customer.customer_id.exists())
     elif use_saved:
         pm = customer.default_payment_method
         if not pm:
             raise ValidationFailed("there is no saved card yet; add a card", field="payment_method")
     else:
         raise ValidationFailed("give a payment_method or use_saved", field="payment_method")
-    return _authorise(booking, pay, stripe_customer, pm, off_session=False)
+    return _card_held(actor, booking, _authorise(booking, pay, stripe_customer, pm, off_session=False))
+
+
+def hold_card_at_booking(actor: Actor, booking: Booking, card) -> Booking:
+    """The card hold asked for in the booking request itself. A declined card leaves the booking
+    awaiting payment (offered to nobody) and answers 402 with its ``booking_id`` to retry on."""
+    if booking.state != bs.AWAITING_PAYMENT:
+        return booking
+    try:
+        authorise_booking(actor, booking.booking_id, card.payment_method, card.use_saved)
+    except gw.PaymentDeclined as exc:
+        exc.extra = {**exc.extra, "booking_id": booking.booking_id, "state": bs.AWAITING_PAYMENT}
+        raise
+    return load_booking(booking.booking_id)
+
+
+def _card_held(actor: Actor, booking: Booking, pay: Payment) -> Payment:
+    """The hold succeeded: a booking awaiting payment is now matched (``hold_card``). Had it
+    expired meanwhile, the new hold is released at once and the customer hears so (409)."""
+    from chalicelib.domain.errors import InvalidTransition
+    from chalicelib.services.transitions import apply_transition
+
+    if booking.state == bs.AWAITING_PAYMENT:
+        try:
+            apply_transition(booking.booking_id, "hold_card", actor, data={"payment_intent": pay.payment_intent_id})
+        except InvalidTransition:
+            pass  # a concurrent request moved it on; read below what it is now
+    state = load_booking(booking.booking_id).state
+    if state in (bs.CANCELLED, bs.UNMATCHED) and _facts(pay).state == AUTHORISED:
+        cancel_payment(load_booking(booking.booking_id).attribute_values, {"transition": "expire_payment"})
+        raise Conflict("this booking ended before your card was accepted; nothing was charged, please book again",
+                       extra={"state": state, "code": "booking_ended_unpaid"})
+    return pay
 
 
 def _authorise(booking: Booking, pay: Payment, stripe_customer: str, pm: str, off_session: bool,
@@ -273,8 +307,7 @@ def settle_booking(booking_id: str) -> dict:
         extras = pay.extras.as_dict() if pay.extras else {}
         items = price_line_items(
             minutes_worked=int(booking.minutes_worked or 0),
-            hourly_rate=int(booking.hourly_rate or helper.hourly_rate or pol["default_hourly_rate_minor"]),
-            mode=booking.mode,
+            hourly_rate=hourly_rate_of(booking.hourly_rate or helper.hourly_rate, pol, booking.mode), mode=booking.mode,
             currency=pay.currency, policy=pol,
             parts=[Part(p["description"], int(p["amount"])) for p in billed_parts(pay)],
             tip=int(extras.get("tip") or 0), limit=_facts(pay).authorised)

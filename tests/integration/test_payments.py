@@ -118,7 +118,7 @@ def onboard(api, signin, stripe_local, email):
 def book_and_authorise(api, signin, helper_id, cap=20000, card="pm_card_visa", customer=None):
     customer = customer or signin()
     status, booking, _ = api.call("POST", "/v1/bookings", booking_body(
-        location=SPOT, preferred_helper_id=helper_id, price_cap={"amount": cap, "currency": "CHF"}), customer)
+        location=SPOT, preferred_helper_id=helper_id, price_cap={"amount": cap, "currency": "CHF"}, payment=None), customer)
     assert status == 201, booking
     bid = booking["booking_id"]
     status, pay, _ = api.call("POST", f"/v1/bookings/{bid}/payment", {"payment_method": card}, customer)
