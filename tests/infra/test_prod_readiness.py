@@ -383,6 +383,41 @@ def test_cloudfront_has_a_waf_with_rate_rules_for_sign_in_partner_and_public_rou
     assert not resources(dev, "AWS::WAFv2::WebACL")  # $5 + $1 per rule a month: prod only
 
 
+def test_a_rate_rule_answers_429_with_retry_after_and_a_problem_body(synthesized_edge):
+    (acl,) = resources(synthesized_edge[0], "AWS::WAFv2::WebACL").values()
+    bodies = acl["Properties"]["CustomResponseBodies"]
+    for r in acl["Properties"]["Rules"]:
+        if not r["Name"].startswith("rate-"):
+            continue
+        answer = r["Action"]["Block"]["CustomResponse"]
+        assert answer["ResponseCode"] == 429, r["Name"]
+        assert {h["Name"]: h["Value"] for h in answer["ResponseHeaders"]} == {"Retry-After": "300"}
+        body = bodies[answer["CustomResponseBodyKey"]]
+        problem = json.loads(body["Content"])
+        assert body["ContentType"] == "APPLICATION_JSON" and problem["status"] == 429
+        assert problem["type"].endswith("/rate-limited") and "try again" in problem["detail"]
+        assert r["Statement"]["RateBasedStatement"]["EvaluationWindowSec"] == 300
+
+
+def test_partner_keys_are_limited_per_key_by_the_app_not_by_usage_plans(tpl):
+    """Partner keys are the app's own (only their hash is stored; issued, rotated and revoked by the
+    app): API Gateway usage plans would need each secret imported into API Gateway. Each key's own
+    token bucket is its usage plan; the edge and the stage must let a key's default allowance through
+    so that it is the key's limit (429 with Retry-After) that a partner meets first."""
+    from chalicelib.domain.partners import RateLimit
+    from edge import WAF_RATE_LIMITS
+    from stack import STAGE_THROTTLE
+
+    assert not resources(tpl, "AWS::ApiGateway::UsagePlan") and not resources(tpl, "AWS::ApiGateway::ApiKey")
+    default = RateLimit()
+    per_ip_partner = WAF_RATE_LIMITS["partner"][1]
+    assert default.requests_per_second * 300 <= per_ip_partner
+    assert default.requests_per_second <= STAGE_THROTTLE["prod"]["rate"]
+    assert default.burst <= STAGE_THROTTLE["prod"]["burst"]
+    # and the partner routes are counted apart from the public traffic's stricter per-IP limit
+    assert WAF_RATE_LIMITS["partner"][0] == "/v1/partner/" and per_ip_partner > WAF_RATE_LIMITS["all"][1]
+
+
 def test_the_api_answers_only_requests_that_came_through_cloudfront(tpl):
     (dist,) = resources(tpl, "AWS::CloudFront::Distribution").values()
     (api_origin,) = [o for o in dist["Properties"]["DistributionConfig"]["Origins"] if o.get("OriginCustomHeaders")]
