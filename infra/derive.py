@@ -276,61 +276,12 @@ def reachable_modules(module: str, function: str | None) -> set[str]:
     seen = {module}
     todo = list(start)
     while todo:
-        while todo:
-            m = todo.pop()
-            if m in seen or m in REPOSITORY_MODULES:
-                continue
-            seen.add(m)
-            todo.extend(_imports(m, _parsed(m)) - seen)
-        # the storage layer: ``repos().<name>`` reaches that one DynamoDB repository (and the
-        # models it imports), not every repository ``store/__init__`` can build
-        for name in set().union(*(_repositories_used(m) for m in seen)):
-            todo.extend(_repository_imports(name) - seen)
+        m = todo.pop()
+        if m in seen:
+            continue
+        seen.add(m)
+        todo.extend(_imports(m, _parsed(m)) - seen)
     return seen
-
-
-# Modules of the storage layer's implementations: reached through ``repos().<name>`` only.
-REPOSITORY_MODULES = {"chalicelib.store.dynamo", "chalicelib.store.memory"}
-
-
-def _repositories_used(module: str) -> set[str]:
-    """Repository names a module asks the storage layer for: ``repos().reviews`` or ``r = repos(); r.reviews``."""
-    tree = _parsed(module)
-
-    def is_repos_call(n) -> bool:
-        return isinstance(n, ast.Call) and getattr(n.func, "id", getattr(n.func, "attr", None)) == "repos"
-
-    holders = {t.id for n in ast.walk(tree) if isinstance(n, (ast.Assign, ast.withitem))
-               for t in ([*n.targets] if isinstance(n, ast.Assign) else [n.optional_vars])
-               if isinstance(t, ast.Name) and is_repos_call(n.value if isinstance(n, ast.Assign) else n.context_expr)}
-    return {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)
-            and (is_repos_call(n.value) or (isinstance(n.value, ast.Name) and n.value.id in holders))}
-
-
-@lru_cache(maxsize=None)
-def _repository_classes() -> dict[str, str]:
-    """``Repos`` field -> DynamoDB repository class, read from ``store.dynamo_repos()``."""
-    if not _module_path("chalicelib.store.dynamo"):
-        return {}
-    out = {}
-    for n in ast.walk(_parsed("chalicelib.store")):
-        if isinstance(n, ast.FunctionDef) and n.name == "dynamo_repos":
-            for call in ast.walk(n):
-                if isinstance(call, ast.Call) and getattr(call.func, "id", None) == "Repos":
-                    for kw in call.keywords:
-                        if isinstance(kw.value, ast.Call) and isinstance(kw.value.func, ast.Attribute):
-                            out[kw.arg] = kw.value.func.attr
-    return out
-
-
-def _repository_imports(name: str) -> set[str]:
-    cls = _repository_classes().get(name)
-    if cls is None:
-        return set()
-    tree = _parsed("chalicelib.store.dynamo")
-    top = ast.Module(body=[n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))], type_ignores=[])
-    body = next((n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == cls), None)
-    return (_imports("chalicelib.store.dynamo", body) if body else set()) | _imports("chalicelib.store.dynamo", top)
 
 
 def _names(tree: ast.AST) -> set[str]:
