@@ -10,6 +10,7 @@ from typing import Any, Literal, Optional
 from pydantic import BaseModel, ConfigDict
 from pydantic.json_schema import models_json_schema
 
+from chalicelib.domain import erasure_schemas
 from chalicelib.domain import partners as dp
 from chalicelib.domain import schemas as s
 from chalicelib.domain.booking_states import ALL_STATES
@@ -179,6 +180,15 @@ class FailureOut(Open):
 
 class FailureList(Open):
     items: list[FailureOut]
+
+
+class ErasureOut(Open):
+    subject_type: Literal["customer", "helper"]
+    subject_id: str
+    tenant_id: str
+    bookings: int
+    changed: dict[str, int]
+    total_changed: int
 
 
 class WebhookEvent(Open):
@@ -389,6 +399,9 @@ OPERATIONS += [
               q("limit", {"type": "integer", "minimum": 1, "maximum": 200})], errors=_ALL_4XX),
     Op("POST", "/v1/ops/failures/{failure_id}/replay", "Send a failed unit of work to the work queue again",
        "operations", FailureOut, 202, auth=BEARER, errors=_ALL_4XX),
+    Op("POST", "/v1/ops/erasure", "Erase a customer's or helper's personal data; bookings, payments and the "
+       "ledger stay, referring to the pseudonymous id (409 while they have open bookings)", "operations",
+       ErasureOut, body=erasure_schemas.ErasureRequest, auth=BEARER, errors=_ALL_4XX),
     Op("POST", "/v1/stripe/webhook", "Stripe's events (signature checked, at most 300 s old, deduplicated on the event id)", "payments", Json, auth=(), errors=_ALL_4XX),
     Op("GET", "/v1/tenants/{tenant_id}/statement", 'tenant statement', "payments", Json, auth=BEARER, errors=_ALL_4XX),
 ]

@@ -1,9 +1,10 @@
-"""Operations API (v1) for work that failed: the failure store, listed and replayed."""
+"""Operations API (v1): the failure store (work that failed, listed and replayed) and erasure of a
+person's data."""
 from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.handlers.common import authenticate, ok, path_id, query_int
+from chalicelib.handlers.common import authenticate, ok, parse_body, path_id, query_int
 from chalicelib.domain.errors import ValidationFailed
 
 bp = Blueprint(__name__)
@@ -26,3 +27,15 @@ def replay_failure(failure_id):
     from chalicelib.services import failures as svc
     actor = authenticate(bp.current_request, "ops")
     return ok(svc.view(svc.replay(actor, path_id(failure_id, "f", "failure_id"))), 202)
+
+
+@bp.route("/v1/ops/erasure", methods=["POST"])
+def erase_person():
+    """A customer's or helper's personal data erased, money records kept (services/erasure.py)."""
+    from chalicelib.domain.erasure_schemas import ErasureRequest
+    from chalicelib.services import erasure
+
+    request = bp.current_request
+    actor = authenticate(request, "ops")
+    body = parse_body(request, ErasureRequest)
+    return ok(erasure.erase(actor, body.subject_type, body.subject_id))

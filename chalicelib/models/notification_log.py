@@ -1,6 +1,12 @@
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from datetime import timedelta
+
+from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
 
 from chalicelib.models.base import BaseMeta, Model, table_name
+
+# long enough to answer "did the customer get the mail?" and to outlast every redelivery of the
+# event it guards; then DynamoDB deletes the row (docs/operations.md, retention)
+RETENTION = timedelta(days=90)
 
 
 class NotificationLog(Model):
@@ -33,3 +39,5 @@ class NotificationLog(Model):
     created_at = UnicodeAttribute()
     claimed_at = UnicodeAttribute(null=True)
     sent_at = UnicodeAttribute(null=True)
+    # epoch seconds, set on every claim (``services.notifications``: rows are written by update)
+    ttl = TTLAttribute(null=True, default=lambda: RETENTION)

@@ -459,7 +459,7 @@ def _claim(msg: dict, tenant_id: str, target: dict, lang: str, title: str, statu
     from pynamodb.exceptions import UpdateError
 
     from chalicelib.models.base import now_iso
-    from chalicelib.models.notification_log import NotificationLog as L
+    from chalicelib.models.notification_log import RETENTION, NotificationLog as L
 
     scope, key = _log_key(msg, target["key"])
     now = now_iso()
@@ -468,7 +468,8 @@ def _claim(msg: dict, tenant_id: str, target: dict, lang: str, title: str, statu
     actions = [L.tenant_id.set(tenant_id), L.event_id.set(msg["event_id"]), L.event_type.set(msg["event_type"]),
                L.recipient_role.set(msg["recipient"]["role"]), L.recipient_id.set(msg["recipient"]["id"]),
                L.channel.set(target["channel"]), L.language.set(lang), L.title.set(title[:200]),
-               L.status.set(status), L.created_at.set(L.created_at | now), L.claimed_at.set(now)]
+               L.status.set(status), L.created_at.set(L.created_at | now), L.claimed_at.set(now),
+               L.ttl.set(RETENTION)]
     if target.get("masked"):
         actions.append(L.address.set(target["masked"]))
     if status == "sending":

@@ -636,28 +636,62 @@ def _tell_ops_about_dispute(pay: Payment, row: dict) -> None:
 # holds about to expire (scheduled)
 
 def renew_or_release_holds(now: datetime | None = None, lookback_days: int = 10) -> dict[str, int]:
-    """Card holds last ~7 days. For each hold older than the tenant's ``authorisation_renew_after_hours``:
-    an open booking gets a fresh hold on the saved card (and the old one is released); a booking that
-    ended without a capture has its hold released."""
+    """The hourly plan of card-hold renewals. Card holds last ~7 days; a hold older than its
+    tenant's ``authorisation_renew_after_hours`` is due: an open booking gets a fresh hold on the
+    saved card (and the old one is released), a booking that ended without a capture has its hold
+    released. This only finds the due holds — day partitions of the sparse ``by_hold_day`` index,
+    oldest day first, the payments read 100 per request — and enqueues one ``hold-renewals``
+    message per hold, oldest hold first, ten per request; the work queue renews each on its own
+    (:func:`renew_hold`), so one slow or failing card holds up no other and a hold that fails on
+    every delivery lands in the failure store (alarmed). A message names the hold's cycle
+    (``auth_seq``): planned twice before it ran, the hold is still renewed once."""
+    from chalicelib.models.base import hydrate
+    from chalicelib.queues import HOLD_RENEWALS, send_many
+
     now = now or datetime.now(timezone.utc)
-    counts = {"renewed": 0, "released": 0, "kept": 0, "failed": 0}
-    for d in range(lookback_days + 1):
+    policies: dict[str, int] = {}
+    due: list[Payment] = []
+    kept = 0
+    for d in range(lookback_days, -1, -1):
         day = (now - timedelta(days=d)).strftime("%Y-%m-%d")
-        for row in Payment.by_hold_day.query(day):
-            try:
-                counts[_renew_one(row.booking_id, now)] += 1
-            except Exception:  # one card must not stop the others; the next run tries again
-                log.exception("renewing the hold of %s failed", row.booking_id)
-                counts["failed"] += 1
-    return counts
+        keys = [row.booking_id for row in Payment.by_hold_day.query(day)]
+        for pay in hydrate(Payment, keys):
+            if pay.tenant_id not in policies:
+                policies[pay.tenant_id] = int(tenant_policy(pay.tenant_id)["authorisation_renew_after_hours"])
+            if pay.authorised_at and now - _parse_iso(pay.authorised_at) >= timedelta(hours=policies[pay.tenant_id]):
+                due.append(pay)
+            else:
+                kept += 1
+    due.sort(key=lambda p: p.authorised_at)
+    send_many(HOLD_RENEWALS, [{"booking_id": p.booking_id, "cycle": int(p.auth_seq or 0),
+                               "tenant_id": p.tenant_id} for p in due])
+    return {"queued": len(due), "kept": kept}
 
 
-def _renew_one(booking_id: str, now: datetime) -> str:
-    pay = Payment.get(booking_id, consistent_read=True)
-    if _facts(pay).state != AUTHORISED or not pay.authorised_at:
+def _parse_iso(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def renew_hold(message: dict) -> str:
+    """One planned renewal (a ``hold-renewals`` message: ``booking_id``, ``cycle``), at most once
+    per hold and cycle: ``renewed``, ``released``, ``kept`` (the hold is not the planned one any
+    more: renewed, captured or released since) or ``duplicate`` (this cycle was done before).
+    Raises when Stripe or DynamoDB fail, so the queue retries it."""
+    from chalicelib.store.claims import run_once
+
+    booking_id, cycle = message.get("booking_id"), message.get("cycle")
+    if not isinstance(booking_id, str) or not isinstance(cycle, int):
+        raise ValueError(f"a hold-renewals message needs booking_id and an integer cycle, not {message!r}")
+    ran, outcome = run_once(f"hold-renewal#{booking_id}#{cycle}", lambda: _renew_one(booking_id, cycle))
+    return outcome if ran else "duplicate"
+
+
+def _renew_one(booking_id: str, cycle: int) -> str:
+    try:
+        pay = Payment.get(booking_id, consistent_read=True)
+    except Payment.DoesNotExist:
         return "kept"
-    age = now - datetime.fromisoformat(pay.authorised_at.replace("Z", "+00:00"))
-    if age < timedelta(hours=int(tenant_policy(pay.tenant_id)["authorisation_renew_after_hours"])):
+    if _facts(pay).state != AUTHORISED or int(pay.auth_seq or 0) != cycle:
         return "kept"
     booking = load_booking(booking_id)
     old_pi, seq = pay.payment_intent_id, int(pay.auth_seq or 0)

@@ -77,7 +77,8 @@ def test_every_queue_has_a_dlq_and_long_enough_visibility(tpl, derived):
 def test_event_sources_are_mappings_with_failure_handling(tpl, derived):
     esms = resources(tpl, "AWS::Lambda::EventSourceMapping")
     functions = resources(tpl, "AWS::Serverless::Function")
-    by_fn = {ref_id(e["Properties"]["FunctionName"]): e["Properties"] for e in esms.values()}
+    # each mapping invokes its function's live alias (SAM's "<Function>.Alias", test_prod_readiness)
+    by_fn = {ref_id(e["Properties"]["FunctionName"]).removesuffix(".Alias"): e["Properties"] for e in esms.values()}
     failure_queue = next(k for k, q in resources(tpl, "AWS::SQS::Queue").items()
                          if q["Properties"]["QueueName"] == derived["stream_failures"]["name"])
     for fn in derived["functions"]:
