@@ -405,18 +405,31 @@ class StreamSource(_Source):
             for shard in list(self.shards.values()):
                 self._take_position(shard)
         handled = 0
-        while not self.pump._stopping.is_set():
+        in_flight: dict = {}  # future -> (shard, lane): one batch per lane at a time keeps its order
+        while True:
+            stopping = self.pump._stopping.is_set()
             readable = [shard for shard in list(self.shards.values()) if self._readable(shard)]
-            for shard in readable:
-                if shard.buffered < self.batch_size * self.lanes:
-                    self._fetch(shard)
-            work = [(shard, lane) for shard in readable for lane in shard.lanes if lane.buffer]
-            if not work:
+            if not stopping:
+                for shard in readable:
+                    if shard.buffered < self.batch_size * self.lanes:
+                        self._fetch(shard)
+            busy = {id(lane) for _, lane in in_flight.values()}
+            ready = [] if stopping else [(shard, lane) for shard in readable for lane in shard.lanes
+                                         if lane.buffer and id(lane) not in busy]
+            if not in_flight and len(ready) == 1 and self.lanes == 1:
+                handled += self._process_one_batch(*ready[0])  # one lane: no thread hand-off
+                self._advance(ready[0][0])
+                continue
+            for shard, lane in ready:
+                in_flight[self._executor().submit(self._process_one_batch, shard, lane)] = (shard, lane)
+            if not in_flight:
                 return handled
-            handled += self._run_round(work)
-            for shard in readable:
+            from concurrent.futures import FIRST_COMPLETED, wait
+            done, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
+            for future in done:
+                shard, _lane = in_flight.pop(future)
+                handled += future.result()
                 self._advance(shard)
-        return handled
 
     # -- discovering the stream and its shards ---------------------------------------------------
 
@@ -548,8 +561,10 @@ class StreamSource(_Source):
             shard.last_sequence = records[-1]["dynamodb"]["SequenceNumber"]
             for raw in records:
                 record = to_lambda_stream_record(raw, self.configured_arn)
-                shard.pending.append(_sequence_number(record))
-                shard.lanes[_lane_of(record, self.hash_key, self.lanes)].buffer.append(record)
+                lane = shard.lanes[_lane_of(record, self.hash_key, self.lanes)]
+                with self._lock:  # its worker may be taking records off the head right now
+                    shard.pending.append(_sequence_number(record))
+                    lane.buffer.append(record)
         return bool(records)
 
     def _open_iterator(self, shard: _Shard) -> str:
@@ -561,22 +576,18 @@ class StreamSource(_Source):
             kwargs.update(ShardIteratorType=shard.iterator_type)
         return streams.get_shard_iterator(**kwargs)["ShardIterator"]
 
-    def _run_round(self, work: list[tuple[_Shard, _Lane]]) -> int:
-        """One batch from the head of each lane, the lanes at once (each lane keeps its order:
-        it has one batch in flight at most). Returns how many records were delivered."""
-        if len(work) == 1:
-            return self._process_one_batch(*work[0])
+    def _executor(self):
         if self._pool is None:
             from concurrent.futures import ThreadPoolExecutor
             self._pool = ThreadPoolExecutor(max_workers=self.lanes * 4, thread_name_prefix=f"pump-{self.name}")
-        futures = [self._pool.submit(self._process_one_batch, shard, lane) for shard, lane in work]
-        return sum(future.result() for future in futures)
+        return self._pool
 
     def _process_one_batch(self, shard: _Shard, lane: _Lane) -> int:
         """Invoke once on the head of a lane and move past what is handled, per Lambda's rules.
         Returns the batch size delivered."""
-        size = min(lane.plan[0] if lane.plan else self.batch_size, len(lane.buffer))
-        batch = lane.buffer[:size]
+        with self._lock:
+            size = min(lane.plan[0] if lane.plan else self.batch_size, len(lane.buffer))
+            batch = lane.buffer[:size]
         outcome = self.invoke(batch, _sequence_number)
         if not outcome.failed:
             self._handled(shard, lane, size)
@@ -602,7 +613,7 @@ class StreamSource(_Source):
             for record in lane.buffer[:count]:
                 lane.attempts.pop(_sequence_number(record), None)
                 shard.handled.add(_sequence_number(record))
-        del lane.buffer[:count]
+            del lane.buffer[:count]
         remaining = count
         while remaining and lane.plan:
             taken = min(remaining, lane.plan[0])
