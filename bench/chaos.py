@@ -448,7 +448,9 @@ def pump_options(broken: bool) -> dict:
     from chalicelib.queues import STREAM_FAILURES
     from localdev.pump import CheckpointStore
 
-    return {"stream_failure_queue": STREAM_FAILURES.name, "poll_wait_seconds": 1, "failed_visibility_seconds": 1,
+    # failed messages come back after the queue's visibility timeout (2 s here), or later if the
+    # handler hid them (a claim held by a killed pump), as with Lambda: no override
+    return {"stream_failure_queue": STREAM_FAILURES.name, "poll_wait_seconds": 1, "failed_visibility_seconds": None,
             "max_stream_retries": 6, "checkpoints": None if broken else CheckpointStore(CHECKPOINTS),
             "starting_position": "LATEST" if broken else None, "queue_workers": 4, "parallelization_factor": 4}
 
