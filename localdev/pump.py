@@ -425,10 +425,17 @@ class StreamSource(_Source):
             if not in_flight:
                 return handled
             from concurrent.futures import FIRST_COMPLETED, wait
-            done, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
+            # not only for a finished lane: records for idle lanes are fetched while another one
+            # waits (a claim held by a killed worker can hold its lane for the claim's lease)
+            done, _ = wait(list(in_flight), timeout=STREAM_POLL_SECONDS, return_when=FIRST_COMPLETED)
             for future in done:
                 shard, _lane = in_flight.pop(future)
-                handled += future.result()
+                try:
+                    handled += future.result()
+                except Exception:  # noqa: BLE001 — its records stay in the lane and are tried again
+                    self.log.exception("stream %s: a batch of shard %s failed outside the handler",
+                                       self.name, shard.shard_id)
+                    self.pump._stopping.wait(1.0)
                 self._advance(shard)
 
     # -- discovering the stream and its shards ---------------------------------------------------
