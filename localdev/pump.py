@@ -18,6 +18,10 @@ the app registered (`app.event_sources`) and calls the very handler Chalice regi
   queue are the queue's own RedrivePolicy, enforced by the SQS service itself. A killed pump needs
   no state for queues: what it had received comes back after the visibility timeout.
 
+Defaults: `EventPump` (the test suite's in-process pump) has one poller per queue, one lane per shard
+and no checkpoint store; `python -m localdev.pump` (`make dev`, `make load`) has 4 pollers per queue,
+4 lanes per shard and checkpoints in the table `localdev-pump-checkpoints`.
+
 Starting position, without a checkpoint store (`checkpoints=None`, the default of `EventPump`):
 "LATEST" applies to streams that exist when `start()` is called (their position is taken before
 `start()` returns, so a write after `start()` is always seen). A stream first seen later (table
@@ -63,7 +67,8 @@ STREAM_IDLE_POLL_SECONDS = 0.6
 # every few seconds is enough.
 STREAM_REFRESH_SECONDS = 3.0
 LAMBDA_TIMEOUT_SECONDS = 60
-# Concurrent pollers (and handler invocations) per SQS queue, as Lambda scales a queue's mapping out.
+# `python -m localdev.pump`: concurrent pollers (and handler invocations) per SQS queue, as Lambda
+# scales a queue's mapping out. `EventPump` itself defaults to one (the test suite's in-process pump).
 QUEUE_WORKERS = 4
 # `python -m localdev.pump`: concurrent batches per stream shard (Lambda's ParallelizationFactor).
 PARALLELIZATION_FACTOR = 4
@@ -847,7 +852,7 @@ class EventPump:
 
     def __init__(self, app, *, stream_failure_queue: str | None = None, poll_wait_seconds: int = 1,
                  failed_visibility_seconds: int | None = None, max_stream_retries: int = 3,
-                 checkpoints: CheckpointStore | None = None, queue_workers: int = QUEUE_WORKERS,
+                 checkpoints: CheckpointStore | None = None, queue_workers: int = 1,
                  parallelization_factor: int = 1, starting_position: str | None = None,
                  logger: logging.Logger | None = None):
         self.app = app
