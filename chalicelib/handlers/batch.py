@@ -159,6 +159,8 @@ def process_queue(source: str, event: Any, handle: Callable[[dict], None], *, gu
                 _guarded(guard, _guard_key(source, record["messageId"]), handle, record)
         except Busy:
             failures.append({"itemIdentifier": record["messageId"]})  # another worker has it: look again later
+            if guard:
+                _hide_while_claimed(_guard_key(source, record["messageId"]), record)
         except Exception as exc:
             count = _receive_count(record)
             if count >= max_receive_count and _to_failure_store(source, record, exc, count):
@@ -167,6 +169,27 @@ def process_queue(source: str, event: Any, handle: Callable[[dict], None], *, gu
                           source, record["messageId"], count, max_receive_count)
             failures.append({"itemIdentifier": record["messageId"]})
     return {"batchItemFailures": failures}
+
+
+def _hide_while_claimed(key: str, record: dict) -> None:
+    """Bring a message whose claim another worker holds back when that claim's lease ends (then
+    it is done, or its worker died and it can be taken over), not after the visibility timeout:
+    every early receive counts toward maxReceiveCount, and a worker killed holding the claim would
+    otherwise get the message dead-lettered before anyone may take it over (seen with a short
+    local visibility timeout; a healthy holder deletes the message when it finishes)."""
+    import time
+
+    from chalicelib.aws import client
+    from chalicelib.models.idempotency import IdempotencyRecord
+
+    try:
+        held = IdempotencyRecord.get(key, consistent_read=True)
+        seconds = int(max(1, min(43_200, float(held.lease_until or 0) - time.time() + 1)))
+        sqs = client("sqs")
+        url = sqs.get_queue_url(QueueName=record["eventSourceARN"].rsplit(":", 1)[-1])["QueueUrl"]
+        sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=record["receiptHandle"], VisibilityTimeout=seconds)
+    except Exception:  # noqa: BLE001 — gone, finished meanwhile or unreachable: the visibility timeout brings it back
+        log.info("message %s: not hidden for its claim's lease", record.get("messageId"), exc_info=True)
 
 
 def _to_failure_store(source: str, record: dict, exc: Exception, count: int) -> bool:

@@ -14,7 +14,8 @@ class NotificationLog(Model):
 
     ``status``: sending -> sent | failed (retried) | gone (push subscription expired) |
     skipped (quiet hours) | undeliverable (no usable channel). Claimed with a conditional write,
-    so a redelivered event sends nothing twice.
+    so a redelivered event sends nothing twice; an outcome is written only by the attempt whose
+    claim (``claimed_at``) is current and still ``sending``, so a final state stays final.
     """
 
     class Meta(BaseMeta):
