@@ -196,7 +196,7 @@ def test_frame_ancestors_are_per_tenant_at_the_edge(tpl):
     code = "".join(p if isinstance(p, str) else ("KEY" if p is key else "PHOTOS") for p in parts)
     assert code == frame_policy.source("KEY", photos_domain="PHOTOS")
     # images also from the helper photos bucket (presigned URLs); Stripe.js is the only third party
-    assert "img-src 'self' data: https://PHOTOS;" in code and "script-src 'self' https://js.stripe.com;" in code
+    assert "img-src 'self' data: https://PHOTOS;" in code and "script-src 'self' https://js.stripe.com" in code
     uuid_of_stack = {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}
     assert key == uuid_of_stack
     # ... the same value CloudFront sends to the API as its origin header, and the API function knows
