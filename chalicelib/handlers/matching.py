@@ -7,38 +7,21 @@ import logging
 from chalice import Blueprint
 
 from chalicelib.handlers.batch import image, process_stream
-from chalicelib.handlers.common import ok
+from chalicelib.http import Edge, Reply, lazy
 from chalicelib.streams import stream_arn
 
 bp = Blueprint(__name__)
+api = Edge(bp, tag="discovery")
+find = lazy("chalicelib.services.matching")
 log = logging.getLogger("crowdfix.matching")
 
 
-def _parse_query(request, model):
-    from pydantic import ValidationError
-
-    from chalicelib.domain.errors import ValidationFailed
-
-    params = dict(request.query_params or {})
-    try:
-        return model.model_validate(params)
-    except ValidationError as exc:
-        errors = [{"field": ".".join(str(p) for p in e["loc"]) or "query",
-                   "detail": e["msg"].removeprefix("Value error, ")} for e in exc.errors()]
-        first = errors[0]
-        field = first["field"] if first["field"] != "query" else "lat"  # the only whole-query rule: the place
-        raise ValidationFailed(f"{field}: {first['detail']}", field=field, extra={"errors": errors}) from None
-
-
-@bp.route("/v1/discover", methods=["GET"])
-def discover():
-    """Helpers near a place for a category. No sign-in: shows no home location and no contact."""
-    from chalicelib.domain.schemas import DiscoverQuery
-    from chalicelib.services.matching import discover as find
-
-    q = _parse_query(bp.current_request, DiscoverQuery)
-    return ok(find(q.tenant, lat=q.lat, lon=q.lon, category=q.category, mode=q.mode, language=q.language,
-                   when=q.at, limit=q.limit), headers={"Cache-Control": "public, max-age=30"})
+@api.get("/v1/discover", query_model="schemas:DiscoverQuery", query_whole_field="lat", response="DiscoverOut")
+def discover(call):
+    """Helpers near a place for a category. No sign-in: shows no home location and no contact"""
+    q = call.query_model  # a rule across the whole query is about the place, so it names lat
+    return Reply(find.discover(q.tenant, lat=q.lat, lon=q.lon, category=q.category, mode=q.mode, language=q.language,
+                               when=q.at, limit=q.limit), headers={"Cache-Control": "public, max-age=30"})
 
 
 @bp.on_dynamodb_record(stream_arn=stream_arn("helpers"), batch_size=50, starting_position="TRIM_HORIZON")
