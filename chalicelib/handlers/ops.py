@@ -3,26 +3,25 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.handlers.common import authenticate, ok, path_id, query_int
-from chalicelib.domain.errors import ValidationFailed
+from chalicelib.http import Edge, lazy, signed_in
+from chalicelib.http import types as t
 
 bp = Blueprint(__name__)
+api = Edge(bp, tag="operations")
+svc = lazy("chalicelib.services.failures")
+OPS = signed_in("ops")
+FAILURE_STATUSES = ("open", "replayed", "resolved")  # services.failures.STATUSES (tests/unit/test_http_edge.py)
 
 
-@bp.route("/v1/ops/failures", methods=["GET"])
-def list_failures():
-    from chalicelib.services import failures as svc
-    request = bp.current_request
-    actor = authenticate(request, "ops")
-    status = (request.query_params or {}).get("status", "open")
-    if status not in svc.STATUSES:
-        raise ValidationFailed(f"status must be one of {', '.join(svc.STATUSES)}", field="status")
-    rows = svc.list_failures(actor, status, limit=query_int(request, "limit", 50, 1, 200))
-    return ok({"items": [svc.view(f) for f in rows]})
+@api.get("/v1/ops/failures", auth=OPS, query={"status": t.one_of(FAILURE_STATUSES, "open"), "limit": t.limit(50, 200)},
+         response="FailureList")
+def list_failures(call):
+    """Work that used up its retries (the failure store): what failed, why, how often"""
+    rows = svc.list_failures(call.actor, call.query["status"], limit=call.query["limit"])
+    return {"items": [svc.view(f) for f in rows]}
 
 
-@bp.route("/v1/ops/failures/{failure_id}/replay", methods=["POST"])
-def replay_failure(failure_id):
-    from chalicelib.services import failures as svc
-    actor = authenticate(bp.current_request, "ops")
-    return ok(svc.view(svc.replay(actor, path_id(failure_id, "f", "failure_id"))), 202)
+@api.post("/v1/ops/failures/{failure_id}/replay", auth=OPS, response="FailureOut", status=202)
+def replay_failure(call, failure_id):
+    """Send a failed unit of work to the work queue again"""
+    return svc.view(svc.replay(call.actor, failure_id))
