@@ -37,7 +37,7 @@ def request_code(call):
                                     "It is valid for 10 minutes."}
 
 
-@api.post("/v1/auth/token", body="schemas:ExchangeCode", response="TokenOut", errors=(429,))
+@api.post("/v1/auth/token", body="schemas:ExchangeCode", response="TokenOut", errors=(401, 429))  # 401: wrong code
 def exchange_code(call):
     """Exchange the code for a token"""
     return svc.exchange_code(_tenant(call.request), call.body.role, call.body.email, call.body.code)
