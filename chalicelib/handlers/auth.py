@@ -1,6 +1,8 @@
 """Sign-in by e-mailed code, and who am I."""
 from __future__ import annotations
 
+import ipaddress
+
 from chalice import Blueprint
 
 from chalicelib.http import Edge, Reply, lazy, signed_in
@@ -14,8 +16,6 @@ PERSON = signed_in("customer", "helper")
 
 def _client_ip(request) -> str | None:
     """The caller's address as API Gateway saw it (``sourceIp``; never a client-sent header)."""
-    import ipaddress
-
     ip = ((request.context or {}).get("identity") or {}).get("sourceIp")
     try:
         return str(ipaddress.ip_address(ip)) if ip else None

@@ -14,10 +14,17 @@ write fails as well is it left to SQS's dead-letter queue.
 """
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any, Callable
 
+from chalicelib import obs
+from chalicelib.http import lazy
+from chalicelib.queues import WORK
+
 log = logging.getLogger("crowdfix.events")
+claims = lazy("chalicelib.store.claims")
+failure_store = lazy("chalicelib.services.failures")
 
 
 def _guard_key(source: str, record_id: str) -> str:
@@ -39,12 +46,10 @@ def _guarded(guard: bool, key: str, handle: Callable[[dict], None], record: dict
     if not guard:
         handle(record)
         return
-    from chalicelib.store.claims import run_once
-
     if stream:
-        run_once(key, lambda: handle(record), lease_seconds=STREAM_LEASE_SECONDS, wait_seconds=STREAM_WAIT_SECONDS)
+        claims.run_once(key, lambda: handle(record), lease_seconds=STREAM_LEASE_SECONDS, wait_seconds=STREAM_WAIT_SECONDS)
     else:
-        run_once(key, lambda: handle(record))
+        claims.run_once(key, lambda: handle(record))
 
 
 def _stream_booking(record: dict) -> str | None:
@@ -53,8 +58,6 @@ def _stream_booking(record: dict) -> str | None:
 
 
 def _queue_booking(record: dict) -> str | None:
-    import json
-
     try:
         body = json.loads(record.get("body") or "")
     except ValueError:
@@ -66,8 +69,6 @@ def process_stream(source: str, event: Any, handle: Callable[[dict], None], *, g
     """``guard=False`` is for handlers whose whole effect is a conditional write of values derived
     from the record alone (a replay writes the same values or is refused): the guard's writes per
     record would buy nothing there and cost write request units."""
-    from chalicelib import obs
-
     obs.setup()
     records = records_of(event)
     failures: list[dict] = []
@@ -96,12 +97,8 @@ def process_queue(source: str, event: Any, handle: Callable[[dict], None], *, gu
     """``guard=False`` is for consumers that claim each effect with their own conditional write
     (a redelivered message finds its claims taken and does nothing). ``max_receive_count``: the
     queue's (default: the work queue's); the last failing delivery goes to the failure store."""
-    from chalicelib import obs
-    from chalicelib.store.claims import Busy
-
     obs.setup()
     if max_receive_count is None:
-        from chalicelib.queues import WORK
         max_receive_count = WORK.max_receive_count
     records = records_of(event)
     failures: list[dict] = []
@@ -109,7 +106,7 @@ def process_queue(source: str, event: Any, handle: Callable[[dict], None], *, gu
         try:
             with obs.context(source=source, record_id=record.get("messageId"), booking_id=_queue_booking(record)):
                 _guarded(guard, _guard_key(source, record["messageId"]), handle, record)
-        except Busy:
+        except claims.Busy:
             failures.append({"itemIdentifier": record["messageId"]})  # another worker has it: look again later
         except Exception as exc:
             count = _receive_count(record)
@@ -122,10 +119,8 @@ def process_queue(source: str, event: Any, handle: Callable[[dict], None], *, gu
 
 
 def _to_failure_store(source: str, record: dict, exc: Exception, count: int) -> bool:
-    from chalicelib.services.failures import record_failure
-
     try:
-        record_failure(source, record["body"], record["messageId"], exc, count)
+        failure_store.record_failure(source, record["body"], record["messageId"], exc, count)
         return True
     except Exception:
         log.exception("%s: message %s could not be written to the failure store; SQS will dead-letter it",

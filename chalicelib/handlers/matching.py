@@ -13,6 +13,7 @@ from chalicelib.streams import stream_arn
 bp = Blueprint(__name__)
 api = Edge(bp, tag="discovery")
 find = lazy("chalicelib.services.matching")
+helper_model = lazy("chalicelib.models.helpers")
 log = logging.getLogger("crowdfix.matching")
 
 
@@ -27,14 +28,11 @@ def discover(call):
 @bp.on_dynamodb_record(stream_arn=stream_arn("helpers"), batch_size=50, starting_position="TRIM_HORIZON")
 def on_helper_change(event):
     """Put a helper into the geo index when they can take work, take them out when not."""
-    from chalicelib.models.helpers import Helper
-    from chalicelib.services.matching import sync_index
-
     def handle(record):
         if record["eventName"] == "REMOVE":
             return  # the index entry went with the item
-        helper = image(record, "NewImage", Helper)
-        log.debug("helper %s index: %s", helper["helper_id"], sync_index(helper))
+        helper = image(record, "NewImage", helper_model.Helper)
+        log.debug("helper %s index: %s", helper["helper_id"], find.sync_index(helper))
 
     # sync_index derives the keys from the record and writes them on the condition that the item
     # still has the fields they came from: a redelivered record rewrites the same keys or is

@@ -9,13 +9,14 @@ from chalice import Blueprint
 
 from chalicelib.handlers.batch import process_queue
 from chalicelib.http import Edge, Reply, lazy, signed_in
-from chalicelib.queues import NOTIFICATIONS
+from chalicelib.queues import NOTIFICATIONS, queue_url
 
 bp = Blueprint(__name__)
 api = Edge(bp, tag="notifications")
 svc = lazy("chalicelib.services.notifications")
 bookings = lazy("chalicelib.services.bookings")
 webpush = lazy("chalicelib.adapters.webpush")
+aws = lazy("chalicelib.aws")
 PERSON = signed_in("customer", "helper")
 log = logging.getLogger("crowdfix.notifications")
 
@@ -24,14 +25,12 @@ def on_notification(event):
     """Send each notification event (kind ``notifications`` on the work queue, routed by
     ``handlers/work.py``); a failed one is retried later (exponential backoff through its
     visibility timeout), then goes to the dead-letter queue."""
-    from chalicelib.services.notifications import DeliveryFailed, deliver, retry_delay
-
     def handle(record):
         try:
-            deliver(json.loads(record["body"]))
-        except DeliveryFailed:
+            svc.deliver(json.loads(record["body"]))
+        except svc.DeliveryFailed:
             count = int((record.get("attributes") or {}).get("ApproximateReceiveCount", "1"))
-            _delay_retry(record, retry_delay(count))
+            _delay_retry(record, svc.retry_delay(count))
             raise
 
     # deliver() claims every (event, recipient, channel) with a conditional write before sending,
@@ -44,22 +43,17 @@ _urls_by_arn: dict[str, str] = {}
 
 def _source_queue_url(record: dict) -> str:
     """The URL of the queue this record came from (its ``eventSourceARN``), else the work queue's."""
-    from chalicelib.aws import client
-    from chalicelib.queues import queue_url
-
     arn = record.get("eventSourceARN")
     if not arn:
         return queue_url(NOTIFICATIONS)
     if arn not in _urls_by_arn:
-        _urls_by_arn[arn] = client("sqs").get_queue_url(QueueName=arn.rsplit(":", 1)[-1])["QueueUrl"]
+        _urls_by_arn[arn] = aws.client("sqs").get_queue_url(QueueName=arn.rsplit(":", 1)[-1])["QueueUrl"]
     return _urls_by_arn[arn]
 
 
 def _delay_retry(record: dict, seconds: int) -> None:
-    from chalicelib.aws import client
-
     try:
-        client("sqs").change_message_visibility(QueueUrl=_source_queue_url(record),
+        aws.client("sqs").change_message_visibility(QueueUrl=_source_queue_url(record),
                                                 ReceiptHandle=record["receiptHandle"], VisibilityTimeout=seconds)
     except Exception:  # the queue's own visibility timeout still brings it back
         log.warning("could not delay the retry of %s", record.get("messageId"), exc_info=True)

@@ -14,6 +14,8 @@ bp = Blueprint(__name__)
 api = Edge(bp, tag="reviews")
 svc = lazy("chalicelib.services.reviews")
 profiles = lazy("chalicelib.services.profiles")
+ratings = lazy("chalicelib.services.ratings")
+review_model = lazy("chalicelib.models.reviews")
 
 
 @api.post("/v1/bookings/{booking_id}/review", auth=reviewer("customer"), body="review_schemas:SubmitReview",
@@ -55,11 +57,9 @@ def helper_profile(call, helper_id):
 @bp.on_dynamodb_record(stream_arn=stream_arn("reviews"), batch_size=25, starting_position="TRIM_HORIZON")
 def on_review_change(event):
     """Keep rating aggregates: one guarded, atomic ADD transaction per review version."""
-    from chalicelib.models.reviews import Review
-    from chalicelib.services.ratings import apply_review_change
-
     def handle(record):
-        apply_review_change(image(record, "NewImage", Review), image(record, "OldImage", Review))
+        review = review_model.Review
+        ratings.apply_review_change(image(record, "NewImage", review), image(record, "OldImage", review))
 
     # add_counters writes its own guard (review + version) in the same transaction as the ADDs
     return process_stream("reviews", event, handle, guard=False)

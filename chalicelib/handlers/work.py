@@ -15,6 +15,9 @@ from collections import defaultdict
 from chalice import Blueprint
 
 from chalicelib.handlers.batch import records_of
+from chalicelib.handlers.events import on_effect_unit, on_offer_timeout
+from chalicelib.handlers.notifications import on_notification
+from chalicelib.handlers.partners import on_webhook_delivery
 from chalicelib.queues import EFFECTS, NOTIFICATIONS, OFFER_TIMEOUTS, WEBHOOK_DELIVERIES, WORK, record_kind
 
 bp = Blueprint(__name__)
@@ -22,10 +25,6 @@ log = logging.getLogger("crowdfix.work")
 
 
 def _handlers() -> dict:
-    from chalicelib.handlers.events import on_effect_unit, on_offer_timeout
-    from chalicelib.handlers.notifications import on_notification
-    from chalicelib.handlers.partners import on_webhook_delivery
-
     return {OFFER_TIMEOUTS.short_name: on_offer_timeout, NOTIFICATIONS.short_name: on_notification,
             WEBHOOK_DELIVERIES.short_name: on_webhook_delivery, EFFECTS.short_name: on_effect_unit}
 

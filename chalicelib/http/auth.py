@@ -6,18 +6,22 @@ from typing import Any, Callable, Optional
 
 from chalicelib.domain.actors import Actor
 from chalicelib.domain.errors import Forbidden, Unauthenticated
+from chalicelib.http.lazy import lazy
+from chalicelib.http.types import BookingId
+
+auth_service = lazy("chalicelib.services.auth")
+partner_service = lazy("chalicelib.services.partners")
+review_service = lazy("chalicelib.services.reviews")
 
 
 def authenticate(request, *roles: str) -> Actor:
     """The caller, from ``Authorization: Bearer <token>``; 401 without a valid token, 403 if the
     role may not use this route."""
-    from chalicelib.services.auth import actor_from_token
-
     header = (request.headers or {}).get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("please sign in: send Authorization: Bearer <token>")
-    actor = actor_from_token(token.strip())
+    actor = auth_service.actor_from_token(token.strip())
     if roles and actor.role not in roles:
         raise Forbidden(f"this is for {' or '.join(roles)} accounts")
     return actor
@@ -27,15 +31,13 @@ def authenticate_partner(request) -> tuple[Actor, str]:
     """A partner's server, from ``Authorization: Bearer cfx_...`` or ``X-Api-Key: cfx_...``:
     Actor(role="partner", id=tenant, tenant_id=tenant). 401 for a missing/unknown/revoked key, 429
     when the key's rate limit is used up. Returns ``(actor, environment)`` ("live" or "test")."""
-    from chalicelib.services.partners import actor_for_api_key
-
     headers = request.headers or {}
     scheme, _, token = headers.get("authorization", "").partition(" ")
     key = token.strip() if scheme.lower() == "bearer" and token.strip().startswith("cfx_") else ""
     key = key or headers.get("x-api-key", "").strip()
     if not key:
         raise Unauthenticated("send your API key: Authorization: Bearer cfx_... or X-Api-Key: cfx_...")
-    return actor_for_api_key(key)
+    return partner_service.actor_for_api_key(key)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -82,8 +84,6 @@ def reviewer(*roles: str) -> Auth:
     def resolve(request, path):
         token = (request.headers or {}).get("x-review-token")
         if token:
-            from chalicelib.http.types import BookingId
-            from chalicelib.services.reviews import reviewer_from_review_token
-            return reviewer_from_review_token(token.strip(), BookingId.parse("booking_id", path.get("booking_id"))), None
+            return review_service.reviewer_from_review_token(token.strip(), BookingId.parse("booking_id", path.get("booking_id"))), None
         return authenticate(request, *roles), None
     return Auth(f"the review link's token or {' or '.join(roles)}", ("reviewToken", "bearerAuth"), resolve)

@@ -6,6 +6,9 @@ import re
 from typing import TypeVar
 
 from chalicelib.domain.errors import DomainError, MalformedRequest, ValidationFailed
+from chalicelib.http.lazy import lazy
+
+pydantic = lazy("pydantic")  # loads with the first body that is validated
 
 M = TypeVar("M")
 
@@ -62,8 +65,6 @@ def read_json(raw: bytes | str | None, *, max_bytes: int = MAX_BODY_BYTES, max_d
 def parse_body(request, model: type[M], *, allow_empty: bool = False) -> M:
     """Validate the JSON body against a pydantic model; 413 above the size bound, 400 for unreadable
     or too deeply nested JSON, 422 naming the first offending field (all of them in ``errors``)."""
-    from pydantic import ValidationError
-
     raw = request.raw_body
     if not raw:
         if allow_empty:
@@ -75,7 +76,7 @@ def parse_body(request, model: type[M], *, allow_empty: bool = False) -> M:
         raise MalformedRequest("the body must be a JSON object", field="body")
     try:
         return model.model_validate(data)  # type: ignore[attr-defined]
-    except ValidationError as exc:
+    except pydantic.ValidationError as exc:
         errors = errors_of(exc)
         first = errors[0]
         raise ValidationFailed(f"{first['field']}: {first['detail']}", field=first["field"],

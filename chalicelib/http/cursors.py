@@ -6,13 +6,12 @@ import hashlib
 import hmac
 
 from chalicelib.domain.errors import ValidationFailed
+from chalicelib.settings import get_secret
 
 CURSOR_MAX = 2048
 
 
 def _cursor_mac(scope: str, inner: str) -> str:
-    from chalicelib.settings import get_secret
-
     key = hmac.new(get_secret("TOKEN_SECRET").encode(), b"crowdfix-cursor-v1", hashlib.sha256).digest()
     mac = hmac.new(key, f"{scope}\n{inner}".encode(), hashlib.sha256).digest()[:16]
     return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()

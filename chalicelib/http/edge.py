@@ -28,6 +28,9 @@ from chalice import Response
 
 from chalicelib.domain.errors import DomainError, ValidationFailed
 from chalicelib.http.auth import PUBLIC, Auth
+from chalicelib.http.body import errors_of, parse_body, pydantic
+from chalicelib.http.cursors import open_cursor
+from chalicelib.http.lazy import resolve
 from chalicelib.http.problems import problem_response
 from chalicelib.http.types import PATH_TYPES, Param
 
@@ -83,7 +86,6 @@ class Call:
 
     def cursor(self, scope: str) -> Optional[str]:
         """The service's cursor from ``?cursor=``, checked to be ours and for this listing (``scope``)."""
-        from chalicelib.http.cursors import open_cursor
         return open_cursor(self.query.get("cursor"), scope)
 
 
@@ -159,7 +161,6 @@ def _serve(route: Route, view: Callable, request, path_args: dict) -> Response:
     if route.query_model:
         call.query_model = _validate_query(route, {k: v for k, v in params.items() if k not in route.query})
     if route.body:
-        from chalicelib.http.body import parse_body
         call.body = parse_body(request, model(route.body), allow_empty=route.body_optional)
     headers = request.headers or {}
     call.headers = {name: p.parse(name, headers.get(name.lower())) for name, p in route.headers.items()}
@@ -172,12 +173,9 @@ def _serve(route: Route, view: Callable, request, path_args: dict) -> Response:
 
 
 def _validate_query(route: Route, params: dict):
-    from pydantic import ValidationError
-
-    from chalicelib.http.body import errors_of
     try:
         return model(route.query_model).model_validate(params)
-    except ValidationError as exc:
+    except pydantic.ValidationError as exc:
         errors = errors_of(exc, empty=route.query_whole_field)
         first = errors[0]
         raise ValidationFailed(f"{first['field']}: {first['detail']}", field=first["field"],
@@ -186,7 +184,6 @@ def _validate_query(route: Route, params: dict):
 
 def model(ref: str):
     """The pydantic model a declaration names (imports it now)."""
-    from chalicelib.http.lazy import resolve
     return resolve(ref, RESPONSE_MODELS)
 
 

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from pydantic.json_schema import models_json_schema
+
+from chalicelib.domain.partners import WEBHOOK_EVENTS
 from chalicelib.http.edge import ROUTES, Route, model
 from chalicelib.http.types import PATH_TYPES, Param
 
@@ -58,8 +61,6 @@ def error_codes(route: Route) -> list[int]:
 
 def build(routes: Iterable[Route] | None = None, server_url: str = "/") -> dict[str, Any]:
     """The OpenAPI 3.1 document of ``routes`` (default: every declared route)."""
-    from pydantic.json_schema import models_json_schema
-
     routes = [r for r in (ROUTES if routes is None else routes) if r.documented]
     wanted: list[tuple[str, str]] = [("Problem", "serialization"), ("WebhookEvent", "serialization")]
     for r in routes:
@@ -119,8 +120,6 @@ def build(routes: Iterable[Route] | None = None, server_url: str = "/") -> dict[
 
 
 def _webhooks(event_schema: dict) -> dict:
-    from chalicelib.domain.partners import WEBHOOK_EVENTS
-
     return {event: {"post": {
         "summary": f"{event} (to each subscribed endpoint)", "operationId": "webhook_" + event.replace(".", "_"),
         "parameters": [{"name": h, "in": "header", "required": True, "schema": {"type": "string"}}

@@ -7,6 +7,9 @@ import json
 from chalice import Response
 
 from chalicelib.domain.errors import DomainError
+from chalicelib.http.lazy import lazy
+
+sec = lazy("chalicelib.domain.headers")
 
 PROBLEM_HEADERS = {"Content-Type": "application/problem+json"}
 
@@ -54,8 +57,6 @@ def security_headers_middleware(event, get_response):
     """Every API answer: HSTS, referrer and permissions policies, nosniff; HTML pages (API
     reference, partner landing pages) also their CSP (no script, inline styles by hash) and are not
     framed. JSON answers need no CSP (``default-src 'none'`` keeps a browser from running one)."""
-    from chalicelib.domain import headers as sec
-
     response = get_response(event)
     ctype = str((response.headers or {}).get("Content-Type", ""))
     extra = sec.page_headers(response.body if isinstance(response.body, str) else "") if ctype.startswith("text/html") \
