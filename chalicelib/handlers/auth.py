@@ -5,7 +5,8 @@ import ipaddress
 
 from chalice import Blueprint
 
-from chalicelib.http import Edge, Reply, lazy, signed_in
+from chalicelib.http import Edge, Reply, signed_in
+from chalicelib.lazy import lazy
 from chalicelib.settings import get_settings
 
 bp = Blueprint(__name__)

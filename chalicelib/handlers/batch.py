@@ -19,7 +19,7 @@ import logging
 from typing import Any, Callable
 
 from chalicelib import obs
-from chalicelib.http import lazy
+from chalicelib.lazy import lazy
 from chalicelib.queues import WORK
 
 log = logging.getLogger("crowdfix.events")
@@ -47,7 +47,8 @@ def _guarded(guard: bool, key: str, handle: Callable[[dict], None], record: dict
         handle(record)
         return
     if stream:
-        claims.run_once(key, lambda: handle(record), lease_seconds=STREAM_LEASE_SECONDS, wait_seconds=STREAM_WAIT_SECONDS)
+        claims.run_once(key, lambda: handle(record), lease_seconds=STREAM_LEASE_SECONDS,
+                        wait_seconds=STREAM_WAIT_SECONDS)
     else:
         claims.run_once(key, lambda: handle(record))
 

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.http import Edge, Reply, lazy, signed_in
+from chalicelib.http import Edge, Reply, signed_in
 from chalicelib.http import types as t
 from chalicelib.http.cursors import sign_cursor
+from chalicelib.lazy import lazy
 
 bp = Blueprint(__name__)
 api = Edge(bp, tag="bookings")
@@ -80,5 +81,6 @@ def start(call, booking_id):
 @api.post("/v1/bookings/{booking_id}/complete", auth=HELPER, body="schemas:CompleteBooking", response="BookingOut")
 def complete(call, booking_id):
     """Done"""
-    return views.booking_view(svc.helper_step(call.actor, booking_id, "complete", minutes_worked=call.body.minutes_worked,
-                                              note=call.body.note), call.actor)
+    booking = svc.helper_step(call.actor, booking_id, "complete", minutes_worked=call.body.minutes_worked,
+                              note=call.body.note)
+    return views.booking_view(booking, call.actor)

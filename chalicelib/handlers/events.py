@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from chalice import Blueprint
 
 from chalicelib.handlers.batch import image, process_queue, process_stream
-from chalicelib.http import lazy
+from chalicelib.lazy import lazy
 from chalicelib.queues import OFFER_TIMEOUTS, send
 from chalicelib.streams import stream_arn
 

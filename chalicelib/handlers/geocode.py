@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.http import Edge, lazy
+from chalicelib.http import Edge
 from chalicelib.http import types as t
+from chalicelib.lazy import lazy
 
 bp = Blueprint(__name__)
 api = Edge(bp, tag="discovery")

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.http import Edge, lazy, signed_in
+from chalicelib.http import Edge, signed_in
+from chalicelib.lazy import lazy
 
 bp = Blueprint(__name__)
 api = Edge(bp, tag="helpers")

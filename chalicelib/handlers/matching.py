@@ -7,7 +7,8 @@ import logging
 from chalice import Blueprint
 
 from chalicelib.handlers.batch import image, process_stream
-from chalicelib.http import Edge, Reply, lazy
+from chalicelib.http import Edge, Reply
+from chalicelib.lazy import lazy
 from chalicelib.streams import stream_arn
 
 bp = Blueprint(__name__)

@@ -8,7 +8,8 @@ import logging
 from chalice import Blueprint
 
 from chalicelib.handlers.batch import process_queue
-from chalicelib.http import Edge, Reply, lazy, signed_in
+from chalicelib.http import Edge, Reply, signed_in
+from chalicelib.lazy import lazy
 from chalicelib.queues import NOTIFICATIONS, queue_url
 
 bp = Blueprint(__name__)

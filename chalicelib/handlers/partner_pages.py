@@ -7,7 +7,8 @@ import json
 from chalice import Blueprint, Response
 
 from chalicelib.domain.errors import NotFound
-from chalicelib.http import Edge, lazy
+from chalicelib.http import Edge
+from chalicelib.lazy import lazy
 from chalicelib.settings import get_settings
 
 bp = Blueprint(__name__)

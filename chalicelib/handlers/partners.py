@@ -9,9 +9,10 @@ from chalice import Blueprint
 from chalicelib.domain.booking_states import ALL_STATES
 from chalicelib.domain.errors import MalformedRequest
 from chalicelib.handlers.batch import process_queue
-from chalicelib.http import ADMIN_OR_KEY, PARTNER_KEY, TENANT_ADMINS, Edge, Reply, lazy, signed_in
+from chalicelib.http import ADMIN_OR_KEY, PARTNER_KEY, TENANT_ADMINS, Edge, Reply, signed_in
 from chalicelib.http import types as t
 from chalicelib.http.cursors import sign_cursor
+from chalicelib.lazy import lazy
 
 bp = Blueprint(__name__)
 api = Edge(bp, tag="api keys")

@@ -8,7 +8,8 @@ import os
 from chalice import Blueprint, Rate
 
 from chalicelib.domain.errors import ValidationFailed
-from chalicelib.http import Edge, Reply, lazy, signed_in
+from chalicelib.http import Edge, Reply, signed_in
+from chalicelib.lazy import lazy
 from chalicelib.settings import get_secret, get_settings
 
 bp = Blueprint(__name__)

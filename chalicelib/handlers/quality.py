@@ -6,8 +6,9 @@ from chalice import Blueprint
 
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.ratings import QUALITY_RULES
-from chalicelib.http import Edge, lazy, signed_in
+from chalicelib.http import Edge, signed_in
 from chalicelib.http import types as t
+from chalicelib.lazy import lazy
 
 bp = Blueprint(__name__)
 api = Edge(bp, tag="quality (ops)")

@@ -6,8 +6,10 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from chalicelib.handlers.batch import image, process_stream
-from chalicelib.http import Edge, Reply, lazy, reviewer, signed_in
+from chalicelib.http import Auth, Edge, Reply, signed_in
+from chalicelib.http.auth import authenticate
 from chalicelib.http import types as t
+from chalicelib.lazy import lazy
 from chalicelib.streams import stream_arn
 
 bp = Blueprint(__name__)
@@ -16,6 +18,18 @@ svc = lazy("chalicelib.services.reviews")
 profiles = lazy("chalicelib.services.profiles")
 ratings = lazy("chalicelib.services.ratings")
 review_model = lazy("chalicelib.models.reviews")
+
+
+def reviewer(*roles: str) -> Auth:
+    """The customer by the review link's token (``X-Review-Token``, bound to the booking), or a
+    bearer token of one of ``roles``."""
+    def resolve(request, path):
+        token = (request.headers or {}).get("x-review-token")
+        if token:
+            booking_id = t.BookingId.parse("booking_id", path.get("booking_id"))
+            return svc.reviewer_from_review_token(token.strip(), booking_id), None
+        return authenticate(request, *roles), None
+    return Auth(f"the review link's token or {' or '.join(roles)}", ("reviewToken", "bearerAuth"), resolve)
 
 
 @api.post("/v1/bookings/{booking_id}/review", auth=reviewer("customer"), body="review_schemas:SubmitReview",

@@ -2,9 +2,8 @@
 types (``types.py``), problem responses (``problems.py``), bodies (``body.py``), cursors, the
 response models (``models.py``) and the OpenAPI document generated from it all (``openapi.py``).
 Importing this package loads no pydantic (``tests/unit/test_cold_start_imports.py``)."""
-from chalicelib.http.auth import ADMIN_OR_KEY, PARTNER_KEY, PUBLIC, TENANT_ADMINS, Auth, reviewer, signed_in
+from chalicelib.http.auth import ADMIN_OR_KEY, PARTNER_KEY, PUBLIC, TENANT_ADMINS, Auth, signed_in
 from chalicelib.http.edge import ROUTES, Call, Edge, Reply, Route
-from chalicelib.http.lazy import lazy
 
-__all__ = ["ADMIN_OR_KEY", "PARTNER_KEY", "PUBLIC", "TENANT_ADMINS", "Auth", "reviewer", "signed_in",
-           "ROUTES", "Call", "Edge", "Reply", "Route", "lazy"]
+__all__ = ["ADMIN_OR_KEY", "PARTNER_KEY", "PUBLIC", "TENANT_ADMINS", "Auth", "signed_in",
+           "ROUTES", "Call", "Edge", "Reply", "Route"]

@@ -6,12 +6,10 @@ from typing import Any, Callable, Optional
 
 from chalicelib.domain.actors import Actor
 from chalicelib.domain.errors import Forbidden, Unauthenticated
-from chalicelib.http.lazy import lazy
-from chalicelib.http.types import BookingId
+from chalicelib.lazy import lazy
 
 auth_service = lazy("chalicelib.services.auth")
 partner_service = lazy("chalicelib.services.partners")
-review_service = lazy("chalicelib.services.reviews")
 
 
 def authenticate(request, *roles: str) -> Actor:
@@ -77,13 +75,3 @@ def _admin_or_key(request, path):
 ADMIN_OR_KEY = Auth("ops or partner_admin, or the tenant's API key", ("bearerAuth", "apiKeyHeader", "apiKeyBearer"),
                     _admin_or_key, codes=(401, 403, 429))
 
-
-def reviewer(*roles: str) -> Auth:
-    """The customer by the review link's token (``X-Review-Token``, bound to the booking), or a
-    bearer token of one of ``roles``."""
-    def resolve(request, path):
-        token = (request.headers or {}).get("x-review-token")
-        if token:
-            return review_service.reviewer_from_review_token(token.strip(), BookingId.parse("booking_id", path.get("booking_id"))), None
-        return authenticate(request, *roles), None
-    return Auth(f"the review link's token or {' or '.join(roles)}", ("reviewToken", "bearerAuth"), resolve)

@@ -6,7 +6,7 @@ import re
 from typing import TypeVar
 
 from chalicelib.domain.errors import DomainError, MalformedRequest, ValidationFailed
-from chalicelib.http.lazy import lazy
+from chalicelib.lazy import lazy
 
 pydantic = lazy("pydantic")  # loads with the first body that is validated
 

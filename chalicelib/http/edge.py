@@ -19,6 +19,7 @@ so that pydantic loads on the first request that needs it, never at ``import app
 from __future__ import annotations
 
 import functools
+import importlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -30,7 +31,6 @@ from chalicelib.domain.errors import DomainError, ValidationFailed
 from chalicelib.http.auth import PUBLIC, Auth
 from chalicelib.http.body import errors_of, parse_body, pydantic
 from chalicelib.http.cursors import open_cursor
-from chalicelib.http.lazy import resolve
 from chalicelib.http.problems import problem_response
 from chalicelib.http.types import PATH_TYPES, Param
 
@@ -183,8 +183,15 @@ def _validate_query(route: Route, params: dict):
 
 
 def model(ref: str):
-    """The pydantic model a declaration names (imports it now)."""
-    return resolve(ref, RESPONSE_MODELS)
+    """The pydantic model a declaration names, imported now: ``"schemas:CreateBooking"`` (a module
+    of ``chalicelib.domain``), ``"a.b.c:Name"`` (an absolute module), or a bare ``"Name"`` in
+    ``chalicelib.http.models``."""
+    module, _, name = ref.rpartition(":")
+    if not module:
+        module = RESPONSE_MODELS
+    elif "." not in module:
+        module = f"chalicelib.domain.{module}"
+    return getattr(importlib.import_module(module), name)
 
 
 def declaration_of(app, path: str, method: str) -> Optional[Route]:

@@ -7,7 +7,7 @@ import json
 from chalice import Response
 
 from chalicelib.domain.errors import DomainError
-from chalicelib.http.lazy import lazy
+from chalicelib.lazy import lazy
 
 sec = lazy("chalicelib.domain.headers")
 

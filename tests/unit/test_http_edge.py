@@ -206,7 +206,7 @@ def test_who_may_call_is_checked_first(client):
 # lazy module handles
 
 def test_a_lazy_module_is_imported_on_first_use_only():
-    code = ("import sys; from chalicelib.http import lazy; m = lazy('chalicelib.domain.pricing'); "
+    code = ("import sys; from chalicelib.lazy import lazy; m = lazy('chalicelib.domain.pricing'); "
             "before = 'chalicelib.domain.pricing' in sys.modules; m.__name__; "
             "print(before, 'chalicelib.domain.pricing' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,

@@ -1,7 +1,8 @@
 """One way to import late: ``svc = lazy("chalicelib.services.bookings")`` at the top of a handler
 module names the dependency where a reader looks for it, and the module is imported on the first
 attribute access (the first request that uses it), not at ``import app``. Cold start stays small
-(``tests/unit/test_cold_start_imports.py``)."""
+(``tests/unit/test_cold_start_imports.py``). ``infra/derive.py`` reads these handles as imports when it
+works out what each function may touch, so write the module name as a literal."""
 from __future__ import annotations
 
 import importlib
@@ -34,15 +35,3 @@ class LazyModule:
 def lazy(name: str) -> Any:
     """A handle on module ``name`` (dotted, absolute) that imports it on first attribute access."""
     return LazyModule(name)
-
-
-def resolve(ref: str, default_module: str, package: str = "chalicelib.domain") -> Any:
-    """The object a declaration names by string, imported now: ``"schemas:CreateBooking"`` (a module
-    of ``package``), ``"a.b.c:Name"`` (an absolute module), or a bare ``"Name"`` in
-    ``default_module``. Declarations name pydantic models this way so they load only when needed."""
-    module, _, name = ref.rpartition(":")
-    if not module:
-        module = default_module
-    elif "." not in module:
-        module = f"{package}.{module}"
-    return getattr(importlib.import_module(module), name)
