@@ -173,8 +173,8 @@ TEXTS: dict[str, dict[str, dict[str, str]]] = {
     "review_request": {
         "de": {"title": "Wie hat {helper_first_name} geholfen?", "body": "Bitte sagen Sie uns, wie es war. Es dauert eine Minute.\n\nBewerten: {review_url}"},
         "en": {"title": "How did {helper_first_name} help?", "body": "Please tell us how it went. It takes one minute.\n\nRate: {review_url}"},
-        "fr": {"title": "Comment {helper_first_name} vous a-t-il aidé ?", "body": "Dites-nous comment cela s'est passé. Cela prend une minute.\n\nÉvaluer : {review_url}"},
-        "it": {"title": "Come l'ha aiutata {helper_first_name}?", "body": "Ci dica com'è andata. Ci vuole un minuto.\n\nValutare: {review_url}"},
+        "fr": {"title": "Comment s'est passée votre visite avec {helper_first_name} ?", "body": "Dites-nous comment cela s'est passé. Cela prend une minute.\n\nÉvaluer : {review_url}"},
+        "it": {"title": "Com'è andata la visita con {helper_first_name}?", "body": "Ci dica com'è andata. Ci vuole un minuto.\n\nValutare: {review_url}"},
     },
     "no_helper_found": {
         "de": {"title": "Leider niemand gefunden ({ref})", "body": "Leider hat niemand Zeit für Ihren Auftrag. Ihre Karte wird nicht belastet.\n\nWir melden uns bei Ihnen."},

@@ -2,10 +2,9 @@
 from ``AWS_ENDPOINT_URL_DYNAMODB`` (botocore reads it), on-demand billing."""
 from __future__ import annotations
 
-import secrets
-from datetime import datetime, timezone
-
 from pynamodb.models import Model
+
+from chalicelib.domain.ids import new_id, now_iso  # noqa: F401 — re-exported for the models' users
 
 from chalicelib.settings import get_settings
 
@@ -38,15 +37,6 @@ def hydrate(model: type[Model], keys: list) -> list:
 
     found = {key_of(item): item for item in model.batch_get(list(dict.fromkeys(keys)))}
     return [found[k] for k in keys if k in found]
-
-
-def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def new_id(prefix: str) -> str:
-    """Opaque, unguessable ids with a readable type prefix (``b_``, ``h_``, ``c_``...)."""
-    return f"{prefix}_{secrets.token_urlsafe(12).replace('-', 'x').replace('_', 'y')}"
 
 
 __all__ = ["Model", "BaseMeta", "table_name", "now_iso", "new_id", "hydrate"]

@@ -18,18 +18,15 @@ import secrets
 import time
 from datetime import timedelta
 
-from pynamodb.exceptions import DeleteError, PutError
-
 from chalicelib.adapters.email import send_email
 from chalicelib.domain import tokens
 from chalicelib.domain.actors import Actor
 from chalicelib.domain.errors import RateLimited, TooManyAttempts, Unauthenticated
-from chalicelib.models.base import now_iso
-from chalicelib.models.customers import Customer
-from chalicelib.models.helpers import Helper
-from chalicelib.models.signin import SignInCode
-from chalicelib.models.staff import Staff
+from chalicelib.domain.ids import now_iso
 from chalicelib.settings import get_secret, get_settings
+from chalicelib.store import repos
+from chalicelib.store.conditions import AlreadyExists, ConditionFailed
+from chalicelib.store.records import CustomerRecord, SignInCodeRecord
 
 CODE_TTL = 600            # a code is valid 10 minutes
 MAX_ATTEMPTS = 5          # tries per address and window, right or wrong; asking again does not reset them
@@ -69,11 +66,10 @@ def _known(tenant: str, role: str, email: str) -> bool:
     if role == "customer":
         return True
     if role == "helper":
-        return any(True for _ in Helper.by_email.query(f"{tenant}#{email}", limit=1))
+        return repos().people.helper_id_by_email(tenant, email) is not None
     if role in ("ops", "partner_admin"):
-        try:
-            staff = Staff.get(email)
-        except Staff.DoesNotExist:
+        staff = repos().people.staff(email)
+        if staff is None:
             return False
         if role == "partner_admin":  # a partner's admin: staff of exactly one partner tenant
             return staff.role == "partner_admin" and staff.tenant_id != "*"
@@ -99,12 +95,6 @@ NO_ACCOUNT_BODIES = {
 }
 
 
-def _condition_failed(exc: Exception) -> bool:
-    from chalicelib.store.conditions import is_condition_failure
-
-    return is_condition_failure(exc)
-
-
 def _minutes(seconds: float) -> str:
     m = max(1, int(seconds + 59) // 60)
     return "1 minute" if m == 1 else f"{m} minutes"
@@ -114,40 +104,18 @@ def _charge_client(client_ip: str | None, now: float) -> str:
     """One more unused code from this client address in this hour, or ``RateLimited``. The count
     goes down again when a code is used (:func:`_refund_client`), so people who sign in are never
     held up; someone asking codes for many addresses without using them is."""
-    from pynamodb.exceptions import UpdateError
-
-    from chalicelib.models.signin import SignInLimit
-
     window = int(now) // IP_WINDOW
     ip_key = f"ip#{client_ip or 'unknown'}#{window}"
-    # a counter item of its own: created by its first update (complete with count and ttl), not an
-    # item that must exist
-    try:
-        SignInLimit(key=ip_key).update(
-            actions=[SignInLimit.outstanding.add(1), SignInLimit.ttl.set(timedelta(seconds=2 * IP_WINDOW))],
-            condition=SignInLimit.outstanding.does_not_exist() | (SignInLimit.outstanding < IP_MAX_OUTSTANDING))
-    except UpdateError as exc:
-        if not _condition_failed(exc):
-            raise
+    if not repos().signin.charge_client(ip_key, limit=IP_MAX_OUTSTANDING, ttl=timedelta(seconds=2 * IP_WINDOW)):
         wait = (window + 1) * IP_WINDOW - now
         raise RateLimited(f"too many sign-in codes were asked from your network; try again in {_minutes(wait)}",
-                          retry_after=int(wait) + 1) from None
+                          retry_after=int(wait) + 1)
     return ip_key
 
 
 def _refund_client(ip_key: str | None) -> None:
-    from pynamodb.exceptions import UpdateError
-
-    from chalicelib.models.signin import SignInLimit
-
-    if not ip_key:
-        return
-    try:
-        SignInLimit(key=ip_key).update(actions=[SignInLimit.outstanding.add(-1)],
-                                       condition=SignInLimit.key.exists() & (SignInLimit.outstanding > 0))
-    except UpdateError as exc:  # the hour has passed (item gone) or nothing to refund
-        if not _condition_failed(exc):
-            raise
+    if ip_key:  # nothing if the hour has passed (counter gone) or nothing is outstanding
+        repos().signin.refund_client(ip_key)
 
 
 def request_code(tenant: str, role: str, email: str, language: str = "de", client_ip: str | None = None,
@@ -159,18 +127,13 @@ def request_code(tenant: str, role: str, email: str, language: str = "de", clien
     keeps the tries used), at most ``MAX_SENDS`` codes per ``WINDOW`` and ``COOLDOWN`` seconds
     between two; no new code once ``MAX_ATTEMPTS`` tries are used until the window ends; at most
     ``IP_MAX_OUTSTANDING`` unused codes per client address and hour."""
-    from pynamodb.exceptions import PutError, UpdateError
-
     now = time.time() if now is None else now
     known = _known(tenant, role, email)
     key = _key(tenant, role, email)
     # an unknown address gets a record too, with a hash no 6-digit code can match
     code = f"{secrets.randbelow(10**6):06d}"
     code_hash = _hash(key, code if known else "no-account:" + secrets.token_hex(8))
-    try:
-        current = SignInCode.get(key, consistent_read=True)
-    except SignInCode.DoesNotExist:
-        current = None
+    current = repos().signin.code(key)
     window_open = current is not None and current.window_ends is not None and float(current.window_ends) > now
     if window_open:
         ends = float(current.window_ends)
@@ -188,24 +151,16 @@ def request_code(tenant: str, role: str, email: str, language: str = "de", clien
     try:
         if window_open:
             # same window: a new code, the tries used so far stay (conditional on what we read)
-            SignInCode(key=key).update(
-                actions=[SignInCode.code_hash.set(code_hash), SignInCode.expires_at.set(int(now) + CODE_TTL),
-                         SignInCode.last_sent_at.set(now), SignInCode.sends.add(1), SignInCode.ip_key.set(ip_key),
-                         SignInCode.ttl.set(timedelta(seconds=max(ends - now, CODE_TTL) + 3600))],
-                condition=SignInCode.key.exists() & (SignInCode.sends == current.sends)
-                & (SignInCode.window_ends == current.window_ends))
+            repos().signin.resend(current, code_hash=code_hash, expires_at=int(now) + CODE_TTL, at=now, ip_key=ip_key,
+                                  ttl=timedelta(seconds=max(ends - now, CODE_TTL) + 3600))
         else:
-            fresh = SignInCode(key=key, code_hash=code_hash, expires_at=int(now) + CODE_TTL, attempts=0, sends=1,
-                               last_sent_at=now, window_ends=now + WINDOW, ip_key=ip_key,
-                               ttl=timedelta(seconds=max(WINDOW, CODE_TTL) + 3600))
             # replace only what we read (nothing, or a record whose window is over)
-            fresh.save(condition=SignInCode.key.does_not_exist() if current is None
-                       else SignInCode.code_hash.does_not_exist() if current.code_hash is None  # an old half item
-                       else (SignInCode.code_hash == current.code_hash))
-    except (PutError, UpdateError) as exc:
+            repos().signin.start_window(
+                SignInCodeRecord(key=key, code_hash=code_hash, expires_at=int(now) + CODE_TTL, attempts=0, sends=1,
+                                 last_sent_at=now, window_ends=now + WINDOW, ip_key=ip_key),
+                replacing=current, ttl=timedelta(seconds=max(WINDOW, CODE_TTL) + 3600))
+    except ConditionFailed:
         _refund_client(ip_key)
-        if not _condition_failed(exc):
-            raise
         raise RateLimited(f"a code was just sent; wait {COOLDOWN} seconds before asking again",
                           retry_after=COOLDOWN) from None
     lang = language if language in SUBJECTS else "de"
@@ -227,36 +182,28 @@ def exchange_code(tenant: str, role: str, email: str, code: str, now: float | No
     """Trade a valid code for a token. The code works once; every try (right or wrong) first takes
     one of the window's ``MAX_ATTEMPTS`` with a conditional update, so concurrent guesses can never
     get more tries than that, and no update re-creates a record that is gone."""
-    from pynamodb.exceptions import UpdateError
-
     now = time.time() if now is None else now
     key = _key(tenant, role, email)
-    record = SignInCode(key=key)
     try:
-        record.update(actions=[SignInCode.attempts.add(1)],
-                      condition=SignInCode.key.exists() & (SignInCode.attempts < MAX_ATTEMPTS)
-                      & (SignInCode.expires_at >= int(now)))
-    except UpdateError as exc:
-        if not _condition_failed(exc):
-            raise
-        try:
-            current = SignInCode.get(key, consistent_read=True)
-        except SignInCode.DoesNotExist:
+        record = repos().signin.take_try(key, max_attempts=MAX_ATTEMPTS, now=now)
+    except ConditionFailed:
+        current = repos().signin.code(key)
+        if current is None:
             raise Unauthenticated("this code is not valid; ask for a new code") from None
         if int(current.attempts or 0) >= MAX_ATTEMPTS:
-            ends = float(current.window_ends) if getattr(current, "window_ends", None) is not None else now + WINDOW
+            ends = float(current.window_ends) if current.window_ends is not None else now + WINDOW
             raise TooManyAttempts(f"too many wrong codes; ask for a new code in {_minutes(ends - now)}",
                                   retry_after=max(1, int(ends - now) + 1)) from None
         if current.expires_at is not None and float(current.expires_at) < now:
             raise Unauthenticated("this code has expired; ask for a new code") from None
         raise Unauthenticated("this code is not valid; ask for a new code") from None
-    if not hmac.compare_digest(record.code_hash, _hash(key, code)):
+    if not hmac.compare_digest(record.code_hash or "", _hash(key, code)):
         left = MAX_ATTEMPTS - int(record.attempts)
         raise Unauthenticated("this code is not right; check the e-mail and try again"
                               + (f" ({left} {'try' if left == 1 else 'tries'} left)" if left else ""), field="code")
     try:
-        record.delete(condition=SignInCode.code_hash == record.code_hash)
-    except DeleteError:
+        repos().signin.use(record)
+    except ConditionFailed:
         raise Unauthenticated("this code was already used; ask for a new code") from None
     _refund_client(record.ip_key)
     subject = _subject_for(tenant, role, email)
@@ -269,32 +216,41 @@ def exchange_code(tenant: str, role: str, email: str, code: str, now: float | No
     return {"token": token, "role": role, "id": subject, "expires_in": settings.token_ttl_seconds}
 
 
+def _staff(email: str):
+    staff = repos().people.staff(email)
+    if staff is None:  # known a moment ago: removed while signing in
+        raise Unauthenticated("this account is not there any more")
+    return staff
+
+
 def _staff_tenant(email: str) -> str:
-    return Staff.get(email).tenant_id
+    return _staff(email).tenant_id
 
 
 def _subject_for(tenant: str, role: str, email: str) -> str:
     if role == "customer":
         return ensure_customer(tenant, email).customer_id
     if role == "helper":
-        return next(iter(Helper.by_email.query(f"{tenant}#{email}", limit=1))).helper_id
-    return Staff.get(email).staff_id
+        helper_id = repos().people.helper_id_by_email(tenant, email)
+        if helper_id is None:
+            raise Unauthenticated("this account is not there any more")
+        return helper_id
+    return _staff(email).staff_id
 
 
-def ensure_customer(tenant: str, email: str, name: str | None = None, language: str = "de") -> Customer:
+def ensure_customer(tenant: str, email: str, name: str | None = None, language: str = "de") -> CustomerRecord:
     """The customer with this e-mail in this tenant, created on first use. The id is derived from
     tenant and e-mail, so two first sign-ins at once still make one customer."""
     customer_id = "c_" + hashlib.sha256(f"{tenant}#{email}".encode()).hexdigest()[:24]
+    existing = repos().people.customer(customer_id)
+    if existing is not None:
+        return existing
+    customer = CustomerRecord(customer_id=customer_id, tenant_id=tenant, email=email, name=name, language=language,
+                              created_at=now_iso())
     try:
-        return Customer.get(customer_id, consistent_read=True)
-    except Customer.DoesNotExist:
-        pass
-    customer = Customer(customer_id=customer_id, tenant_id=tenant, email=email, email_key=f"{tenant}#{email}",
-                        name=name, language=language, created_at=now_iso())
-    try:
-        customer.save(condition=Customer.customer_id.does_not_exist())
-    except PutError:
-        return Customer.get(customer_id, consistent_read=True)
+        repos().people.add_customer(customer)
+    except AlreadyExists:
+        return repos().people.customer(customer_id)
     return customer
 
 
@@ -325,28 +281,18 @@ def _phone_key(role: str, rid: str) -> str:
 
 def verified_phone(role: str, rid: str) -> str | None:
     """The number this person verified with a code, or None: the only number SMS may go to."""
-    from chalicelib.models.signin import PhoneVerification
-
-    try:
-        return PhoneVerification.get(_phone_key(role, rid)).verified_phone
-    except PhoneVerification.DoesNotExist:
-        return None
+    rec = repos().signin.phone(_phone_key(role, rid))
+    return rec.verified_phone if rec is not None else None
 
 
 def start_phone_verification(actor: Actor, phone: str, language: str = "de", now: float | None = None) -> dict:
     """Text a 6-digit code to ``phone`` (E.164) unless it is the number already verified. Limits:
     ``PHONE_MAX_SENDS`` codes per ``PHONE_WINDOW``, ``PHONE_COOLDOWN`` s apart, tries kept across codes."""
-    from pynamodb.exceptions import PutError, UpdateError
-
     from chalicelib.adapters.sms import send_sms
-    from chalicelib.models.signin import PhoneVerification as PV
 
     now = time.time() if now is None else now
     key = _phone_key(actor.role, actor.id)
-    try:
-        rec = PV.get(key, consistent_read=True)
-    except PV.DoesNotExist:
-        rec = None
+    rec = repos().signin.phone(key)
     if rec is not None and rec.verified_phone == phone:
         return {"phone": phone, "verified": True}
     window_open = rec is not None and rec.window_ends is not None and float(rec.window_ends) > now
@@ -365,26 +311,10 @@ def start_phone_verification(actor: Actor, phone: str, language: str = "de", now
     code = f"{secrets.randbelow(10**6):06d}"
     code_hash = _hash(f"{key}#{phone}", code)
     try:
-        if rec is None:
-            PV(key=key, pending_phone=phone, code_hash=code_hash, expires_at=int(now) + PHONE_CODE_TTL, attempts=0,
-               sends=1, last_sent_at=now, window_ends=now + PHONE_WINDOW,
-               ttl=timedelta(seconds=PHONE_WINDOW + 3600)).save(condition=PV.key.does_not_exist())
-        else:
-            actions = [PV.pending_phone.set(phone), PV.code_hash.set(code_hash),
-                       PV.expires_at.set(int(now) + PHONE_CODE_TTL), PV.last_sent_at.set(now)]
-            if window_open:
-                actions.append(PV.sends.add(1))
-                condition = PV.key.exists() & (PV.sends == rec.sends)
-            else:
-                actions += [PV.sends.set(1), PV.attempts.set(0), PV.window_ends.set(now + PHONE_WINDOW)]
-                condition = PV.key.exists() & (PV.window_ends.does_not_exist() if rec.window_ends is None
-                                               else PV.window_ends == rec.window_ends)
-            if rec.verified_phone is None:
-                actions.append(PV.ttl.set(timedelta(seconds=PHONE_WINDOW + 3600)))
-            PV(key=key).update(actions=actions, condition=condition)
-    except (PutError, UpdateError) as exc:
-        if not _condition_failed(exc):
-            raise
+        repos().signin.phone_code_sent(key, current=rec, phone=phone, code_hash=code_hash,
+                                       expires_at=int(now) + PHONE_CODE_TTL, at=now, window=PHONE_WINDOW,
+                                       ttl=timedelta(seconds=PHONE_WINDOW + 3600))
+    except ConditionFailed:
         raise RateLimited(f"a code was just sent; wait {PHONE_COOLDOWN} seconds", retry_after=PHONE_COOLDOWN) from None
     send_sms(phone, PHONE_TEXTS.get(language, PHONE_TEXTS["de"]).format(code=code))
     return {"phone": phone, "verified": False, "expires_in": PHONE_CODE_TTL}
@@ -393,36 +323,19 @@ def start_phone_verification(actor: Actor, phone: str, language: str = "de", now
 def confirm_phone(actor: Actor, code: str, now: float | None = None) -> dict:
     """Check the code texted to the pending number; on success that number becomes the verified one.
     Every try first takes one of ``PHONE_MAX_ATTEMPTS`` with a conditional update (no races)."""
-    from pynamodb.exceptions import UpdateError
-
-    from chalicelib.models.signin import PhoneVerification as PV
-
     now = time.time() if now is None else now
     key = _phone_key(actor.role, actor.id)
-    rec = PV(key=key)
     try:
-        rec.update(actions=[PV.attempts.add(1)],
-                   condition=PV.key.exists() & PV.code_hash.exists() & (PV.attempts < PHONE_MAX_ATTEMPTS)
-                   & (PV.expires_at >= int(now)))
-    except UpdateError as exc:
-        if not _condition_failed(exc):
-            raise
-        try:
-            current = PV.get(key, consistent_read=True)
-        except PV.DoesNotExist:
-            current = None
+        rec = repos().signin.phone_try(key, max_attempts=PHONE_MAX_ATTEMPTS, now=now)
+    except ConditionFailed:
+        current = repos().signin.phone(key)
         if current is not None and int(current.attempts or 0) >= PHONE_MAX_ATTEMPTS and current.code_hash:
             raise TooManyAttempts("too many wrong codes; ask for a new code later") from None
         raise Unauthenticated("there is no valid code for a number; ask for a new code", field="code") from None
-    if not hmac.compare_digest(rec.code_hash, _hash(f"{key}#{rec.pending_phone}", code)):
+    if not hmac.compare_digest(rec.code_hash or "", _hash(f"{key}#{rec.pending_phone}", code)):
         raise Unauthenticated("this code is not right; check the text message and try again", field="code")
     try:
-        rec.update(actions=[PV.verified_phone.set(rec.pending_phone), PV.verified_at.set(now),
-                            PV.pending_phone.remove(), PV.code_hash.remove(), PV.expires_at.remove(),
-                            PV.attempts.set(0), PV.ttl.remove()],
-                   condition=PV.key.exists() & (PV.code_hash == rec.code_hash))
-    except UpdateError as exc:
-        if not _condition_failed(exc):
-            raise
+        done = repos().signin.phone_verified(rec, at=now)
+    except ConditionFailed:
         raise Unauthenticated("this code was already used; ask for a new code", field="code") from None
-    return {"phone": rec.verified_phone, "verified": True}
+    return {"phone": done.verified_phone, "verified": True}

@@ -16,7 +16,10 @@ import logging
 
 from chalicelib.domain.actors import Actor
 from chalicelib.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from chalicelib.models.base import now_iso
+from chalicelib.domain.ids import now_iso
+from chalicelib.store import repos
+from chalicelib.store.conditions import AlreadyExists, ConditionFailed
+from chalicelib.store.records import FailureRecord
 
 log = logging.getLogger(__name__)
 STATUSES = ("open", "replayed", "resolved")
@@ -41,11 +44,6 @@ def failure_id_for(unit: str) -> str:
 
 def record_failure(kind: str, body: str, message_id: str, exc: BaseException, attempts: int) -> str:
     """Write (or update) the failure of one work message. Returns the failure id."""
-    from pynamodb.exceptions import PutError
-
-    from chalicelib.models.failures import FailedUnit
-    from chalicelib.store.conditions import is_condition_failure
-
     try:
         message = json.loads(body)
     except ValueError:
@@ -55,20 +53,15 @@ def record_failure(kind: str, body: str, message_id: str, exc: BaseException, at
     unit = unit_of(kind, message, message_id)
     fid = failure_id_for(unit)
     now = now_iso()
-    item = FailedUnit(failure_id=fid, unit=unit, kind=kind, name=message.get("effect") or kind,
-                      booking_id=message.get("booking_id"), tenant_id=message.get("tenant_id"), status="open",
-                      error=_short(exc), attempts=attempts, first_failed_at=now, last_failed_at=now,
-                      payload=body, replays=0, version=1)
+    failure = FailureRecord(failure_id=fid, unit=unit, kind=kind, name=message.get("effect") or kind,
+                            booking_id=message.get("booking_id"), tenant_id=message.get("tenant_id"),
+                            status="open", error=_short(exc), attempts=attempts, first_failed_at=now,
+                            last_failed_at=now, payload=body, replays=0, version=1)
     try:
-        item.save(condition=FailedUnit.failure_id.does_not_exist())
-    except PutError as exc2:
-        if not is_condition_failure(exc2):
-            raise
+        repos().failures.add(failure)
+    except AlreadyExists:
         # failed again after a replay: open again, with the newest error
-        FailedUnit(failure_id=fid).update(actions=[
-            FailedUnit.status.set("open"), FailedUnit.error.set(_short(exc)), FailedUnit.last_failed_at.set(now),
-            FailedUnit.attempts.add(attempts), FailedUnit.payload.set(body), FailedUnit.version.add(1)],
-            condition=FailedUnit.failure_id.exists())
+        repos().failures.failed_again(fid, error=_short(exc), at=now, attempts=attempts, payload=body)
     _metric(kind, message.get("effect"))
     log.error("unit %s failed %d time(s) and is in the failure store as %s: %s", unit, attempts, fid, _short(exc))
     return fid
@@ -93,41 +86,32 @@ def view(f) -> dict:
             "replays": int(f.replays or 0), "replayed_at": f.replayed_at, "replayed_by": f.replayed_by}
 
 
-def list_failures(actor: Actor | None, status: str = "open", limit: int = 50) -> list:
-    from chalicelib.models.failures import FailedUnit
-
+def list_failures(actor: Actor | None, status: str = "open", limit: int = 50) -> list[FailureRecord]:
     if actor is not None:
         _require_ops(actor)
     if status not in STATUSES:
         raise ValidationFailed(f"status must be one of {', '.join(STATUSES)}", field="status")
-    rows = list(FailedUnit.by_status.query(status, scan_index_forward=False, limit=limit))
+    rows = repos().failures.listed(status, limit)
     if actor is not None and actor.tenant_id != "*":
         rows = [r for r in rows if r.tenant_id in (None, actor.tenant_id)]
     return rows
 
 
-def get_failure(actor: Actor | None, failure_id: str):
-    from chalicelib.models.failures import FailedUnit
-
+def get_failure(actor: Actor | None, failure_id: str) -> FailureRecord:
     if actor is not None:
         _require_ops(actor)
-    try:
-        f = FailedUnit.get(failure_id, consistent_read=True)
-    except FailedUnit.DoesNotExist:
-        raise NotFound(f"failure {failure_id} was not found", field="failure_id") from None
+    f = repos().failures.get(failure_id)
+    if f is None:
+        raise NotFound(f"failure {failure_id} was not found", field="failure_id")
     if actor is not None and actor.tenant_id != "*" and f.tenant_id not in (None, actor.tenant_id):
         raise NotFound(f"failure {failure_id} was not found", field="failure_id")
     return f
 
 
-def replay(actor: Actor | None, failure_id: str):
+def replay(actor: Actor | None, failure_id: str) -> FailureRecord:
     """Send the failed message to the work queue again; the record says who replayed it when."""
-    from pynamodb.exceptions import UpdateError
-
     from chalicelib.aws import client
-    from chalicelib.models.failures import FailedUnit
     from chalicelib.queues import ALL_KINDS, WORK, queue_url
-    from chalicelib.store.conditions import is_condition_failure
 
     f = get_failure(actor, failure_id)
     if f.status != "open":
@@ -136,14 +120,9 @@ def replay(actor: Actor | None, failure_id: str):
     if f.kind not in kinds:
         raise Conflict(f"work of kind {f.kind!r} cannot be replayed", extra={"kind": f.kind})
     try:
-        f.update(actions=[FailedUnit.status.set("replayed"), FailedUnit.replays.add(1),
-                          FailedUnit.replayed_at.set(now_iso()), FailedUnit.replayed_by.set(actor.id if actor else "cli"),
-                          FailedUnit.version.add(1)],
-                 condition=(FailedUnit.version == f.version) & (FailedUnit.status == "open"))
-    except UpdateError as exc:
-        if is_condition_failure(exc):
-            raise Conflict("this failure was replayed or changed at the same time; load it again") from None
-        raise
+        f = repos().failures.mark_replayed(f, by=actor.id if actor else "cli", at=now_iso())
+    except ConditionFailed:
+        raise Conflict("this failure was replayed or changed at the same time; load it again") from None
     from chalicelib.queues import kind_attribute
     client("sqs").send_message(QueueUrl=queue_url(WORK), MessageBody=f.payload,
                                MessageAttributes=kind_attribute(kinds[f.kind]))

@@ -2,7 +2,7 @@
 
 A warm container learns from its own searches where in a partition its first step should end; a
 fresh one used to start blind (a small circle, then widening: more sequential queries). The hints
-now live in DynamoDB as well (``models.geo_hints``): a container reads a partition's hint once
+now live in DynamoDB as well (``store.dynamo.GeoHints``): a container reads a partition's hint once
 (then keeps it in memory, re-reading after ``REFRESH_SECONDS``), and writes back what its searches
 learn only when it differs by more than ``CHANGE`` or is older than ``REFRESH_SECONDS`` — a few
 writes per partition and hour, not one per search. A hint never changes an answer, so a failed read
@@ -13,8 +13,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from datetime import timedelta
 
 from chalicelib.domain.geocells import MemoryHints
+from chalicelib.store import repos
+from chalicelib.store.records import GeoHintRecord
 
 log = logging.getLogger(__name__)
 REFRESH_SECONDS = 600
@@ -41,15 +44,15 @@ class SharedHints(MemoryHints):
         if known is not None and now - self.fetched.get(key, now) < REFRESH_SECONDS:
             return known
         try:
-            from chalicelib.models.geo_hints import GeoHint
-
-            row = GeoHint.get(_key(key))
-            value = (float(row.density), float(row.read_density) if row.read_density is not None else None)
+            row = repos().geo_hints.get(_key(key))
+        except Exception as exc:  # noqa: BLE001 — the table unreachable: no head start
+            log.warning("density hint %s not read: %s", _key(key), exc)
+            row = None
+        if row is not None:
+            value = (row.density, row.read_density)
             with self.lock:
-                self.written[key] = (value[0], float(row.updated_at))
-        except Exception as exc:  # noqa: BLE001 — DoesNotExist, or the table unreachable: no head start
-            if type(exc).__name__ != "DoesNotExist":
-                log.warning("density hint %s not read: %s", _key(key), exc)
+                self.written[key] = (value[0], row.updated_at)
+        else:
             value = known
         with self.lock:
             self.fetched[key] = now
@@ -68,12 +71,8 @@ class SharedHints(MemoryHints):
                 return
             self.written[key] = (value[0], now)
         try:
-            from datetime import timedelta
-
-            from chalicelib.models.geo_hints import GeoHint
-
-            GeoHint(_key(key), density=value[0], read_density=value[1], updated_at=now,
-                    ttl=timedelta(seconds=TTL_SECONDS)).save()
+            repos().geo_hints.put(GeoHintRecord(_key(key), density=value[0], read_density=value[1], updated_at=now),
+                                  ttl=timedelta(seconds=TTL_SECONDS))
         except Exception as exc:  # noqa: BLE001 — the next search writes it again
             log.warning("density hint %s not written: %s", _key(key), exc)
             with self.lock:

@@ -5,10 +5,7 @@ import hashlib
 import json
 from datetime import timedelta
 
-from pynamodb.exceptions import PutError
-
-from chalicelib.store.conditions import is_condition_failure
-from chalicelib.models.idempotency import IdempotencyRecord
+from chalicelib.store import repos
 
 DAY = 24 * 3600
 
@@ -19,19 +16,8 @@ def request_hash(payload: object) -> str:
 
 def mark_once(key: str, ttl_seconds: int = 7 * DAY) -> bool:
     """Record ``key`` as processed. True the first time, False if it was already recorded."""
-    record = IdempotencyRecord(key=key, ttl=timedelta(seconds=ttl_seconds))
-    try:
-        record.save(condition=IdempotencyRecord.key.does_not_exist())
-        return True
-    except PutError as exc:
-        if is_condition_failure(exc):
-            return False
-        raise
+    return repos().guards.mark_once(key, timedelta(seconds=ttl_seconds))
 
 
 def seen(key: str) -> bool:
-    try:
-        IdempotencyRecord.get(key, consistent_read=True)
-        return True
-    except IdempotencyRecord.DoesNotExist:
-        return False
+    return repos().guards.seen(key)

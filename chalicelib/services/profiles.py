@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from chalicelib.domain import ratings
 from chalicelib.domain.errors import NotFound
-from chalicelib.models.helpers import Helper
-from chalicelib.models.reviews import Review
 from chalicelib.services import ratings as agg
+from chalicelib.store import repos
 
 RECENT_COMMENTS = 10
 
@@ -17,16 +16,13 @@ def _initial(first_name: str | None) -> str:
 def public_profile(helper_id: str, language: str = "en") -> dict:
     """Anyone may read it (no sign-in). Only active helpers have a public profile; reviewers are
     shown by their initial only, and comments hidden by ops are left out (their stars still count)."""
-    try:
-        helper = Helper.get(helper_id)
-    except Helper.DoesNotExist:
-        raise NotFound(f"helper {helper_id} was not found", field="helper_id") from None
-    if helper.status != "active":
+    helper = repos().helpers.get(helper_id)
+    if helper is None or helper.status != "active":
         raise NotFound(f"helper {helper_id} was not found", field="helper_id")
     totals = agg.read_totals(agg.helper_scope(helper_id))
     n = totals["count"]
     comments = []
-    for review in Review.by_helper.query(helper_id, scan_index_forward=False, limit=50):
+    for review in repos().reviews.by_helper(helper_id, limit=50):
         if review.comment and not review.comment_hidden:
             comments.append({"overall": int(review.overall), "comment": review.comment,
                              "reviewer": _initial(review.reviewer_first_name), "date": review.created_at[:10]})
@@ -35,7 +31,7 @@ def public_profile(helper_id: str, language: str = "en") -> dict:
     return {
         "helper_id": helper.helper_id, "first_name": helper.first_name, "photo_url": helper.photo_url,
         "bio": helper.bio, "city": helper.city, "languages": list(helper.languages or []),
-        "skills": {k: int(v) for k, v in (helper.skills.as_dict() if helper.skills else {}).items()},
+        "skills": {k: int(v) for k, v in (helper.skills or {}).items()},
         "qualifications": list(helper.qualifications or []), "remote": bool(helper.remote),
         "rating": agg.helper_rating(helper, language),
         "histogram": ratings.histogram(totals),

@@ -3,18 +3,17 @@
 rebook rate, average rating) per tenant and platform over a period."""
 from __future__ import annotations
 
+import secrets
 from datetime import date, timedelta
 
-from pynamodb.exceptions import UpdateError
-
-from chalicelib.store.conditions import is_condition_failure
 from chalicelib.domain import ratings
 from chalicelib.domain.actors import Actor
 from chalicelib.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from chalicelib.models.base import now_iso
-from chalicelib.models.helpers import Helper
-from chalicelib.models.quality import QualityCase
+from chalicelib.domain.ids import now_iso
 from chalicelib.services import ratings as agg
+from chalicelib.store import repos
+from chalicelib.store.conditions import ConditionFailed
+from chalicelib.store.records import HelperRecord, QualityCaseRecord
 
 MAX_PERIOD_DAYS = 366
 
@@ -24,18 +23,15 @@ def _ops(actor: Actor) -> None:
         raise Forbidden("this is for operations staff")
 
 
-def _helper_for(actor: Actor, helper_id: str) -> Helper:
+def _helper_for(actor: Actor, helper_id: str) -> HelperRecord:
     _ops(actor)
-    try:
-        helper = Helper.get(helper_id, consistent_read=True)
-    except Helper.DoesNotExist:
-        raise NotFound(f"helper {helper_id} was not found", field="helper_id") from None
-    if not actor.may_see_tenant(helper.tenant_id):
+    helper = repos().helpers.get(helper_id, consistent=True)
+    if helper is None or not actor.may_see_tenant(helper.tenant_id):
         raise NotFound(f"helper {helper_id} was not found", field="helper_id")
     return helper
 
 
-def suspend_helper(actor: Actor, helper_id: str, reason: str) -> Helper:
+def suspend_helper(actor: Actor, helper_id: str, reason: str) -> HelperRecord:
     """Take a helper out of matching now: status and the matching index key change in one
     conditional write; offers still open to them are declined on their behalf so the bookings move
     on to the next round at once."""
@@ -43,35 +39,33 @@ def suspend_helper(actor: Actor, helper_id: str, reason: str) -> Helper:
     if helper.status == "suspended":
         raise Conflict("this helper is already suspended")
     try:
-        helper.update(actions=[Helper.status.set("suspended"),
-                               Helper.tenant_status.set(f"{helper.tenant_id}#suspended")],
-                      condition=Helper.status == helper.status)
-    except UpdateError as exc:
-        if is_condition_failure(exc):
-            raise Conflict("the helper changed at the same time; load and retry") from None
-        raise
+        suspended = repos().helpers.set_status(helper, "suspended")
+    except ConditionFailed:
+        raise Conflict("the helper changed at the same time; load and retry") from None
     _decline_open_offers(helper)
     _log_case(helper, "suspended", reason, actor)
-    return helper
+    return suspended
 
 
-def reinstate_helper(actor: Actor, helper_id: str, reason: str) -> Helper:
+def reinstate_helper(actor: Actor, helper_id: str, reason: str) -> HelperRecord:
     helper = _helper_for(actor, helper_id)
     if helper.status != "suspended":
         raise Conflict(f"this helper is {helper.status}, not suspended")
-    helper.update(actions=[Helper.status.set("active"), Helper.tenant_status.set(f"{helper.tenant_id}#active")],
-                  condition=Helper.status == "suspended")
+    try:
+        active = repos().helpers.set_status(helper, "active")
+    except ConditionFailed:
+        raise Conflict("the helper changed at the same time; load and retry") from None
     _log_case(helper, "reinstated", reason, actor)
-    return helper
+    return active
 
 
-def _decline_open_offers(helper: Helper) -> list[str]:
+def _decline_open_offers(helper: HelperRecord) -> list[str]:
     from chalicelib.domain.errors import DomainError
     from chalicelib.services.bookings import decline_offer
 
     declined = []
     as_helper = Actor("helper", helper.helper_id, helper.tenant_id)
-    for offer in helper_open_offers(helper.helper_id):
+    for offer in repos().offers.open_for_helper(helper.helper_id):
         try:
             decline_offer(as_helper, offer.booking_id)
             declined.append(offer.booking_id)
@@ -80,25 +74,21 @@ def _decline_open_offers(helper: Helper) -> list[str]:
     return declined
 
 
-def helper_open_offers(helper_id: str) -> list:
-    from chalicelib.models.offers import Offer
-    return [o for o in Offer.by_helper.query(helper_id) if o.state == "open"]
-
-
-def _log_case(helper: Helper, what: str, reason: str, actor: Actor) -> None:
+def _log_case(helper: HelperRecord, what: str, reason: str, actor: Actor) -> None:
     now = now_iso()
-    QualityCase(case_id=f"action#{helper.helper_id}#{now}", kind="action", tenant_id=helper.tenant_id,
-                helper_id=helper.helper_id, rule=what, detail=reason, status="done",
-                tenant_status=f"{helper.tenant_id}#done", created_at=now, resolved_by=actor.id,
-                resolved_at=now).save()
+    # the time orders a helper's actions; the random part keeps two in one millisecond apart
+    repos().quality.log(QualityCaseRecord(
+        case_id=f"action#{helper.helper_id}#{now}#{secrets.token_hex(4)}", kind="action", tenant_id=helper.tenant_id,
+        helper_id=helper.helper_id, rule=what, detail=reason, status="done", created_at=now,
+        resolved_by=actor.id, resolved_at=now))
 
 
 def list_cases(actor: Actor, tenant_id: str, status: str = "open", kind: str | None = None,
-               limit: int = 50) -> list[QualityCase]:
+               limit: int = 50) -> list[QualityCaseRecord]:
     _ops(actor)
     if not actor.may_see_tenant(tenant_id):
         raise Forbidden("you may only see your own tenant", field="tenant")
-    cases = QualityCase.by_tenant_status.query(f"{tenant_id}#{status}", scan_index_forward=False, limit=limit * 3)
+    cases = repos().quality.listed(tenant_id, status, limit * 3)
     return [c for c in cases if kind is None or c.kind == kind][:limit]
 
 
@@ -111,30 +101,20 @@ def resolve_flag(actor: Actor, helper_id: str, rule: str, notes: str) -> Quality
     return _close_case(actor, f"flag#{helper_id}#{rule}", "resolved", notes, kind="flag")
 
 
-def _close_case(actor: Actor, case_id: str, outcome: str, notes: str | None, kind: str) -> QualityCase:
+def _close_case(actor: Actor, case_id: str, outcome: str, notes: str | None, kind: str) -> QualityCaseRecord:
     _ops(actor)
-    try:
-        case = QualityCase.get(case_id, consistent_read=True)
-    except QualityCase.DoesNotExist:
-        raise NotFound("there is no such case on the quality list", field="case") from None
-    if case.kind != kind or not actor.may_see_tenant(case.tenant_id):
+    case = repos().quality.get(case_id)
+    if case is None or case.kind != kind or not actor.may_see_tenant(case.tenant_id):
         raise NotFound("there is no such case on the quality list", field="case")
     if case.status != "open":
         raise Conflict(f"this case is already closed ({case.outcome})")
-    now = now_iso()
     try:
-        case.update(actions=[QualityCase.status.set("done"), QualityCase.tenant_status.set(f"{case.tenant_id}#done"),
-                             QualityCase.outcome.set(outcome), QualityCase.notes.set(notes or ""),
-                             QualityCase.resolved_by.set(actor.id), QualityCase.resolved_at.set(now)],
-                    condition=QualityCase.status == "open")
-    except UpdateError as exc:
-        if is_condition_failure(exc):
-            raise Conflict("this case was closed at the same time") from None
-        raise
-    return case
+        return repos().quality.close(case, outcome=outcome, notes=notes or "", resolved_by=actor.id, at=now_iso())
+    except ConditionFailed:
+        raise Conflict("this case was closed at the same time") from None
 
 
-def case_view(case: QualityCase) -> dict:
+def case_view(case: QualityCaseRecord) -> dict:
     return {k: getattr(case, k) for k in ("case_id", "kind", "tenant_id", "helper_id", "booking_id", "customer_id",
                                           "rule", "detail", "status", "outcome", "notes", "resolved_by",
                                           "created_at", "resolved_at")}

@@ -16,14 +16,11 @@ import logging
 import time
 from datetime import timedelta
 
-from chalicelib.store.conditions import cancellation_codes, is_condition_failure
 from chalicelib.domain import ratings
+from chalicelib.domain.ids import now_iso
 from chalicelib.domain.ratings import ReviewScores
-from chalicelib.models.base import now_iso
-from chalicelib.models.helpers import Helper
-from chalicelib.models.idempotency import IdempotencyRecord
-from chalicelib.models.quality import QualityCase
-from chalicelib.models.rating_aggregates import RatingAggregate
+from chalicelib.store import repos
+from chalicelib.store.records import QualityCaseRecord
 
 log = logging.getLogger(__name__)
 
@@ -42,24 +39,6 @@ def tenant_scope(tenant_id: str) -> str:
 
 def day_bucket(day: str) -> str:
     return f"d#{day}"
-
-
-def _condition_failed_at(exc: Exception) -> list[int]:
-    return [i for i, code in enumerate(cancellation_codes(exc)) if code == "ConditionalCheckFailed"]
-
-
-def _attr(counter: str):
-    """The model attribute of a counter (``count`` is stored as ``reviews``: Model.count is taken)."""
-    return getattr(RatingAggregate, "reviews" if counter == "count" else counter)
-
-
-def _add_actions(change: dict[str, int]) -> list:
-    return [_attr(k).add(v) for k, v in change.items()]
-
-
-def _totals_of(item: RatingAggregate, names=None) -> dict:
-    names = names or (*ratings.COUNTERS, "no_shows")
-    return {k: int(getattr(item, "reviews" if k == "count" else k) or 0) for k in names}
 
 
 def apply_review_change(new: dict | None, old: dict | None) -> bool:
@@ -83,34 +62,14 @@ def apply_review_change(new: dict | None, old: dict | None) -> bool:
 def add_counters(guard_key: str, change: dict[str, int], *, helper_id: str, tenant_id: str,
                  day: str | None) -> bool:
     """One transaction: the guard plus an ``ADD`` on every scope. False if the guard existed."""
-    from chalicelib.aws import tx_connection
-    from pynamodb.exceptions import TransactWriteError
-    from pynamodb.transactions import TransactWrite
-
-    targets = [(helper_scope(helper_id), ALL), (tenant_scope(tenant_id), ALL), (PLATFORM, ALL)]
+    targets = [(helper_scope(helper_id), ALL, tenant_id), (tenant_scope(tenant_id), ALL, tenant_id),
+               (PLATFORM, ALL, None)]
     if day and set(change) - {"no_shows"}:
-        targets += [(tenant_scope(tenant_id), day_bucket(day)), (PLATFORM, day_bucket(day))]
-    try:
-        with TransactWrite(connection=tx_connection()) as tx:
-            tx.save(IdempotencyRecord(key=guard_key, ttl=GUARD_TTL),
-                    condition=IdempotencyRecord.key.does_not_exist())
-            for scope, bucket in targets:
-                tenant = tenant_id if scope != PLATFORM else None
-                tx.update(RatingAggregate(scope, bucket),
-                          actions=_add_actions(change) + ([RatingAggregate.tenant_id.set(tenant)] if tenant else []))
-            helper_actions = []
-            if change.get("count"):
-                helper_actions.append(Helper.rating_count.add(change["count"]))
-            if change.get("star_sum"):
-                helper_actions.append(Helper.rating_sum.add(change["star_sum"]))
-            if helper_actions:
-                tx.update(Helper(helper_id), actions=helper_actions, condition=Helper.helper_id.exists())
-    except TransactWriteError as exc:
-        if 0 in _condition_failed_at(exc):
-            log.info("already aggregated: %s", guard_key)
-            return False
-        raise
-    return True
+        targets += [(tenant_scope(tenant_id), day_bucket(day), tenant_id), (PLATFORM, day_bucket(day), None)]
+    applied = repos().counters.add(guard_key, change, targets, helper_id=helper_id, guard_ttl=GUARD_TTL)
+    if not applied:
+        log.info("already aggregated: %s", guard_key)
+    return applied
 
 
 def record_no_show(booking: dict, entry: dict) -> bool:
@@ -133,11 +92,7 @@ _PRIOR_TTL = 60.0
 
 
 def read_totals(scope: str, bucket: str = ALL, consistent: bool = False) -> dict:
-    try:
-        item = RatingAggregate.get(scope, bucket, consistent_read=consistent)
-    except RatingAggregate.DoesNotExist:
-        return dict.fromkeys((*ratings.COUNTERS, "no_shows"), 0)
-    return _totals_of(item)
+    return repos().counters.totals(scope, bucket, consistent=consistent)
 
 
 def platform_prior() -> float:
@@ -151,21 +106,21 @@ def platform_prior() -> float:
     return value
 
 
-def helper_rating(helper: Helper, language: str = "en") -> dict:
+def helper_rating(helper, language: str = "en") -> dict:
     """Bayesian rating of a helper, from the counters on the helper record."""
     return ratings.rating_summary(float(helper.rating_count or 0), float(helper.rating_sum or 0),
                                   platform_prior(), language)
 
 
-def helper_rank_score(helper: Helper) -> float:
+def helper_rank_score(helper) -> float:
     """What matching ranks by: the Bayesian average (a helper without reviews gets the prior)."""
     return ratings.bayesian_average(float(helper.rating_count or 0), float(helper.rating_sum or 0),
                                     platform_prior())
 
 
 def period_totals(scope: str, day_from: str, day_to: str) -> dict:
-    rows = RatingAggregate.query(scope, RatingAggregate.bucket.between(day_bucket(day_from), day_bucket(day_to)))
-    return ratings.sum_totals(_totals_of(row, ratings.COUNTERS) for row in rows)
+    rows = repos().counters.between(scope, day_bucket(day_from), day_bucket(day_to))
+    return ratings.sum_totals({k: row[k] for k in ratings.COUNTERS} for row in rows)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -173,19 +128,13 @@ def period_totals(scope: str, day_from: str, day_to: str) -> dict:
 
 def evaluate_quality(helper_id: str, tenant_id: str) -> list[str]:
     """Open an ops case for every documented rule the helper now breaks (once while open)."""
-    from pynamodb.exceptions import PutError
-
     totals = read_totals(helper_scope(helper_id), consistent=True)
     flags = ratings.quality_flags(totals, platform_prior(), no_shows=totals.get("no_shows", 0))
     opened = []
     for rule, why in flags.items():
-        case = QualityCase(case_id=f"flag#{helper_id}#{rule}", kind="flag", tenant_id=tenant_id,
-                           helper_id=helper_id, rule=rule, detail=f"{ratings.QUALITY_RULES[rule]}: {why}",
-                           status="open", tenant_status=f"{tenant_id}#open", created_at=now_iso())
-        try:
-            case.save(condition=QualityCase.case_id.does_not_exist() | (QualityCase.status == "done"))
+        case = QualityCaseRecord(case_id=f"flag#{helper_id}#{rule}", kind="flag", tenant_id=tenant_id,
+                                 helper_id=helper_id, rule=rule, detail=f"{ratings.QUALITY_RULES[rule]}: {why}",
+                                 status="open", created_at=now_iso())
+        if repos().quality.open(case, reopen_done=True):
             opened.append(rule)
-        except PutError as exc:
-            if not is_condition_failure(exc):
-                raise
     return opened

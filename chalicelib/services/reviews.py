@@ -14,21 +14,16 @@ import hmac
 import logging
 from datetime import datetime, timedelta, timezone
 
-from pynamodb.exceptions import PutError, UpdateError
-
-from chalicelib.store.conditions import is_condition_failure
 from chalicelib.domain import booking_states as bs
 from chalicelib.domain import tokens
 from chalicelib.domain.actors import Actor
 from chalicelib.domain.errors import Conflict, DomainError, Forbidden, NotFound, Unauthenticated
+from chalicelib.domain.ids import now_iso
 from chalicelib.domain.review_schemas import EditReview, SubmitReview
-from chalicelib.models.base import now_iso
-from chalicelib.models.bookings import Booking
-from chalicelib.models.customer_ratings import CustomerRating
-from chalicelib.models.quality import QualityCase
-from chalicelib.models.reviews import Review
-from chalicelib.services.transitions import load_booking
 from chalicelib.settings import get_secret, get_settings
+from chalicelib.store import repos
+from chalicelib.store.conditions import AlreadyExists, ConditionFailed
+from chalicelib.store.records import BookingFacts, CustomerRatingRecord, QualityCaseRecord, ReviewRecord
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +61,7 @@ def reviewer_from_review_token(token: str, booking_id: str) -> Actor:
                               field="X-Review-Token") from None
     if claims["role"] != "review" or claims["sub"] != booking_id:
         raise Forbidden("this review link is for another visit", field="X-Review-Token")
-    booking = load_booking(booking_id)
+    booking = _booking(booking_id)
     return Actor("customer", booking.customer_id, booking.tenant_id)
 
 
@@ -78,121 +73,113 @@ def _iso(dt: datetime) -> str:
     return dt.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def completed_at(booking: Booking) -> str | None:
-    for entry in reversed(booking.history or []):
-        e = entry.as_dict() if hasattr(entry, "as_dict") else entry
-        if e.get("transition") == "complete":
-            return e.get("at")
-    return None
+def _booking(booking_id: str) -> BookingFacts:
+    booking = repos().bookings.facts(booking_id)
+    if booking is None:
+        raise NotFound(f"booking {booking_id} was not found", field="booking_id")
+    return booking
 
 
-def _customer_booking(actor: Actor, booking_id: str) -> Booking:
+def _customer_booking(actor: Actor, booking_id: str) -> BookingFacts:
     if actor.role != "customer":
         raise Forbidden("only the customer of a visit can review it")
-    booking = load_booking(booking_id)
+    booking = _booking(booking_id)
     if booking.customer_id != actor.id or booking.tenant_id != actor.tenant_id:
         raise NotFound(f"booking {booking_id} was not found", field="booking_id")
     return booking
 
 
-def submit_review(actor: Actor, booking_id: str, body: SubmitReview, now: datetime | None = None) -> Review:
+def submit_review(actor: Actor, booking_id: str, body: SubmitReview, now: datetime | None = None) -> ReviewRecord:
     """The customer's one review of a completed visit."""
     booking = _customer_booking(actor, booking_id)
     if booking.state != bs.COMPLETED or not booking.helper_id:
         raise NotReviewable(f"only a completed visit can be reviewed; this one is {booking.state}",
                             extra={"state": booking.state})
     now = now or datetime.now(timezone.utc)
-    done = completed_at(booking) or booking.updated_at
+    done = booking.completed_at or booking.updated_at
     if now > _parse(done) + timedelta(days=REVIEW_WINDOW_DAYS):
         raise NotReviewable(f"reviews can be given up to {REVIEW_WINDOW_DAYS} days after the visit")
-    first_name = None
-    contact = booking.contact.as_dict() if booking.contact else {}
-    if contact.get("name"):
-        first_name = contact["name"].split()[0]
-    review = Review(booking_id=booking_id, tenant_id=booking.tenant_id, helper_id=booking.helper_id,
-                    customer_id=booking.customer_id, reviewer_first_name=first_name,
-                    overall=body.overall, patience=body.patience, clarity=body.clarity,
-                    would_recommend=body.would_recommend, would_book_again=body.would_book_again,
-                    comment=body.comment or None, comment_hidden=False, language=booking.language or "de",
-                    period_day=done[:10], created_at=_iso(now), updated_at=_iso(now),
-                    editable_until=_iso(now + timedelta(days=EDIT_DAYS)), version=1)
+    names = (booking.contact_name or "").split()
+    review = ReviewRecord(booking_id=booking_id, tenant_id=booking.tenant_id, helper_id=booking.helper_id,
+                          customer_id=booking.customer_id, reviewer_first_name=names[0] if names else None,
+                          overall=body.overall, patience=body.patience, clarity=body.clarity,
+                          would_recommend=body.would_recommend, would_book_again=body.would_book_again,
+                          comment=body.comment or None, comment_hidden=False, language=booking.language or "de",
+                          period_day=done[:10], created_at=_iso(now), updated_at=_iso(now),
+                          editable_until=_iso(now + timedelta(days=EDIT_DAYS)), version=1)
     try:
-        review.save(condition=Review.booking_id.does_not_exist())
-    except PutError as exc:
-        if is_condition_failure(exc):
-            raise AlreadyReviewed("this visit already has a review; you can change it for "
-                                  f"{EDIT_DAYS} days after giving it (PATCH)") from None
-        raise
+        repos().reviews.add(review)
+    except AlreadyExists:
+        raise AlreadyReviewed("this visit already has a review; you can change it for "
+                              f"{EDIT_DAYS} days after giving it (PATCH)") from None
     return review
 
 
-def get_review_for(actor: Actor, booking_id: str) -> Review:
+def get_review_for(actor: Actor, booking_id: str) -> ReviewRecord:
     if actor.role == "customer":
         _customer_booking(actor, booking_id)
     elif actor.role == "ops":
-        if not actor.may_see_tenant(load_booking(booking_id).tenant_id):
+        if not actor.may_see_tenant(_booking(booking_id).tenant_id):
             raise NotFound(f"booking {booking_id} was not found", field="booking_id")
     else:
         raise Forbidden("only the customer and operations can read a review")
-    try:
-        return Review.get(booking_id, consistent_read=True)
-    except Review.DoesNotExist:
-        raise NotFound("this visit has no review yet", field="booking_id") from None
+    review = repos().reviews.get(booking_id)
+    if review is None:
+        raise NotFound("this visit has no review yet", field="booking_id")
+    return review
 
 
-def edit_review(actor: Actor, booking_id: str, body: EditReview, now: datetime | None = None) -> Review:
+def edit_review(actor: Actor, booking_id: str, body: EditReview, now: datetime | None = None) -> ReviewRecord:
     """Change a review within ``EDIT_DAYS`` of giving it; only the given fields change."""
     review = get_review_for(actor, booking_id)
     now = now or datetime.now(timezone.utc)
     if now > _parse(review.editable_until):
         raise EditWindowClosed(f"a review can be changed for {EDIT_DAYS} days after it was given",
                                extra={"editable_until": review.editable_until})
-    actions = [Review.version.set(review.version + 1), Review.updated_at.set(_iso(now))]
+    changes: dict = {"version": review.version + 1, "updated_at": _iso(now)}
     for name in body.model_fields_set:
         value = getattr(body, name)
         if name == "comment":
-            actions.append(Review.comment.set(value) if value else Review.comment.remove())
+            changes["comment"] = value or None
         elif value is None:
             raise DomainError(f"{name} cannot be removed, only changed", field=name)
         else:
-            actions.append(getattr(Review, name).set(value))
+            changes[name] = value
     try:
-        review.update(actions=actions, condition=(Review.version == review.version)
-                      & (Review.editable_until >= _iso(now)))
-    except UpdateError as exc:
-        if is_condition_failure(exc):
-            raise Conflict("the review was changed at the same time; load it again and retry") from None
-        raise
-    return review
+        return repos().reviews.update(booking_id, expected_version=review.version, changes=changes,
+                                      editable_at=_iso(now))
+    except ConditionFailed:
+        raise Conflict("the review was changed at the same time; load it again and retry") from None
 
 
-def set_comment_hidden(actor: Actor, booking_id: str, hidden: bool, reason: str) -> Review:
+def set_comment_hidden(actor: Actor, booking_id: str, hidden: bool, reason: str) -> ReviewRecord:
     """Ops hide (or show again) an abusive comment. Scores and aggregates stay as they are."""
     review = get_review_for(actor, booking_id)
-    review.update(actions=[Review.comment_hidden.set(hidden), Review.hidden_reason.set(reason),
-                           Review.version.set(review.version + 1), Review.updated_at.set(now_iso())],
-                  condition=Review.version == review.version)
-    return review
+    try:
+        return repos().reviews.update(booking_id, expected_version=review.version,
+                                      changes={"comment_hidden": hidden, "hidden_reason": reason,
+                                               "version": review.version + 1, "updated_at": now_iso()})
+    except ConditionFailed:
+        raise Conflict("the review was changed at the same time; load it again and retry") from None
 
 
-def rate_customer(actor: Actor, booking_id: str, stars: int, comment: str | None) -> CustomerRating:
+def rate_customer(actor: Actor, booking_id: str, stars: int, comment: str | None) -> CustomerRatingRecord:
     """The assigned helper's private rating of the customer (ops only read it)."""
     if actor.role != "helper":
         raise Forbidden("only the helper of a visit can rate the customer")
-    booking = load_booking(booking_id)
+    booking = _booking(booking_id)
     if booking.helper_id != actor.id:
         raise NotFound(f"booking {booking_id} was not found", field="booking_id")
     if booking.state != bs.COMPLETED:
         raise NotReviewable(f"only a completed visit can be rated; this one is {booking.state}",
                             extra={"state": booking.state})
-    rating = CustomerRating(booking_id=booking_id, tenant_id=booking.tenant_id, customer_id=booking.customer_id,
-                            helper_id=actor.id, stars=stars, comment=comment or None, created_at=now_iso())
+    rating = CustomerRatingRecord(booking_id=booking_id, tenant_id=booking.tenant_id,
+                                  customer_id=booking.customer_id, helper_id=actor.id, stars=stars,
+                                  comment=comment or None, created_at=now_iso())
     try:
-        rating.save(condition=CustomerRating.booking_id.does_not_exist())
-    except PutError as exc:
-        if is_condition_failure(exc):
-            raise AlreadyReviewed("you have already rated the customer of this visit") from None
-        raise
+        repos().customer_ratings.add(rating)
+    except AlreadyExists:
+        raise AlreadyReviewed("you have already rated the customer of this visit") from None
     return rating
 
 
@@ -200,24 +187,21 @@ def ratings_of_booking(actor: Actor, booking_id: str) -> dict:
     """Ops: both sides' ratings of one visit."""
     if actor.role != "ops":
         raise Forbidden("this is for operations staff")
-    booking = load_booking(booking_id)
+    booking = _booking(booking_id)
     if not actor.may_see_tenant(booking.tenant_id):
         raise NotFound(f"booking {booking_id} was not found", field="booking_id")
     out: dict = {"booking_id": booking_id, "review": None, "customer_rating": None}
-    try:
-        out["review"] = review_view(Review.get(booking_id, consistent_read=True), ops=True)
-    except Review.DoesNotExist:
-        pass
-    try:
-        r = CustomerRating.get(booking_id, consistent_read=True)
+    review = repos().reviews.get(booking_id)
+    if review is not None:
+        out["review"] = review_view(review, ops=True)
+    r = repos().customer_ratings.get(booking_id)
+    if r is not None:
         out["customer_rating"] = {"stars": int(r.stars), "comment": r.comment, "helper_id": r.helper_id,
                                   "customer_id": r.customer_id, "created_at": r.created_at}
-    except CustomerRating.DoesNotExist:
-        pass
     return out
 
 
-def review_view(review: Review, ops: bool = False) -> dict:
+def review_view(review: ReviewRecord, ops: bool = False) -> dict:
     view = {"booking_id": review.booking_id, "helper_id": review.helper_id, "overall": int(review.overall),
             "patience": int(review.patience), "clarity": int(review.clarity),
             "would_recommend": review.would_recommend, "would_book_again": review.would_book_again,
@@ -266,15 +250,10 @@ def draw_spot_check(booking: dict, entry: dict, old: dict | None) -> bool:
 
     if not spot_check_sampled(booking["booking_id"], spot_check_rate(booking["tenant_id"]), _review_key()):
         return False
-    case = QualityCase(case_id=f"spot#{booking['booking_id']}", kind="spot_check", tenant_id=booking["tenant_id"],
-                       helper_id=booking["helper_id"], booking_id=booking["booking_id"],
-                       customer_id=booking["customer_id"], detail="random follow-up call after completion",
-                       status="open", tenant_status=f"{booking['tenant_id']}#open", created_at=now_iso())
-    try:
-        case.save(condition=QualityCase.case_id.does_not_exist())
-    except PutError as exc:
-        if not is_condition_failure(exc):
-            raise
+    repos().quality.open(QualityCaseRecord(
+        case_id=f"spot#{booking['booking_id']}", kind="spot_check", tenant_id=booking["tenant_id"],
+        helper_id=booking["helper_id"], booking_id=booking["booking_id"], customer_id=booking["customer_id"],
+        detail="random follow-up call after completion", status="open", created_at=now_iso()))
     return True
 
 

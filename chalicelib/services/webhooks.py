@@ -18,16 +18,15 @@ import os
 import time
 from datetime import datetime, timezone
 
-from pynamodb.exceptions import PutError
-
-from chalicelib.store.conditions import is_condition_failure
 from chalicelib.domain import partners as dp
 from chalicelib.domain.actors import Actor
 from chalicelib.domain.errors import NotFound, ValidationFailed
-from chalicelib.models.base import new_id, now_iso
-from chalicelib.models.partners import WebhookDelivery, WebhookEndpoint
+from chalicelib.domain.ids import new_id, now_iso
 from chalicelib.services.partners import check_tenant_admin
 from chalicelib.settings import get_settings
+from chalicelib.store import repos
+from chalicelib.store.conditions import AlreadyExists, ConditionFailed
+from chalicelib.store.records import WebhookDeliveryRecord, WebhookEndpointRecord
 
 log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 5
@@ -41,13 +40,12 @@ def _backoff_base() -> float:
 # ---------------------------------------------------------------------------------------------
 # endpoints
 
-def endpoint_view(ep: WebhookEndpoint) -> dict:
-    return {"endpoint_id": ep.endpoint_id, "url": ep.url, "events": sorted(k for k, v in (ep.events.as_dict()
-            if ep.events else {}).items() if v), "description": ep.description, "status": ep.status,
-            "created_at": ep.created_at}
+def endpoint_view(ep: WebhookEndpointRecord) -> dict:
+    return {"endpoint_id": ep.endpoint_id, "url": ep.url, "events": list(ep.events), "description": ep.description,
+            "status": ep.status, "created_at": ep.created_at}
 
 
-def create_endpoint(actor: Actor, tenant_id: str, request: dp.CreateWebhookEndpoint) -> WebhookEndpoint:
+def create_endpoint(actor: Actor, tenant_id: str, request: dp.CreateWebhookEndpoint) -> WebhookEndpointRecord:
     check_tenant_admin(actor, tenant_id, allow_partner_key=True)
     url = str(request.url)
     from chalicelib.adapters.outbound import OutboundRefused, check_url
@@ -58,10 +56,10 @@ def create_endpoint(actor: Actor, tenant_id: str, request: dp.CreateWebhookEndpo
             pass  # may exist later (DNS set up after the endpoint); every delivery checks again
         else:
             raise ValidationFailed(_endpoint_refusal(exc.reason), field="url") from None
-    ep = WebhookEndpoint(tenant_id=tenant_id, endpoint_id=new_id("we"), url=url, secret=dp.new_webhook_secret(),
-                         events={e: True for e in request.events}, description=request.description,
-                         status="enabled", created_at=now_iso())
-    ep.save(condition=WebhookEndpoint.endpoint_id.does_not_exist())
+    ep = WebhookEndpointRecord(tenant_id=tenant_id, endpoint_id=new_id("we"), url=url,
+                               secret=dp.new_webhook_secret(), events=tuple(sorted(set(request.events))),
+                               description=request.description, status="enabled", created_at=now_iso())
+    repos().webhooks.add_endpoint(ep)
     return ep
 
 
@@ -71,25 +69,26 @@ def _endpoint_refusal(reason: str) -> str:
     return f"this webhook URL cannot be used: {reason.removeprefix('refused: ')}"
 
 
-def list_endpoints(actor: Actor, tenant_id: str) -> list[WebhookEndpoint]:
+def list_endpoints(actor: Actor, tenant_id: str) -> list[WebhookEndpointRecord]:
     check_tenant_admin(actor, tenant_id, allow_partner_key=True)
-    return list(WebhookEndpoint.query(tenant_id))
+    return repos().webhooks.endpoints(tenant_id)
 
 
-def get_endpoint(actor: Actor, tenant_id: str, endpoint_id: str) -> WebhookEndpoint:
+def get_endpoint(actor: Actor, tenant_id: str, endpoint_id: str) -> WebhookEndpointRecord:
     check_tenant_admin(actor, tenant_id, allow_partner_key=True)
-    try:
-        return WebhookEndpoint.get(tenant_id, endpoint_id, consistent_read=True)
-    except WebhookEndpoint.DoesNotExist:
-        raise NotFound(f"webhook endpoint {endpoint_id} was not found", field="endpoint_id") from None
+    ep = repos().webhooks.endpoint(tenant_id, endpoint_id)
+    if ep is None:
+        raise NotFound(f"webhook endpoint {endpoint_id} was not found", field="endpoint_id")
+    return ep
 
 
 def delete_endpoint(actor: Actor, tenant_id: str, endpoint_id: str) -> None:
-    get_endpoint(actor, tenant_id, endpoint_id).delete()
+    get_endpoint(actor, tenant_id, endpoint_id)
+    repos().webhooks.delete_endpoint(tenant_id, endpoint_id)
 
 
-def delivery_view(d: WebhookDelivery) -> dict:
-    log_ = d.attempt_log.as_dict() if d.attempt_log else {}
+def delivery_view(d: WebhookDeliveryRecord) -> dict:
+    log_ = d.attempt_log or {}
     return {"message_id": d.message_id, "endpoint_id": d.endpoint_id, "event_type": d.event_type,
             "status": d.status, "attempts": int(d.attempts or 0),
             "last_status_code": int(d.last_status_code) if d.last_status_code is not None else None,
@@ -97,20 +96,18 @@ def delivery_view(d: WebhookDelivery) -> dict:
             "attempt_log": [log_[k] for k in sorted(log_, key=int)], "payload": json.loads(d.payload)}
 
 
-def list_deliveries(actor: Actor, tenant_id: str, endpoint_id: str, limit: int = 50) -> list[WebhookDelivery]:
+def list_deliveries(actor: Actor, tenant_id: str, endpoint_id: str, limit: int = 50) -> list[WebhookDeliveryRecord]:
     get_endpoint(actor, tenant_id, endpoint_id)
-    return list(WebhookDelivery.query(endpoint_id, scan_index_forward=False, limit=limit))
+    return repos().webhooks.deliveries(endpoint_id, limit)
 
 
-def redeliver(actor: Actor, tenant_id: str, endpoint_id: str, message_id: str) -> WebhookDelivery:
+def redeliver(actor: Actor, tenant_id: str, endpoint_id: str, message_id: str) -> WebhookDeliveryRecord:
     """Send a logged delivery again (same webhook-id, so receivers can de-duplicate)."""
     get_endpoint(actor, tenant_id, endpoint_id)
     try:
-        delivery = WebhookDelivery.get(endpoint_id, message_id, consistent_read=True)
-    except WebhookDelivery.DoesNotExist:
+        delivery = repos().webhooks.reset_for_redelivery(endpoint_id, message_id)
+    except ConditionFailed:
         raise NotFound(f"delivery {message_id} was not found", field="message_id") from None
-    delivery.update(actions=[WebhookDelivery.status.set("pending"), WebhookDelivery.first_attempt_at.remove()],
-                    condition=WebhookDelivery.message_id.exists())
     _enqueue(delivery, attempt_base=int(delivery.attempts or 0), manual=True)
     return delivery
 
@@ -127,22 +124,20 @@ def publish(tenant_id: str, event_type: str, data: dict, source: str, occurred_a
     """Record and enqueue ``event_type`` for every enabled endpoint of the tenant subscribed to it.
     ``source`` names the business event uniquely (idempotency). Returns the new message ids."""
     sent = []
-    for ep in WebhookEndpoint.query(tenant_id):
-        if ep.status != "enabled" or not (ep.events.as_dict() if ep.events else {}).get(event_type):
+    for ep in repos().webhooks.endpoints(tenant_id):
+        if ep.status != "enabled" or event_type not in ep.events:
             continue
         msg_id = _message_id(source, ep.endpoint_id)
         payload = json.dumps({"type": event_type, "timestamp": occurred_at, "data": data},
                              separators=(",", ":"), sort_keys=True)
-        delivery = WebhookDelivery(endpoint_id=ep.endpoint_id, message_id=msg_id, tenant_id=tenant_id,
-                                   event_type=event_type, payload=payload, status="pending", attempts=0,
-                                   created_at=now_iso())
+        delivery = WebhookDeliveryRecord(endpoint_id=ep.endpoint_id, message_id=msg_id, tenant_id=tenant_id,
+                                         event_type=event_type, payload=payload, status="pending", attempts=0,
+                                         created_at=now_iso())
         try:
-            delivery.save(condition=WebhookDelivery.message_id.does_not_exist())
-        except PutError as exc:
-            if not is_condition_failure(exc):
-                raise
-            existing = WebhookDelivery.get(ep.endpoint_id, msg_id, consistent_read=True)
-            if existing.status != "pending" or existing.attempts:
+            repos().webhooks.add_delivery(delivery)
+        except AlreadyExists:
+            existing = repos().webhooks.delivery(ep.endpoint_id, msg_id)
+            if existing is None or existing.status != "pending" or existing.attempts:
                 continue  # already on its way: a redelivered stream record sends nothing twice
             delivery = existing
         _enqueue(delivery, attempt_base=0)
@@ -173,12 +168,8 @@ def publish_booking_event(booking: dict, entry: dict, old: dict | None) -> None:
 def publish_review_received(review: dict) -> list[str]:
     """For the reviews capability: call with the stored review (needs ``review_id``, ``booking_id``,
     ``tenant_id``) once it is published."""
-    from chalicelib.models.bookings import Booking
-    try:
-        booking = Booking.get(review["booking_id"])
-    except Booking.DoesNotExist:
-        return []
-    if not booking.partner_id or booking.tenant_id != review.get("tenant_id"):
+    booking = repos().bookings.facts(review["booking_id"])
+    if booking is None or not booking.partner_id or booking.tenant_id != review.get("tenant_id"):
         return []
     data = {"booking_id": booking.booking_id, "external_ref": booking.external_ref,
             "review_id": review["review_id"], "stars": review.get("stars"),
@@ -190,7 +181,7 @@ def publish_review_received(review: dict) -> list[str]:
 # ---------------------------------------------------------------------------------------------
 # delivery (queue handler)
 
-def _enqueue(delivery: WebhookDelivery, attempt_base: int, manual: bool = False, delay: int = 0,
+def _enqueue(delivery: WebhookDeliveryRecord, attempt_base: int, manual: bool = False, delay: int = 0,
              not_before: float | None = None) -> None:
     from chalicelib.queues import WEBHOOK_DELIVERIES, send
 
@@ -220,15 +211,17 @@ def deliver(message: dict, now: float | None = None) -> str:
     if not_before and not_before > now + 1:
         send(WEBHOOK_DELIVERIES, message, delay_seconds=min(dp.SQS_MAX_DELAY, int(not_before - now) + 1))
         return "waiting"
-    try:
-        delivery = WebhookDelivery.get(message["endpoint_id"], message["message_id"], consistent_read=True)
-        endpoint = WebhookEndpoint.get(message["tenant_id"], message["endpoint_id"], consistent_read=True)
-    except (WebhookDelivery.DoesNotExist, WebhookEndpoint.DoesNotExist):
+    webhooks = repos().webhooks
+    delivery = webhooks.delivery(message["endpoint_id"], message["message_id"])
+    endpoint = webhooks.endpoint(message["tenant_id"], message["endpoint_id"])
+    if delivery is None or endpoint is None:
         return "gone"
-    if delivery.status in TERMINAL and not message.get("manual"):
+    manual = bool(message.get("manual"))
+    if delivery.status in TERMINAL and not manual:
         return delivery.status
     # claim this attempt's number first (atomic), so concurrent attempts never share a log slot
-    attempt = _claim_attempt(delivery, manual=bool(message.get("manual")))
+    attempt = webhooks.claim_attempt(delivery.endpoint_id, delivery.message_id,
+                                     final_states=() if manual else TERMINAL)
     if attempt is None:
         return delivery.status  # it became final meanwhile
     first = float(delivery.first_attempt_at) if delivery.first_attempt_at is not None else now
@@ -239,27 +232,25 @@ def deliver(message: dict, now: float | None = None) -> str:
     ms = int((time.monotonic() - started) * 1000)
     entry = {"at": datetime.fromtimestamp(now, timezone.utc).isoformat(timespec="seconds"), "status": status,
              "error": error, "ms": ms}
-    actions = [WebhookDelivery.attempt_log[str(attempt)].set(entry),
-               WebhookDelivery.last_status_code.set(status) if status is not None else WebhookDelivery.last_status_code.remove(),
-               WebhookDelivery.last_error.set(error) if error else WebhookDelivery.last_error.remove()]
-    if delivery.first_attempt_at is None:
-        actions.append(WebhookDelivery.first_attempt_at.set(first))
+
+    def record(new_status: str, unless: tuple[str, ...], **more) -> bool:
+        return webhooks.record_attempt(delivery.endpoint_id, delivery.message_id, attempt, entry,
+                                       status_code=status, error=error, new_status=new_status, unless_status=unless,
+                                       first_attempt_at=first if delivery.first_attempt_at is None else None, **more)
+
     if status is not None and 200 <= status < 300:
         # delivered is the truth whatever a slower attempt reports: it may follow any state
-        _record(delivery, actions + [WebhookDelivery.status.set("delivered"),
-                                     WebhookDelivery.delivered_at.set(now_iso())],
-                WebhookDelivery.status != "delivered")
+        record("delivered", ("delivered",), delivered_at=now_iso())
         return "delivered"
     delay = dp.next_attempt_delay(attempt, first, now) if endpoint.status == "enabled" else None
     if delay is None:
-        if _record(delivery, actions + [WebhookDelivery.status.set("failed")], WebhookDelivery.status != "delivered"):
+        if record("failed", ("delivered",)):
             _to_dead_letter(message)
             return "failed"
         return "delivered"
     delay = max(1, int(delay * _backoff_base()))
     # states only move forward: a late attempt never turns a final delivery back into "retrying"
-    if not _record(delivery, actions + [WebhookDelivery.status.set("retrying")],
-                   ~WebhookDelivery.status.is_in(*TERMINAL)):
+    if not record("retrying", TERMINAL):
         return "final already"
     send(WEBHOOK_DELIVERIES, {**message, "manual": False, "not_before": now + delay},
          delay_seconds=min(delay, dp.SQS_MAX_DELAY))
@@ -267,42 +258,6 @@ def deliver(message: dict, now: float | None = None) -> str:
 
 
 TERMINAL = ("delivered", "failed")
-
-
-def _claim_attempt(delivery: WebhookDelivery, manual: bool) -> int | None:
-    """Count one attempt atomically and return its number (None if the delivery became final and
-    this is not a manual redelivery)."""
-    from pynamodb.exceptions import UpdateError
-
-    from chalicelib.store.conditions import is_condition_failure
-
-    cond = WebhookDelivery.message_id.exists()
-    if not manual:
-        cond &= ~WebhookDelivery.status.is_in(*TERMINAL)
-    try:
-        delivery.update(actions=[WebhookDelivery.attempts.add(1)], condition=cond)
-    except UpdateError as exc:
-        if is_condition_failure(exc):
-            return None
-        raise
-    return int(delivery.attempts)
-
-
-def _record(delivery: WebhookDelivery, actions: list, condition) -> bool:
-    """Write an attempt's outcome if ``condition`` holds; False if a concurrent outcome won."""
-    from pynamodb.exceptions import UpdateError
-
-    from chalicelib.store.conditions import is_condition_failure
-
-    try:
-        delivery.update(actions=actions, condition=WebhookDelivery.message_id.exists() & condition)
-        return True
-    except UpdateError as exc:
-        if not is_condition_failure(exc):
-            raise
-    # the outcome lost, but the attempt's log line is kept
-    delivery.update(actions=actions[:1], condition=WebhookDelivery.message_id.exists())
-    return False
 
 
 def _to_dead_letter(message: dict) -> None:

@@ -35,6 +35,10 @@ class ConditionFailed(Exception):
     """A write's condition was false: the record is not in the state the write required."""
 
 
+class AlreadyExists(ConditionFailed):
+    """A create found the record already there (a second review of one booking, a replayed guard)."""
+
+
 def _reason_code(reason) -> str | None:
     """A cancellation reason's code, whatever its shape: pynamodb's ``CancellationReason``
     (``.code``), botocore's dict (``{"Code": ...}``), or ``None`` for an item that was fine."""

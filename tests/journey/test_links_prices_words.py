@@ -70,8 +70,8 @@ def test_notification_links_use_the_route_table():
     assert ctx["accept_url"] == links.url(base, "helper_offer", booking_id=BID)
 
 
-@pytest.mark.parametrize("lang,subject", [("de", "Wie hat Anna geholfen?"), ("fr", "Comment Anna vous a-t-il aidé ?"),
-                                          ("it", "Come l'ha aiutata Anna?"), ("en", "How did Anna help?")])
+@pytest.mark.parametrize("lang,subject", [("de", "Wie hat Anna geholfen?"), ("fr", "Comment s'est passée votre visite avec Anna ?"),
+                                          ("it", "Com'è andata la visita con Anna?"), ("en", "How did Anna help?")])
 def test_review_request_names_the_helper_in_her_language(lang, subject):
     out = texts.render("review_request", "customer", lang, {"helper_first_name": "Anna", "review_url": "U"}, {"name": "crowdfix"})
     assert out["title"] == subject

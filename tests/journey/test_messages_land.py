@@ -33,7 +33,7 @@ def _mails(stack, address):
     return [m for m in read_sent_emails(stack["services"].moto_url) if address in json.dumps(m)]
 
 
-@pytest.mark.parametrize("lang,subject", [("fr", "Comment Lucie vous a-t-il aidé ?"), ("it", "Come l'ha aiutata Lucie?")])
+@pytest.mark.parametrize("lang,subject", [("fr", "Comment s'est passée votre visite avec Lucie ?"), ("it", "Com'è andata la visita con Lucie?")])
 def test_review_email_in_the_bookings_language_with_the_helper_and_a_working_token(api, signin, pump, stack, lang, subject):
     hid, hemail = _helper()
     helper = signin(hemail, "helper")

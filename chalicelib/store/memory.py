@@ -1,0 +1,454 @@
+"""In-memory twins of the DynamoDB repositories, for use-case tests without the JVM.
+
+Each twin keeps the same promises as its DynamoDB sibling — creates refuse an existing key,
+conditional updates refuse a stale state, guarded counter transactions are all-or-nothing — and
+``tests/contract/`` runs one suite against both, so a twin that drifts fails there. A lock per
+store makes each operation atomic, as a single DynamoDB write is.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from datetime import timedelta
+from typing import Iterable, Iterator
+
+from chalicelib.store.conditions import AlreadyExists, ConditionFailed
+from chalicelib.store.records import (ALL_COUNTERS, BookingFacts, CustomerRatingRecord, FailureRecord,
+                                      GeoHintRecord, HelperRecord, OfferRef, QualityCaseRecord, ReviewRecord,
+                                      WebhookDeliveryRecord, WebhookEndpointRecord, SignInCodeRecord,
+                                      PhoneVerificationRecord, StaffRecord, CustomerRecord)
+
+
+class World:
+    """The shared state of one in-memory store (what the tables hold), with one lock."""
+
+    def __init__(self):
+        self.lock = threading.RLock()
+        self.reviews: dict[str, ReviewRecord] = {}
+        self.customer_ratings: dict[str, CustomerRatingRecord] = {}
+        self.counters: dict[tuple[str, str], dict[str, int]] = {}
+        self.guards: set[str] = set()
+        self.cases: dict[str, QualityCaseRecord] = {}
+        self.helpers: dict[str, HelperRecord] = {}
+        self.bookings: dict[str, BookingFacts] = {}
+        self.offers: list[OfferRef] = []
+        self.failures: dict[str, FailureRecord] = {}
+        self.geo_hints: dict[str, GeoHintRecord] = {}
+        self.endpoints: dict[tuple[str, str], WebhookEndpointRecord] = {}
+        self.deliveries: dict[tuple[str, str], WebhookDeliveryRecord] = {}
+        self.codes: dict[str, SignInCodeRecord] = {}
+        self.client_counts: dict[str, int] = {}
+        self.phones: dict[str, PhoneVerificationRecord] = {}
+        self.customers: dict[str, CustomerRecord] = {}
+        self.helper_emails: dict[tuple[str, str], str] = {}
+        self.staff: dict[str, StaffRecord] = {}
+
+
+class Reviews:
+    def __init__(self, world: World):
+        self.w = world
+
+    def add(self, review: ReviewRecord) -> None:
+        with self.w.lock:
+            if review.booking_id in self.w.reviews:
+                raise AlreadyExists(f"review {review.booking_id} exists")
+            self.w.reviews[review.booking_id] = review
+
+    def get(self, booking_id: str) -> ReviewRecord | None:
+        return self.w.reviews.get(booking_id)
+
+    def update(self, booking_id: str, *, expected_version: int, changes: dict,
+               editable_at: str | None = None) -> ReviewRecord:
+        with self.w.lock:
+            current = self.w.reviews.get(booking_id)
+            if current is None or current.version != expected_version or (
+                    editable_at is not None and not current.editable_until >= editable_at):
+                raise ConditionFailed(f"review {booking_id} is not at version {expected_version}")
+            new = replace(current, **changes)
+            self.w.reviews[booking_id] = new
+            return new
+
+    def by_helper(self, helper_id: str, limit: int = 50) -> Iterator[ReviewRecord]:
+        rows = sorted((r for r in self.w.reviews.values() if r.helper_id == helper_id),
+                      key=lambda r: r.created_at, reverse=True)
+        yield from rows[:limit]
+
+
+class CustomerRatings:
+    def __init__(self, world: World):
+        self.w = world
+
+    def add(self, rating: CustomerRatingRecord) -> None:
+        with self.w.lock:
+            if rating.booking_id in self.w.customer_ratings:
+                raise AlreadyExists(f"customer rating {rating.booking_id} exists")
+            self.w.customer_ratings[rating.booking_id] = rating
+
+    def get(self, booking_id: str) -> CustomerRatingRecord | None:
+        return self.w.customer_ratings.get(booking_id)
+
+
+class RatingCounters:
+    def __init__(self, world: World):
+        self.w = world
+
+    def add(self, guard_key: str, change: dict[str, int], targets: Iterable[tuple[str, str, str | None]], *,
+            helper_id: str | None = None, guard_ttl: timedelta = timedelta(days=30)) -> bool:
+        targets = list(targets)
+        with self.w.lock:
+            if guard_key in self.w.guards:
+                return False
+            helper = self.w.helpers.get(helper_id) if helper_id else None
+            if helper_id and (change.get("count") or change.get("star_sum")) and helper is None:
+                # DynamoDB cancels the whole transaction on the helper's exists-condition
+                raise ConditionFailed(f"helper {helper_id} does not exist")
+            self.w.guards.add(guard_key)
+            for scope, bucket, _tenant in targets:
+                row = self.w.counters.setdefault((scope, bucket), dict.fromkeys(ALL_COUNTERS, 0))
+                for k, v in change.items():
+                    row[k] += v
+            if helper is not None:
+                self.w.helpers[helper_id] = replace(helper, rating_count=helper.rating_count + change.get("count", 0),
+                                                    rating_sum=helper.rating_sum + change.get("star_sum", 0))
+            return True
+
+    def totals(self, scope: str, bucket: str, consistent: bool = False) -> dict:
+        return dict(self.w.counters.get((scope, bucket)) or dict.fromkeys(ALL_COUNTERS, 0))
+
+    def between(self, scope: str, first_bucket: str, last_bucket: str) -> list[dict]:
+        return [dict(row) for (s, b), row in sorted(self.w.counters.items())
+                if s == scope and first_bucket <= b <= last_bucket]
+
+
+class QualityCases:
+    def __init__(self, world: World):
+        self.w = world
+
+    def open(self, case: QualityCaseRecord, reopen_done: bool = False) -> bool:
+        with self.w.lock:
+            existing = self.w.cases.get(case.case_id)
+            if existing is not None and not (reopen_done and existing.status == "done"):
+                return False
+            self.w.cases[case.case_id] = case
+            return True
+
+    def log(self, case: QualityCaseRecord) -> None:
+        with self.w.lock:
+            self.w.cases[case.case_id] = case
+
+    def get(self, case_id: str) -> QualityCaseRecord | None:
+        return self.w.cases.get(case_id)
+
+    def close(self, case: QualityCaseRecord, *, outcome: str, notes: str, resolved_by: str,
+              at: str) -> QualityCaseRecord:
+        with self.w.lock:
+            current = self.w.cases.get(case.case_id)
+            if current is None or current.status != "open":
+                raise ConditionFailed(f"case {case.case_id} is not open")
+            new = replace(current, status="done", outcome=outcome, notes=notes, resolved_by=resolved_by,
+                          resolved_at=at)
+            self.w.cases[case.case_id] = new
+            return new
+
+    def listed(self, tenant_id: str, status: str, limit: int) -> list[QualityCaseRecord]:
+        rows = sorted((c for c in self.w.cases.values() if c.tenant_id == tenant_id and c.status == status),
+                      key=lambda c: c.created_at, reverse=True)
+        return rows[:limit]
+
+
+class Helpers:
+    def __init__(self, world: World):
+        self.w = world
+
+    def get(self, helper_id: str, consistent: bool = False) -> HelperRecord | None:
+        return self.w.helpers.get(helper_id)
+
+    def set_status(self, helper: HelperRecord, status: str) -> HelperRecord:
+        with self.w.lock:
+            current = self.w.helpers.get(helper.helper_id)
+            if current is None or current.status != helper.status:
+                raise ConditionFailed(f"helper {helper.helper_id} is not {helper.status} any more")
+            new = replace(current, status=status)
+            self.w.helpers[helper.helper_id] = new
+            return new
+
+
+class Bookings:
+    def __init__(self, world: World):
+        self.w = world
+
+    def facts(self, booking_id: str) -> BookingFacts | None:
+        return self.w.bookings.get(booking_id)
+
+
+class Offers:
+    def __init__(self, world: World):
+        self.w = world
+
+    def open_for_helper(self, helper_id: str) -> list[OfferRef]:
+        return [o for o in self.w.offers if o.helper_id == helper_id and o.state == "open"]
+
+
+class Failures:
+    def __init__(self, world: World):
+        self.w = world
+
+    def add(self, failure: FailureRecord) -> None:
+        with self.w.lock:
+            if failure.failure_id in self.w.failures:
+                raise AlreadyExists(f"failure {failure.failure_id} exists")
+            self.w.failures[failure.failure_id] = failure
+
+    def failed_again(self, failure_id: str, *, error: str, at: str, attempts: int, payload: str) -> None:
+        with self.w.lock:
+            current = self.w.failures.get(failure_id)
+            if current is None:
+                raise ConditionFailed(f"failure {failure_id} is not in the store")
+            self.w.failures[failure_id] = replace(current, status="open", error=error, last_failed_at=at,
+                                                  attempts=current.attempts + attempts, payload=payload,
+                                                  version=current.version + 1)
+
+    def get(self, failure_id: str) -> FailureRecord | None:
+        return self.w.failures.get(failure_id)
+
+    def listed(self, status: str, limit: int) -> list[FailureRecord]:
+        rows = sorted((f for f in self.w.failures.values() if f.status == status),
+                      key=lambda f: f.last_failed_at, reverse=True)
+        return rows[:limit]
+
+    def mark_replayed(self, failure: FailureRecord, *, by: str, at: str) -> FailureRecord:
+        with self.w.lock:
+            current = self.w.failures.get(failure.failure_id)
+            if current is None or current.version != failure.version or current.status != "open":
+                raise ConditionFailed(f"failure {failure.failure_id} changed since it was read")
+            new = replace(current, status="replayed", replays=current.replays + 1, replayed_at=at, replayed_by=by,
+                          version=current.version + 1)
+            self.w.failures[failure.failure_id] = new
+            return new
+
+
+class Guards:
+    def __init__(self, world: World):
+        self.w = world
+
+    def mark_once(self, key: str, ttl: timedelta) -> bool:
+        with self.w.lock:
+            if key in self.w.guards:
+                return False
+            self.w.guards.add(key)
+            return True
+
+    def seen(self, key: str) -> bool:
+        return key in self.w.guards
+
+
+class GeoHints:
+    def __init__(self, world: World):
+        self.w = world
+
+    def get(self, key: str) -> GeoHintRecord | None:
+        return self.w.geo_hints.get(key)
+
+    def put(self, hint: GeoHintRecord, ttl: timedelta) -> None:
+        with self.w.lock:
+            self.w.geo_hints[hint.key] = hint
+
+
+class Webhooks:
+    def __init__(self, world: World):
+        self.w = world
+
+    def add_endpoint(self, ep: WebhookEndpointRecord) -> None:
+        with self.w.lock:
+            key = (ep.tenant_id, ep.endpoint_id)
+            if key in self.w.endpoints:
+                raise AlreadyExists(f"endpoint {ep.endpoint_id} exists")
+            self.w.endpoints[key] = ep
+
+    def endpoints(self, tenant_id: str) -> list[WebhookEndpointRecord]:
+        return [ep for (t, _), ep in sorted(self.w.endpoints.items()) if t == tenant_id]
+
+    def endpoint(self, tenant_id: str, endpoint_id: str) -> WebhookEndpointRecord | None:
+        return self.w.endpoints.get((tenant_id, endpoint_id))
+
+    def delete_endpoint(self, tenant_id: str, endpoint_id: str) -> None:
+        with self.w.lock:
+            self.w.endpoints.pop((tenant_id, endpoint_id), None)
+
+    def add_delivery(self, d: WebhookDeliveryRecord) -> None:
+        with self.w.lock:
+            key = (d.endpoint_id, d.message_id)
+            if key in self.w.deliveries:
+                raise AlreadyExists(f"delivery {d.message_id} exists")
+            self.w.deliveries[key] = d
+
+    def delivery(self, endpoint_id: str, message_id: str) -> WebhookDeliveryRecord | None:
+        d = self.w.deliveries.get((endpoint_id, message_id))
+        return replace(d, attempt_log=dict(d.attempt_log)) if d else None
+
+    def deliveries(self, endpoint_id: str, limit: int) -> list[WebhookDeliveryRecord]:
+        rows = [d for (e, _), d in sorted(self.w.deliveries.items(), reverse=True) if e == endpoint_id]
+        return rows[:limit]
+
+    def reset_for_redelivery(self, endpoint_id: str, message_id: str) -> WebhookDeliveryRecord:
+        with self.w.lock:
+            d = self.w.deliveries.get((endpoint_id, message_id))
+            if d is None:
+                raise ConditionFailed(f"delivery {message_id} is not in the log")
+            new = replace(d, status="pending", first_attempt_at=None)
+            self.w.deliveries[(endpoint_id, message_id)] = new
+            return new
+
+    def claim_attempt(self, endpoint_id: str, message_id: str, *, final_states: tuple[str, ...] = ()) -> int | None:
+        with self.w.lock:
+            d = self.w.deliveries.get((endpoint_id, message_id))
+            if d is None or d.status in final_states:
+                return None
+            self.w.deliveries[(endpoint_id, message_id)] = replace(d, attempts=d.attempts + 1)
+            return d.attempts + 1
+
+    def record_attempt(self, endpoint_id: str, message_id: str, attempt: int, entry: dict, *,
+                       status_code: int | None, error: str | None, first_attempt_at: float | None = None,
+                       new_status: str | None = None, delivered_at: str | None = None,
+                       unless_status: tuple[str, ...] = ()) -> bool:
+        with self.w.lock:
+            d = self.w.deliveries.get((endpoint_id, message_id))
+            if d is None:
+                return False
+            log = {**d.attempt_log, str(attempt): dict(entry)}
+            if d.status in unless_status:
+                self.w.deliveries[(endpoint_id, message_id)] = replace(d, attempt_log=log)
+                return False
+            changes = {"attempt_log": log, "last_status_code": status_code, "last_error": error or None}
+            if first_attempt_at is not None:
+                changes["first_attempt_at"] = first_attempt_at
+            if new_status is not None:
+                changes["status"] = new_status
+            if delivered_at is not None:
+                changes["delivered_at"] = delivered_at
+            self.w.deliveries[(endpoint_id, message_id)] = replace(d, **changes)
+            return True
+
+
+class SignIn:
+    def __init__(self, world: World):
+        self.w = world
+
+    def code(self, key: str) -> SignInCodeRecord | None:
+        return self.w.codes.get(key)
+
+    def start_window(self, record: SignInCodeRecord, *, replacing: SignInCodeRecord | None, ttl: timedelta) -> None:
+        with self.w.lock:
+            current = self.w.codes.get(record.key)
+            if (current is None) != (replacing is None) or (
+                    current is not None and current.code_hash != replacing.code_hash):
+                raise ConditionFailed(f"sign-in code {record.key} changed since it was read")
+            self.w.codes[record.key] = record
+
+    def resend(self, current: SignInCodeRecord, *, code_hash: str, expires_at: float, at: float, ip_key: str,
+               ttl: timedelta) -> None:
+        with self.w.lock:
+            now = self.w.codes.get(current.key)
+            if now is None or now.sends != current.sends or now.window_ends != current.window_ends:
+                raise ConditionFailed(f"sign-in code {current.key} changed since it was read")
+            self.w.codes[current.key] = replace(now, code_hash=code_hash, expires_at=expires_at, last_sent_at=at,
+                                                sends=now.sends + 1, ip_key=ip_key)
+
+    def take_try(self, key: str, *, max_attempts: int, now: float) -> SignInCodeRecord:
+        with self.w.lock:
+            r = self.w.codes.get(key)
+            if r is None or r.attempts >= max_attempts or r.expires_at is None or r.expires_at < int(now):
+                raise ConditionFailed(f"no try left for {key}")
+            r = replace(r, attempts=r.attempts + 1)
+            self.w.codes[key] = r
+            return r
+
+    def use(self, record: SignInCodeRecord) -> None:
+        with self.w.lock:
+            r = self.w.codes.get(record.key)
+            if r is None or r.code_hash != record.code_hash:
+                raise ConditionFailed(f"code {record.key} was already used")
+            del self.w.codes[record.key]
+
+    def charge_client(self, ip_key: str, *, limit: int, ttl: timedelta) -> bool:
+        with self.w.lock:
+            n = self.w.client_counts.get(ip_key, 0)
+            if n >= limit:
+                return False
+            self.w.client_counts[ip_key] = n + 1
+            return True
+
+    def refund_client(self, ip_key: str) -> None:
+        with self.w.lock:
+            if self.w.client_counts.get(ip_key, 0) > 0:
+                self.w.client_counts[ip_key] -= 1
+
+    def outstanding(self, ip_key: str) -> int:
+        return self.w.client_counts.get(ip_key, 0)
+
+    def phone(self, key: str) -> PhoneVerificationRecord | None:
+        return self.w.phones.get(key)
+
+    def phone_code_sent(self, key: str, *, current: PhoneVerificationRecord | None, phone: str, code_hash: str,
+                        expires_at: float, at: float, window: float, ttl: timedelta) -> None:
+        with self.w.lock:
+            now = self.w.phones.get(key)
+            if current is None:
+                if now is not None:
+                    raise ConditionFailed(f"phone verification {key} changed since it was read")
+                self.w.phones[key] = PhoneVerificationRecord(key=key, pending_phone=phone, code_hash=code_hash,
+                                                             expires_at=expires_at, attempts=0, sends=1,
+                                                             last_sent_at=at, window_ends=at + window)
+                return
+            if now is None:
+                raise ConditionFailed(f"phone verification {key} changed since it was read")
+            changes = dict(pending_phone=phone, code_hash=code_hash, expires_at=expires_at, last_sent_at=at)
+            if current.window_ends is not None and current.window_ends > at:
+                if now.sends != current.sends:
+                    raise ConditionFailed(f"phone verification {key} changed since it was read")
+                changes["sends"] = now.sends + 1
+            else:
+                if now.window_ends != current.window_ends:
+                    raise ConditionFailed(f"phone verification {key} changed since it was read")
+                changes.update(sends=1, attempts=0, window_ends=at + window)
+            self.w.phones[key] = replace(now, **changes)
+
+    def phone_try(self, key: str, *, max_attempts: int, now: float) -> PhoneVerificationRecord:
+        with self.w.lock:
+            r = self.w.phones.get(key)
+            if r is None or r.code_hash is None or r.attempts >= max_attempts or r.expires_at is None \
+                    or r.expires_at < int(now):
+                raise ConditionFailed(f"no phone try left for {key}")
+            r = replace(r, attempts=r.attempts + 1)
+            self.w.phones[key] = r
+            return r
+
+    def phone_verified(self, record: PhoneVerificationRecord, at: float) -> PhoneVerificationRecord:
+        with self.w.lock:
+            r = self.w.phones.get(record.key)
+            if r is None or r.code_hash != record.code_hash or r.code_hash is None:
+                raise ConditionFailed(f"phone code {record.key} was already used")
+            r = replace(r, verified_phone=record.pending_phone, verified_at=at, pending_phone=None, code_hash=None,
+                        expires_at=None, attempts=0)
+            self.w.phones[record.key] = r
+            return r
+
+
+class People:
+    def __init__(self, world: World):
+        self.w = world
+
+    def customer(self, customer_id: str) -> CustomerRecord | None:
+        return self.w.customers.get(customer_id)
+
+    def add_customer(self, customer: CustomerRecord) -> None:
+        with self.w.lock:
+            if customer.customer_id in self.w.customers:
+                raise AlreadyExists(f"customer {customer.customer_id} exists")
+            self.w.customers[customer.customer_id] = customer
+
+    def helper_id_by_email(self, tenant_id: str, email: str) -> str | None:
+        return self.w.helper_emails.get((tenant_id, email))
+
+    def staff(self, email: str) -> StaffRecord | None:
+        return self.w.staff.get(email)

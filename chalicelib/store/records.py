@@ -1,0 +1,234 @@
+"""Typed records the storage layer hands to services, and takes from them.
+
+A record is a plain frozen dataclass: what a service reads and decides on, with no pynamodb in it.
+``replace`` (``dataclasses.replace``) makes a changed copy; repositories write changes as narrow,
+conditional updates, never by re-saving a whole record read earlier.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+# every counter a rating aggregate keeps (the review counters of ``domain.ratings`` and no-shows)
+ALL_COUNTERS = ("count", "star_sum", "h1", "h2", "h3", "h4", "h5", "patience_sum", "clarity_sum",
+                "recommend", "rebook", "no_shows")
+
+__all__ = ["ALL_COUNTERS", "ReviewRecord", "CustomerRatingRecord", "QualityCaseRecord", "BookingFacts", "HelperRecord",
+           "OfferRef", "FailureRecord", "GeoHintRecord", "WebhookEndpointRecord",
+           "WebhookDeliveryRecord", "SignInCodeRecord", "PhoneVerificationRecord", "StaffRecord",
+           "CustomerRecord", "replace"]
+
+
+@dataclass(frozen=True)
+class ReviewRecord:
+    """The customer's review of one completed booking (one per booking)."""
+    booking_id: str
+    tenant_id: str
+    helper_id: str
+    customer_id: str
+    overall: int
+    patience: int
+    clarity: int
+    would_recommend: bool
+    would_book_again: bool
+    period_day: str  # the completion day (YYYY-MM-DD) the review counts for
+    created_at: str
+    updated_at: str
+    editable_until: str
+    reviewer_first_name: str | None = None
+    comment: str | None = None
+    comment_hidden: bool = False
+    hidden_reason: str | None = None
+    language: str = "de"
+    version: int = 1
+
+
+# the fields of a review a customer may change, and ops' moderation fields
+REVIEW_EDITABLE = ("overall", "patience", "clarity", "would_recommend", "would_book_again", "comment")
+REVIEW_MODERATION = ("comment_hidden", "hidden_reason")
+
+
+@dataclass(frozen=True)
+class CustomerRatingRecord:
+    """The helper's private rating of the customer for one booking (ops only read it)."""
+    booking_id: str
+    tenant_id: str
+    customer_id: str
+    helper_id: str
+    stars: int
+    created_at: str
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class QualityCaseRecord:
+    """Work on the ops quality list: a flagged helper, a spot check, or a logged action."""
+    case_id: str
+    kind: str  # flag | spot_check | action
+    tenant_id: str
+    helper_id: str
+    created_at: str
+    status: str = "open"  # open | done
+    booking_id: str | None = None
+    customer_id: str | None = None
+    rule: str | None = None
+    detail: str | None = None
+    outcome: str | None = None
+    notes: str | None = None
+    resolved_by: str | None = None
+    resolved_at: str | None = None
+    version: int = 1
+
+
+@dataclass(frozen=True)
+class BookingFacts:
+    """What reviews and quality read of a booking (the booking aggregate itself is written only
+    through ``services.transitions``)."""
+    booking_id: str
+    tenant_id: str
+    customer_id: str
+    state: str
+    updated_at: str
+    helper_id: str | None = None
+    language: str = "de"
+    contact_name: str | None = None
+    completed_at: str | None = None  # when the ``complete`` transition happened
+    partner_id: str | None = None  # set on bookings a partner made through the API
+    external_ref: str | None = None  # the partner's own reference
+
+
+@dataclass(frozen=True)
+class HelperRecord:
+    """What the profile, quality and rating reads need of a helper."""
+    helper_id: str
+    tenant_id: str
+    status: str
+    first_name: str
+    rating_count: int = 0
+    rating_sum: int = 0
+    photo_url: str | None = None
+    bio: str | None = None
+    city: str | None = None
+    languages: tuple[str, ...] = ()
+    skills: dict = field(default_factory=dict)
+    qualifications: tuple[str, ...] = ()
+    remote: bool = False
+
+
+@dataclass(frozen=True)
+class OfferRef:
+    """An offer as the quality loop needs it: which booking, and whether it is still open."""
+    booking_id: str
+    helper_id: str
+    state: str
+
+
+@dataclass(frozen=True)
+class FailureRecord:
+    """A unit of work that used up its retries: what failed, why, how often, and its message."""
+    failure_id: str
+    unit: str
+    kind: str
+    name: str
+    error: str
+    first_failed_at: str
+    last_failed_at: str
+    payload: str
+    status: str = "open"  # open | replayed | resolved
+    booking_id: str | None = None
+    tenant_id: str | None = None
+    attempts: int = 0
+    replays: int = 0
+    replayed_at: str | None = None
+    replayed_by: str | None = None
+    version: int = 1
+
+
+@dataclass(frozen=True)
+class GeoHintRecord:
+    """A partition's density hint (helpers and index items per km²) and when it was written."""
+    key: str
+    density: float
+    updated_at: float
+    read_density: float | None = None
+
+
+@dataclass(frozen=True)
+class WebhookEndpointRecord:
+    """A partner's webhook endpoint: where to POST which events, and the signing secret."""
+    tenant_id: str
+    endpoint_id: str
+    url: str
+    secret: str
+    created_at: str
+    events: tuple[str, ...] = ()  # the event types it is subscribed to, sorted
+    description: str | None = None
+    status: str = "enabled"
+
+
+@dataclass(frozen=True)
+class WebhookDeliveryRecord:
+    """One message to one endpoint and every attempt to deliver it (the delivery log)."""
+    endpoint_id: str
+    message_id: str
+    tenant_id: str
+    event_type: str
+    payload: str  # the exact JSON body sent (signed as is)
+    created_at: str
+    status: str = "pending"  # pending | retrying | delivered | failed
+    attempts: int = 0
+    first_attempt_at: float | None = None
+    last_status_code: int | None = None
+    last_error: str | None = None
+    delivered_at: str | None = None
+    attempt_log: dict = field(default_factory=dict)  # {"1": {"at", "status", "error", "ms"}}
+
+
+@dataclass(frozen=True)
+class SignInCodeRecord:
+    """One address's sign-in code (a keyed hash) and its window's counts."""
+    key: str  # "<tenant>#<role>#<email>"
+    code_hash: str | None  # None only on a record an old bug left half-written
+    expires_at: float | None
+    attempts: int = 0
+    sends: int = 1
+    last_sent_at: float | None = None
+    window_ends: float | None = None
+    ip_key: str | None = None
+
+
+@dataclass(frozen=True)
+class PhoneVerificationRecord:
+    """A person's verified mobile number, and a pending one with its code hash and counts."""
+    key: str  # "phone#<role>#<id>"
+    pending_phone: str | None = None
+    code_hash: str | None = None
+    expires_at: float | None = None
+    attempts: int = 0
+    sends: int = 0
+    last_sent_at: float | None = None
+    window_ends: float | None = None
+    verified_phone: str | None = None
+    verified_at: float | None = None
+
+
+@dataclass(frozen=True)
+class StaffRecord:
+    email: str
+    staff_id: str
+    name: str
+    role: str = "ops"  # ops | partner_admin
+    tenant_id: str = "*"  # "*" = platform staff
+
+
+@dataclass(frozen=True)
+class CustomerRecord:
+    customer_id: str
+    tenant_id: str
+    email: str
+    created_at: str
+    name: str | None = None
+    phone: str | None = None
+    language: str = "de"
+    address: dict | None = None
+    stripe_customer_id: str | None = None
+    default_payment_method: str | None = None

@@ -1,0 +1,508 @@
+"""One contract for the repositories, run against the in-memory twins (tests/unit) and against
+DynamoDB Local (tests/integration), as the Chalice todo-app runs ``TestTodoDB`` against both.
+
+A subclass provides the ``world`` fixture: an object with ``repos`` (a ``chalicelib.store.Repos``)
+and ``given_helper(record)`` / ``given_booking(facts)`` / ``given_staff(record)`` to put the records the repositories only
+read. Every test names its records with fresh ids, so the DynamoDB run can share the session's tables.
+"""
+from __future__ import annotations
+
+import threading
+import uuid
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from chalicelib.store.conditions import AlreadyExists, ConditionFailed
+from chalicelib.store.records import (BookingFacts, CustomerRatingRecord, CustomerRecord, FailureRecord, GeoHintRecord,
+                                      SignInCodeRecord, StaffRecord,
+                                      HelperRecord, QualityCaseRecord, ReviewRecord, WebhookDeliveryRecord,
+                                      WebhookEndpointRecord)
+
+
+def _id(prefix: str) -> str:
+    return f"{prefix}_ct{uuid.uuid4().hex[:14]}"
+
+
+def a_review(**over) -> ReviewRecord:
+    values = dict(booking_id=_id("b"), tenant_id="contract", helper_id=_id("h"), customer_id=_id("c"),
+                  overall=4, patience=5, clarity=3, would_recommend=True, would_book_again=False,
+                  period_day="2026-11-30", created_at="2026-11-30T10:00:00.000Z",
+                  updated_at="2026-11-30T10:00:00.000Z", editable_until="2026-12-07T10:00:00.000Z",
+                  reviewer_first_name="Erika", comment="Sehr geduldig.", language="fr")
+    values.update(over)
+    return ReviewRecord(**values)
+
+
+def a_helper(**over) -> HelperRecord:
+    values = dict(helper_id=_id("h"), tenant_id=f"contract-{uuid.uuid4().hex[:6]}", status="active",
+                  first_name="Rita", city="Zürich", languages=("de", "en"), skills={"printer": 3},
+                  qualifications=("printer level 3",), bio="Drucker und WLAN.")
+    values.update(over)
+    return HelperRecord(**values)
+
+
+class StoreContract:
+    def given_review(self, world, **over) -> ReviewRecord:
+        """A review of a helper who exists (on DynamoDB the reviews stream counts it for them)."""
+        review = a_review(**over)
+        if world.repos.helpers.get(review.helper_id, consistent=True) is None:
+            world.given_helper(a_helper(helper_id=review.helper_id, tenant_id=review.tenant_id))
+        return review
+
+    # ---- reviews -------------------------------------------------------------------------------
+
+    def test_a_review_reads_back_as_it_was_written(self, world):
+        review = self.given_review(world)
+        world.repos.reviews.add(review)
+        assert world.repos.reviews.get(review.booking_id) == review
+
+    def test_a_second_review_of_one_booking_is_refused(self, world):
+        review = self.given_review(world)
+        world.repos.reviews.add(review)
+        with pytest.raises(AlreadyExists):
+            world.repos.reviews.add(replace(review, overall=1))
+        assert world.repos.reviews.get(review.booking_id).overall == 4
+
+    def test_a_missing_review_is_none(self, world):
+        assert world.repos.reviews.get(_id("b")) is None
+
+    def test_an_update_at_the_expected_version_changes_only_what_it_names(self, world):
+        review = self.given_review(world)
+        world.repos.reviews.add(review)
+        new = world.repos.reviews.update(review.booking_id, expected_version=1,
+                                         changes={"overall": 2, "version": 2, "comment": None})
+        assert new == replace(review, overall=2, version=2, comment=None)
+        assert world.repos.reviews.get(review.booking_id) == new
+
+    def test_an_update_at_a_stale_version_is_refused_and_changes_nothing(self, world):
+        review = self.given_review(world)
+        world.repos.reviews.add(review)
+        world.repos.reviews.update(review.booking_id, expected_version=1, changes={"version": 2})
+        with pytest.raises(ConditionFailed):
+            world.repos.reviews.update(review.booking_id, expected_version=1, changes={"overall": 1, "version": 2})
+        assert world.repos.reviews.get(review.booking_id).overall == 4
+
+    def test_an_update_of_a_missing_review_creates_nothing(self, world):
+        booking_id = _id("b")
+        with pytest.raises(ConditionFailed):
+            world.repos.reviews.update(booking_id, expected_version=1, changes={"overall": 1})
+        assert world.repos.reviews.get(booking_id) is None
+
+    def test_an_update_after_the_edit_window_is_refused(self, world):
+        review = self.given_review(world)
+        world.repos.reviews.add(review)
+        with pytest.raises(ConditionFailed):
+            world.repos.reviews.update(review.booking_id, expected_version=1, changes={"overall": 1},
+                                       editable_at="2026-12-08T00:00:00.000Z")
+        world.repos.reviews.update(review.booking_id, expected_version=1, changes={"overall": 1},
+                                   editable_at="2026-12-01T00:00:00.000Z")
+        assert world.repos.reviews.get(review.booking_id).overall == 1
+
+    def test_a_helpers_reviews_come_newest_first(self, world):
+        helper_id = _id("h")
+        days = ["2026-11-01", "2026-11-03", "2026-11-02"]
+        for day in days:
+            world.repos.reviews.add(self.given_review(world, helper_id=helper_id, created_at=f"{day}T09:00:00.000Z"))
+        world.repos.reviews.add(self.given_review(world))  # another helper's
+        got = [r.created_at[:10] for r in world.repos.reviews.by_helper(helper_id)]
+        assert got == sorted(days, reverse=True)
+        assert len(list(world.repos.reviews.by_helper(helper_id, limit=2))) == 2
+
+    # ---- customer ratings ----------------------------------------------------------------------
+
+    def test_a_customer_is_rated_once_per_booking(self, world):
+        rating = CustomerRatingRecord(booking_id=_id("b"), tenant_id="contract", customer_id=_id("c"),
+                                      helper_id=_id("h"), stars=2, created_at="2026-11-30T10:00:00.000Z",
+                                      comment="kam zu spät an die Tür")
+        world.repos.customer_ratings.add(rating)
+        with pytest.raises(AlreadyExists):
+            world.repos.customer_ratings.add(replace(rating, stars=5))
+        assert world.repos.customer_ratings.get(rating.booking_id) == rating
+        assert world.repos.customer_ratings.get(_id("b")) is None
+
+    # ---- rating counters -----------------------------------------------------------------------
+
+    def test_counters_move_on_every_target_and_on_the_helper(self, world):
+        helper = a_helper()
+        world.given_helper(helper)
+        scope = f"helper#{helper.helper_id}"
+        tenant_scope = f"tenant#{helper.tenant_id}"
+        moved = world.repos.counters.add(_id("g"), {"count": 1, "star_sum": 4, "h4": 1},
+                                         [(scope, "all", helper.tenant_id), (tenant_scope, "d#2026-11-30", helper.tenant_id)],
+                                         helper_id=helper.helper_id)
+        assert moved is True
+        assert world.repos.counters.totals(scope, "all", consistent=True)["star_sum"] == 4
+        assert world.repos.counters.totals(tenant_scope, "d#2026-11-30", consistent=True)["h4"] == 1
+        h = world.repos.helpers.get(helper.helper_id, consistent=True)
+        assert (h.rating_count, h.rating_sum) == (1, 4)
+
+    def test_a_replayed_guard_moves_nothing(self, world):
+        scope, guard = f"tenant#{_id('t')}", _id("g")
+        assert world.repos.counters.add(guard, {"count": 1, "star_sum": 5}, [(scope, "all", None)])
+        assert world.repos.counters.add(guard, {"count": 1, "star_sum": 5}, [(scope, "all", None)]) is False
+        assert world.repos.counters.totals(scope, "all", consistent=True)["count"] == 1
+
+    def test_ten_concurrent_adds_of_one_guard_count_once(self, world):
+        scope, guard = f"tenant#{_id('t')}", _id("g")
+        results, errors = [], []
+
+        def add():
+            try:
+                results.append(world.repos.counters.add(guard, {"count": 1}, [(scope, "all", None)]))
+            except Exception as exc:  # a conflict must not be mistaken for success
+                errors.append(exc)
+
+        threads = [threading.Thread(target=add) for _ in range(10)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert results.count(True) == 1
+        assert world.repos.counters.totals(scope, "all", consistent=True)["count"] == 1
+        assert all(not isinstance(e, AssertionError) for e in errors)
+
+    def test_counting_for_a_missing_helper_moves_nothing(self, world):
+        scope, guard = f"tenant#{_id('t')}", _id("g")
+        with pytest.raises(ConditionFailed):
+            world.repos.counters.add(guard, {"count": 1, "star_sum": 5}, [(scope, "all", None)],
+                                     helper_id=_id("h"))
+        assert world.repos.counters.totals(scope, "all", consistent=True)["count"] == 0
+        # the guard was not kept either: the change can be counted once the helper exists
+        assert world.repos.counters.add(guard, {"count": 1}, [(scope, "all", None)]) is True
+
+    def test_unknown_counters_read_as_zero_and_buckets_read_by_range(self, world):
+        scope = f"tenant#{_id('t')}"
+        assert set(world.repos.counters.totals(scope, "all").values()) == {0}
+        for day, n in (("2026-11-01", 1), ("2026-11-15", 2), ("2026-12-01", 4)):
+            world.repos.counters.add(_id("g"), {"count": n}, [(scope, f"d#{day}", None)])
+        rows = world.repos.counters.between(scope, "d#2026-11-01", "d#2026-11-30")
+        assert sorted(r["count"] for r in rows) == [1, 2]
+
+    # ---- quality cases -------------------------------------------------------------------------
+
+    def _case(self, **over) -> QualityCaseRecord:
+        values = dict(case_id=f"flag#{_id('h')}#low_rating", kind="flag", tenant_id=f"contract-{uuid.uuid4().hex[:6]}",
+                      helper_id=_id("h"), rule="low_rating", detail="below 3.5", created_at="2026-11-30T10:00:00.000Z")
+        values.update(over)
+        return QualityCaseRecord(**values)
+
+    def test_a_case_opens_once_and_again_only_after_it_was_done(self, world):
+        case = self._case()
+        assert world.repos.quality.open(case) is True
+        assert world.repos.quality.open(case, reopen_done=True) is False
+        closed = world.repos.quality.close(case, outcome="resolved", notes="talked to her", resolved_by="ops_1",
+                                           at="2026-11-30T11:00:00.000Z")
+        assert (closed.status, closed.outcome, closed.resolved_by) == ("done", "resolved", "ops_1")
+        assert world.repos.quality.open(case) is False
+        assert world.repos.quality.open(replace(case, created_at="2026-12-01T10:00:00.000Z"), reopen_done=True) is True
+        assert world.repos.quality.get(case.case_id).status == "open"
+
+    def test_a_case_closes_once(self, world):
+        case = self._case()
+        world.repos.quality.open(case)
+        world.repos.quality.close(case, outcome="ok", notes="", resolved_by="ops_1", at="2026-11-30T11:00:00.000Z")
+        with pytest.raises(ConditionFailed):
+            world.repos.quality.close(case, outcome="again", notes="", resolved_by="ops_2", at="2026-11-30T12:00:00.000Z")
+        assert world.repos.quality.get(case.case_id).outcome == "ok"
+        assert world.repos.quality.get(f"flag#{_id('h')}#x") is None
+
+    def test_cases_are_listed_per_tenant_and_status_newest_first(self, world):
+        tenant = f"contract-{uuid.uuid4().hex[:6]}"
+        for minute in ("01", "03", "02"):
+            world.repos.quality.open(self._case(case_id=_id("spot"), kind="spot_check", tenant_id=tenant,
+                                                created_at=f"2026-11-30T10:{minute}:00.000Z"))
+        world.repos.quality.log(self._case(case_id=_id("action"), kind="action", tenant_id=tenant, status="done"))
+        world.repos.quality.open(self._case())  # another tenant's
+        listed = world.repos.quality.listed(tenant, "open", 10)
+        assert [c.created_at[14:16] for c in listed] == ["03", "02", "01"]
+        assert [c.kind for c in world.repos.quality.listed(tenant, "done", 10)] == ["action"]
+        assert len(world.repos.quality.listed(tenant, "open", 2)) == 2
+
+    # ---- helpers and bookings (read, and the helper's status) ---------------------------------
+
+    def test_a_helper_reads_back_and_moves_status_only_from_the_status_read(self, world):
+        helper = a_helper()
+        world.given_helper(helper)
+        got = world.repos.helpers.get(helper.helper_id, consistent=True)
+        assert got == helper
+        suspended = world.repos.helpers.set_status(got, "suspended")
+        assert suspended.status == "suspended"
+        with pytest.raises(ConditionFailed):
+            world.repos.helpers.set_status(got, "suspended")  # read as active; it is not any more
+        assert world.repos.helpers.get(_id("h")) is None
+        with pytest.raises(ConditionFailed):
+            world.repos.helpers.set_status(a_helper(), "active")  # no such helper: nothing created
+
+    def test_booking_facts_read_back(self, world):
+        facts = BookingFacts(booking_id=_id("b"), tenant_id="contract", customer_id=_id("c"), state="cancelled",
+                             updated_at="2026-11-30T10:00:00.000Z", helper_id=_id("h"), language="it",
+                             contact_name="Erika Muster")
+        world.given_booking(facts)
+        assert world.repos.bookings.facts(facts.booking_id) == facts
+        assert world.repos.bookings.facts(_id("b")) is None
+        assert world.repos.offers.open_for_helper(_id("h")) == []
+
+    # ---- failure store -------------------------------------------------------------------------
+
+    def _failure(self, **over) -> FailureRecord:
+        values = dict(failure_id=_id("f"), unit=f"work#contract#{uuid.uuid4().hex}", kind="contract", name="contract",
+                      error="RuntimeError: boom", first_failed_at="2026-11-30T10:00:00.000Z",
+                      last_failed_at="2026-11-30T10:00:00.000Z", payload='{"x": 1}', attempts=4)
+        values.update(over)
+        return FailureRecord(**values)
+
+    def test_a_failure_is_stored_once_and_a_second_failure_reopens_it(self, world):
+        failure = self._failure()
+        world.repos.failures.add(failure)
+        with pytest.raises(AlreadyExists):
+            world.repos.failures.add(failure)
+        assert world.repos.failures.get(failure.failure_id) == failure
+        replayed = world.repos.failures.mark_replayed(failure, by="ops_1", at="2026-11-30T11:00:00.000Z")
+        assert (replayed.status, replayed.replays, replayed.version) == ("replayed", 1, 2)
+        world.repos.failures.failed_again(failure.failure_id, error="RuntimeError: again",
+                                          at="2026-11-30T12:00:00.000Z", attempts=4, payload='{"x": 2}')
+        again = world.repos.failures.get(failure.failure_id)
+        assert (again.status, again.error, again.attempts, again.payload, again.version) == \
+            ("open", "RuntimeError: again", 8, '{"x": 2}', 3)
+
+    def test_a_failure_is_replayed_once_from_what_was_read(self, world):
+        failure = self._failure()
+        world.repos.failures.add(failure)
+        world.repos.failures.mark_replayed(failure, by="ops_1", at="2026-11-30T11:00:00.000Z")
+        with pytest.raises(ConditionFailed):
+            world.repos.failures.mark_replayed(failure, by="ops_2", at="2026-11-30T11:00:01.000Z")
+        with pytest.raises(ConditionFailed):
+            world.repos.failures.failed_again(_id("f"), error="x", at="2026-11-30T12:00:00.000Z", attempts=1,
+                                              payload="{}")
+        assert world.repos.failures.get(_id("f")) is None
+
+    def test_failures_are_listed_by_status_most_recent_first(self, world):
+        stamps = ["2099-01-01T10:00:00.000Z", "2099-01-01T10:02:00.000Z", "2099-01-01T10:01:00.000Z"]
+        ids = []
+        for at in stamps:
+            f = self._failure(last_failed_at=at)
+            world.repos.failures.add(f)
+            ids.append(f.failure_id)
+        top = [f.last_failed_at for f in world.repos.failures.listed("open", 3)]
+        assert top == sorted(stamps, reverse=True)
+
+    # ---- guards and density hints --------------------------------------------------------------
+
+    def test_a_guard_is_marked_once(self, world):
+        key = _id("guard")
+        assert world.repos.guards.seen(key) is False
+        assert world.repos.guards.mark_once(key, timedelta(minutes=5)) is True
+        assert world.repos.guards.mark_once(key, timedelta(minutes=5)) is False
+        assert world.repos.guards.seen(key) is True
+
+    def test_a_density_hint_reads_back_and_is_replaced(self, world):
+        key = f"contract|{uuid.uuid4().hex}|printer"
+        assert world.repos.geo_hints.get(key) is None
+        world.repos.geo_hints.put(GeoHintRecord(key, density=0.25, updated_at=1000.0), ttl=timedelta(hours=1))
+        world.repos.geo_hints.put(GeoHintRecord(key, density=0.5, updated_at=1001.0, read_density=2.0),
+                                  ttl=timedelta(hours=1))
+        assert world.repos.geo_hints.get(key) == GeoHintRecord(key, density=0.5, updated_at=1001.0, read_density=2.0)
+
+    # ---- partner webhooks ----------------------------------------------------------------------
+
+    def _endpoint(self, tenant_id=None, **over) -> WebhookEndpointRecord:
+        values = dict(tenant_id=tenant_id or f"contract-{uuid.uuid4().hex[:6]}", endpoint_id=_id("we"),
+                      url="https://hooks.example.org/crowdfix", secret="whsec_contract", created_at="2026-11-30T10:00:00.000Z",
+                      events=("booking.completed", "booking.created"), description="CRM")
+        values.update(over)
+        return WebhookEndpointRecord(**values)
+
+    def _delivery(self, endpoint_id, message_id=None, **over) -> WebhookDeliveryRecord:
+        values = dict(endpoint_id=endpoint_id, message_id=message_id or _id("msg"), tenant_id="contract",
+                      event_type="booking.created", payload='{"type":"booking.created"}',
+                      created_at="2026-11-30T10:00:00.000Z")
+        values.update(over)
+        return WebhookDeliveryRecord(**values)
+
+    def test_endpoints_are_kept_per_tenant(self, world):
+        ep = self._endpoint()
+        world.repos.webhooks.add_endpoint(ep)
+        other = self._endpoint(tenant_id=ep.tenant_id)
+        world.repos.webhooks.add_endpoint(other)
+        world.repos.webhooks.add_endpoint(self._endpoint())  # another tenant's
+        with pytest.raises(AlreadyExists):
+            world.repos.webhooks.add_endpoint(replace(ep, url="https://evil.example.org/"))
+        assert world.repos.webhooks.endpoint(ep.tenant_id, ep.endpoint_id) == ep
+        assert sorted(e.endpoint_id for e in world.repos.webhooks.endpoints(ep.tenant_id)) == \
+            sorted([ep.endpoint_id, other.endpoint_id])
+        world.repos.webhooks.delete_endpoint(ep.tenant_id, ep.endpoint_id)
+        assert world.repos.webhooks.endpoint(ep.tenant_id, ep.endpoint_id) is None
+        assert world.repos.webhooks.endpoint("another-tenant", other.endpoint_id) is None
+
+    def test_a_delivery_is_logged_once_and_read_newest_first(self, world):
+        endpoint_id = _id("we")
+        for n in ("msg_a", "msg_c", "msg_b"):
+            world.repos.webhooks.add_delivery(self._delivery(endpoint_id, n))
+        with pytest.raises(AlreadyExists):
+            world.repos.webhooks.add_delivery(self._delivery(endpoint_id, "msg_a"))
+        assert [d.message_id for d in world.repos.webhooks.deliveries(endpoint_id, 2)] == ["msg_c", "msg_b"]
+        assert world.repos.webhooks.delivery(endpoint_id, "msg_x") is None
+
+    def test_attempts_are_numbered_atomically(self, world):
+        endpoint_id = _id("we")
+        d = self._delivery(endpoint_id)
+        world.repos.webhooks.add_delivery(d)
+        numbers = []
+        threads = [threading.Thread(target=lambda: numbers.append(
+            world.repos.webhooks.claim_attempt(endpoint_id, d.message_id, final_states=("delivered", "failed"))))
+            for _ in range(10)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sorted(numbers) == list(range(1, 11))
+        assert world.repos.webhooks.claim_attempt(endpoint_id, _id("msg")) is None  # gone: nothing created
+
+    def test_a_final_delivery_stays_final_whatever_a_late_attempt_reports(self, world):
+        endpoint_id = _id("we")
+        d = self._delivery(endpoint_id)
+        world.repos.webhooks.add_delivery(d)
+        ok = {"at": "2026-11-30T10:00:01+00:00", "status": 200, "error": None, "ms": 12}
+        late = {"at": "2026-11-30T10:00:02+00:00", "status": 503, "error": "HTTP 503", "ms": 30}
+        assert world.repos.webhooks.record_attempt(endpoint_id, d.message_id, 1, ok, status_code=200, error=None,
+                                                   first_attempt_at=1000.0, new_status="delivered",
+                                                   delivered_at="2026-11-30T10:00:01.000Z", unless_status=("delivered",))
+        assert world.repos.webhooks.record_attempt(endpoint_id, d.message_id, 2, late, status_code=503,
+                                                   error="HTTP 503", new_status="retrying",
+                                                   unless_status=("delivered", "failed")) is False
+        got = world.repos.webhooks.delivery(endpoint_id, d.message_id)
+        assert (got.status, got.last_status_code, got.delivered_at, got.first_attempt_at) == \
+            ("delivered", 200, "2026-11-30T10:00:01.000Z", 1000.0)
+        assert got.attempt_log == {"1": ok, "2": late}  # the late attempt is still in the log
+        assert world.repos.webhooks.claim_attempt(endpoint_id, d.message_id, final_states=("delivered",)) is None
+
+    def test_a_redelivery_starts_a_fresh_window(self, world):
+        endpoint_id = _id("we")
+        d = self._delivery(endpoint_id, status="failed", attempts=7, first_attempt_at=1000.0)
+        world.repos.webhooks.add_delivery(d)
+        again = world.repos.webhooks.reset_for_redelivery(endpoint_id, d.message_id)
+        assert (again.status, again.first_attempt_at, again.attempts) == ("pending", None, 7)
+        with pytest.raises(ConditionFailed):
+            world.repos.webhooks.reset_for_redelivery(endpoint_id, _id("msg"))
+
+    # ---- sign-in codes, client counters, phone numbers, people ---------------------------------
+
+    def _code(self, **over) -> SignInCodeRecord:
+        values = dict(key=f"contract#customer#{uuid.uuid4().hex}@example.org", code_hash="hash-1",
+                      expires_at=2_000_000_600, attempts=0, sends=1, last_sent_at=2_000_000_000.0,
+                      window_ends=2_000_000_900.0, ip_key="ip#198.51.100.7#555")
+        values.update(over)
+        return SignInCodeRecord(**values)
+
+    def test_a_code_window_starts_over_exactly_what_was_read(self, world):
+        code = self._code()
+        world.repos.signin.start_window(code, replacing=None, ttl=timedelta(hours=1))
+        assert world.repos.signin.code(code.key) == code
+        with pytest.raises(ConditionFailed):  # someone else started one meanwhile
+            world.repos.signin.start_window(replace(code, code_hash="hash-x"), replacing=None, ttl=timedelta(hours=1))
+        newer = replace(code, code_hash="hash-2", window_ends=2_000_002_000.0)
+        world.repos.signin.start_window(newer, replacing=code, ttl=timedelta(hours=1))
+        with pytest.raises(ConditionFailed):
+            world.repos.signin.start_window(replace(code, code_hash="hash-3"), replacing=code, ttl=timedelta(hours=1))
+        assert world.repos.signin.code(code.key).code_hash == "hash-2"
+
+    def test_a_new_code_in_the_window_keeps_the_tries_used(self, world):
+        code = self._code()
+        world.repos.signin.start_window(code, replacing=None, ttl=timedelta(hours=1))
+        world.repos.signin.take_try(code.key, max_attempts=5, now=2_000_000_100)
+        world.repos.signin.resend(code, code_hash="hash-2", expires_at=2_000_000_700, at=2_000_000_100.0,
+                                  ip_key="ip#x#1", ttl=timedelta(hours=1))
+        got = world.repos.signin.code(code.key)
+        assert (got.code_hash, got.sends, got.attempts, got.ip_key) == ("hash-2", 2, 1, "ip#x#1")
+        with pytest.raises(ConditionFailed):  # read before the resend: stale
+            world.repos.signin.resend(code, code_hash="hash-3", expires_at=2_000_000_700, at=2_000_000_101.0,
+                                      ip_key="ip#x#1", ttl=timedelta(hours=1))
+
+    def test_tries_run_out_even_when_ten_arrive_at_once(self, world):
+        code = self._code()
+        world.repos.signin.start_window(code, replacing=None, ttl=timedelta(hours=1))
+        got, refused = [], []
+
+        def guess():
+            try:
+                got.append(world.repos.signin.take_try(code.key, max_attempts=5, now=2_000_000_100).attempts)
+            except ConditionFailed:
+                refused.append(1)
+
+        threads = [threading.Thread(target=guess) for _ in range(10)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert (sorted(got), len(refused)) == ([1, 2, 3, 4, 5], 5)
+        assert world.repos.signin.code(code.key).attempts == 5
+
+    def test_no_try_on_an_expired_or_missing_code_and_no_half_record(self, world):
+        code = self._code()
+        world.repos.signin.start_window(code, replacing=None, ttl=timedelta(hours=1))
+        with pytest.raises(ConditionFailed):
+            world.repos.signin.take_try(code.key, max_attempts=5, now=2_000_000_601)
+        missing = f"contract#customer#{uuid.uuid4().hex}@example.org"
+        with pytest.raises(ConditionFailed):
+            world.repos.signin.take_try(missing, max_attempts=5, now=2_000_000_000)
+        assert world.repos.signin.code(missing) is None
+
+    def test_a_code_is_used_once(self, world):
+        code = self._code()
+        world.repos.signin.start_window(code, replacing=None, ttl=timedelta(hours=1))
+        world.repos.signin.use(code)
+        assert world.repos.signin.code(code.key) is None
+        with pytest.raises(ConditionFailed):
+            world.repos.signin.use(code)
+
+    def test_a_client_address_is_charged_up_to_its_limit_and_refunded(self, world):
+        ip_key = f"ip#contract-{uuid.uuid4().hex}#1"
+        assert [world.repos.signin.charge_client(ip_key, limit=3, ttl=timedelta(hours=2)) for _ in range(4)] == \
+            [True, True, True, False]
+        world.repos.signin.refund_client(ip_key)
+        assert world.repos.signin.outstanding(ip_key) == 2
+        gone = f"ip#contract-{uuid.uuid4().hex}#1"
+        world.repos.signin.refund_client(gone)  # nothing outstanding: nothing happens, nothing is created
+        assert world.repos.signin.outstanding(gone) == 0
+
+    def test_a_phone_number_is_verified_with_its_code_once(self, world):
+        key = f"phone#customer#c_ct{uuid.uuid4().hex}"
+        world.repos.signin.phone_code_sent(key, current=None, phone="+41791234567", code_hash="p-1",
+                                           expires_at=2_000_000_600, at=2_000_000_000.0, window=3600,
+                                           ttl=timedelta(hours=2))
+        with pytest.raises(ConditionFailed):  # read as missing, but it is there now
+            world.repos.signin.phone_code_sent(key, current=None, phone="+41791234567", code_hash="p-x",
+                                               expires_at=2_000_000_600, at=2_000_000_000.0, window=3600,
+                                               ttl=timedelta(hours=2))
+        current = world.repos.signin.phone(key)
+        world.repos.signin.phone_code_sent(key, current=current, phone="+41797654321", code_hash="p-2",
+                                           expires_at=2_000_000_700, at=2_000_000_100.0, window=3600,
+                                           ttl=timedelta(hours=2))
+        tried = world.repos.signin.phone_try(key, max_attempts=5, now=2_000_000_200)
+        assert (tried.pending_phone, tried.sends, tried.attempts) == ("+41797654321", 2, 1)
+        done = world.repos.signin.phone_verified(tried, at=2_000_000_201.0)
+        assert (done.verified_phone, done.pending_phone, done.code_hash) == ("+41797654321", None, None)
+        with pytest.raises(ConditionFailed):
+            world.repos.signin.phone_verified(tried, at=2_000_000_202.0)
+        with pytest.raises(ConditionFailed):  # no code pending any more
+            world.repos.signin.phone_try(key, max_attempts=5, now=2_000_000_300)
+
+    def test_customers_are_created_once_and_helpers_and_staff_found_by_e_mail(self, world):
+        customer = CustomerRecord(customer_id=_id("c"), tenant_id="contract", email="erika@example.org",
+                                  created_at="2026-11-30T10:00:00.000Z", name="Erika Muster", language="fr")
+        world.repos.people.add_customer(customer)
+        with pytest.raises(AlreadyExists):
+            world.repos.people.add_customer(replace(customer, name="Someone Else"))
+        assert world.repos.people.customer(customer.customer_id) == customer
+        helper = a_helper()
+        world.given_helper(helper)
+        assert world.repos.people.helper_id_by_email(helper.tenant_id, f"{helper.helper_id}@example.org") == \
+            helper.helper_id
+        assert world.repos.people.helper_id_by_email(helper.tenant_id, "nobody@example.org") is None
+        staff = StaffRecord(email=f"ops-{uuid.uuid4().hex[:8]}@example.org", staff_id=_id("s"), name="Olga Ops",
+                            role="ops", tenant_id="*")
+        world.given_staff(staff)
+        assert world.repos.people.staff(staff.email) == staff
+        assert world.repos.people.staff("nobody@example.org") is None

@@ -1,0 +1,37 @@
+"""Services reach DynamoDB only through the storage layer (``chalicelib.store``).
+
+The services below import neither pynamodb nor a pynamodb model, at module level or inside a
+function: they take and give typed records (``store.records``) and catch ``ConditionFailed`` /
+``AlreadyExists``. The list grows as each aggregate gets its repository; a service on it that
+imports pynamodb again fails here.
+"""
+import ast
+from pathlib import Path
+
+SERVICES = Path(__file__).resolve().parents[2] / "chalicelib" / "services"
+ON_THE_STORAGE_LAYER = {"reviews", "ratings", "quality", "profiles", "failures", "idempotency", "geo_hints",
+                        "webhooks", "auth"}
+
+
+def _imports(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def test_services_on_the_storage_layer_import_no_pynamodb_and_no_model():
+    offenders = {}
+    for name in sorted(ON_THE_STORAGE_LAYER):
+        bad = sorted(m for m in _imports(SERVICES / f"{name}.py")
+                     if m == "pynamodb" or m.startswith(("pynamodb.", "chalicelib.models")))
+        if bad:
+            offenders[name] = bad
+    assert offenders == {}, f"these services talk to DynamoDB past the storage layer: {offenders}"
+
+
+def test_the_list_names_only_services_that_exist():
+    assert all((SERVICES / f"{name}.py").exists() for name in ON_THE_STORAGE_LAYER)

@@ -1,0 +1,29 @@
+"""The repository contract (tests/contract/store_contract.py) against the in-memory twins."""
+import pytest
+
+from chalicelib.store import memory_repos
+from tests.contract.store_contract import StoreContract
+
+
+class MemoryWorld:
+    def __init__(self):
+        self.repos = memory_repos()
+
+    def given_helper(self, helper):
+        self.repos.world.helpers[helper.helper_id] = helper
+        self.repos.world.helper_emails[(helper.tenant_id, f"{helper.helper_id}@example.org")] = helper.helper_id
+
+    def given_staff(self, staff):
+        self.repos.world.staff[staff.email] = staff
+
+    def given_booking(self, facts):
+        self.repos.world.bookings[facts.booking_id] = facts
+
+
+@pytest.fixture()
+def world():
+    return MemoryWorld()
+
+
+class TestMemoryStore(StoreContract):
+    pass
