@@ -50,6 +50,7 @@ class Route:
     also: tuple[int, ...] = ()  # other success statuses (200 for a replayed create)
     body: Optional[str] = None
     body_optional: bool = False
+    raw_body: tuple[str, ...] = ()  # media types of a body that is not JSON (an image): the view reads it
     query: dict[str, Param] = field(default_factory=dict)
     query_model: Optional[str] = None
     query_whole_field: str = "query"  # the field a rule across the whole query names
@@ -145,7 +146,8 @@ class Edge:
                     return problem_response(err)
 
             endpoint.route = route
-            options = {"content_types": content_types} if content_types else {}
+            types = content_types or (list(route.raw_body) if route.raw_body else None)
+            options = {"content_types": types} if types else {}
             self.bp.route(path, methods=list(methods), **options)(endpoint)
             return endpoint
         return register

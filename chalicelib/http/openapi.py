@@ -54,8 +54,10 @@ def error_codes(route: Route) -> list[int]:
     """The problem statuses a route documents: what the edge itself may answer (unreadable or
     invalid input, unknown ids, auth) and what the use cases raise (conflicts, declined cards...)."""
     codes = {400, 404, 409, 422} | set(route.auth.codes) | set(route.errors)
-    if route.body:
+    if route.body or route.raw_body:
         codes.add(413)
+    if route.raw_body:
+        codes.add(415)
     return sorted(codes)
 
 
@@ -102,6 +104,9 @@ def build(routes: Iterable[Route] | None = None, server_url: str = "/") -> dict[
             if r.body:
                 operation["requestBody"] = {"required": not r.body_optional,
                                             "content": {"application/json": {"schema": ref(r.body, "validation")}}}
+            elif r.raw_body:
+                operation["requestBody"] = {"required": True, "content": {
+                    media: {"schema": {"type": "string", "format": "binary"}} for media in r.raw_body}}
             paths.setdefault(r.path, {})[method.lower()] = operation
     return {
         "openapi": "3.1.0",

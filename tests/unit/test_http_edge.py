@@ -148,12 +148,17 @@ def client():
     def mine(call):
         return {"ok": True}
 
+    @api.put("/v1/picture", raw_body=("image/png",), response="Health")
+    def picture(call):
+        seen.update(raw=call.request.raw_body)
+        return {"ok": True}
+
     app = Chalice(app_name="edge-test")
     app.register_blueprint(bp)
     problems.install(app)
     with Client(app) as c:
         yield c, seen
-    for view in (thing, create, mine):
+    for view in (thing, create, mine, picture):
         ROUTES.remove(view.route)
 
 
@@ -193,6 +198,13 @@ def test_the_body_is_validated_by_its_model(client):
     _problem(c.http.post("/v1/things", body=json.dumps({"reason": "x" * 10000}), headers=json_headers), 422, "reason")
     resp = c.http.post("/v1/things", body=json.dumps({"reason": "moved"}), headers=json_headers)
     assert resp.status_code == 201 and seen["body"].reason == "moved"
+
+
+def test_a_raw_body_of_a_declared_media_type_reaches_the_view(client):
+    c, seen = client
+    resp = c.http.put("/v1/picture", body=b"\x89PNG...", headers={"Content-Type": "image/png"})
+    assert resp.status_code == 200 and seen["raw"] == b"\x89PNG..."
+    assert c.http.put("/v1/picture", body=b"{}", headers={"Content-Type": "application/json"}).status_code == 415
 
 
 def test_who_may_call_is_checked_first(client):
