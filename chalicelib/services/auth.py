@@ -24,7 +24,8 @@ from chalicelib.domain.actors import Actor
 from chalicelib.domain.errors import RateLimited, TooManyAttempts, Unauthenticated
 from chalicelib.domain.ids import now_iso
 from chalicelib.settings import get_secret, get_settings
-from chalicelib.store import repos
+from chalicelib.store.people import people as people_store
+from chalicelib.store.signin import signin as signin_store
 from chalicelib.store.conditions import AlreadyExists, ConditionFailed
 from chalicelib.store.records import CustomerRecord, SignInCodeRecord
 
@@ -66,9 +67,9 @@ def _known(tenant: str, role: str, email: str) -> bool:
     if role == "customer":
         return True
     if role == "helper":
-        return repos().people.helper_id_by_email(tenant, email) is not None
+        return people_store().helper_id_by_email(tenant, email) is not None
     if role in ("ops", "partner_admin"):
-        staff = repos().people.staff(email)
+        staff = people_store().staff(email)
         if staff is None:
             return False
         if role == "partner_admin":  # a partner's admin: staff of exactly one partner tenant
@@ -106,7 +107,7 @@ def _charge_client(client_ip: str | None, now: float) -> str:
     held up; someone asking codes for many addresses without using them is."""
     window = int(now) // IP_WINDOW
     ip_key = f"ip#{client_ip or 'unknown'}#{window}"
-    if not repos().signin.charge_client(ip_key, limit=IP_MAX_OUTSTANDING, ttl=timedelta(seconds=2 * IP_WINDOW)):
+    if not signin_store().charge_client(ip_key, limit=IP_MAX_OUTSTANDING, ttl=timedelta(seconds=2 * IP_WINDOW)):
         wait = (window + 1) * IP_WINDOW - now
         raise RateLimited(f"too many sign-in codes were asked from your network; try again in {_minutes(wait)}",
                           retry_after=int(wait) + 1)
@@ -115,7 +116,7 @@ def _charge_client(client_ip: str | None, now: float) -> str:
 
 def _refund_client(ip_key: str | None) -> None:
     if ip_key:  # nothing if the hour has passed (counter gone) or nothing is outstanding
-        repos().signin.refund_client(ip_key)
+        signin_store().refund_client(ip_key)
 
 
 def request_code(tenant: str, role: str, email: str, language: str = "de", client_ip: str | None = None,
@@ -133,7 +134,7 @@ def request_code(tenant: str, role: str, email: str, language: str = "de", clien
     # an unknown address gets a record too, with a hash no 6-digit code can match
     code = f"{secrets.randbelow(10**6):06d}"
     code_hash = _hash(key, code if known else "no-account:" + secrets.token_hex(8))
-    current = repos().signin.code(key)
+    current = signin_store().code(key)
     window_open = current is not None and current.window_ends is not None and float(current.window_ends) > now
     if window_open:
         ends = float(current.window_ends)
@@ -151,11 +152,11 @@ def request_code(tenant: str, role: str, email: str, language: str = "de", clien
     try:
         if window_open:
             # same window: a new code, the tries used so far stay (conditional on what we read)
-            repos().signin.resend(current, code_hash=code_hash, expires_at=int(now) + CODE_TTL, at=now, ip_key=ip_key,
+            signin_store().resend(current, code_hash=code_hash, expires_at=int(now) + CODE_TTL, at=now, ip_key=ip_key,
                                   ttl=timedelta(seconds=max(ends - now, CODE_TTL) + 3600))
         else:
             # replace only what we read (nothing, or a record whose window is over)
-            repos().signin.start_window(
+            signin_store().start_window(
                 SignInCodeRecord(key=key, code_hash=code_hash, expires_at=int(now) + CODE_TTL, attempts=0, sends=1,
                                  last_sent_at=now, window_ends=now + WINDOW, ip_key=ip_key),
                 replacing=current, ttl=timedelta(seconds=max(WINDOW, CODE_TTL) + 3600))
@@ -185,9 +186,9 @@ def exchange_code(tenant: str, role: str, email: str, code: str, now: float | No
     now = time.time() if now is None else now
     key = _key(tenant, role, email)
     try:
-        record = repos().signin.take_try(key, max_attempts=MAX_ATTEMPTS, now=now)
+        record = signin_store().take_try(key, max_attempts=MAX_ATTEMPTS, now=now)
     except ConditionFailed:
-        current = repos().signin.code(key)
+        current = signin_store().code(key)
         if current is None:
             raise Unauthenticated("this code is not valid; ask for a new code") from None
         if int(current.attempts or 0) >= MAX_ATTEMPTS:
@@ -202,7 +203,7 @@ def exchange_code(tenant: str, role: str, email: str, code: str, now: float | No
         raise Unauthenticated("this code is not right; check the e-mail and try again"
                               + (f" ({left} {'try' if left == 1 else 'tries'} left)" if left else ""), field="code")
     try:
-        repos().signin.use(record)
+        signin_store().use(record)
     except ConditionFailed:
         raise Unauthenticated("this code was already used; ask for a new code") from None
     _refund_client(record.ip_key)
@@ -217,7 +218,7 @@ def exchange_code(tenant: str, role: str, email: str, code: str, now: float | No
 
 
 def _staff(email: str):
-    staff = repos().people.staff(email)
+    staff = people_store().staff(email)
     if staff is None:  # known a moment ago: removed while signing in
         raise Unauthenticated("this account is not there any more")
     return staff
@@ -231,7 +232,7 @@ def _subject_for(tenant: str, role: str, email: str) -> str:
     if role == "customer":
         return ensure_customer(tenant, email).customer_id
     if role == "helper":
-        helper_id = repos().people.helper_id_by_email(tenant, email)
+        helper_id = people_store().helper_id_by_email(tenant, email)
         if helper_id is None:
             raise Unauthenticated("this account is not there any more")
         return helper_id
@@ -242,15 +243,15 @@ def ensure_customer(tenant: str, email: str, name: str | None = None, language: 
     """The customer with this e-mail in this tenant, created on first use. The id is derived from
     tenant and e-mail, so two first sign-ins at once still make one customer."""
     customer_id = "c_" + hashlib.sha256(f"{tenant}#{email}".encode()).hexdigest()[:24]
-    existing = repos().people.customer(customer_id)
+    existing = people_store().customer(customer_id)
     if existing is not None:
         return existing
     customer = CustomerRecord(customer_id=customer_id, tenant_id=tenant, email=email, name=name, language=language,
                               created_at=now_iso())
     try:
-        repos().people.add_customer(customer)
+        people_store().add_customer(customer)
     except AlreadyExists:
-        return repos().people.customer(customer_id)
+        return people_store().customer(customer_id)
     return customer
 
 
@@ -281,7 +282,7 @@ def _phone_key(role: str, rid: str) -> str:
 
 def verified_phone(role: str, rid: str) -> str | None:
     """The number this person verified with a code, or None: the only number SMS may go to."""
-    rec = repos().signin.phone(_phone_key(role, rid))
+    rec = signin_store().phone(_phone_key(role, rid))
     return rec.verified_phone if rec is not None else None
 
 
@@ -292,7 +293,7 @@ def start_phone_verification(actor: Actor, phone: str, language: str = "de", now
 
     now = time.time() if now is None else now
     key = _phone_key(actor.role, actor.id)
-    rec = repos().signin.phone(key)
+    rec = signin_store().phone(key)
     if rec is not None and rec.verified_phone == phone:
         return {"phone": phone, "verified": True}
     window_open = rec is not None and rec.window_ends is not None and float(rec.window_ends) > now
@@ -311,7 +312,7 @@ def start_phone_verification(actor: Actor, phone: str, language: str = "de", now
     code = f"{secrets.randbelow(10**6):06d}"
     code_hash = _hash(f"{key}#{phone}", code)
     try:
-        repos().signin.phone_code_sent(key, current=rec, phone=phone, code_hash=code_hash,
+        signin_store().phone_code_sent(key, current=rec, phone=phone, code_hash=code_hash,
                                        expires_at=int(now) + PHONE_CODE_TTL, at=now, window=PHONE_WINDOW,
                                        ttl=timedelta(seconds=PHONE_WINDOW + 3600))
     except ConditionFailed:
@@ -326,16 +327,16 @@ def confirm_phone(actor: Actor, code: str, now: float | None = None) -> dict:
     now = time.time() if now is None else now
     key = _phone_key(actor.role, actor.id)
     try:
-        rec = repos().signin.phone_try(key, max_attempts=PHONE_MAX_ATTEMPTS, now=now)
+        rec = signin_store().phone_try(key, max_attempts=PHONE_MAX_ATTEMPTS, now=now)
     except ConditionFailed:
-        current = repos().signin.phone(key)
+        current = signin_store().phone(key)
         if current is not None and int(current.attempts or 0) >= PHONE_MAX_ATTEMPTS and current.code_hash:
             raise TooManyAttempts("too many wrong codes; ask for a new code later") from None
         raise Unauthenticated("there is no valid code for a number; ask for a new code", field="code") from None
     if not hmac.compare_digest(rec.code_hash or "", _hash(f"{key}#{rec.pending_phone}", code)):
         raise Unauthenticated("this code is not right; check the text message and try again", field="code")
     try:
-        done = repos().signin.phone_verified(rec, at=now)
+        done = signin_store().phone_verified(rec, at=now)
     except ConditionFailed:
         raise Unauthenticated("this code was already used; ask for a new code", field="code") from None
     return {"phone": done.verified_phone, "verified": True}

@@ -17,7 +17,7 @@ import logging
 from chalicelib.domain.actors import Actor
 from chalicelib.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from chalicelib.domain.ids import now_iso
-from chalicelib.store import repos
+from chalicelib.store.failures import failures as failures_store
 from chalicelib.store.conditions import AlreadyExists, ConditionFailed
 from chalicelib.store.records import FailureRecord
 
@@ -58,10 +58,10 @@ def record_failure(kind: str, body: str, message_id: str, exc: BaseException, at
                             status="open", error=_short(exc), attempts=attempts, first_failed_at=now,
                             last_failed_at=now, payload=body, replays=0, version=1)
     try:
-        repos().failures.add(failure)
+        failures_store().add(failure)
     except AlreadyExists:
         # failed again after a replay: open again, with the newest error
-        repos().failures.failed_again(fid, error=_short(exc), at=now, attempts=attempts, payload=body)
+        failures_store().failed_again(fid, error=_short(exc), at=now, attempts=attempts, payload=body)
     _metric(kind, message.get("effect"))
     log.error("unit %s failed %d time(s) and is in the failure store as %s: %s", unit, attempts, fid, _short(exc))
     return fid
@@ -91,7 +91,7 @@ def list_failures(actor: Actor | None, status: str = "open", limit: int = 50) ->
         _require_ops(actor)
     if status not in STATUSES:
         raise ValidationFailed(f"status must be one of {', '.join(STATUSES)}", field="status")
-    rows = repos().failures.listed(status, limit)
+    rows = failures_store().listed(status, limit)
     if actor is not None and actor.tenant_id != "*":
         rows = [r for r in rows if r.tenant_id in (None, actor.tenant_id)]
     return rows
@@ -100,7 +100,7 @@ def list_failures(actor: Actor | None, status: str = "open", limit: int = 50) ->
 def get_failure(actor: Actor | None, failure_id: str) -> FailureRecord:
     if actor is not None:
         _require_ops(actor)
-    f = repos().failures.get(failure_id)
+    f = failures_store().get(failure_id)
     if f is None:
         raise NotFound(f"failure {failure_id} was not found", field="failure_id")
     if actor is not None and actor.tenant_id != "*" and f.tenant_id not in (None, actor.tenant_id):
@@ -120,7 +120,7 @@ def replay(actor: Actor | None, failure_id: str) -> FailureRecord:
     if f.kind not in kinds:
         raise Conflict(f"work of kind {f.kind!r} cannot be replayed", extra={"kind": f.kind})
     try:
-        f = repos().failures.mark_replayed(f, by=actor.id if actor else "cli", at=now_iso())
+        f = failures_store().mark_replayed(f, by=actor.id if actor else "cli", at=now_iso())
     except ConditionFailed:
         raise Conflict("this failure was replayed or changed at the same time; load it again") from None
     from chalicelib.queues import kind_attribute

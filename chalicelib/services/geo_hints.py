@@ -2,7 +2,7 @@
 
 A warm container learns from its own searches where in a partition its first step should end; a
 fresh one used to start blind (a small circle, then widening: more sequential queries). The hints
-now live in DynamoDB as well (``store.dynamo.GeoHints``): a container reads a partition's hint once
+now live in DynamoDB as well (``store.geo_hints``): a container reads a partition's hint once
 (then keeps it in memory, re-reading after ``REFRESH_SECONDS``), and writes back what its searches
 learn only when it differs by more than ``CHANGE`` or is older than ``REFRESH_SECONDS`` — a few
 writes per partition and hour, not one per search. A hint never changes an answer, so a failed read
@@ -16,7 +16,7 @@ import time
 from datetime import timedelta
 
 from chalicelib.domain.geocells import MemoryHints
-from chalicelib.store import repos
+from chalicelib.store.geo_hints import geo_hints as geo_hints_store
 from chalicelib.store.records import GeoHintRecord
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ class SharedHints(MemoryHints):
         if known is not None and now - self.fetched.get(key, now) < REFRESH_SECONDS:
             return known
         try:
-            row = repos().geo_hints.get(_key(key))
+            row = geo_hints_store().get(_key(key))
         except Exception as exc:  # noqa: BLE001 — the table unreachable: no head start
             log.warning("density hint %s not read: %s", _key(key), exc)
             row = None
@@ -71,7 +71,7 @@ class SharedHints(MemoryHints):
                 return
             self.written[key] = (value[0], now)
         try:
-            repos().geo_hints.put(GeoHintRecord(_key(key), density=value[0], read_density=value[1], updated_at=now),
+            geo_hints_store().put(GeoHintRecord(_key(key), density=value[0], read_density=value[1], updated_at=now),
                                   ttl=timedelta(seconds=TTL_SECONDS))
         except Exception as exc:  # noqa: BLE001 — the next search writes it again
             log.warning("density hint %s not written: %s", _key(key), exc)

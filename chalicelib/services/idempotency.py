@@ -5,7 +5,7 @@ import hashlib
 import json
 from datetime import timedelta
 
-from chalicelib.store import repos
+from chalicelib.store.guards import guards as guards_store
 
 DAY = 24 * 3600
 
@@ -16,8 +16,8 @@ def request_hash(payload: object) -> str:
 
 def mark_once(key: str, ttl_seconds: int = 7 * DAY) -> bool:
     """Record ``key`` as processed. True the first time, False if it was already recorded."""
-    return repos().guards.mark_once(key, timedelta(seconds=ttl_seconds))
+    return guards_store().mark_once(key, timedelta(seconds=ttl_seconds))
 
 
 def seen(key: str) -> bool:
-    return repos().guards.seen(key)
+    return guards_store().seen(key)

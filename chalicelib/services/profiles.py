@@ -4,7 +4,8 @@ from __future__ import annotations
 from chalicelib.domain import ratings
 from chalicelib.domain.errors import NotFound
 from chalicelib.services import ratings as agg
-from chalicelib.store import repos
+from chalicelib.store.helpers import helpers as helpers_store
+from chalicelib.store.reviews import reviews as reviews_store
 
 RECENT_COMMENTS = 10
 
@@ -16,13 +17,13 @@ def _initial(first_name: str | None) -> str:
 def public_profile(helper_id: str, language: str = "en") -> dict:
     """Anyone may read it (no sign-in). Only active helpers have a public profile; reviewers are
     shown by their initial only, and comments hidden by ops are left out (their stars still count)."""
-    helper = repos().helpers.get(helper_id)
+    helper = helpers_store().get(helper_id)
     if helper is None or helper.status != "active":
         raise NotFound(f"helper {helper_id} was not found", field="helper_id")
     totals = agg.read_totals(agg.helper_scope(helper_id))
     n = totals["count"]
     comments = []
-    for review in repos().reviews.by_helper(helper_id, limit=50):
+    for review in reviews_store().by_helper(helper_id, limit=50):
         if review.comment and not review.comment_hidden:
             comments.append({"overall": int(review.overall), "comment": review.comment,
                              "reviewer": _initial(review.reviewer_first_name), "date": review.created_at[:10]})

@@ -11,7 +11,9 @@ from chalicelib.domain.actors import Actor
 from chalicelib.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from chalicelib.domain.ids import now_iso
 from chalicelib.services import ratings as agg
-from chalicelib.store import repos
+from chalicelib.store.helpers import helpers as helpers_store
+from chalicelib.store.offers import offers as offers_store
+from chalicelib.store.quality import quality as quality_store
 from chalicelib.store.conditions import ConditionFailed
 from chalicelib.store.records import HelperRecord, QualityCaseRecord
 
@@ -25,7 +27,7 @@ def _ops(actor: Actor) -> None:
 
 def _helper_for(actor: Actor, helper_id: str) -> HelperRecord:
     _ops(actor)
-    helper = repos().helpers.get(helper_id, consistent=True)
+    helper = helpers_store().get(helper_id, consistent=True)
     if helper is None or not actor.may_see_tenant(helper.tenant_id):
         raise NotFound(f"helper {helper_id} was not found", field="helper_id")
     return helper
@@ -39,7 +41,7 @@ def suspend_helper(actor: Actor, helper_id: str, reason: str) -> HelperRecord:
     if helper.status == "suspended":
         raise Conflict("this helper is already suspended")
     try:
-        suspended = repos().helpers.set_status(helper, "suspended")
+        suspended = helpers_store().set_status(helper, "suspended")
     except ConditionFailed:
         raise Conflict("the helper changed at the same time; load and retry") from None
     _decline_open_offers(helper)
@@ -52,7 +54,7 @@ def reinstate_helper(actor: Actor, helper_id: str, reason: str) -> HelperRecord:
     if helper.status != "suspended":
         raise Conflict(f"this helper is {helper.status}, not suspended")
     try:
-        active = repos().helpers.set_status(helper, "active")
+        active = helpers_store().set_status(helper, "active")
     except ConditionFailed:
         raise Conflict("the helper changed at the same time; load and retry") from None
     _log_case(helper, "reinstated", reason, actor)
@@ -65,7 +67,7 @@ def _decline_open_offers(helper: HelperRecord) -> list[str]:
 
     declined = []
     as_helper = Actor("helper", helper.helper_id, helper.tenant_id)
-    for offer in repos().offers.open_for_helper(helper.helper_id):
+    for offer in offers_store().open_for_helper(helper.helper_id):
         try:
             decline_offer(as_helper, offer.booking_id)
             declined.append(offer.booking_id)
@@ -77,7 +79,7 @@ def _decline_open_offers(helper: HelperRecord) -> list[str]:
 def _log_case(helper: HelperRecord, what: str, reason: str, actor: Actor) -> None:
     now = now_iso()
     # the time orders a helper's actions; the random part keeps two in one millisecond apart
-    repos().quality.log(QualityCaseRecord(
+    quality_store().log(QualityCaseRecord(
         case_id=f"action#{helper.helper_id}#{now}#{secrets.token_hex(4)}", kind="action", tenant_id=helper.tenant_id,
         helper_id=helper.helper_id, rule=what, detail=reason, status="done", created_at=now,
         resolved_by=actor.id, resolved_at=now))
@@ -88,7 +90,7 @@ def list_cases(actor: Actor, tenant_id: str, status: str = "open", kind: str | N
     _ops(actor)
     if not actor.may_see_tenant(tenant_id):
         raise Forbidden("you may only see your own tenant", field="tenant")
-    cases = repos().quality.listed(tenant_id, status, limit * 3)
+    cases = quality_store().listed(tenant_id, status, limit * 3)
     return [c for c in cases if kind is None or c.kind == kind][:limit]
 
 
@@ -103,13 +105,13 @@ def resolve_flag(actor: Actor, helper_id: str, rule: str, notes: str) -> Quality
 
 def _close_case(actor: Actor, case_id: str, outcome: str, notes: str | None, kind: str) -> QualityCaseRecord:
     _ops(actor)
-    case = repos().quality.get(case_id)
+    case = quality_store().get(case_id)
     if case is None or case.kind != kind or not actor.may_see_tenant(case.tenant_id):
         raise NotFound("there is no such case on the quality list", field="case")
     if case.status != "open":
         raise Conflict(f"this case is already closed ({case.outcome})")
     try:
-        return repos().quality.close(case, outcome=outcome, notes=notes or "", resolved_by=actor.id, at=now_iso())
+        return quality_store().close(case, outcome=outcome, notes=notes or "", resolved_by=actor.id, at=now_iso())
     except ConditionFailed:
         raise Conflict("this case was closed at the same time") from None
 

@@ -19,7 +19,8 @@ from datetime import timedelta
 from chalicelib.domain import ratings
 from chalicelib.domain.ids import now_iso
 from chalicelib.domain.ratings import ReviewScores
-from chalicelib.store import repos
+from chalicelib.store.quality import quality as quality_store
+from chalicelib.store.ratings import counters as counters_store
 from chalicelib.store.records import QualityCaseRecord
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,7 @@ def add_counters(guard_key: str, change: dict[str, int], *, helper_id: str, tena
                (PLATFORM, ALL, None)]
     if day and set(change) - {"no_shows"}:
         targets += [(tenant_scope(tenant_id), day_bucket(day), tenant_id), (PLATFORM, day_bucket(day), None)]
-    applied = repos().counters.add(guard_key, change, targets, helper_id=helper_id, guard_ttl=GUARD_TTL)
+    applied = counters_store().add(guard_key, change, targets, helper_id=helper_id, guard_ttl=GUARD_TTL)
     if not applied:
         log.info("already aggregated: %s", guard_key)
     return applied
@@ -92,7 +93,7 @@ _PRIOR_TTL = 60.0
 
 
 def read_totals(scope: str, bucket: str = ALL, consistent: bool = False) -> dict:
-    return repos().counters.totals(scope, bucket, consistent=consistent)
+    return counters_store().totals(scope, bucket, consistent=consistent)
 
 
 def platform_prior() -> float:
@@ -119,7 +120,7 @@ def helper_rank_score(helper) -> float:
 
 
 def period_totals(scope: str, day_from: str, day_to: str) -> dict:
-    rows = repos().counters.between(scope, day_bucket(day_from), day_bucket(day_to))
+    rows = counters_store().between(scope, day_bucket(day_from), day_bucket(day_to))
     return ratings.sum_totals({k: row[k] for k in ratings.COUNTERS} for row in rows)
 
 
@@ -135,6 +136,6 @@ def evaluate_quality(helper_id: str, tenant_id: str) -> list[str]:
         case = QualityCaseRecord(case_id=f"flag#{helper_id}#{rule}", kind="flag", tenant_id=tenant_id,
                                  helper_id=helper_id, rule=rule, detail=f"{ratings.QUALITY_RULES[rule]}: {why}",
                                  status="open", created_at=now_iso())
-        if repos().quality.open(case, reopen_done=True):
+        if quality_store().open(case, reopen_done=True):
             opened.append(rule)
     return opened

@@ -21,7 +21,9 @@ from chalicelib.domain.errors import Conflict, DomainError, Forbidden, NotFound,
 from chalicelib.domain.ids import now_iso
 from chalicelib.domain.review_schemas import EditReview, SubmitReview
 from chalicelib.settings import get_secret, get_settings
-from chalicelib.store import repos
+from chalicelib.store.bookings import bookings as bookings_store
+from chalicelib.store.quality import quality as quality_store
+from chalicelib.store.reviews import customer_ratings as customer_ratings_store, reviews as reviews_store
 from chalicelib.store.conditions import AlreadyExists, ConditionFailed
 from chalicelib.store.records import BookingFacts, CustomerRatingRecord, QualityCaseRecord, ReviewRecord
 
@@ -74,7 +76,7 @@ def _iso(dt: datetime) -> str:
 
 
 def _booking(booking_id: str) -> BookingFacts:
-    booking = repos().bookings.facts(booking_id)
+    booking = bookings_store().facts(booking_id)
     if booking is None:
         raise NotFound(f"booking {booking_id} was not found", field="booking_id")
     return booking
@@ -108,7 +110,7 @@ def submit_review(actor: Actor, booking_id: str, body: SubmitReview, now: dateti
                           period_day=done[:10], created_at=_iso(now), updated_at=_iso(now),
                           editable_until=_iso(now + timedelta(days=EDIT_DAYS)), version=1)
     try:
-        repos().reviews.add(review)
+        reviews_store().add(review)
     except AlreadyExists:
         raise AlreadyReviewed("this visit already has a review; you can change it for "
                               f"{EDIT_DAYS} days after giving it (PATCH)") from None
@@ -123,7 +125,7 @@ def get_review_for(actor: Actor, booking_id: str) -> ReviewRecord:
             raise NotFound(f"booking {booking_id} was not found", field="booking_id")
     else:
         raise Forbidden("only the customer and operations can read a review")
-    review = repos().reviews.get(booking_id)
+    review = reviews_store().get(booking_id)
     if review is None:
         raise NotFound("this visit has no review yet", field="booking_id")
     return review
@@ -146,7 +148,7 @@ def edit_review(actor: Actor, booking_id: str, body: EditReview, now: datetime |
         else:
             changes[name] = value
     try:
-        return repos().reviews.update(booking_id, expected_version=review.version, changes=changes,
+        return reviews_store().update(booking_id, expected_version=review.version, changes=changes,
                                       editable_at=_iso(now))
     except ConditionFailed:
         raise Conflict("the review was changed at the same time; load it again and retry") from None
@@ -156,7 +158,7 @@ def set_comment_hidden(actor: Actor, booking_id: str, hidden: bool, reason: str)
     """Ops hide (or show again) an abusive comment. Scores and aggregates stay as they are."""
     review = get_review_for(actor, booking_id)
     try:
-        return repos().reviews.update(booking_id, expected_version=review.version,
+        return reviews_store().update(booking_id, expected_version=review.version,
                                       changes={"comment_hidden": hidden, "hidden_reason": reason,
                                                "version": review.version + 1, "updated_at": now_iso()})
     except ConditionFailed:
@@ -177,7 +179,7 @@ def rate_customer(actor: Actor, booking_id: str, stars: int, comment: str | None
                                   customer_id=booking.customer_id, helper_id=actor.id, stars=stars,
                                   comment=comment or None, created_at=now_iso())
     try:
-        repos().customer_ratings.add(rating)
+        customer_ratings_store().add(rating)
     except AlreadyExists:
         raise AlreadyReviewed("you have already rated the customer of this visit") from None
     return rating
@@ -191,10 +193,10 @@ def ratings_of_booking(actor: Actor, booking_id: str) -> dict:
     if not actor.may_see_tenant(booking.tenant_id):
         raise NotFound(f"booking {booking_id} was not found", field="booking_id")
     out: dict = {"booking_id": booking_id, "review": None, "customer_rating": None}
-    review = repos().reviews.get(booking_id)
+    review = reviews_store().get(booking_id)
     if review is not None:
         out["review"] = review_view(review, ops=True)
-    r = repos().customer_ratings.get(booking_id)
+    r = customer_ratings_store().get(booking_id)
     if r is not None:
         out["customer_rating"] = {"stars": int(r.stars), "comment": r.comment, "helper_id": r.helper_id,
                                   "customer_id": r.customer_id, "created_at": r.created_at}
@@ -250,7 +252,7 @@ def draw_spot_check(booking: dict, entry: dict, old: dict | None) -> bool:
 
     if not spot_check_sampled(booking["booking_id"], spot_check_rate(booking["tenant_id"]), _review_key()):
         return False
-    repos().quality.open(QualityCaseRecord(
+    quality_store().open(QualityCaseRecord(
         case_id=f"spot#{booking['booking_id']}", kind="spot_check", tenant_id=booking["tenant_id"],
         helper_id=booking["helper_id"], booking_id=booking["booking_id"], customer_id=booking["customer_id"],
         detail="random follow-up call after completion", status="open", created_at=now_iso()))

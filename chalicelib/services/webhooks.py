@@ -24,7 +24,8 @@ from chalicelib.domain.errors import NotFound, ValidationFailed
 from chalicelib.domain.ids import new_id, now_iso
 from chalicelib.services.partners import check_tenant_admin
 from chalicelib.settings import get_settings
-from chalicelib.store import repos
+from chalicelib.store.bookings import bookings as bookings_store
+from chalicelib.store.webhooks import webhooks as webhooks_store
 from chalicelib.store.conditions import AlreadyExists, ConditionFailed
 from chalicelib.store.records import WebhookDeliveryRecord, WebhookEndpointRecord
 
@@ -59,7 +60,7 @@ def create_endpoint(actor: Actor, tenant_id: str, request: dp.CreateWebhookEndpo
     ep = WebhookEndpointRecord(tenant_id=tenant_id, endpoint_id=new_id("we"), url=url,
                                secret=dp.new_webhook_secret(), events=tuple(sorted(set(request.events))),
                                description=request.description, status="enabled", created_at=now_iso())
-    repos().webhooks.add_endpoint(ep)
+    webhooks_store().add_endpoint(ep)
     return ep
 
 
@@ -71,12 +72,12 @@ def _endpoint_refusal(reason: str) -> str:
 
 def list_endpoints(actor: Actor, tenant_id: str) -> list[WebhookEndpointRecord]:
     check_tenant_admin(actor, tenant_id, allow_partner_key=True)
-    return repos().webhooks.endpoints(tenant_id)
+    return webhooks_store().endpoints(tenant_id)
 
 
 def get_endpoint(actor: Actor, tenant_id: str, endpoint_id: str) -> WebhookEndpointRecord:
     check_tenant_admin(actor, tenant_id, allow_partner_key=True)
-    ep = repos().webhooks.endpoint(tenant_id, endpoint_id)
+    ep = webhooks_store().endpoint(tenant_id, endpoint_id)
     if ep is None:
         raise NotFound(f"webhook endpoint {endpoint_id} was not found", field="endpoint_id")
     return ep
@@ -84,7 +85,7 @@ def get_endpoint(actor: Actor, tenant_id: str, endpoint_id: str) -> WebhookEndpo
 
 def delete_endpoint(actor: Actor, tenant_id: str, endpoint_id: str) -> None:
     get_endpoint(actor, tenant_id, endpoint_id)
-    repos().webhooks.delete_endpoint(tenant_id, endpoint_id)
+    webhooks_store().delete_endpoint(tenant_id, endpoint_id)
 
 
 def delivery_view(d: WebhookDeliveryRecord) -> dict:
@@ -98,14 +99,14 @@ def delivery_view(d: WebhookDeliveryRecord) -> dict:
 
 def list_deliveries(actor: Actor, tenant_id: str, endpoint_id: str, limit: int = 50) -> list[WebhookDeliveryRecord]:
     get_endpoint(actor, tenant_id, endpoint_id)
-    return repos().webhooks.deliveries(endpoint_id, limit)
+    return webhooks_store().deliveries(endpoint_id, limit)
 
 
 def redeliver(actor: Actor, tenant_id: str, endpoint_id: str, message_id: str) -> WebhookDeliveryRecord:
     """Send a logged delivery again (same webhook-id, so receivers can de-duplicate)."""
     get_endpoint(actor, tenant_id, endpoint_id)
     try:
-        delivery = repos().webhooks.reset_for_redelivery(endpoint_id, message_id)
+        delivery = webhooks_store().reset_for_redelivery(endpoint_id, message_id)
     except ConditionFailed:
         raise NotFound(f"delivery {message_id} was not found", field="message_id") from None
     _enqueue(delivery, attempt_base=int(delivery.attempts or 0), manual=True)
@@ -124,7 +125,7 @@ def publish(tenant_id: str, event_type: str, data: dict, source: str, occurred_a
     """Record and enqueue ``event_type`` for every enabled endpoint of the tenant subscribed to it.
     ``source`` names the business event uniquely (idempotency). Returns the new message ids."""
     sent = []
-    for ep in repos().webhooks.endpoints(tenant_id):
+    for ep in webhooks_store().endpoints(tenant_id):
         if ep.status != "enabled" or event_type not in ep.events:
             continue
         msg_id = _message_id(source, ep.endpoint_id)
@@ -134,9 +135,9 @@ def publish(tenant_id: str, event_type: str, data: dict, source: str, occurred_a
                                          event_type=event_type, payload=payload, status="pending", attempts=0,
                                          created_at=now_iso())
         try:
-            repos().webhooks.add_delivery(delivery)
+            webhooks_store().add_delivery(delivery)
         except AlreadyExists:
-            existing = repos().webhooks.delivery(ep.endpoint_id, msg_id)
+            existing = webhooks_store().delivery(ep.endpoint_id, msg_id)
             if existing is None or existing.status != "pending" or existing.attempts:
                 continue  # already on its way: a redelivered stream record sends nothing twice
             delivery = existing
@@ -168,7 +169,7 @@ def publish_booking_event(booking: dict, entry: dict, old: dict | None) -> None:
 def publish_review_received(review: dict) -> list[str]:
     """For the reviews capability: call with the stored review (needs ``review_id``, ``booking_id``,
     ``tenant_id``) once it is published."""
-    booking = repos().bookings.facts(review["booking_id"])
+    booking = bookings_store().facts(review["booking_id"])
     if booking is None or not booking.partner_id or booking.tenant_id != review.get("tenant_id"):
         return []
     data = {"booking_id": booking.booking_id, "external_ref": booking.external_ref,
@@ -211,7 +212,7 @@ def deliver(message: dict, now: float | None = None) -> str:
     if not_before and not_before > now + 1:
         send(WEBHOOK_DELIVERIES, message, delay_seconds=min(dp.SQS_MAX_DELAY, int(not_before - now) + 1))
         return "waiting"
-    webhooks = repos().webhooks
+    webhooks = webhooks_store()
     delivery = webhooks.delivery(message["endpoint_id"], message["message_id"])
     endpoint = webhooks.endpoint(message["tenant_id"], message["endpoint_id"])
     if delivery is None or endpoint is None:

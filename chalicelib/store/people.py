@@ -1,0 +1,39 @@
+"""Who may sign in: customers, helpers by e-mail, staff (``customers``, ``helpers``, ``staff``)."""
+from __future__ import annotations
+
+from chalicelib.store._dynamo import _create, _fields, _get, _record
+from chalicelib.store import current
+from chalicelib.store.records import StaffRecord, CustomerRecord
+
+
+class People:
+    """Who may sign in: customers (created on first use), helpers by e-mail, staff."""
+
+    def customer(self, customer_id: str) -> CustomerRecord | None:
+        from chalicelib.models.customers import Customer
+        item = _get(Customer, customer_id, consistent=True)
+        return _record(CustomerRecord, item) if item is not None else None
+
+    def add_customer(self, customer: CustomerRecord) -> None:
+        from chalicelib.models.customers import Customer
+        _create(Customer(**{k: v for k, v in _fields(customer).items() if v is not None},
+                         email_key=f"{customer.tenant_id}#{customer.email}"), Customer.customer_id)
+
+    def helper_id_by_email(self, tenant_id: str, email: str) -> str | None:
+        from chalicelib.models.helpers import Helper
+        return next((h.helper_id for h in Helper.by_email.query(f"{tenant_id}#{email}", limit=1)), None)
+
+    def staff(self, email: str) -> StaffRecord | None:
+        from chalicelib.models.staff import Staff
+        try:
+            return _record(StaffRecord, Staff.get(email))
+        except Staff.DoesNotExist:
+            return None
+
+
+_people = People()
+
+
+def people() -> People:
+    """The people repository in force (DynamoDB unless a test put a twin in place)."""
+    return current("people") or _people
