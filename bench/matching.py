@@ -15,7 +15,7 @@ after the other. Reported per size and engine: p50/p95 latency, DynamoDB queries
 Searches (definitions):
 
 - ``crowdfix-top20`` — what dispatch and discovery run: the 20 nearest helpers within 5 km
-  (``geocells.nearest_search(enough=20)``), density-adaptive, with the per-partition density hint a
+  (``geo_search.nearest_search(enough=20)``), density-adaptive, with the per-partition density hint a
   warm container has (learned from the previous searches of the run). Every result is checked
   against a brute-force ranking of all points (``top_exact`` = searches whose answer was exactly
   the brute-force top 20). Its amplification is ``items read / helpers returned`` (returned =
@@ -165,12 +165,12 @@ def crowdfix_search(table: str, lat: float, lon: float, radius_km: float, enough
     """``cold``: as a fresh container runs it — nothing in its memory, the hints every container
     shares (``services/geo_hints.py``, DynamoDB) available. ``blind``: no hint at all (what a fresh
     container had before the hints were shared)."""
-    from chalicelib.domain import geocells
+    from chalicelib.domain import geo_search
     from chalicelib.services.geo_hints import SharedHints
     from chalicelib.services.matching import query_cell
 
-    hints = SharedHints() if cold else (geocells.MemoryHints() if blind else None)
-    res = geocells.nearest_search(POOL, lat, lon, radius_km, partial(query_cell, table=table), enough=enough,
+    hints = SharedHints() if cold else (geo_search.MemoryHints() if blind else None)
+    res = geo_search.nearest_search(POOL, lat, lon, radius_km, partial(query_cell, table=table), enough=enough,
                                   pool_executor=executor, hints=hints)
     return [i["helper_id"] for i in res.found]
 

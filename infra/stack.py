@@ -73,15 +73,9 @@ _DDB_TYPES = {"S": ddb.AttributeType.STRING, "N": ddb.AttributeType.NUMBER, "B":
 _PROJECTIONS = {"ALL": ddb.ProjectionType.ALL, "KEYS_ONLY": ddb.ProjectionType.KEYS_ONLY,
                 "INCLUDE": ddb.ProjectionType.INCLUDE}
 
-# Stripe.js (card entry) is the one third party: its script, its card iframes and its API, as Stripe's
-# CSP guide lists them; nothing else leaves the site's origin. Partners embed the booking flow with
-# the widget (an iframe of this site), so any https page may frame it (as booking widgets such as
-# Calendly allow); every action in it still needs several deliberate steps and the card is typed
-# into Stripe's own frame.
-SECURITY_HEADERS_CSP = ("default-src 'self'; img-src 'self' data:; script-src 'self' https://js.stripe.com; "
-                        "style-src 'self'; connect-src 'self' https://api.stripe.com; "
-                        "frame-src https://js.stripe.com https://hooks.stripe.com; "
-                        "frame-ancestors 'self' https:; base-uri 'self'; form-action 'self'")
+# The site's Content-Security-Policy (chalicelib/domain/headers.py: our origin and Stripe.js as
+# Stripe documents it) is written by a CloudFront Function, with frame-ancestors per tenant: the
+# origins a tenant registered for its widget, 'self' for everything else (infra/frame_policy.py).
 
 # SPA fallback without distribution-wide error pages (those would also rewrite the API's 403/404):
 # a path without a file extension is an app route and gets index.html.
@@ -290,6 +284,11 @@ class CrowdfixStack(cdk.Stack):
             cfn_fn.add_override("Properties.LoggingConfig", {"LogGroup": log_group.log_group_name,
                                                              "LogFormat": "Text"})
             cfn_fn.add_override("Properties.Tracing", "Active")
+            if f.kind == "api":
+                # CloudFront's origin token: the API trusts CloudFront-Viewer-Address only with it, and
+                # signs the widget's frame grants with it (chalicelib/domain/headers.py)
+                cfn_fn.add_override("Properties.Environment.Variables.CROWDFIX_CLOUDFRONT_ORIGIN_TOKEN",
+                                    cdk.Fn.select(2, cdk.Fn.split("/", self.stack_id)))
             if f.kind == "schedule":
                 # invoked asynchronously: after Lambda's two retries the event goes to the failure
                 # store (alarmed), so a failed hold renewal is seen
@@ -489,9 +488,8 @@ class CrowdfixStack(cdk.Stack):
                          removal_policy=retain, auto_delete_objects=False)
         headers = cloudfront.ResponseHeadersPolicy(
             self, "SecurityHeaders",
+            # no CSP here: the site's comes from the FramePolicy function, the API's from the API
             security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
-                content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
-                    content_security_policy=SECURITY_HEADERS_CSP, override=True),
                 strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
                     access_control_max_age=cdk.Duration.days(365), include_subdomains=True,
                     preload=True, override=True),
@@ -503,6 +501,9 @@ class CrowdfixStack(cdk.Stack):
                                                                        override=True)))
         spa = cloudfront.Function(self, "SpaFallback", code=cloudfront.FunctionCode.from_inline(SPA_REWRITE),
                                   runtime=cloudfront.FunctionRuntime.JS_2_0)
+        import frame_policy
+        frames = cloudfront.Function(self, "FramePolicy", code=frame_policy.function_code(origin_secret),
+                                     runtime=cloudfront.FunctionRuntime.JS_2_0)
         rest_api_id = rest_api.ref
         api_origin = origins.HttpOrigin(f"{rest_api_id}.execute-api.{self.region}.amazonaws.com",
                                         protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
@@ -524,7 +525,9 @@ class CrowdfixStack(cdk.Stack):
                 response_headers_policy=headers,
                 cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
                 function_associations=[cloudfront.FunctionAssociation(
-                    function=spa, event_type=cloudfront.FunctionEventType.VIEWER_REQUEST)]),
+                    function=spa, event_type=cloudfront.FunctionEventType.VIEWER_REQUEST),
+                    cloudfront.FunctionAssociation(
+                        function=frames, event_type=cloudfront.FunctionEventType.VIEWER_RESPONSE)]),
             additional_behaviors={f"/{api_stage}/*": cloudfront.BehaviorOptions(
                 origin=api_origin, viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
                 allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,

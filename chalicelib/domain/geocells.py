@@ -14,24 +14,21 @@ that fits its radius (few cells, little over-read) instead of being stuck with t
 the index was built at. That is why the index stores res 9 under res 5 rather than one fixed
 search resolution.
 
-The search (``nearest_search``) is density-adaptive: the product asks for the N nearest helpers
+The search (``domain.geo_search.nearest_search``) is density-adaptive: the product asks for the N nearest helpers
 who qualify, so it starts with a small circle at a fine resolution (res 8/9 ranges on the same res-9
 sort key) and widens only as far as the density it sees requires, reading leaf spans it has not
 read yet; in a dense city it stops within a few hundred metres, in a sparse area it reaches the
 full radius. Cells are turned into leaf-position spans per res-5 partition, merged across the
 smallest gaps to stay within 8 queries per search, and each step's queries run in parallel.
 
-Everything here is pure (no AWS); the search takes the query function as an argument so it can be
-tested with an in-memory fake.
+This module is the H3 maths and the index keys (cells, leaf ranges, spans, the queries that cover
+a circle); ``domain.geo_search`` is the search that plans its steps with them (page costs, density
+hints, parallel queries). Both are pure (no AWS).
 """
 from __future__ import annotations
 
 import math
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import Callable, Iterable
-
-from chalicelib.domain.geo import haversine_km
+from typing import Iterable
 
 PARTITION_RES = 5
 LEAF_RES = 9
@@ -48,6 +45,11 @@ def _h3():
     import h3  # lazy: keeps `import app` light
 
     return h3
+
+
+def partition_cell(lat: float, lon: float) -> str:
+    """The res-5 partition a point lies in."""
+    return _h3().latlng_to_cell(lat, lon, PARTITION_RES)
 
 
 def cell_hex(value: int) -> str:
@@ -173,7 +175,7 @@ def _pos_hex(partition: str, pos: int) -> str:
 Span = tuple[str, int, int]  # (res-5 partition cell, first leaf position, last leaf position)
 
 
-def _union(spans: Iterable[Span], touching: bool = True) -> list[Span]:
+def union_spans(spans: Iterable[Span], touching: bool = True) -> list[Span]:
     """Sorted, with overlapping (and, if ``touching``, adjacent) spans of one partition joined."""
     out: list[list] = []
     for part, a, b in sorted(spans):
@@ -184,7 +186,7 @@ def _union(spans: Iterable[Span], touching: bool = True) -> list[Span]:
     return [tuple(s) for s in out]
 
 
-def _subtract(spans: list[Span], done: list[Span]) -> list[Span]:
+def subtract_spans(spans: list[Span], done: list[Span]) -> list[Span]:
     """The parts of ``spans`` not already read (``done`` is a union)."""
     out: list[Span] = []
     for part, a, b in spans:
@@ -216,7 +218,7 @@ def disc_spans(lat: float, lon: float, radius_km: float) -> list[Span]:
                 parent = part if pres == PARTITION_RES else h3.cell_to_parent(part, PARTITION_RES)
                 lo, hi = leaf_range(part)
                 spans.append((parent, _leaf_pos(lo), _leaf_pos(hi)))
-    return _union(spans, touching=False)  # merge_to_budget joins neighbours (or not, by pages)
+    return union_spans(spans, touching=False)  # merge_to_budget joins neighbours (or not, by pages)
 
 
 def merge_to_budget(spans: list[Span], budget: int, free_gap_leaves: float = 0.0,
@@ -232,7 +234,7 @@ def merge_to_budget(spans: list[Span], budget: int, free_gap_leaves: float = 0.0
     (then the smallest gap): the spans stay within a page where the budget allows."""
     # with a page size, adjacent spans stay apart until a join is chosen (two neighbouring cells
     # may together overflow a page that each fits)
-    merged = [list(s) for s in _union(spans, touching=page_leaves == math.inf)]
+    merged = [list(s) for s in union_spans(spans, touching=page_leaves == math.inf)]
 
     def pages(a: int, b: int) -> int:
         return max(1, math.ceil((b - a + 1) / page_leaves)) if page_leaves < math.inf else 1
@@ -254,40 +256,6 @@ def merge_to_budget(spans: list[Span], budget: int, free_gap_leaves: float = 0.0
     return [tuple(m) for m in merged]
 
 
-LEAF_AREA_KM2 = 0.1053  # average res-9 cell
-# A Query page ends at 1 MB of items read; planned at 80 % since densities are estimates (a hint,
-# or what the search has read so far).
-PAGE_BYTES = 0.8 * 1_000_000
-# Bytes per index item as DynamoDB counts them, learned from the capacity queries consume
-# (observe_page); starts at a typical MATCH_PROJECTION item.
-_ITEM_BYTES = [450.0]
-# A query costs a round trip and at least one read unit (4 KB, ~12 index items); reading this many
-# more items in one query costs less than a query of its own, so gaps expected to hold fewer are
-# read through.
-MERGE_GAP_ITEMS = 12.0
-
-
-def observe_page(items: int, capacity_units: float) -> None:
-    """Learn the index item size from one Query page: an eventually consistent read costs 0.5
-    units per 4 KB read, so ``units x 8 KB / items`` bounds the item size from above (pages of
-    50 items or more only, where rounding up to the next 4 KB matters little)."""
-    if items >= 50 and capacity_units > 0:
-        _ITEM_BYTES[0] = 0.7 * _ITEM_BYTES[0] + 0.3 * (capacity_units * 8192 / items)
-
-
-def _leaves_holding(items: float, read_density: float | None, unknown: float) -> float:
-    """How many leaves hold about ``items`` index items at ``read_density`` (``unknown`` if none)."""
-    return items / (read_density * LEAF_AREA_KM2) if read_density else unknown
-
-
-def _page_leaves(read_density: float | None) -> float:
-    return _leaves_holding(PAGE_BYTES / _ITEM_BYTES[0], read_density, math.inf)
-
-
-def _free_gap_leaves(read_density: float | None) -> float:
-    return _leaves_holding(MERGE_GAP_ITEMS, read_density, 0.0)
-
-
 def span_query(pool: str, span: Span) -> tuple[str, str, str]:
     """``(geo_pk, sk_lo, sk_hi)``: one DynamoDB Query for the span."""
     part, a, b = span
@@ -297,164 +265,6 @@ def span_query(pool: str, span: Span) -> tuple[str, str, str]:
 def covering_queries(pool: str, lat: float, lon: float, radius_km: float, budget: int) -> list[tuple[str, str, str]]:
     """At most ``budget`` (one per partition at least) queries covering the whole circle."""
     return [span_query(pool, s) for s in merge_to_budget(disc_spans(lat, lon, radius_km), budget)]
-
-
-MAX_QUERIES = 8
-# The density-adaptive search (``nearest_search`` with ``enough``):
-FIRST_STEP_KM = 0.35  # without a density hint, step 1 reads the circle of this radius (res 8/9)
-STEP_BUDGETS = (3, 3)  # queries of the sizing steps; the last step gets the rest of MAX_QUERIES
-HINTED_BUDGETS = (4, 3)  # with a density hint: a step sized from it, a second if it fell short
-HINT_SAFETY = 2.0  # the hinted step aims at this many times ``enough`` (density varies locally)
-SAFETY = 1.6  # a sized step aims at this many times ``enough`` at the density seen so far
-EMPTY_GROWTH = 4.0  # radius growth after a step that found no one
-# Density hints: (accepted helpers per km², index items per km²) seen by the last search per
-# (pool, res-5 partition, hint key). Only where the first step starts depends on them; the answer
-# never does. Where they are kept is the caller's choice (``hints=``): by default this process's
-# memory (bounded, cleared when full); the app passes a store every container reads
-# (``services/geo_hints.py``), so the first search of a fresh container starts sized too.
-
-
-class MemoryHints:
-    """Density hints in this process's memory."""
-
-    MAX = 4096
-
-    def __init__(self):
-        self.known: dict[tuple, tuple[float, float | None]] = {}
-
-    def get(self, key: tuple) -> tuple[float, float | None] | None:
-        return self.known.get(key)
-
-    def put(self, key: tuple, value: tuple[float, float | None]) -> None:
-        if len(self.known) >= self.MAX:
-            self.known.clear()
-        self.known[key] = value
-
-    def clear(self) -> None:
-        self.known.clear()
-
-
-_MEMORY = MemoryHints()
-_DENSITY = _MEMORY.known  # the process's own hints (the benchmark's warm engine reads them)
-
-
-def clear_density_hints() -> None:
-    _MEMORY.clear()
-
-
-@dataclass
-class SearchResult:
-    found: list[dict]  # accepted items within the radius, nearest first, each with "distance_km"
-    queries: int = 0
-    items_read: int = 0
-    steps: int = 0  # sequential rounds of (parallel) queries
-    covered_km: float = 0.0  # every helper within this distance has been read
-
-
-QueryFn = Callable[[str, str, str], list[dict]]
-
-
-def nearest_search(pool: str, lat: float, lon: float, radius_km: float, query: QueryFn, *,
-                   enough: int | None = None, accept: Callable[[dict], bool] | None = None,
-                   pool_executor: ThreadPoolExecutor | None = None, max_queries: int = MAX_QUERIES,
-                   first_km: float = FIRST_STEP_KM, hint: str | None = "", hints=None) -> SearchResult:
-    """The ``enough`` nearest accepted helpers within ``radius_km`` (``None``: all of them), nearest
-    first, exactly as a scan of every helper would rank them, in at most ``max_queries`` queries.
-
-    Density-adaptive: step 1 reads a small circle (``first_km``) at a fine resolution; while fewer
-    than ``enough`` accepted helpers lie inside the circle read so far, the next step widens the
-    circle to where the density seen promises ``SAFETY`` x ``enough`` and reads only the leaf spans
-    not read yet; the last step covers the whole radius with the queries left. A step's queries run
-    in parallel. Once ``enough`` accepted helpers lie within the covered circle, nobody unread can
-    be nearer than them, so the answer is exact. In a dense city the search ends after a few
-    hundred metres; in a sparse area it widens to the full radius.
-
-    Density hint: the density the last search in the same partition with the same ``hint`` key
-    (e.g. the category, since ``accept`` filters on it) saw sizes step 1 directly (usually the
-    only step); ``hint=None`` neither reads nor learns one. ``hints`` keeps them (``get``/``put``;
-    default: this process's memory).
-
-    ``query(geo_pk, sk_lo, sk_hi)`` returns the index items (with ``lat``/``lon``) of one span.
-    ``accept(item)`` sees the item with its ``distance_km`` (e.g. a skill or the helper's own
-    service radius).
-    """
-    result = SearchResult(found=[])
-    seen: set[str] = set()
-    cands: list[dict] = []
-    done: list[Span] = []
-    own = pool_executor is None
-    ex = pool_executor or ThreadPoolExecutor(max_workers=8)
-    r = radius_km if enough is None else min(radius_km, first_km)
-    budgets = STEP_BUDGETS
-    hint_key = None
-    read_density: float | None = None  # index items (accepted or not) per km², to read sparse gaps through
-    read_km: list[float] = []  # distance of every item read (within the radius)
-    hints = _MEMORY if hints is None else hints
-    if hint is not None:
-        key = (pool, _h3().latlng_to_cell(lat, lon, PARTITION_RES), hint)
-        known = hints.get(key)
-        if known is not None:
-            density, read_density = known  # a whole-circle search uses it to plan its pages
-        if enough is not None:
-            hint_key = key
-            if known is not None:
-                budgets = HINTED_BUDGETS
-                r = min(radius_km, math.sqrt(HINT_SAFETY * enough / (math.pi * max(density, 1e-9))))
-    # the last step needs at least one query per res-5 partition the circle reaches
-    reserve = sum(len(ring) for ring in ring_cells(lat, lon, radius_km, PARTITION_RES)) if enough is not None else 0
-    try:
-        while True:
-            budget = min(budgets[result.steps], max_queries - result.queries - reserve) \
-                if result.steps < len(budgets) else 0
-            if budget < 1 or r >= radius_km:
-                r, budget = radius_km, max_queries - result.queries
-            free = _free_gap_leaves(read_density)
-            # the last step (the whole circle) plans by requests, pages included
-            page = _page_leaves(read_density) if r >= radius_km else math.inf
-            spans = merge_to_budget(_subtract(disc_spans(lat, lon, r), done), budget, free, page)
-            if len(spans) > budget and r < radius_km:  # more partitions than the step may query
-                r, budget = radius_km, max_queries - result.queries
-                spans = merge_to_budget(_subtract(disc_spans(lat, lon, r), done), budget, free,
-                                        _page_leaves(read_density))
-            done = _union(done + spans)
-            specs = [span_query(pool, s) for s in spans]
-            result.queries += len(specs)
-            result.steps += 1
-            for items in ex.map(lambda s: query(*s), specs):
-                result.items_read += len(items)
-                for item in items:
-                    key = item.get("helper_id") or item.get("geo_sk")
-                    if key in seen:
-                        continue
-                    seen.add(key)
-                    km = haversine_km(lat, lon, float(item["lat"]), float(item["lon"]))
-                    if km > radius_km:
-                        continue
-                    read_km.append(km)
-                    item = {**item, "distance_km": km}
-                    if accept is None or accept(item):
-                        cands.append(item)
-            result.covered_km = r
-            # every item within r has been read by now (earlier steps covered smaller circles)
-            read_density = max(1, sum(1 for d in read_km if d <= r)) / (math.pi * r * r)
-            if enough is None or r >= radius_km:
-                break
-            inside = sum(1 for c in cands if c["distance_km"] <= r)
-            if inside >= enough:
-                break
-            grow = math.sqrt(SAFETY * enough / inside) if inside else EMPTY_GROWTH
-            r = min(radius_km, r * max(1.5, grow))
-    finally:
-        if own:
-            ex.shutdown(wait=False)
-    if hint_key is not None and result.covered_km > 0:
-        inside = sum(1 for c in cands if c["distance_km"] <= result.covered_km)
-        hints.put(hint_key, (inside / (math.pi * result.covered_km ** 2), read_density))
-    cands.sort(key=lambda i: (i["distance_km"], i.get("helper_id") or i.get("geo_sk") or ""))
-    result.found = cands if enough is None else cands[:enough]
-    return result
-
-
 
 
 INDEX_FIELDS = ("geo_pk", "geo_sk", "remote_pool", "remote_sk")

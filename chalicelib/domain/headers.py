@@ -94,3 +94,85 @@ def app_headers(frame_ancestors: tuple[str, ...] = (), stripe_origin: str | None
 
 def page_headers(html: str) -> dict[str, str]:
     return {**common_headers(), "Content-Security-Policy": page_csp(html), "X-Frame-Options": "DENY"}
+
+
+# ---------------------------------------------------------------------------------------------
+# the caller's address behind CloudFront
+
+ORIGIN_HEADER = "x-crowdfix-origin"  # set by CloudFront on every request to the API (infra/stack.py)
+VIEWER_ADDRESS_HEADER = "cloudfront-viewer-address"
+
+
+def _ip(text: str | None) -> str | None:
+    import ipaddress
+
+    try:
+        return str(ipaddress.ip_address((text or "").strip())) if text else None
+    except ValueError:
+        return None
+
+
+def client_address(headers, source_ip: str | None, origin_token: str | None) -> str | None:
+    """The address per-client limits count. Behind CloudFront every request reaches API Gateway
+    from a CloudFront address, so the viewer's own one is read from ``CloudFront-Viewer-Address``
+    (``ip:port``) — but only when the request carries CloudFront's origin header with the
+    deployment's token, i.e. it came through CloudFront (which overwrites a viewer's header of
+    that name). Without that token (local stage, or a call that went around CloudFront) the
+    source address API Gateway saw counts. ``X-Forwarded-For`` and other client-settable
+    headers never do."""
+    import hmac
+
+    headers = {str(k).lower(): v for k, v in dict(headers or {}).items()}
+    sent = headers.get(ORIGIN_HEADER)
+    if origin_token and sent and hmac.compare_digest(str(sent).encode(), str(origin_token).encode()):
+        viewer = str(headers.get(VIEWER_ADDRESS_HEADER) or "")
+        ip = _ip(viewer.rsplit(":", 1)[0] if ":" in viewer else viewer)
+        if ip:
+            return ip
+    return _ip(source_ip)
+
+
+# ---------------------------------------------------------------------------------------------
+# frame-ancestors of the embedded booking flow, per tenant, without a lookup at the edge
+#
+# The widget script (served by the API, which knows the tenant) points its iframe at the web app
+# with the tenant's registered origins and an expiry, signed with the deployment's key. In AWS a
+# CloudFront Function (infra/frame_policy.py) checks the signature on every response of the web
+# app and writes ``frame-ancestors`` from it: the signed origins, or ``'self'`` alone when the
+# signature is missing, wrong or expired. Changing the origins in the URL breaks the signature, so
+# a page can only be framed by the origins its tenant registered.
+
+EMBED_VALID_SECONDS = 2 * 24 * 3600
+_ORIGIN = re.compile(r"^https://[a-z0-9.\-]+(:[0-9]{1,5})?$|^http://(127\.0\.0\.1|localhost)(:[0-9]{1,5})?$")
+
+
+def _embed_message(tenant: str, origins: str, expires: str) -> bytes:
+    return f"frame-ancestors|{tenant}|{origins}|{expires}".encode()
+
+
+def sign_embed(key: str, tenant: str, origins, now: float) -> dict[str, str]:
+    """The query parameters that let ``origins`` frame ``tenant``'s embedded flow until about two
+    days from now (the expiry is a whole day, so the widget script stays cacheable)."""
+    import hmac
+
+    fa = " ".join(o for o in origins if _ORIGIN.match(o))
+    expires = str((int(now) // 86400 + 2) * 86400)
+    sig = hmac.new(key.encode(), _embed_message(tenant, fa, expires), hashlib.sha256).hexdigest()
+    return {"fa": fa, "exp": expires, "sig": sig}
+
+
+def embed_frame_ancestors(query, key: str | None, now: float) -> tuple[str, ...]:
+    """The origins a request's signed embed parameters allow (the CloudFront Function does the
+    same); nothing when they are missing, altered or expired."""
+    import hmac
+
+    q = {k: (v[0] if isinstance(v, (list, tuple)) else v) for k, v in dict(query or {}).items()}
+    tenant, fa, expires, sig = (str(q.get(k) or "") for k in ("tenant", "fa", "exp", "sig"))
+    if not (key and q.get("embed") == "1" and tenant and fa and expires.isdigit() and sig):
+        return ()
+    if int(expires) < now or int(expires) > now + EMBED_VALID_SECONDS + 86400:
+        return ()
+    good = hmac.new(key.encode(), _embed_message(tenant, fa, expires), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(good, sig):
+        return ()
+    return tuple(o for o in fa.split(" ") if _ORIGIN.match(o))[:10]

@@ -26,20 +26,23 @@ LANG_TEXT = {
 }
 
 
-def booking_url(tenant: dict, base_url: str, embed: bool) -> str:
+def booking_url(tenant: dict, base_url: str, embed: bool, signed: dict | None = None) -> str:
+    """The web app's booking flow for the tenant. ``signed``: the frame-ancestors grant of the
+    embedded flow (``domain.headers.sign_embed``), read at the edge in AWS."""
     b = tenant["branding"]
     params = {"tenant": tenant["tenant_id"], "lang": tenant["locale"], "primary": b["primary"], "accent": b["accent"]}
     if embed:
         params["embed"] = "1"
+        params.update(signed or {})
     return base_url.rstrip("/") + "/?" + urlencode(params)
 
 
-def widget_script(tenant: dict, base_url: str) -> str:
+def widget_script(tenant: dict, base_url: str, signed: dict | None = None) -> str:
     """One ``<script src=".../widget.js" async></script>`` tag embeds the booking flow: an iframe of
     the web app with the partner's tenant and colours, placed where the tag is (or into the element
     ``data-target`` names), resized by the app's ``crowdfix:height`` messages."""
     text = LANG_TEXT.get(tenant["locale"], LANG_TEXT["en"])
-    config = {"tenant": tenant["tenant_id"], "src": booking_url(tenant, base_url, embed=True),
+    config = {"tenant": tenant["tenant_id"], "src": booking_url(tenant, base_url, embed=True, signed=signed),
               "origin": base_url.rstrip("/"), "title": f"{text['widget']} {tenant['name']}",
               "border": tenant["branding"]["primary"]}
     return ("/* crowdfix booking widget for " + json.dumps(tenant["tenant_id"]).replace("*/", "") + " */\n"

@@ -54,6 +54,9 @@ class PricingPolicy(Strict):
     platform_fee_percent: int = Field(default=15, ge=0, le=100, description="crowdfix's fee, 0 to 100")
     partner_share_percent: int = Field(default=10, ge=0, le=100, description="commission paid to the partner, 0 to 100")
     default_price_cap_minor: int = Field(default=25000, ge=0, le=10_000_000, description="0 to 100,000.00")
+    parts_approval_minor: int = Field(default=5000, ge=0, le=100_000,
+                                      description="a part costing more (0 to 1,000.00) is billed only once the "
+                                                  "customer approved it")
 
     @model_validator(mode="after")
     def _shares_fit(self):
@@ -280,6 +283,20 @@ def quote(pricing: dict, mode: str, minutes: int, currency: str) -> dict:
                       "currency": currency})
     return {"line_items": items, "total": {"amount": sum(i["amount"] for i in items), "currency": currency},
             "hourly_rate": {"amount": rate, "currency": currency}}
+
+
+def booking_terms(settings: dict | None) -> dict:
+    """The commercial terms in force now, as copied onto a new booking (``Booking.terms``): what
+    settlement prices and divides by (``policy.TERMS_KEYS``) and the ``pricing`` section the
+    commission report reads. Later changes of the tenant's terms leave the copy as it is."""
+    from chalicelib.domain.policy import TERMS_KEYS, effective
+
+    settings = dict(settings or {})
+    pol = effective(settings)
+    pricing = {**PricingPolicy().model_dump(mode="json"), **(settings.get("pricing") or {})}
+    # what the commission report prices by (``quote``) and the share it pays
+    report = ("hourly_rate_minor", "call_out_fee_minor", "remote_discount_percent", "partner_share_percent")
+    return {"v": 1, **{k: int(pol[k]) for k in TERMS_KEYS}, "pricing": {k: int(pricing[k]) for k in report}}
 
 
 def commission_minor(amount_minor: int, percent: int) -> int:

@@ -28,7 +28,7 @@ class RefundRequest(Strict):
 
 class AddPart(Strict):
     description: str = Field(min_length=1, max_length=120)
-    amount: int = Field(ge=0, le=1_000_000, description="minor units, what the part cost")
+    amount: int = Field(strict=True, ge=0, le=1_000_000, description="minor units, what the part cost (0 to 10,000.00)")
 
 
 class SetTip(Strict):

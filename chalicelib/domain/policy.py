@@ -39,6 +39,8 @@ PLATFORM_DEFAULTS: dict[str, Any] = {
     "late_cancel_fee_minor": 2000,
     # a helper may ask the customer to approve at most this much above the agreed price cap (in total)
     "extra_approval_max_minor": 20000,
+    # a part (bought for the customer) above this waits for the customer's approval before it is billed
+    "parts_approval_minor": 5000,
     # card authorisations are held ~7 days: renew (or release) after this many hours
     "authorisation_renew_after_hours": 144,
     # only helpers who can be paid out (Stripe Connect) are offered paid jobs
@@ -49,10 +51,40 @@ PLATFORM_DEFAULTS: dict[str, Any] = {
 }
 
 
+# What a booking is priced, divided and charged by (settlement, cancellation fee, parts and extras).
+# They are copied onto the booking when it is made (``Booking.terms``), so a later change of the
+# tenant's terms never re-values a booking that exists already.
+TERMS_KEYS = ("min_billable_minutes", "billing_block_minutes", "travel_fee_minor", "default_hourly_rate_minor",
+              "platform_fee_bps", "partner_share_bps", "late_cancel_fee_minor", "extra_approval_max_minor",
+              "parts_approval_minor")
+
+# A tenant's ``pricing`` section (set by crowdfix operations, domain.partners.PricingPolicy) is
+# what settlement charges and divides by: section field -> policy key, with the factor applied.
+PRICING_TERMS = {"platform_fee_percent": ("platform_fee_bps", 100), "partner_share_percent": ("partner_share_bps", 100),
+                 "call_out_fee_minor": ("travel_fee_minor", 1), "hourly_rate_minor": ("default_hourly_rate_minor", 1),
+                 "parts_approval_minor": ("parts_approval_minor", 1)}
+
+
 def effective(settings: Mapping[str, Any] | None) -> dict[str, Any]:
     merged = dict(PLATFORM_DEFAULTS)
     for k, v in (settings or {}).items():
         if v is not None:
             # a partial weights map only overrides the weights it names
             merged[k] = {**merged[k], **v} if k == "match_weights" and isinstance(v, Mapping) else v
+    pricing = merged.get("pricing")
+    if isinstance(pricing, Mapping):
+        for name, (key, factor) in PRICING_TERMS.items():
+            if pricing.get(name) is not None:
+                merged[key] = int(pricing[name]) * factor
+    return merged
+
+
+def terms_in_force(snapshot: Mapping[str, Any] | None, current: Mapping[str, Any]) -> dict[str, Any]:
+    """The policy a booking is settled by: its own terms (copied when it was made) over the
+    tenant's current policy. A booking made before terms were copied (none exist in production)
+    has no snapshot and is settled by the current terms."""
+    merged = dict(current)
+    for key in TERMS_KEYS:
+        if snapshot and snapshot.get(key) is not None:
+            merged[key] = snapshot[key]
     return merged

@@ -1,7 +1,7 @@
 """Sign-in by e-mailed code, and who am I."""
 from __future__ import annotations
 
-import ipaddress
+import os
 
 from chalice import Blueprint
 
@@ -12,16 +12,15 @@ from chalicelib.settings import get_settings
 bp = Blueprint(__name__)
 api = Edge(bp, tag="sign-in")
 svc = lazy("chalicelib.services.auth")
+headers = lazy("chalicelib.domain.headers")
 PERSON = signed_in("customer", "helper")
 
 
 def _client_ip(request) -> str | None:
-    """The caller's address as API Gateway saw it (``sourceIp``; never a client-sent header)."""
+    """The caller's address: CloudFront's viewer address when the request came through CloudFront
+    (its origin header), else ``sourceIp``; never a client-sent header (``domain.headers``)."""
     ip = ((request.context or {}).get("identity") or {}).get("sourceIp")
-    try:
-        return str(ipaddress.ip_address(ip)) if ip else None
-    except ValueError:
-        return None
+    return headers.client_address(request.headers, ip, os.environ.get("CROWDFIX_CLOUDFRONT_ORIGIN_TOKEN"))
 
 
 def _tenant(request) -> str:

@@ -3,6 +3,8 @@ script and the branded landing page of a tenant."""
 from __future__ import annotations
 
 import json
+import os
+import time
 
 from chalice import Blueprint, Response
 
@@ -14,6 +16,7 @@ from chalicelib.settings import get_settings
 bp = Blueprint(__name__)
 api = Edge(bp, tag="widget")
 openapi = lazy("chalicelib.http.openapi")
+headers = lazy("chalicelib.domain.headers")
 pages = lazy("chalicelib.domain.pages")
 partners = lazy("chalicelib.services.partners")
 tenants = lazy("chalicelib.services.tenants")
@@ -45,7 +48,10 @@ def docs(call):
 def widget(call, tenant_id):
     """Embeddable booking widget (one script tag)"""
     tenant = _tenant_for_page(tenant_id)
-    return Response(body=pages.widget_script(tenant, get_settings().public_base_url), status_code=200,
+    # in AWS the edge reads the tenant's frame-ancestors from the signed iframe URL (infra/frame_policy.py)
+    key = os.environ.get("CROWDFIX_CLOUDFRONT_ORIGIN_TOKEN")
+    signed = headers.sign_embed(key, tenant["tenant_id"], tenant["widget_origins"], time.time()) if key else None
+    return Response(body=pages.widget_script(tenant, get_settings().public_base_url, signed), status_code=200,
                     headers={"Content-Type": "application/javascript; charset=utf-8",
                              "Cache-Control": "public, max-age=300", "Access-Control-Allow-Origin": "*"})
 

@@ -67,6 +67,10 @@ class Booking(Model):
     language = UnicodeAttribute(default="de")
     price_cap = MapAttribute(default=dict)  # {"amount": int minor units, "currency": "CHF"}
     line_items = ListAttribute(of=MapAttribute, default=list)
+    # the commercial terms in force when the booking was made (domain.partners.booking_terms) and the
+    # helper's hourly rate fixed when they accepted: settlement reads these, never the current ones
+    terms = MapAttribute(null=True)
+    hourly_rate = NumberAttribute(null=True)
     extra_approval = MapAttribute(null=True)  # latest request for more than the cap (payments keeps the truth)
     minutes_worked = NumberAttribute(null=True)
     state = UnicodeAttribute()

@@ -1,4 +1,4 @@
-from pynamodb.attributes import MapAttribute, UnicodeAttribute
+from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
 
 from chalicelib.models.base import BaseMeta, Model, table_name
 
@@ -17,3 +17,5 @@ class Tenant(Model):
     # matching, pricing and cancellation policy; platform defaults fill gaps
     settings = MapAttribute(default=dict)
     created_at = UnicodeAttribute()
+    # active API keys, counted by conditional ADDs (services.partners): never above api_keys_max
+    api_keys_active = NumberAttribute(null=True)

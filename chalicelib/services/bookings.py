@@ -46,7 +46,10 @@ def create_booking(actor: Actor, request: CreateBooking, idempotency_key: str | 
     if request.preferred_helper_id:
         _check_preferred_helper(request.preferred_helper_id, actor.tenant_id, request.category)
 
+    from chalicelib.domain.partners import booking_terms
+
     now = now_iso()
+    settings = tenant.settings.as_dict() if tenant.settings else {}
     booking = Booking(
         booking_id=new_id("b"), tenant_id=actor.tenant_id, customer_id=customer_id or actor.id,
         preferred_helper_id=request.preferred_helper_id, category=request.category,
@@ -55,6 +58,7 @@ def create_booking(actor: Actor, request: CreateBooking, idempotency_key: str | 
         language=request.language,
         price_cap=body.get("price_cap") or {"amount": int(pol["default_price_cap_minor"]),
                                             "currency": tenant.currency},
+        terms=booking_terms(settings),
         state=bs.REQUESTED, version=1, created_at=now, updated_at=now,
         history=[{"transition": "request", "from": None, "to": bs.REQUESTED, "actor": actor.role,
                   "actor_id": actor.id, "at": now, "v": 1}],
@@ -202,9 +206,16 @@ def accept_offer(actor: Actor, booking_id: str) -> Booking:
         if booking.state != bs.OFFERED and booking.helper_id and booking.helper_id != actor.id:
             raise OfferAlreadyTaken("another helper has already taken this job")
 
+    # the rate the helper takes the job at is fixed on the booking: a later change of their
+    # hourly rate never re-prices it (settlement reads Booking.hourly_rate)
+    try:
+        rate = int(Helper.get(actor.id).hourly_rate or 0) or None
+    except Helper.DoesNotExist:
+        rate = None  # settlement falls back to the helper's rate at that time
     return apply_transition(
-        booking_id, "accept", actor, data={"helper_id": actor.id}, check=still_open,
-        set_fields=lambda b: [Booking.helper_id.set(actor.id)],
+        booking_id, "accept", actor, data={"helper_id": actor.id, "hourly_rate": rate}, check=still_open,
+        set_fields=lambda b: [Booking.helper_id.set(actor.id)]
+        + ([Booking.hourly_rate.set(rate)] if rate else [Booking.hourly_rate.remove()]),
         also_in_transaction=offer_update,
         on_lost_race=lambda fresh: OfferAlreadyTaken("another helper has already taken this job"),
     )

@@ -1,4 +1,4 @@
-"""Density hints every container reads (``domain.geocells`` sizes a search's first step with them).
+"""Density hints every container reads (``domain.geo_search`` sizes a search's first step with them).
 
 A warm container learns from its own searches where in a partition its first step should end; a
 fresh one used to start blind (a small circle, then widening: more sequential queries). The hints
@@ -15,7 +15,7 @@ import threading
 import time
 from datetime import timedelta
 
-from chalicelib.domain.geocells import MemoryHints
+from chalicelib.domain.geo_search import MemoryHints
 from chalicelib.store.geo_hints import geo_hints as geo_hints_store
 from chalicelib.store.records import GeoHintRecord
 

@@ -129,7 +129,7 @@ def earnings(actor: Actor, limit: int = 200) -> dict[str, Any]:
     for booking in hydrate(Booking, keys):
         if booking.state != "completed" or booking.tenant_id != helper.tenant_id:
             continue
-        amount = booking_earning(booking, rate)
+        amount = booking_earning(booking, int(booking.hourly_rate or rate))  # the rate fixed at accept
         total += amount
         minutes += int(booking.minutes_worked or 0)
         rows.append({"booking_id": booking.booking_id, "category": booking.category,

@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from chalicelib.store.conditions import is_condition_failure
-from chalicelib.domain import geocells, ranking
+from chalicelib.domain import geo_search, geocells, ranking
 from chalicelib.domain.errors import ValidationFailed
 
 log = logging.getLogger(__name__)
@@ -113,7 +113,7 @@ def query_cell(geo_pk: str, sk_lo: str, sk_hi: str, table: str | None = None) ->
     while True:
         page = ddb.query(**args)
         raw = page.get("Items", [])
-        geocells.observe_page(len(raw), float((page.get("ConsumedCapacity") or {}).get("CapacityUnits") or 0))
+        geo_search.observe_page(len(raw), float((page.get("ConsumedCapacity") or {}).get("CapacityUnits") or 0))
         items.extend(_deserialize(i) for i in raw)
         if "LastEvaluatedKey" not in page:
             return items
@@ -126,7 +126,7 @@ def _helper_id(item: dict) -> str:
 
 def search_nearby(pool: str, lat: float, lon: float, radius_km: float, *, category: str | None = None,
                   exclude: set[str] = frozenset(), enough: int | None = None,
-                  service_radius_extra_km: float | None = None, payout_ready: bool = False) -> geocells.SearchResult:
+                  service_radius_extra_km: float | None = None, payout_ready: bool = False) -> geo_search.SearchResult:
     """Helpers of ``pool`` who can take work now within ``radius_km``, with the skill if given: the
     ``enough`` nearest (``None``: all), nearest first. ``service_radius_extra_km`` (if given) keeps
     only helpers whose own service radius plus that much reaches the place; ``payout_ready`` only
@@ -144,7 +144,7 @@ def search_nearby(pool: str, lat: float, lon: float, radius_km: float, *, catego
 
     from chalicelib.services.geo_hints import shared_hints
 
-    return geocells.nearest_search(pool, lat, lon, radius_km, query_cell, enough=enough, accept=accept,
+    return geo_search.nearest_search(pool, lat, lon, radius_km, query_cell, enough=enough, accept=accept,
                                    pool_executor=executor(), hint=f"{category}|{service_radius_extra_km}|{payout_ready}",
                                    hints=shared_hints())
 

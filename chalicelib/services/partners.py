@@ -175,20 +175,75 @@ def create_api_key(actor: Actor, tenant_id: str, request: dp.CreateApiKey) -> tu
                         field="rate_limit")
     policy = tenant_svc.tenant_policy(tenant_id)
     most = int(policy.get("api_keys_max") or dp.DEFAULT_API_KEYS)
-    active = sum(1 for k in ApiKey.by_tenant.query(tenant_id) if k.status == "active")
-    if active >= most:  # (two concurrent creations may pass this check together: at most one over)
-        raise Conflict(f"this tenant has {active} active API keys, the most it may have ({most}); "
-                       "revoke one first or ask crowdfix for more", field="api_keys_max")
     limit = request.rate_limit or dp.RateLimit(**(policy.get("rate_limit") or {}))
-    return _issue_key(actor, tenant_id, request.name, request.environment, limit)
+    _take_key_slot(tenant_id, most)
+    try:
+        return _issue_key(actor, tenant_id, request.name, request.environment, limit)
+    except Exception:
+        _give_key_slot(tenant_id)
+        raise
 
 
-def _issue_key(actor: Actor, tenant_id: str, name: str, environment: str, limit: dp.RateLimit) -> tuple[ApiKey, str]:
+def _take_key_slot(tenant_id: str, most: int) -> None:
+    """Count one more active key on the tenant: a conditional ADD that never passes ``most``, so
+    any number of concurrent creations together stay within the limit."""
+    from chalicelib.store.conditions import is_condition_failure
+
+    for _ in range(3):
+        try:
+            Tenant(tenant_id).update(actions=[Tenant.api_keys_active.add(1)],
+                                     condition=Tenant.api_keys_active.exists() & (Tenant.api_keys_active < most))
+            return
+        except UpdateError as exc:
+            if not is_condition_failure(exc):
+                raise
+        count = Tenant.get(tenant_id, consistent_read=True).api_keys_active
+        if count is not None:
+            raise Conflict(f"this tenant has {int(count)} active API keys, the most it may have ({most}); "
+                           "revoke one first or ask crowdfix for more", field="api_keys_max")
+        # a tenant from before the counter: start it once from its active keys
+        active = sum(1 for k in ApiKey.by_tenant.query(tenant_id) if k.status == "active")
+        try:
+            Tenant(tenant_id).update(actions=[Tenant.api_keys_active.set(active)],
+                                     condition=Tenant.api_keys_active.does_not_exist())
+        except UpdateError as exc:
+            if not is_condition_failure(exc):
+                raise
+    raise Conflict("API keys of this tenant are changing right now; try again in a moment", field="api_keys_max")
+
+
+def _give_key_slot(tenant_id: str) -> None:
+    try:
+        Tenant(tenant_id).update(actions=[Tenant.api_keys_active.add(-1)], condition=Tenant.api_keys_active > 0)
+    except UpdateError:
+        pass  # already at 0 (a counter started after this key was made)
+
+
+def _issue_key(actor: Actor, tenant_id: str, name: str, environment: str, limit: dp.RateLimit,
+               replaces: ApiKey | None = None) -> tuple[ApiKey, str]:
+    """Store a new key. With ``replaces`` the old key is revoked in the same transaction (only if
+    it is still active), so one key replaces one and the count stays as it is."""
     secret, prefix, digest = dp.new_api_key(environment)
     key = ApiKey(key_hash=digest, key_id=new_id("key"), tenant_id=tenant_id, name=name, prefix=prefix,
                  environment=environment, status="active", rate_per_second=limit.requests_per_second,
                  burst=limit.burst, created_by=f"{actor.role}:{actor.id}", created_at=now_iso())
-    key.save(condition=ApiKey.key_hash.does_not_exist())
+    if replaces is None:
+        key.save(condition=ApiKey.key_hash.does_not_exist())
+        return key, secret
+    from pynamodb.exceptions import TransactWriteError
+    from pynamodb.transactions import TransactWrite
+
+    from chalicelib.aws import tx_connection
+    from chalicelib.store.conditions import is_condition_failure
+    try:
+        with TransactWrite(connection=tx_connection()) as tx:
+            tx.save(key, condition=ApiKey.key_hash.does_not_exist())
+            tx.update(replaces, actions=[ApiKey.status.set("revoked"), ApiKey.revoked_at.set(now_iso())],
+                      condition=ApiKey.status == "active")
+    except TransactWriteError as exc:
+        if is_condition_failure(exc):
+            raise Conflict("this key is revoked; create a new key instead", field="key_id") from None
+        raise
     return key, secret
 
 
@@ -207,22 +262,27 @@ def revoke_api_key(actor: Actor, tenant_id: str, key_id: str) -> ApiKey:
     check_tenant_admin(actor, tenant_id)
     key = _key_by_id(tenant_id, key_id)
     if key.status != "revoked":
-        key.update(actions=[ApiKey.status.set("revoked"), ApiKey.revoked_at.set(now_iso())],
-                   condition=ApiKey.tenant_id == tenant_id)
+        try:
+            key.update(actions=[ApiKey.status.set("revoked"), ApiKey.revoked_at.set(now_iso())],
+                       condition=(ApiKey.tenant_id == tenant_id) & (ApiKey.status == "active"))
+        except UpdateError as exc:
+            from chalicelib.store.conditions import is_condition_failure
+            if not is_condition_failure(exc):
+                raise
+            return ApiKey.get(key.key_hash, consistent_read=True)  # a concurrent revoke won: count once
+        _give_key_slot(tenant_id)
     return key
 
 
 def rotate_api_key(actor: Actor, tenant_id: str, key_id: str) -> tuple[ApiKey, str]:
-    """Replace a key: a new secret with the same name, environment and limits; the old one is revoked."""
+    """Replace a key: a new secret with the same name, environment and limits; the old one is
+    revoked in the same transaction (one key for one: the count does not change)."""
     check_tenant_admin(actor, tenant_id)
     old = _key_by_id(tenant_id, key_id)
     if old.status == "revoked":
         raise Conflict("this key is revoked; create a new key instead", field="key_id")
-    # the same limits as the old key (set by ops), and one key for one: no count check
-    new, secret = _issue_key(actor, tenant_id, old.name, old.environment,
-                             dp.RateLimit(requests_per_second=float(old.rate_per_second), burst=int(old.burst)))
-    revoke_api_key(actor, tenant_id, key_id)
-    return new, secret
+    return _issue_key(actor, tenant_id, old.name, old.environment,
+                      dp.RateLimit(requests_per_second=float(old.rate_per_second), burst=int(old.burst)), replaces=old)
 
 
 def actor_for_api_key(secret: str) -> tuple[Actor, str]:
@@ -388,7 +448,9 @@ def partner_booking_view(booking: Booking, actor: Actor) -> dict:
 
 def commission_report(actor: Actor, tenant_id: str, period: str) -> dict:
     """Completed partner bookings of a month (``YYYY-MM``, by creation time), their gross amount
-    and the partner's share, in total and by affiliate code and campaign."""
+    and the partner's share, in total and by affiliate code and campaign. Each booking counts by
+    the terms copied onto it when it was made (``Booking.terms``); ``partner_share_percent`` at the
+    top is the tenant's current share, shown for reference."""
     check_tenant_admin(actor, tenant_id, allow_partner_key=True)
     try:
         datetime.strptime(period, "%Y-%m")
@@ -403,11 +465,14 @@ def commission_report(actor: Actor, tenant_id: str, period: str) -> dict:
     for booking in Booking.batch_get(keys) if keys else []:
         if booking.state != "completed" or booking.partner_id != tenant_id or booking.sandbox == "test":
             continue
-        gross = _gross(booking, pricing, tenant.currency)
-        commission = dp.commission_minor(gross, share)
+        # each booking by the terms in force when it was made (a later change re-values nothing)
+        terms = (_plain(booking.terms) or {}).get("pricing") or pricing
+        gross = _gross(booking, terms, tenant.currency)
+        commission = dp.commission_minor(gross, int(terms["partner_share_percent"]))
         rows.append({"booking_id": booking.booking_id, "external_ref": booking.external_ref,
                      "affiliate_code": booking.affiliate_code, "campaign": booking.campaign,
-                     "completed_at": booking.updated_at, "gross": gross, "commission": commission})
+                     "completed_at": booking.updated_at, "gross": gross, "commission": commission,
+                     "partner_share_percent": int(terms["partner_share_percent"])})
         totals["bookings"] += 1
         totals["gross"] += gross
         totals["commission"] += commission

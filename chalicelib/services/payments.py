@@ -241,6 +241,16 @@ def _authorise(booking: Booking, pay: Payment, stripe_customer: str, pm: str, of
 # ---------------------------------------------------------------------------------------------
 # settle on completion
 
+def booking_terms(booking: Booking | dict) -> dict:
+    """The terms this booking is settled by: those copied onto it when it was made, over the
+    tenant's current policy (``domain.policy.terms_in_force``)."""
+    from chalicelib.domain.policy import terms_in_force
+
+    terms = booking.get("terms") if isinstance(booking, dict) else booking.terms
+    tenant_id = booking["tenant_id"] if isinstance(booking, dict) else booking.tenant_id
+    return terms_in_force(terms.as_dict() if hasattr(terms, "as_dict") else terms, tenant_policy(tenant_id))
+
+
 def settle_booking(booking_id: str) -> dict:
     """Price, capture, divide, pay out, receipt — each step once. Safe to run any number of times."""
     booking = load_booking(booking_id)
@@ -254,7 +264,7 @@ def settle_booking(booking_id: str) -> dict:
                      extra=lambda p: [Payment.flag_tenant.set(f"{p.tenant_id}#unpaid")])
         log.warning("booking %s completed without an authorisation; flagged for ops", booking_id)
         return {"result": "unpaid"}
-    pol = tenant_policy(booking.tenant_id)
+    pol = booking_terms(booking)
     helper = Helper.get(booking.helper_id)
     parties = _parties(pay, booking.helper_id)
 
@@ -263,9 +273,10 @@ def settle_booking(booking_id: str) -> dict:
         extras = pay.extras.as_dict() if pay.extras else {}
         items = price_line_items(
             minutes_worked=int(booking.minutes_worked or 0),
-            hourly_rate=int(helper.hourly_rate or pol["default_hourly_rate_minor"]), mode=booking.mode,
+            hourly_rate=int(booking.hourly_rate or helper.hourly_rate or pol["default_hourly_rate_minor"]),
+            mode=booking.mode,
             currency=pay.currency, policy=pol,
-            parts=[Part(p["description"], int(p["amount"])) for p in extras.get("parts", [])],
+            parts=[Part(p["description"], int(p["amount"])) for p in billed_parts(pay)],
             tip=int(extras.get("tip") or 0), limit=_facts(pay).authorised)
         total, tip = total_of(items), tip_of(items)
         split = split_charge(total, tip, pol)
@@ -368,7 +379,7 @@ def cancel_payment(booking: dict, entry: dict) -> str:
     helper_id = booking.get("helper_id")
     late = (entry.get("transition") == "cancel_by_customer" and helper_id
             and entry.get("from") in (bs.ASSIGNED, bs.EN_ROUTE))
-    fee = min(int(tenant_policy(pay.tenant_id)["late_cancel_fee_minor"]), _facts(pay).authorised) if late else 0
+    fee = min(int(booking_terms(booking)["late_cancel_fee_minor"]), _facts(pay).authorised) if late else 0
     if fee <= 0:
         if "release" not in _steps(pay):
             pi = gw.release(pay.payment_intent_id, key=gw.idempotency_key(booking_id, f"release-{int(pay.auth_seq)}"))
@@ -732,20 +743,47 @@ def _row(e: LedgerEntry) -> dict:
 # extras before settlement: parts (helper) and tip (customer)
 
 def add_part(actor: Actor, booking_id: str, description: str, amount: int) -> Payment:
+    """The assigned helper adds a part bought for the customer. A part above the tenant's
+    ``parts_approval_minor`` (the booking's terms) waits for the customer's approval: it asks for
+    that much more through the extra approval (the customer answers on the booking page; approving
+    raises the card hold) and is billed only once approved. Below the limit a part is billed at
+    once, but parts never add up to more than the card hold without an approval."""
     booking = load_booking(booking_id)
     if actor.role != "helper" or booking.helper_id != actor.id:
         raise NotFound(f"booking {booking_id} was not found", field="booking_id")
     if booking.state not in (bs.ASSIGNED, bs.EN_ROUTE, bs.STARTED):
         raise Conflict("parts can be added only while the job is running", extra={"state": booking.state})
     pay = _ensure_payment(booking)
+    if amount > int(booking_terms(booking)["parts_approval_minor"]):
+        reason = description if len(description) >= 3 else f"{description} (part)"
+        pay = request_extra_approval(actor, booking_id, amount, None, reason)
+        seq = int(_requests(pay)[-1]["seq"])
+        part = {"description": description, "amount": amount, "status": "pending", "approval_seq": seq}
+    else:
+        part = {"description": description, "amount": amount, "status": "approved"}
 
     def change(p: Payment):
         extras = p.extras.as_dict() if p.extras else {}
         parts = list(extras.get("parts", []))
+        if part.get("approval_seq") and any(x.get("approval_seq") == part["approval_seq"] for x in parts):
+            return None  # a retried POST of the part that waits already
         if len(parts) >= 10:
             raise ValidationFailed("at most 10 parts per job", field="amount")
-        return [Payment.extras.set({**extras, "parts": parts + [{"description": description, "amount": amount}]})]
+        if "approval_seq" not in part:
+            billed = sum(int(x["amount"]) for x in billed_parts(p))
+            if _facts(p).authorised and billed + amount > _facts(p).authorised:
+                raise ValidationFailed("the parts would cost more than the card hold; ask the customer to approve "
+                                       "more first", field="amount", extra={"authorised": _facts(p).authorised})
+        return [Payment.extras.set({**extras, "parts": parts + [part]})]
     return _update(pay.booking_id, change)
+
+
+def billed_parts(pay: Payment) -> list[dict]:
+    """The parts settlement bills: those below the approval limit, and those above it the customer
+    approved (a declined or still waiting one is not billed)."""
+    answers = {int(r["seq"]): r.get("status") for r in _requests(pay)}
+    parts = (pay.extras.as_dict() if pay.extras else {}).get("parts", [])
+    return [dict(x) for x in parts if x.get("approval_seq") is None or answers.get(int(x["approval_seq"])) == "approved"]
 
 
 def set_tip(actor: Actor, booking_id: str, amount: int) -> Payment:
@@ -799,7 +837,7 @@ def request_extra_approval(actor: Actor, booking_id: str, amount: int, currency:
     new_limit = xa.check_request(
         state=booking.state, amount=amount, currency=currency, booking_currency=booking_currency,
         original_cap=int(cap.get("amount") or 0), current_limit=int(_facts(pay).authorised) if pay else 0,
-        max_extra=int(tenant_policy(booking.tenant_id)["extra_approval_max_minor"]))
+        max_extra=int(booking_terms(booking)["extra_approval_max_minor"]))
     made: dict = {}
 
     def change(p: Payment):

@@ -164,16 +164,46 @@ def test_static_site_is_private_behind_cloudfront(tpl):
     default = cfg["DefaultCacheBehavior"]
     assert default["ViewerProtocolPolicy"] == "redirect-to-https"
     assert default["FunctionAssociations"][0]["EventType"] == "viewer-request"
-    (fn,) = resources(tpl, "AWS::CloudFront::Function").values()
-    assert "/index.html" in fn["Properties"]["FunctionCode"]
+    functions = resources(tpl, "AWS::CloudFront::Function")
+    (spa,) = [f for k, f in functions.items() if k.startswith("SpaFallback")]
+    assert "/index.html" in spa["Properties"]["FunctionCode"]
     (headers,) = resources(tpl, "AWS::CloudFront::ResponseHeadersPolicy").values()
     sec = headers["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
     assert sec["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
-    csp = sec["ContentSecurityPolicy"]["ContentSecurityPolicy"]
-    # the partner widget iframes the site from partners' https pages; Stripe.js is the only third party
-    assert "frame-ancestors 'self' https:" in csp and "FrameOptions" not in sec
-    assert "script-src 'self' https://js.stripe.com;" in csp and "frame-src https://js.stripe.com" in csp
     assert {b["PathPattern"] for b in cfg["CacheBehaviors"]} == {"/api/*"}
+    # no static CSP (it said "frame-ancestors 'self' https:", any https page could frame the app):
+    # the site's comes from the FramePolicy function, the API's own passes through
+    assert "ContentSecurityPolicy" not in sec and "frame-ancestors" not in json.dumps(headers)
+
+
+def test_frame_ancestors_are_per_tenant_at_the_edge(tpl):
+    """The site's CSP is written by a viewer-response function that lets only the origins signed
+    into the widget's iframe URL frame the app (tests/security/test_headers.py runs its code)."""
+    from infra import frame_policy
+
+    functions = resources(tpl, "AWS::CloudFront::Function")
+    (frame_id,) = [k for k in functions if k.startswith("FramePolicy")]
+    (dist,) = resources(tpl, "AWS::CloudFront::Distribution").values()
+    cfg = dist["Properties"]["DistributionConfig"]
+    assoc = {a["EventType"]: ref_id(a["FunctionARN"]) for a in cfg["DefaultCacheBehavior"]["FunctionAssociations"]}
+    assert assoc["viewer-response"] == frame_id
+    assert functions[frame_id]["Properties"]["FunctionConfig"]["Runtime"] == "cloudfront-js-2.0"
+    # the code is the tested source with the deployment's key, the stack's UUID, spliced in ...
+    sep, parts = functions[frame_id]["Properties"]["FunctionCode"]["Fn::Join"]
+    key = [p for p in parts if isinstance(p, dict)]
+    assert len(key) == 1 and sep == ""
+    assert "".join("KEY" if isinstance(p, dict) else p for p in parts) == frame_policy.source("KEY")
+    uuid_of_stack = {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}
+    assert key[0] == uuid_of_stack
+    # ... the same value CloudFront sends to the API as its origin header, and the API function knows
+    (api_origin,) = [o for o in cfg["Origins"] if "CustomOriginConfig" in o]
+    assert {h["HeaderName"]: h["HeaderValue"] for h in api_origin["OriginCustomHeaders"]}["x-crowdfix-origin"] == uuid_of_stack
+    apis = [f for f in resources(tpl, "AWS::Serverless::Function").values()
+            if "CROWDFIX_CLOUDFRONT_ORIGIN_TOKEN" in f["Properties"].get("Environment", {}).get("Variables", {})]
+    assert len(apis) == 1 and apis[0]["Properties"]["Environment"]["Variables"][
+        "CROWDFIX_CLOUDFRONT_ORIGIN_TOKEN"] == uuid_of_stack
+    from chalicelib.domain.headers import ORIGIN_HEADER
+    assert ORIGIN_HEADER == "x-crowdfix-origin"
 
 
 def _alarm_metrics(alarm: dict) -> list[dict]:

@@ -10,10 +10,10 @@ ZURICH = (47.3769, 8.5417)
 
 
 def _search(hints, hint_key):
-    from chalicelib.domain import geocells
+    from chalicelib.domain import geo_search
     from chalicelib.services.matching import executor, query_cell
 
-    return geocells.nearest_search("crowdfix", *ZURICH, 10.0, query_cell, enough=8, pool_executor=executor(),
+    return geo_search.nearest_search("crowdfix", *ZURICH, 10.0, query_cell, enough=8, pool_executor=executor(),
                                    hint=hint_key, hints=hints)
 
 

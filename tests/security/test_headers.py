@@ -143,3 +143,84 @@ def test_a_tenant_registers_the_origins_of_its_widget_pages(api, signin):
     assert status == 200 and tenant["widget_origins"] == ["https://shop.example"]
     status, body, _ = api.call("GET", f"/v1/partners/{p['tenant_id']}/frame-ancestors")
     assert status == 200 and body["origins"] == ["https://shop.example"]
+
+
+# --- frame-ancestors per tenant at the edge (AWS: infra/frame_policy.py) --------------------------------
+
+EDGE_KEY = "0b8e6c1a-5d2f-4c3e-9a7b-1f2e3d4c5b6a"
+
+
+def test_a_signed_grant_names_exactly_the_tenants_origins():
+    import time
+
+    now = time.time()
+    grant = sec.sign_embed(EDGE_KEY, "acme-shop", ["https://shop.acme.example", "https://b.acme.example"], now)
+    query = {"embed": "1", "tenant": "acme-shop", **grant}
+    assert sec.embed_frame_ancestors(query, EDGE_KEY, now) == ("https://shop.acme.example", "https://b.acme.example")
+    for change in ({"fa": "https://evil.example"}, {"fa": grant["fa"] + " https://evil.example"},
+                   {"tenant": "other-shop"}, {"exp": str(int(grant["exp"]) + 86400)}, {"sig": "0" * 64},
+                   {"embed": "0"}):
+        assert sec.embed_frame_ancestors({**query, **change}, EDGE_KEY, now) == (), change
+    assert sec.embed_frame_ancestors(query, "another-deployment", now) == ()
+    assert sec.embed_frame_ancestors(query, EDGE_KEY, now + sec.EMBED_VALID_SECONDS + 86400) == ()  # expired
+    assert sec.embed_frame_ancestors(query, None, now) == ()
+
+
+def _run_edge_function(query: str, key: str = EDGE_KEY) -> dict:
+    """The CloudFront Function's JavaScript, run by node on a viewer-response event."""
+    import subprocess
+    import urllib.parse
+
+    from infra import frame_policy
+
+    qs = {k: {"value": urllib.parse.quote_plus(v[0])} for k, v in urllib.parse.parse_qs(query).items()}
+    event = {"request": {"method": "GET", "uri": "/index.html", "querystring": qs, "headers": {}},
+             "response": {"statusCode": 200, "headers": {"x-frame-options": {"value": "DENY"}}}}
+    script = frame_policy.source(key) + f"\nprocess.stdout.write(JSON.stringify(handler({json.dumps(event)}).headers));\n"
+    out = subprocess.run(["node", "-e", script], capture_output=True, text=True, timeout=30, check=True)
+    return {k: v["value"] for k, v in json.loads(out.stdout).items()}
+
+
+def test_the_edge_function_lets_only_signed_origins_frame_the_app():
+    import time
+    import urllib.parse
+
+    grant = sec.sign_embed(EDGE_KEY, "acme-shop", ["https://shop.acme.example"], time.time())
+    signed = urllib.parse.urlencode({"tenant": "acme-shop", "lang": "de", "embed": "1", **grant})
+    h = _run_edge_function(signed)
+    assert _directives(h["content-security-policy"])["frame-ancestors"] == ["'self'", "https://shop.acme.example"]
+    assert "x-frame-options" not in h
+    # the same policy as the local web server's, apart from the frame grant
+    assert h["content-security-policy"] == sec.app_csp(("https://shop.acme.example",))
+    tampered = signed.replace("shop.acme.example", "evil.example")
+    expired = urllib.parse.urlencode({"tenant": "acme-shop", "embed": "1", **sec.sign_embed(
+        EDGE_KEY, "acme-shop", ["https://shop.acme.example"], time.time() - 3 * 86400)})
+    for query in ("", "embed=1&tenant=acme-shop", tampered, expired, signed.replace("embed=1", "embed=0")):
+        h = _run_edge_function(query)
+        assert _directives(h["content-security-policy"])["frame-ancestors"] == ["'self'"], query
+        assert h["x-frame-options"] == "SAMEORIGIN" and h["content-security-policy"] == sec.app_csp()
+    # another deployment's key signs nothing here
+    assert _directives(_run_edge_function(signed, key="other")["content-security-policy"])["frame-ancestors"] == ["'self'"]
+
+
+@pytest.mark.integration
+def test_the_widget_script_carries_the_tenants_signed_grant(api, signin, monkeypatch):
+    import time
+    import urllib.parse
+
+    from tests.integration.partner_fixtures import new_partner
+
+    p = new_partner(api, signin)
+    tid = p["tenant_id"]
+    assert api.call("PATCH", f"/v1/tenants/{tid}", {"widget_origins": ["https://shop.example"]}, p["ops"])[0] == 200
+    monkeypatch.setenv("CROWDFIX_CLOUDFRONT_ORIGIN_TOKEN", EDGE_KEY)
+    js = api.client.http.get(f"/v1/partners/{tid}/widget.js").body.decode()
+    src = json.loads(re.search(r"var cfg = (\{.*?\});", js).group(1))["src"]
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(src).query)
+    assert sec.embed_frame_ancestors(query, EDGE_KEY, time.time()) == ("https://shop.example",)
+    assert _directives(_run_edge_function(urllib.parse.urlsplit(src).query)["content-security-policy"])[
+        "frame-ancestors"] == ["'self'", "https://shop.example"]
+    # locally (no token) the URL carries no grant: the local web server asks the API instead
+    monkeypatch.delenv("CROWDFIX_CLOUDFRONT_ORIGIN_TOKEN")
+    js = api.client.http.get(f"/v1/partners/{tid}/widget.js").body.decode()
+    assert "sig=" not in json.loads(re.search(r"var cfg = (\{.*?\});", js).group(1))["src"]

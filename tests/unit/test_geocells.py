@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from chalicelib.domain import geocells
+from chalicelib.domain import geo_search, geocells
 from chalicelib.domain.geo import haversine_km
 
 h3 = pytest.importorskip("h3")
@@ -71,7 +71,7 @@ def test_ring_search_finds_exactly_the_helpers_inside_the_circle(index, radius):
     rng = random.Random(int(radius * 10))
     for _ in range(15):
         lat, lon = ZURICH[0] + rng.uniform(-0.08, 0.08), ZURICH[1] + rng.uniform(-0.1, 0.1)
-        got = geocells.nearest_search("t1", lat, lon, radius, index.query)
+        got = geo_search.nearest_search("t1", lat, lon, radius, index.query)
         truth = {r[2]["helper_id"] for r in index.rows
                  if haversine_km(lat, lon, r[2]["lat"], r[2]["lon"]) <= radius}
         assert {i["helper_id"] for i in got.found} == truth
@@ -83,7 +83,7 @@ def test_a_5_km_search_needs_at_most_8_queries(index):
     counts = []
     for _ in range(100):
         lat, lon = ZURICH[0] + rng.uniform(-0.05, 0.05), ZURICH[1] + rng.uniform(-0.07, 0.07)
-        counts.append(geocells.nearest_search("t1", lat, lon, 5.0, index.query).queries)
+        counts.append(geo_search.nearest_search("t1", lat, lon, 5.0, index.query).queries)
     assert max(counts) <= 8
 
 
@@ -99,9 +99,9 @@ def dense():
 
 @pytest.fixture(autouse=True)
 def _no_density_hints():
-    geocells.clear_density_hints()
+    geo_search.clear_density_hints()
     yield
-    geocells.clear_density_hints()
+    geo_search.clear_density_hints()
 
 
 @pytest.mark.parametrize("enough", [1, 5, 20])
@@ -112,8 +112,8 @@ def test_top_n_search_returns_exactly_the_nearest_helpers_a_scan_would_rank_firs
             for _ in range(5):
                 lat, lon = ZURICH[0] + rng.uniform(-0.08, 0.08), ZURICH[1] + rng.uniform(-0.1, 0.1)
                 if not warm:
-                    geocells.clear_density_hints()
-                got = geocells.nearest_search("t1", lat, lon, 5.0, idx.query, enough=enough)
+                    geo_search.clear_density_hints()
+                got = geo_search.nearest_search("t1", lat, lon, 5.0, idx.query, enough=enough)
                 assert [i["helper_id"] for i in got.found] == _brute_force_nearest(idx, lat, lon, 5.0, enough)
                 assert got.queries <= 8
 
@@ -123,7 +123,7 @@ def test_top_n_search_with_a_filter_ranks_only_accepted_helpers(dense):
         return item["skills"]["printer"] == 3 and item["distance_km"] <= 2.0
 
     lat, lon = ZURICH[0] + 0.01, ZURICH[1] - 0.02
-    got = geocells.nearest_search("t1", lat, lon, 5.0, dense.query, enough=10, accept=accept)
+    got = geo_search.nearest_search("t1", lat, lon, 5.0, dense.query, enough=10, accept=accept)
     want = _brute_force_nearest(dense, lat, lon, 5.0, 10, lambda h, km: h["skills"]["printer"] == 3 and km <= 2.0)
     assert [i["helper_id"] for i in got.found] == want and len(want) == 10
 
@@ -135,19 +135,19 @@ def test_a_sparse_area_still_finds_the_one_helper_near_the_edge_of_the_radius():
     outside = {**far, "helper_id": "h_out", "lat": lat - 5.1 / 111.32}
     idx = FakeIndex([far, outside])
     for warm in (False, True):
-        got = geocells.nearest_search("t1", lat, lon, 5.0, idx.query, enough=3)
+        got = geo_search.nearest_search("t1", lat, lon, 5.0, idx.query, enough=3)
         assert [i["helper_id"] for i in got.found] == ["h_edge"], warm
         assert 4.85 < got.found[0]["distance_km"] <= 5.0
         assert got.queries <= 8 and got.covered_km == 5.0
 
 
 def test_dense_search_stops_early_and_reads_little(dense):
-    full = geocells.nearest_search("t1", *ZURICH, 5.0, dense.query)
-    top = geocells.nearest_search("t1", *ZURICH, 5.0, dense.query, enough=20)
+    full = geo_search.nearest_search("t1", *ZURICH, 5.0, dense.query)
+    top = geo_search.nearest_search("t1", *ZURICH, 5.0, dense.query, enough=20)
     assert len(full.found) > 1000 and len(top.found) == 20
     assert top.covered_km < 1.0 and top.items_read < len(full.found) / 10
     # once the partition's density is known the next search is sized from it: one step
-    again = geocells.nearest_search("t1", ZURICH[0] + 0.005, ZURICH[1], 5.0, dense.query, enough=20)
+    again = geo_search.nearest_search("t1", ZURICH[0] + 0.005, ZURICH[1], 5.0, dense.query, enough=20)
     assert again.steps == 1 and again.items_read <= 20 * 8
 
 
@@ -156,7 +156,7 @@ def test_whole_circle_search_reads_at_most_3x_the_helpers_inside(dense):
     amps = []
     for _ in range(12):
         lat, lon = ZURICH[0] + rng.uniform(-0.05, 0.05), ZURICH[1] + rng.uniform(-0.07, 0.07)
-        got = geocells.nearest_search("t1", lat, lon, 5.0, dense.query)
+        got = geo_search.nearest_search("t1", lat, lon, 5.0, dense.query)
         amps.append(got.items_read / len(got.found))
         assert got.queries <= 8 and got.steps == 1
     assert sorted(amps)[len(amps) // 2] <= 3
@@ -169,16 +169,16 @@ def test_spans_round_trip_through_sort_keys():
     a, b = geocells._leaf_pos(lo), geocells._leaf_pos(hi)
     pk, qlo, qhi = geocells.span_query("t1", (part, a, b))
     assert (pk, qlo, qhi) == (f"t1#{part}", lo, hi)
-    assert geocells._subtract([(part, 0, 100)], [(part, 10, 20), (part, 50, 200)]) == [(part, 0, 9), (part, 21, 49)]
+    assert geocells.subtract_spans([(part, 0, 100)], [(part, 10, 20), (part, 50, 200)]) == [(part, 0, 9), (part, 21, 49)]
     assert geocells.merge_to_budget([(part, 0, 1), (part, 5, 6), (part, 100, 101)], 2) == [(part, 0, 6), (part, 100, 101)]
 
 
 def test_pools_do_not_mix(index):
-    assert geocells.nearest_search("t2", *ZURICH, 10.0, index.query).found == []
+    assert geo_search.nearest_search("t2", *ZURICH, 10.0, index.query).found == []
 
 
 def test_accept_filters_and_excludes(index):
-    got = geocells.nearest_search("t1", *ZURICH, 5.0, index.query, accept=lambda i: i["skills"]["printer"] == 3)
+    got = geo_search.nearest_search("t1", *ZURICH, 5.0, index.query, accept=lambda i: i["skills"]["printer"] == 3)
     assert got.found and all(i["skills"]["printer"] == 3 for i in got.found)
 
 
@@ -216,12 +216,12 @@ def test_merging_counts_the_pages_a_long_span_needs():
 
 
 def test_the_item_size_is_learned_from_consumed_capacity(monkeypatch):
-    monkeypatch.setattr(geocells, "_ITEM_BYTES", [450.0])
-    geocells.observe_page(10, 5.0)  # too few items to tell
-    assert geocells._ITEM_BYTES == [450.0]
+    monkeypatch.setattr(geo_search, "_ITEM_BYTES", [450.0])
+    geo_search.observe_page(10, 5.0)  # too few items to tell
+    assert geo_search._ITEM_BYTES == [450.0]
     for _ in range(30):  # 400 items of ~215 bytes: 21 x 4 KB read, 10.5 units
-        geocells.observe_page(400, 10.5)
-    assert 210 < geocells._ITEM_BYTES[0] < 225
+        geo_search.observe_page(400, 10.5)
+    assert 210 < geo_search._ITEM_BYTES[0] < 225
     # a denser page size estimate follows: fewer leaves fit a page at a higher density
-    assert geocells._page_leaves(80.0) < geocells._page_leaves(40.0) < math.inf
-    assert geocells._page_leaves(None) == math.inf
+    assert geo_search._page_leaves(80.0) < geo_search._page_leaves(40.0) < math.inf
+    assert geo_search._page_leaves(None) == math.inf

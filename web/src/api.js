@@ -35,7 +35,8 @@ export async function call(method, path, body, role, extraHeaders) {
   }
   let data = null;
   try { data = await resp.json(); } catch (e) { data = null; }
-  if (resp.status === 401 && role) setSession(role, null);
+  // a 401 naming a field is about that field (a wrong texted code), not the session
+  if (resp.status === 401 && role && !(data && data.field)) setSession(role, null);
   if (!resp.ok) {
     const retry = resp.headers.get("Retry-After");
     throw new ApiError(resp.status, retry && data && typeof data === "object" ? { ...data, retry_after: retry } : data);

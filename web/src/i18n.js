@@ -2,6 +2,7 @@
 // A missing key falls back to English, then to the key itself (visible in tests, never silent).
 import { signal } from "./state.js";
 import { MORE } from "./i18n_more.js";
+import { PHONE } from "./i18n_phone.js";
 
 const en = {
   brand: "crowdfix",
@@ -558,6 +559,7 @@ const it = {
 
 export const MESSAGES = { de, en, fr, it };
 for (const l in MORE) Object.assign(MESSAGES[l], MORE[l]);
+for (const l in PHONE) Object.assign(MESSAGES[l], PHONE[l]);
 // the same in every language by design (the brand, each language's own name)
 for (const l in MESSAGES) for (const k of ["brand", "lang_de", "lang_en", "lang_fr", "lang_it"]) MESSAGES[l][k] = MESSAGES[l][k] ?? en[k];
 export const LANGS = ["de", "en", "fr", "it"];

@@ -261,6 +261,7 @@ export function MyBookings() {
       <Title>{t("my_bookings")}</Title>
       {!session && <SignIn role="customer" />}
       <Alert error={error} />
+      {session && <PhonePanel />}
       {items && items.length === 0 && <p>{t("bookings_empty")}</p>}
       {items && (
         <ul style="list-style:none;padding:0">
@@ -275,6 +276,13 @@ export function MyBookings() {
       )}
     </div>
   );
+}
+
+// Confirming the mobile number for text messages (web/src/phone.jsx), loaded only here.
+function PhonePanel() {
+  const [Panel, setPanel] = useState(null);
+  useEffect(() => { import("./phone.jsx").then((m) => setPanel(() => m.PhoneVerification)); }, []);
+  return Panel ? <Panel /> : null;
 }
 
 // The e-mailed rating link: /review/<id>#token=… opens the form at once, no sign-in needed (the
