@@ -1,6 +1,6 @@
 # crowdfix — the two commands: `make dev` runs the whole platform locally, `make test` runs every test.
 # `make chaos`: the fault harness (issue 15), ~5-10 min: bookings under injected faults, then the invariants
-.PHONY: chaos load dev test setup unit bench-cold-start bench-matching clean bench-notify-push fuzz-api bench-web infra-setup package test-infra bench-cost deploy destroy
+.PHONY: chaos load dev test setup unit bench-cold-start bench-matching clean bench-notify-push fuzz-api bench-web bench-journey infra-setup package test-infra bench-cost deploy destroy
 
 setup:
 	@bash scripts/bootstrap.sh
@@ -38,6 +38,9 @@ load: setup
 
 bench-web: setup
 	.venv/bin/python bench/web.py
+
+bench-journey: setup
+	.venv/bin/python bench/journey.py
 
 clean:
 	rm -rf .venv node_modules .local test-artifacts web/node_modules web/dist

@@ -2,7 +2,7 @@
 Nothing else: every route and event source lives in ``chalicelib/handlers``."""
 from chalice import Chalice
 
-from chalicelib.handlers import (auth, bookings, events, geocode, helper_profile, matching, meta,
+from chalicelib.handlers import (auth, bookings, events, geocode, helper_photo, helper_profile, matching, meta,
                                  notifications, ops, partner_pages, partners, payments, quality, reviews, work)
 from chalicelib.http import problems
 from chalicelib.obs import http_middleware
@@ -19,6 +19,7 @@ app.register_blueprint(notifications.bp)
 app.register_blueprint(partners.bp)
 app.register_blueprint(partner_pages.bp)
 app.register_blueprint(helper_profile.bp)
+app.register_blueprint(helper_photo.bp)
 app.register_blueprint(geocode.bp)
 app.register_blueprint(work.bp)
 app.register_blueprint(ops.bp)

@@ -37,6 +37,8 @@ import json
 import os
 import random
 import secrets
+import signal
+import subprocess
 import sys
 import tempfile
 import threading
@@ -83,7 +85,9 @@ class Faults:
             self.count[kind] += 1
 
     # -- botocore: DynamoDB, SES, SNS ------------------------------------------------------------
-    def install_botocore(self, ddb_url: str, moto_url: str) -> None:
+    def install_botocore(self, ddb_url: str, moto_url: str, exempt: bytes | None = None) -> None:
+        """``exempt``: requests whose body names it get no fault (the pump's checkpoint table is the
+        event source mapping's own state, which AWS keeps for Lambda; only the app's calls fail)."""
         from botocore.awsrequest import AWSResponse
         from botocore.endpoint import Endpoint
         from botocore.exceptions import EndpointConnectionError
@@ -107,6 +111,10 @@ class Faults:
                     faults.local.kill_after = None
                     faults.hit("invocation_killed")
                     raise Killed("injected: the invocation died here")
+            body = request.body or b""
+            body = body if isinstance(body, bytes) else str(body).encode()
+            if exempt and exempt in body:
+                return real_send(endpoint, request)
             if url.startswith(ddb_url) and "streams" not in request.headers.get("X-Amz-Target", b"").decode().lower():
                 if faults.roll(faults.rate):
                     faults.hit("dynamodb_throttled")
@@ -118,8 +126,6 @@ class Faults:
                     faults.hit("dynamodb_failed")
                     raise EndpointConnectionError(endpoint_url=url)
             elif url.startswith(moto_url):
-                body = request.body or b""
-                body = body if isinstance(body, bytes) else str(body).encode()
                 if (b"Action=SendEmail" in body or b"Action=Publish" in body or "/v2/email/outbound-emails" in url) \
                         and faults.roll(faults.rate * 5):
                     faults.hit("ses_sns_failed")
@@ -348,7 +354,7 @@ def wait_state_paid(bid: str, timeout: float = 60.0) -> bool:
 # ---------------------------------------------------------------------------------------------
 # checks
 
-def check(world: World, services, pump_failures: list) -> dict:
+def check(world: World, services, pump_failures: list, leftovers: dict) -> dict:
     import requests
 
     from chalicelib.domain.booking_states import ALL_STATES, TRANSITIONS
@@ -374,6 +380,9 @@ def check(world: World, services, pump_failures: list) -> dict:
         states[b.state] += 1
         if b.state not in ALL_STATES:
             bad("illegal_state", f"{bid}: {b.state}")
+        if b.state == "requested" and bid not in failed_units:
+            # its request record's effects (dispatch) never ran: a stream record was lost
+            bad("never_dispatched", f"{bid}: still requested after the drain")
         prev = None
         for entry in b.history or []:
             e = dict(entry)
@@ -417,6 +426,10 @@ def check(world: World, services, pump_failures: list) -> dict:
     for (to, subject, _), n in list(doubled.items())[:3]:
         examples.setdefault("email_sent_twice", f"{to} {subject!r} x{n}")
     v["email_sent_twice"] += len(doubled)
+    if leftovers.get("dead_lettered"):
+        bad("dead_lettered", f"{leftovers['dead_lettered_kinds']} on the work queue's DLQ, not in the failure store; "
+                             f"e.g. {leftovers['example']}")
+        v["dead_lettered"] += leftovers["dead_lettered"] - 1
     if pump_failures:
         v["stream_records_given_up"] += len(pump_failures)
         examples.setdefault("stream_records_given_up", json.dumps(pump_failures[0])[:300])
@@ -424,6 +437,136 @@ def check(world: World, services, pump_failures: list) -> dict:
             "visible_in_failure_store": v["completed_uncharged_in_failure_store"],
             "examples": examples, "states": dict(states),
             "failure_store": Counter(f.kind for f in FailedUnit.scan())}
+
+
+# ---------------------------------------------------------------------------------------------
+# the pump as its own process, killed and restarted
+
+def pump_options(broken: bool) -> dict:
+    """The event pump as the harness runs it. ``broken``: positions kept in memory only and every
+    start at LATEST (a mapping that lost its state): what a killed pump had not finished is lost."""
+    from chalicelib.queues import STREAM_FAILURES
+    from localdev.pump import CheckpointStore
+
+    # failed messages come back after the queue's visibility timeout (2 s here), or later if the
+    # handler hid them (a claim held by a killed pump), as with Lambda: no override
+    return {"stream_failure_queue": STREAM_FAILURES.name, "poll_wait_seconds": 1, "failed_visibility_seconds": None,
+            "max_stream_retries": 6, "checkpoints": None if broken else CheckpointStore(CHECKPOINTS),
+            "starting_position": "LATEST" if broken else None, "queue_workers": 4, "parallelization_factor": 4}
+
+
+CHECKPOINTS = "chaos-pump-checkpoints"
+
+
+def pump_child(args) -> int:
+    """``bench/chaos.py --pump-child``: the app's handlers in an event pump with every fault on,
+    until SIGTERM or SIGKILL; writes its fault counts to ``--counts-file`` twice a second."""
+    import app as app_module
+    from localdev.pump import EventPump, run_until_signal
+
+    faults = Faults(args.rate, args.seed)
+    faults.install_botocore(os.environ["AWS_ENDPOINT_URL_DYNAMODB"], os.environ["AWS_ENDPOINT_URL_SQS"],
+                            exempt=CHECKPOINTS.encode())
+    faults.install_stripe()
+    pump = EventPump(app_module.app, **pump_options(args.break_ == "checkpoints"))
+    for source in [*pump.streams, *pump.queues]:
+        source.handler = faults.wrap_handler(source.handler)
+    counts = Path(args.counts_file)
+
+    def report():
+        while True:
+            with faults.lock:
+                text = json.dumps(dict(faults.count))
+            counts.with_suffix(".tmp").write_text(text)
+            os.replace(counts.with_suffix(".tmp"), counts)
+            time.sleep(0.5)
+
+    threading.Thread(target=report, daemon=True).start()
+    faults.on = True
+    run_until_signal(pump)
+    return 0
+
+
+class PumpKeeper:
+    """Runs the pump child, SIGKILLs it at random moments and starts it again (after a random
+    pause, so records are written while no pump runs)."""
+
+    def __init__(self, args, logs: Path, env: dict):
+        self.args, self.logs, self.env = args, logs, env
+        self.rng = random.Random(args.seed + 1)
+        self.kills = 0
+        self.faults: Counter = Counter()
+        self.proc = None
+        self.n = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _spawn(self) -> None:
+        self.n += 1
+        self.counts = self.logs / f"pump-{self.n}.counts.json"
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--pump-child", "--counts-file", str(self.counts),
+               "--rate", str(self.args.rate), "--seed", str(self.args.seed + self.n)]
+        if self.args.break_:
+            cmd += ["--break", self.args.break_]
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=open(self.logs / f"pump-{self.n}.log", "ab"),
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+
+    def _collect(self) -> None:
+        try:
+            self.faults.update(json.loads(self.counts.read_text()))
+        except (OSError, ValueError):
+            pass  # killed before its first report
+
+    def _kill(self) -> None:
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+        self.kills += 1
+        self._collect()
+
+    def _run(self) -> None:
+        self._spawn()
+        low, high = self.args.kill_every
+        while not self.stop.wait(self.rng.uniform(low, high)):
+            if self.proc.poll() is not None:
+                say(f"pump child {self.n} exited by itself ({self.proc.returncode}); see {self.logs}")
+                self._collect()
+            else:
+                self._kill()
+            if self.stop.wait(self.rng.uniform(0, 3)):  # down for a moment: writes go on
+                return
+            self._spawn()
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def finish(self) -> None:
+        """Stop restarting and kill the last child too (the drain pump takes over from its positions)."""
+        self.stop.set()
+        self.thread.join()
+        if self.proc is not None and self.proc.poll() is None:
+            self._kill()
+
+
+def queue_leftovers() -> dict:
+    """What the work queue's dead-letter queue holds after the drain (not in the failure store),
+    by kind, with an example."""
+    from chalicelib.aws import client
+    from chalicelib.queues import WORK
+
+    sqs = client("sqs")
+    url = sqs.get_queue_url(QueueName=WORK.dlq_name)["QueueUrl"]
+    kinds: Counter = Counter()
+    example = None
+    while True:
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0, VisibilityTimeout=600,
+                                  MessageAttributeNames=["All"], AttributeNames=["All"]).get("Messages", [])
+        if not got:
+            break
+        for m in got:
+            kind = (m.get("MessageAttributes", {}).get("kind") or {}).get("StringValue", "?")
+            kinds[kind] += 1
+            example = example or f"{kind} received {m['Attributes'].get('ApproximateReceiveCount')}x: {m['Body'][:160]}"
+    return {"dead_lettered": sum(kinds.values()), "dead_lettered_kinds": dict(kinds), "example": example}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -437,16 +580,24 @@ def main(argv=None) -> int:
     parser.add_argument("--refund-share", type=float, default=0.15, help="share of completed bookings ops refund")
     parser.add_argument("--refund-racers", type=int, default=2, help="concurrent refund calls per refunded booking")
     parser.add_argument("--refund-amount", type=int, default=2000)
+    parser.add_argument("--kill-every", type=lambda v: tuple(float(x) for x in v.split(",")), default=(20.0, 60.0),
+                        metavar="LOW,HIGH", help="seconds between SIGKILLs of the pump process (uniform; 20,60)")
+    parser.add_argument("--break", dest="break_", choices=["checkpoints"], default=None,
+                        help="on purpose: the pump keeps no stream checkpoints and restarts at LATEST")
+    parser.add_argument("--pump-child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--counts-file", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-
-    import signal
+    if args.pump_child:
+        return pump_child(args)
 
     from localdev.services import LocalServices
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the local services on the way out
     started = time.monotonic()
-    services = LocalServices(log_dir=Path(tempfile.mkdtemp(prefix="chaos-logs-")), start_timeout=120)
+    logs = Path(tempfile.mkdtemp(prefix="chaos-logs-"))
+    services = LocalServices(log_dir=logs, start_timeout=120)
     services.start()
+    keeper = None
     try:
         os.environ.update(services.env())
         os.environ["CROWDFIX_TOKEN_SECRET"] = secrets.token_urlsafe(32)
@@ -469,13 +620,10 @@ def main(argv=None) -> int:
         from localdev.pump import EventPump
 
         faults = Faults(args.rate, args.seed)
-        faults.install_botocore(services.dynamodb_url, services.moto_url)
+        faults.install_botocore(services.dynamodb_url, services.moto_url, exempt=CHECKPOINTS.encode())
         faults.install_stripe()
-        pump = EventPump(app_module.app, stream_failure_queue=STREAM_FAILURES.name, poll_wait_seconds=1,
-                         failed_visibility_seconds=1, max_stream_retries=6)
-        for source in [*pump.streams, *pump.queues]:
-            source.handler = faults.wrap_handler(source.handler)
-        pump.start()
+        keeper = PumpKeeper(args, logs, {**os.environ, "PYTHONUNBUFFERED": "1"})
+        keeper.start()
         customers = []
         for n in range(max(4, args.workers * 2)):
             c = ensure_customer("crowdfix", f"chaos{n}@example.org", name=f"Chaos {n}", language="de")
@@ -486,7 +634,8 @@ def main(argv=None) -> int:
                                                                         args.refund_amount)
 
         say(f"stack up in {time.monotonic() - started:.0f} s; {args.bookings} bookings, {args.workers} at once, "
-            f"fault rate {args.rate}")
+            f"fault rate {args.rate}; the pump is a process of its own, SIGKILLed every "
+            f"{args.kill_every[0]:.0f}-{args.kill_every[1]:.0f} s" + (f"; BROKEN: {args.break_}" if args.break_ else ""))
         faults.on = True
         done = Counter()
         with ThreadPoolExecutor(max_workers=args.workers) as pool:
@@ -499,9 +648,13 @@ def main(argv=None) -> int:
                     done["journey_error"] += 1
                     world.errors[f"journey:{type(exc).__name__}"] += 1
                 if n % 20 == 0:
-                    say(f"{n}/{args.bookings} journeys done ({dict(faults.count)})")
+                    say(f"{n}/{args.bookings} journeys done ({dict(faults.count + keeper.faults)}, "
+                        f"pump killed {keeper.kills}x)")
         faults.on = False
-        say("faults off; draining ...")
+        keeper.finish()
+        say(f"faults off, last pump killed ({keeper.kills} kills); draining with a fresh pump from the checkpoints ...")
+        # The drain pump starts where the killed ones left off (their checkpoints); no faults.
+        pump = EventPump(app_module.app, **pump_options(args.break_ == "checkpoints")).start()
         # offer time-outs of withdrawn offers stay delayed for minutes and change nothing: wait for
         # what is visible, then once more after the short delays (retried effect units: 1-2 s)
         drained = pump.wait_idle(timeout=240)
@@ -519,23 +672,32 @@ def main(argv=None) -> int:
             given_up += [json.loads(m["Body"]) for m in got]
             for m in got:
                 sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
-        result = check(world, services, given_up)
+        result = check(world, services, given_up, queue_leftovers())
         violations = sum(result["violations"].values())
-        lost_or_doubled = sum(n for k, n in result["violations"].items()
-                              if k in ("completed_not_charged", "paid_out_twice", "email_sent_twice",
-                                       "stream_records_given_up", "stripe_not_captured"))
+        lost_or_doubled = sum(n for k, n in result["violations"].items() if k in LOST_OR_DOUBLED)
+        all_faults = faults.count + keeper.faults
+        all_faults["pump_killed"] = keeper.kills
         say(f"states {result['states']}; outcomes {dict(world.outcomes)}; errors {dict(world.errors)}")
         say(f"failure store {dict(result['failure_store'])}; examples {result['examples']}")
         print(json.dumps({"metric": "chaos_invariant_violations", "value": violations, "unit": "violations",
                           "goal": 0, "bookings": len(world.bookings), "journeys": dict(done),
-                          "drained": drained, "faults": dict(faults.count), "violations": result["violations"],
+                          "broken": args.break_, "pump_kills": keeper.kills,
+                          "drained": drained, "faults": dict(all_faults), "violations": result["violations"],
                           "lost_or_doubled": lost_or_doubled, "lost_or_doubled_goal": 0,
                           "visible_in_failure_store": result["visible_in_failure_store"],
                           "failure_store": dict(result["failure_store"]), "states": result["states"],
                           "seconds": round(time.monotonic() - started)}))
         return 0
     finally:
+        if keeper is not None:
+            keeper.stop.set()
+            if keeper.proc is not None and keeper.proc.poll() is None:
+                os.killpg(keeper.proc.pid, signal.SIGKILL)
         services.stop()
+
+
+LOST_OR_DOUBLED = ("completed_not_charged", "paid_out_twice", "email_sent_twice", "stream_records_given_up",
+                   "stripe_not_captured", "never_dispatched", "dead_lettered")
 
 
 if __name__ == "__main__":

@@ -72,9 +72,13 @@ WEBHOOK_DELIVERIES = Kind("webhook-deliveries", WORK)
 # one effect of a booking transition that failed inline, retried on its own (services.effects);
 # after max_receive_count tries it goes to the failure store, not silently to the DLQ
 EFFECTS = Kind("effects", WORK)
+# a card booking's payment window: a delayed message cancels it if no hold succeeded in time
+PAYMENT_TIMEOUTS = Kind("payment-timeouts", WORK)
+# one card hold due for renewal (services.payments.renew_or_release_holds fans them out oldest first)
+HOLD_RENEWALS = Kind("hold-renewals", WORK)
 
 ALL_QUEUES = [WORK]  # consumed queues (each with a DLQ); STREAM_FAILURES is not consumed
-ALL_KINDS = [OFFER_TIMEOUTS, NOTIFICATIONS, WEBHOOK_DELIVERIES, EFFECTS]
+ALL_KINDS = [OFFER_TIMEOUTS, NOTIFICATIONS, WEBHOOK_DELIVERIES, EFFECTS, PAYMENT_TIMEOUTS, HOLD_RENEWALS]
 KIND_ATTRIBUTE = "kind"
 
 
@@ -106,3 +110,17 @@ def send(kind: Kind, message: dict, delay_seconds: int = 0) -> None:
     client("sqs").send_message(QueueUrl=queue_url(kind), MessageBody=json.dumps(message),
                                DelaySeconds=max(0, min(900, int(delay_seconds))),
                                MessageAttributes=kind_attribute(kind))
+
+
+def send_many(kind: Kind, messages: list[dict]) -> None:
+    """Enqueue JSON messages of ``kind`` in order, ten per ``SendMessageBatch`` (SQS's maximum): a
+    tenth of the requests of one ``send`` each. Raises if SQS refused any of them."""
+    from chalicelib.aws import client
+
+    for start in range(0, len(messages), 10):
+        entries = [{"Id": str(i), "MessageBody": json.dumps(m), "MessageAttributes": kind_attribute(kind)}
+                   for i, m in enumerate(messages[start:start + 10])]
+        failed = client("sqs").send_message_batch(QueueUrl=queue_url(kind), Entries=entries).get("Failed") or []
+        if failed:
+            raise RuntimeError(f"SQS refused {len(failed)} of {len(entries)} {kind.short_name} messages: "
+                               f"{failed[0].get('Code')} {failed[0].get('Message')}")

@@ -284,13 +284,16 @@ def reachable_modules(module: str, function: str | None) -> set[str]:
         top = ast.Module(body=[n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))],
                          type_ignores=[])
         start = _imports(module, body) | _imports(module, top)
-        # helpers defined in the same module and called by the handler
-        called = {n.func.id for n in ast.walk(body) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
-        used = [body]
-        for n in tree.body:
-            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name in called and n.name != function:
-                start |= _imports(module, n)
-                used.append(n)
+        # functions of the same module the handler calls or names (a dispatch table), transitively
+        funcs = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        used, todo, named = [body], [body], {function}
+        while todo:
+            for x in ast.walk(todo.pop()):
+                if isinstance(x, ast.Name) and x.id in funcs and x.id not in named:
+                    named.add(x.id)
+                    used.append(funcs[x.id])
+                    todo.append(funcs[x.id])
+                    start |= _imports(module, funcs[x.id])
         # the module's lazy handles the handler (or those helpers) uses
         handles = _lazy_handles(tree)
         start |= {handles[x.id] for u in used for x in ast.walk(u) if isinstance(x, ast.Name) and x.id in handles}
@@ -358,6 +361,8 @@ ADAPTER_NEEDS: dict[str, dict] = {
     "chalicelib.adapters.email": {"aws_clients": {"ses"}, "grants": {"ses:send"}},
     "chalicelib.adapters.sms": {"aws_clients": {"sns"}, "grants": {"sns:sms"}},
     "chalicelib.adapters.geocoding": {"aws_clients": {"location"}, "grants": {"geo:place-index"}},
+    # helper photos: one private bucket, written on upload, read through presigned GET URLs
+    "chalicelib.adapters.photos": {"aws_clients": {"s3"}, "grants": {"s3:photos"}},
     "chalicelib.adapters.webpush": {"aws_clients": set(), "grants": set(), "secrets": {"VAPID_PRIVATE_KEY"},
                                      "outbound": "the browser vendors' push services"},
     "chalicelib.adapters.stripe_gateway": {"aws_clients": set(), "grants": set(),

@@ -7,6 +7,8 @@ stage ACL (infra/stack.py) only lets through requests that came through CloudFro
 """
 from __future__ import annotations
 
+import json
+
 import aws_cdk as cdk
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
@@ -20,6 +22,13 @@ WAF_RATE_LIMITS = {"signin": ("/v1/auth/", 100), "partner": ("/v1/partner/", 200
 # and sends from few addresses
 RATE_EXEMPT = (WAF_RATE_LIMITS["partner"][0], "/v1/stripe/webhook")
 MANAGED_RULES = ("AWSManagedRulesAmazonIpReputationList", "AWSManagedRulesKnownBadInputsRuleSet")
+# A rate rule answers like the app and the API stage do when a caller is over its limit: 429 with
+# Retry-After (the rules count over 5 minutes) and a problem body saying what to do, not WAF's bare 403.
+RATE_WINDOW_SECONDS = 300
+RATE_LIMITED_BODY = json.dumps({
+    "type": "https://crowdfix.dev/problems/rate-limited", "title": "Too many requests", "status": 429,
+    "detail": "too many requests from your address in the last 5 minutes; wait a few minutes and try again "
+              "(partners: each API key also has its own limit, see GET /v1/tenants/{tenant_id}/api-keys)"})
 
 W = wafv2.CfnWebACL
 
@@ -46,9 +55,14 @@ def edge_rules() -> list[W.RuleProperty]:
             statement=W.StatementProperty(or_statement=W.OrStatementProperty(
                 statements=[path_contains(p) for p in RATE_EXEMPT]))))
         rules.append(W.RuleProperty(
-            name=f"rate-{name}", priority=priority, action=W.RuleActionProperty(block={}),
+            name=f"rate-{name}", priority=priority, action=W.RuleActionProperty(block=W.BlockActionProperty(
+                custom_response=W.CustomResponseProperty(
+                    response_code=429, custom_response_body_key="rate-limited",
+                    response_headers=[W.CustomHTTPHeaderProperty(name="Retry-After",
+                                                                 value=str(RATE_WINDOW_SECONDS))]))),
             statement=W.StatementProperty(rate_based_statement=W.RateBasedStatementProperty(
-                limit=limit, aggregate_key_type="IP", scope_down_statement=scope)),
+                limit=limit, aggregate_key_type="IP", evaluation_window_sec=RATE_WINDOW_SECONDS,
+                scope_down_statement=scope)),
             visibility_config=visibility(f"rate-{name}")))
     return rules
 
@@ -58,4 +72,6 @@ class CrowdfixEdgeStack(cdk.Stack):
         super().__init__(scope, construct_id, termination_protection=stage == "prod", **kwargs)
         self.web_acl = W(self, "CdnWebAcl", name=f"crowdfix-{stage}-cdn", scope="CLOUDFRONT",
                          default_action=W.DefaultActionProperty(allow={}),
+                         custom_response_bodies={"rate-limited": W.CustomResponseBodyProperty(
+                             content_type="APPLICATION_JSON", content=RATE_LIMITED_BODY)},
                          visibility_config=visibility(f"crowdfix-{stage}-cdn"), rules=edge_rules())

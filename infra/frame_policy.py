@@ -31,14 +31,17 @@ if str(ROOT) not in sys.path:
 from chalicelib.domain import headers as sec  # noqa: E402  (pure, standard library only)
 
 KEY_MARK = "@@FRAME_KEY@@"
+PHOTOS_MARK = "@@PHOTOS_DOMAIN@@"
 
 
-def base_csp() -> str:
-    """The app's policy without its ``frame-ancestors`` (the function adds that per request)."""
-    return "; ".join(d for d in sec.app_csp().split("; ") if not d.startswith("frame-ancestors"))
+def base_csp(photos_domain: str | None = None) -> str:
+    """The app's policy without its ``frame-ancestors`` (the function adds that per request);
+    images also from the helper photos bucket (``photos_domain``) where there is one."""
+    policy = sec.app_csp(photo_origin=f"https://{photos_domain}" if photos_domain else None)
+    return "; ".join(d for d in policy.split("; ") if not d.startswith("frame-ancestors"))
 
 
-def source(key: str = KEY_MARK) -> str:
+def source(key: str = KEY_MARK, photos_domain: str | None = None) -> str:
     """The function's JavaScript (cloudfront-js-2.0) with ``key`` in it."""
     return """var crypto = require('crypto');
 var KEY = %(key)s;
@@ -83,13 +86,21 @@ function handler(event) {
   }
   return response;
 }
-""" % {"key": json.dumps(key), "base": json.dumps(base_csp()), "valid": sec.EMBED_VALID_SECONDS}
+""" % {"key": json.dumps(key), "base": json.dumps(base_csp(photos_domain)), "valid": sec.EMBED_VALID_SECONDS}
 
 
-def function_code(key_token: str):
-    """The CloudFront FunctionCode with the deployment's key (a CloudFormation token) spliced in."""
+def function_code(key_token: str, photos_domain_token=None):
+    """The CloudFront FunctionCode with the deployment's key and the photos bucket's domain
+    (CloudFormation tokens) spliced in."""
     import aws_cdk as cdk
     from aws_cdk import aws_cloudfront as cloudfront
 
-    before, after = source().split(json.dumps(KEY_MARK))
-    return cloudfront.FunctionCode.from_inline(cdk.Fn.join("", [before, '"', key_token, '"', after]))
+    code = source(photos_domain=PHOTOS_MARK if photos_domain_token is not None else None)
+    before, after = code.split(json.dumps(KEY_MARK))
+    parts = [before, '"', key_token, '"']
+    if photos_domain_token is not None:
+        head, tail = after.split(PHOTOS_MARK)
+        parts += [head, photos_domain_token, tail]
+    else:
+        parts.append(after)
+    return cloudfront.FunctionCode.from_inline(cdk.Fn.join("", parts))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import aws_cdk as cdk
 from aws_cdk import (
@@ -50,6 +51,13 @@ TABLE_DATA_ACTIONS = [
     "dynamodb:ConditionCheckItem", "dynamodb:DescribeTable",
 ]
 LAMBDA_ARCHITECTURE = "arm64"
+# Safe change: every function is published as a version behind this alias, and API Gateway, the
+# event source mappings and the schedule invoke the alias, never $LATEST. A deploy shifts the alias
+# through CodeDeploy (SAM ``AutoPublishAlias`` + ``DeploymentPreference``): prod sends 10 % of calls to
+# the new version for 5 minutes and rolls back by itself if one of the function's alarms fires;
+# dev shifts at once. CodeDeploy costs nothing for Lambda.
+LIVE_ALIAS = "live"
+DEPLOYMENT_TYPE = {"prod": "Canary10Percent5Minutes", "dev": "AllAtOnce"}
 # Prod lands in the EU only: customers' personal and payment data stay under EU law, and the
 # alarms, logs and backups sit in the same region as the data.
 ALLOWED_REGIONS = ("eu-central-1", "eu-central-2")
@@ -94,6 +102,11 @@ def _checkov_skip(resource: cdk.CfnResource, check_id: str, comment: str) -> Non
     meta = resource.get_metadata("checkov") or {"skip": []}
     meta["skip"].append({"id": check_id, "comment": comment})
     resource.add_metadata("checkov", meta)
+
+
+def _metric_name(alarm: cw.Alarm) -> str | None:
+    metric = alarm.metric
+    return getattr(metric, "metric_name", None)
 
 
 def function_timeout(kind: str) -> int:
@@ -200,6 +213,16 @@ class CrowdfixStack(cdk.Stack):
             extra_env[f"CROWDFIX_{s}_PARAM"] = derive.secret_param(stage, s, env)
         # Amazon Location place index for geocoding (chalicelib/adapters/geocoding.py); "Storage":
         # the coordinates are kept on bookings and helper profiles, which "SingleUse" forbids.
+        # helper photos (chalicelib/adapters/photos.py): private, read only through presigned URLs
+        self.photos = None
+        if any("s3:photos" in derive.grants(f) for f in fns):
+            self.photos = s3.Bucket(self, "Photos", block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+                                    encryption=s3.BucketEncryption.S3_MANAGED, enforce_ssl=True, versioned=True,
+                                    lifecycle_rules=[s3.LifecycleRule(noncurrent_version_expiration=cdk.Duration.days(7))],
+                                    removal_policy=retain)
+            _checkov_skip(self.photos.node.default_child, "CKV_AWS_18",
+                          "helper photos are only read through 15-minute presigned URLs the API signs per viewer")
+            extra_env["CROWDFIX_PHOTOS_BUCKET"] = None  # set below (a token, as the stream ARNs)
         self.place_index = None
         if any("geo:place-index" in derive.grants(f) for f in fns):
             self.place_index = location.CfnPlaceIndex(
@@ -307,11 +330,14 @@ class CrowdfixStack(cdk.Stack):
                     cfn_fn.add_override(
                         f"Properties.Environment.Variables.CROWDFIX_STREAM_ARN_{t.short.upper().replace('-', '_')}",
                         arn)
+            if self.photos is not None:
+                cfn_fn.add_override("Properties.Environment.Variables.CROWDFIX_PHOTOS_BUCKET", self.photos.bucket_name)
             if f.kind in RESERVED_CONCURRENCY and stage == "prod":
                 # reserving needs account concurrency headroom (new accounts have 10): prod only
                 cfn_fn.add_override("Properties.ReservedConcurrentExecutions", RESERVED_CONCURRENCY[f.kind])
-            fn_arn = cfn_fn.get_att("Arn").to_string()
             fn_name = cfn_fn.ref
+            cfn_fn.add_override("Properties.AutoPublishAlias", LIVE_ALIAS)
+            fn_alias = cdk.Fn.ref(f"{f.logical_id}.Alias")  # SAM's alias of the function (its ARN)
 
             if f.kind == "dynamodb":
                 cfn_fn.add_deletion_override(f"Properties.Events.{f.logical_id}DynamodbEventSource")
@@ -321,7 +347,7 @@ class CrowdfixStack(cdk.Stack):
                              "dynamodb:ListStreams"], resources=[table.table_stream_arn]))
                 failure_queue.grant_send_messages(role)
                 mapping = lambda_.CfnEventSourceMapping(
-                    self, f"Esm-{f.logical_id}", function_name=fn_name,
+                    self, f"Esm-{f.logical_id}", function_name=fn_alias,
                     event_source_arn=table.table_stream_arn, batch_size=f.batch_size,
                     starting_position=f.starting_position,
                     maximum_batching_window_in_seconds=f.batching_window,
@@ -337,7 +363,7 @@ class CrowdfixStack(cdk.Stack):
                 queue = self.queues[f.queue]
                 queue.grant_consume_messages(role)
                 mapping = lambda_.CfnEventSourceMapping(
-                    self, f"Esm-{f.logical_id}", function_name=fn_name, event_source_arn=queue.queue_arn,
+                    self, f"Esm-{f.logical_id}", function_name=fn_alias, event_source_arn=queue.queue_arn,
                     batch_size=f.batch_size, maximum_batching_window_in_seconds=f.batching_window,
                     function_response_types=["ReportBatchItemFailures"],
                     scaling_config=lambda_.CfnEventSourceMapping.ScalingConfigProperty(
@@ -466,8 +492,13 @@ class CrowdfixStack(cdk.Stack):
             assoc.add_override("DependsOn", [f"RestAPI{api_stage}Stage"])
 
         # ---- alarms that see failures the Lambda error metrics do not (prod) ------------------
+        self.rollback_alarms: dict[str, list[cw.Alarm]] = {f.name: [] for f in fns}
         if prod:
             self._failure_alarms(fns, api_stage, alarm_action)
+
+        # ---- safe change: API Gateway invokes the alias; deployments shift it gradually --------
+        self._invoke_aliases(rest_api)
+        self._gradual_deployment(fns, stage, alarm_action)
 
         # ---- static site: private bucket, CloudFront with OAC, SPA fallback, security headers ---
         # Access logs of the site bucket and of CloudFront, kept 90 days. CloudFront's standard logs
@@ -502,7 +533,8 @@ class CrowdfixStack(cdk.Stack):
         spa = cloudfront.Function(self, "SpaFallback", code=cloudfront.FunctionCode.from_inline(SPA_REWRITE),
                                   runtime=cloudfront.FunctionRuntime.JS_2_0)
         import frame_policy
-        frames = cloudfront.Function(self, "FramePolicy", code=frame_policy.function_code(origin_secret),
+        frames = cloudfront.Function(self, "FramePolicy", code=frame_policy.function_code(
+            origin_secret, None if self.photos is None else self.photos.bucket_regional_domain_name),
                                      runtime=cloudfront.FunctionRuntime.JS_2_0)
         rest_api_id = rest_api.ref
         api_origin = origins.HttpOrigin(f"{rest_api_id}.execute-api.{self.region}.amazonaws.com",
@@ -594,7 +626,10 @@ class CrowdfixStack(cdk.Stack):
                 actions=["geo:SearchPlaceIndexForText", "geo:SearchPlaceIndexForPosition",
                          "geo:SearchPlaceIndexForSuggestions"],
                 resources=[self.place_index.attr_arn]))
-        unknown = need - {"ses:send", "sns:sms", "geo:place-index"}
+        if "s3:photos" in need:  # store a helper's photo, sign GET URLs for it; nothing else
+            role.add_to_policy(iam.PolicyStatement(actions=["s3:PutObject", "s3:GetObject"],
+                                                   resources=[self.photos.arn_for_objects("helpers/*")]))
+        unknown = need - {"ses:send", "sns:sms", "geo:place-index", "s3:photos"}
         if unknown:
             raise NotImplementedError(f"{f.name}: no IAM statement for {sorted(unknown)} in infra/stack.py")
 
@@ -638,6 +673,9 @@ class CrowdfixStack(cdk.Stack):
                      comparison_operator=cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
                      alarm_description="the API's p95 latency is above 3 s for 15 minutes"),
         ]
+        api_fn = next((f for f in fns if f.kind == "api"), None)
+        if api_fn is not None:
+            self.rollback_alarms[api_fn.name] += alarms[:2]
         for f in fns:
             if f.kind == "api" or "chalicelib.adapters.stripe_gateway" not in f.adapters:
                 continue
@@ -657,6 +695,7 @@ class CrowdfixStack(cdk.Stack):
                 comparison_operator=cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
                 alarm_description=f"{f.name} (payment path) ran for {int(NEAR_TIMEOUT_SHARE * 100)}% of its "
                                   f"{self.timeouts[f.name]} s timeout"))
+            self.rollback_alarms[f.name] += alarms[-2:]
         # a metric-math alarm takes at most 10 metrics: the tables in groups of five (read + write)
         names = sorted(self.tables)
         for i in range(0, len(names), 5):
@@ -692,6 +731,46 @@ class CrowdfixStack(cdk.Stack):
         for a in alarms:
             a.node.default_child.treat_missing_data = "notBreaching"  # idle is not a failure
             a.add_alarm_action(action)
+
+    def _invoke_aliases(self, rest_api) -> None:
+        """Chalice's REST API integrations and its invoke permission name the unqualified API
+        function ($LATEST): point both at the alias."""
+        sam = json.loads((Path(self.chalice._sam_package_dir) / "sam.json").read_text())
+        api = sam["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
+        latest, alias = "${APIHandler.Arn}", "${APIHandler.Alias}"
+        for path, ops in api.get("paths", {}).items():
+            for method, op in ops.items():
+                uri = (op.get("x-amazon-apigateway-integration") or {}).get("uri") if isinstance(op, dict) else None
+                if isinstance(uri, dict) and latest in str(uri.get("Fn::Sub", "")):
+                    key = path.replace(".", "\\.")
+                    rest_api.add_override(f"Properties.DefinitionBody.paths.{key}.{method}.x-amazon-apigateway-integration.uri",
+                                          {"Fn::Sub": uri["Fn::Sub"].replace(latest, alias)})
+        for name, res in sam["Resources"].items():
+            if res["Type"] == "AWS::Lambda::Permission" and res["Properties"].get("FunctionName") == {"Ref": "APIHandler"}:
+                self.chalice.get_resource(name).add_override("Properties.FunctionName", {"Ref": "APIHandler.Alias"})
+
+    def _gradual_deployment(self, fns, stage: str, action) -> None:
+        """Each function's ``DeploymentPreference``: canary with rollback on its alarms in prod
+        (errors of every function; API 5xx and latency; near-timeouts on the payment path)."""
+        prod = stage == "prod"
+        for f in fns:
+            cfn_fn = self.chalice.get_resource(f.logical_id)
+            alarms = self.rollback_alarms[f.name]
+            if prod and not any(_metric_name(a) == "Errors" for a in alarms):
+                errors = cw.Alarm(
+                    self, f"DeployErrors-{f.logical_id}", metric=cw.Metric(
+                        namespace="AWS/Lambda", metric_name="Errors", dimensions_map={"FunctionName": cfn_fn.ref},
+                        statistic="Sum", period=cdk.Duration.minutes(1)),
+                    threshold=1, evaluation_periods=1,
+                    comparison_operator=cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                    treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
+                    alarm_description=f"{f.name} failed an invocation (a deployment in progress rolls back)")
+                errors.add_alarm_action(action)
+                alarms.append(errors)
+            preference = {"Type": DEPLOYMENT_TYPE["prod" if prod else "dev"]}
+            if alarms:
+                preference["Alarms"] = [a.alarm_name for a in alarms]
+            cfn_fn.add_override("Properties.DeploymentPreference", preference)
 
     def _lambda_alarms(self, suffix: str, who: str, errors, invocations, throttles, action) -> None:
         """Error rate (> 5 % of invocations in 5 minutes) and any throttle."""

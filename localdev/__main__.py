@@ -214,6 +214,22 @@ def failures(replay: str | None, status: str) -> int:
     return 0
 
 
+def erase(subject_type: str, subject_id: str) -> int:
+    """Erase a customer's or helper's personal data on the running local stack (services/erasure.py)."""
+    if not RUNFILE.exists():
+        print("the local stack is not running: start it with `make dev`")
+        return 1
+    os.environ.update(json.loads(RUNFILE.read_text())["env"])
+    from chalicelib.domain.errors import DomainError
+    from chalicelib.services.erasure import erase as erase_subject
+    try:
+        print(json.dumps(erase_subject(None, subject_type, subject_id), indent=2))
+    except DomainError as exc:
+        print(f"error: {exc}")
+        return 1
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m localdev")
     sub = parser.add_subparsers(dest="cmd", required=True)
@@ -224,7 +240,12 @@ def main(argv=None) -> int:
     p_fail = sub.add_parser("failures", help="list the failure store (work that used up its retries), or replay one")
     p_fail.add_argument("--replay", metavar="FAILURE_ID", help="send this failed unit to the work queue again")
     p_fail.add_argument("--status", default="open", choices=["open", "replayed", "resolved"])
+    p_erase = sub.add_parser("erase", help="erase a customer's or helper's personal data (ledger kept)")
+    p_erase.add_argument("subject_type", choices=["customer", "helper"])
+    p_erase.add_argument("subject_id")
     args = parser.parse_args(argv)
+    if args.cmd == "erase":
+        return erase(args.subject_type, args.subject_id)
     if args.cmd == "up":
         return up(args.api_port, args.web_port)
     if args.cmd == "failures":

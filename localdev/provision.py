@@ -65,7 +65,20 @@ def verify_sender() -> None:
     client("ses").verify_email_identity(EmailAddress=get_settings().mail_from)
 
 
+def create_photo_bucket() -> None:
+    """The private bucket of helper photos (chalicelib/adapters/photos.py) on moto server's S3."""
+    from chalicelib.adapters.photos import bucket
+    from chalicelib.aws import client
+
+    s3 = client("s3")
+    try:
+        s3.create_bucket(Bucket=bucket(), CreateBucketConfiguration={"LocationConstraint": s3.meta.region_name})
+    except s3.exceptions.BucketAlreadyOwnedByYou:
+        pass
+
+
 def provision(visibility_timeout: int | None = None) -> None:
     create_tables()
     create_queues(visibility_timeout)
+    create_photo_bucket()
     verify_sender()

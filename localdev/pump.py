@@ -5,18 +5,39 @@ the app registered (`app.event_sources`) and calls the very handler Chalice regi
 (`app.handler_map[name](event, context)`) with Lambda's event shapes and semantics:
 
 - DynamoDB streams, as an event source mapping with ReportBatchItemFailures,
-  BisectBatchOnFunctionError and MaximumRetryAttempts=`max_stream_retries`: records in order per
-  shard, batches of at most `batch_size`; `{"batchItemFailures": [{"itemIdentifier": seq}]}` retries
-  from the lowest failed sequence number; a raised exception bisects the batch; a record that still
-  fails after `max_stream_retries` retries goes to `stream_failure_queue` (if given) and is skipped.
-- SQS, with ReportBatchItemFailures: successful messages are deleted, failed ones (or all, if the
-  handler raised) stay and come back after their visibility timeout; maxReceiveCount and the
-  dead-letter queue are the queue's own RedrivePolicy, enforced by the SQS service itself.
+  BisectBatchOnFunctionError, MaximumRetryAttempts=`max_stream_retries` and ParallelizationFactor=
+  `parallelization_factor`: records in order per partition key (per shard when the factor is 1,
+  Lambda's default), batches of at most `batch_size`; the shards of a stream, and the lanes of a
+  shard (one per partition-key hash), are invoked concurrently, one batch in flight per lane;
+  `{"batchItemFailures": [{"itemIdentifier": seq}]}` retries from the lowest failed sequence number;
+  a raised exception bisects the batch; a record that still fails after `max_stream_retries` retries
+  goes to `stream_failure_queue` (if given) and is skipped.
+- SQS, with ReportBatchItemFailures, `queue_workers` concurrent pollers per queue (each with its own
+  batch and invocation): successful messages are deleted, failed ones (or all, if the handler
+  raised) stay and come back after their visibility timeout; maxReceiveCount and the dead-letter
+  queue are the queue's own RedrivePolicy, enforced by the SQS service itself. A killed pump needs
+  no state for queues: what it had received comes back after the visibility timeout.
 
-Starting position: "LATEST" applies to streams that exist when `start()` is called (their position is
-taken before `start()` returns, so a write after `start()` is always seen). A stream first seen later
-(table created or re-created after start) is read from TRIM_HORIZON, because in AWS the mapping could
-not have existed before its stream.
+Defaults: `EventPump` (the test suite's in-process pump) has one poller per queue, one lane per shard
+and no checkpoint store; `python -m localdev.pump` (`make dev`, `make load`) has 4 pollers per queue,
+4 lanes per shard and checkpoints in the table `localdev-pump-checkpoints`.
+
+Starting position, without a checkpoint store (`checkpoints=None`, the default of `EventPump`):
+"LATEST" applies to streams that exist when `start()` is called (their position is taken before
+`start()` returns, so a write after `start()` is always seen). A stream first seen later (table
+created or re-created after start) is read from TRIM_HORIZON, because in AWS the mapping could not
+have existed before its stream. Positions live in memory: a new pump starts over.
+
+Checkpoints (`checkpoints=CheckpointStore(...)`, the default of `python -m localdev.pump`): each
+shard's position — the last sequence number up to which every record is handled — is written to a
+small DynamoDB table after every handled batch, and for a shard the pump starts reading before
+`start()` returns. A pump started against a store that knows the stream resumes after each shard's
+checkpoint, even after SIGKILL: records after it are delivered again (at least once, as Lambda's
+mapping; handlers are idempotent), none is skipped, and a stream already read is never read from
+TRIM_HORIZON again (a shard of it not read yet is, as it is new). Only the first-ever start of a
+mapping uses the configured position; a "LATEST" start is written down as "after the last record
+there now", since an iterator does not survive a restart. A table re-created while the pump was
+down has a new stream: read from TRIM_HORIZON. One pump per database writes the checkpoints.
 
 The pump creates its boto3 clients from the environment (`AWS_ENDPOINT_URL_*`, region, credentials),
 so set those (e.g. `LocalServices.env()`) before constructing it. Run it standalone with
@@ -33,6 +54,7 @@ import os
 import threading
 import time
 import uuid
+import zlib
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -45,6 +67,12 @@ STREAM_IDLE_POLL_SECONDS = 0.6
 # every few seconds is enough.
 STREAM_REFRESH_SECONDS = 3.0
 LAMBDA_TIMEOUT_SECONDS = 60
+# `python -m localdev.pump`: concurrent pollers (and handler invocations) per SQS queue, as Lambda
+# scales a queue's mapping out. `EventPump` itself defaults to one (the test suite's in-process pump).
+QUEUE_WORKERS = 4
+# `python -m localdev.pump`: concurrent batches per stream shard (Lambda's ParallelizationFactor).
+PARALLELIZATION_FACTOR = 4
+CHECKPOINT_TABLE = "localdev-pump-checkpoints"
 
 
 def _region() -> str:
@@ -218,9 +246,21 @@ def _table_name_from_stream_arn(stream_arn: str) -> str:
 
 
 @dataclass
-class _Shard:
-    """Reading state of one shard. `buffer` holds fetched records not yet checkpointed;
+class _Lane:
+    """One ordered lane of a shard: the shard's records whose partition key hashes to it (all of
+    them when the parallelization factor is 1). `buffer` holds fetched records not yet handled;
     `plan` holds the sizes of the next batches after a bisect (empty: full batches)."""
+
+    buffer: list[dict] = field(default_factory=list)
+    plan: list[int] = field(default_factory=list)
+    attempts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class _Shard:
+    """Reading state of one shard. `pending` lists the sequence numbers fetched and not yet
+    handled, in shard order; `handled` those of them already done (a later lane may finish before
+    an earlier one); `checkpoint` is the last sequence number up to which everything is handled."""
 
     shard_id: str
     parent_id: str | None
@@ -228,13 +268,88 @@ class _Shard:
     iterator: str | None = None
     last_sequence: str | None = None  # last record fetched: to re-open an expired iterator
     closed: bool = False  # no NextShardIterator: nothing more will arrive
-    buffer: list[dict] = field(default_factory=list)
-    plan: list[int] = field(default_factory=list)
-    attempts: dict[str, int] = field(default_factory=dict)
+    lanes: list[_Lane] = field(default_factory=list)
+    pending: list[str] = field(default_factory=list)
+    handled: set[str] = field(default_factory=set)
+    checkpoint: str | None = None
+    saved: str | None = None  # the checkpoint as last written to the store
 
     @property
     def finished(self) -> bool:
-        return self.closed and not self.buffer
+        return self.closed and not self.pending
+
+    @property
+    def buffered(self) -> int:
+        return sum(len(lane.buffer) for lane in self.lanes)
+
+
+class CheckpointStore:
+    """Stream positions that survive the pump: one DynamoDB item per (mapping, shard) in a small
+    table of the same DynamoDB (Local), so a fresh local database starts without positions.
+
+    An item says: of `stream_arn`, shard `shard`, everything up to `sequence` is handled (`""`:
+    nothing yet — read the shard from its beginning). The pump writes it after each handled batch
+    and before `start()` returns for a shard it starts reading; one pump per database writes it."""
+
+    def __init__(self, table_name: str = CHECKPOINT_TABLE):
+        self.table_name = table_name
+        self._ddb = None
+        self._lock = threading.Lock()
+        self._ready = False
+
+    @property
+    def ddb(self):
+        with self._lock:
+            if self._ddb is None:
+                self._ddb = _client("dynamodb")
+            return self._ddb
+
+    def ensure_table(self) -> None:
+        """Create the table if it is missing (idempotent)."""
+        if self._ready:
+            return
+        ddb = self.ddb
+        try:
+            ddb.create_table(
+                TableName=self.table_name, BillingMode="PAY_PER_REQUEST",
+                AttributeDefinitions=[{"AttributeName": "mapping", "AttributeType": "S"},
+                                      {"AttributeName": "shard", "AttributeType": "S"}],
+                KeySchema=[{"AttributeName": "mapping", "KeyType": "HASH"},
+                           {"AttributeName": "shard", "KeyType": "RANGE"}])
+            ddb.get_waiter("table_exists").wait(TableName=self.table_name, WaiterConfig={"Delay": 0.2})
+        except ddb.exceptions.ResourceInUseException:
+            pass
+        self._ready = True
+
+    def load(self, mapping: str) -> list[dict]:
+        """Every checkpoint of `mapping`: dicts with stream_arn, shard, sequence."""
+        self.ensure_table()
+        items, start = [], None
+        while True:
+            kwargs = {"TableName": self.table_name, "ConsistentRead": True,
+                      "KeyConditionExpression": "mapping = :m", "ExpressionAttributeValues": {":m": {"S": mapping}},
+                      **({"ExclusiveStartKey": start} if start else {})}
+            response = self.ddb.query(**kwargs)
+            items += [{"stream_arn": i["stream_arn"]["S"], "shard": i["shard"]["S"], "sequence": i["sequence"]["S"]}
+                      for i in response.get("Items", [])]
+            start = response.get("LastEvaluatedKey")
+            if not start:
+                return items
+
+    def save(self, mapping: str, stream_arn: str, shard_id: str, sequence: str) -> None:
+        self.ensure_table()
+        self.ddb.put_item(TableName=self.table_name, Item={
+            "mapping": {"S": mapping}, "shard": {"S": f"{stream_arn}|{shard_id}"}, "stream_arn": {"S": stream_arn},
+            "sequence": {"S": sequence}, "saved_at": {"N": str(time.time())}})
+
+
+def _lane_of(record: dict, hash_key: str | None, lanes: int) -> int:
+    """Records with the same partition key always go to the same lane (their order is kept)."""
+    if lanes == 1:
+        return 0
+    keys = record["dynamodb"].get("Keys") or {}
+    key = keys.get(hash_key) if hash_key and hash_key in keys else keys
+    return zlib.crc32(json.dumps(key, sort_keys=True).encode()) % lanes
 
 
 class StreamSource(_Source):
@@ -247,12 +362,18 @@ class StreamSource(_Source):
         self.configured_arn: str = config.stream_arn
         self.table_name = _table_name_from_stream_arn(config.stream_arn)
         self.batch_size = max(1, int(config.batch_size or 100))
-        self.starting_position = (config.starting_position or "TRIM_HORIZON").upper()
+        self.starting_position = (pump.starting_position or config.starting_position or "TRIM_HORIZON").upper()
+        self.lanes = max(1, int(pump.parallelization_factor))
         self.stream_arn: str | None = None  # DynamoDB Local's real LatestStreamArn
+        self.hash_key: str | None = None
         self.shards: dict[str, _Shard] = {}
         self._client = None
         self._primed = False
         self._failure_queue_url: str | None = None
+        self._saved: dict[str, str] | None = None  # shard id -> sequence, of the current stream
+        self._seen_before = False  # the store knows this mapping (maybe of an earlier stream)
+        self._lock = threading.Lock()
+        self._pool = None
 
     @property
     def client(self):
@@ -260,13 +381,22 @@ class StreamSource(_Source):
             self._client = (_client("dynamodb"), _client("dynamodbstreams"))
         return self._client
 
+    @property
+    def store(self) -> CheckpointStore | None:
+        return self.pump.checkpoints
+
     def prime(self) -> None:
-        """Take starting positions for a stream that exists now (LATEST means: after this call)."""
+        """Take starting positions for a stream that exists now (LATEST means: after this call)
+        and, with a checkpoint store, write them down before returning."""
+        if self.store is not None:
+            saved = self.store.load(self.name)
+            self._seen_before = bool(saved)
+            self._checkpoints_of = {item["stream_arn"]: {} for item in saved}
+            for item in saved:
+                self._checkpoints_of[item["stream_arn"]][item["shard"].split("|", 1)[-1]] = item["sequence"]
         self._refresh(initial=True)
         for shard in self.shards.values():
-            if shard.iterator is None and not shard.closed:
-                # Opened now, not at the first read: LATEST is "after what is there at start()".
-                shard.iterator = self._open_iterator(shard)
+            self._take_position(shard)
         self._primed = True
 
     def poll(self, refresh: bool = True) -> int:
@@ -277,11 +407,41 @@ class StreamSource(_Source):
             self.prime()
         if refresh or not self.shards:
             self._refresh(initial=False)
+            for shard in list(self.shards.values()):
+                self._take_position(shard)
         handled = 0
-        for shard in list(self.shards.values()):
-            if self._readable(shard):
-                handled += self._drain(shard)
-        return handled
+        in_flight: dict = {}  # future -> (shard, lane): one batch per lane at a time keeps its order
+        while True:
+            stopping = self.pump._stopping.is_set()
+            readable = [shard for shard in list(self.shards.values()) if self._readable(shard)]
+            if not stopping:
+                for shard in readable:
+                    if shard.buffered < self.batch_size * self.lanes:
+                        self._fetch(shard)
+            busy = {id(lane) for _, lane in in_flight.values()}
+            ready = [] if stopping else [(shard, lane) for shard in readable for lane in shard.lanes
+                                         if lane.buffer and id(lane) not in busy]
+            if not in_flight and len(ready) == 1 and self.lanes == 1:
+                handled += self._process_one_batch(*ready[0])  # one lane: no thread hand-off
+                self._advance(ready[0][0])
+                continue
+            for shard, lane in ready:
+                in_flight[self._executor().submit(self._process_one_batch, shard, lane)] = (shard, lane)
+            if not in_flight:
+                return handled
+            from concurrent.futures import FIRST_COMPLETED, wait
+            # not only for a finished lane: records for idle lanes are fetched while another one
+            # waits (a claim held by a killed worker can hold its lane for the claim's lease)
+            done, _ = wait(list(in_flight), timeout=STREAM_POLL_SECONDS, return_when=FIRST_COMPLETED)
+            for future in done:
+                shard, _lane = in_flight.pop(future)
+                try:
+                    handled += future.result()
+                except Exception:  # noqa: BLE001 — its records stay in the lane and are tried again
+                    self.log.exception("stream %s: a batch of shard %s failed outside the handler",
+                                       self.name, shard.shard_id)
+                    self.pump._stopping.wait(1.0)
+                self._advance(shard)
 
     # -- discovering the stream and its shards ---------------------------------------------------
 
@@ -291,14 +451,66 @@ class StreamSource(_Source):
             if self.stream_arn is not None:
                 self.log.info("stream %s: table %s has a new stream", self.name, self.table_name)
             self.stream_arn, self.shards = arn, {}
-            # Only a stream present at start() honours LATEST; one that appears later is read whole.
-            initial = initial and arn is not None
+            self._saved = getattr(self, "_checkpoints_of", {}).get(arn) if arn else None
+            # Only a stream present at start() honours the starting position, and only if this
+            # mapping never read a stream of this table: one that appears later is read whole.
+            initial = initial and arn is not None and not self._seen_before
         if arn is None:
             return
         iterator_type = self.starting_position if initial else "TRIM_HORIZON"
         for shard in self._describe_shards(arn):
-            if shard["ShardId"] not in self.shards:
-                self.shards[shard["ShardId"]] = _Shard(shard["ShardId"], shard.get("ParentShardId"), iterator_type)
+            shard_id = shard["ShardId"]
+            if shard_id in self.shards:
+                continue
+            state = _Shard(shard_id, shard.get("ParentShardId"), iterator_type,
+                           lanes=[_Lane() for _ in range(self.lanes)])
+            saved = (self._saved or {}).get(shard_id)
+            if saved is not None:  # read before: go on after the checkpoint (or from the start)
+                state.iterator_type = "TRIM_HORIZON"
+                state.last_sequence = state.checkpoint = state.saved = saved or None
+                if not saved:
+                    state.saved = ""
+            elif self._saved is not None:
+                state.iterator_type = "TRIM_HORIZON"  # a shard of a known stream not read yet
+            self.shards[shard_id] = state
+
+    def _take_position(self, shard: _Shard) -> None:
+        """Open a shard's starting position now and, with a store, write it down: a LATEST start
+        becomes "after the last record there is now" (a sequence number survives a restart, an
+        iterator does not)."""
+        if shard.iterator is not None or shard.closed or shard.last_sequence or shard.saved is not None:
+            return
+        if shard.iterator_type == "LATEST":
+            if self.store is None:
+                # Opened now, not at the first read: LATEST is "after what is there at start()".
+                shard.iterator = self._open_iterator(shard)
+                return
+            shard.last_sequence = shard.checkpoint = self._last_sequence_now(shard)
+            shard.iterator_type = "TRIM_HORIZON"  # nothing there now: everything later is new
+        if self.store is not None:
+            self._save(shard, shard.checkpoint or "")
+
+    def _last_sequence_now(self, shard: _Shard) -> str | None:
+        """The shard's last sequence number right now (None when it holds no records)."""
+        _, streams = self.client
+        try:
+            iterator = streams.get_shard_iterator(StreamArn=self.stream_arn, ShardId=shard.shard_id,
+                                                  ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        except streams.exceptions.ResourceNotFoundException:
+            return None
+        last = None
+        while iterator:
+            try:
+                response = streams.get_records(ShardIterator=iterator, Limit=1000)
+            except (streams.exceptions.TrimmedDataAccessException, streams.exceptions.ExpiredIteratorException):
+                return last
+            records = response.get("Records", [])
+            if not records:
+                return last
+            last = records[-1]["dynamodb"]["SequenceNumber"]
+            iterator = response.get("NextShardIterator")
+        shard.closed = True
+        return last
 
     def _latest_stream_arn(self) -> str | None:
         ddb, _ = self.client
@@ -306,6 +518,7 @@ class StreamSource(_Source):
             table = ddb.describe_table(TableName=self.table_name)["Table"]
         except ddb.exceptions.ResourceNotFoundException:
             return None
+        self.hash_key = next((k["AttributeName"] for k in table.get("KeySchema", []) if k["KeyType"] == "HASH"), None)
         return table.get("LatestStreamArn") if table.get("StreamSpecification", {}).get("StreamEnabled") else None
 
     def _describe_shards(self, arn: str) -> list[dict]:
@@ -329,16 +542,8 @@ class StreamSource(_Source):
 
     # -- reading and invoking --------------------------------------------------------------------
 
-    def _drain(self, shard: _Shard) -> int:
-        handled = 0
-        while not self.pump._stopping.is_set():
-            if not shard.buffer and not self._fetch(shard):
-                return handled
-            handled += self._process_one_batch(shard)
-        return handled
-
     def _fetch(self, shard: _Shard, retry: bool = True) -> bool:
-        """Fill the shard's buffer from get_records; False when nothing new is there.
+        """Add what get_records returns to the shard's lanes; False when nothing new is there.
 
         A refused iterator is reopened and read again at once (``retry``): answering "nothing new"
         instead would let this pass count as an empty one, and ``wait_idle`` could then return
@@ -366,7 +571,12 @@ class StreamSource(_Source):
         records = response.get("Records", [])
         if records:
             shard.last_sequence = records[-1]["dynamodb"]["SequenceNumber"]
-            shard.buffer.extend(to_lambda_stream_record(r, self.configured_arn) for r in records)
+            for raw in records:
+                record = to_lambda_stream_record(raw, self.configured_arn)
+                lane = shard.lanes[_lane_of(record, self.hash_key, self.lanes)]
+                with self._lock:  # its worker may be taking records off the head right now
+                    shard.pending.append(_sequence_number(record))
+                    lane.buffer.append(record)
         return bool(records)
 
     def _open_iterator(self, shard: _Shard) -> str:
@@ -378,42 +588,79 @@ class StreamSource(_Source):
             kwargs.update(ShardIteratorType=shard.iterator_type)
         return streams.get_shard_iterator(**kwargs)["ShardIterator"]
 
-    def _process_one_batch(self, shard: _Shard) -> int:
-        """Invoke once on the head of the buffer and checkpoint per Lambda's rules.
+    def _executor(self):
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+            self._pool = ThreadPoolExecutor(max_workers=self.lanes * 4, thread_name_prefix=f"pump-{self.name}")
+        return self._pool
+
+    def _process_one_batch(self, shard: _Shard, lane: _Lane) -> int:
+        """Invoke once on the head of a lane and move past what is handled, per Lambda's rules.
         Returns the batch size delivered."""
-        size = min(shard.plan[0] if shard.plan else self.batch_size, len(shard.buffer))
-        batch = shard.buffer[:size]
+        with self._lock:
+            size = min(lane.plan[0] if lane.plan else self.batch_size, len(lane.buffer))
+            batch = lane.buffer[:size]
         outcome = self.invoke(batch, _sequence_number)
         if not outcome.failed:
-            self._checkpoint(shard, size)
+            self._handled(shard, lane, size)
             return size
         if outcome.raised and size > 1:
             # BisectBatchOnFunctionError: retry the halves; splitting costs no retry attempt.
-            shard.plan[:1] = [size // 2, size - size // 2]
+            lane.plan[:1] = [size // 2, size - size // 2]
             return size
-        # Records of a shard are in sequence order: the lowest failed sequence is the first failed.
+        # Records of a lane are in sequence order: the lowest failed sequence is the first failed.
         first_failed = min(i for i, record in enumerate(batch) if _sequence_number(record) in outcome.failed)
-        self._checkpoint(shard, first_failed)  # records before the failure succeeded
-        culprit = shard.buffer[0]
+        self._handled(shard, lane, first_failed)  # records before the failure succeeded
+        culprit = lane.buffer[0]
         sequence = _sequence_number(culprit)
-        shard.attempts[sequence] = shard.attempts.get(sequence, 0) + 1
-        if shard.attempts[sequence] > self.pump.max_stream_retries:
-            self._send_to_failure_queue(shard, culprit, outcome.error, shard.attempts[sequence])
-            self._checkpoint(shard, 1)
+        lane.attempts[sequence] = lane.attempts.get(sequence, 0) + 1
+        if lane.attempts[sequence] > self.pump.max_stream_retries:
+            self._send_to_failure_queue(shard, culprit, outcome.error, lane.attempts[sequence])
+            self._handled(shard, lane, 1)
         return size
 
-    def _checkpoint(self, shard: _Shard, count: int) -> None:
-        """Move past the first `count` buffered records and shrink the bisect plan to match."""
-        for record in shard.buffer[:count]:
-            shard.attempts.pop(_sequence_number(record), None)
-        del shard.buffer[:count]
+    def _handled(self, shard: _Shard, lane: _Lane, count: int) -> None:
+        """Move past the first `count` records of a lane and shrink its bisect plan to match."""
+        with self._lock:
+            for record in lane.buffer[:count]:
+                lane.attempts.pop(_sequence_number(record), None)
+                shard.handled.add(_sequence_number(record))
+            del lane.buffer[:count]
         remaining = count
-        while remaining and shard.plan:
-            taken = min(remaining, shard.plan[0])
-            shard.plan[0] -= taken
+        while remaining and lane.plan:
+            taken = min(remaining, lane.plan[0])
+            lane.plan[0] -= taken
             remaining -= taken
-            if shard.plan[0] == 0:
-                shard.plan.pop(0)
+            if lane.plan[0] == 0:
+                lane.plan.pop(0)
+
+    def _advance(self, shard: _Shard) -> None:
+        """Move the checkpoint over the handled head of the shard and write it down."""
+        with self._lock:
+            moved = 0
+            while moved < len(shard.pending) and shard.pending[moved] in shard.handled:
+                shard.handled.discard(shard.pending[moved])
+                moved += 1
+            if not moved:
+                return
+            shard.checkpoint = shard.pending[moved - 1]
+            del shard.pending[:moved]
+        if self.store is not None:
+            self._save(shard, shard.checkpoint)
+
+    def _save(self, shard: _Shard, sequence: str) -> None:
+        """Write a checkpoint; a failed write is logged and the next one carries the position
+        (a restart in between redelivers a little more: at least once, as Lambda)."""
+        try:
+            self.store.save(self.name, self.stream_arn, shard.shard_id, sequence)
+            shard.saved = sequence
+        except Exception:  # noqa: BLE001 — never lose the worker over a checkpoint
+            self.log.exception("stream %s: checkpoint of shard %s not written", self.name, shard.shard_id)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)
+            self._pool = None
 
     def _send_to_failure_queue(self, shard: _Shard, record: dict, error: str | None, invocations: int) -> None:
         """Lambda's OnFailure destination message, plus the record itself (Lambda sends only
@@ -596,16 +843,23 @@ def _chunks(items: list, size: int):
 class EventPump:
     """Runs the app's DynamoDB stream and SQS handlers locally (see the module docstring).
 
-    `start()` primes stream positions and starts one daemon thread per source; `stop()` stops and
-    joins them (within about `poll_wait_seconds` plus a running handler's time). `wait_idle()`
+    `start()` primes stream positions and starts one daemon thread per stream (its shards' lanes
+    run concurrently, see `parallelization_factor`) and `queue_workers` per queue; `stop()` stops
+    and joins them (within about `poll_wait_seconds` plus a running handler's time). `wait_idle()`
     blocks until nothing is left to deliver. `run_once()` is the single-threaded alternative for
     tests: one pass over every source; do not mix it with `start()`.
     """
 
     def __init__(self, app, *, stream_failure_queue: str | None = None, poll_wait_seconds: int = 1,
                  failed_visibility_seconds: int | None = None, max_stream_retries: int = 3,
+                 checkpoints: CheckpointStore | None = None, queue_workers: int = 1,
+                 parallelization_factor: int = 1, starting_position: str | None = None,
                  logger: logging.Logger | None = None):
         self.app = app
+        self.checkpoints = checkpoints
+        self.queue_workers = max(1, int(queue_workers))
+        self.parallelization_factor = max(1, min(10, int(parallelization_factor)))
+        self.starting_position = starting_position
         self.stream_failure_queue = stream_failure_queue
         self.poll_wait_seconds = int(poll_wait_seconds)
         self.failed_visibility_seconds = failed_visibility_seconds
@@ -647,14 +901,16 @@ class EventPump:
     # -- running ---------------------------------------------------------------------------------
 
     def start(self) -> "EventPump":
-        """Prime stream positions, then start one daemon thread per source. Returns self."""
+        """Prime stream positions, then start the worker threads. Returns self."""
         if self._threads:
             raise RuntimeError("EventPump already started")
         self._stopping.clear()
         self.prime()
-        for source in [*self.streams, *self.queues]:
-            target = self._stream_loop if isinstance(source, StreamSource) else self._queue_loop
-            thread = threading.Thread(target=target, args=(source,), name=f"pump-{source.name}", daemon=True)
+        workers = [(self._stream_loop, stream, stream.name) for stream in self.streams]
+        workers += [(self._queue_loop, queue, f"{queue.name}-{n}") for queue in self.queues
+                    for n in range(self.queue_workers)]
+        for target, source, name in workers:
+            thread = threading.Thread(target=target, args=(source,), name=f"pump-{name}", daemon=True)
             thread.start()
             self._threads.append(thread)
         self._started = True
@@ -669,6 +925,8 @@ class EventPump:
             thread.join(max(0.0, deadline - time.monotonic()))
         self._threads = [t for t in self._threads if t.is_alive()]
         self._started = False
+        for stream in self.streams:
+            stream.close()
         if self._threads:
             self.log.warning("pump: %d worker(s) still busy after stop()", len(self._threads))
 
@@ -794,6 +1052,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--failed-visibility-seconds", type=int, default=None)
     parser.add_argument("--poll-wait-seconds", type=int, default=1)
     parser.add_argument("--max-stream-retries", type=int, default=3)
+    parser.add_argument("--queue-workers", type=int, default=QUEUE_WORKERS,
+                        help=f"concurrent pollers per SQS queue (default {QUEUE_WORKERS})")
+    parser.add_argument("--parallelization-factor", type=int, default=PARALLELIZATION_FACTOR,
+                        help="concurrent batches per stream shard, by partition key (1-10, default "
+                             f"{PARALLELIZATION_FACTOR})")
+    parser.add_argument("--checkpoint-table", default=CHECKPOINT_TABLE,
+                        help="DynamoDB table keeping stream positions across restarts")
+    parser.add_argument("--no-checkpoints", action="store_true",
+                        help="keep stream positions in memory only: a restart starts over at the "
+                             "starting position (loses or repeats records; for tests of that)")
+    parser.add_argument("--starting-position", choices=["LATEST", "TRIM_HORIZON"], default=None,
+                        help="override every stream's configured starting position")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("botocore").setLevel(logging.WARNING)  # not "found credentials" per client
@@ -803,13 +1073,24 @@ def main(argv: list[str] | None = None) -> None:
     pump = EventPump(app, stream_failure_queue=args.stream_failure_queue,
                      poll_wait_seconds=args.poll_wait_seconds,
                      failed_visibility_seconds=args.failed_visibility_seconds,
-                     max_stream_retries=args.max_stream_retries)
+                     max_stream_retries=args.max_stream_retries,
+                     checkpoints=None if args.no_checkpoints else CheckpointStore(args.checkpoint_table),
+                     queue_workers=args.queue_workers, parallelization_factor=args.parallelization_factor,
+                     starting_position=args.starting_position)
+    run_until_signal(pump)
+
+
+def run_until_signal(pump: EventPump) -> None:
+    """Start `pump`, run until SIGINT or SIGTERM, stop it (what `python -m localdev.pump` does)."""
+    import signal
+
     stopped = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopped.set())
     pump.start()
-    logging.getLogger("localdev.pump").info(
-        "pump running: %d stream(s), %d queue(s)", len(pump.streams), len(pump.queues))
+    pump.log.info("pump running: %d stream(s), %d queue(s) x %d worker(s), %d lane(s) per shard, checkpoints %s",
+                  len(pump.streams), len(pump.queues), pump.queue_workers, pump.parallelization_factor,
+                  pump.checkpoints.table_name if pump.checkpoints else "in memory")
     stopped.wait()
     pump.stop()
 

@@ -58,9 +58,18 @@ def _stripe_origin() -> str | None:
     return None
 
 
+def _photo_origin() -> str | None:
+    """moto server's S3, which serves the helper photos' presigned URLs locally (loopback only)."""
+    parts = urlsplit(os.environ.get("AWS_ENDPOINT_URL_S3", ""))
+    if parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost"):
+        return f"{parts.scheme}://{parts.netloc}"
+    return None
+
+
 def make_handler(root: Path, api: str):
     root = root.resolve()
     stripe_origin = _stripe_origin()
+    photo_origin = _photo_origin()
     origins_cache: dict[str, tuple[float, tuple[str, ...]]] = {}
 
     def widget_origins(tenant: str) -> tuple[str, ...]:
@@ -82,7 +91,7 @@ def make_handler(root: Path, api: str):
         ancestors: tuple[str, ...] = ()
         if (query.get("embed") or [""])[0] == "1" and _TENANT_ID.match(tenant):
             ancestors = widget_origins(tenant)
-        return security.app_headers(ancestors, stripe_origin)
+        return security.app_headers(ancestors, stripe_origin, photo_origin)
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"

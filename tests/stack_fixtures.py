@@ -124,6 +124,10 @@ def booking_body(**over):
             "mode": "onsite",
             "location": {"lat": 47.3769, "lon": 8.5417, "address": "Bahnhofstrasse 1", "postcode": "8001",
                          "city": "Zürich"},
-            "contact": {"name": "Erika Muster", "phone": "+41 44 123 45 67"}, "language": "de"}
+            "contact": {"name": "Erika Muster", "phone": "+41 44 123 45 67"}, "language": "de",
+            # a card booking is offered to nobody until its card is held: hold it in the same request
+            "payment": {"payment_method": "pm_card_visa"}}
     body.update(over)
+    if body.get("payment") is None:
+        body.pop("payment", None)
     return body

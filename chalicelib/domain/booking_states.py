@@ -9,6 +9,9 @@ never runs unless the state change was committed, and one failing effect never b
 
 States::
 
+    (new, card) awaiting_payment --(card held)--> requested
+    (new, invoice) ------------------------------> requested
+    awaiting_payment --(never paid within the payment window, or cancelled)--> cancelled
     requested -> offered -> assigned -> en_route -> started -> completed
         \\           \\          \\           \\
          +-----------+----------+-----------+--> cancelled
@@ -21,6 +24,7 @@ from dataclasses import dataclass
 
 from chalicelib.domain.errors import Forbidden, InvalidTransition
 
+AWAITING_PAYMENT = "awaiting_payment"
 REQUESTED = "requested"
 OFFERED = "offered"
 ASSIGNED = "assigned"
@@ -30,7 +34,7 @@ COMPLETED = "completed"
 CANCELLED = "cancelled"
 UNMATCHED = "unmatched"
 
-ALL_STATES = (REQUESTED, OFFERED, ASSIGNED, EN_ROUTE, STARTED, COMPLETED, CANCELLED, UNMATCHED)
+ALL_STATES = (AWAITING_PAYMENT, REQUESTED, OFFERED, ASSIGNED, EN_ROUTE, STARTED, COMPLETED, CANCELLED, UNMATCHED)
 TERMINAL_STATES = frozenset({COMPLETED, CANCELLED, UNMATCHED})
 OPEN_STATES = frozenset(ALL_STATES) - TERMINAL_STATES
 
@@ -54,7 +58,14 @@ def _t(name, actors, from_states, to_state, effects=(), description=""):
 
 TRANSITIONS: dict[str, Transition] = {t.name: t for t in [
     _t("request", {CUSTOMER, PARTNER}, {None}, REQUESTED, ("dispatch", "notify", "partner_webhook"),
-       "A customer (or a partner for its customer) asks for help."),
+       "A customer (or a partner for its customer) asks for help and nothing has to be held first "
+       "(the tenant bills by invoice, or takes no card)."),
+    _t("request_with_card", {CUSTOMER, PARTNER}, {None}, AWAITING_PAYMENT, ("start_payment_clock", "partner_webhook"),
+       "A booking that is paid by card: nobody is offered it until the card hold succeeded."),
+    _t("hold_card", {CUSTOMER}, {AWAITING_PAYMENT}, REQUESTED, ("dispatch", "notify"),
+       "The card hold succeeded: now the booking is matched."),
+    _t("expire_payment", {SYSTEM}, {AWAITING_PAYMENT}, CANCELLED, ("cancel_payment", "notify", "partner_webhook"),
+       "No card was held within the payment window (``payment_window_minutes``): nothing was charged."),
     _t("offer", {SYSTEM}, {REQUESTED, OFFERED}, OFFERED, ("notify", "partner_webhook"),
        "Offers went out to one or more helpers (one dispatch round)."),
     _t("accept", {HELPER}, {OFFERED}, ASSIGNED,
@@ -71,7 +82,7 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in [
     _t("complete", {HELPER}, {STARTED}, COMPLETED,
        ("settle", "free_helper", "notify", "partner_webhook", "request_review", "draw_spot_check"),
        "The helper is done and reports the minutes worked."),
-    _t("cancel_by_customer", {CUSTOMER, PARTNER}, {REQUESTED, OFFERED, ASSIGNED, EN_ROUTE}, CANCELLED,
+    _t("cancel_by_customer", {CUSTOMER, PARTNER}, {AWAITING_PAYMENT, REQUESTED, OFFERED, ASSIGNED, EN_ROUTE}, CANCELLED,
        ("withdraw_other_offers", "free_helper", "cancel_payment", "notify", "partner_webhook"),
        "The customer no longer needs help."),
     _t("cancel_by_helper", {HELPER}, {ASSIGNED, EN_ROUTE}, REQUESTED,
@@ -81,6 +92,17 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in [
        ("withdraw_other_offers", "free_helper", "cancel_payment", "notify", "partner_webhook"),
        "Operations cancel the booking."),
 ]}
+
+
+def creation_transition(needs_card_hold: bool) -> str:
+    """The transition that creates a booking: card bookings wait for their hold, others go on."""
+    return "request_with_card" if needs_card_hold else "request"
+
+
+def needs_card_hold(billing_model: str | None, payments_configured: bool) -> bool:
+    """A booking waits for a card hold when its tenant bills the customer by card (the default)
+    and card payments are set up; a partner billed by invoice has no card to hold."""
+    return payments_configured and (billing_model or "card") == "card"
 
 
 def effect_unit_key(booking_id: str, version, effect: str) -> str:

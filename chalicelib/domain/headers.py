@@ -38,14 +38,16 @@ def _join(*parts) -> str:
     return " ".join(out)
 
 
-def app_csp(frame_ancestors: tuple[str, ...] = (), stripe_origin: str | None = None) -> str:
-    """The web app's policy. ``stripe_origin``: the local Stripe stand-in's origin (local only)."""
+def app_csp(frame_ancestors: tuple[str, ...] = (), stripe_origin: str | None = None,
+            photo_origin: str | None = None) -> str:
+    """The web app's policy. ``stripe_origin``: the local Stripe stand-in's origin (local only);
+    ``photo_origin``: where helper photos are served from (presigned S3 URLs)."""
     local = (stripe_origin,) if stripe_origin else ()
     return "; ".join([
         "default-src 'self'",
         "script-src " + _join("'self'", STRIPE_SCRIPT, local),
         "style-src 'self'",
-        "img-src 'self' data:",
+        "img-src " + _join("'self'", "data:", (photo_origin,) if photo_origin else ()),
         "font-src 'self'",
         "connect-src " + _join("'self'", STRIPE_CONNECT, local),
         "frame-src " + _join(STRIPE_FRAMES, local),
@@ -85,8 +87,9 @@ def common_headers() -> dict[str, str]:
             "Cross-Origin-Opener-Policy": "same-origin-allow-popups"}
 
 
-def app_headers(frame_ancestors: tuple[str, ...] = (), stripe_origin: str | None = None) -> dict[str, str]:
-    headers = {**common_headers(), "Content-Security-Policy": app_csp(frame_ancestors, stripe_origin)}
+def app_headers(frame_ancestors: tuple[str, ...] = (), stripe_origin: str | None = None,
+                photo_origin: str | None = None) -> dict[str, str]:
+    headers = {**common_headers(), "Content-Security-Policy": app_csp(frame_ancestors, stripe_origin, photo_origin)}
     if not frame_ancestors:
         headers["X-Frame-Options"] = "SAMEORIGIN"  # for browsers without frame-ancestors
     return headers

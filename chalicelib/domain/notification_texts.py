@@ -218,6 +218,12 @@ TEXTS: dict[str, dict[str, dict[str, str]]] = {
         "fr": {"title": "Mission annulée ({ref})", "body": "La mission à {area} a été annulée. Vous n'avez pas besoin d'y aller."},
         "it": {"title": "Incarico annullato ({ref})", "body": "L'incarico a {area} è stato annullato. Non deve andarci."},
     },
+    "payment_not_held": {
+        "de": {"title": "Auftrag nicht bestätigt ({ref})", "body": "Ihre Karte wurde nicht angenommen, darum haben wir noch niemanden geschickt. Es wurde nichts belastet.\n\nBitte buchen Sie noch einmal und verwenden Sie eine andere Karte, oder rufen Sie uns an."},
+        "en": {"title": "Request not confirmed ({ref})", "body": "Your card was not accepted, so we have not sent anyone yet. Nothing was charged.\n\nPlease book again with another card, or call us."},
+        "fr": {"title": "Demande non confirmée ({ref})", "body": "Votre carte n'a pas été acceptée, c'est pourquoi nous n'avons encore envoyé personne. Rien n'a été débité.\n\nVeuillez réserver à nouveau avec une autre carte, ou appelez-nous."},
+        "it": {"title": "Richiesta non confermata ({ref})", "body": "La sua carta non è stata accettata, quindi non abbiamo ancora mandato nessuno. Non è stato addebitato nulla.\n\nPrenoti di nuovo con un'altra carta, oppure ci chiami."},
+    },
     "payout_sent": {
         "de": {"title": "Auszahlung unterwegs: {amount}", "body": "Wir haben {amount} auf Ihr Konto überwiesen ({ref})."},
         "en": {"title": "Payout on its way: {amount}", "body": "We have sent {amount} to your account ({ref})."},

@@ -32,6 +32,7 @@ ROUTES: dict[str, dict[str, tuple[str, ...]]] = {
     "cancelled_by_customer": {"customer": (EMAIL,), "helper": (PUSH, SMS, EMAIL)},
     "cancelled_by_helper":   {"customer": (EMAIL, SMS)},
     "cancelled_by_ops":      {"customer": (EMAIL, SMS), "helper": (PUSH, EMAIL)},
+    "payment_not_held":      {"customer": (EMAIL,)},
     "payout_sent":           {"helper": (EMAIL,)},
     "payment_receipt":       {"customer": (EMAIL,)},
     "extra_approval_requested": {"customer": (EMAIL, SMS, PUSH)},
@@ -42,6 +43,8 @@ ROUTES: dict[str, dict[str, tuple[str, ...]]] = {
 # transition name -> events it produces. ``start`` tells nobody: the helper is already at the door.
 TRANSITION_EVENTS: dict[str, tuple[str, ...]] = {
     "request": ("booking_received",),
+    "hold_card": ("booking_received",),
+    "expire_payment": ("payment_not_held",),
     "offer": ("offer",),
     "accept": ("helper_assigned", "offer_withdrawn"),
     "depart": ("helper_on_the_way",),

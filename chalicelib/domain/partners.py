@@ -23,7 +23,8 @@ CURRENCIES = ("CHF", "EUR", "GBP", "USD")
 WEBHOOK_EVENTS = ("booking.created", "booking.assigned", "booking.started", "booking.completed",
                   "booking.cancelled", "booking.unmatched", "review.received")
 # Booking transitions that produce an outbound event (transition name -> event type).
-TRANSITION_EVENTS = {"request": "booking.created", "accept": "booking.assigned", "start": "booking.started",
+TRANSITION_EVENTS = {"request": "booking.created", "request_with_card": "booking.created",
+                     "expire_payment": "booking.cancelled", "accept": "booking.assigned", "start": "booking.started",
                      "complete": "booking.completed", "cancel_by_customer": "booking.cancelled",
                      "cancel_by_ops": "booking.cancelled", "unmatch": "booking.unmatched"}
 
@@ -271,20 +272,6 @@ class CreateWebhookEndpoint(Strict):
     description: Optional[str] = Field(default=None, max_length=200)
 
 
-def quote(pricing: dict, mode: str, minutes: int, currency: str) -> dict:
-    """A price estimate as line items (integer minor units)."""
-    rate = int(pricing.get("hourly_rate_minor", 6000))
-    if mode == "remote":
-        rate = rate * (100 - int(pricing.get("remote_discount_percent", 20))) // 100
-    labour = (rate * minutes + 59) // 60
-    items = [{"kind": "labour", "label": f"{minutes} minutes of help", "amount": labour, "currency": currency}]
-    if mode == "onsite":
-        items.append({"kind": "call_out", "label": "visit", "amount": int(pricing.get("call_out_fee_minor", 2500)),
-                      "currency": currency})
-    return {"line_items": items, "total": {"amount": sum(i["amount"] for i in items), "currency": currency},
-            "hourly_rate": {"amount": rate, "currency": currency}}
-
-
 def booking_terms(settings: dict | None) -> dict:
     """The commercial terms in force now, as copied onto a new booking (``Booking.terms``): what
     settlement prices and divides by (``policy.TERMS_KEYS``) and the ``pricing`` section the
@@ -294,7 +281,7 @@ def booking_terms(settings: dict | None) -> dict:
     settings = dict(settings or {})
     pol = effective(settings)
     pricing = {**PricingPolicy().model_dump(mode="json"), **(settings.get("pricing") or {})}
-    # what the commission report prices by (``quote``) and the share it pays
+    # what the commission report and the partner tariff price by, and the share the partner gets
     report = ("hourly_rate_minor", "call_out_fee_minor", "remote_discount_percent", "partner_share_percent")
     return {"v": 1, **{k: int(pol[k]) for k in TERMS_KEYS}, "pricing": {k: int(pricing[k]) for k in report}}
 
@@ -359,11 +346,15 @@ class ApiKeyCreated(ApiKeyOut):
 
 
 class QuoteOut(BaseModel):
+    """The same line items settlement computes for ``minutes`` worked (codes time, travel,
+    cap_reduction), so the quote is what the job settles at."""
     category: str
     mode: str
     line_items: list[dict]
     total: Money
     hourly_rate: Money
+    minutes: int
+    price_cap: Money
     available_helpers: int
     earliest: Optional[str] = Field(default=None, description="'now' when on-call helpers are in reach")
 

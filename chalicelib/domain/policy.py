@@ -41,6 +41,8 @@ PLATFORM_DEFAULTS: dict[str, Any] = {
     "extra_approval_max_minor": 20000,
     # a part (bought for the customer) above this waits for the customer's approval before it is billed
     "parts_approval_minor": 5000,
+    # a card booking that has no hold after this long is cancelled (nothing charged, nobody offered it)
+    "payment_window_minutes": 30,
     # card authorisations are held ~7 days: renew (or release) after this many hours
     "authorisation_renew_after_hours": 144,
     # only helpers who can be paid out (Stripe Connect) are offered paid jobs
@@ -87,4 +89,10 @@ def terms_in_force(snapshot: Mapping[str, Any] | None, current: Mapping[str, Any
     for key in TERMS_KEYS:
         if snapshot and snapshot.get(key) is not None:
             merged[key] = snapshot[key]
+    pricing = (snapshot or {}).get("pricing")
+    if merged.get("tariff") and isinstance(pricing, Mapping):
+        # a partner's tariff (its hourly rate, the remote discount) as it was when the booking was made
+        merged["tariff"] = {**merged["tariff"], **{k: int(pricing[k]) for k in ("hourly_rate_minor",
+                                                                                "remote_discount_percent")
+                                                   if pricing.get(k) is not None}}
     return merged

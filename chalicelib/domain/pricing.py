@@ -131,18 +131,43 @@ def receipt_summary(items: Iterable[LineItem | Mapping[str, Any]], charged: int,
             "authorised": int(authorised), "released": max(0, int(authorised) - int(charged))}
 
 
-def hourly_rate_of(helper_rate: int | None, policy: Mapping[str, Any]) -> int:
-    """The rate a helper's time is billed at: their own, else the tenant's default (as settlement does)."""
+# A partner tenant's tariff (its ``pricing`` terms, set by crowdfix operations): the same values as
+# ``domain.partners.PricingPolicy``'s defaults (a unit test keeps the two equal; pydantic stays out
+# of this module).
+PARTNER_TARIFF_DEFAULTS = {"hourly_rate_minor": 6000, "call_out_fee_minor": 2500, "remote_discount_percent": 20}
+
+
+def with_partner_tariff(policy: Mapping[str, Any], pricing: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A partner's bookings are priced by its tariff, whichever helper comes: the partner quotes
+    its customers one price. Its call-out fee is the travel fee; its hourly rate (less the remote
+    discount for remote help) replaces the helper's own."""
+    terms = {**PARTNER_TARIFF_DEFAULTS, **{k: v for k, v in (pricing or {}).items() if v is not None}}
+    return {**policy, "travel_fee_minor": int(terms["call_out_fee_minor"]),
+            "tariff": {"hourly_rate_minor": int(terms["hourly_rate_minor"]),
+                       "remote_discount_percent": int(terms["remote_discount_percent"])}}
+
+
+def hourly_rate_of(helper_rate: int | None, policy: Mapping[str, Any], mode: str = "onsite") -> int:
+    """The rate a booking's time is billed at, for discovery, quotes and settlement alike: a
+    partner's tariff (remote discounted) when the tenant has one, else the helper's own rate, else
+    the tenant's default."""
+    tariff = policy.get("tariff")
+    if tariff:
+        rate = int(tariff["hourly_rate_minor"])
+        if mode == "remote":
+            rate = rate * (100 - int(tariff.get("remote_discount_percent", 0))) // 100
+        return rate
     return int(helper_rate or policy["default_hourly_rate_minor"])
 
 
 def typical_total(*, hourly_rate: int, minutes: int, mode: str, currency: str,
-                  policy: Mapping[str, Any]) -> dict[str, Any]:
-    """What a typical visit costs in total, shown before booking: the very line items settlement
-    would compute for ``minutes`` of work (time in blocks after the minimum, travel for on-site),
-    without parts or tip. ``amount`` is their sum; ``travel`` the travel fee included (0 remote)."""
+                  policy: Mapping[str, Any], limit: int | None = None) -> dict[str, Any]:
+    """What a visit of ``minutes`` costs in total, shown before booking (discovery's typical total,
+    the partner quote): the very line items settlement computes for that many minutes worked (time
+    in blocks after the minimum, travel for on-site, never above ``limit``, the price cap), without
+    parts or tip. ``amount`` is their sum; ``travel`` the travel fee included (0 remote)."""
     items = price_line_items(minutes_worked=int(minutes), hourly_rate=int(hourly_rate), mode=mode,
-                             currency=currency, policy=policy)
+                             currency=currency, policy=policy, limit=limit)
     return {"amount": total_of(items), "currency": currency, "minutes": int(minutes),
             "travel": sum(i.amount for i in items if i.code == "travel"),
             "line_items": [i.as_dict() for i in items]}

@@ -61,7 +61,23 @@ class Wanted(Strict):
         return self
 
 
+class CardChoice(Strict):
+    """Hold the card in the same request that books (as ``POST /v1/bookings/{id}/payment``)."""
+    payment_method: Optional[str] = Field(default=None, pattern=r"^pm_[A-Za-z0-9_]{3,100}$",
+                                          description="a Stripe PaymentMethod id (from Stripe.js; locally pm_card_visa)")
+    use_saved: bool = Field(default=False, description="use the card saved on an earlier booking")
+
+    @model_validator(mode="after")
+    def _one(self):
+        if bool(self.payment_method) == bool(self.use_saved):
+            raise ValueError("give either a payment_method or use_saved: true")
+        return self
+
+
 class CreateBooking(Strict):
+    """On site (``mode`` onsite) the server also requires ``location.address`` (street and number)
+    and ``contact.phone``: a 422 names the missing field and carries a ``code``
+    (``onsite_needs_street``, ``onsite_needs_phone``)."""
     category: Category
     description: str = Field(min_length=3, max_length=2000)
     mode: Literal["onsite", "remote"] = "onsite"
@@ -71,6 +87,10 @@ class CreateBooking(Strict):
     language: Language = "de"
     price_cap: Optional[Money] = None
     preferred_helper_id: Optional[str] = Field(default=None, pattern=prefixed_id("h"))
+    payment: Optional[CardChoice] = Field(
+        default=None, description="customers only: hold the card now. A card booking is offered to no helper until "
+        "its card is held; a declined card answers 402 with the booking_id: try again (same Idempotency-Key, or "
+        "POST /v1/bookings/{booking_id}/payment) on the same booking")
 
     @model_validator(mode="after")
     def _location_for_onsite(self):

@@ -11,20 +11,60 @@ and is retried later, a later one finds it done and changes nothing.
 A queue record that fails on its last delivery (``max_receive_count``) goes to the failure store
 (``services.failures``) and is taken off the queue: ops see it and can replay it. Only when that
 write fails as well is it left to SQS's dead-letter queue.
+
+**Deadline.** A batch stops taking records while the invocation still has
+``RECORD_RESERVE_MS`` left (``context.get_remaining_time_in_millis()``): the records not taken are
+reported as ``batchItemFailures`` without being counted as failed work, so SQS (or the stream)
+hands them out again instead of Lambda killing the invocation halfway through a record and
+redelivering the whole batch. The context comes from the Chalice event (``event.context``) or, for
+the work queue's per-kind handlers, from :func:`time_budget` around them.
 """
 from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Callable
+import time
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, Callable, Iterator
 
 from chalicelib import obs
 from chalicelib.lazy import lazy
 from chalicelib.queues import WORK
 
 log = logging.getLogger("crowdfix.events")
+aws = lazy("chalicelib.aws")
 claims = lazy("chalicelib.store.claims")
+idempotency_model = lazy("chalicelib.models.idempotency")
 failure_store = lazy("chalicelib.services.failures")
+
+# The longest one record may take: a hold renewal's two Stripe calls (5 s x 2 tries each, see
+# adapters/stripe_gateway.py) and its DynamoDB writes, or a partner webhook / push (5 s) with
+# retries. Queue and stream functions run 120 s (infra/stack.py); tests/infra checks both bounds.
+RECORD_RESERVE_MS = 30_000
+_budget: ContextVar[Any] = ContextVar("crowdfix_time_budget", default=None)
+
+
+@contextmanager
+def time_budget(context: Any) -> Iterator[None]:
+    """Within this block, batches stop before ``context``'s deadline (a Lambda context)."""
+    token = _budget.set(context)
+    try:
+        yield
+    finally:
+        _budget.reset(token)
+
+
+def context_of(event: Any) -> Any:
+    """The Lambda context of a Chalice-wrapped event (None for a plain dict)."""
+    return getattr(event, "context", None)
+
+
+def out_of_time(context: Any) -> bool:
+    """True when less than ``RECORD_RESERVE_MS`` is left of the invocation (never without a context)."""
+    context = context if context is not None else _budget.get()
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    return remaining is not None and remaining() < RECORD_RESERVE_MS
 
 
 def _guard_key(source: str, record_id: str) -> str:
@@ -72,9 +112,15 @@ def process_stream(source: str, event: Any, handle: Callable[[dict], None], *, g
     record would buy nothing there and cost write request units."""
     obs.setup()
     records = records_of(event)
+    context = context_of(event)
     failures: list[dict] = []
     for i, record in enumerate(records):
         seq = record["dynamodb"]["SequenceNumber"]
+        if out_of_time(context):
+            log.warning("%s: near the deadline; record %s and the %d after it are handed back untaken",
+                        source, seq, len(records) - i - 1)
+            failures = [{"itemIdentifier": r["dynamodb"]["SequenceNumber"]} for r in records[i:]]
+            break
         try:
             with obs.context(source=source, record_id=record.get("eventID"), booking_id=_stream_booking(record)):
                 _guarded(guard, _guard_key(source, record["eventID"]), handle, record, stream=True)
@@ -102,13 +148,20 @@ def process_queue(source: str, event: Any, handle: Callable[[dict], None], *, gu
     if max_receive_count is None:
         max_receive_count = WORK.max_receive_count
     records = records_of(event)
+    context = context_of(event)
     failures: list[dict] = []
-    for record in records:
+    for i, record in enumerate(records):
+        if out_of_time(context):
+            log.warning("%s: near the deadline; %d message(s) handed back untaken", source, len(records) - i)
+            failures.extend({"itemIdentifier": r["messageId"]} for r in records[i:])
+            break
         try:
             with obs.context(source=source, record_id=record.get("messageId"), booking_id=_queue_booking(record)):
                 _guarded(guard, _guard_key(source, record["messageId"]), handle, record)
         except claims.Busy:
             failures.append({"itemIdentifier": record["messageId"]})  # another worker has it: look again later
+            if guard:
+                _hide_while_claimed(_guard_key(source, record["messageId"]), record)
         except Exception as exc:
             count = _receive_count(record)
             if count >= max_receive_count and _to_failure_store(source, record, exc, count):
@@ -117,6 +170,22 @@ def process_queue(source: str, event: Any, handle: Callable[[dict], None], *, gu
                           source, record["messageId"], count, max_receive_count)
             failures.append({"itemIdentifier": record["messageId"]})
     return {"batchItemFailures": failures}
+
+
+def _hide_while_claimed(key: str, record: dict) -> None:
+    """Bring a message whose claim another worker holds back when that claim's lease ends (then
+    it is done, or its worker died and it can be taken over), not after the visibility timeout:
+    every early receive counts toward maxReceiveCount, and a worker killed holding the claim would
+    otherwise get the message dead-lettered before anyone may take it over (seen with a short
+    local visibility timeout; a healthy holder deletes the message when it finishes)."""
+    try:
+        held = idempotency_model.IdempotencyRecord.get(key, consistent_read=True)
+        seconds = int(max(1, min(43_200, float(held.lease_until or 0) - time.time() + 1)))
+        sqs = aws.client("sqs")
+        url = sqs.get_queue_url(QueueName=record["eventSourceARN"].rsplit(":", 1)[-1])["QueueUrl"]
+        sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=record["receiptHandle"], VisibilityTimeout=seconds)
+    except Exception:  # noqa: BLE001 — gone, finished meanwhile or unreachable: the visibility timeout brings it back
+        log.info("message %s: not hidden for its claim's lease", record.get("messageId"), exc_info=True)
 
 
 def _to_failure_store(source: str, record: dict, exc: Exception, count: int) -> bool:

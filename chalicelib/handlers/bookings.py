@@ -12,17 +12,30 @@ bp = Blueprint(__name__)
 api = Edge(bp, tag="bookings")
 svc = lazy("chalicelib.services.bookings")
 views = lazy("chalicelib.services.views")
+payments = lazy("chalicelib.services.payments")
 HELPER = signed_in("helper")
 
 
 @api.post("/v1/bookings", auth=signed_in("customer"), body="schemas:CreateBooking",
-          headers={"Idempotency-Key": t.IdempotencyKey}, response="BookingOut", status=201, also=(200,))
+          headers={"Idempotency-Key": t.IdempotencyKey}, response="BookingOut", status=201, also=(200,),
+          errors=(402,))
 def create_booking(call):
-    """Book help"""
+    """Book help
+
+    With ``payment`` the card is held in the same request; a declined card answers 402 with the
+    ``booking_id`` to retry on."""
     booking, created = svc.create_booking(call.actor, call.body, idempotency_key=call.headers["Idempotency-Key"])
+    if call.body.payment is not None:
+        booking = payments.hold_card_at_booking(call.actor, booking, call.body.payment)
     return Reply(views.booking_view(booking, call.actor), status=201 if created else 200,
                  headers={"Location": f"/v1/bookings/{booking.booking_id}",
                           **({"Idempotent-Replayed": "true"} if not created else {})})
+
+
+@api.get("/v1/me/booking-defaults", auth=signed_in("customer"), response="BookingDefaults")
+def booking_defaults(call):
+    """A returning customer's details from her last booking (name, phone, address, saved card)"""
+    return svc.booking_defaults(call.actor)
 
 
 @api.get("/v1/bookings", auth=signed_in("customer", "helper"), query={"limit": t.limit(20, 100), "cursor": t.Cursor},

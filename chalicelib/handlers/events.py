@@ -84,3 +84,13 @@ def on_offer_timeout(event):
         bookings.expire_offer(msg["booking_id"], msg["helper_id"])
 
     return process_queue("offer-timeouts", event, handle)
+
+
+def on_payment_timeout(event):
+    """A card booking's payment window ran out (kind ``payment-timeouts``): cancel it if it still
+    has no hold; a window longer than SQS's 15-minute delay waits again."""
+    def handle(record):
+        bookings.expire_unpaid_booking(json.loads(record["body"])["booking_id"])
+
+    # re-running is safe: the time-out re-reads the booking and only an awaiting one is cancelled
+    return process_queue("payment-timeouts", event, handle, guard=False)

@@ -1,4 +1,5 @@
-"""Operations API (v1) for work that failed: the failure store, listed and replayed."""
+"""Operations API (v1): the failure store (work that failed, listed and replayed) and erasure of a
+person's data."""
 from __future__ import annotations
 
 from chalice import Blueprint
@@ -10,6 +11,7 @@ from chalicelib.lazy import lazy
 bp = Blueprint(__name__)
 api = Edge(bp, tag="operations")
 svc = lazy("chalicelib.services.failures")
+erasure = lazy("chalicelib.services.erasure")
 OPS = signed_in("ops")
 FAILURE_STATUSES = ("open", "replayed", "resolved")  # services.failures.STATUSES (tests/unit/test_http_edge.py)
 
@@ -26,3 +28,12 @@ def list_failures(call):
 def replay_failure(call, failure_id):
     """Send a failed unit of work to the work queue again"""
     return svc.view(svc.replay(call.actor, failure_id))
+
+
+@api.post("/v1/ops/erasure", auth=OPS, body="erasure_schemas:ErasureRequest", response="ErasureOut")
+def erase_person(call):
+    """Erase a customer's or helper's personal data
+
+    Bookings, payments and the ledger stay, referring to the pseudonymous id (409 while they have
+    open bookings; services/erasure.py)."""
+    return erasure.erase(call.actor, call.body.subject_type, call.body.subject_id)

@@ -9,29 +9,42 @@ dead-letter queue, where operations can see what sent it.
 """
 from __future__ import annotations
 
+import json
 import logging
 from collections import defaultdict
 
 from chalice import Blueprint
 
-from chalicelib.handlers.batch import records_of
-from chalicelib.handlers.events import on_effect_unit, on_offer_timeout
+from chalicelib.handlers.batch import context_of, out_of_time, process_queue, records_of, time_budget
+from chalicelib.handlers.events import on_effect_unit, on_offer_timeout, on_payment_timeout
 from chalicelib.handlers.notifications import on_notification
 from chalicelib.handlers.partners import on_webhook_delivery
-from chalicelib.queues import EFFECTS, NOTIFICATIONS, OFFER_TIMEOUTS, WEBHOOK_DELIVERIES, WORK, record_kind
+from chalicelib.lazy import lazy
+from chalicelib.queues import (EFFECTS, HOLD_RENEWALS, NOTIFICATIONS, OFFER_TIMEOUTS, PAYMENT_TIMEOUTS,
+                               WEBHOOK_DELIVERIES, WORK, record_kind)
 
 bp = Blueprint(__name__)
 log = logging.getLogger("crowdfix.work")
+payments = lazy("chalicelib.services.payments")
 
 
 def _handlers() -> dict:
     return {OFFER_TIMEOUTS.short_name: on_offer_timeout, NOTIFICATIONS.short_name: on_notification,
-            WEBHOOK_DELIVERIES.short_name: on_webhook_delivery, EFFECTS.short_name: on_effect_unit}
+            WEBHOOK_DELIVERIES.short_name: on_webhook_delivery, EFFECTS.short_name: on_effect_unit,
+            PAYMENT_TIMEOUTS.short_name: on_payment_timeout, HOLD_RENEWALS.short_name: on_hold_renewal}
+
+
+def on_hold_renewal(event):
+    """Card holds due for renewal (kind ``hold-renewals``, planned by the hourly schedule): each
+    renewed at most once per hold and cycle (``services.payments.renew_hold`` claims it)."""
+    return process_queue("hold-renewals", event, lambda record: payments.renew_hold(json.loads(record["body"])),
+                         guard=False)
 
 
 @bp.on_sqs_message(queue=WORK.name, batch_size=10)
 def on_work(event):
-    """One batch of the work queue: each kind's records go to that kind's handler, in order."""
+    """One batch of the work queue: each kind's records go to that kind's handler, in order. Near
+    the invocation's deadline the handlers stop taking records (``handlers.batch.time_budget``)."""
     records = records_of(event)
     handlers = _handlers()
     groups: dict[str, list[dict]] = defaultdict(list)
@@ -44,6 +57,10 @@ def on_work(event):
             log.error("work queue: message %s has no known kind (%r); it will be retried, then dead-lettered",
                       record.get("messageId"), kind)
             failures.append({"itemIdentifier": record["messageId"]})
-    for kind, batch in groups.items():
-        failures.extend(handlers[kind]({"Records": batch})["batchItemFailures"])
+    with time_budget(context_of(event)):
+        for kind, batch in groups.items():
+            if out_of_time(None):  # nothing of this kind taken: hand it all back at once
+                failures.extend({"itemIdentifier": r["messageId"]} for r in batch)
+                continue
+            failures.extend(handlers[kind]({"Records": batch})["batchItemFailures"])
     return {"batchItemFailures": failures}

@@ -449,3 +449,26 @@ class Figures(Open):
 
 class Deleted(Open):
     deleted: bool
+
+
+class BookingDefaults(Open):
+    """A returning customer's details from her last booking (all null for a first booking)."""
+    name: Optional[str]
+    phone: Optional[str]
+    address: Optional[dict]
+    saved_card: Optional[dict]  # {"last4": ...} when a card is saved
+
+
+class HelperPhotoOut(Open):
+    photo_url: str
+    public: bool
+    expires_in: int
+
+
+class ErasureOut(Open):
+    subject_type: Literal["customer", "helper"]
+    subject_id: str
+    tenant_id: str
+    bookings: int
+    changed: dict[str, int]
+    total_changed: int

@@ -18,9 +18,10 @@ class BaseMeta:
     billing_mode = "PAY_PER_REQUEST"
     # no host: botocore resolves AWS_ENDPOINT_URL_DYNAMODB itself when the client is first made,
     # so the same code talks to DynamoDB Local or to AWS
-    connect_timeout_seconds = 3
+    # worst case 3 x (2 + 5) s + back-off, below the API's 28 s (chalicelib/aws.py, tests/infra)
+    connect_timeout_seconds = 2
     read_timeout_seconds = 5
-    max_retry_attempts = 3
+    max_retry_attempts = 2
 
 
 def hydrate(model: type[Model], keys: list) -> list:

@@ -28,5 +28,6 @@ class Customer(Model):
     # payments: the Stripe Customer and the card saved for next time
     stripe_customer_id = UnicodeAttribute(null=True)
     default_payment_method = UnicodeAttribute(null=True)
+    card_last4 = UnicodeAttribute(null=True)  # shown as "saved card (•••• 4242)"
 
     by_email = CustomerByEmail()

@@ -70,7 +70,9 @@ class Helper(Model):
     name = UnicodeAttribute()
     first_name = UnicodeAttribute()
     phone = UnicodeAttribute(null=True)
-    photo_url = UnicodeAttribute(null=True)
+    photo_url = UnicodeAttribute(null=True)  # unused since photos live in S3 (photo_key)
+    photo_key = UnicodeAttribute(null=True)  # S3 key of the helper's photo (adapters/photos.py)
+    photo_public = BooleanAttribute(null=True)  # the helper agreed to show it on the public card
     bio = UnicodeAttribute(null=True)
     # {"printer": 3, "computer": 2}: 1 basics, 2 experienced, 3 specialist
     skills = MapAttribute(default=dict)

@@ -1,6 +1,12 @@
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from datetime import timedelta
+
+from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
 
 from chalicelib.models.base import BaseMeta, Model, table_name
+
+# long enough to answer "did the customer get the mail?" and to outlast every redelivery of the
+# event it guards; then DynamoDB deletes the row (docs/operations.md, retention)
+RETENTION = timedelta(days=90)
 
 
 class NotificationLog(Model):
@@ -8,7 +14,8 @@ class NotificationLog(Model):
 
     ``status``: sending -> sent | failed (retried) | gone (push subscription expired) |
     skipped (quiet hours) | undeliverable (no usable channel). Claimed with a conditional write,
-    so a redelivered event sends nothing twice.
+    so a redelivered event sends nothing twice; an outcome is written only by the attempt whose
+    claim (``claimed_at``) is current and still ``sending``, so a final state stays final.
     """
 
     class Meta(BaseMeta):
@@ -33,3 +40,5 @@ class NotificationLog(Model):
     created_at = UnicodeAttribute()
     claimed_at = UnicodeAttribute(null=True)
     sent_at = UnicodeAttribute(null=True)
+    # epoch seconds, set on every claim (``services.notifications``: rows are written by update)
+    ttl = TTLAttribute(null=True, default=lambda: RETENTION)

@@ -1,9 +1,14 @@
-from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
+from datetime import timedelta
+
+from pynamodb.attributes import MapAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from chalicelib.models.base import BaseMeta, Model, table_name
 
 OFFER_STATES = ("open", "accepted", "declined", "expired", "withdrawn")
+# an offer lives minutes; the helper's offer list and support look back a few weeks (the ranking's
+# acceptance rate is counted on the helper, not read from offers); then DynamoDB deletes it
+RETENTION = timedelta(days=30)
 
 
 class OffersByHelper(GlobalSecondaryIndex):
@@ -32,5 +37,6 @@ class Offer(Model):
     # booking summary the helper sees before accepting: no exact address, no contact
     summary = MapAttribute(default=dict)
     score = MapAttribute(default=dict)
+    ttl = TTLAttribute(null=True, default=lambda: RETENTION)  # epoch seconds
 
     by_helper = OffersByHelper()

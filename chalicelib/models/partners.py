@@ -1,9 +1,13 @@
 """Partner API tables: API keys (only a SHA-256 hash of the secret is stored), per-key token
 buckets, webhook endpoints and their delivery log."""
+from datetime import timedelta
+
 from pynamodb.attributes import MapAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from chalicelib.models.base import BaseMeta, Model, table_name
+
+DELIVERY_RETENTION = timedelta(days=30)  # Stripe keeps its events as long
 
 
 class ApiKeysByTenant(GlobalSecondaryIndex):
@@ -84,3 +88,5 @@ class WebhookDelivery(Model):
     attempt_log = MapAttribute(default=dict)  # {"1": {"at":..., "status":..., "ms":...}}
     created_at = UnicodeAttribute()
     delivered_at = UnicodeAttribute(null=True)
+    # the payload carries booking data: kept as long as a partner may ask for a redelivery
+    ttl = TTLAttribute(null=True, default=lambda: DELIVERY_RETENTION)  # epoch seconds

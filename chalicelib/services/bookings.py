@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+import logging
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import TransactWriteError
@@ -24,6 +25,7 @@ if TYPE_CHECKING:  # pydantic stays out of the read path (cold start)
     from chalicelib.domain.schemas import CreateBooking
 
 IDEMPOTENCY_TTL = 24 * 3600
+log = logging.getLogger(__name__)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -31,18 +33,22 @@ IDEMPOTENCY_TTL = 24 * 3600
 
 def create_booking(actor: Actor, request: CreateBooking, idempotency_key: str | None = None, *,
                    customer_id: str | None = None, extra_fields: dict | None = None) -> tuple[Booking, bool]:
-    """Create a booking in state ``requested``. Returns ``(booking, created)``.
+    """Create a booking. Returns ``(booking, created)``. A booking paid by card starts in
+    ``awaiting_payment`` (nobody is offered it until ``POST /v1/bookings/{id}/payment`` held the
+    card); one of a tenant billed by invoice starts ``requested`` and is matched at once.
 
     With an ``idempotency_key`` a retry of the same request returns the first booking
     (``created`` False); the same key with a different body is refused. A partner books for
     ``customer_id`` (its customer) and adds attribution in ``extra_fields``.
     """
-    bs.plan_transition(None, "request", actor.role)
     tenant = get_tenant(actor.tenant_id)
     pol = tenant_policy(actor.tenant_id)
-    body = request.model_dump(mode="json")
+    created_by = bs.creation_transition(bs.needs_card_hold(pol.get("billing_model"), payments_configured()))
+    first_state = bs.plan_transition(None, created_by, actor.role).to_state
+    body = request.model_dump(mode="json", exclude={"payment"})  # a retry may bring another card
     if request.price_cap and request.price_cap.currency != tenant.currency:
         raise ValidationFailed(f"prices for this service are in {tenant.currency}", field="price_cap.currency")
+    _check_onsite_needs(request)
     if request.preferred_helper_id:
         _check_preferred_helper(request.preferred_helper_id, actor.tenant_id, request.category)
 
@@ -59,13 +65,14 @@ def create_booking(actor: Actor, request: CreateBooking, idempotency_key: str | 
         price_cap=body.get("price_cap") or {"amount": int(pol["default_price_cap_minor"]),
                                             "currency": tenant.currency},
         terms=booking_terms(settings),
-        state=bs.REQUESTED, version=1, created_at=now, updated_at=now,
-        history=[{"transition": "request", "from": None, "to": bs.REQUESTED, "actor": actor.role,
+        state=first_state, version=1, created_at=now, updated_at=now,
+        history=[{"transition": created_by, "from": None, "to": first_state, "actor": actor.role,
                   "actor_id": actor.id, "at": now, "v": 1}],
         **(extra_fields or {}),
     )
     if not idempotency_key:
         booking.save(condition=Booking.booking_id.does_not_exist())
+        _remember_details(actor, request)
         return booking, True
 
     key = f"create-booking#{actor.tenant_id}#{actor.role}#{actor.id}#{idempotency_key}"
@@ -78,6 +85,7 @@ def create_booking(actor: Actor, request: CreateBooking, idempotency_key: str | 
         with TransactWrite(connection=tx_connection()) as tx:
             tx.save(record, condition=IdempotencyRecord.key.does_not_exist())
             tx.save(booking, condition=Booking.booking_id.does_not_exist())
+        _remember_details(actor, request)
         return booking, True
     except TransactWriteError:
         try:
@@ -89,6 +97,103 @@ def create_booking(actor: Actor, request: CreateBooking, idempotency_key: str | 
                 "this Idempotency-Key was already used with a different booking; use a new key for a new booking",
                 field="Idempotency-Key") from None
         return load_booking(json.loads(first.result)["booking_id"]), False
+
+
+def _remember_details(actor: Actor, request: CreateBooking) -> None:
+    """Keep a customer's name, phone and on-site address for her next booking (offered, not retyped)."""
+    if actor.role != "customer":
+        return
+    from chalicelib.models.customers import Customer
+    actions = [Customer.name.set(request.contact.name)]
+    if request.contact.phone:
+        actions.append(Customer.phone.set(request.contact.phone))
+    if request.mode == "onsite" and request.location is not None:
+        actions.append(Customer.address.set(request.location.model_dump(mode="json", exclude_none=True)))
+    try:
+        Customer(customer_id=actor.id).update(actions=actions, condition=Customer.customer_id.exists())
+    except Exception:  # a convenience for next time: never fail the booking over it
+        log.warning("could not keep the booking details of customer %s", actor.id, exc_info=True)
+
+
+def booking_defaults(actor: Actor) -> dict:
+    """What a returning customer is offered on her next booking: her name, phone, last on-site
+    address and whether a card is saved (its last four digits only)."""
+    from chalicelib.models.customers import Customer
+    if actor.role != "customer":
+        raise Forbidden("only customers have booking details")
+    try:
+        c = Customer.get(actor.id)
+    except Customer.DoesNotExist:
+        return {"name": None, "phone": None, "address": None, "saved_card": None}
+    if c.tenant_id != actor.tenant_id:
+        raise NotFound("customer not found")
+    a = c.address.as_dict() if c.address else None
+    address = None
+    if a and a.get("lat") is not None:
+        label = " ".join(str(x) for x in (a.get("postcode"), a.get("city")) if x)
+        address = {"street": a.get("address"), "place": {"lat": float(a["lat"]), "lon": float(a["lon"]),
+                                                          "postcode": a.get("postcode"), "city": a.get("city"),
+                                                          "label": label or f"{a['lat']}, {a['lon']}"}}
+    return {"name": c.name, "phone": c.phone, "address": address,
+            "saved_card": {"last4": c.card_last4} if c.default_payment_method else None}
+
+
+def _check_onsite_needs(request: CreateBooking) -> None:
+    """An on-site helper must find the door and be able to call: street and a phone number."""
+    if request.mode != "onsite":
+        return
+    if request.location is None or not (request.location.address or "").strip():
+        raise ValidationFailed("an on-site visit needs the street and house number, so the helper finds you",
+                               field="location.address", extra={"code": "onsite_needs_street"})
+    if not (request.contact.phone or "").strip():
+        raise ValidationFailed("an on-site visit needs a phone number the helper can call you on",
+                               field="contact.phone", extra={"code": "onsite_needs_phone"})
+
+
+def payments_configured() -> bool:
+    """Card payments are set up (a Stripe secret key, locally or in SSM): only then a card booking
+    waits for its hold. Read from the environment, so the API's cold start imports nothing."""
+    import os
+    return bool(os.environ.get("CROWDFIX_STRIPE_SECRET_KEY") or os.environ.get("CROWDFIX_STRIPE_SECRET_KEY_PARAM"))
+
+
+def payment_deadline(booking: Booking) -> datetime:
+    """When an awaiting-payment booking is cancelled if no card was held (the tenant's
+    ``payment_window_minutes`` after it was created)."""
+    created = datetime.fromisoformat(booking.created_at.replace("Z", "+00:00"))
+    return created + timedelta(minutes=float(tenant_policy(booking.tenant_id)["payment_window_minutes"]))
+
+
+def start_payment_clock(booking: dict, entry: dict, old: dict | None) -> None:
+    """Effect of ``request_with_card``: a delayed message fires the payment window's end. Sending
+    it twice is harmless (the time-out re-reads the booking)."""
+    from chalicelib.queues import PAYMENT_TIMEOUTS, send
+
+    left = (payment_deadline(load_booking(booking["booking_id"])) - datetime.now(timezone.utc)).total_seconds()
+    send(PAYMENT_TIMEOUTS, {"booking_id": booking["booking_id"]}, delay_seconds=max(0, int(left) + 1))
+
+
+def expire_unpaid_booking(booking_id: str) -> str:
+    """End of the payment window: a booking still awaiting payment is cancelled (nothing was held,
+    nothing is charged); a longer window waits again (SQS delays stop at 15 minutes)."""
+    from chalicelib.domain.actors import SYSTEM_ACTOR
+    from chalicelib.queues import PAYMENT_TIMEOUTS, send
+
+    try:
+        booking = load_booking(booking_id)
+    except NotFound:
+        return "gone"
+    if booking.state != bs.AWAITING_PAYMENT:
+        return "paid-or-ended"
+    left = (payment_deadline(booking) - datetime.now(timezone.utc)).total_seconds()
+    if left > 0:
+        send(PAYMENT_TIMEOUTS, {"booking_id": booking_id}, delay_seconds=int(left) + 1)
+        return "waiting"
+    try:
+        apply_transition(booking, "expire_payment", SYSTEM_ACTOR, data={"reason": "no card hold in time"})
+    except InvalidTransition:
+        return "paid-or-ended"  # the hold won the race
+    return "expired"
 
 
 def _check_preferred_helper(helper_id: str, tenant_id: str, category: str) -> None:

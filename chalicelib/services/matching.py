@@ -306,7 +306,7 @@ def _card(item: dict, helper_id: str, score: dict, category: str, mode: str, min
     from chalicelib.domain.pricing import hourly_rate_of, typical_total
 
     cur = item.get("currency") or currency
-    rate = hourly_rate_of(item.get("hourly_rate"), pol)
+    rate = hourly_rate_of(item.get("hourly_rate"), pol, mode)
     count = int(item.get("rating_count") or 0)
     level = int((item.get("skills") or {}).get(category, 0))
     words = category.replace("_", " ")

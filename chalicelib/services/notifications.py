@@ -165,7 +165,7 @@ def events_for_transition(booking: dict, entry: dict, old: dict | None) -> list[
     base = _base(booking)
     out: list[tuple[str, dict, dict]] = []
     for event_type in routing.TRANSITION_EVENTS.get(entry.get("transition"), ()):
-        if event_type == "booking_received":
+        if event_type in ("booking_received", "payment_not_held"):
             out.append((event_type, customer, base))
         elif event_type == "offer":
             from chalicelib.models.offers import Offer
@@ -453,13 +453,14 @@ def _log_key(msg: dict, target_key: str) -> tuple[str, str]:
 
 def _claim(msg: dict, tenant_id: str, target: dict, lang: str, title: str, status: str = "sending",
            error: str | None = None) -> bool:
-    """Claim (event, recipient, channel). True if this caller may send now: nobody did yet, the
-    last try failed, or a claim is stale (its sender died). ``status`` other than ``sending``
-    records a final outcome that needs no send (skipped, undeliverable)."""
+    """Claim (event, recipient, channel). The claim's token (its ``claimed_at``, for ``_finish``) if
+    this caller may send now: nobody did yet, the last try failed, or a claim is stale (its sender
+    died); False otherwise. ``status`` other than ``sending`` records a final outcome that needs no
+    send (skipped, undeliverable)."""
     from pynamodb.exceptions import UpdateError
 
     from chalicelib.models.base import now_iso
-    from chalicelib.models.notification_log import NotificationLog as L
+    from chalicelib.models.notification_log import RETENTION, NotificationLog as L
 
     scope, key = _log_key(msg, target["key"])
     now = now_iso()
@@ -468,7 +469,8 @@ def _claim(msg: dict, tenant_id: str, target: dict, lang: str, title: str, statu
     actions = [L.tenant_id.set(tenant_id), L.event_id.set(msg["event_id"]), L.event_type.set(msg["event_type"]),
                L.recipient_role.set(msg["recipient"]["role"]), L.recipient_id.set(msg["recipient"]["id"]),
                L.channel.set(target["channel"]), L.language.set(lang), L.title.set(title[:200]),
-               L.status.set(status), L.created_at.set(L.created_at | now), L.claimed_at.set(now)]
+               L.status.set(status), L.created_at.set(L.created_at | now), L.claimed_at.set(now),
+               L.ttl.set(RETENTION)]
     if target.get("masked"):
         actions.append(L.address.set(target["masked"]))
     if status == "sending":
@@ -479,14 +481,20 @@ def _claim(msg: dict, tenant_id: str, target: dict, lang: str, title: str, statu
         condition = L.key.does_not_exist()
     try:
         item.update(actions=actions, condition=condition)
-        return True
+        return now
     except UpdateError as exc:
         if is_condition_failure(exc):
             return False
         raise
 
 
-def _finish(msg: dict, target: dict, status: str, provider_id: str | None = None, error: str | None = None):
+def _finish(msg: dict, target: dict, status: str, token: str, provider_id: str | None = None,
+            error: str | None = None) -> bool:
+    """Record this attempt's outcome, only while its own claim (``token``) is the current one and
+    still ``sending``: a late attempt (its claim went stale and another took over) never moves a
+    final ``sent``/``gone`` back to ``failed`` (which would send again). False if it was too late."""
+    from pynamodb.exceptions import UpdateError
+
     from chalicelib.models.base import now_iso
     from chalicelib.models.notification_log import NotificationLog as L
 
@@ -498,7 +506,15 @@ def _finish(msg: dict, target: dict, status: str, provider_id: str | None = None
         actions.append(L.provider_id.set(str(provider_id)[:200]))
     if error:
         actions.append(L.error.set(error[:500]))
-    L(scope, key).update(actions=actions)
+    try:
+        L(scope, key).update(actions=actions, condition=(L.status == "sending") & (L.claimed_at == token))
+        return True
+    except UpdateError as exc:
+        if not is_condition_failure(exc):
+            raise
+    log.warning("notification %s: a later attempt decided %s; this attempt's %s is not recorded",
+                msg["event_id"], target["key"], status)
+    return False
 
 
 def _send_email(target: dict, rendered: dict, tenant: dict) -> str:
@@ -561,24 +577,25 @@ def deliver(msg: dict, now: datetime | None = None) -> list[dict]:
             _claim(msg, tenant_id, target, lang, rendered["title"], status="skipped", error="quiet hours")
             outcomes.append({"channel": target["channel"], "status": "skipped"})
             continue
-        if not _claim(msg, tenant_id, target, lang, rendered["title"]):
+        token = _claim(msg, tenant_id, target, lang, rendered["title"])
+        if not token:
             outcomes.append({"channel": target["channel"], "status": "already-done"})
             continue
         try:
             provider_id = SENDERS[target["channel"]](target, rendered, tenant)
         except PushGone as exc:
             target["sub"].delete()
-            _finish(msg, target, "gone", error=str(exc))
+            _finish(msg, target, "gone", token, error=str(exc))
             outcomes.append({"channel": target["channel"], "status": "gone"})
             continue
         except Exception as exc:
             log.warning("notification %s to %s via %s failed: %s", msg["event_id"], recipient["role"],
                         target["channel"], exc)
-            _finish(msg, target, "failed", error=f"{type(exc).__name__}: {exc}")
-            failures.append(target["channel"])
+            if _finish(msg, target, "failed", token, error=f"{type(exc).__name__}: {exc}"):
+                failures.append(target["channel"])  # retried; a late failure after a takeover is not
             outcomes.append({"channel": target["channel"], "status": "failed"})
             continue
-        _finish(msg, target, "sent", provider_id=provider_id)
+        _finish(msg, target, "sent", token, provider_id=provider_id)
         outcomes.append({"channel": target["channel"], "status": "sent"})
     if failures:
         raise DeliveryFailed(f"{msg['event_id']}: {', '.join(failures)} failed")

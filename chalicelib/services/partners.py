@@ -357,12 +357,26 @@ def _pool_helpers(tenant_id: str, query: dp.PlaceQuery) -> list[tuple[Helper, fl
 
 
 def quote(actor: Actor, query: dp.PlaceQuery) -> dict:
+    """The one price: what a job of ``query.minutes`` settles at, from the very function and inputs
+    settlement uses (the tenant's tariff, time blocks after the minimum, the call-out fee on site,
+    never above the default price cap; no tip, no parts)."""
     tenant = tenant_svc.get_tenant(actor.tenant_id)
-    view = tenant_view(tenant)
     helpers = _pool_helpers(actor.tenant_id, query)
-    priced = dp.quote(view["pricing"], query.mode, query.minutes, tenant.currency)
+    priced = quote_price(actor.tenant_id, query.mode, query.minutes, tenant.currency)
     return {"category": query.category, "mode": query.mode, **priced, "available_helpers": len(helpers),
             "earliest": "now" if any(h.on_call for h, _, _ in helpers) else ("today" if helpers else None)}
+
+
+def quote_price(tenant_id: str, mode: str, minutes: int, currency: str) -> dict:
+    from chalicelib.domain.pricing import hourly_rate_of, typical_total
+
+    pol = tenant_svc.tenant_policy(tenant_id)
+    rate = hourly_rate_of(None, pol, mode)
+    cap = int(pol["default_price_cap_minor"])
+    priced = typical_total(hourly_rate=rate, minutes=minutes, mode=mode, currency=currency, policy=pol, limit=cap)
+    return {"line_items": priced["line_items"], "total": {"amount": priced["amount"], "currency": currency},
+            "hourly_rate": {"amount": rate, "currency": currency}, "minutes": int(minutes),
+            "price_cap": {"amount": cap, "currency": currency}}
 
 
 def discover_helpers(actor: Actor, query: dp.PlaceQuery, limit: int = 20) -> list[dict]:
@@ -389,6 +403,9 @@ def create_booking(actor: Actor, environment: str, request: dp.PartnerCreateBook
     from chalicelib.services.auth import ensure_customer
     from chalicelib.services.bookings import create_booking as create
 
+    if request.payment is not None:
+        raise ValidationFailed("a partner cannot hold its customer's card; the customer adds the card on the booking "
+                               "page, or the tenant is billed by invoice", field="payment")
     customer = ensure_customer(actor.tenant_id, request.customer.email, name=request.customer.name,
                                language=request.language)
     extra = {"partner_id": actor.tenant_id, "external_ref": request.external_ref,
@@ -495,4 +512,4 @@ def _gross(booking: Booking, pricing: dict, currency: str) -> int:
     if items:
         return sum(int(i.get("amount", 0)) for i in items if int(i.get("amount", 0)) > 0)
     minutes = int(booking.minutes_worked or 0)
-    return dp.quote(pricing, booking.mode, max(minutes, 1), currency)["total"]["amount"] if minutes else 0
+    return quote_price(booking.tenant_id, booking.mode, minutes, currency)["total"]["amount"] if minutes else 0

@@ -25,7 +25,7 @@ from chalicelib.domain.actors import Actor
 from chalicelib.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from chalicelib.domain.payment_states import (AUTHORISED, CAPTURED, PARTIALLY_REFUNDED, PaymentFacts,
                                               facts_from_event, facts_from_payment_intent, is_out_of_order)
-from chalicelib.domain.pricing import Part, price_line_items, split_charge, tip_of, total_of
+from chalicelib.domain.pricing import Part, hourly_rate_of, price_line_items, split_charge, tip_of, total_of
 from chalicelib.models.base import now_iso
 from chalicelib.models.bookings import Booking
 from chalicelib.models.customers import Customer
@@ -179,7 +179,7 @@ def authorise_booking(actor: Actor, booking_id: str, payment_method: str | None,
         raise Conflict(f"this booking is {booking.state}; there is nothing to pay", extra={"state": booking.state})
     pay = _ensure_payment(booking)
     if _facts(pay).state not in ("none", "failed", "released"):
-        return pay
+        return _card_held(actor, booking, pay)
     customer = Customer.get(booking.customer_id)
     stripe_customer = customer.stripe_customer_id
     if not stripe_customer:
@@ -190,18 +190,52 @@ def authorise_booking(actor: Actor, booking_id: str, payment_method: str | None,
                         condition=Customer.customer_id.exists())
     if payment_method:
         try:
-            pm = gw.attach_payment_method(payment_method, stripe_customer)["id"]
+            attached = gw.attach_payment_method(payment_method, stripe_customer)
         except gw.PaymentDeclined:
             _update(booking.booking_id, lambda p: _merge_facts_actions(p, PaymentFacts(failed=True)))
             raise
-        customer.update(actions=[Customer.default_payment_method.set(pm)], condition=Customer.customer_id.exists())
+        pm, last4 = attached["id"], str((attached.get("card") or {}).get("last4") or "")[:4] or None
+        customer.update(actions=[Customer.default_payment_method.set(pm), Customer.card_last4.set(last4)],
+                        condition=Customer.customer_id.exists())
     elif use_saved:
         pm = customer.default_payment_method
         if not pm:
             raise ValidationFailed("there is no saved card yet; add a card", field="payment_method")
     else:
         raise ValidationFailed("give a payment_method or use_saved", field="payment_method")
-    return _authorise(booking, pay, stripe_customer, pm, off_session=False)
+    return _card_held(actor, booking, _authorise(booking, pay, stripe_customer, pm, off_session=False))
+
+
+def hold_card_at_booking(actor: Actor, booking: Booking, card) -> Booking:
+    """The card hold asked for in the booking request itself. A declined card leaves the booking
+    awaiting payment (offered to nobody) and answers 402 with its ``booking_id`` to retry on."""
+    if booking.state != bs.AWAITING_PAYMENT:
+        return booking
+    try:
+        authorise_booking(actor, booking.booking_id, card.payment_method, card.use_saved)
+    except gw.PaymentDeclined as exc:
+        exc.extra = {**exc.extra, "booking_id": booking.booking_id, "state": bs.AWAITING_PAYMENT}
+        raise
+    return load_booking(booking.booking_id)
+
+
+def _card_held(actor: Actor, booking: Booking, pay: Payment) -> Payment:
+    """The hold succeeded: a booking awaiting payment is now matched (``hold_card``). Had it
+    expired meanwhile, the new hold is released at once and the customer hears so (409)."""
+    from chalicelib.domain.errors import InvalidTransition
+    from chalicelib.services.transitions import apply_transition
+
+    if booking.state == bs.AWAITING_PAYMENT:
+        try:
+            apply_transition(booking.booking_id, "hold_card", actor, data={"payment_intent": pay.payment_intent_id})
+        except InvalidTransition:
+            pass  # a concurrent request moved it on; read below what it is now
+    state = load_booking(booking.booking_id).state
+    if state in (bs.CANCELLED, bs.UNMATCHED) and _facts(pay).state == AUTHORISED:
+        cancel_payment(load_booking(booking.booking_id).attribute_values, {"transition": "expire_payment"})
+        raise Conflict("this booking ended before your card was accepted; nothing was charged, please book again",
+                       extra={"state": state, "code": "booking_ended_unpaid"})
+    return pay
 
 
 def _authorise(booking: Booking, pay: Payment, stripe_customer: str, pm: str, off_session: bool,
@@ -273,8 +307,7 @@ def settle_booking(booking_id: str) -> dict:
         extras = pay.extras.as_dict() if pay.extras else {}
         items = price_line_items(
             minutes_worked=int(booking.minutes_worked or 0),
-            hourly_rate=int(booking.hourly_rate or helper.hourly_rate or pol["default_hourly_rate_minor"]),
-            mode=booking.mode,
+            hourly_rate=hourly_rate_of(booking.hourly_rate or helper.hourly_rate, pol, booking.mode), mode=booking.mode,
             currency=pay.currency, policy=pol,
             parts=[Part(p["description"], int(p["amount"])) for p in billed_parts(pay)],
             tip=int(extras.get("tip") or 0), limit=_facts(pay).authorised)
@@ -603,28 +636,62 @@ def _tell_ops_about_dispute(pay: Payment, row: dict) -> None:
 # holds about to expire (scheduled)
 
 def renew_or_release_holds(now: datetime | None = None, lookback_days: int = 10) -> dict[str, int]:
-    """Card holds last ~7 days. For each hold older than the tenant's ``authorisation_renew_after_hours``:
-    an open booking gets a fresh hold on the saved card (and the old one is released); a booking that
-    ended without a capture has its hold released."""
+    """The hourly plan of card-hold renewals. Card holds last ~7 days; a hold older than its
+    tenant's ``authorisation_renew_after_hours`` is due: an open booking gets a fresh hold on the
+    saved card (and the old one is released), a booking that ended without a capture has its hold
+    released. This only finds the due holds — day partitions of the sparse ``by_hold_day`` index,
+    oldest day first, the payments read 100 per request — and enqueues one ``hold-renewals``
+    message per hold, oldest hold first, ten per request; the work queue renews each on its own
+    (:func:`renew_hold`), so one slow or failing card holds up no other and a hold that fails on
+    every delivery lands in the failure store (alarmed). A message names the hold's cycle
+    (``auth_seq``): planned twice before it ran, the hold is still renewed once."""
+    from chalicelib.models.base import hydrate
+    from chalicelib.queues import HOLD_RENEWALS, send_many
+
     now = now or datetime.now(timezone.utc)
-    counts = {"renewed": 0, "released": 0, "kept": 0, "failed": 0}
-    for d in range(lookback_days + 1):
+    policies: dict[str, int] = {}
+    due: list[Payment] = []
+    kept = 0
+    for d in range(lookback_days, -1, -1):
         day = (now - timedelta(days=d)).strftime("%Y-%m-%d")
-        for row in Payment.by_hold_day.query(day):
-            try:
-                counts[_renew_one(row.booking_id, now)] += 1
-            except Exception:  # one card must not stop the others; the next run tries again
-                log.exception("renewing the hold of %s failed", row.booking_id)
-                counts["failed"] += 1
-    return counts
+        keys = [row.booking_id for row in Payment.by_hold_day.query(day)]
+        for pay in hydrate(Payment, keys):
+            if pay.tenant_id not in policies:
+                policies[pay.tenant_id] = int(tenant_policy(pay.tenant_id)["authorisation_renew_after_hours"])
+            if pay.authorised_at and now - _parse_iso(pay.authorised_at) >= timedelta(hours=policies[pay.tenant_id]):
+                due.append(pay)
+            else:
+                kept += 1
+    due.sort(key=lambda p: p.authorised_at)
+    send_many(HOLD_RENEWALS, [{"booking_id": p.booking_id, "cycle": int(p.auth_seq or 0),
+                               "tenant_id": p.tenant_id} for p in due])
+    return {"queued": len(due), "kept": kept}
 
 
-def _renew_one(booking_id: str, now: datetime) -> str:
-    pay = Payment.get(booking_id, consistent_read=True)
-    if _facts(pay).state != AUTHORISED or not pay.authorised_at:
+def _parse_iso(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def renew_hold(message: dict) -> str:
+    """One planned renewal (a ``hold-renewals`` message: ``booking_id``, ``cycle``), at most once
+    per hold and cycle: ``renewed``, ``released``, ``kept`` (the hold is not the planned one any
+    more: renewed, captured or released since) or ``duplicate`` (this cycle was done before).
+    Raises when Stripe or DynamoDB fail, so the queue retries it."""
+    from chalicelib.store.claims import run_once
+
+    booking_id, cycle = message.get("booking_id"), message.get("cycle")
+    if not isinstance(booking_id, str) or not isinstance(cycle, int):
+        raise ValueError(f"a hold-renewals message needs booking_id and an integer cycle, not {message!r}")
+    ran, outcome = run_once(f"hold-renewal#{booking_id}#{cycle}", lambda: _renew_one(booking_id, cycle))
+    return outcome if ran else "duplicate"
+
+
+def _renew_one(booking_id: str, cycle: int) -> str:
+    try:
+        pay = Payment.get(booking_id, consistent_read=True)
+    except Payment.DoesNotExist:
         return "kept"
-    age = now - datetime.fromisoformat(pay.authorised_at.replace("Z", "+00:00"))
-    if age < timedelta(hours=int(tenant_policy(pay.tenant_id)["authorisation_renew_after_hours"])):
+    if _facts(pay).state != AUTHORISED or int(pay.auth_seq or 0) != cycle:
         return "kept"
     booking = load_booking(booking_id)
     old_pi, seq = pay.payment_intent_id, int(pay.auth_seq or 0)

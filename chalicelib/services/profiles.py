@@ -14,6 +14,12 @@ def _initial(first_name: str | None) -> str:
     return f"{first_name.strip()[0].upper()}." if first_name and first_name.strip() else "—"
 
 
+def _public_photo(helper) -> str | None:
+    """Only a photo the helper agreed to show publicly (domain/photos.py)."""
+    from chalicelib.services.helper_photos import photo_url_for
+    return photo_url_for(helper, viewer_role=None)
+
+
 def public_profile(helper_id: str, language: str = "en") -> dict:
     """Anyone may read it (no sign-in). Only active helpers have a public profile; reviewers are
     shown by their initial only, and comments hidden by ops are left out (their stars still count)."""
@@ -30,7 +36,7 @@ def public_profile(helper_id: str, language: str = "en") -> dict:
             if len(comments) >= RECENT_COMMENTS:
                 break
     return {
-        "helper_id": helper.helper_id, "first_name": helper.first_name, "photo_url": helper.photo_url,
+        "helper_id": helper.helper_id, "first_name": helper.first_name, "photo_url": _public_photo(helper),
         "bio": helper.bio, "city": helper.city, "languages": list(helper.languages or []),
         "skills": {k: int(v) for k, v in (helper.skills or {}).items()},
         "qualifications": list(helper.qualifications or []), "remote": bool(helper.remote),

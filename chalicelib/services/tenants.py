@@ -25,7 +25,14 @@ def get_tenant(tenant_id: str) -> Tenant:
 
 def tenant_policy(tenant_id: str) -> dict:
     settings = get_tenant(tenant_id).settings
-    return bounded(policy.effective(settings.as_dict() if settings else {}))
+    values = settings.as_dict() if settings else {}
+    pol = bounded(policy.effective(values))
+    from chalicelib.settings import get_settings
+
+    if tenant_id != get_settings().default_tenant:  # a partner: its tariff prices every booking
+        from chalicelib.domain.pricing import with_partner_tariff
+        pol = with_partner_tariff(pol, values.get("pricing"))
+    return pol
 
 
 def bounded(pol: dict) -> dict:

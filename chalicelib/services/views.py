@@ -19,10 +19,38 @@ def timeline(booking: Booking) -> list[dict]:
             for h in (_as_dict(e) for e in booking.history or [])]
 
 
-def helper_public(helper: Helper) -> dict:
+def helper_public(helper: Helper, *, viewer_role: str | None = None, assigned_customer: bool = False) -> dict:
+    from chalicelib.services.helper_photos import photo_url_for
     from chalicelib.services.ratings import helper_rating  # Bayesian average with its count
-    return {"helper_id": helper.helper_id, "first_name": helper.first_name, "photo_url": helper.photo_url,
+    return {"helper_id": helper.helper_id, "first_name": helper.first_name,
+            "photo_url": photo_url_for(helper, viewer_role=viewer_role, assigned_customer=assigned_customer),
             "rating": helper_rating(helper), "languages": list(helper.languages or [])}
+
+
+REACHABLE_STATES = ("assigned", "en_route", "started")
+
+
+def _who_is_coming(booking: Booking, helper: Helper) -> dict:
+    """For the customer once assigned: when the helper arrives (a 20-minute window) and the helper's
+    phone while the job runs (not after: she then calls the tenant's support number)."""
+    from datetime import datetime, timedelta
+
+    from chalicelib.domain.geo import haversine_km
+    from chalicelib.domain.notifications import expected_arrival
+
+    out: dict = {}
+    accepted = next((h.get("at") for h in (_as_dict(e) for e in booking.history or []) if h.get("transition") == "accept"), None)
+    if booking.state in ("assigned", "en_route") and accepted:
+        loc = _as_dict(booking.location) or {}
+        km = (haversine_km(float(loc["lat"]), float(loc["lon"]), float(helper.lat), float(helper.lon))
+              if booking.mode == "onsite" and loc.get("lat") is not None else None)
+        eta = expected_arrival(datetime.fromisoformat(accepted.replace("Z", "+00:00")), mode=booking.mode,
+                               wanted=_as_dict(booking.wanted), distance_km=km)
+        out["arrival"] = {"from": eta.isoformat().replace("+00:00", "Z"),
+                          "to": (eta + timedelta(minutes=20)).isoformat().replace("+00:00", "Z")}
+    if booking.state in REACHABLE_STATES and helper.phone:
+        out["phone"] = helper.phone
+    return out
 
 
 def _why(booking: Booking) -> str | None:
@@ -57,8 +85,13 @@ def booking_view(booking: Booking, actor: Actor) -> dict:
         view.update(tenant_id=booking.tenant_id, customer_id=booking.customer_id,
                     dispatch_round=int(booking.dispatch_round or 0))
     if booking.helper_id:
+        own_customer = actor.role == "customer" and booking.customer_id == actor.id
         try:
-            view["helper"] = helper_public(Helper.get(booking.helper_id))
+            helper = Helper.get(booking.helper_id)
+            view["helper"] = helper_public(helper, viewer_role=actor.role,
+                                           assigned_customer=own_customer or actor.role == "partner")
+            if own_customer or actor.role == "ops":
+                view["helper"].update(_who_is_coming(booking, helper))
         except Helper.DoesNotExist:
             view["helper"] = {"helper_id": booking.helper_id}
         if actor.role in ("customer", "ops", "partner"):

@@ -106,6 +106,8 @@ class HelperRecord:
     rating_count: int = 0
     rating_sum: int = 0
     photo_url: str | None = None
+    photo_key: str | None = None  # the S3 key of the photo (domain/photos.py says who may see it)
+    photo_public: bool | None = None
     bio: str | None = None
     city: str | None = None
     languages: tuple[str, ...] = ()

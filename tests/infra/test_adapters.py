@@ -18,6 +18,7 @@ SERVICE_ACTIONS = {
     "ses": {"ses:SendEmail"},
     "sns": {"sns:Publish"},
     "location": {"geo:SearchPlaceIndexForText"},
+    "s3": {"s3:PutObject", "s3:GetObject"},
 }
 
 

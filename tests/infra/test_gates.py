@@ -58,6 +58,14 @@ def test_cfn_lint_fails_on_a_template_broken_on_purpose(synthesized, tmp_path):
     assert "VisibilityTimeout" in result.output or "43200" in result.output
 
 
+def test_cfn_lint_fails_on_a_broken_sam_function(synthesized, tmp_path):
+    """The lint runs on the template after SAM's transform, so an invalid SAM property fails it too."""
+    broken = copy.deepcopy(synthesized[0])
+    broken["Resources"]["APIHandler"]["Properties"]["DeploymentPreference"] = {"Enabled": True}  # no Type
+    result = gates.cfn_lint(_write(tmp_path, "broken-sam.json", broken))
+    assert not result.ok and "SAM transform failed" in result.summary and "Type" in result.summary
+
+
 def test_cfn_lint_gate_fails_when_cfn_lint_cannot_run(synthesized, tmp_path, monkeypatch):
     # what `python -m cfnlint` did: print an error and exit 1 (bit 2 clear)
     monkeypatch.setenv("CROWDFIX_CFN_LINT", _tool(

@@ -214,6 +214,130 @@ def test_the_site_bucket_keeps_old_versions(tpl):
         assert any("NoncurrentVersionExpiration" in r for r in rules), k
 
 
+# ---- safe change: aliases, gradual deployment, rollback on alarm ------------------------------
+
+def _sam_transformed(template: dict) -> dict:
+    """The template as CloudFormation will run it: SAM's own transform, offline."""
+    import copy
+    import os
+
+    from samtranslator.translator.transform import transform
+
+    class NoManagedPolicies:  # the functions name their own roles; nothing to look up in IAM
+        def load(self):
+            return {}
+
+    os.environ.setdefault("AWS_DEFAULT_REGION", "eu-central-1")
+    return transform(copy.deepcopy(template), {}, NoManagedPolicies())
+
+
+@pytest.fixture(scope="module")
+def deployed(tpl):
+    return _sam_transformed(tpl)
+
+
+def test_every_function_is_published_behind_the_live_alias(tpl, dev, derived):
+    from stack import DEPLOYMENT_TYPE, LIVE_ALIAS
+
+    for template, stage in ((tpl, "prod"), (dev, "dev")):
+        for fn in derived["functions"]:
+            props = template["Resources"][fn["logical_id"]]["Properties"]
+            assert props["AutoPublishAlias"] == LIVE_ALIAS, fn["name"]
+            assert props["DeploymentPreference"]["Type"] == DEPLOYMENT_TYPE[stage], (stage, fn["name"])
+    assert DEPLOYMENT_TYPE["prod"].startswith("Canary")
+
+
+def test_event_sources_and_the_api_invoke_the_alias_not_latest(tpl, derived, deployed):
+    res = tpl["Resources"]
+    by_fn = {f["logical_id"]: f for f in derived["functions"]}
+    for k, m in resources(tpl, "AWS::Lambda::EventSourceMapping").items():
+        target = m["Properties"]["FunctionName"]["Ref"]
+        assert target.endswith(".Alias") and target[:-len(".Alias")] in by_fn, (k, target)
+    uris = [op["x-amazon-apigateway-integration"]["uri"]["Fn::Sub"]
+            for ops in res["RestAPI"]["Properties"]["DefinitionBody"]["paths"].values()
+            for op in ops.values() if isinstance(op, dict) and "x-amazon-apigateway-integration" in op]
+    assert uris and all("${APIHandler.Alias}" in u and "APIHandler.Arn" not in u for u in uris)
+    assert res["APIHandlerInvokePermission"]["Properties"]["FunctionName"] == {"Ref": "APIHandler.Alias"}
+    # after SAM's transform every one of those is the alias resource, and so is the schedule's target
+    out = deployed["Resources"]
+    aliases = {k: r for k, r in out.items() if r["Type"] == "AWS::Lambda::Alias"}
+    assert {r["Properties"]["FunctionName"]["Ref"] for r in aliases.values()} == set(by_fn)
+    assert all(r["Properties"]["Name"] == "live" for r in aliases.values())
+    for k, m in out.items():
+        if m["Type"] == "AWS::Lambda::EventSourceMapping":
+            assert m["Properties"]["FunctionName"]["Ref"] in aliases, k
+    assert out["APIHandlerInvokePermission"]["Properties"]["FunctionName"]["Ref"] in aliases
+    body = json.dumps(out["RestAPI"]["Properties"])
+    assert "${APIHandlerAliaslive}" in body and "APIHandler.Arn" not in body
+    rules = [r for r in out.values() if r["Type"] == "AWS::Events::Rule"]
+    assert rules and all(t["Arn"]["Ref"] in aliases for r in rules for t in r["Properties"]["Targets"])
+
+
+def test_prod_deployments_roll_back_by_themselves_on_the_functions_alarms(tpl, derived, deployed):
+    """A canary watches each function's own failure alarms: its errors (for the payment path also its
+    near-timeouts; for the API also API Gateway's 5xx and latency) and rolls back when one fires."""
+    out = deployed["Resources"]
+    groups = {k: r["Properties"] for k, r in out.items() if r["Type"] == "AWS::CodeDeploy::DeploymentGroup"}
+    assert len(groups) == len(derived["functions"])
+    alarms = resources(tpl, "AWS::CloudWatch::Alarm")
+    for fn in derived["functions"]:
+        g = groups[f"{fn['logical_id']}DeploymentGroup"]
+        assert g["DeploymentConfigName"]["Fn::Sub"][1]["ConfigName"] == "Canary10Percent5Minutes"
+        assert g["AutoRollbackConfiguration"]["Enabled"] is True
+        assert "DEPLOYMENT_STOP_ON_ALARM" in g["AutoRollbackConfiguration"]["Events"]
+        assert g["AlarmConfiguration"]["Enabled"] is True
+        watched = [alarms[a["Name"]["Ref"]]["Properties"] for a in g["AlarmConfiguration"]["Alarms"]]
+        errors = [a for a in watched if a.get("MetricName") == "Errors"]
+        assert errors and all(_dims(a)["FunctionName"] == {"Ref": fn["logical_id"]} for a in errors), fn["name"]
+        if fn["kind"] == "api":
+            assert {a.get("MetricName") for a in watched} >= {"5XXError", "Latency", "Errors"}
+        if "chalicelib.adapters.stripe_gateway" in fn["adapters"] and fn["kind"] != "api":
+            assert "Duration" in {a.get("MetricName") for a in watched}, fn["name"]
+    # the alias moves only through CodeDeploy
+    for k, r in out.items():
+        if r["Type"] == "AWS::Lambda::Alias":
+            assert "CodeDeployLambdaAliasUpdate" in r["UpdatePolicy"], k
+
+
+def test_dev_shifts_at_once_without_a_canary(dev):
+    out = _sam_transformed(dev)["Resources"]
+    groups = [r["Properties"] for r in out.values() if r["Type"] == "AWS::CodeDeploy::DeploymentGroup"]
+    assert groups and all(g["DeploymentConfigName"]["Fn::Sub"][1]["ConfigName"] == "AllAtOnce" for g in groups)
+
+
+# ---- data that has no reason to stay -----------------------------------------------------------
+
+EXPIRING = {"notifications", "offers", "webhook-deliveries", "idempotency", "signin-codes", "rate-buckets", "geo-hints"}
+
+
+def test_tables_whose_data_expires_have_ttl_on(tpl, dev, derived):
+    for template in (tpl, dev):
+        with_ttl = {}
+        for t in resources(template, "AWS::DynamoDB::Table").values():
+            spec = t["Properties"].get("TimeToLiveSpecification")
+            if spec:
+                with_ttl[t["Properties"]["TableName"].split("-", 2)[2]] = (spec["AttributeName"], spec["Enabled"])
+        assert set(with_ttl) == EXPIRING
+        assert set(with_ttl.values()) == {("ttl", True)}
+    # the money and the contract never expire by themselves
+    assert not EXPIRING & {"bookings", "payments", "ledger", "reviews", "customers", "helpers"}
+
+
+def test_queue_batches_stop_early_enough_for_one_more_record_and_not_too_early(tpl, derived):
+    """A batch stops taking records with ``RECORD_RESERVE_MS`` left: enough for the slowest record
+    (a hold renewal's two Stripe calls and its DynamoDB writes), and well inside the timeout."""
+    from chalicelib import aws
+    from chalicelib.adapters import stripe_gateway
+    from chalicelib.handlers.batch import RECORD_RESERVE_MS
+
+    stripe_call = stripe_gateway.STRIPE_TIMEOUT_SECONDS * (stripe_gateway.STRIPE_MAX_NETWORK_RETRIES + 1)
+    assert RECORD_RESERVE_MS / 1000 >= 2 * stripe_call + aws.READ_TIMEOUT_SECONDS
+    for fn in derived["functions"]:
+        if fn["kind"] in ("sqs", "dynamodb"):
+            assert RECORD_RESERVE_MS / 1000 <= _fn(tpl, fn)["Timeout"] / 2, fn["name"]
+        assert aws.worst_case_call_seconds() < _fn(tpl, fn)["Timeout"], fn["name"]
+
+
 def test_a_region_outside_the_eu_does_not_synthesize(tmp_path):
     proc = synth(tmp_path, "dev", region="us-east-1")
     assert proc.returncode != 0 and "eu-central-1 or eu-central-2 only" in proc.stderr
@@ -257,6 +381,41 @@ def test_cloudfront_has_a_waf_with_rate_rules_for_sign_in_partner_and_public_rou
     assert "WebACLId" not in next(iter(resources(dev, "AWS::CloudFront::Distribution").values()))[
         "Properties"]["DistributionConfig"]
     assert not resources(dev, "AWS::WAFv2::WebACL")  # $5 + $1 per rule a month: prod only
+
+
+def test_a_rate_rule_answers_429_with_retry_after_and_a_problem_body(synthesized_edge):
+    (acl,) = resources(synthesized_edge[0], "AWS::WAFv2::WebACL").values()
+    bodies = acl["Properties"]["CustomResponseBodies"]
+    for r in acl["Properties"]["Rules"]:
+        if not r["Name"].startswith("rate-"):
+            continue
+        answer = r["Action"]["Block"]["CustomResponse"]
+        assert answer["ResponseCode"] == 429, r["Name"]
+        assert {h["Name"]: h["Value"] for h in answer["ResponseHeaders"]} == {"Retry-After": "300"}
+        body = bodies[answer["CustomResponseBodyKey"]]
+        problem = json.loads(body["Content"])
+        assert body["ContentType"] == "APPLICATION_JSON" and problem["status"] == 429
+        assert problem["type"].endswith("/rate-limited") and "try again" in problem["detail"]
+        assert r["Statement"]["RateBasedStatement"]["EvaluationWindowSec"] == 300
+
+
+def test_partner_keys_are_limited_per_key_by_the_app_not_by_usage_plans(tpl):
+    """Partner keys are the app's own (only their hash is stored; issued, rotated and revoked by the
+    app): API Gateway usage plans would need each secret imported into API Gateway. Each key's own
+    token bucket is its usage plan; the edge and the stage must let a key's default allowance through
+    so that it is the key's limit (429 with Retry-After) that a partner meets first."""
+    from chalicelib.domain.partners import RateLimit
+    from edge import WAF_RATE_LIMITS
+    from stack import STAGE_THROTTLE
+
+    assert not resources(tpl, "AWS::ApiGateway::UsagePlan") and not resources(tpl, "AWS::ApiGateway::ApiKey")
+    default = RateLimit()
+    per_ip_partner = WAF_RATE_LIMITS["partner"][1]
+    assert default.requests_per_second * 300 <= per_ip_partner
+    assert default.requests_per_second <= STAGE_THROTTLE["prod"]["rate"]
+    assert default.burst <= STAGE_THROTTLE["prod"]["burst"]
+    # and the partner routes are counted apart from the public traffic's stricter per-IP limit
+    assert WAF_RATE_LIMITS["partner"][0] == "/v1/partner/" and per_ip_partner > WAF_RATE_LIMITS["all"][1]
 
 
 def test_the_api_answers_only_requests_that_came_through_cloudfront(tpl):
@@ -327,8 +486,9 @@ def test_prod_tables_use_the_customer_managed_key_and_dev_does_not(tpl, dev, der
     # every function that touches a table may use the key
     for fn in derived["functions"]:
         role = _fn(tpl, fn)["Role"]["Fn::GetAtt"][0]
-        kms = [st for p in tpl["Resources"].values() if p["Type"] == "AWS::IAM::Policy"
-               and {"Ref": role} in p["Properties"]["Roles"] for st in p["Properties"]["PolicyDocument"]["Statement"]
+        # (a large role's statements may overflow into a managed policy CDK attaches to it)
+        kms = [st for p in tpl["Resources"].values() if p["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")
+               and {"Ref": role} in p["Properties"].get("Roles", []) for st in p["Properties"]["PolicyDocument"]["Statement"]
                if "kms:GenerateDataKey*" in st["Action"]]
         assert kms and kms[0]["Resource"] == {"Fn::GetAtt": [key_id, "Arn"]}, fn["name"]
     assert not resources(dev, "AWS::KMS::Key")

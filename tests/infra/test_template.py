@@ -77,7 +77,8 @@ def test_every_queue_has_a_dlq_and_long_enough_visibility(tpl, derived):
 def test_event_sources_are_mappings_with_failure_handling(tpl, derived):
     esms = resources(tpl, "AWS::Lambda::EventSourceMapping")
     functions = resources(tpl, "AWS::Serverless::Function")
-    by_fn = {ref_id(e["Properties"]["FunctionName"]): e["Properties"] for e in esms.values()}
+    # each mapping invokes its function's live alias (SAM's "<Function>.Alias", test_prod_readiness)
+    by_fn = {ref_id(e["Properties"]["FunctionName"]).removesuffix(".Alias"): e["Properties"] for e in esms.values()}
     failure_queue = next(k for k, q in resources(tpl, "AWS::SQS::Queue").items()
                          if q["Properties"]["QueueName"] == derived["stream_failures"]["name"])
     for fn in derived["functions"]:
@@ -190,11 +191,14 @@ def test_frame_ancestors_are_per_tenant_at_the_edge(tpl):
     assert functions[frame_id]["Properties"]["FunctionConfig"]["Runtime"] == "cloudfront-js-2.0"
     # the code is the tested source with the deployment's key, the stack's UUID, spliced in ...
     sep, parts = functions[frame_id]["Properties"]["FunctionCode"]["Fn::Join"]
-    key = [p for p in parts if isinstance(p, dict)]
-    assert len(key) == 1 and sep == ""
-    assert "".join("KEY" if isinstance(p, dict) else p for p in parts) == frame_policy.source("KEY")
+    key, photos = [p for p in parts if isinstance(p, dict)]
+    assert sep == "" and "Photos" in json.dumps(photos) and "RegionalDomainName" in json.dumps(photos)
+    code = "".join(p if isinstance(p, str) else ("KEY" if p is key else "PHOTOS") for p in parts)
+    assert code == frame_policy.source("KEY", photos_domain="PHOTOS")
+    # images also from the helper photos bucket (presigned URLs); Stripe.js is the only third party
+    assert "img-src 'self' data: https://PHOTOS;" in code and "script-src 'self' https://js.stripe.com;" in code
     uuid_of_stack = {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}
-    assert key[0] == uuid_of_stack
+    assert key == uuid_of_stack
     # ... the same value CloudFront sends to the API as its origin header, and the API function knows
     (api_origin,) = [o for o in cfg["Origins"] if "CustomOriginConfig" in o]
     assert {h["HeaderName"]: h["HeaderValue"] for h in api_origin["OriginCustomHeaders"]}["x-crowdfix-origin"] == uuid_of_stack

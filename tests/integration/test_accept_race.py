@@ -20,8 +20,13 @@ def _offered_booking_with_offers(helper_ids):
     from chalicelib.services.bookings import create_booking
     from chalicelib.services.transitions import apply_transition
 
-    customer = Actor("customer", "c_race", "crowdfix")
-    booking, _ = create_booking(customer, CreateBooking.model_validate(booking_body(mode="remote", location=None)))
+    from chalicelib.models.tenants import Tenant
+    # a tenant billed by invoice: the booking is matched at once (no card hold to wait for)
+    Tenant(tenant_id="race-invoice", name="race", locale="de", currency="CHF", branding={},
+           settings={"billing_model": "invoice"}, created_at=now_iso()).save()
+    customer = Actor("customer", "c_race", "race-invoice")
+    booking, _ = create_booking(customer, CreateBooking.model_validate(booking_body(mode="remote", location=None,
+                                                                                      payment=None)))
     offers = [Offer(booking_id=booking.booking_id, helper_id=h, tenant_id="crowdfix", state="open", round=1,
                     created_at=now_iso(), expires_at="2999-01-01T00:00:00.000Z") for h in helper_ids]
 

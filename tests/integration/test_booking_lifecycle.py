@@ -56,7 +56,7 @@ def test_customer_books_helper_accepts_starts_completes(api, signin, pump):
     status, done, _ = api.call("POST", f"/v1/bookings/{bid}/complete", {"minutes_worked": 50}, helper)
     assert status == 200 and done["state"] == "completed" and done["minutes_worked"] == 50
     steps = [s["step"] for s in done["timeline"]]
-    assert steps == ["request", "offer", "accept", "depart", "start", "complete"]
+    assert steps == ["request_with_card", "hold_card", "offer", "accept", "depart", "start", "complete"]
 
     # completed is final
     status, problem, _ = api.call("POST", f"/v1/bookings/{bid}/cancel", {}, customer)
@@ -151,7 +151,7 @@ def test_offer_expires_via_delayed_message(api, signin, pump, stack):
         final = wait_for(lambda: (lambda b: b if b["state"] == "unmatched" else None)(
             api.call("GET", f"/v1/bookings/{bid}", headers=customer)[1]), timeout=30)
         steps = [s["step"] for s in final["timeline"]]
-        assert steps[:2] == ["request", "offer"] and "expire" in steps and steps[-1] == "unmatch"
+        assert steps[:3] == ["request_with_card", "hold_card", "offer"] and "expire" in steps and steps[-1] == "unmatch"
         from chalicelib.models.offers import Offer
         offers = list(Offer.query(bid, consistent_read=True))
         assert all(o.state == "expired" for o in offers)

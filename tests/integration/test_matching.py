@@ -33,7 +33,7 @@ def make_tenant(**settings):
     from chalicelib.models.tenants import Tenant
 
     tid = f"tm{uuid.uuid4().hex[:8]}"
-    Tenant(tenant_id=tid, name=tid, locale="de", currency="CHF", branding={}, settings={"helper_pool": "own", **settings},
+    Tenant(tenant_id=tid, name=tid, locale="de", currency="CHF", branding={}, settings={"helper_pool": "own", "billing_model": "invoice", **settings},
            created_at=now_iso()).save()
     return tid
 

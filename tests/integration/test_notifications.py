@@ -123,7 +123,7 @@ def test_booking_life_notifies_each_party_once_in_their_language(api, signin, pu
         ("offer", "helper", "push"),
         ("helper_assigned", "customer", "email"), ("helper_assigned", "customer", "sms"),
         ("helper_on_the_way", "customer", "email"), ("helper_on_the_way", "customer", "sms"),
-        ("booking_completed", "customer", "email"),
+        ("booking_completed", "customer", "email"), ("payment_receipt", "customer", "email"),
         ("review_request", "customer", "email")])  # from reviews, through the same queue
     assert all(int(r.attempts) == 1 for r in rows)
     review_mail = json.dumps(emails_to(stack, customer["_email"]), ensure_ascii=False)
@@ -133,12 +133,12 @@ def test_booking_life_notifies_each_party_once_in_their_language(api, signin, pu
 
     # the booking's messages: the customer sees theirs, the helper theirs, ops all
     status, mine, _ = api.call("GET", f"/v1/bookings/{bid}/messages", headers=customer)
-    assert status == 200 and {m["to"] for m in mine["items"]} == {"customer"} and len(mine["items"]) == 8
+    assert status == 200 and {m["to"] for m in mine["items"]} == {"customer"} and len(mine["items"]) == 9
     assert all("@" not in (m["address"] or "") or "***" in m["address"] for m in mine["items"])
     status, theirs, _ = api.call("GET", f"/v1/bookings/{bid}/messages", headers=helper)
     assert [(m["event"], m["channel"]) for m in theirs["items"]] == [("offer", "push")]
     ops = signin("ops@crowdfix.local", "ops")
-    assert len(api.call("GET", f"/v1/bookings/{bid}/messages", headers=ops)[1]["items"]) == 9
+    assert len(api.call("GET", f"/v1/bookings/{bid}/messages", headers=ops)[1]["items"]) == 10
 
 
 def test_customer_cancel_after_assignment_tells_the_helper(api, signin, pump, stack, push_service):

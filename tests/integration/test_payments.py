@@ -118,7 +118,7 @@ def onboard(api, signin, stripe_local, email):
 def book_and_authorise(api, signin, helper_id, cap=20000, card="pm_card_visa", customer=None):
     customer = customer or signin()
     status, booking, _ = api.call("POST", "/v1/bookings", booking_body(
-        location=SPOT, preferred_helper_id=helper_id, price_cap={"amount": cap, "currency": "CHF"}), customer)
+        location=SPOT, preferred_helper_id=helper_id, price_cap={"amount": cap, "currency": "CHF"}, payment=None), customer)
     assert status == 201, booking
     bid = booking["booking_id"]
     status, pay, _ = api.call("POST", f"/v1/bookings/{bid}/payment", {"payment_method": card}, customer)
@@ -364,19 +364,34 @@ def test_old_holds_are_renewed_or_released(api, signin, pump, stripe_local):
     from chalicelib.models.payments import Payment
     from chalicelib.services.payments import renew_or_release_holds
 
-    hid, _ = make_helper()
+    # given a booking its (payout-ready) helper accepted: open, so its hold is renewed, not released
+    hid, email = make_helper()
+    helper, _ = onboard(api, signin, stripe_local, email)
     customer, open_bid, status, _ = book_and_authorise(api, signin, hid)
     assert status == 201
+    wait_for(lambda: api.call("GET", f"/v1/bookings/{open_bid}", headers=customer)[1]["state"] == "offered",
+             what="offered")
+    assert api.call("POST", f"/v1/bookings/{open_bid}/accept", headers=helper)[0] == 200
     now = datetime.now(timezone.utc) + timedelta(days=6, hours=1)
     old_pi = payment(open_bid).payment_intent_id
-    renew_or_release_holds(now=now)
-    p = payment(open_bid)
-    assert p.payment_intent_id != old_pi and p.status == "authorised" and int(p.auth_seq) == 2
+    assert renew_or_release_holds(now=now)["queued"] >= 1  # the plan; the pump renews it off the work queue
+    p = wait_for(lambda: (lambda p: p if int(p.auth_seq) == 2 else None)(payment(open_bid)), what="hold renewed")
+    assert p.payment_intent_id != old_pi and p.status == "authorised"
     assert intent(stripe_local, old_pi)["status"] == "canceled"
     assert intent(stripe_local, p.payment_intent_id)["status"] == "requires_capture"
     # a recent hold is kept
-    assert renew_or_release_holds(now=datetime.now(timezone.utc))["renewed"] == 0
+    assert open_bid not in _planned(renew_or_release_holds, datetime.now(timezone.utc))
     assert Payment.get(open_bid, consistent_read=True).payment_intent_id == p.payment_intent_id
+
+
+def _planned(plan, now) -> set[str]:
+    """The bookings whose holds ``plan(now)`` enqueues (captured instead of sent)."""
+    from unittest import mock
+
+    sent: list[dict] = []
+    with mock.patch("chalicelib.queues.send_many", lambda kind, messages: sent.extend(messages)):
+        plan(now=now)
+    return {m["booking_id"] for m in sent}
 
 
 def test_only_payout_ready_helpers_are_offered_paid_jobs(api, signin, pump, stripe_local):

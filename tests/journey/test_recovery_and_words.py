@@ -119,15 +119,21 @@ def test_declined_card_says_so_in_her_language_and_the_retry_keeps_the_booking(n
     page.get_by_role("button", name=W["book_now"]).click()
     expect(page.get_by_role("alert")).to_have_text(W["err_declined"])
     expect(page).to_have_url(re.compile("/book$"))  # still here, the card can be changed
+    expect(page.get_by_test_id("retry-card")).to_have_text(W["retry_card"])  # her request is kept
     assert_accessible(page, "j-declined-it")
     no_missing_words(page, "it")
+    # the booking exists, waits for its card and is offered to nobody meanwhile
+    token = page.evaluate("() => JSON.parse(localStorage.getItem('cf.session.customer')).token")
+    waiting = api.call("GET", "/v1/bookings?limit=50", headers={"Authorization": f"Bearer {token}"})[1]["items"]
+    assert [b["state"] for b in waiting] == ["awaiting_payment"], waiting
+    from chalicelib.models.offers import Offer
+    assert list(Offer.query(waiting[0]["booking_id"], consistent_read=True)) == []
     page.get_by_label("Card number").fill("4242424242424242")
     page.get_by_role("button", name=W["book_now"]).click()
     expect(page).to_have_url(re.compile(r"/booking/b_"))
     bid = page.url.rsplit("/", 1)[1]
-    token = page.evaluate("() => JSON.parse(localStorage.getItem('cf.session.customer')).token")
     status, mine, _ = api.call("GET", "/v1/bookings?limit=50", headers={"Authorization": f"Bearer {token}"})
-    assert status == 200 and [b["booking_id"] for b in mine["items"]] == [bid]  # one booking, not two
+    assert status == 200 and [b["booking_id"] for b in mine["items"]] == [bid] == [waiting[0]["booking_id"]]  # one, not two
     from chalicelib.services.payments import get_payment
     assert wait_for(lambda: get_payment(bid).status == "authorised", what="the second card holds")
 

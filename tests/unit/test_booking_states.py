@@ -68,3 +68,42 @@ def test_table_is_plain_data():
     assert {r["name"] for r in rows} >= {"request", "offer", "accept", "decline", "expire", "start", "complete",
                                          "cancel_by_customer", "cancel_by_helper", "cancel_by_ops"}
     assert all(r["actors"] and r["to"] for r in rows)
+
+
+# --- issue 14: no helper before the money is safe -------------------------------------------
+
+def test_a_card_booking_starts_awaiting_payment_and_an_invoiced_one_is_matched_at_once():
+    assert bs.creation_transition(bs.needs_card_hold("card", True)) == "request_with_card"
+    assert bs.plan_transition(None, "request_with_card", "customer").to_state == bs.AWAITING_PAYMENT
+    assert bs.creation_transition(bs.needs_card_hold("invoice", True)) == "request"
+    assert bs.creation_transition(bs.needs_card_hold(None, True)) == "request_with_card"  # card is the default
+    assert bs.creation_transition(bs.needs_card_hold("card", False)) == "request"  # no card payments set up
+
+
+def test_awaiting_payment_is_not_matched_until_the_hold():
+    waiting = bs.TRANSITIONS["request_with_card"]
+    assert "dispatch" not in waiting.effects and "start_payment_clock" in waiting.effects
+    held = bs.plan_transition(bs.AWAITING_PAYMENT, "hold_card", "customer")
+    assert held.to_state == bs.REQUESTED and "dispatch" in held.effects
+    # nothing that offers, accepts or runs a job starts from awaiting_payment
+    for name in ("offer", "accept", "decline", "expire", "unmatch", "depart", "start", "complete", "cancel_by_helper"):
+        with pytest.raises(InvalidTransition):
+            bs.plan_transition(bs.AWAITING_PAYMENT, name, next(iter(bs.TRANSITIONS[name].actors)))
+
+
+def test_an_unpaid_booking_expires_to_cancelled_and_releases_whatever_is_held():
+    t = bs.plan_transition(bs.AWAITING_PAYMENT, "expire_payment", "system")
+    assert t.to_state == bs.CANCELLED and "cancel_payment" in t.effects and "dispatch" not in t.effects
+    with pytest.raises(Forbidden):
+        bs.plan_transition(bs.AWAITING_PAYMENT, "expire_payment", "customer")
+    with pytest.raises(InvalidTransition):  # once paid, the payment window no longer applies
+        bs.plan_transition(bs.REQUESTED, "expire_payment", "system")
+
+
+def test_the_customer_may_cancel_while_awaiting_payment_and_a_paid_booking_cannot_be_held_again():
+    assert bs.plan_transition(bs.AWAITING_PAYMENT, "cancel_by_customer", "customer").to_state == bs.CANCELLED
+    assert bs.plan_transition(bs.AWAITING_PAYMENT, "cancel_by_ops", "ops").to_state == bs.CANCELLED
+    with pytest.raises(InvalidTransition):
+        bs.plan_transition(bs.REQUESTED, "hold_card", "customer")
+    with pytest.raises(Forbidden):
+        bs.plan_transition(bs.AWAITING_PAYMENT, "hold_card", "helper")

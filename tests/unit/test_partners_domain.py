@@ -63,12 +63,10 @@ def test_backoff_doubles_and_stops_after_three_days():
     assert 12 <= attempt <= 20
 
 
-def test_quote_in_minor_units_with_call_out_fee_onsite_and_discount_remote():
-    pricing = dp.PricingPolicy().model_dump()
-    onsite = dp.quote(pricing, "onsite", 90, "CHF")
-    assert onsite["total"] == {"amount": 9000 + 2500, "currency": "CHF"}
-    remote = dp.quote(pricing, "remote", 60, "EUR")
-    assert remote["total"] == {"amount": 4800, "currency": "EUR"} and len(remote["line_items"]) == 1
+def test_the_partner_tariff_defaults_are_the_pricing_policys():
+    from chalicelib.domain.pricing import PARTNER_TARIFF_DEFAULTS
+    defaults = dp.PricingPolicy().model_dump()
+    assert {k: defaults[k] for k in PARTNER_TARIFF_DEFAULTS} == PARTNER_TARIFF_DEFAULTS
 
 
 def test_commission_rounds_down_to_whole_minor_units():

@@ -7,17 +7,31 @@ import { lang, locale, money, num, t } from "./i18n.js";
 import { pathTo } from "./routes.js";
 import { saveTerms } from "./status.jsx";
 import { go, saved, use } from "./state.js";
-import { Alert, describedBy, Field, SignIn, Title } from "./ui.jsx";
+import { Alert, cardBox, describedBy, Field, Lazy, SignIn, Title } from "./ui.jsx";
 
 export const CATEGORIES = ["computer", "printer", "phone_tablet", "internet_wifi", "tv", "smart_home", "other"];
 const TOTAL = 4;
 const blank = { step: 1, category: "", description: "", mode: "onsite", query: "", places: null, place: null, street: "",
-  asap: true, at: "", helper: "auto", helperName: "", helperPrice: null, name: "", phone: "", idem: "", terms: null, unserved: false };
+  asap: true, at: "", helper: "auto", helperName: "", helperPrice: null, name: "", phone: "", idem: "", terms: null, unserved: false,
+  bookingId: "", useSaved: true };
 // A returning customer's name, phone and address are offered again, not retyped (kept on this
 // device only, forgotten on sign-out).
 function me() { try { return JSON.parse(localStorage.getItem("cf.me")) || {}; } catch (e) { return {}; } }
 const fresh = () => ({ ...blank, ...me() });
 const draft = saved("cf.draft", fresh());
+
+// A returning customer's landing: the problem tiles at once (one screen less to book).
+export function QuickStart() {
+  return (
+    <div class="tiles">
+      {CATEGORIES.map((c) => (
+        <button type="button" class="tile" key={c} onClick={() => { draft.set({ ...fresh(), category: c, step: 2 }); go("/book"); }}>
+          <CategoryIcon name={c} /><span>{t("cat_" + c)}</span>
+        </button>))}
+    </div>
+  );
+}
+export const knownCustomer = () => !!(sessions.customer.get() && me().name);
 
 function Progress({ n }) {
   return <p class="progress">{t("step_of", { n, total: TOTAL })}</p>;
@@ -26,11 +40,14 @@ function Progress({ n }) {
 export function Book() {
   const d = use(draft);
   const set = (patch) => draft.set({ ...draft.get(), ...patch });
+  const defaults = useDefaults(use(sessions.customer));
   const step = d.step;
   if (step === 1) return <StepWhat d={d} set={set} />;
-  if (step === 2) return <StepDetails d={d} set={set} />;
+  // a returning customer (the server knows her details) goes straight on to book: crowdfix
+  // chooses, and "choose a helper myself" stays one tap away on the next screen
+  if (step === 2) return <StepDetails d={d} set={set} returning={!!(defaults && defaults.name)} />;
   if (step === 3) return <StepHelpers d={d} set={set} />;
-  return <StepConfirm d={d} set={set} />;
+  return <StepConfirm d={d} set={set} defaults={defaults} />;
 }
 
 function StepWhat({ d, set }) {
@@ -65,7 +82,7 @@ function StepWhat({ d, set }) {
   );
 }
 
-function StepDetails({ d, set }) {
+function StepDetails({ d, set, returning }) {
   const [errs, setErrs] = useState({});
   const [busy, setBusy] = useState(false);
   const [info, setInfo] = useState(null);
@@ -111,7 +128,7 @@ function StepDetails({ d, set }) {
     if (!d.asap && !d.at) found.at = t("err_time");
     setErrs(found);
     if (Object.keys(found).length) { requestAnimationFrame(() => summary.current && summary.current.focus()); return; }
-    set({ step: 3 });
+    set(returning ? { step: 4, helper: "auto", helperName: "", helperPrice: null } : { step: 3 });
   }
 
   const errList = Object.values(errs).filter(Boolean);
@@ -302,36 +319,23 @@ function StepHelpers({ d, set }) {
   );
 }
 
-// Stripe Elements when the payments capability is present (locally localstripe serves stripe.js).
-function usePayments() {
-  const [pay, setPay] = useState({ state: "checking" });
+// A returning customer's details from her last booking (any device): name, phone, address, and
+// whether a card is saved. Fills only what she has not typed.
+function useDefaults(session) {
+  const [defaults, setDefaults] = useState(null);
   useEffect(() => {
-    let cancelled = false;
-    call("GET", "/v1/payments/config")
-      .then((cfg) => { if (!cfg.enabled) throw new ApiError(404, {}); return cfg; })
-      .then((cfg) => new Promise((resolve, reject) => {
-        if (window.Stripe) return resolve(cfg);
-        const s = document.createElement("script");
-        s.src = cfg.js_url || "https://js.stripe.com/v3/";
-        s.onload = () => resolve(cfg); s.onerror = () => reject(new ApiError(0, { detail: t("card_unavailable") }));
-        document.head.appendChild(s);
-      }))
-      .then((cfg) => {
-        if (cancelled) return;
-        const stripe = window.Stripe(cfg.publishable_key, { locale: lang.get() });
-        const card = stripe.elements().create("card", { style: { base: { fontSize: "20px", color: "#1a1a1a" } } });
-        setPay({ state: "ready", stripe, card });
-      })
-      .catch((err) => { if (!cancelled) setPay({ state: missing(err) ? "off" : "error", error: err }); });
-    return () => { cancelled = true; };
-  }, []);
-  // A callback ref: the card field appears only after sign-in, so mount whenever its box appears.
-  const mount = useCallback((el) => {
-    if (!el || !pay.card) return;
-    try { pay.card.unmount(); } catch (e) { /* not mounted yet */ }
-    pay.card.mount(el);
-  }, [pay.card]);
-  return [pay, mount];
+    if (!session) return;
+    call("GET", "/v1/me/booking-defaults", undefined, "customer").then((x) => {
+      setDefaults(x);
+      const cur = draft.get(), patch = {};
+      if (!cur.name && x.name) patch.name = x.name;
+      if (!cur.phone && x.phone) patch.phone = x.phone;
+      const a = x.address;
+      if (a && !cur.place && cur.mode === "onsite") Object.assign(patch, { place: a.place, street: cur.street || a.street || "", query: a.place.postcode || "" });
+      if (Object.keys(patch).length) draft.set({ ...cur, ...patch });
+    }).catch(() => setDefaults(null));
+  }, [session && session.token]);
+  return defaults;
 }
 
 // Next to the card field: which amount is held (not charged) and what is paid in the end.
@@ -342,12 +346,12 @@ function holdNote(d) {
   return t("hold_note", { amount: money(x.hold.amount, x.hold.currency), travel });
 }
 
-function StepConfirm({ d, set }) {
+function StepConfirm({ d, set, defaults }) {
   const session = use(sessions.customer);
   const [errs, setErrs] = useState({});
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
-  const [pay, cardMount] = usePayments();
+  const box = useRef(null);
 
   async function book(e) {
     e.preventDefault();
@@ -372,27 +376,23 @@ function StepConfirm({ d, set }) {
     if (d.helper && d.helper !== "auto") body.preferred_helper_id = d.helper;
     setBusy(true);
     try {
-      let pm = null;
-      if (pay.state === "ready") {
-        const r = await pay.stripe.createPaymentMethod({ type: "card", card: pay.card });
-        // Stripe.js says what is wrong in English unless told the locale; ours says it in hers
-        if (r.error) throw new Error(lang.get() === "en" && r.error.message ? r.error.message : t(r.error.code === "card_declined" ? "err_declined" : "card_check"));
-        pm = r.paymentMethod.id;
-      }
-      const resp = await fetchBooking(body, idem);
-      if (pm) {
-        try {
-          await call("POST", `/v1/bookings/${resp.booking_id}/payment`, { payment_method: pm }, "customer");
-        } catch (err) {
-          // The booking exists (same Idempotency-Key on retry); the card was refused: say so, let them retry.
-          throw err;
-        }
+      // the saved card is offered to a returning customer; otherwise the typed card is held
+      const card = box.current ? await box.current.choose() : null;
+      let id = d.bookingId;
+      if (id) {
+        // the booking exists and waits for its card (one was declined): hold it there, no second booking
+        if (card) await call("POST", `/v1/bookings/${id}/payment`, card, "customer");
+      } else {
+        try { id = (await fetchBooking(card ? { ...body, payment: card } : body, idem)).booking_id; }
+        catch (err) { if (err.body && err.body.booking_id) set({ bookingId: err.body.booking_id }); throw err; }
       }
       try { localStorage.setItem("cf.me", JSON.stringify({ name: d.name.trim(), phone: d.phone.trim(),
         ...(d.mode === "onsite" && d.place ? { street: d.street.trim(), place: d.place, query: d.query } : {}) })); } catch (e) { /* ignore */ }
       draft.set(fresh());
-      go(pathTo("booking", { booking_id: resp.booking_id }));
+      go(pathTo("booking", { booking_id: id }));
     } catch (err) {
+      // a request that ended unpaid is gone: the next try books anew
+      if (err.body && err.body.code === "booking_ended_unpaid") set({ bookingId: "", idem: "" });
       setError(err);
       if (err.field === "contact.phone") setErrs({ phone: err.message });
     } finally { setBusy(false); }
@@ -418,7 +418,8 @@ function StepConfirm({ d, set }) {
         {d.mode === "onsite" && d.place && <p class="meta" data-testid="summary-address">{t("sum_address", { address: [d.street.trim(), d.place.label].filter(Boolean).join(", ") })}</p>}
         {d.mode === "remote" && d.place && <p class="meta">{d.place.label}</p>}
         <p class="meta">{d.asap ? t("asap") : new Date(d.at).toLocaleString(locale())}</p>
-        <p class="meta">{d.helper !== "auto" && d.helperName ? t("your_helper", { name: d.helperName }) : t("let_us_choose")}</p>
+        <p class="meta">{d.helper !== "auto" && d.helperName ? t("your_helper", { name: d.helperName }) : t("let_us_choose")}
+          {" "}<button type="button" class="linkbtn" onClick={() => set({ step: 3 })}>{t("choose_myself")}</button></p>
         {d.helper !== "auto" && d.helperPrice && d.helperPrice.total != null && (
           <p class="meta" data-testid="summary-price" data-amount={d.helperPrice.total}>{t("sum_price", { rate: money(d.helperPrice.rate, d.helperPrice.currency), total: money(d.helperPrice.total, d.helperPrice.currency) })}</p>)}
       </div>
@@ -434,9 +435,9 @@ function StepConfirm({ d, set }) {
               aria-describedby={describedBy("phone", null, errs.phone)} onInput={(e) => set({ phone: e.currentTarget.value })} />
           </Field>
           <h2>{t("card_title")}</h2>
-          {pay.state === "ready" && <><p class="hint" id="hold-note" data-testid="hold-note" data-amount={d.terms ? d.terms.hold.amount : undefined}>{holdNote(d)}</p><div id="stripe-card" ref={cardMount} /></>}
-          {pay.state === "off" && <p class="note">{t("card_off")}</p>}
-          {pay.state === "error" && <Alert error={pay.error} />}
+          {d.bookingId && <p class="note" data-testid="retry-card">{t("retry_card")}</p>}
+          <Lazy load={cardBox} box={box} saved={defaults && defaults.saved_card} useSaved={d.useSaved !== false} setUseSaved={(v) => set({ useSaved: v })}
+            note={<p class="hint" id="hold-note" data-testid="hold-note" data-amount={d.terms ? d.terms.hold.amount : undefined}>{holdNote(d)}</p>} />
           <Alert error={error} />
           <div class="actions">
             <button type="button" class="btn secondary" onClick={() => set({ step: 3 })}>{t("back")}</button>

@@ -3,6 +3,7 @@
 import { signal } from "./state.js";
 import { MORE } from "./i18n_more.js";
 import { PHONE } from "./i18n_phone.js";
+import { PAY } from "./i18n_pay.js";
 
 const en = {
   brand: "crowdfix",
@@ -558,7 +559,7 @@ const it = {
 };
 
 export const MESSAGES = { de, en, fr, it };
-for (const l in MORE) Object.assign(MESSAGES[l], MORE[l]);
+for (const l in MORE) Object.assign(MESSAGES[l], MORE[l], PAY[l]);
 for (const l in PHONE) Object.assign(MESSAGES[l], PHONE[l]);
 // the same in every language by design (the brand, each language's own name)
 for (const l in MESSAGES) for (const k of ["brand", "lang_de", "lang_en", "lang_fr", "lang_it"]) MESSAGES[l][k] = MESSAGES[l][k] ?? en[k];
@@ -621,10 +622,14 @@ export function when(iso) {
 const FIELD_TEXTS = { "contact.phone": "err_phone", "contact.name": "err_name", description: "err_describe",
   email: "err_email", code: "err_code_wrong", at: "err_past", "wanted.at": "err_past", "location.address": "err_street",
   location: "err_place", "location.lat": "err_place", "location.lon": "err_place", payment_method: "card_check" };
+const CODE_TEXTS = { onsite_needs_street: "err_street", onsite_needs_phone: "err_phone_onsite",
+  booking_ended_unpaid: "err_booking_ended_unpaid" };
 export function problemText(status, body) {
   const b = body || {};
   const type = String(b.type || "").split("/").pop();
   if (type === "payment-declined") return t("err_declined");
+  // a problem's code names its words (the server's detail is English)
+  if (b.code && CODE_TEXTS[b.code]) return t(CODE_TEXTS[b.code]);
   if (type === "too-many-attempts") return b.retry_after ? t("err_locked_wait", { min: Math.max(1, Math.ceil(Number(b.retry_after) / 60)) }) : t("err_locked");
   if (type === "rate-limited" && b.retry_after) return t("err_wait", { min: Math.max(1, Math.ceil(Number(b.retry_after) / 60)) });
   if (type === "validation-failed" && b.served_areas) return t("unserved");

@@ -3,12 +3,12 @@ import { useEffect, useState } from "preact/hooks";
 import "./styles.css";
 import table from "../../chalicelib/domain/app_routes.json";
 import { sessions, setSession } from "./api.js";
-import { Book } from "./book.jsx";
+import { Book, knownCustomer, QuickStart } from "./book.jsx";
 import { LANGS, lang, setLang, t } from "./i18n.js";
 import { matchRoute, pathTo } from "./routes.js";
 import { go, route, use } from "./state.js";
 import { BookingStatus, MyBookings, ReviewPage } from "./status.jsx";
-import { Title } from "./ui.jsx";
+import { Lazy, Title } from "./ui.jsx";
 
 export function Link({ href, children, class: cls }) {
   return <a href={href} class={cls} onClick={(e) => { if (!e.ctrlKey && !e.metaKey) { e.preventDefault(); go(href); } }}>{children}</a>;
@@ -62,6 +62,7 @@ function Landing() {
   return (
     <>
       <Title>{t("tagline")}</Title>
+      {knownCustomer() && <><h2>{t("q_what")}</h2><QuickStart /></>}
       <p>{t("lead")}</p>
       <div class="actions">
         <Link href="/book" class="btn primary">{t("get_help")}</Link>
@@ -77,12 +78,6 @@ function Landing() {
   );
 }
 
-// Parts loaded only when opened, so the booking page stays small.
-function Lazy({ load, ...props }) {
-  const [Mod, setMod] = useState(null);
-  useEffect(() => { load().then((C) => setMod(() => C)); }, [load]);
-  return Mod ? <Mod {...props} /> : <p role="status">{t("loading")}</p>;
-}
 const helperApp = () => import("./helper.jsx").then((m) => m.HelperApp);
 const infoPage = () => import("./info.jsx").then((m) => m.InfoPage);
 

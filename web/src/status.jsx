@@ -1,15 +1,15 @@
 // The customer follows a booking: a plain-language timeline that updates itself, cancel, rating.
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { call, missing, sessions } from "./api.js";
 import { Check } from "./icons.jsx";
-import { lang, money, num, t, when } from "./i18n.js";
+import { lang, locale, money, num, t, when } from "./i18n.js";
 import { pathTo } from "./routes.js";
 import { go, use } from "./state.js";
-import { Alert, Field, SignIn, Title, usePolling } from "./ui.jsx";
+import { Alert, cardBox, Field, Lazy, SignIn, Title, usePolling } from "./ui.jsx";
 
-const FLOW = ["requested", "offered", "assigned", "en_route", "started", "completed"];
+const FLOW = ["awaiting_payment", "requested", "offered", "assigned", "en_route", "started", "completed"];
 const TERMINAL = ["completed", "cancelled", "unmatched"];
-const CANCELLABLE = ["requested", "offered", "assigned", "en_route"];
+const CANCELLABLE = ["awaiting_payment", "requested", "offered", "assigned", "en_route"];
 
 export function BookingStatus({ id }) {
   const session = use(sessions.customer);
@@ -45,7 +45,8 @@ export function BookingStatus({ id }) {
   const reached = new Set(booking.timeline.map((s) => s.state));
   const steps = TERMINAL.includes(booking.state) && booking.state !== "completed"
     ? booking.timeline.map((s) => s.state).filter((s, i, a) => a.indexOf(s) === i)
-    : FLOW;
+    : FLOW.filter((s) => s !== "awaiting_payment" || reached.has(s));
+  const held = booking.timeline.some((x) => x.step === "hold_card");
   const times = {};
   booking.timeline.forEach((s) => { if (!times[s.state]) times[s.state] = s.at; });
 
@@ -57,13 +58,13 @@ export function BookingStatus({ id }) {
       {booking.helper && booking.helper.first_name && <HelperCard helper={booking.helper} />}
       {booking.mode === "onsite" && booking.location && booking.location.address && (
         <p class="meta">{t("sum_address", { address: [booking.location.address, [booking.location.postcode, booking.location.city].filter(Boolean).join(" ")].filter(Boolean).join(", ") })}</p>)}
-      <Payment pay={pay} booking={booking} />
+      {booking.state === "awaiting_payment" ? <PayNow id={id} onPaid={load} /> : <Payment pay={pay} booking={booking} />}
       {booking.minutes_worked != null && <p>{t("minutes_worked", { min: booking.minutes_worked })}</p>}
       <ol class="timeline" aria-label={t("status_title")}>
         {steps.map((s) => (
           <li key={s} class={s === booking.state ? "now" : reached.has(s) ? "done" : ""}>
             {reached.has(s) ? <Check /> : <span style="width:24px" aria-hidden="true" />}
-            <span>{t("st_" + s)}{times[s] ? <span class="meta"> – {when(times[s])}</span> : null}
+            <span>{t(s === "awaiting_payment" && held ? "st_card_held" : "st_" + s)}{times[s] ? <span class="meta"> – {when(times[s])}</span> : null}
               {!reached.has(s) && <span class="sr-only"> (…)</span>}</span>
           </li>
         ))}
@@ -90,6 +91,34 @@ export function BookingStatus({ id }) {
   );
 }
 
+// A booking that waits for its card (a declined card, or a partner's booking): hold it here, on
+// the same booking. Until then nobody is sent.
+function PayNow({ id, onPaid }) {
+  const box = useRef(null);
+  const [saved, setSaved] = useState(null);
+  const [useSaved, setUseSaved] = useState(true);
+  const [error, setError] = useState(null);
+  const [busy, setBusy] = useState(false);
+  useEffect(() => { call("GET", "/v1/me/booking-defaults", undefined, "customer").then((x) => setSaved(x.saved_card)).catch(() => {}); }, [id]);
+  async function submit(e) {
+    e.preventDefault();
+    setBusy(true); setError(null);
+    try {
+      const card = box.current && await box.current.choose();
+      if (card) await call("POST", `/v1/bookings/${id}/payment`, card, "customer");
+      await onPaid();
+    } catch (err) { setError(err); } finally { setBusy(false); }
+  }
+  return (
+    <form class="card" onSubmit={submit} noValidate data-testid="pay-now">
+      <h2 style="margin-top:0">{t("pay_now_title")}</h2>
+      <Lazy load={cardBox} box={box} saved={saved} useSaved={useSaved} setUseSaved={setUseSaved} />
+      <Alert error={error} />
+      <button class="btn primary" disabled={busy}>{t("pay_now")}</button>
+    </form>
+  );
+}
+
 // Who is coming: first name, photo (if the helper has one) and rating, in her number format.
 function HelperCard({ helper }) {
   const r = helper.rating || {};
@@ -99,10 +128,14 @@ function HelperCard({ helper }) {
       <div>
         <p style="margin:0">{t("your_helper", { name: helper.first_name })}</p>
         <p class="meta" style="margin:0">{r.count ? t("rating", { avg: num(r.average), count: r.count }) : t("no_rating")}</p>
+        {helper.arrival && <p class="meta" style="margin:0" data-testid="arrival">{t("arrives", { when: clock(helper.arrival.from) + "–" + clock(helper.arrival.to) })}</p>}
+        {helper.phone && <p style="margin:.25rem 0 0"><a href={"tel:" + helper.phone.replace(/[^+0-9]/g, "")} data-testid="call-helper">{t("call_helper", { name: helper.first_name, phone: helper.phone })}</a></p>}
       </div>
     </div>
   );
 }
+
+const clock = (iso) => new Date(iso).toLocaleTimeString(locale(), { hour: "2-digit", minute: "2-digit" });
 
 // The booking's terms (hold, travel and late-cancel fee) as discovery states them for this tenant.
 export function useTerms(booking) {

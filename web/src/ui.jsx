@@ -132,3 +132,11 @@ export function usePolling(fn, ms, active, deps = []) {
     return () => { stopped = true; clearTimeout(timer); document.removeEventListener("visibilitychange", onVis); };
   }, [active, ms, ...deps]);
 }
+
+// Parts loaded only when opened, so the booking page stays small.
+export function Lazy({ load, ...props }) {
+  const [Mod, setMod] = useState(null);
+  useEffect(() => { load().then((C) => setMod(() => C)); }, [load]);
+  return Mod ? <Mod {...props} /> : <p role="status">{t("loading")}</p>;
+}
+export const cardBox = () => import("./card.jsx").then((m) => m.CardBox);
