@@ -224,3 +224,12 @@ def test_a_lazy_module_is_imported_on_first_use_only():
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                          env={"PATH": "/usr/bin:/bin", "AWS_DEFAULT_REGION": "eu-central-1"})
     assert out.stdout.split() == ["False", "True"], out.stderr
+
+
+def test_the_reference_page_renders_every_operation_of_the_generated_document():
+    # a route with a non-JSON body (the helper's photo) once broke /v1/docs with a 500
+    from chalicelib.domain.pages import reference_page
+    from chalicelib.http.openapi import build
+    doc = build()
+    html = reference_page(doc)
+    assert all(path in html for path in doc["paths"]) and "image/png" in html
