@@ -4,7 +4,7 @@ from chalice import Chalice
 
 from chalicelib.handlers import (auth, bookings, events, geocode, helper_photo, helper_profile, matching, meta,
                                  notifications, ops, partner_pages, partners, payments, quality, reviews, work)
-from chalicelib.handlers.common import install_problem_responses
+from chalicelib.http import problems
 from chalicelib.obs import http_middleware
 
 app = Chalice(app_name="crowdfix")
@@ -25,5 +25,5 @@ app.register_blueprint(work.bp)
 app.register_blueprint(ops.bp)
 app.register_blueprint(meta.bp)  # last: its catch-all answers unknown routes with a 404 problem
 
-install_problem_responses(app)  # after all blueprints: typed errors -> problem bodies
+problems.install(app)  # Chalice's own 4xx as problem bodies, security headers
 app.register_middleware(http_middleware, "http")  # JSON logs with the request and booking id

@@ -245,7 +245,23 @@ def _imports(module: str, tree: ast.AST) -> set[str]:
             base = _resolve(module, node)
             found.add(base)
             found.update(f"{base}.{alias.name}" for alias in node.names)  # submodule imports
+        elif isinstance(node, ast.Call) and _lazy_target(node):
+            found.add(_lazy_target(node))  # a lazy module handle: lazy("chalicelib.services.x")
     return {m for m in found if m.split(".")[0] in ("chalicelib", "app") and _module_path(m)}
+
+
+def _lazy_target(node: ast.Call) -> str | None:
+    """The module of ``lazy("chalicelib...")`` (``chalicelib.lazy``), else None."""
+    if getattr(node.func, "id", getattr(node.func, "attr", None)) == "lazy" and node.args \
+            and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+        return node.args[0].value
+    return None
+
+
+def _lazy_handles(tree: ast.Module) -> dict[str, str]:
+    """A module's top-level ``name = lazy("module")`` handles: name -> module."""
+    return {t.id: _lazy_target(n.value) for n in tree.body if isinstance(n, ast.Assign)
+            and isinstance(n.value, ast.Call) and _lazy_target(n.value) for t in n.targets if isinstance(t, ast.Name)}
 
 
 @lru_cache(maxsize=None)
@@ -268,11 +284,19 @@ def reachable_modules(module: str, function: str | None) -> set[str]:
         top = ast.Module(body=[n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))],
                          type_ignores=[])
         start = _imports(module, body) | _imports(module, top)
-        # helpers defined in the same module and called by the handler
-        called = {n.func.id for n in ast.walk(body) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
-        for n in tree.body:
-            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name in called and n.name != function:
-                start |= _imports(module, n)
+        # functions of the same module the handler calls or names (a dispatch table), transitively
+        funcs = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        used, todo, named = [body], [body], {function}
+        while todo:
+            for x in ast.walk(todo.pop()):
+                if isinstance(x, ast.Name) and x.id in funcs and x.id not in named:
+                    named.add(x.id)
+                    used.append(funcs[x.id])
+                    todo.append(funcs[x.id])
+                    start |= _imports(module, funcs[x.id])
+        # the module's lazy handles the handler (or those helpers) uses
+        handles = _lazy_handles(tree)
+        start |= {handles[x.id] for u in used for x in ast.walk(u) if isinstance(x, ast.Name) and x.id in handles}
     seen = {module}
     todo = list(start)
     while todo:

@@ -1,5 +1,5 @@
 """Typed domain errors. Each knows its HTTP status; handlers map them to a problem body in one place
-(``chalicelib.handlers.common``). Never decide by matching message text."""
+(``chalicelib.http.problems``). Never decide by matching message text."""
 from __future__ import annotations
 
 from typing import Any

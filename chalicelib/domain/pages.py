@@ -139,9 +139,12 @@ def reference_page(doc: dict) -> str:
                              f"<td>{'yes' if p.get('required') else 'no'}</td><td>{escape(_type(p['schema']))}</td>"
                              f"<td>{escape(p.get('description', ''))}</td></tr>" for p in op["parameters"])
             body = ""
-            if "requestBody" in op:
-                ref = op["requestBody"]["content"]["application/json"]["schema"]
+            content = op.get("requestBody", {}).get("content", {})
+            if "application/json" in content:
+                ref = content["application/json"]["schema"]
                 body = f"<h4>Body</h4>{_fields(_resolve(ref, schemas), schemas)}"
+            elif content:  # a file (an image): its media types
+                body = f"<h4>Body</h4><p>{escape(', '.join(content))}</p>"
             ok_code = next(iter(op["responses"]))
             parts.append(
                 f'<article id="{escape(op["operationId"])}"><h3><span class="m">{method}</span> <code>{escape(path)}</code></h3>'

@@ -2,7 +2,7 @@
 format, token-bucket maths, Standard Webhooks signatures, delivery back-off and commission.
 
 No AWS import here: everything is tested fast and alone. The pydantic models are the one source of
-truth for request validation and for the OpenAPI document (``chalicelib.domain.openapi``).
+truth for request validation and for the OpenAPI document (``chalicelib.http.openapi``).
 """
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ from typing import Literal, Optional
 
 from pydantic import AnyHttpUrl, BaseModel, Field, field_validator, model_validator
 
+from chalicelib.domain.ids import TENANT_ID
 from chalicelib.domain.schemas import Category, CreateBooking, Language, Money, Strict
 
-TENANT_ID = r"^[a-z][a-z0-9-]{2,31}$"
 COLOUR = r"^#[0-9a-fA-F]{6}$"
 CURRENCIES = ("CHF", "EUR", "GBP", "USD")
 WEBHOOK_EVENTS = ("booking.created", "booking.assigned", "booking.started", "booking.completed",

@@ -11,6 +11,7 @@ from typing import Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from chalicelib.domain.catalog import CATEGORIES, LANGUAGES
+from chalicelib.domain.ids import TENANT_ID, prefixed_id
 
 Category = Literal[CATEGORIES]  # type: ignore[valid-type]
 Language = Literal[LANGUAGES]  # type: ignore[valid-type]
@@ -85,7 +86,7 @@ class CreateBooking(Strict):
     contact: Contact
     language: Language = "de"
     price_cap: Optional[Money] = None
-    preferred_helper_id: Optional[str] = Field(default=None, pattern=r"^h_[A-Za-z0-9]{6,40}$")
+    preferred_helper_id: Optional[str] = Field(default=None, pattern=prefixed_id("h"))
     payment: Optional[CardChoice] = Field(
         default=None, description="customers only: hold the card now. A card booking is offered to no helper until "
         "its card is held; a declined card answers 402 with the booking_id: try again (same Idempotency-Key, or "
@@ -138,7 +139,7 @@ class DiscoverQuery(Strict):
     language: Optional[Language] = None
     at: Optional[datetime] = Field(default=None, description="ISO 8601 with time zone; default now")
     limit: int = Field(default=10, ge=1, le=50)
-    tenant: str = Field(default="crowdfix", pattern=r"^[a-z0-9][a-z0-9_-]{1,40}$")
+    tenant: str = Field(default="crowdfix", pattern=TENANT_ID)
 
     @field_validator("at")
     @classmethod

@@ -1,23 +1,26 @@
 """Sign-in by e-mailed code, and who am I."""
 from __future__ import annotations
 
+import os
+
 from chalice import Blueprint
 
-from chalicelib.handlers.common import authenticate, ok, parse_body
+from chalicelib.http import Edge, Reply, signed_in
+from chalicelib.lazy import lazy
 from chalicelib.settings import get_settings
 
 bp = Blueprint(__name__)
+api = Edge(bp, tag="sign-in")
+svc = lazy("chalicelib.services.auth")
+headers = lazy("chalicelib.domain.headers")
+PERSON = signed_in("customer", "helper")
 
 
 def _client_ip(request) -> str | None:
     """The caller's address: CloudFront's viewer address when the request came through CloudFront
     (its origin header), else ``sourceIp``; never a client-sent header (``domain.headers``)."""
-    import os
-
-    from chalicelib.domain.headers import client_address
-
     ip = ((request.context or {}).get("identity") or {}).get("sourceIp")
-    return client_address(request.headers, ip, os.environ.get("CROWDFIX_CLOUDFRONT_ORIGIN_TOKEN"))
+    return headers.client_address(request.headers, ip, os.environ.get("CROWDFIX_CLOUDFRONT_ORIGIN_TOKEN"))
 
 
 def _tenant(request) -> str:
@@ -25,48 +28,37 @@ def _tenant(request) -> str:
     return get_settings().default_tenant
 
 
-@bp.route("/v1/auth/code", methods=["POST"])
-def request_code():
-    from chalicelib.domain.schemas import RequestCode
-    from chalicelib.services import auth as svc
-    request = bp.current_request
-    body = parse_body(request, RequestCode)
-    svc.request_code(_tenant(request), body.role, body.email, body.language, client_ip=_client_ip(request))
-    return ok({"sent": True, "detail": "If this address may sign in, a 6-digit code is on its way. "
-                                       "It is valid for 10 minutes."}, status=202)
+@api.post("/v1/auth/code", body="schemas:RequestCode", response="Accepted", status=202, errors=(429,))
+def request_code(call):
+    """E-mail a sign-in code"""
+    body = call.body
+    svc.request_code(_tenant(call.request), body.role, body.email, body.language, client_ip=_client_ip(call.request))
+    return {"sent": True, "detail": "If this address may sign in, a 6-digit code is on its way. "
+                                    "It is valid for 10 minutes."}
 
 
-@bp.route("/v1/auth/token", methods=["POST"])
-def exchange_code():
-    from chalicelib.domain.schemas import ExchangeCode
-    from chalicelib.services import auth as svc
-    request = bp.current_request
-    body = parse_body(request, ExchangeCode)
-    return ok(svc.exchange_code(_tenant(request), body.role, body.email, body.code))
+@api.post("/v1/auth/token", body="schemas:ExchangeCode", response="TokenOut", errors=(401, 429))  # 401: wrong code
+def exchange_code(call):
+    """Exchange the code for a token"""
+    return svc.exchange_code(_tenant(call.request), call.body.role, call.body.email, call.body.code)
 
 
-@bp.route("/v1/me", methods=["GET"])
-def me():
-    actor = authenticate(bp.current_request)
-    return ok({"role": actor.role, "id": actor.id, "tenant_id": actor.tenant_id})
+@api.get("/v1/me", auth=signed_in(), response="MeOut")
+def me(call):
+    """Who am I"""
+    return {"role": call.actor.role, "id": call.actor.id, "tenant_id": call.actor.tenant_id}
 
 
-@bp.route("/v1/me/phone-verification", methods=["POST"])
-def start_phone_verification():
-    """Text a code to a mobile number; only a number confirmed with it gets SMS."""
-    from chalicelib.domain.notification_schemas import PhoneVerificationStart
-    from chalicelib.services import auth as svc
-    request = bp.current_request
-    actor = authenticate(request, "customer", "helper")
-    body = parse_body(request, PhoneVerificationStart)
-    result = svc.start_phone_verification(actor, body.phone, body.language)
-    return ok(result, status=200 if result["verified"] else 202)
+@api.post("/v1/me/phone-verification", auth=PERSON, body="notification_schemas:PhoneVerificationStart",
+          response="PhoneVerification", status=202, also=(200,), errors=(429,), tag="notifications")
+def start_phone_verification(call):
+    """Text a code to a mobile number (SMS go only to a verified number)"""
+    result = svc.start_phone_verification(call.actor, call.body.phone, call.body.language)
+    return Reply(result, status=200 if result["verified"] else 202)
 
 
-@bp.route("/v1/me/phone-verification/confirm", methods=["POST"])
-def confirm_phone_verification():
-    from chalicelib.domain.notification_schemas import PhoneVerificationConfirm
-    from chalicelib.services import auth as svc
-    request = bp.current_request
-    actor = authenticate(request, "customer", "helper")
-    return ok(svc.confirm_phone(actor, parse_body(request, PhoneVerificationConfirm).code))
+@api.post("/v1/me/phone-verification/confirm", auth=PERSON, body="notification_schemas:PhoneVerificationConfirm",
+          response="PhoneVerification", errors=(429,), tag="notifications")
+def confirm_phone_verification(call):
+    """Confirm the mobile number with the texted code"""
+    return svc.confirm_phone(call.actor, call.body.code)

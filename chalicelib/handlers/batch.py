@@ -21,12 +21,22 @@ the work queue's per-kind handlers, from :func:`time_budget` around them.
 """
 from __future__ import annotations
 
+import json
 import logging
+import time
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, Callable, Iterator
 
+from chalicelib import obs
+from chalicelib.lazy import lazy
+from chalicelib.queues import WORK
+
 log = logging.getLogger("crowdfix.events")
+aws = lazy("chalicelib.aws")
+claims = lazy("chalicelib.store.claims")
+idempotency_model = lazy("chalicelib.models.idempotency")
+failure_store = lazy("chalicelib.services.failures")
 
 # The longest one record may take: a hold renewal's two Stripe calls (5 s x 2 tries each, see
 # adapters/stripe_gateway.py) and its DynamoDB writes, or a partner webhook / push (5 s) with
@@ -76,12 +86,11 @@ def _guarded(guard: bool, key: str, handle: Callable[[dict], None], record: dict
     if not guard:
         handle(record)
         return
-    from chalicelib.store.claims import run_once
-
     if stream:
-        run_once(key, lambda: handle(record), lease_seconds=STREAM_LEASE_SECONDS, wait_seconds=STREAM_WAIT_SECONDS)
+        claims.run_once(key, lambda: handle(record), lease_seconds=STREAM_LEASE_SECONDS,
+                        wait_seconds=STREAM_WAIT_SECONDS)
     else:
-        run_once(key, lambda: handle(record))
+        claims.run_once(key, lambda: handle(record))
 
 
 def _stream_booking(record: dict) -> str | None:
@@ -90,8 +99,6 @@ def _stream_booking(record: dict) -> str | None:
 
 
 def _queue_booking(record: dict) -> str | None:
-    import json
-
     try:
         body = json.loads(record.get("body") or "")
     except ValueError:
@@ -103,8 +110,6 @@ def process_stream(source: str, event: Any, handle: Callable[[dict], None], *, g
     """``guard=False`` is for handlers whose whole effect is a conditional write of values derived
     from the record alone (a replay writes the same values or is refused): the guard's writes per
     record would buy nothing there and cost write request units."""
-    from chalicelib import obs
-
     obs.setup()
     records = records_of(event)
     context = context_of(event)
@@ -139,12 +144,8 @@ def process_queue(source: str, event: Any, handle: Callable[[dict], None], *, gu
     """``guard=False`` is for consumers that claim each effect with their own conditional write
     (a redelivered message finds its claims taken and does nothing). ``max_receive_count``: the
     queue's (default: the work queue's); the last failing delivery goes to the failure store."""
-    from chalicelib import obs
-    from chalicelib.store.claims import Busy
-
     obs.setup()
     if max_receive_count is None:
-        from chalicelib.queues import WORK
         max_receive_count = WORK.max_receive_count
     records = records_of(event)
     context = context_of(event)
@@ -157,7 +158,7 @@ def process_queue(source: str, event: Any, handle: Callable[[dict], None], *, gu
         try:
             with obs.context(source=source, record_id=record.get("messageId"), booking_id=_queue_booking(record)):
                 _guarded(guard, _guard_key(source, record["messageId"]), handle, record)
-        except Busy:
+        except claims.Busy:
             failures.append({"itemIdentifier": record["messageId"]})  # another worker has it: look again later
             if guard:
                 _hide_while_claimed(_guard_key(source, record["messageId"]), record)
@@ -177,15 +178,10 @@ def _hide_while_claimed(key: str, record: dict) -> None:
     every early receive counts toward maxReceiveCount, and a worker killed holding the claim would
     otherwise get the message dead-lettered before anyone may take it over (seen with a short
     local visibility timeout; a healthy holder deletes the message when it finishes)."""
-    import time
-
-    from chalicelib.aws import client
-    from chalicelib.models.idempotency import IdempotencyRecord
-
     try:
-        held = IdempotencyRecord.get(key, consistent_read=True)
+        held = idempotency_model.IdempotencyRecord.get(key, consistent_read=True)
         seconds = int(max(1, min(43_200, float(held.lease_until or 0) - time.time() + 1)))
-        sqs = client("sqs")
+        sqs = aws.client("sqs")
         url = sqs.get_queue_url(QueueName=record["eventSourceARN"].rsplit(":", 1)[-1])["QueueUrl"]
         sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=record["receiptHandle"], VisibilityTimeout=seconds)
     except Exception:  # noqa: BLE001 — gone, finished meanwhile or unreachable: the visibility timeout brings it back
@@ -193,10 +189,8 @@ def _hide_while_claimed(key: str, record: dict) -> None:
 
 
 def _to_failure_store(source: str, record: dict, exc: Exception, count: int) -> bool:
-    from chalicelib.services.failures import record_failure
-
     try:
-        record_failure(source, record["body"], record["messageId"], exc, count)
+        failure_store.record_failure(source, record["body"], record["messageId"], exc, count)
         return True
     except Exception:
         log.exception("%s: message %s could not be written to the failure store; SQS will dead-letter it",

@@ -3,120 +3,97 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.handlers.common import authenticate, cursor_param, ok, parse_body, path_id, query_int, sign_cursor
+from chalicelib.http import Edge, Reply, signed_in
+from chalicelib.http import types as t
+from chalicelib.http.cursors import sign_cursor
+from chalicelib.lazy import lazy
 
 bp = Blueprint(__name__)
+api = Edge(bp, tag="bookings")
+svc = lazy("chalicelib.services.bookings")
+views = lazy("chalicelib.services.views")
+payments = lazy("chalicelib.services.payments")
+HELPER = signed_in("helper")
 
 
-@bp.route("/v1/bookings", methods=["POST"])
-def create_booking():
-    from chalicelib.domain.schemas import CreateBooking
-    from chalicelib.services import bookings as svc
-    from chalicelib.services.views import booking_view
-    request = bp.current_request
-    actor = authenticate(request, "customer")
-    body = parse_body(request, CreateBooking)
-    key = (request.headers or {}).get("idempotency-key")
-    if key is not None and not (1 <= len(key) <= 255):
-        from chalicelib.domain.errors import ValidationFailed
-        raise ValidationFailed("Idempotency-Key must be 1 to 255 characters", field="Idempotency-Key")
-    booking, created = svc.create_booking(actor, body, idempotency_key=key)
-    if body.payment is not None:
-        from chalicelib.services.payments import hold_card_at_booking
-        booking = hold_card_at_booking(actor, booking, body.payment)
-    return ok(booking_view(booking, actor), status=201 if created else 200,
-              headers={"Location": f"/v1/bookings/{booking.booking_id}",
-                       **({"Idempotent-Replayed": "true"} if not created else {})})
+@api.post("/v1/bookings", auth=signed_in("customer"), body="schemas:CreateBooking",
+          headers={"Idempotency-Key": t.IdempotencyKey}, response="BookingOut", status=201, also=(200,),
+          errors=(402,))
+def create_booking(call):
+    """Book help
+
+    With ``payment`` the card is held in the same request; a declined card answers 402 with the
+    ``booking_id`` to retry on."""
+    booking, created = svc.create_booking(call.actor, call.body, idempotency_key=call.headers["Idempotency-Key"])
+    if call.body.payment is not None:
+        booking = payments.hold_card_at_booking(call.actor, booking, call.body.payment)
+    return Reply(views.booking_view(booking, call.actor), status=201 if created else 200,
+                 headers={"Location": f"/v1/bookings/{booking.booking_id}",
+                          **({"Idempotent-Replayed": "true"} if not created else {})})
 
 
-@bp.route("/v1/me/booking-defaults", methods=["GET"])
-def booking_defaults():
-    from chalicelib.services import bookings as svc
-    return ok(svc.booking_defaults(authenticate(bp.current_request, "customer")))
+@api.get("/v1/me/booking-defaults", auth=signed_in("customer"), response="BookingDefaults")
+def booking_defaults(call):
+    """A returning customer's details from her last booking (name, phone, address, saved card)"""
+    return svc.booking_defaults(call.actor)
 
 
-@bp.route("/v1/bookings", methods=["GET"])
-def list_bookings():
-    from chalicelib.services import bookings as svc
-    from chalicelib.services.views import booking_view
-    request = bp.current_request
-    actor = authenticate(request, "customer", "helper")
-    limit = query_int(request, "limit", 20, 1, 100)
-    scope = f"bookings:{actor.role}:{actor.id}"  # a cursor continues only this caller's listing
-    items, cursor = svc.list_bookings(actor, limit=limit, cursor=cursor_param(request, scope))
-    return ok({"items": [booking_view(b, actor) for b in items], "next_cursor": sign_cursor(cursor, scope)})
+@api.get("/v1/bookings", auth=signed_in("customer", "helper"), query={"limit": t.limit(20, 100), "cursor": t.Cursor},
+         response="BookingList")
+def list_bookings(call):
+    """My bookings"""
+    scope = f"bookings:{call.actor.role}:{call.actor.id}"  # a cursor continues only this caller's listing
+    items, cursor = svc.list_bookings(call.actor, limit=call.query["limit"], cursor=call.cursor(scope))
+    return {"items": [views.booking_view(b, call.actor) for b in items], "next_cursor": sign_cursor(cursor, scope)}
 
 
-@bp.route("/v1/bookings/{booking_id}", methods=["GET"])
-def get_booking(booking_id):
-    from chalicelib.services import bookings as svc
-    from chalicelib.services.views import booking_view
-    request = bp.current_request
-    actor = authenticate(request, "customer", "helper", "ops")
-    booking = svc.get_booking_for(actor, path_id(booking_id, "b", "booking_id"))
-    return ok(booking_view(booking, actor))
+@api.get("/v1/bookings/{booking_id}", auth=signed_in("customer", "helper", "ops"), response="BookingOut")
+def get_booking(call, booking_id):
+    """One booking"""
+    return views.booking_view(svc.get_booking_for(call.actor, booking_id), call.actor)
 
 
-@bp.route("/v1/bookings/{booking_id}/cancel", methods=["POST"])
-def cancel_booking(booking_id):
-    from chalicelib.domain.schemas import CancelBooking
-    from chalicelib.services import bookings as svc
-    from chalicelib.services.views import booking_view
-    request = bp.current_request
-    actor = authenticate(request, "customer", "helper", "ops")
-    body = parse_body(request, CancelBooking, allow_empty=True)
-    booking = svc.cancel_booking(actor, path_id(booking_id, "b", "booking_id"), reason=body.reason)
-    return ok(booking_view(booking, actor))
+@api.post("/v1/bookings/{booking_id}/cancel", auth=signed_in("customer", "helper", "ops"),
+          body="schemas:CancelBooking", body_optional=True, response="BookingOut")
+def cancel_booking(call, booking_id):
+    """Cancel"""
+    return views.booking_view(svc.cancel_booking(call.actor, booking_id, reason=call.body.reason), call.actor)
 
 
-@bp.route("/v1/helper/offers", methods=["GET"])
-def list_offers():
-    from chalicelib.services import bookings as svc
-    from chalicelib.services.views import offer_view
-    actor = authenticate(bp.current_request, "helper")
-    return ok({"items": [offer_view(o) for o in svc.list_open_offers(actor)]})
+@api.get("/v1/helper/offers", auth=HELPER, response="OfferList")
+def list_offers(call):
+    """My open offers (helpers)"""
+    return {"items": [views.offer_view(o) for o in svc.list_open_offers(call.actor)]}
 
 
-@bp.route("/v1/bookings/{booking_id}/accept", methods=["POST"])
-def accept(booking_id):
-    from chalicelib.services import bookings as svc
-    from chalicelib.services.views import booking_view
-    actor = authenticate(bp.current_request, "helper")
-    return ok(booking_view(svc.accept_offer(actor, path_id(booking_id, "b", "booking_id")), actor))
+@api.post("/v1/bookings/{booking_id}/accept", auth=HELPER, response="BookingOut")
+def accept(call, booking_id):
+    """Accept an offer"""
+    return views.booking_view(svc.accept_offer(call.actor, booking_id), call.actor)
 
 
-@bp.route("/v1/bookings/{booking_id}/decline", methods=["POST"])
-def decline(booking_id):
-    from chalicelib.services import bookings as svc
-    actor = authenticate(bp.current_request, "helper")
-    svc.decline_offer(actor, path_id(booking_id, "b", "booking_id"))
-    return ok({"booking_id": booking_id, "offer": "declined"})
+@api.post("/v1/bookings/{booking_id}/decline", auth=HELPER, response="OfferDeclined")
+def decline(call, booking_id):
+    """Decline an offer"""
+    svc.decline_offer(call.actor, booking_id)
+    return {"booking_id": booking_id, "offer": "declined"}
 
 
-@bp.route("/v1/bookings/{booking_id}/depart", methods=["POST"])
-def depart(booking_id):
-    from chalicelib.services import bookings as svc
-    from chalicelib.services.views import booking_view
-    actor = authenticate(bp.current_request, "helper")
-    return ok(booking_view(svc.helper_step(actor, path_id(booking_id, "b", "booking_id"), "depart"), actor))
+@api.post("/v1/bookings/{booking_id}/depart", auth=HELPER, response="BookingOut")
+def depart(call, booking_id):
+    """On the way"""
+    return views.booking_view(svc.helper_step(call.actor, booking_id, "depart"), call.actor)
 
 
-@bp.route("/v1/bookings/{booking_id}/start", methods=["POST"])
-def start(booking_id):
-    from chalicelib.services import bookings as svc
-    from chalicelib.services.views import booking_view
-    actor = authenticate(bp.current_request, "helper")
-    return ok(booking_view(svc.helper_step(actor, path_id(booking_id, "b", "booking_id"), "start"), actor))
+@api.post("/v1/bookings/{booking_id}/start", auth=HELPER, response="BookingOut")
+def start(call, booking_id):
+    """Started"""
+    return views.booking_view(svc.helper_step(call.actor, booking_id, "start"), call.actor)
 
 
-@bp.route("/v1/bookings/{booking_id}/complete", methods=["POST"])
-def complete(booking_id):
-    from chalicelib.domain.schemas import CompleteBooking
-    from chalicelib.services import bookings as svc
-    from chalicelib.services.views import booking_view
-    request = bp.current_request
-    actor = authenticate(request, "helper")
-    body = parse_body(request, CompleteBooking)
-    booking = svc.helper_step(actor, path_id(booking_id, "b", "booking_id"), "complete",
-                              minutes_worked=body.minutes_worked, note=body.note)
-    return ok(booking_view(booking, actor))
+@api.post("/v1/bookings/{booking_id}/complete", auth=HELPER, body="schemas:CompleteBooking", response="BookingOut")
+def complete(call, booking_id):
+    """Done"""
+    booking = svc.helper_step(call.actor, booking_id, "complete", minutes_worked=call.body.minutes_worked,
+                              note=call.body.note)
+    return views.booking_view(booking, call.actor)

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.handlers.common import authenticate, ok
+from chalicelib.http import Edge, signed_in
+from chalicelib.http import types as t
+from chalicelib.lazy import lazy
 
 bp = Blueprint(__name__)
+api = Edge(bp, tag="helpers")
+photos = lazy("chalicelib.services.helper_photos")
+PUBLIC_TOO = t.Param({"type": "string", "enum": ["true", "false", "1", "0", "yes", "no"]},
+                     lambda raw: raw.lower() in ("1", "true", "yes"), default=False,
+                     description="true: show it on the public helper card too")
 
 
-@bp.route("/v1/helper/photo", methods=["PUT"], content_types=["image/jpeg", "image/png", "image/jpg"])
-def upload_helper_photo():
-    from chalicelib.services.helper_photos import upload_photo
-    request = bp.current_request
-    actor = authenticate(request, "helper")
-    public = ((request.query_params or {}).get("public") or "").lower() in ("1", "true", "yes")
-    return ok(upload_photo(actor, request.raw_body or b"", (request.headers or {}).get("content-type"), public))
+@api.put("/v1/helper/photo", auth=signed_in("helper"), query={"public": PUBLIC_TOO},
+         raw_body=("image/jpeg", "image/png", "image/jpg"), response="HelperPhotoOut")
+def upload_helper_photo(call):
+    """Upload my photo (helpers; the body is the JPEG or PNG, at most 2 MB)"""
+    request = call.request
+    return photos.upload_photo(call.actor, request.raw_body or b"", (request.headers or {}).get("content-type"),
+                               call.query["public"])

@@ -3,36 +3,35 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.handlers.common import authenticate, ok, parse_body
+from chalicelib.http import Edge, signed_in
+from chalicelib.lazy import lazy
 
 bp = Blueprint(__name__)
+api = Edge(bp, tag="helpers")
+svc = lazy("chalicelib.services.helper_profile")
+HELPER = signed_in("helper")
 
 
-@bp.route("/v1/helper/profile", methods=["GET"])
-def get_profile():
-    from chalicelib.services import helper_profile as svc
-    return ok(svc.get_profile(authenticate(bp.current_request, "helper")))
+@api.get("/v1/helper/profile", auth=HELPER, response="HelperProfileOut")
+def get_profile(call):
+    """My profile (helpers)"""
+    return svc.get_profile(call.actor)
 
 
-@bp.route("/v1/helper/profile", methods=["PUT"])
-def put_profile():
-    from chalicelib.domain.helper_schemas import HelperProfileUpdate
-    from chalicelib.services import helper_profile as svc
-    request = bp.current_request
-    actor = authenticate(request, "helper")
-    return ok(svc.update_profile(actor, parse_body(request, HelperProfileUpdate)))
+@api.put("/v1/helper/profile", auth=HELPER, body="helper_schemas:HelperProfileUpdate", response="HelperProfileOut")
+def put_profile(call):
+    """Change my profile"""
+    return svc.update_profile(call.actor, call.body)
 
 
-@bp.route("/v1/helper/availability", methods=["PUT"])
-def put_availability():
-    from chalicelib.domain.helper_schemas import HelperAvailabilityUpdate
-    from chalicelib.services import helper_profile as svc
-    request = bp.current_request
-    actor = authenticate(request, "helper")
-    return ok(svc.update_availability(actor, parse_body(request, HelperAvailabilityUpdate)))
+@api.put("/v1/helper/availability", auth=HELPER, body="helper_schemas:HelperAvailabilityUpdate",
+         response="AvailabilityOut")
+def put_availability(call):
+    """Set my availability"""
+    return svc.update_availability(call.actor, call.body)
 
 
-@bp.route("/v1/helper/earnings", methods=["GET"])
-def get_earnings():
-    from chalicelib.services import helper_profile as svc
-    return ok(svc.earnings(authenticate(bp.current_request, "helper")))
+@api.get("/v1/helper/earnings", auth=HELPER, response="EarningsOut")
+def get_earnings(call):
+    """My earnings"""
+    return svc.earnings(call.actor)

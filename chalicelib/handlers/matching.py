@@ -7,51 +7,33 @@ import logging
 from chalice import Blueprint
 
 from chalicelib.handlers.batch import image, process_stream
-from chalicelib.handlers.common import ok
+from chalicelib.http import Edge, Reply
+from chalicelib.lazy import lazy
 from chalicelib.streams import stream_arn
 
 bp = Blueprint(__name__)
+api = Edge(bp, tag="discovery")
+find = lazy("chalicelib.services.matching")
+helper_model = lazy("chalicelib.models.helpers")
 log = logging.getLogger("crowdfix.matching")
 
 
-def _parse_query(request, model):
-    from pydantic import ValidationError
-
-    from chalicelib.domain.errors import ValidationFailed
-
-    params = dict(request.query_params or {})
-    try:
-        return model.model_validate(params)
-    except ValidationError as exc:
-        errors = [{"field": ".".join(str(p) for p in e["loc"]) or "query",
-                   "detail": e["msg"].removeprefix("Value error, ")} for e in exc.errors()]
-        first = errors[0]
-        field = first["field"] if first["field"] != "query" else "lat"  # the only whole-query rule: the place
-        raise ValidationFailed(f"{field}: {first['detail']}", field=field, extra={"errors": errors}) from None
-
-
-@bp.route("/v1/discover", methods=["GET"])
-def discover():
-    """Helpers near a place for a category. No sign-in: shows no home location and no contact."""
-    from chalicelib.domain.schemas import DiscoverQuery
-    from chalicelib.services.matching import discover as find
-
-    q = _parse_query(bp.current_request, DiscoverQuery)
-    return ok(find(q.tenant, lat=q.lat, lon=q.lon, category=q.category, mode=q.mode, language=q.language,
-                   when=q.at, limit=q.limit), headers={"Cache-Control": "public, max-age=30"})
+@api.get("/v1/discover", query_model="schemas:DiscoverQuery", query_whole_field="lat", response="DiscoverOut")
+def discover(call):
+    """Helpers near a place for a category. No sign-in: shows no home location and no contact"""
+    q = call.query_model  # a rule across the whole query is about the place, so it names lat
+    return Reply(find.discover(q.tenant, lat=q.lat, lon=q.lon, category=q.category, mode=q.mode, language=q.language,
+                               when=q.at, limit=q.limit), headers={"Cache-Control": "public, max-age=30"})
 
 
 @bp.on_dynamodb_record(stream_arn=stream_arn("helpers"), batch_size=50, starting_position="TRIM_HORIZON")
 def on_helper_change(event):
     """Put a helper into the geo index when they can take work, take them out when not."""
-    from chalicelib.models.helpers import Helper
-    from chalicelib.services.matching import sync_index
-
     def handle(record):
         if record["eventName"] == "REMOVE":
             return  # the index entry went with the item
-        helper = image(record, "NewImage", Helper)
-        log.debug("helper %s index: %s", helper["helper_id"], sync_index(helper))
+        helper = image(record, "NewImage", helper_model.Helper)
+        log.debug("helper %s index: %s", helper["helper_id"], find.sync_index(helper))
 
     # sync_index derives the keys from the record and writes them on the condition that the item
     # still has the fields they came from: a redelivered record rewrites the same keys or is

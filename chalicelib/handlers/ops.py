@@ -4,38 +4,36 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.handlers.common import authenticate, ok, parse_body, path_id, query_int
-from chalicelib.domain.errors import ValidationFailed
+from chalicelib.http import Edge, signed_in
+from chalicelib.http import types as t
+from chalicelib.lazy import lazy
 
 bp = Blueprint(__name__)
+api = Edge(bp, tag="operations")
+svc = lazy("chalicelib.services.failures")
+erasure = lazy("chalicelib.services.erasure")
+OPS = signed_in("ops")
+FAILURE_STATUSES = ("open", "replayed", "resolved")  # services.failures.STATUSES (tests/unit/test_http_edge.py)
 
 
-@bp.route("/v1/ops/failures", methods=["GET"])
-def list_failures():
-    from chalicelib.services import failures as svc
-    request = bp.current_request
-    actor = authenticate(request, "ops")
-    status = (request.query_params or {}).get("status", "open")
-    if status not in svc.STATUSES:
-        raise ValidationFailed(f"status must be one of {', '.join(svc.STATUSES)}", field="status")
-    rows = svc.list_failures(actor, status, limit=query_int(request, "limit", 50, 1, 200))
-    return ok({"items": [svc.view(f) for f in rows]})
+@api.get("/v1/ops/failures", auth=OPS, query={"status": t.one_of(FAILURE_STATUSES, "open"), "limit": t.limit(50, 200)},
+         response="FailureList")
+def list_failures(call):
+    """Work that used up its retries (the failure store): what failed, why, how often"""
+    rows = svc.list_failures(call.actor, call.query["status"], limit=call.query["limit"])
+    return {"items": [svc.view(f) for f in rows]}
 
 
-@bp.route("/v1/ops/failures/{failure_id}/replay", methods=["POST"])
-def replay_failure(failure_id):
-    from chalicelib.services import failures as svc
-    actor = authenticate(bp.current_request, "ops")
-    return ok(svc.view(svc.replay(actor, path_id(failure_id, "f", "failure_id"))), 202)
+@api.post("/v1/ops/failures/{failure_id}/replay", auth=OPS, response="FailureOut", status=202)
+def replay_failure(call, failure_id):
+    """Send a failed unit of work to the work queue again"""
+    return svc.view(svc.replay(call.actor, failure_id))
 
 
-@bp.route("/v1/ops/erasure", methods=["POST"])
-def erase_person():
-    """A customer's or helper's personal data erased, money records kept (services/erasure.py)."""
-    from chalicelib.domain.erasure_schemas import ErasureRequest
-    from chalicelib.services import erasure
+@api.post("/v1/ops/erasure", auth=OPS, body="erasure_schemas:ErasureRequest", response="ErasureOut")
+def erase_person(call):
+    """Erase a customer's or helper's personal data
 
-    request = bp.current_request
-    actor = authenticate(request, "ops")
-    body = parse_body(request, ErasureRequest)
-    return ok(erasure.erase(actor, body.subject_type, body.subject_id))
+    Bookings, payments and the ledger stay, referring to the pseudonymous id (409 while they have
+    open bookings; services/erasure.py)."""
+    return erasure.erase(call.actor, call.body.subject_type, call.body.subject_id)

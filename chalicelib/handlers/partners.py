@@ -7,272 +7,188 @@ import json
 from chalice import Blueprint
 
 from chalicelib.domain.booking_states import ALL_STATES
-from chalicelib.domain.errors import MalformedRequest, ValidationFailed
-from chalicelib.handlers.common import (authenticate, authenticate_partner, cursor_param, ok, parse_body, path_id, query_int,
-                                        sign_cursor)
+from chalicelib.domain.errors import MalformedRequest
 from chalicelib.handlers.batch import process_queue
+from chalicelib.http import ADMIN_OR_KEY, PARTNER_KEY, TENANT_ADMINS, Edge, Reply, signed_in
+from chalicelib.http import types as t
+from chalicelib.http.cursors import sign_cursor
+from chalicelib.lazy import lazy
 
 bp = Blueprint(__name__)
-ADMINS = ("ops", "partner_admin")
-
-
-def _tenant_id(value: str) -> str:
-    from chalicelib.domain import partners as dp
-    import re
-    if not re.match(dp.TENANT_ID, value or ""):
-        raise ValidationFailed("tenant_id is not a valid tenant id", field="tenant_id")
-    return value
-
-
-def _admin_or_key(request):
-    """Tenant admin token, or the tenant's API key (for webhooks and reports)."""
-    headers = request.headers or {}
-    auth = headers.get("authorization", "")
-    if "x-api-key" in headers or auth.lower().startswith("bearer cfx_"):
-        return authenticate_partner(request)[0]
-    return authenticate(request, *ADMINS)
-
-
-def _query_model(request, model):
-    from pydantic import ValidationError
-    params = dict(request.query_params or {})
-    try:
-        return model.model_validate(params)
-    except ValidationError as exc:
-        e = exc.errors()[0]
-        field = ".".join(str(p) for p in e["loc"]) or "query"
-        raise ValidationFailed(f"{field}: {e['msg'].removeprefix('Value error, ')}", field=field) from None
-
-
-def _idempotency_key(request) -> str | None:
-    key = (request.headers or {}).get("idempotency-key")
-    if key is not None and not (1 <= len(key) <= 255):
-        raise ValidationFailed("Idempotency-Key must be 1 to 255 characters", field="Idempotency-Key")
-    return key
+api = Edge(bp, tag="api keys")
+svc = lazy("chalicelib.services.partners")
+webhooks = lazy("chalicelib.services.webhooks")
+bookings = lazy("chalicelib.services.bookings")
+OPS, ADMINS = signed_in("ops"), signed_in(*TENANT_ADMINS)
+NO_STORE = {"Cache-Control": "no-store"}  # answers that carry a secret
+PERIOD = t.pattern(r"^\d{4}-\d{2}$", "must be a month, YYYY-MM", "YYYY-MM").but(required=True)
 
 
 # ---------------------------------------------------------------------------------------------
 # tenants
 
-@bp.route("/v1/tenants", methods=["POST"])
-def create_tenant():
-    from chalicelib.domain import partners as dp
-    from chalicelib.services import partners as svc
-    request = bp.current_request
-    actor = authenticate(request, "ops")
-    tenant = svc.create_tenant(actor, parse_body(request, dp.CreateTenant))
-    return ok(svc.tenant_view(tenant), status=201, headers={"Location": f"/v1/tenants/{tenant.tenant_id}"})
+@api.post("/v1/tenants", auth=OPS, body="partners:CreateTenant", response="TenantOut", status=201, tag="tenants")
+def create_tenant(call):
+    """Create a tenant (platform ops)"""
+    tenant = svc.create_tenant(call.actor, call.body)
+    return Reply(svc.tenant_view(tenant), headers={"Location": f"/v1/tenants/{tenant.tenant_id}"})
 
 
-@bp.route("/v1/tenants/{tenant_id}", methods=["GET"])
-def get_tenant(tenant_id):
-    from chalicelib.services import partners as svc
-    request = bp.current_request
-    return ok(svc.tenant_view(svc.get_tenant_for(_admin_or_key(request), _tenant_id(tenant_id))))
+@api.get("/v1/tenants/{tenant_id}", auth=ADMIN_OR_KEY, response="TenantOut", tag="tenants")
+def get_tenant(call, tenant_id):
+    """A tenant's settings"""
+    return svc.tenant_view(svc.get_tenant_for(call.actor, tenant_id))
 
 
-@bp.route("/v1/tenants/{tenant_id}", methods=["PATCH"])
-def update_tenant(tenant_id):
-    from chalicelib.domain import partners as dp
-    from chalicelib.services import partners as svc
-    request = bp.current_request
-    actor = _admin_or_key(request)
-    tenant_id = _tenant_id(tenant_id)
-    body = parse_body(request, dp.UpdateTenant)
-    return ok(svc.tenant_view(svc.update_tenant(actor, tenant_id, body)))
+@api.patch("/v1/tenants/{tenant_id}", auth=ADMIN_OR_KEY, body="partners:UpdateTenant", response="TenantOut",
+           tag="tenants")
+def update_tenant(call, tenant_id):
+    """Change a tenant's settings"""
+    return svc.tenant_view(svc.update_tenant(call.actor, tenant_id, call.body))
 
 
-@bp.route("/v1/tenants/{tenant_id}/admins", methods=["POST"])
-def add_partner_admin(tenant_id):
-    from chalicelib.domain import partners as dp
-    from chalicelib.services import partners as svc
-    request = bp.current_request
-    actor = authenticate(request, "ops")
-    tenant_id = _tenant_id(tenant_id)
-    return ok(svc.add_partner_admin(actor, tenant_id, parse_body(request, dp.CreatePartnerAdmin)), status=201)
+@api.post("/v1/tenants/{tenant_id}/admins", auth=OPS, body="partners:CreatePartnerAdmin", response="PartnerAdminOut",
+          status=201, tag="tenants")
+def add_partner_admin(call, tenant_id):
+    """Name a partner administrator (platform ops)"""
+    return svc.add_partner_admin(call.actor, tenant_id, call.body)
+
+
+@api.get("/v1/tenants/{tenant_id}/commission", auth=ADMIN_OR_KEY, query={"period": PERIOD}, response="CommissionReport",
+         tag="tenants")
+def commission(call, tenant_id):
+    """Commission report for a month"""
+    return svc.commission_report(call.actor, tenant_id, call.query["period"])
 
 
 # ---------------------------------------------------------------------------------------------
 # API keys
 
-@bp.route("/v1/tenants/{tenant_id}/api-keys", methods=["POST"])
-def create_api_key(tenant_id):
-    from chalicelib.domain import partners as dp
-    from chalicelib.services import partners as svc
-    request = bp.current_request
-    actor = _admin_or_key(request)
-    tenant_id = _tenant_id(tenant_id)
-    key, secret = svc.create_api_key(actor, tenant_id, parse_body(request, dp.CreateApiKey))
-    return ok({**svc.key_view(key), "secret": secret}, status=201, headers={"Cache-Control": "no-store"})
+@api.post("/v1/tenants/{tenant_id}/api-keys", auth=ADMIN_OR_KEY, body="partners:CreateApiKey",
+          response="partners:ApiKeyCreated", status=201)
+def create_api_key(call, tenant_id):
+    """Create an API key (secret shown once)"""
+    key, secret = svc.create_api_key(call.actor, tenant_id, call.body)
+    return Reply({**svc.key_view(key), "secret": secret}, headers=NO_STORE)
 
 
-@bp.route("/v1/tenants/{tenant_id}/api-keys", methods=["GET"])
-def list_api_keys(tenant_id):
-    from chalicelib.services import partners as svc
-    actor = authenticate(bp.current_request, *ADMINS)
-    return ok({"items": [svc.key_view(k) for k in svc.list_api_keys(actor, _tenant_id(tenant_id))]})
+@api.get("/v1/tenants/{tenant_id}/api-keys", auth=ADMINS, response="ApiKeyList")
+def list_api_keys(call, tenant_id):
+    """List API keys (prefix only)"""
+    return {"items": [svc.key_view(k) for k in svc.list_api_keys(call.actor, tenant_id)]}
 
 
-@bp.route("/v1/tenants/{tenant_id}/api-keys/{key_id}/rotate", methods=["POST"])
-def rotate_api_key(tenant_id, key_id):
-    from chalicelib.services import partners as svc
-    actor = authenticate(bp.current_request, *ADMINS)
-    key, secret = svc.rotate_api_key(actor, _tenant_id(tenant_id), path_id(key_id, "key", "key_id"))
-    return ok({**svc.key_view(key), "secret": secret}, status=201, headers={"Cache-Control": "no-store"})
+@api.post("/v1/tenants/{tenant_id}/api-keys/{key_id}/rotate", auth=ADMINS, response="partners:ApiKeyCreated",
+          status=201)
+def rotate_api_key(call, tenant_id, key_id):
+    """Rotate: new secret, old key revoked"""
+    key, secret = svc.rotate_api_key(call.actor, tenant_id, key_id)
+    return Reply({**svc.key_view(key), "secret": secret}, headers=NO_STORE)
 
 
-@bp.route("/v1/tenants/{tenant_id}/api-keys/{key_id}/revoke", methods=["POST"])
-def revoke_api_key(tenant_id, key_id):
-    from chalicelib.services import partners as svc
-    actor = authenticate(bp.current_request, *ADMINS)
-    return ok(svc.key_view(svc.revoke_api_key(actor, _tenant_id(tenant_id), path_id(key_id, "key", "key_id"))))
+@api.post("/v1/tenants/{tenant_id}/api-keys/{key_id}/revoke", auth=ADMINS, response="partners:ApiKeyOut")
+def revoke_api_key(call, tenant_id, key_id):
+    """Revoke a key"""
+    return svc.key_view(svc.revoke_api_key(call.actor, tenant_id, key_id))
 
 
 # ---------------------------------------------------------------------------------------------
 # webhook endpoints and deliveries
 
-@bp.route("/v1/tenants/{tenant_id}/webhooks", methods=["POST"])
-def create_webhook(tenant_id):
-    from chalicelib.domain import partners as dp
-    from chalicelib.services import webhooks as wh
-    request = bp.current_request
-    actor = _admin_or_key(request)
-    tenant_id = _tenant_id(tenant_id)
-    ep = wh.create_endpoint(actor, tenant_id, parse_body(request, dp.CreateWebhookEndpoint))
-    return ok({**wh.endpoint_view(ep), "secret": ep.secret}, status=201, headers={"Cache-Control": "no-store"})
+@api.post("/v1/tenants/{tenant_id}/webhooks", auth=ADMIN_OR_KEY, body="partners:CreateWebhookEndpoint",
+          response="partners:WebhookEndpointCreated", status=201, tag="webhooks")
+def create_webhook(call, tenant_id):
+    """Add a webhook endpoint (secret shown once)"""
+    ep = webhooks.create_endpoint(call.actor, tenant_id, call.body)
+    return Reply({**webhooks.endpoint_view(ep), "secret": ep.secret}, headers=NO_STORE)
 
 
-@bp.route("/v1/tenants/{tenant_id}/webhooks", methods=["GET"])
-def list_webhooks(tenant_id):
-    from chalicelib.services import webhooks as wh
-    actor = _admin_or_key(bp.current_request)
-    return ok({"items": [wh.endpoint_view(e) for e in wh.list_endpoints(actor, _tenant_id(tenant_id))]})
+@api.get("/v1/tenants/{tenant_id}/webhooks", auth=ADMIN_OR_KEY, response="WebhookList", tag="webhooks")
+def list_webhooks(call, tenant_id):
+    """List webhook endpoints"""
+    return {"items": [webhooks.endpoint_view(e) for e in webhooks.list_endpoints(call.actor, tenant_id)]}
 
 
-@bp.route("/v1/tenants/{tenant_id}/webhooks/{endpoint_id}", methods=["DELETE"])
-def delete_webhook(tenant_id, endpoint_id):
-    from chalicelib.services import webhooks as wh
-    actor = _admin_or_key(bp.current_request)
-    wh.delete_endpoint(actor, _tenant_id(tenant_id), path_id(endpoint_id, "we", "endpoint_id"))
-    return ok({"deleted": True})
+@api.delete("/v1/tenants/{tenant_id}/webhooks/{endpoint_id}", auth=ADMIN_OR_KEY, response="Deleted", tag="webhooks")
+def delete_webhook(call, tenant_id, endpoint_id):
+    """Remove a webhook endpoint"""
+    webhooks.delete_endpoint(call.actor, tenant_id, endpoint_id)
+    return {"deleted": True}
 
 
-@bp.route("/v1/tenants/{tenant_id}/webhooks/{endpoint_id}/deliveries", methods=["GET"])
-def list_deliveries(tenant_id, endpoint_id):
-    from chalicelib.services import webhooks as wh
-    request = bp.current_request
-    actor = _admin_or_key(request)
-    limit = query_int(request, "limit", 50, 1, 100)
-    items = wh.list_deliveries(actor, _tenant_id(tenant_id), path_id(endpoint_id, "we", "endpoint_id"), limit)
-    return ok({"items": [wh.delivery_view(d) for d in items]})
+@api.get("/v1/tenants/{tenant_id}/webhooks/{endpoint_id}/deliveries", auth=ADMIN_OR_KEY,
+         query={"limit": t.limit(50, 100)}, response="DeliveryList", tag="webhooks")
+def list_deliveries(call, tenant_id, endpoint_id):
+    """Delivery log of an endpoint"""
+    items = webhooks.list_deliveries(call.actor, tenant_id, endpoint_id, call.query["limit"])
+    return {"items": [webhooks.delivery_view(d) for d in items]}
 
 
-@bp.route("/v1/tenants/{tenant_id}/webhooks/{endpoint_id}/deliveries/{message_id}/redeliver", methods=["POST"])
-def redeliver(tenant_id, endpoint_id, message_id):
-    from chalicelib.services import webhooks as wh
-    actor = _admin_or_key(bp.current_request)
-    d = wh.redeliver(actor, _tenant_id(tenant_id), path_id(endpoint_id, "we", "endpoint_id"),
-                     path_id(message_id, "msg", "message_id"))
-    return ok(wh.delivery_view(d), status=202)
-
-
-@bp.route("/v1/tenants/{tenant_id}/commission", methods=["GET"])
-def commission(tenant_id):
-    from chalicelib.services import partners as svc
-    request = bp.current_request
-    actor = _admin_or_key(request)
-    period = (request.query_params or {}).get("period")
-    if not period:
-        raise ValidationFailed("give the month as period=YYYY-MM", field="period")
-    return ok(svc.commission_report(actor, _tenant_id(tenant_id), period))
+@api.post("/v1/tenants/{tenant_id}/webhooks/{endpoint_id}/deliveries/{message_id}/redeliver", auth=ADMIN_OR_KEY,
+          response="DeliveryOut", status=202, tag="webhooks")
+def redeliver(call, tenant_id, endpoint_id, message_id):
+    """Send a delivery again"""
+    return webhooks.delivery_view(webhooks.redeliver(call.actor, tenant_id, endpoint_id, message_id))
 
 
 # ---------------------------------------------------------------------------------------------
 # the partner API (API key)
 
-@bp.route("/v1/partner/tenant", methods=["GET"])
-def partner_tenant():
-    from chalicelib.services import partners as svc
-    actor, environment = authenticate_partner(bp.current_request)
-    return ok({**svc.tenant_view(svc.get_tenant_for(actor, actor.tenant_id)), "environment": environment})
+@api.get("/v1/partner/tenant", auth=PARTNER_KEY, response="TenantOut", tag="partner API")
+def partner_tenant(call):
+    """The calling partner's tenant"""
+    return {**svc.tenant_view(svc.get_tenant_for(call.actor, call.actor.tenant_id)), "environment": call.environment}
 
 
-@bp.route("/v1/partner/quote", methods=["GET"])
-def partner_quote():
-    from chalicelib.domain import partners as dp
-    from chalicelib.services import partners as svc
-    request = bp.current_request
-    actor, _ = authenticate_partner(request)
-    return ok(svc.quote(actor, _query_model(request, dp.PlaceQuery)))
+@api.get("/v1/partner/quote", auth=PARTNER_KEY, query_model="partners:PlaceQuery", response="partners:QuoteOut",
+         tag="partner API")
+def partner_quote(call):
+    """Price and availability for a place and category"""
+    return svc.quote(call.actor, call.query_model)
 
 
-@bp.route("/v1/partner/helpers", methods=["GET"])
-def partner_helpers():
-    from chalicelib.domain import partners as dp
-    from chalicelib.services import partners as svc
-    request = bp.current_request
-    actor, _ = authenticate_partner(request)
-    params = dict(request.query_params or {})
-    params.pop("limit", None)
-    limit = query_int(request, "limit", 20, 1, 50)
-    from pydantic import ValidationError
-    try:
-        query = dp.PlaceQuery.model_validate(params)
-    except ValidationError as exc:
-        e = exc.errors()[0]
-        field = ".".join(str(p) for p in e["loc"]) or "query"
-        raise ValidationFailed(f"{field}: {e['msg']}", field=field) from None
-    return ok({"items": svc.discover_helpers(actor, query, limit)})
+@api.get("/v1/partner/helpers", auth=PARTNER_KEY, query={"limit": t.limit(20, 50)}, query_model="partners:PlaceQuery",
+         response="HelperList", tag="partner API")
+def partner_helpers(call):
+    """Helpers of the partner's pool for a place and category"""
+    return {"items": svc.discover_helpers(call.actor, call.query_model, call.query["limit"])}
 
 
-@bp.route("/v1/partner/bookings", methods=["POST"])
-def partner_create_booking():
-    from chalicelib.domain import partners as dp
-    from chalicelib.services import partners as svc
-    request = bp.current_request
-    actor, environment = authenticate_partner(request)
-    body = parse_body(request, dp.PartnerCreateBooking)
-    booking, created = svc.create_booking(actor, environment, body, _idempotency_key(request))
-    return ok(svc.partner_booking_view(booking, actor), status=201 if created else 200,
-              headers={"Location": f"/v1/partner/bookings/{booking.booking_id}",
-                       **({"Idempotent-Replayed": "true"} if not created else {})})
+@api.post("/v1/partner/bookings", auth=PARTNER_KEY, body="partners:PartnerCreateBooking",
+          headers={"Idempotency-Key": t.IdempotencyKey}, response="PartnerBookingOut", status=201, also=(200,),
+          tag="partner API")
+def partner_create_booking(call):
+    """Book help for the partner's customer"""
+    booking, created = svc.create_booking(call.actor, call.environment, call.body, call.headers["Idempotency-Key"])
+    return Reply(svc.partner_booking_view(booking, call.actor), status=201 if created else 200,
+                 headers={"Location": f"/v1/partner/bookings/{booking.booking_id}",
+                          **({"Idempotent-Replayed": "true"} if not created else {})})
 
 
-@bp.route("/v1/partner/bookings", methods=["GET"])
-def partner_list_bookings():
-    from chalicelib.services import partners as svc
-    request = bp.current_request
-    actor, _ = authenticate_partner(request)
-    params = request.query_params or {}
-    state = params.get("state")
-    if state is not None and state not in ALL_STATES:
-        raise ValidationFailed(f"state must be one of {', '.join(ALL_STATES)}", field="state")
-    ref = params.get("external_ref")
-    if ref is not None and not (1 <= len(ref) <= 64):
-        raise ValidationFailed("external_ref must be 1 to 64 characters", field="external_ref")
-    scope = f"partner-bookings:{actor.tenant_id}:{ref or ''}"  # a cursor continues only this listing
-    items, cursor = svc.list_bookings(actor, state=state, external_ref=ref, limit=query_int(request, "limit", 20, 1, 100),
-                                      cursor=cursor_param(request, scope))
-    return ok({"items": [svc.partner_booking_view(b, actor) for b in items], "next_cursor": sign_cursor(cursor, scope)})
+@api.get("/v1/partner/bookings", auth=PARTNER_KEY, response="PartnerBookingList", tag="partner API",
+         query={"state": t.one_of(ALL_STATES), "external_ref": t.text(1, 64), "limit": t.limit(20, 100),
+                "cursor": t.Cursor})
+def partner_list_bookings(call):
+    """The partner's bookings"""
+    q = call.query
+    scope = f"partner-bookings:{call.actor.tenant_id}:{q['external_ref'] or ''}"  # a cursor continues only this listing
+    items, cursor = svc.list_bookings(call.actor, state=q["state"], external_ref=q["external_ref"], limit=q["limit"],
+                                      cursor=call.cursor(scope))
+    return {"items": [svc.partner_booking_view(b, call.actor) for b in items], "next_cursor": sign_cursor(cursor, scope)}
 
 
-@bp.route("/v1/partner/bookings/{booking_id}", methods=["GET"])
-def partner_get_booking(booking_id):
-    from chalicelib.services import bookings as booking_svc, partners as svc
-    actor, _ = authenticate_partner(bp.current_request)
-    booking = booking_svc.get_booking_for(actor, path_id(booking_id, "b", "booking_id"))
-    return ok(svc.partner_booking_view(booking, actor))
+@api.get("/v1/partner/bookings/{booking_id}", auth=PARTNER_KEY, response="PartnerBookingOut", tag="partner API")
+def partner_get_booking(call, booking_id):
+    """One booking of the partner"""
+    return svc.partner_booking_view(bookings.get_booking_for(call.actor, booking_id), call.actor)
 
 
-@bp.route("/v1/partner/bookings/{booking_id}/cancel", methods=["POST"])
-def partner_cancel_booking(booking_id):
-    from chalicelib.services import bookings as booking_svc, partners as svc
-    from chalicelib.domain.schemas import CancelBooking
-    request = bp.current_request
-    actor, _ = authenticate_partner(request)
-    body = parse_body(request, CancelBooking, allow_empty=True)
-    booking = booking_svc.cancel_booking(actor, path_id(booking_id, "b", "booking_id"), reason=body.reason)
-    return ok(svc.partner_booking_view(booking, actor))
+@api.post("/v1/partner/bookings/{booking_id}/cancel", auth=PARTNER_KEY, body="schemas:CancelBooking",
+          body_optional=True, response="PartnerBookingOut", tag="partner API")
+def partner_cancel_booking(call, booking_id):
+    """Cancel a booking of the partner"""
+    booking = bookings.cancel_booking(call.actor, booking_id, reason=call.body.reason)
+    return svc.partner_booking_view(booking, call.actor)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -281,12 +197,11 @@ def partner_cancel_booking(booking_id):
 def on_webhook_delivery(event):
     """Partner webhook deliveries (kind ``webhook-deliveries`` on the work queue, routed by
     ``handlers/work.py``)."""
-    from chalicelib.services import webhooks as wh
     def handle(record):
         try:
             message = json.loads(record["body"])
         except ValueError:
             raise MalformedRequest("webhook queue message is not JSON") from None
-        wh.deliver(message)
+        webhooks.deliver(message)
 
     return process_queue("webhook-deliveries", event, handle)

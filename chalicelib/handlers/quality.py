@@ -5,106 +5,81 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from chalicelib.domain.errors import ValidationFailed
-from chalicelib.handlers.common import authenticate, ok, parse_body, path_id, query_int
+from chalicelib.domain.ratings import QUALITY_RULES
+from chalicelib.http import Edge, signed_in
+from chalicelib.http import types as t
+from chalicelib.lazy import lazy
 
 bp = Blueprint(__name__)
+api = Edge(bp, tag="quality (ops)")
+quality = lazy("chalicelib.services.quality")
+reviews = lazy("chalicelib.services.reviews")
+OPS = signed_in("ops")
+TENANT = t.TenantId.but(description="the tenant (default: the caller's own)")
+PERIOD = t.Param({"type": "string"}, lambda raw: raw or None, description="first or last day, YYYY-MM-DD")
 
 
-def _tenant_param(request, actor) -> str:
-    tenant = (request.query_params or {}).get("tenant") or (actor.tenant_id if actor.tenant_id != "*" else None)
+def _tenant(call) -> str:
+    tenant = call.query["tenant"] or (call.actor.tenant_id if call.actor.tenant_id != "*" else None)
     if not tenant:
         raise ValidationFailed("name the tenant (?tenant=...)", field="tenant")
-    if len(tenant) > 64 or not tenant.replace("-", "").replace("_", "").isalnum():
-        raise ValidationFailed("tenant is not a valid tenant id", field="tenant")
     return tenant
 
 
-@bp.route("/v1/ops/bookings/{booking_id}/review/visibility", methods=["POST"])
-def hide_comment(booking_id):
-    from chalicelib.domain.review_schemas import HideComment
-    from chalicelib.services import reviews as svc
-    request = bp.current_request
-    actor = authenticate(request, "ops")
-    body = parse_body(request, HideComment)
-    review = svc.set_comment_hidden(actor, path_id(booking_id, "b", "booking_id"), body.hidden, body.reason)
-    return ok(svc.review_view(review, ops=True))
+@api.post("/v1/ops/bookings/{booking_id}/review/visibility", auth=OPS, body="review_schemas:HideComment",
+          response="ReviewOut")
+def hide_comment(call, booking_id):
+    """Hide or show a review's comment"""
+    review = reviews.set_comment_hidden(call.actor, booking_id, call.body.hidden, call.body.reason)
+    return reviews.review_view(review, ops=True)
 
 
-@bp.route("/v1/ops/bookings/{booking_id}/ratings", methods=["GET"])
-def booking_ratings(booking_id):
-    from chalicelib.services.reviews import ratings_of_booking
-    actor = authenticate(bp.current_request, "ops")
-    return ok(ratings_of_booking(actor, path_id(booking_id, "b", "booking_id")))
+@api.get("/v1/ops/bookings/{booking_id}/ratings", auth=OPS, response="BookingRatings")
+def booking_ratings(call, booking_id):
+    """Both sides' ratings of a booking"""
+    return reviews.ratings_of_booking(call.actor, booking_id)
 
 
-@bp.route("/v1/ops/quality/cases", methods=["GET"])
-def quality_cases():
-    from chalicelib.services import quality
-    request = bp.current_request
-    actor = authenticate(request, "ops")
-    params = request.query_params or {}
-    status = params.get("status", "open")
-    if status not in ("open", "done"):
-        raise ValidationFailed("status must be open or done", field="status")
-    kind = params.get("kind")
-    if kind not in (None, "flag", "spot_check", "action"):
-        raise ValidationFailed("kind must be flag, spot_check or action", field="kind")
-    cases = quality.list_cases(actor, _tenant_param(request, actor), status, kind,
-                               limit=query_int(request, "limit", 50, 1, 200))
-    return ok({"items": [quality.case_view(c) for c in cases]})
+@api.get("/v1/ops/quality/cases", auth=OPS, response="QualityCaseList",
+         query={"status": t.one_of(("open", "done"), "open"), "kind": t.one_of(("flag", "spot_check", "action")),
+                "tenant": TENANT, "limit": t.limit(50, 200)})
+def quality_cases(call):
+    """The quality list: flags, spot checks, actions"""
+    q = call.query
+    cases = quality.list_cases(call.actor, _tenant(call), q["status"], q["kind"], limit=q["limit"])
+    return {"items": [quality.case_view(c) for c in cases]}
 
 
-@bp.route("/v1/ops/helpers/{helper_id}/suspend", methods=["POST"])
-def suspend(helper_id):
-    from chalicelib.domain.review_schemas import SuspendHelper
-    from chalicelib.services import quality
-    request = bp.current_request
-    actor = authenticate(request, "ops")
-    body = parse_body(request, SuspendHelper)
-    helper = quality.suspend_helper(actor, path_id(helper_id, "h", "helper_id"), body.reason)
-    return ok({"helper_id": helper.helper_id, "status": helper.status})
+@api.post("/v1/ops/helpers/{helper_id}/suspend", auth=OPS, body="review_schemas:SuspendHelper",
+          response="HelperStatusOut")
+def suspend(call, helper_id):
+    """Suspend a helper"""
+    helper = quality.suspend_helper(call.actor, helper_id, call.body.reason)
+    return {"helper_id": helper.helper_id, "status": helper.status}
 
 
-@bp.route("/v1/ops/helpers/{helper_id}/reinstate", methods=["POST"])
-def reinstate(helper_id):
-    from chalicelib.domain.review_schemas import SuspendHelper
-    from chalicelib.services import quality
-    request = bp.current_request
-    actor = authenticate(request, "ops")
-    body = parse_body(request, SuspendHelper)
-    helper = quality.reinstate_helper(actor, path_id(helper_id, "h", "helper_id"), body.reason)
-    return ok({"helper_id": helper.helper_id, "status": helper.status})
+@api.post("/v1/ops/helpers/{helper_id}/reinstate", auth=OPS, body="review_schemas:SuspendHelper",
+          response="HelperStatusOut")
+def reinstate(call, helper_id):
+    """Reinstate a helper"""
+    helper = quality.reinstate_helper(call.actor, helper_id, call.body.reason)
+    return {"helper_id": helper.helper_id, "status": helper.status}
 
 
-@bp.route("/v1/ops/helpers/{helper_id}/flags/{rule}/resolve", methods=["POST"])
-def resolve_flag(helper_id, rule):
-    from chalicelib.domain.review_schemas import ResolveFlag
-    from chalicelib.domain.ratings import QUALITY_RULES
-    from chalicelib.services import quality
-    request = bp.current_request
-    actor = authenticate(request, "ops")
-    if rule not in QUALITY_RULES:
-        raise ValidationFailed(f"rule must be one of {', '.join(QUALITY_RULES)}", field="rule")
-    body = parse_body(request, ResolveFlag)
-    case = quality.resolve_flag(actor, path_id(helper_id, "h", "helper_id"), rule, body.notes)
-    return ok(quality.case_view(case))
+@api.post("/v1/ops/helpers/{helper_id}/flags/{rule}/resolve", auth=OPS, body="review_schemas:ResolveFlag",
+          path_types={"rule": t.one_of(tuple(QUALITY_RULES))}, response="QualityCase")
+def resolve_flag(call, helper_id, rule):
+    """Resolve a quality flag"""
+    return quality.case_view(quality.resolve_flag(call.actor, helper_id, rule, call.body.notes))
 
 
-@bp.route("/v1/ops/spot-checks/{booking_id}", methods=["POST"])
-def record_spot_check(booking_id):
-    from chalicelib.domain.review_schemas import SpotCheckOutcome
-    from chalicelib.services import quality
-    request = bp.current_request
-    actor = authenticate(request, "ops")
-    body = parse_body(request, SpotCheckOutcome)
-    case = quality.record_spot_check(actor, path_id(booking_id, "b", "booking_id"), body.outcome, body.notes)
-    return ok(quality.case_view(case))
+@api.post("/v1/ops/spot-checks/{booking_id}", auth=OPS, body="review_schemas:SpotCheckOutcome", response="QualityCase")
+def record_spot_check(call, booking_id):
+    """Record the outcome of a spot-check call"""
+    return quality.case_view(quality.record_spot_check(call.actor, booking_id, call.body.outcome, call.body.notes))
 
 
-@bp.route("/v1/ops/figures", methods=["GET"])
-def figures():
-    from chalicelib.services import quality
-    request = bp.current_request
-    actor = authenticate(request, "ops")
-    params = request.query_params or {}
-    return ok(quality.figures(actor, _tenant_param(request, actor), params.get("from"), params.get("to")))
+@api.get("/v1/ops/figures", auth=OPS, query={"tenant": TENANT, "from": PERIOD, "to": PERIOD}, response="Figures")
+def figures(call):
+    """Quality figures of a tenant"""
+    return quality.figures(call.actor, _tenant(call), call.query["from"], call.query["to"])

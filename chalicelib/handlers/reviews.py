@@ -5,86 +5,75 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.domain.errors import ValidationFailed
 from chalicelib.handlers.batch import image, process_stream
-from chalicelib.handlers.common import authenticate, ok, parse_body, path_id
+from chalicelib.http import Auth, Edge, Reply, signed_in
+from chalicelib.http.auth import authenticate
+from chalicelib.http import types as t
+from chalicelib.lazy import lazy
 from chalicelib.streams import stream_arn
 
 bp = Blueprint(__name__)
+api = Edge(bp, tag="reviews")
+svc = lazy("chalicelib.services.reviews")
+profiles = lazy("chalicelib.services.profiles")
+ratings = lazy("chalicelib.services.ratings")
+review_model = lazy("chalicelib.models.reviews")
 
 
-def _reviewer(request, booking_id: str):
-    """The customer, by the review link's token (``X-Review-Token``) or by sign-in."""
-    token = (request.headers or {}).get("x-review-token")
-    if token:
-        from chalicelib.services.reviews import reviewer_from_review_token
-        return reviewer_from_review_token(token.strip(), booking_id)
-    return authenticate(request, "customer")
+def reviewer(*roles: str) -> Auth:
+    """The customer by the review link's token (``X-Review-Token``, bound to the booking), or a
+    bearer token of one of ``roles``."""
+    def resolve(request, path):
+        token = (request.headers or {}).get("x-review-token")
+        if token:
+            booking_id = t.BookingId.parse("booking_id", path.get("booking_id"))
+            return svc.reviewer_from_review_token(token.strip(), booking_id), None
+        return authenticate(request, *roles), None
+    return Auth(f"the review link's token or {' or '.join(roles)}", ("reviewToken", "bearerAuth"), resolve)
 
 
-@bp.route("/v1/bookings/{booking_id}/review", methods=["POST"])
-def submit_review(booking_id):
-    from chalicelib.domain.review_schemas import SubmitReview
-    from chalicelib.services import reviews as svc
-    request = bp.current_request
-    booking_id = path_id(booking_id, "b", "booking_id")
-    actor = _reviewer(request, booking_id)
-    body = parse_body(request, SubmitReview)
-    review = svc.submit_review(actor, booking_id, body)
-    return ok(svc.review_view(review), status=201, headers={"Location": f"/v1/bookings/{booking_id}/review"})
+@api.post("/v1/bookings/{booking_id}/review", auth=reviewer("customer"), body="review_schemas:SubmitReview",
+          response="ReviewOut", status=201)
+def submit_review(call, booking_id):
+    """Review a completed visit (signed in, or with the review link's token)"""
+    review = svc.submit_review(call.actor, booking_id, call.body)
+    return Reply(svc.review_view(review), headers={"Location": f"/v1/bookings/{booking_id}/review"})
 
 
-@bp.route("/v1/bookings/{booking_id}/review", methods=["PATCH"])
-def edit_review(booking_id):
-    from chalicelib.domain.review_schemas import EditReview
-    from chalicelib.services import reviews as svc
-    request = bp.current_request
-    booking_id = path_id(booking_id, "b", "booking_id")
-    actor = _reviewer(request, booking_id)
-    body = parse_body(request, EditReview)
-    return ok(svc.review_view(svc.edit_review(actor, booking_id, body)))
+@api.patch("/v1/bookings/{booking_id}/review", auth=reviewer("customer"), body="review_schemas:EditReview",
+           response="ReviewOut")
+def edit_review(call, booking_id):
+    """Edit my review (within the edit window)"""
+    return svc.review_view(svc.edit_review(call.actor, booking_id, call.body))
 
 
-@bp.route("/v1/bookings/{booking_id}/review", methods=["GET"])
-def get_review(booking_id):
-    from chalicelib.services import reviews as svc
-    request = bp.current_request
-    booking_id = path_id(booking_id, "b", "booking_id")
-    token = (request.headers or {}).get("x-review-token")
-    actor = _reviewer(request, booking_id) if token else authenticate(request, "customer", "ops")
-    review = svc.get_review_for(actor, booking_id)
-    return ok(svc.review_view(review, ops=actor.role == "ops"))
+@api.get("/v1/bookings/{booking_id}/review", auth=reviewer("customer", "ops"), response="ReviewOut")
+def get_review(call, booking_id):
+    """The review of a booking"""
+    review = svc.get_review_for(call.actor, booking_id)
+    return svc.review_view(review, ops=call.actor.role == "ops")
 
 
-@bp.route("/v1/bookings/{booking_id}/customer-rating", methods=["POST"])
-def rate_customer(booking_id):
-    from chalicelib.domain.review_schemas import RateCustomer
-    from chalicelib.services import reviews as svc
-    request = bp.current_request
-    actor = authenticate(request, "helper")
-    body = parse_body(request, RateCustomer)
-    rating = svc.rate_customer(actor, path_id(booking_id, "b", "booking_id"), body.stars, body.comment)
-    return ok({"booking_id": rating.booking_id, "stars": int(rating.stars), "private": True}, status=201)
+@api.post("/v1/bookings/{booking_id}/customer-rating", auth=signed_in("helper"), body="review_schemas:RateCustomer",
+          response="CustomerRatingOut", status=201)
+def rate_customer(call, booking_id):
+    """The helper rates the customer (private)"""
+    rating = svc.rate_customer(call.actor, booking_id, call.body.stars, call.body.comment)
+    return {"booking_id": rating.booking_id, "stars": int(rating.stars), "private": True}
 
 
-@bp.route("/v1/helpers/{helper_id}", methods=["GET"])
-def helper_profile(helper_id):
-    from chalicelib.services.profiles import public_profile
-    params = bp.current_request.query_params or {}
-    lang = params.get("lang", "en")
-    if lang not in ("de", "en", "fr", "it"):
-        raise ValidationFailed("lang must be one of de, en, fr, it", field="lang")
-    return ok(public_profile(path_id(helper_id, "h", "helper_id"), lang))
+@api.get("/v1/helpers/{helper_id}", query={"lang": t.Language.but(default="en")}, response="PublicProfile")
+def helper_profile(call, helper_id):
+    """A helper's public profile (first name, skills, rating, reviews)"""
+    return profiles.public_profile(helper_id, call.query["lang"])
 
 
 @bp.on_dynamodb_record(stream_arn=stream_arn("reviews"), batch_size=25, starting_position="TRIM_HORIZON")
 def on_review_change(event):
     """Keep rating aggregates: one guarded, atomic ADD transaction per review version."""
-    from chalicelib.models.reviews import Review
-    from chalicelib.services.ratings import apply_review_change
-
     def handle(record):
-        apply_review_change(image(record, "NewImage", Review), image(record, "OldImage", Review))
+        review = review_model.Review
+        ratings.apply_review_change(image(record, "NewImage", review), image(record, "OldImage", review))
 
     # add_counters writes its own guard (review + version) in the same transaction as the ADDs
     return process_stream("reviews", event, handle, guard=False)

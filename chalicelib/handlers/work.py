@@ -16,19 +16,19 @@ from collections import defaultdict
 from chalice import Blueprint
 
 from chalicelib.handlers.batch import context_of, out_of_time, process_queue, records_of, time_budget
+from chalicelib.handlers.events import on_effect_unit, on_offer_timeout, on_payment_timeout
+from chalicelib.handlers.notifications import on_notification
+from chalicelib.handlers.partners import on_webhook_delivery
+from chalicelib.lazy import lazy
 from chalicelib.queues import (EFFECTS, HOLD_RENEWALS, NOTIFICATIONS, OFFER_TIMEOUTS, PAYMENT_TIMEOUTS,
                                WEBHOOK_DELIVERIES, WORK, record_kind)
 
 bp = Blueprint(__name__)
 log = logging.getLogger("crowdfix.work")
+payments = lazy("chalicelib.services.payments")
 
 
 def _handlers() -> dict:
-    from chalicelib.handlers.events import on_effect_unit, on_offer_timeout, on_payment_timeout
-    from chalicelib.handlers.notifications import on_notification
-    from chalicelib.handlers.partners import on_webhook_delivery
-    from chalicelib.services.payments import renew_hold  # noqa: F401 — on_hold_renewal's (infra/derive.py reads imports)
-
     return {OFFER_TIMEOUTS.short_name: on_offer_timeout, NOTIFICATIONS.short_name: on_notification,
             WEBHOOK_DELIVERIES.short_name: on_webhook_delivery, EFFECTS.short_name: on_effect_unit,
             PAYMENT_TIMEOUTS.short_name: on_payment_timeout, HOLD_RENEWALS.short_name: on_hold_renewal}
@@ -37,9 +37,8 @@ def _handlers() -> dict:
 def on_hold_renewal(event):
     """Card holds due for renewal (kind ``hold-renewals``, planned by the hourly schedule): each
     renewed at most once per hold and cycle (``services.payments.renew_hold`` claims it)."""
-    from chalicelib.services.payments import renew_hold
-
-    return process_queue("hold-renewals", event, lambda record: renew_hold(json.loads(record["body"])), guard=False)
+    return process_queue("hold-renewals", event, lambda record: payments.renew_hold(json.loads(record["body"])),
+                         guard=False)
 
 
 @bp.on_sqs_message(queue=WORK.name, batch_size=10)

@@ -214,7 +214,7 @@ def test_widget_and_landing_page_are_branded(api, signin):
 
 
 def test_openapi_document_and_reference_page_are_served(api):
-    from chalicelib.domain.openapi import build
+    from chalicelib.http.openapi import build
     status, doc, _ = api.call("GET", "/v1/openapi.json")
     assert status == 200 and doc == build()
     resp = api.client.http.get("/v1/docs")

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from chalicelib.handlers.common import MAX_BODY_BYTES, MAX_JSON_DEPTH, json_depth, read_json
+from chalicelib.http.body import MAX_BODY_BYTES, MAX_JSON_DEPTH, json_depth, read_json
 from chalicelib.domain.errors import MalformedRequest
 from tests.stack_fixtures import booking_body
 

@@ -30,5 +30,5 @@ def test_import_app_loads_no_heavy_library():
 def test_booking_read_path_does_not_load_pydantic():
     # what GET /v1/bookings/{id} imports: the bookings service, views and token checks
     loaded = _modules_after("import app, chalicelib.services.bookings, chalicelib.services.views, "
-                            "chalicelib.handlers.common")
+                            "chalicelib.http.edge, chalicelib.http.cursors")
     assert "pydantic" not in loaded and "stripe" not in loaded

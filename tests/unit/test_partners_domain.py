@@ -92,29 +92,6 @@ def test_create_tenant_rejects_bad_fields(bad):
         dp.CreateTenant.model_validate(bad)
 
 
-def test_openapi_document_lists_every_route_of_the_app_with_schemas_from_the_models():
-    from chalicelib.domain.openapi import build
-    import app as app_module
-
-    doc = build()
-    assert doc["openapi"] == "3.1.0"
-    documented = {(m.upper(), p) for p, ops in doc["paths"].items() for m in ops}
-    routes = {(m, p) for p, entries in app_module.app.routes.items() for m in entries if p != "/{proxy+}"}
-    assert routes - documented == set(), "routes missing from the OpenAPI document"
-    assert documented - routes == set(), "documented routes the app does not have"
-    body = doc["paths"]["/v1/partner/bookings"]["post"]["requestBody"]["content"]["application/json"]["schema"]
-    schema = doc["components"]["schemas"][body["$ref"].rsplit("/", 1)[-1]]
-    assert schema["properties"]["external_ref"]["maxLength"] == 64  # straight from PartnerCreateBooking
-    assert "customer" in schema["required"]
-    json.dumps(doc)
-
-
-def test_openapi_document_is_valid_openapi_3_1():
-    from openapi_spec_validator import validate
-    from chalicelib.domain.openapi import build
-    validate(build())
-
-
 def _tenant(**over):
     t = {"tenant_id": "acme-tel", "name": "Acme <Tel>", "locale": "en", "currency": "CHF",
          "branding": dp.Branding(primary="#112233").model_dump(mode="json"),
