@@ -121,7 +121,10 @@ def make_handler(root: Path, api: str):
                     self.send_header(k, v)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
-            self.wfile.write(data)
+            try:
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the browser left (a page closed or navigated away) before the answer arrived
 
         do_POST = do_PUT = do_PATCH = do_DELETE = _proxy
 
