@@ -3,21 +3,13 @@ from __future__ import annotations
 
 from typing import Optional
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
-from chalicelib.domain.schemas import Strict
+from chalicelib.domain.schemas import CardChoice, Strict
 
 
-class AuthorisePayment(Strict):
-    payment_method: Optional[str] = Field(default=None, pattern=r"^pm_[A-Za-z0-9_]{3,100}$",
-                                          description="a Stripe PaymentMethod id (from Stripe.js; locally pm_card_visa)")
-    use_saved: bool = Field(default=False, description="use the card saved on an earlier booking")
-
-    @model_validator(mode="after")
-    def _one(self):
-        if bool(self.payment_method) == bool(self.use_saved):
-            raise ValueError("give either a payment_method or use_saved: true")
-        return self
+class AuthorisePayment(CardChoice):
+    """Hold the card for a booking made earlier (the same choice as when booking and paying at once)."""
 
 
 class RefundRequest(Strict):
