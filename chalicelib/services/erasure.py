@@ -235,14 +235,8 @@ def _history(b) -> list[dict]:
 def _scrub_webhook_deliveries(s: Subject) -> int:
     from chalicelib.models.partners import WebhookDelivery
 
-    n = 0
-    for d in WebhookDelivery.scan(WebhookDelivery.tenant_id == s.tenant_id):
-        if s.mentions(d.payload):
-            cleaned = scrub_json(d.payload, s.values)
-            if cleaned != d.payload:
-                d.update(actions=[WebhookDelivery.payload.set(cleaned)])
-                n += 1
-    return n
+    return _scrub_json_attribute(WebhookDelivery.scan(WebhookDelivery.tenant_id == s.tenant_id),
+                                 WebhookDelivery.payload, s)
 
 
 def _scrub_failures(s: Subject) -> int:
@@ -261,12 +255,19 @@ def _scrub_failures(s: Subject) -> int:
 def _scrub_idempotency(s: Subject) -> int:
     from chalicelib.models.idempotency import IdempotencyRecord
 
+    return _scrub_json_attribute(IdempotencyRecord.scan(IdempotencyRecord.result.exists()),
+                                 IdempotencyRecord.result, s)
+
+
+def _scrub_json_attribute(items, attribute, s: Subject) -> int:
+    """Scrub the person's values inside one JSON text attribute of ``items``; how many changed."""
     n = 0
-    for r in IdempotencyRecord.scan(IdempotencyRecord.result.exists()):
-        if s.mentions(r.result):
-            cleaned = scrub_json(r.result, s.values)
-            if cleaned != r.result:
-                r.update(actions=[IdempotencyRecord.result.set(cleaned)])
+    for item in items:
+        text = getattr(item, attribute.attr_name)
+        if s.mentions(text):
+            cleaned = scrub_json(text, s.values)
+            if cleaned != text:
+                item.update(actions=[attribute.set(cleaned)])
                 n += 1
     return n
 

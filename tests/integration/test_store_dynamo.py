@@ -60,3 +60,10 @@ def world(stack):
 
 class TestDynamoStore(StoreContract):
     pass
+
+
+def test_every_aggregate_has_a_dynamodb_repository():
+    import dataclasses
+
+    r = dynamo_repos()
+    assert [f.name for f in dataclasses.fields(Repos) if f.name != "world" and getattr(r, f.name) is None] == []

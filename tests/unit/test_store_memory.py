@@ -27,3 +27,12 @@ def world():
 
 class TestMemoryStore(StoreContract):
     pass
+
+
+def test_every_aggregate_has_a_twin():
+    import dataclasses
+
+    from chalicelib.store import Repos
+
+    r = memory_repos()
+    assert [f.name for f in dataclasses.fields(Repos) if f.name != "world" and getattr(r, f.name) is None] == []
