@@ -398,7 +398,7 @@ def check(world: World, services, pump_failures: list, leftovers: dict) -> dict:
             bad("ledger_unbalanced", f"{bid}: sums to {total}")
         s = booking_summary(movements)
         pay = get_payment(bid)
-        captured = pay.facts.as_dict().get("captured", 0) if pay and pay.facts else 0
+        captured = pay.facts.get("captured", 0) if pay and pay.facts else 0
         if s["paid_out"] > s["captured"]:
             bad("payout_above_capture", f"{bid}: paid out {s['paid_out']} of {s['captured']}")
         if s["refunded"] > s["captured"]:

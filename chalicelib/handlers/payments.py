@@ -68,7 +68,7 @@ def set_tip(call, booking_id):
 def add_part(call, booking_id):
     """Add a part the helper bought"""
     pay = svc.add_part(call.actor, booking_id, call.body.description, call.body.amount)
-    return {"booking_id": pay.booking_id, "parts": (pay.extras.as_dict() or {}).get("parts", [])}
+    return {"booking_id": pay.booking_id, "parts": pay.extras.get("parts", [])}
 
 
 @api.post("/v1/bookings/{booking_id}/extra-approval", auth=HELPER, body="payment_schemas:ExtraApprovalRequest",

@@ -37,6 +37,10 @@ class Repos:
     webhooks: Any
     signin: Any
     people: Any
+    payments: Any  # issue 18: payments, ledger, payout accounts, saved cards
+    ledger: Any
+    payout_accounts: Any
+    cards: Any
     world: Any = None  # the memory twins' shared state (None on DynamoDB)
 
 
@@ -56,7 +60,9 @@ def memory_repos() -> Repos:
     return Repos(reviews=m.Reviews(w), customer_ratings=m.CustomerRatings(w), counters=m.RatingCounters(w),
                  quality=m.QualityCases(w), helpers=m.Helpers(w), bookings=m.Bookings(w), offers=m.Offers(w),
                  failures=m.Failures(w), guards=m.Guards(w), geo_hints=m.GeoHints(w), webhooks=m.Webhooks(w),
-                 signin=m.SignIn(w), people=m.People(w), world=w)
+                 signin=m.SignIn(w), people=m.People(w),
+                 payments=m.Payments(w), ledger=m.Ledger(w), payout_accounts=m.PayoutAccounts(w), cards=m.Cards(w),
+                 world=w)
 
 
 @contextmanager

@@ -66,3 +66,46 @@ def _update(item, *, actions: list, condition, refused: str):
             raise ConditionFailed(refused) from None
         raise
     return item
+
+
+def _deep(value: Any) -> Any:
+    """A pynamodb value as plain Python all the way down: maps as dicts, lists as tuples of plain
+    values, whole floats as ints."""
+    value = _plain(value)
+    if isinstance(value, dict):
+        return {k: _deep_inner(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return tuple(_deep_inner(v) for v in value)
+    return value
+
+
+def _deep_inner(value: Any) -> Any:
+    value = _plain(value)
+    if isinstance(value, dict):
+        return {k: _deep_inner(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_deep_inner(v) for v in value]
+    return value
+
+
+def _deep_record(cls, item) -> Any:
+    """A record of ``cls`` from a pynamodb item, maps and lists of maps made plain (see ``_deep``)."""
+    values = {}
+    for f in dataclasses.fields(cls):
+        if not hasattr(item, f.name):
+            continue
+        value = _deep(getattr(item, f.name))
+        if value is None and f.default is not dataclasses.MISSING:
+            value = f.default
+        elif value is None and f.default_factory is not dataclasses.MISSING:
+            value = f.default_factory()
+        values[f.name] = value
+    return cls(**values)
+
+
+def _set_or_remove(model, changes: dict) -> list:
+    """Update actions for ``changes``: a value sets the attribute, None removes it. Tuples are
+    written as lists."""
+    return [getattr(model, name).remove() if value is None
+            else getattr(model, name).set(list(value) if isinstance(value, tuple) else value)
+            for name, value in changes.items()]

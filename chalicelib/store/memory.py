@@ -8,6 +8,7 @@ store makes each operation atomic, as a single DynamoDB write is.
 from __future__ import annotations
 
 import threading
+from copy import deepcopy
 from dataclasses import replace
 from datetime import timedelta
 from typing import Iterable, Iterator
@@ -17,6 +18,8 @@ from chalicelib.store.records import (ALL_COUNTERS, BookingFacts, CustomerRating
                                       GeoHintRecord, HelperRecord, OfferRef, QualityCaseRecord, ReviewRecord,
                                       WebhookDeliveryRecord, WebhookEndpointRecord, SignInCodeRecord,
                                       PhoneVerificationRecord, StaffRecord, CustomerRecord)
+from chalicelib.store.records import (BookingRecord, LedgerEntryRecord, PaymentRecord, PayoutAccountRecord,
+                                      SavedCardRecord)
 
 
 class World:
@@ -176,9 +179,51 @@ class Helpers:
 class Bookings:
     def __init__(self, world: World):
         self.w = world
+        self.records: dict[str, BookingRecord] = _table(world, "booking_records")
 
     def facts(self, booking_id: str) -> BookingFacts | None:
-        return self.w.bookings.get(booking_id)
+        found = self.w.bookings.get(booking_id)
+        if found is None and booking_id in self.records:
+            b = self.records[booking_id]
+            done = next((e.get("at") for e in reversed(b.history) if e.get("transition") == "complete"), None)
+            found = BookingFacts(booking_id=b.booking_id, tenant_id=b.tenant_id, customer_id=b.customer_id,
+                                 state=b.state, updated_at=b.updated_at, helper_id=b.helper_id, language=b.language,
+                                 contact_name=(b.contact or {}).get("name"), completed_at=done,
+                                 partner_id=b.partner_id, external_ref=b.external_ref)
+        return found
+
+    # ---- the whole booking, payments' copies, the transition write (issue 18) ----------------
+
+    def get(self, booking_id: str) -> BookingRecord | None:
+        return self.records.get(booking_id)
+
+    def copy(self, booking_id: str, fields: dict, *, in_state: str | None = None) -> bool:
+        with self.w.lock:
+            b = self.records.get(booking_id)
+            if b is None or (in_state is not None and b.state != in_state):
+                return False
+            self.records[booking_id] = replace(b, **_plain_changes(BookingRecord, fields))
+            return True
+
+    def ids_for_helper(self, helper_id: str) -> list[str]:
+        return sorted(b.booking_id for b in self.records.values() if b.helper_id == helper_id)
+
+    def load(self, booking_id: str, consistent: bool = True) -> BookingRecord | None:
+        return self.records.get(booking_id)
+
+    def write_transition(self, booking: BookingRecord, *, to_state: str, entry: dict, fields=None,
+                         also_in_transaction=None) -> BookingRecord:
+        if also_in_transaction is not None or (fields and not isinstance(fields, dict)):
+            raise NotImplementedError("the memory twin writes a transition with {field: value} changes only")
+        with self.w.lock:
+            b = self.records.get(booking.booking_id)
+            if b is None or b.state != booking.state or b.version != booking.version:
+                raise ConditionFailed(f"booking {booking.booking_id} is not {booking.state} at version "
+                                      f"{booking.version} any more")
+            new = replace(b, state=to_state, version=b.version + 1, history=b.history + (deepcopy(entry),),
+                          updated_at=entry["at"], **_plain_changes(BookingRecord, fields or {}))
+            self.records[booking.booking_id] = new
+            return new
 
 
 class Offers:
@@ -452,3 +497,125 @@ class People:
 
     def staff(self, email: str) -> StaffRecord | None:
         return self.w.staff.get(email)
+
+
+# ---- payments, ledger, payout accounts, saved cards (issue 18) -----------------------------------
+
+def _table(world: World, name: str) -> dict:
+    """One of this block's tables in the shared world (made on first use)."""
+    with world.lock:
+        return world.__dict__.setdefault(name, {})
+
+
+def _plain_changes(cls, changes: dict) -> dict:
+    """Changes as DynamoDB would hand them back: copies, lists of a tuple field as tuples."""
+    tuples = {n for n, f in cls.__dataclass_fields__.items() if f.default == ()}
+    return {k: (tuple(deepcopy(v)) if k in tuples and v is not None else deepcopy(v)) for k, v in changes.items()}
+
+
+class Payments:
+    def __init__(self, world: World):
+        self.w = world
+        self.rows: dict[str, PaymentRecord] = _table(world, "payments")
+
+    def get(self, booking_id: str) -> PaymentRecord | None:
+        return self.rows.get(booking_id)
+
+    def add(self, payment: PaymentRecord) -> None:
+        with self.w.lock:
+            if payment.booking_id in self.rows:
+                raise AlreadyExists(f"payment {payment.booking_id} exists")
+            self.rows[payment.booking_id] = payment
+
+    def write(self, payment: PaymentRecord, changes: dict) -> PaymentRecord:
+        from chalicelib.domain.ids import now_iso
+
+        with self.w.lock:
+            stored = self.rows.get(payment.booking_id)
+            if stored is None or stored.version != payment.version:
+                raise ConditionFailed(f"payment {payment.booking_id} is not at version {payment.version}")
+            new = replace(stored, **_plain_changes(PaymentRecord, changes), version=stored.version + 1,
+                          updated_at=now_iso())
+            self.rows[payment.booking_id] = new
+            return new
+
+    def update(self, booking_id: str, change) -> PaymentRecord:
+        from chalicelib.store.retry import PAYMENT_ATTEMPTS, payment_busy, update_with_retry
+
+        return update_with_retry(lambda: self.get(booking_id), change, self.write, attempts=PAYMENT_ATTEMPTS,
+                                 busy=payment_busy)
+
+    def booking_for_intent(self, payment_intent_id: str) -> str | None:
+        return next((p.booking_id for p in self.rows.values() if p.payment_intent_id == payment_intent_id), None)
+
+    def holding_on(self, day: str) -> Iterator[PaymentRecord]:
+        yield from sorted((p for p in self.rows.values() if p.hold_day == day), key=lambda p: p.booking_id)
+
+
+class Ledger:
+    def __init__(self, world: World):
+        self.w = world
+        self.rows: dict[str, LedgerEntryRecord] = _table(world, "ledger")
+
+    def post(self, m) -> bool:
+        from chalicelib.domain.ids import now_iso
+        from chalicelib.store.ledger_rows import entries_of
+
+        with self.w.lock:
+            rows = entries_of(m, now_iso())
+            if any(r.entry_id in self.rows for r in rows):
+                return False
+            self.rows.update({r.entry_id: r for r in rows})
+            return True
+
+    def of_booking(self, booking_id: str) -> list[LedgerEntryRecord]:
+        return sorted((e for e in self.rows.values() if e.booking_id == booking_id), key=lambda e: e.entry_id)
+
+    def of_account(self, account: str, since: str | None = None) -> list[LedgerEntryRecord]:
+        return sorted((e for e in self.rows.values() if e.account == account and (since is None or e.sort_key >= since)),
+                      key=lambda e: e.sort_key)
+
+
+class PayoutAccounts:
+    def __init__(self, world: World):
+        self.w = world
+        self.rows: dict[str, PayoutAccountRecord] = _table(world, "payout_accounts")
+
+    def get(self, helper_id: str, consistent: bool = False) -> PayoutAccountRecord | None:
+        return self.rows.get(helper_id)
+
+    def set_account(self, helper_id: str, account_id: str) -> None:
+        with self.w.lock:
+            h = self.rows.get(helper_id)
+            if h is None or h.stripe_account_id is not None:
+                raise ConditionFailed(f"helper {helper_id} has a payout account already")
+            self.rows[helper_id] = replace(h, stripe_account_id=account_id)
+
+    def set_payout_ready(self, helper_id: str, ready: bool, at: int) -> None:
+        with self.w.lock:
+            h = self.rows.get(helper_id)
+            if h is None or (h.payout_status_at is not None and h.payout_status_at > at):
+                raise ConditionFailed(f"a newer payout status of helper {helper_id} was applied already")
+            self.rows[helper_id] = replace(h, payout_ready=ready, payout_status_at=at)
+
+
+class Cards:
+    def __init__(self, world: World):
+        self.w = world
+        self.rows: dict[str, SavedCardRecord] = _table(world, "cards")
+
+    def get(self, customer_id: str) -> SavedCardRecord | None:
+        return self.rows.get(customer_id)
+
+    def set_stripe_customer(self, customer_id: str, stripe_customer_id: str) -> None:
+        self._change(customer_id, stripe_customer_id=stripe_customer_id)
+
+    def save_card(self, customer_id: str, payment_method: str, last4: str | None) -> None:
+        self._change(customer_id, default_payment_method=payment_method, card_last4=last4)
+
+    def _change(self, customer_id: str, **changes) -> None:
+        with self.w.lock:
+            c = self.rows.get(customer_id)
+            if c is None:
+                raise ConditionFailed(f"customer {customer_id} is not there")
+            self.rows[customer_id] = replace(c, **changes)

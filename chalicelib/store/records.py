@@ -15,7 +15,8 @@ ALL_COUNTERS = ("count", "star_sum", "h1", "h2", "h3", "h4", "h5", "patience_sum
 __all__ = ["ALL_COUNTERS", "ReviewRecord", "CustomerRatingRecord", "QualityCaseRecord", "BookingFacts", "HelperRecord",
            "OfferRef", "FailureRecord", "GeoHintRecord", "WebhookEndpointRecord",
            "WebhookDeliveryRecord", "SignInCodeRecord", "PhoneVerificationRecord", "StaffRecord",
-           "CustomerRecord", "replace"]
+           "CustomerRecord", "PaymentRecord", "LedgerEntryRecord", "PayoutAccountRecord",
+           "SavedCardRecord", "BookingRecord", "replace"]
 
 
 @dataclass(frozen=True)
@@ -234,3 +235,118 @@ class CustomerRecord:
     address: dict | None = None
     stripe_customer_id: str | None = None
     default_payment_method: str | None = None
+
+
+# ---- payments, ledger, payout accounts, saved cards, bookings as payments read them (issue 18) ------------
+
+
+@dataclass(frozen=True)
+class PaymentRecord:
+    """The money side of one booking (``payments``): the card hold, the settlement steps done (their
+    Stripe ids), extras, refunds, a dispute. ``facts`` only grow (``domain.payment_states``); ``status``
+    is derived from them. Maps are plain dicts, lists plain tuples of dicts."""
+    booking_id: str
+    tenant_id: str
+    customer_id: str
+    currency: str
+    created_at: str
+    updated_at: str
+    status: str = "none"
+    facts: dict = field(default_factory=dict)
+    stripe_customer_id: str | None = None
+    payment_method: str | None = None
+    payment_intent_id: str | None = None
+    charge_id: str | None = None
+    auth_seq: int = 0
+    authorised_at: str | None = None
+    hold_day: str | None = None
+    steps: dict = field(default_factory=dict)
+    extras: dict = field(default_factory=dict)
+    line_items: tuple = ()
+    refunds: tuple = ()
+    refund_seq: int = 0
+    refund_reserved: int | None = None
+    dispute: dict | None = None
+    flag_tenant: str | None = None
+    receipt: dict | None = None
+    extra_approvals: tuple = ()
+    version: int = 1
+
+
+@dataclass(frozen=True)
+class LedgerEntryRecord:
+    """One side of a ledger movement (``ledger``), as the statements read it."""
+    entry_id: str
+    movement_id: str
+    kind: str
+    booking_id: str
+    tenant_id: str
+    account: str
+    amount: int
+    currency: str
+    created_at: str
+    sort_key: str
+    meta: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PayoutAccountRecord:
+    """A helper as payments reads them: the Stripe Connect account, whether it can be paid out
+    (``payout_status_at``: the Stripe event time of that answer), the rate and what a receipt names."""
+    helper_id: str
+    tenant_id: str
+    first_name: str
+    email: str
+    currency: str = "CHF"
+    hourly_rate: int = 0
+    stripe_account_id: str | None = None
+    payout_ready: bool = False
+    payout_status_at: int | None = None
+
+
+@dataclass(frozen=True)
+class SavedCardRecord:
+    """A customer as payments reads them: the Stripe Customer and the card saved on it."""
+    customer_id: str
+    tenant_id: str
+    email: str
+    name: str | None = None
+    stripe_customer_id: str | None = None
+    default_payment_method: str | None = None
+    card_last4: str | None = None
+
+
+@dataclass(frozen=True)
+class BookingRecord:
+    """The whole booking (``bookings``), as payments and the transition write read it."""
+    booking_id: str
+    tenant_id: str
+    customer_id: str
+    state: str
+    created_at: str
+    updated_at: str
+    category: str = ""
+    description: str = ""
+    mode: str = "remote"
+    helper_id: str | None = None
+    preferred_helper_id: str | None = None
+    location: dict | None = None
+    wanted: dict = field(default_factory=dict)
+    contact: dict = field(default_factory=dict)
+    language: str = "de"
+    price_cap: dict = field(default_factory=dict)
+    line_items: tuple = ()
+    terms: dict | None = None
+    hourly_rate: int | None = None
+    extra_approval: dict | None = None
+    minutes_worked: int | None = None
+    version: int = 0
+    history: tuple = ()
+    dispatch_round: int = 0
+    asked_helpers: tuple = ()
+    partner_id: str | None = None
+    external_ref: str | None = None
+    affiliate_code: str | None = None
+    campaign: str | None = None
+    sandbox: str | None = None
+    partner_ref: str | None = None

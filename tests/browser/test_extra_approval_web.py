@@ -44,4 +44,4 @@ def test_customer_approves_more_on_the_booking_page(new_context, web, api, signi
     expect(page.get_by_text("You allowed CHF 50.00 more. New limit: CHF 150.00.")).to_be_visible()
     assert_accessible(page, "x02-extra-approval-approved")
     from chalicelib.services.payments import get_payment
-    assert get_payment(bid).facts.as_dict()["authorised"] == 15000
+    assert get_payment(bid).facts["authorised"] == 15000

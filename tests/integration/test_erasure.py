@@ -98,7 +98,7 @@ def finished_job(api, signin, pump, stripe_local):  # noqa: F811
     status, done, _ = api.call("POST", f"/v1/bookings/{bid}/complete", {"minutes_worked": 45, "note": personal["note"]},
                                helper)
     assert status == 200 and done["state"] == "completed", done
-    wait_for(lambda: "payout" in (payment(bid).steps.as_dict() or {}) and payment(bid).receipt, what="settled")
+    wait_for(lambda: "payout" in (payment(bid).steps or {}) and payment(bid).receipt, what="settled")
     review = {"overall": 5, "patience": 5, "clarity": 4, "would_recommend": True, "would_book_again": True,
               "comment": personal["comment"]}
     assert api.call("POST", f"/v1/bookings/{bid}/review", review, customer)[0] == 201

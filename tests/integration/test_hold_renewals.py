@@ -86,13 +86,14 @@ def _record(body: dict, receive_count: int = 1) -> dict:
 def test_a_hold_is_renewed_once_per_cycle(stack, monkeypatch):
     from chalicelib.handlers import work
     from chalicelib.services import payments
+    from chalicelib.services.payments import holds
 
     # given a due hold of a booking that was cancelled (its renewal releases the hold on Stripe)
     bid = _hold(timedelta(days=7))
     released = []
     monkeypatch.setattr(payments.gw, "release", lambda pi, key: released.append((pi, key)))
     booking = type("B", (), {"state": "cancelled"})()
-    monkeypatch.setattr(payments, "load_booking", lambda booking_id: booking)
+    monkeypatch.setattr(holds, "booking_record", lambda booking_id: booking)
     # when its message is delivered twice (a second plan ran before the first message was taken)
     result = work.on_work({"Records": [_record({"booking_id": bid, "cycle": 1}),
                                        _record({"booking_id": bid, "cycle": 1})]}, None)
@@ -112,6 +113,7 @@ def test_a_renewal_that_keeps_failing_lands_in_the_failure_store(stack, monkeypa
     from chalicelib.models.failures import FailedUnit
     from chalicelib.queues import WORK
     from chalicelib.services import payments
+    from chalicelib.services.payments import holds
 
     # given a due hold whose card Stripe cannot reach
     bid = _hold(timedelta(days=7))
@@ -119,7 +121,7 @@ def test_a_renewal_that_keeps_failing_lands_in_the_failure_store(stack, monkeypa
     def stripe_down(*args, **kwargs):
         raise ConnectionError("api.stripe.com unreachable")
 
-    monkeypatch.setattr(payments, "load_booking", lambda booking_id: type("B", (), {"state": "cancelled"})())
+    monkeypatch.setattr(holds, "booking_record", lambda booking_id: type("B", (), {"state": "cancelled"})())
     monkeypatch.setattr(payments.gw, "release", stripe_down)
     # when it fails on an early delivery, it is handed back for a retry
     early = _record({"booking_id": bid, "cycle": 1}, receive_count=1)

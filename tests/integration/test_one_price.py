@@ -60,11 +60,11 @@ def test_a_partner_quote_for_n_minutes_is_what_an_n_minute_job_settles_at(api, s
         status, out, _ = api.call("POST", f"/v1/bookings/{bid}/{step}", body, helper)
         assert status == 200, (step, out)
 
-    price = wait_for(lambda: (payments.get_payment(bid).steps.as_dict() if payments.get_payment(bid).steps else {}).get("capture")
-                     and payments.get_payment(bid).steps.as_dict()["price"], timeout=30, what="settlement")
+    price = wait_for(lambda: (payments.get_payment(bid).steps if payments.get_payment(bid).steps else {}).get("capture")
+                     and payments.get_payment(bid).steps["price"], timeout=30, what="settlement")
     assert price["total"] == quote["total"]["amount"] + tip
     assert price["tip"] == tip
     assert price["platform_fee"] == (quote["total"]["amount"] * 15 + 50) // 100  # no fee on the tip
-    assert payments.get_payment(bid).steps.as_dict()["capture"]["amount"] == quote["total"]["amount"] + tip
+    assert payments.get_payment(bid).steps["capture"]["amount"] == quote["total"]["amount"] + tip
     settled = [dict(i) for i in payments.get_payment(bid).line_items]
     assert [i for i in settled if i["code"] != "tip"] == quote["line_items"]

@@ -168,7 +168,7 @@ def test_authorise_settle_replay_refund_and_statements(api, signin, pump, stripe
     # when the helper completes, the bookings stream settles it
     status, done, _ = api.call("POST", f"/v1/bookings/{bid}/complete", {"minutes_worked": 50}, helper)
     assert status == 200 and done["state"] == "completed"
-    wait_for(lambda: "payout" in (payment(bid).steps.as_dict() or {}) and payment(bid).receipt)
+    wait_for(lambda: "payout" in (payment(bid).steps or {}) and payment(bid).receipt)
 
     # then: 4 x 15 min at 60.00/h + travel + part + tip, captured once, fee 15 % of the service
     total = 6000 + 2500 + 1290 + 500
@@ -189,7 +189,7 @@ def test_authorise_settle_replay_refund_and_statements(api, signin, pump, stripe
         settle_booking(bid)
     for _ in range(3):
         p = payment(bid)
-        steps = p.steps.as_dict()
+        steps = p.steps
         steps.pop("capture"), steps.pop("payout")
         p.update(actions=[type(p).steps.set(steps)])
         assert settle_booking(bid)["result"] == "settled"
@@ -269,10 +269,10 @@ def test_free_cancel_releases_and_late_cancel_pays_the_helper(api, signin, pump,
     wait_for(lambda: api.call("GET", f"/v1/bookings/{bid}", headers=customer)[1]["state"] == "offered")
     assert api.call("POST", f"/v1/bookings/{bid}/accept", headers=helper)[0] == 200
     assert api.call("POST", f"/v1/bookings/{bid}/cancel", {"reason": "changed my mind"}, customer)[0] == 200
-    wait_for(lambda: "payout" in payment(bid).steps.as_dict())
+    wait_for(lambda: "payout" in payment(bid).steps)
     from chalicelib.domain.policy import PLATFORM_DEFAULTS
     fee = PLATFORM_DEFAULTS["late_cancel_fee_minor"]
-    assert payment(bid).status == "captured" and payment(bid).facts.as_dict()["captured"] == fee
+    assert payment(bid).status == "captured" and payment(bid).facts["captured"] == fee
     [tr] = transfers(stripe_local, bid)
     assert tr["amount"] == fee and tr["destination"] == account
 
@@ -309,7 +309,7 @@ def test_duplicated_and_reordered_webhooks_reach_the_same_state(api, signin, pum
         if shuffle:
             assert "duplicate" in results and "out-of-order" in results, results
         p = payment(bid)
-        finals.append((p.status, p.facts.as_dict()))
+        finals.append((p.status, p.facts))
     assert finals[0] == finals[1]
     assert finals[0][0] == "partially_refunded" and finals[0][1]["refunded"] == 3000
 
@@ -350,7 +350,7 @@ def test_localstripe_signed_payment_event_and_dispute_flag(api, signin, pump, st
     body, sig = stripe_local["receiver"].wait(
         lambda ev: ev["type"] == "charge.dispute.created" and ev["data"]["object"]["payment_intent"] == pi_id)
     assert deliver(api, body, sig)[1]["result"] == "flagged"
-    assert payment(bid).dispute.as_dict()["reason"] == "fraudulent"
+    assert payment(bid).dispute["reason"] == "fraudulent"
     from chalicelib.models.payments import Payment
     assert bid in [p.booking_id for p in Payment.by_tenant_flag.query("crowdfix#dispute")]
     from localdev.services import read_sent_emails

@@ -60,17 +60,17 @@ def test_receipt_is_emailed_once_with_the_final_line_items(api, signin, pump, st
     done = wait_for(lambda: mails(stack, customer["_email"], "Done ("))
     assert "receipt with the amount charged follows" in done[0] and RECEIPT_SUBJECT not in done[0]
     p = payment(bid)
-    assert p.receipt.as_dict()["total"] == 9790 and p.receipt.as_dict()["released"] == 10210
-    assert "receipt_sent" in p.steps.as_dict()
+    assert p.receipt["total"] == 9790 and p.receipt["released"] == 10210
+    assert "receipt_sent" in p.steps
 
     # replayed settlement, also as if it crashed after enqueueing but before recording: one e-mail
     for _ in range(2):
         assert settle_booking(bid)["result"] == "settled"
-    steps = payment(bid).steps.as_dict()
+    steps = payment(bid).steps
     steps.pop("receipt_sent")
     p.update(actions=[type(p).steps.set(steps)])
     assert settle_booking(bid)["result"] == "settled"
-    assert "receipt_sent" in payment(bid).steps.as_dict()
+    assert "receipt_sent" in payment(bid).steps
     pump.wait_idle(timeout=60)
     assert len(mails(stack, customer["_email"], RECEIPT_SUBJECT)) == 1
     from chalicelib.models.notification_log import NotificationLog
@@ -143,9 +143,9 @@ def test_helper_asks_for_more_customer_approves_and_settlement_goes_above_the_ca
 
     # 90 min: 6 x 15.00 + travel 25.00 = 115.00 — above the 100.00 cap, within the approved 150.00
     assert api.call("POST", f"/v1/bookings/{bid}/complete", {"minutes_worked": 90}, helper)[0] == 200
-    wait_for(lambda: "payout" in (payment(bid).steps.as_dict() or {}), timeout=60)
+    wait_for(lambda: "payout" in (payment(bid).steps or {}), timeout=60)
     p = payment(bid)
-    assert p.facts.as_dict()["captured"] == 11500 and p.status == "captured"
+    assert p.facts["captured"] == 11500 and p.status == "captured"
     assert [i["code"] for i in p.line_items] == ["time", "travel"]
     assert intent(stripe_local, new_pi)["status"] == "succeeded"
     import requests
@@ -172,12 +172,12 @@ def test_declined_card_keeps_the_old_hold_and_a_declined_request_keeps_the_cap(a
     # the saved card has been blocked since the booking: raising the hold is refused
     p = payment(bid)
     blocked = gw.attach_payment_method("pm_card_chargeCustomerFail", p.stripe_customer_id)["id"]
-    p.update(actions=[Payment.payment_method.set(blocked)])
+    Payment(bid).update(actions=[Payment.payment_method.set(blocked)])
     old_pi = p.payment_intent_id
     status, problem, _ = api.call("POST", f"/v1/bookings/{bid}/extra-approval/approve", {}, customer)
     assert status == 402 and problem["field"] == "payment_method", problem
     p = payment(bid)
-    assert p.payment_intent_id == old_pi and p.status == "authorised" and p.facts.as_dict()["authorised"] == 10000
+    assert p.payment_intent_id == old_pi and p.status == "authorised" and p.facts["authorised"] == 10000
     assert intent(stripe_local, old_pi)["status"] == "requires_capture"
     assert p.extra_approvals[-1]["status"] == "pending"
 
@@ -190,9 +190,9 @@ def test_declined_card_keeps_the_old_hold_and_a_declined_request_keeps_the_cap(a
 
     # 90 min would be 115.00: capped at the 100.00 agreed
     assert api.call("POST", f"/v1/bookings/{bid}/complete", {"minutes_worked": 90}, helper)[0] == 200
-    wait_for(lambda: "payout" in (payment(bid).steps.as_dict() or {}), timeout=60)
+    wait_for(lambda: "payout" in (payment(bid).steps or {}), timeout=60)
     p = payment(bid)
-    assert p.facts.as_dict()["captured"] == 10000
+    assert p.facts["captured"] == 10000
     assert [i["code"] for i in p.line_items] == ["time", "travel", "cap_reduction"]
     ok, ledger = ledger_is_balanced(api, signin, bid)
     assert ok, ledger

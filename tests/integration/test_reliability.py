@@ -49,7 +49,7 @@ def test_a_helper_holding_two_jobs_completes_one_and_it_is_charged(api, signin, 
     # then it is charged (freeing the helper found them busy with the other job: not a crash)
     captured = wait_for(lambda: (p := payment(first)) is not None and p.status == "captured" and p, timeout=60,
                         what="the first booking captured")
-    assert captured.facts.as_dict()["captured"] == 4500 + 2500  # 3 x 15 min at 60.00/h + the travel fee
+    assert captured.facts["captured"] == 4500 + 2500  # 3 x 15 min at 60.00/h + the travel fee
     # and the helper stays busy with the job they still hold
     pump.wait_idle(timeout=30)
     assert Helper.get(hid, consistent_read=True).busy_with == second
@@ -222,7 +222,7 @@ def _settled_job(api, signin, pump, stripe_local, minutes=60):
     customer, bid = _accepted_job(api, signin, hid, helper)
     assert api.call("POST", f"/v1/bookings/{bid}/start", headers=helper)[0] == 200
     assert api.call("POST", f"/v1/bookings/{bid}/complete", {"minutes_worked": minutes}, helper)[0] == 200
-    wait_for(lambda: (p := payment(bid)) is not None and "payout" in (p.steps.as_dict() or {}), timeout=60,
+    wait_for(lambda: (p := payment(bid)) is not None and "payout" in (p.steps or {}), timeout=60,
              what="settled and paid out")
     return bid, hid
 
@@ -254,7 +254,7 @@ def test_ten_concurrent_refunds_never_pay_back_more_than_was_captured(api, signi
     from chalicelib.services.payments import booking_movements, refund_booking
 
     bid, hid = _settled_job(api, signin, pump, stripe_local)
-    captured = payment(bid).facts.as_dict()["captured"]
+    captured = payment(bid).facts["captured"]
     assert captured == 6000 + 2500
     ops = Actor("ops", "s_racer", "*")
 
@@ -268,7 +268,7 @@ def test_ten_concurrent_refunds_never_pay_back_more_than_was_captured(api, signi
 
     pay = payment(bid)
     assert sum(int(r["amount"]) for r in pay.refunds) == captured
-    assert pay.facts.as_dict()["refunded"] == captured and pay.status == "refunded"
+    assert pay.facts["refunded"] == captured and pay.status == "refunded"
     # Stripe (localstripe) refunded exactly what was captured, once per refund we recorded
     charge = requests.get(f"{stripe_local['base']}/v1/charges/{pay.charge_id}", headers=stripe_local["auth"],
                           timeout=5).json()
@@ -289,14 +289,14 @@ def test_ten_concurrent_settlements_capture_and_pay_out_once(api, signin, pump, 
     bid, hid = _settled_job(api, signin, pump, stripe_local)
     before = payment(bid)
     # as if every earlier run crashed after Stripe answered but before the steps were recorded...
-    steps = before.steps.as_dict()
+    steps = before.steps
     steps.pop("capture"), steps.pop("payout")
     before.update(actions=[type(before).steps.set(steps)])
     # ... ten runs at once, as if the stream, the work queue and ops all ran settlement together
     results = _concurrently(10, lambda: settle_booking(bid))
     assert all(kind == "ok" and r["result"] == "settled" for kind, r in results), results
     pay = payment(bid)
-    assert pay.facts.as_dict()["captured"] == before.facts.as_dict()["captured"] == 6000 + 2500
+    assert pay.facts["captured"] == before.facts["captured"] == 6000 + 2500
     transfers = [t for t in requests.get(f"{stripe_local['base']}/_config/local/transfers", timeout=5).json()["transfers"]
                  if t["transfer_group"] == bid]
     assert len(transfers) == 1
@@ -316,4 +316,4 @@ def test_ten_concurrent_tips_leave_one_tip_not_their_sum(api, signin, pump, stri
     results = _concurrently(10, lambda: set_tip(actor, bid, 500))
     assert [k for k, _ in results].count("ok") >= 1
     assert all(k in ("ok", "Conflict") for k, _ in results), results
-    assert int(payment(bid).extras.as_dict()["tip"]) == 500
+    assert int(payment(bid).extras["tip"]) == 500

@@ -8,6 +8,7 @@ from tests.contract.store_contract import StoreContract
 
 def dynamo_repos() -> Repos:
     """Every aggregate's DynamoDB repository, as the services' accessors return them."""
+    from chalicelib.store import cards, ledger, payments, payout_accounts
     from chalicelib.store import (bookings, failures, geo_hints, guards, helpers, offers, people, quality, ratings,
                                   reviews, signin, webhooks)
 
@@ -15,7 +16,9 @@ def dynamo_repos() -> Repos:
                  counters=ratings.counters(), quality=quality.quality(), helpers=helpers.helpers(),
                  bookings=bookings.bookings(), offers=offers.offers(), failures=failures.failures(),
                  guards=guards.guards(), geo_hints=geo_hints.geo_hints(), webhooks=webhooks.webhooks(),
-                 signin=signin.signin(), people=people.people())
+                 signin=signin.signin(), people=people.people(),
+                 payments=payments.payments(), ledger=ledger.ledger(), payout_accounts=payout_accounts.payout_accounts(),
+                 cards=cards.cards())
 
 pytestmark = pytest.mark.integration
 

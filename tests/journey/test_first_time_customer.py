@@ -154,8 +154,8 @@ def test_first_time_customer_books_and_every_link_and_amount_holds(new_context, 
     pay = wait_for(lambda: get_payment(bid) if get_payment(bid) and get_payment(bid).status == "authorised" else None,
                    what="the card hold")
     held = page.get_by_test_id("held")
-    expect(held).to_contain_text(money(pay.facts.as_dict()["authorised"], lang))
-    assert int(held.get_attribute("data-amount")) == int(pay.facts.as_dict()["authorised"]) == PLATFORM_DEFAULTS["default_price_cap_minor"]
+    expect(held).to_contain_text(money(pay.facts["authorised"], lang))
+    assert int(held.get_attribute("data-amount")) == int(pay.facts["authorised"]) == PLATFORM_DEFAULTS["default_price_cap_minor"]
 
     # the helper accepts; the cancel step now says what cancelling would cost (and the customer keeps it)
     wait_for(lambda: api.call("GET", f"/v1/bookings/{bid}", headers=hh)[0] == 200 and
@@ -174,10 +174,10 @@ def test_first_time_customer_books_and_every_link_and_amount_holds(new_context, 
     assert api.call("POST", f"/v1/bookings/{bid}/complete", {"minutes_worked": 45}, hh)[0] == 200
     pay = wait_for(lambda: (lambda p: p if p.status == "captured" and p.receipt else None)(get_payment(bid)),
                    timeout=90, what="charged with a receipt")
-    receipt = pay.receipt.as_dict()
+    receipt = pay.receipt
     charged = page.get_by_test_id("charged")
     expect(charged).to_contain_text(money(receipt["total"], lang))
-    assert int(charged.get_attribute("data-amount")) == receipt["total"] == int(pay.facts.as_dict()["captured"])
+    assert int(charged.get_attribute("data-amount")) == receipt["total"] == int(pay.facts["captured"])
     assert receipt["total"] == 3 * 1500 + PLATFORM_DEFAULTS["travel_fee_minor"]  # 45 min at CHF 60/h + travel
     released = page.get_by_test_id("released")
     assert int(released.get_attribute("data-amount")) == receipt["released"] == \

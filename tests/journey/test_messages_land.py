@@ -96,7 +96,7 @@ def test_cancel_email_states_the_fee_the_card_is_charged(api, signin, pump, stac
     text = json.dumps(mail, ensure_ascii=False)
     pay = wait_for(lambda: (lambda p: p if p.status in ("captured", "released") else None)(get_payment(bid)),
                    timeout=60, what="the hold settled")
-    captured = int(pay.facts.as_dict()["captured"])
+    captured = int(pay.facts["captured"])
     if after_accept:
         assert captured == PLATFORM_DEFAULTS["late_cancel_fee_minor"] > 0
         assert f"belasten wir Ihrer Karte CHF {captured / 100:.2f}" in text

@@ -70,7 +70,7 @@ def _take_and_complete(bid, hid, minutes=60, before_completing=None):
     if before_completing:
         before_completing()
     helper_step(helper, bid, "complete", minutes_worked=minutes)
-    wait_for(lambda: "payout" in (payment(bid).steps.as_dict() or {}), timeout=60, what=f"{bid} settled")
+    wait_for(lambda: "payout" in (payment(bid).steps or {}), timeout=60, what=f"{bid} settled")
 
 
 def _division(bid):
@@ -139,7 +139,7 @@ def test_the_helpers_rate_is_fixed_when_they_accept(api, signin, pump, stripe_lo
     assert status == 200 and profile["hourly_rate"]["amount"] == 50000, profile
     status, done, _ = api.call("POST", f"/v1/bookings/{bid}/complete", {"minutes_worked": 60}, helper)
     assert status == 200, done
-    wait_for(lambda: "payout" in (payment(bid).steps.as_dict() or {}), timeout=60, what="settled")
+    wait_for(lambda: "payout" in (payment(bid).steps or {}), timeout=60, what="settled")
 
     # then the job is priced at the accepted rate: CHF 85.00 captured, not the whole CHF 250.00 hold
     view = api.call("GET", f"/v1/bookings/{bid}/payment", headers=customer)[1]

@@ -33,7 +33,7 @@ def test_a_part_above_the_limit_is_billed_only_once_the_customer_approved_it(api
     status, body, _ = part(api, bid, helper, "Toner cartridge", LIMIT + 2000)
     assert status == 201 and body["parts"][-1]["status"] == "pending", body
     assert part(api, bid, helper, "Toner cartridge", LIMIT + 2000)[0] == 201  # a retried POST: the same part
-    assert len(payment(bid).extras.as_dict()["parts"]) == 2 and len(payment(bid).extra_approvals) == 1
+    assert len(payment(bid).extras["parts"]) == 2 and len(payment(bid).extra_approvals) == 1
     seen = api.call("GET", f"/v1/bookings/{bid}", headers=customer)[1]["extra_approval"]
     assert seen["status"] == "pending" and seen["amount"] == LIMIT + 2000 and seen["reason"] == "Toner cartridge"
     # while it waits, another part above the limit cannot be asked for
@@ -46,7 +46,7 @@ def test_a_part_above_the_limit_is_billed_only_once_the_customer_approved_it(api
 
     status, done, _ = api.call("POST", f"/v1/bookings/{bid}/complete", {"minutes_worked": 30}, helper)
     assert status == 200, done
-    wait_for(lambda: "capture" in (payment(bid).steps.as_dict() or {}), timeout=60, what="captured")
+    wait_for(lambda: "capture" in (payment(bid).steps or {}), timeout=60, what="captured")
     view = api.call("GET", f"/v1/bookings/{bid}/payment", headers=customer)[1]
     parts = [(i["description"], i["amount"]) for i in view["line_items"] if i["code"] == "part"]
     assert parts == [("USB cable", 1290), ("Drum unit", LIMIT + 1000)], view["line_items"]
@@ -74,4 +74,4 @@ def test_parts_never_pass_the_hold_without_approval_and_are_bounded(api, signin,
     assert part(api, bid, helper, "Router", 4000)[0] == 201
     status, problem, _ = part(api, bid, helper, "Power supply", 2500)  # 65.00 of parts on a 60.00 hold
     assert status == 422 and problem["field"] == "amount" and "approve" in problem["detail"], problem
-    assert [p["amount"] for p in payment(bid).extras.as_dict()["parts"]] == [4000]
+    assert [p["amount"] for p in payment(bid).extras["parts"]] == [4000]

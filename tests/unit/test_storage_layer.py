@@ -10,7 +10,7 @@ from pathlib import Path
 
 SERVICES = Path(__file__).resolve().parents[2] / "chalicelib" / "services"
 ON_THE_STORAGE_LAYER = {"reviews", "ratings", "quality", "profiles", "failures", "idempotency", "geo_hints",
-                        "webhooks", "auth"}
+                        "webhooks", "auth", "payments", "transitions"}
 
 
 def _imports(path: Path) -> set[str]:
@@ -23,15 +23,21 @@ def _imports(path: Path) -> set[str]:
     return names
 
 
+def _files(name: str) -> list[Path]:
+    """A service module, or every module of a service package (``payments/``)."""
+    return sorted((SERVICES / name).glob("*.py")) if (SERVICES / name).is_dir() else [SERVICES / f"{name}.py"]
+
+
 def test_services_on_the_storage_layer_import_no_pynamodb_and_no_model():
     offenders = {}
     for name in sorted(ON_THE_STORAGE_LAYER):
-        bad = sorted(m for m in _imports(SERVICES / f"{name}.py")
-                     if m == "pynamodb" or m.startswith(("pynamodb.", "chalicelib.models")))
-        if bad:
-            offenders[name] = bad
+        for path in _files(name):
+            bad = sorted(m for m in _imports(path)
+                         if m == "pynamodb" or m.startswith(("pynamodb.", "chalicelib.models")))
+            if bad:
+                offenders[f"{name}/{path.stem}" if path.parent.name == name else name] = bad
     assert offenders == {}, f"these services talk to DynamoDB past the storage layer: {offenders}"
 
 
 def test_the_list_names_only_services_that_exist():
-    assert all((SERVICES / f"{name}.py").exists() for name in ON_THE_STORAGE_LAYER)
+    assert all(all(p.exists() for p in _files(name)) and _files(name) for name in ON_THE_STORAGE_LAYER)
