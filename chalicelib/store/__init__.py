@@ -41,6 +41,7 @@ class Repos:
     ledger: Any
     payout_accounts: Any
     cards: Any
+    claims: Any
     world: Any = None  # the memory twins' shared state (None on DynamoDB)
 
 
@@ -62,7 +63,7 @@ def memory_repos() -> Repos:
                  failures=m.Failures(w), guards=m.Guards(w), geo_hints=m.GeoHints(w), webhooks=m.Webhooks(w),
                  signin=m.SignIn(w), people=m.People(w),
                  payments=m.Payments(w), ledger=m.Ledger(w), payout_accounts=m.PayoutAccounts(w), cards=m.Cards(w),
-                 world=w)
+                 claims=m.Claims(w), world=w)
 
 
 @contextmanager

@@ -29,8 +29,16 @@ class Busy(Exception):
     """Another worker holds the claim right now; retry later."""
 
 
+def _twin():
+    """The in-memory claims a test put in place (``store.using``), or None (then DynamoDB's)."""
+    from chalicelib.store import current
+    return current("claims")
+
+
 def claim(key: str, *, lease_seconds: int = 120, ttl_seconds: int = 7 * DAY) -> tuple[str, str | None]:
     """Try to claim ``key``. Returns ``(outcome, owner token)``; the token is for finish/release."""
+    if (twin := _twin()) is not None:
+        return twin.claim(key, lease_seconds=lease_seconds, ttl_seconds=ttl_seconds)
     from pynamodb.exceptions import PutError
 
     from chalicelib.models.idempotency import IdempotencyRecord
@@ -56,6 +64,8 @@ def claim(key: str, *, lease_seconds: int = 120, ttl_seconds: int = 7 * DAY) -> 
 
 def finish(key: str, owner: str) -> bool:
     """Mark the claim done. False if this worker lost it (its lease ran out and another took it)."""
+    if (twin := _twin()) is not None:
+        return twin.finish(key, owner)
     from pynamodb.exceptions import UpdateError
 
     from chalicelib.models.idempotency import IdempotencyRecord
@@ -74,6 +84,8 @@ def finish(key: str, owner: str) -> bool:
 
 def release(key: str, owner: str) -> None:
     """Give the claim up after a failure (only if this worker still owns it)."""
+    if (twin := _twin()) is not None:
+        return twin.release(key, owner)
     from pynamodb.exceptions import DeleteError
 
     from chalicelib.models.idempotency import IdempotencyRecord
@@ -152,3 +164,21 @@ class Held:
     def __exit__(self, *exc) -> None:
         if self.owner:
             release(self.key, self.owner)
+
+
+class Claims:
+    """``claim`` / ``finish`` / ``release`` as a repository (``Repos.claims``), so the contract suite
+    runs DynamoDB's claims beside the in-memory twin (``store.memory.Claims``)."""
+
+    def claim(self, key: str, *, lease_seconds: int = 120, ttl_seconds: int = 7 * DAY) -> tuple[str, str | None]:
+        return claim(key, lease_seconds=lease_seconds, ttl_seconds=ttl_seconds)
+
+    def finish(self, key: str, owner: str) -> bool:
+        return finish(key, owner)
+
+    def release(self, key: str, owner: str) -> None:
+        release(key, owner)
+
+
+def claims() -> Claims:
+    return _twin() or Claims()

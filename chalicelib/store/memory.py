@@ -619,3 +619,40 @@ class Cards:
             if c is None:
                 raise ConditionFailed(f"customer {customer_id} is not there")
             self.rows[customer_id] = replace(c, **changes)
+
+
+class Claims:
+    """Atomic claims (``store.claims``): one winner per key, a lease a dead worker's claim runs out by."""
+
+    def __init__(self, world: World):
+        self.w = world
+        self.rows: dict[str, dict] = _table(world, "claims")
+
+    def claim(self, key: str, *, lease_seconds: int = 120, ttl_seconds: int = 0) -> tuple[str, str | None]:
+        import secrets
+        import time
+
+        from chalicelib.store.claims import BUSY, CLAIMED, DONE
+
+        with self.w.lock:
+            now = time.time()
+            row = self.rows.get(key)
+            if row is None or (row["state"] == "running" and row["lease_until"] < now):
+                owner = secrets.token_hex(8)
+                self.rows[key] = {"state": "running", "owner": owner, "lease_until": now + lease_seconds}
+                return CLAIMED, owner
+            return (BUSY if row["state"] == "running" else DONE), None
+
+    def finish(self, key: str, owner: str) -> bool:
+        with self.w.lock:
+            row = self.rows.get(key)
+            if row is None or row["owner"] != owner:
+                return False
+            self.rows[key] = {"state": "done", "owner": owner, "lease_until": None}
+            return True
+
+    def release(self, key: str, owner: str) -> None:
+        with self.w.lock:
+            row = self.rows.get(key)
+            if row is not None and row["owner"] == owner and row["state"] == "running":
+                del self.rows[key]

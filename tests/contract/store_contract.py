@@ -506,3 +506,172 @@ class StoreContract:
         world.given_staff(staff)
         assert world.repos.people.staff(staff.email) == staff
         assert world.repos.people.staff("nobody@example.org") is None
+
+
+# ---- payments, ledger, payout accounts, saved cards, bookings' transition write, claims (issue 18) --------
+
+class PaymentsContract:
+    """The payments side of the contract. A world also gives ``given_payout_account(record)``,
+    ``given_card(record)`` and ``given_whole_booking(record)`` for the records these repositories
+    read but do not create."""
+
+    @staticmethod
+    def a_payment(**over):
+        from chalicelib.store.records import PaymentRecord
+
+        values = dict(booking_id=_id("b"), tenant_id="contract", customer_id=_id("c"), currency="CHF",
+                      created_at="2026-12-01T09:00:00.000Z", updated_at="2026-12-01T09:00:00.000Z")
+        values.update(over)
+        return PaymentRecord(**values)
+
+    @staticmethod
+    def a_booking(**over):
+        from chalicelib.store.records import BookingRecord
+
+        values = dict(booking_id=_id("b"), tenant_id="contract", customer_id=_id("c"), state="started",
+                      created_at="2026-12-01T09:00:00.000Z", updated_at="2026-12-01T09:00:00.000Z",
+                      category="printer", description="contract", mode="remote",
+                      price_cap={"amount": 20000, "currency": "CHF"}, version=3)
+        values.update(over)
+        return BookingRecord(**values)
+
+    def test_a_payment_is_created_once_and_reads_back_as_written(self, world):
+        pay = self.a_payment(steps={"price": {"total": 9790}}, line_items=({"code": "time", "amount": 9790},))
+        world.repos.payments.add(pay)
+        with pytest.raises(AlreadyExists):
+            world.repos.payments.add(replace(pay, currency="EUR"))
+        assert world.repos.payments.get(pay.booking_id) == pay
+        assert world.repos.payments.get(_id("b")) is None
+
+    def test_a_write_at_the_version_read_changes_what_it_names_and_a_stale_one_is_refused(self, world):
+        pay = self.a_payment(payment_intent_id=_id("pi"), hold_day="2031-01-02", auth_seq=1)
+        world.repos.payments.add(pay)
+        written = world.repos.payments.write(pay, {"status": "authorised", "facts": {"authorised": 20000},
+                                                   "refunds": [{"seq": 0, "amount": 100}], "hold_day": None})
+        assert (written.version, written.status, written.facts, written.refunds, written.hold_day) == \
+            (2, "authorised", {"authorised": 20000}, ({"seq": 0, "amount": 100},), None)
+        assert (written.payment_intent_id, written.auth_seq) == (pay.payment_intent_id, 1)
+        assert world.repos.payments.get(pay.booking_id) == written
+        with pytest.raises(ConditionFailed):
+            world.repos.payments.write(pay, {"status": "captured"})
+        assert world.repos.payments.get(pay.booking_id).status == "authorised"
+
+    def test_an_update_re_reads_and_decides_again_after_a_lost_race(self, world):
+        pay = self.a_payment(refund_reserved=0)
+        world.repos.payments.add(pay)
+        seen = []
+
+        def reserve(p):
+            seen.append(p.refund_reserved)
+            if len(seen) == 1:  # a rival reserves between this read and this write
+                world.repos.payments.write(p, {"refund_reserved": 700})
+            return {"refund_reserved": int(p.refund_reserved or 0) + 100}
+        assert world.repos.payments.update(pay.booking_id, reserve).refund_reserved == 800
+        assert seen == [0, 700]
+        assert world.repos.payments.update(pay.booking_id, lambda p: None).version == 3  # nothing to do
+
+    def test_ten_concurrent_reservations_are_all_counted(self, world):
+        pay = self.a_payment(refund_reserved=0)
+        world.repos.payments.add(pay)
+
+        def reserve():
+            world.repos.payments.update(pay.booking_id, lambda p: {"refund_reserved": int(p.refund_reserved) + 1})
+        threads = [threading.Thread(target=reserve) for _ in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert world.repos.payments.get(pay.booking_id).refund_reserved == 3
+
+    def test_a_payment_is_found_by_its_intent_and_by_the_day_of_its_hold(self, world):
+        day = f"2031-{uuid.uuid4().int % 12 + 1:02d}-{uuid.uuid4().int % 28 + 1:02d}"
+        held = [self.a_payment(payment_intent_id=_id("pi"), hold_day=day) for _ in range(2)]
+        for p in held:
+            world.repos.payments.add(p)
+        assert world.repos.payments.booking_for_intent(held[0].payment_intent_id) == held[0].booking_id
+        assert world.repos.payments.booking_for_intent(_id("pi")) is None
+        found = {p.booking_id for p in world.repos.payments.holding_on(day)}
+        assert {p.booking_id for p in held} <= found
+
+    def test_a_movement_is_booked_once_and_read_per_booking_and_per_account(self, world):
+        from chalicelib.domain import ledger as L
+
+        booking_id, helper_id = _id("b"), _id("h")
+        parties = L.Parties(booking_id, "contract", _id("c"), helper_id, "CHF")
+        capture = L.capture(parties, 10000)
+        assert world.repos.ledger.post(capture) is True
+        assert world.repos.ledger.post(capture) is False
+        for m in L.divide(parties, 1500, 0, 8500):
+            world.repos.ledger.post(m)
+        rows = world.repos.ledger.of_booking(booking_id)
+        assert sum(r.amount for r in rows) == 0 and {r.movement_id for r in rows} >= {capture.movement_id}
+        earned = world.repos.ledger.of_account(L.helper(helper_id))
+        assert [(r.amount, r.currency, r.booking_id) for r in earned] == [(8500, "CHF", booking_id)]
+        assert world.repos.ledger.of_account(L.helper(_id("h"))) == []
+
+    def test_a_payout_account_is_kept_once_and_a_late_status_is_refused(self, world):
+        from chalicelib.store.records import PayoutAccountRecord
+
+        helper = PayoutAccountRecord(helper_id=_id("h"), tenant_id="contract", first_name="Rita",
+                                     email="rita@example.org", hourly_rate=6000)
+        world.given_payout_account(helper)
+        assert world.repos.payout_accounts.get(helper.helper_id, consistent=True) == helper
+        world.repos.payout_accounts.set_account(helper.helper_id, "acct_1")
+        with pytest.raises(ConditionFailed):
+            world.repos.payout_accounts.set_account(helper.helper_id, "acct_2")
+        world.repos.payout_accounts.set_payout_ready(helper.helper_id, True, 200)
+        with pytest.raises(ConditionFailed):
+            world.repos.payout_accounts.set_payout_ready(helper.helper_id, False, 100)
+        got = world.repos.payout_accounts.get(helper.helper_id, consistent=True)
+        assert (got.stripe_account_id, got.payout_ready, got.payout_status_at) == ("acct_1", True, 200)
+        assert world.repos.payout_accounts.get(_id("h")) is None
+
+    def test_a_saved_card_is_kept_on_the_customer(self, world):
+        from chalicelib.store.records import SavedCardRecord
+
+        card = SavedCardRecord(customer_id=_id("c"), tenant_id="contract", email="erika@example.org", name="Erika")
+        world.given_card(card)
+        world.repos.cards.set_stripe_customer(card.customer_id, "cus_1")
+        world.repos.cards.save_card(card.customer_id, "pm_1", "4242")
+        assert world.repos.cards.get(card.customer_id) == replace(card, stripe_customer_id="cus_1",
+                                                                   default_payment_method="pm_1", card_last4="4242")
+        with pytest.raises(ConditionFailed):
+            world.repos.cards.save_card(_id("c"), "pm_1", "4242")
+
+    def test_a_transition_is_written_from_the_state_and_version_read_and_appends_history(self, world):
+        booking = self.a_booking()
+        world.given_whole_booking(booking)
+        read = world.repos.bookings.load(booking.booking_id)
+        # a name no state table knows: on DynamoDB the bookings stream runs no effect for it
+        entry = {"transition": "contract_step", "from": "started", "to": "completed", "actor": "helper",
+                 "at": "2026-12-01T10:00:00.000Z", "v": 4}
+        world.repos.bookings.write_transition(read, to_state="completed", entry=entry, fields={"minutes_worked": 45})
+        with pytest.raises(ConditionFailed):
+            world.repos.bookings.write_transition(read, to_state="cancelled", entry={**entry, "to": "cancelled"})
+        got = world.repos.bookings.get(booking.booking_id)
+        assert (got.state, got.version, got.minutes_worked, got.updated_at) == ("completed", 4, 45, entry["at"])
+        assert got.history == (entry,)
+        assert world.repos.bookings.get(_id("b")) is None and world.repos.bookings.load(_id("b")) is None
+
+    def test_payments_copies_on_the_booking_only_in_the_state_named(self, world):
+        booking = self.a_booking(state="completed", helper_id=_id("h"))
+        world.given_whole_booking(booking)
+        rows = [{"code": "time", "amount": 6000}]
+        assert world.repos.bookings.copy(booking.booking_id, {"line_items": rows}, in_state="cancelled") is False
+        assert world.repos.bookings.copy(booking.booking_id, {"line_items": rows}, in_state="completed") is True
+        assert world.repos.bookings.get(booking.booking_id).line_items == tuple(rows)
+        assert world.repos.bookings.copy(_id("b"), {"extra_approval": {"status": "pending"}}) is False
+        assert world.repos.bookings.ids_for_helper(booking.helper_id) == [booking.booking_id]
+
+    def test_a_claim_is_won_once_finished_once_and_free_again_when_released(self, world):
+        from chalicelib.store.claims import BUSY, CLAIMED, DONE
+
+        key = _id("claim")
+        outcome, owner = world.repos.claims.claim(key, lease_seconds=60)
+        assert outcome == CLAIMED and world.repos.claims.claim(key, lease_seconds=60) == (BUSY, None)
+        world.repos.claims.release(key, owner)
+        outcome, owner = world.repos.claims.claim(key, lease_seconds=60)
+        assert outcome == CLAIMED
+        assert world.repos.claims.finish(key, "someone-else") is False
+        assert world.repos.claims.finish(key, owner) is True
+        assert world.repos.claims.claim(key, lease_seconds=60) == (DONE, None)

@@ -15,6 +15,8 @@ import time
 import uuid
 
 import pytest
+
+from chalicelib.store.payments import payments
 import requests
 
 from tests.stack_fixtures import booking_body, wait_for
@@ -191,7 +193,7 @@ def test_authorise_settle_replay_refund_and_statements(api, signin, pump, stripe
         p = payment(bid)
         steps = p.steps
         steps.pop("capture"), steps.pop("payout")
-        p.update(actions=[type(p).steps.set(steps)])
+        payments().write(p, {"steps": steps})
         assert settle_booking(bid)["result"] == "settled"
     assert len(transfers(stripe_local, bid)) == 1
     # the helper is told of the payout by e-mail, once, through the notification queue

@@ -7,6 +7,8 @@ import json
 
 import pytest
 
+from chalicelib.store.payments import payments
+
 from tests.integration.test_payments import (book_and_authorise, intent, make_helper, onboard, payment,  # noqa: F401
                                              run_job, stripe_local)
 from tests.stack_fixtures import wait_for
@@ -68,7 +70,7 @@ def test_receipt_is_emailed_once_with_the_final_line_items(api, signin, pump, st
         assert settle_booking(bid)["result"] == "settled"
     steps = payment(bid).steps
     steps.pop("receipt_sent")
-    p.update(actions=[type(p).steps.set(steps)])
+    payments().write(p, {"steps": steps})
     assert settle_booking(bid)["result"] == "settled"
     assert "receipt_sent" in payment(bid).steps
     pump.wait_idle(timeout=60)

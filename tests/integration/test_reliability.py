@@ -9,6 +9,8 @@ import uuid
 
 import pytest
 
+from chalicelib.store.payments import payments
+
 from tests.integration.test_payments import book_and_authorise, make_helper, onboard, payment
 from tests.integration.test_payments import stripe_local  # noqa: F401  (fixture)
 from tests.stack_fixtures import wait_for
@@ -291,7 +293,7 @@ def test_ten_concurrent_settlements_capture_and_pay_out_once(api, signin, pump, 
     # as if every earlier run crashed after Stripe answered but before the steps were recorded...
     steps = before.steps
     steps.pop("capture"), steps.pop("payout")
-    before.update(actions=[type(before).steps.set(steps)])
+    payments().write(before, {"steps": steps})
     # ... ten runs at once, as if the stream, the work queue and ops all ran settlement together
     results = _concurrently(10, lambda: settle_booking(bid))
     assert all(kind == "ok" and r["result"] == "settled" for kind, r in results), results

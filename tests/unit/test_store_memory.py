@@ -2,7 +2,7 @@
 import pytest
 
 from chalicelib.store import memory_repos
-from tests.contract.store_contract import StoreContract
+from tests.contract.store_contract import PaymentsContract, StoreContract
 
 
 class MemoryWorld:
@@ -19,6 +19,15 @@ class MemoryWorld:
     def given_booking(self, facts):
         self.repos.world.bookings[facts.booking_id] = facts
 
+    def given_payout_account(self, helper):
+        self.repos.payout_accounts.rows[helper.helper_id] = helper
+
+    def given_card(self, card):
+        self.repos.cards.rows[card.customer_id] = card
+
+    def given_whole_booking(self, booking):
+        self.repos.bookings.records[booking.booking_id] = booking
+
 
 @pytest.fixture()
 def world():
@@ -26,6 +35,10 @@ def world():
 
 
 class TestMemoryStore(StoreContract):
+    pass
+
+
+class TestMemoryPayments(PaymentsContract):
     pass
 
 
