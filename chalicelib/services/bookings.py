@@ -319,8 +319,7 @@ def accept_offer(actor: Actor, booking_id: str) -> Booking:
         rate = None  # settlement falls back to the helper's rate at that time
     return apply_transition(
         booking_id, "accept", actor, data={"helper_id": actor.id, "hourly_rate": rate}, check=still_open,
-        set_fields=lambda b: [Booking.helper_id.set(actor.id)]
-        + ([Booking.hourly_rate.set(rate)] if rate else [Booking.hourly_rate.remove()]),
+        set_fields=lambda b: {"helper_id": actor.id, "hourly_rate": rate},  # None removes it
         also_in_transaction=offer_update,
         on_lost_race=lambda fresh: OfferAlreadyTaken("another helper has already taken this job"),
     )
@@ -390,7 +389,7 @@ def helper_step(actor: Actor, booking_id: str, step: str, minutes_worked: int | 
     fields = None
     if step == "complete":
         data = {"minutes_worked": minutes_worked, "note": note}
-        fields = lambda b: [Booking.minutes_worked.set(minutes_worked)]  # noqa: E731
+        fields = lambda b: {"minutes_worked": minutes_worked}  # noqa: E731
     return apply_transition(booking_id, step, actor, data=data, set_fields=fields,
                             check=_assigned_helper_check(actor))
 
@@ -407,7 +406,7 @@ def cancel_booking(actor: Actor, booking_id: str, reason: str | None = None) -> 
     if actor.role == "helper":
         return apply_transition(booking, "cancel_by_helper", actor, data={"reason": reason, "helper_id": actor.id},
                                 check=_assigned_helper_check(actor),
-                                set_fields=lambda b: [Booking.helper_id.remove()])
+                                set_fields=lambda b: {"helper_id": None})
     if actor.role == "ops":
         return apply_transition(booking, "cancel_by_ops", actor, data={"reason": reason})
     raise Forbidden("you may not cancel this booking")

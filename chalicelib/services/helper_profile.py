@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.store.conditions import is_condition_failure
 from chalicelib.domain.actors import Actor
 from chalicelib.domain.errors import Forbidden, NotFound
 from chalicelib.domain.helper_schemas import HelperAvailabilityUpdate, HelperProfileUpdate
@@ -58,20 +57,22 @@ def get_profile(actor: Actor) -> dict[str, Any]:
 
 
 def _update(helper: Helper, actions: list) -> Helper:
-    actions.append(Helper.tenant_status.set(f"{helper.tenant_id}#" + helper.status))
-    # Conditional on the status we read: if ops changed it meanwhile, re-read and write the new pair.
-    from pynamodb.exceptions import UpdateError
-    for _ in range(3):
-        try:
-            helper.update(actions=actions, condition=(Helper.status == helper.status))
-            return helper
-        except UpdateError as exc:
-            if not is_condition_failure(exc):
-                raise
-            helper.refresh(consistent_read=True)
-            actions[-1] = Helper.tenant_status.set(f"{helper.tenant_id}#" + helper.status)
-    helper.update(actions=actions, condition=(Helper.status == helper.status))
-    return helper
+    # Conditional on the status we read: if ops changed it meanwhile, re-read and write the new pair
+    # (the store's one update-with-retry).
+    from chalicelib.domain.errors import Conflict
+    from chalicelib.store._dynamo import _update as conditional_update
+    from chalicelib.store.retry import update_with_retry
+
+    def reread() -> Helper:
+        helper.refresh(consistent_read=True)
+        return helper
+
+    return update_with_retry(
+        reread, lambda h: actions + [Helper.tenant_status.set(f"{h.tenant_id}#" + h.status)],
+        lambda h, acts: conditional_update(h, actions=acts, condition=(Helper.status == h.status),
+                                           refused=f"helper {h.helper_id} is not {h.status} any more"),
+        attempts=4, first=helper,
+        busy=lambda: Conflict("your profile is changing right now; please try again in a moment"))
 
 
 def update_profile(actor: Actor, change: HelperProfileUpdate) -> dict[str, Any]:

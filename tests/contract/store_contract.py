@@ -641,13 +641,15 @@ class PaymentsContract:
     def test_a_transition_is_written_from_the_state_and_version_read_and_appends_history(self, world):
         booking = self.a_booking()
         world.given_whole_booking(booking)
-        read = world.repos.bookings.load(booking.booking_id)
+        read, stale = world.repos.bookings.load(booking.booking_id), world.repos.bookings.load(booking.booking_id)
         # a name no state table knows: on DynamoDB the bookings stream runs no effect for it
         entry = {"transition": "contract_step", "from": "started", "to": "completed", "actor": "helper",
                  "at": "2026-12-01T10:00:00.000Z", "v": 4}
-        world.repos.bookings.write_transition(read, to_state="completed", entry=entry, fields={"minutes_worked": 45})
+        written = world.repos.bookings.write_transition(read, to_state="completed", entry=entry,
+                                                        fields={"minutes_worked": 45})
+        assert (written.state, written.version) == ("completed", 4)
         with pytest.raises(ConditionFailed):
-            world.repos.bookings.write_transition(read, to_state="cancelled", entry={**entry, "to": "cancelled"})
+            world.repos.bookings.write_transition(stale, to_state="cancelled", entry={**entry, "to": "cancelled"})
         got = world.repos.bookings.get(booking.booking_id)
         assert (got.state, got.version, got.minutes_worked, got.updated_at) == ("completed", 4, 45, entry["at"])
         assert got.history == (entry,)

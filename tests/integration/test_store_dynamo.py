@@ -62,7 +62,8 @@ class DynamoWorld:
         # a tenant of its own with no status index key: no booking is ever matched to it
         Helper(helper_id=helper.helper_id, tenant_id=helper.tenant_id, email=helper.email,
                email_key=f"{helper.tenant_id}#{helper.email}", name=f"{helper.first_name} Contract",
-               first_name=helper.first_name, status="applied", currency=helper.currency,
+               first_name=helper.first_name, status="applied", tenant_status=f"{helper.tenant_id}#applied",
+               currency=helper.currency,
                hourly_rate=helper.hourly_rate, lat=47.3769, lon=8.5417, service_radius_km=10,
                created_at="2026-11-30T10:00:00.000Z").save()
 

@@ -153,10 +153,14 @@ def given_booking(store, state="awaiting_payment", **over) -> BookingRecord:
 
 
 def job_done(store, minutes=60) -> BookingRecord:
-    """The helper took the job, worked ``minutes`` and completed it."""
-    b = replace(store.bookings.get("b_1"), helper_id=HELPER.id, hourly_rate=RATE, minutes_worked=minutes)
-    store.bookings.records["b_1"] = replace(b, state="started")
-    return apply_transition("b_1", "complete", HELPER)
+    """The helper took the job at their rate, started it, worked ``minutes`` and completed it."""
+    from chalicelib.services.bookings import helper_step
+
+    store.bookings.records["b_1"] = replace(store.bookings.get("b_1"), helper_id=HELPER.id, hourly_rate=RATE,
+                                            state="started")
+    done = helper_step(HELPER, "b_1", "complete", minutes_worked=minutes)
+    assert (done.state, done.minutes_worked, done.history[-1]["transition"]) == ("completed", minutes, "complete")
+    return done
 
 
 def held(store):
@@ -224,7 +228,9 @@ def test_a_completed_job_is_charged_once_divided_in_the_ledger_and_the_helper_pa
     pay = payments.get_payment("b_1")
     price = pay.steps["price"]
     assert result == {"result": "settled", "total": price["total"], "payout": "paid"}
-    assert price["tip"] == 500 and price["total"] == sum(int(i["amount"]) for i in pay.line_items)
+    # an hour at 60.00 (four 15-minute blocks) and the tip; the platform keeps 15 % of the time, not of the tip
+    assert [(i["code"], i["amount"]) for i in pay.line_items] == [("time", 6000), ("tip", 500)]
+    assert (price["total"], price["tip"], price["platform_fee"], price["helper_payout"]) == (6500, 500, 900, 5600)
     assert (pay.status, payments.payment_view(pay, OPS)["captured"]) == ("captured", price["total"])
     assert stripe.of("capture") == [("capture", price["total"])]
     assert stripe.of("transfer") == [("transfer", price["helper_payout"], "acct_anna")]
