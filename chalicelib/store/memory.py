@@ -621,6 +621,9 @@ class Cards:
             self.rows[customer_id] = replace(c, **changes)
 
 
+CLAIMED, DONE, BUSY = "claimed", "done", "busy"  # store.claims' outcomes (the contract compares them)
+
+
 class Claims:
     """Atomic claims (``store.claims``): one winner per key, a lease a dead worker's claim runs out by."""
 
@@ -631,8 +634,6 @@ class Claims:
     def claim(self, key: str, *, lease_seconds: int = 120, ttl_seconds: int = 0) -> tuple[str, str | None]:
         import secrets
         import time
-
-        from chalicelib.store.claims import BUSY, CLAIMED, DONE
 
         with self.w.lock:
             now = time.time()
