@@ -20,15 +20,18 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _record(cls, item) -> Any:
-    """A record of ``cls`` from a pynamodb item: the record's fields, read by name."""
+def _record(cls, item, *, deep: bool = False) -> Any:
+    """A record of ``cls`` from a pynamodb item: the record's fields, read by name. ``deep``: maps
+    and lists of maps inside made plain too (see ``_deep``), a missing one read as its default."""
     values = {}
     for f in dataclasses.fields(cls):
         if not hasattr(item, f.name):
             continue
-        value = _plain(getattr(item, f.name))
+        value = (_deep if deep else _plain)(getattr(item, f.name))
         if value is None and f.default is not dataclasses.MISSING:
             value = f.default
+        elif value is None and deep and f.default_factory is not dataclasses.MISSING:
+            value = f.default_factory()
         elif isinstance(value, list):
             value = tuple(value)
         values[f.name] = value
@@ -69,14 +72,10 @@ def _update(item, *, actions: list, condition, refused: str):
 
 
 def _deep(value: Any) -> Any:
-    """A pynamodb value as plain Python all the way down: maps as dicts, lists as tuples of plain
-    values, whole floats as ints."""
-    value = _plain(value)
-    if isinstance(value, dict):
-        return {k: _deep_inner(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return tuple(_deep_inner(v) for v in value)
-    return value
+    """A pynamodb value as plain Python all the way down: maps as dicts, a list as a tuple of plain
+    values (lists inside stay lists), whole floats as ints."""
+    value = _deep_inner(value)
+    return tuple(value) if isinstance(value, list) else value
 
 
 def _deep_inner(value: Any) -> Any:
@@ -90,17 +89,7 @@ def _deep_inner(value: Any) -> Any:
 
 def _deep_record(cls, item) -> Any:
     """A record of ``cls`` from a pynamodb item, maps and lists of maps made plain (see ``_deep``)."""
-    values = {}
-    for f in dataclasses.fields(cls):
-        if not hasattr(item, f.name):
-            continue
-        value = _deep(getattr(item, f.name))
-        if value is None and f.default is not dataclasses.MISSING:
-            value = f.default
-        elif value is None and f.default_factory is not dataclasses.MISSING:
-            value = f.default_factory()
-        values[f.name] = value
-    return cls(**values)
+    return _record(cls, item, deep=True)
 
 
 def _set_or_remove(model, changes: dict) -> list:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from chalicelib.store import current
-from chalicelib.store._dynamo import _deep_record, _get, _set_or_remove
+from chalicelib.store._dynamo import _deep_record, _get, _set_or_remove, _update
 from chalicelib.store.conditions import ConditionFailed, is_condition_failure
 from chalicelib.store.records import BookingFacts, BookingRecord
 
@@ -44,17 +44,14 @@ class Bookings:
         """Keep a copy of what payments decided on the booking (line items, the latest extra
         approval), so the booking view needs no second read. False if the booking is not there
         (or not ``in_state``)."""
-        from pynamodb.exceptions import UpdateError
-
         from chalicelib.models.bookings import Booking
         condition = Booking.booking_id.exists() if in_state is None else Booking.state == in_state
         try:
-            Booking(booking_id).update(actions=_set_or_remove(Booking, fields), condition=condition)
+            _update(Booking(booking_id), actions=_set_or_remove(Booking, fields), condition=condition,
+                    refused=f"booking {booking_id} is not there or not {in_state}")
             return True
-        except UpdateError as exc:
-            if is_condition_failure(exc):
-                return False
-            raise
+        except ConditionFailed:
+            return False
 
     def ids_for_helper(self, helper_id: str) -> list[str]:
         from chalicelib.models.bookings import Booking
