@@ -2,8 +2,10 @@
 ``run.json`` (its URLs and environment), read by the ``python -m localdev`` commands."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 STATE = ROOT / ".local"
-RUNFILE = STATE / "run.json"
+# CROWDFIX_RUNFILE points the commands at another stack's file (the tests' stack, on free ports)
+RUNFILE = Path(os.environ.get("CROWDFIX_RUNFILE") or STATE / "run.json")
