@@ -68,7 +68,8 @@ def test_receipt_is_emailed_once_with_the_final_line_items(api, signin, pump, st
     # replayed settlement, also as if it crashed after enqueueing but before recording: one e-mail
     for _ in range(2):
         assert settle_booking(bid)["result"] == "settled"
-    steps = payment(bid).steps
+    p = payment(bid)
+    steps = p.steps
     steps.pop("receipt_sent")
     payments().write(p, {"steps": steps})
     assert settle_booking(bid)["result"] == "settled"

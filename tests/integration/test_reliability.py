@@ -224,8 +224,9 @@ def _settled_job(api, signin, pump, stripe_local, minutes=60):
     customer, bid = _accepted_job(api, signin, hid, helper)
     assert api.call("POST", f"/v1/bookings/{bid}/start", headers=helper)[0] == 200
     assert api.call("POST", f"/v1/bookings/{bid}/complete", {"minutes_worked": minutes}, helper)[0] == 200
-    wait_for(lambda: (p := payment(bid)) is not None and "payout" in (p.steps or {}), timeout=60,
-             what="settled and paid out")
+    # the last step of settlement (after the payout): nothing writes the payment after it
+    wait_for(lambda: (p := payment(bid)) is not None and "receipt_sent" in (p.steps or {}), timeout=60,
+             what="settled, paid out and the receipt sent")
     return bid, hid
 
 
