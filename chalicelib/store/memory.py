@@ -290,6 +290,13 @@ class Webhooks:
         rows = [d for (e, _), d in sorted(self.w.deliveries.items(), reverse=True) if e == endpoint_id]
         return rows[:limit]
 
+    def deliveries_page(self, endpoint_id: str, limit: int,
+                        after: str | None = None) -> tuple[list[WebhookDeliveryRecord], str | None]:
+        rows = [d for (e, m), d in sorted(self.w.deliveries.items(), reverse=True)
+                if e == endpoint_id and (after is None or m < after)]
+        page = rows[:limit]
+        return page, (page[-1].message_id if len(rows) > limit else None)
+
     def reset_for_redelivery(self, endpoint_id: str, message_id: str) -> WebhookDeliveryRecord:
         with self.w.lock:
             d = self.w.deliveries.get((endpoint_id, message_id))

@@ -94,6 +94,7 @@ class BookingFacts:
     completed_at: str | None = None  # when the ``complete`` transition happened
     partner_id: str | None = None  # set on bookings a partner made through the API
     external_ref: str | None = None  # the partner's own reference
+    sandbox: str | None = None  # "test" for a booking made with a test key
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,7 @@ class WebhookEndpointRecord:
     events: tuple[str, ...] = ()  # the event types it is subscribed to, sorted
     description: str | None = None
     status: str = "enabled"
+    environment: str = "live"  # "test": receives the events of test (sandbox) bookings only
 
 
 @dataclass(frozen=True)
