@@ -32,13 +32,7 @@ class MoneyOut(Open):
     currency: str = Field(description="ISO 4217, e.g. CHF")
 
 
-class LineItemOut(Open):
-    code: str = Field(description="time | travel | part | tip | cap_reduction")
-    description: str
-    quantity: int
-    unit_amount: int
-    amount: int = Field(description="integer minor units; negative for cap_reduction")
-    currency: str
+LineItemOut = dp.LineItemOut  # one definition (domain/partners.py), also in the quote
 
 
 class RatingOut(Open):
@@ -534,7 +528,7 @@ class MessageList(Open):
     items: list[MessageRow]
 
 
-class QuietHours(Open):
+class QuietHoursOut(Open):
     start: str
     end: str
     tz: Optional[str] = None
@@ -546,7 +540,7 @@ class NotificationSettingsOut(Open):
     phone: Optional[str]
     phone_verified: bool
     language: Optional[str]
-    quiet_hours: Optional[QuietHours] = None  # helpers only
+    quiet_hours: Optional[QuietHoursOut] = None  # helpers only
 
 
 class VapidKey(Open):
