@@ -41,7 +41,7 @@ def create_booking(actor: Actor, request: CreateBooking, idempotency_key: str | 
     (``created`` False); the same key with a different body is refused. A partner books for
     ``customer_id`` (its customer) and adds attribution in ``extra_fields``.
     """
-    tenant = get_tenant(actor.tenant_id)
+    tenant = get_tenant(actor.tenant_id, fresh=True)  # the terms the booking copies: the ones in force now
     pol = tenant_policy(actor.tenant_id)
     created_by = bs.creation_transition(bs.needs_card_hold(pol.get("billing_model"), payments_configured()))
     first_state = bs.plan_transition(None, created_by, actor.role).to_state

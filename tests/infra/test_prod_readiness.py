@@ -437,6 +437,25 @@ def test_the_api_answers_only_requests_that_came_through_cloudfront(tpl):
     assert "execute-api" not in json.dumps(tpl["Outputs"]["ApiUrl"])
 
 
+# AWS's managed origin request policy "AllViewerExceptHostHeader": every viewer header except Host
+# (API Gateway refuses a foreign Host with 403) plus CloudFront's own headers, CloudFront-Viewer-Address
+# among them. A custom policy cannot express that: "allViewerAndWhitelistCloudFront" also forwards
+# Host, "allExcept" adds no CloudFront header, and "whitelist" may not name Authorization.
+ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+
+
+def test_the_api_sees_the_viewers_address_and_not_the_viewers_host(tpl):
+    """The per-client limits (sign-in codes, rate buckets) count the viewer's address, which
+    reaches the API only as CloudFront-Viewer-Address (chalicelib/domain/headers.client_address)."""
+    (dist,) = resources(tpl, "AWS::CloudFront::Distribution").values()
+    config = dist["Properties"]["DistributionConfig"]
+    api_origin_ids = {o["Id"] for o in config["Origins"] if o.get("OriginCustomHeaders")}
+    (api_behavior,) = [b for b in config["CacheBehaviors"] if b["TargetOriginId"] in api_origin_ids]
+    assert api_behavior["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST
+    # nothing cached: the cache key would otherwise have to carry Authorization
+    assert api_behavior["CachePolicyId"] == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # CachingDisabled
+
+
 def test_every_route_the_waf_names_exists():
     import subprocess
 
