@@ -345,6 +345,22 @@ class StoreContract:
         assert [d.message_id for d in world.repos.webhooks.deliveries(endpoint_id, 2)] == ["msg_c", "msg_b"]
         assert world.repos.webhooks.delivery(endpoint_id, "msg_x") is None
 
+    def test_the_delivery_log_pages_without_gaps_or_repeats(self, world):
+        endpoint_id = _id("we")
+        names = [f"msg_{n:02d}" for n in range(7)]
+        for n in names:
+            world.repos.webhooks.add_delivery(self._delivery(endpoint_id, n))
+        world.repos.webhooks.add_delivery(self._delivery(_id("we"), "msg_99"))  # another endpoint's
+        seen, after, pages = [], None, 0
+        while True:
+            page, after = world.repos.webhooks.deliveries_page(endpoint_id, 3, after)
+            assert len(page) <= 3
+            seen += [d.message_id for d in page]
+            pages += 1
+            if after is None:
+                break
+        assert seen == sorted(names, reverse=True) and pages in (3, 4)
+
     def test_attempts_are_numbered_atomically(self, world):
         endpoint_id = _id("we")
         d = self._delivery(endpoint_id)
