@@ -166,6 +166,15 @@ def reference_page(doc: dict) -> str:
                 + (f"<table><tr><th>parameter</th><th>in</th><th>required</th><th>type</th><th></th></tr>{params}</table>"
                    if params else "") + body + "</article>")
         parts.append("</section>")
+    hooks = []
+    for event, item in (doc.get("webhooks") or {}).items():
+        media = item["post"]["requestBody"]["content"]["application/json"]
+        hooks.append(f'<article id="webhook-{escape(event)}"><h3><span class="m">POST</span> <code>{escape(event)}</code></h3>'
+                     f"<p>{escape(item['post']['summary'])}</p><h4>Payload</h4>"
+                     f"{_fields(_resolve(media['schema'], schemas), schemas)}{_example(media)}</article>")
+    if hooks:
+        nav += '<li><a href="#webhooks">webhooks</a></li>'
+        parts.append('<section id="webhooks"><h2>webhooks</h2>' + "".join(hooks) + "</section>")
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(doc["info"]["title"])} {escape(doc["info"]["version"])} – reference</title>

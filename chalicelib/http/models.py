@@ -348,11 +348,19 @@ def webhook_event_models() -> dict:
     section of the document and to validate real deliveries against."""
     from pydantic import create_model
 
+    from chalicelib.services.sandbox import example_event_data
+
     out = {}
     for event in dp.WEBHOOK_EVENTS:
         data = ReviewEventData if event.startswith("review.") else BookingEventData
         name = "".join(w.capitalize() for w in event.replace(".", "_").split("_")) + "Event"
-        out[event] = create_model(name, __base__=Open, __doc__=f"The {event} webhook (signed per Standard Webhooks).",
+        at = "2026-12-02T09:00:00.000Z"
+
+        class Base(Open):
+            model_config = ConfigDict(json_schema_extra={"examples": [
+                {"type": event, "timestamp": at, "data": example_event_data(event, at)}]})
+
+        out[event] = create_model(name, __base__=Base, __doc__=f"The {event} webhook (signed per Standard Webhooks).",
                                   type=(Literal[event], ...), timestamp=(str, ...), data=(data, ...))
     return out
 

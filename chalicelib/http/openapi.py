@@ -142,12 +142,18 @@ def _examples(ref_name: str) -> dict:
     return {"examples": {f"example{i + 1}": {"value": v} for i, v in enumerate(examples)}} if examples else {}
 
 
+def _event_example(event: str) -> dict:
+    from chalicelib.http.models import webhook_event_models
+    return webhook_event_models()[event].model_config["json_schema_extra"]["examples"][0]
+
+
 def _webhooks(schemas: dict) -> dict:
     return {event: {"post": {
         "summary": f"{event} (to each subscribed endpoint)", "operationId": "webhook_" + event.replace(".", "_"),
         "parameters": [{"name": h, "in": "header", "required": True, "schema": {"type": "string"}}
                        for h in ("webhook-id", "webhook-timestamp", "webhook-signature")],
-        "requestBody": {"required": True, "content": {"application/json": {"schema": schemas[event]}}},
+        "requestBody": {"required": True, "content": {"application/json": {
+            "schema": schemas[event], "examples": {"example1": {"value": _event_example(event)}}}}},
         "responses": {"2XX": {"description": "received; anything else is retried with back-off for 3 days"}},
     }} for event in WEBHOOK_EVENTS}
 

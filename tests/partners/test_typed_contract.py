@@ -68,3 +68,18 @@ def test_reference_page_shows_request_and_response_bodies_and_examples(doc):
     article = html[start:html.index("</article>", start)]
     assert "<h4>Request body</h4>" in article and "<h4>Response 201</h4>" in article
     assert "Example" in article and "external_ref" in article
+
+
+def test_each_webhook_example_is_valid_against_its_schema_and_shown_in_the_reference(doc):
+    from jsonschema import Draft202012Validator
+
+    from chalicelib.domain.pages import reference_page
+    html = reference_page(doc)
+    for event, item in doc["webhooks"].items():
+        media = item["post"]["requestBody"]["content"]["application/json"]
+        example = media["examples"]["example1"]["value"]
+        validator = Draft202012Validator({**media["schema"], "components": doc["components"]})
+        assert [e.message for e in validator.iter_errors(example)] == [], event
+        assert f'id="webhook-{event}"' in html
+        bad = {**example, "data": {**example["data"], "booking_id": None}}
+        assert list(validator.iter_errors(bad)), event  # the schema does check the payload
