@@ -83,9 +83,9 @@ def test_the_stripe_client_is_built_with_those_limits(monkeypatch):
 
     monkeypatch.setenv("CROWDFIX_STRIPE_SECRET_KEY", "sk_test_budget")
     monkeypatch.delenv("STRIPE_API_BASE", raising=False)
-    from chalicelib import settings
+    from chalicelib import credentials
 
-    settings._secret_cache.pop("STRIPE_SECRET_KEY", None)
+    credentials.forget("STRIPE_SECRET_KEY")
     stripe_gateway.reset_client()
     try:
         client = stripe_gateway._client()
@@ -95,7 +95,7 @@ def test_the_stripe_client_is_built_with_those_limits(monkeypatch):
         assert isinstance(requestor._client, stripe.HTTPClient)
     finally:
         stripe_gateway.reset_client()
-        settings._secret_cache.pop("STRIPE_SECRET_KEY", None)
+        credentials.forget("STRIPE_SECRET_KEY")
 
 
 # ---- alarms that see failures ------------------------------------------------------------------
