@@ -107,7 +107,7 @@ def build(routes: Iterable[Route] | None = None, server_url: str = "/") -> dict[
             if r.body:
                 media = {"schema": ref(r.body, "validation"), **_examples(r.body)}
                 content = {"application/json": media}
-                if method == "PATCH":  # JSON merge patch (RFC 7396); plain JSON is read the same way
+                if method == "PATCH" and r.merge_patch:  # JSON merge patch (RFC 7396); plain JSON is read the same way
                     content = {"application/merge-patch+json": media, "application/json": media}
                     operation["description"] = (operation.get("description", "") + " " + MERGE_PATCH).strip()
                 operation["requestBody"] = {"required": not r.body_optional, "content": content}

@@ -61,7 +61,7 @@ def dispatch_round(booking_id: str) -> str:
     while round_no < int(pol["max_rounds"]):
         round_no += 1
         if booking.sandbox == "test":  # a test booking goes to simulated helpers only, never a real one
-            from chalicelib.services.sandbox import simulated_candidates
+            from chalicelib.services.sandbox_helpers import simulated_candidates
             candidates = simulated_candidates(booking, exclude=asked, limit=int(pol["offers_per_round"]))
         elif round_no == 1 and booking.preferred_helper_id and booking.preferred_helper_id not in asked:
             candidates = _preferred(booking)

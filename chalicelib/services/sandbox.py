@@ -3,7 +3,7 @@
 - A booking made with a test key is a *test booking* (``Booking.sandbox == "test"``). Test keys
   see only test bookings, live keys only live ones (lists, reads, cancels, webhooks, statements).
 - Test bookings are offered to the tenant's *simulated helpers* only (``dispatch_round`` asks
-  :func:`simulated_candidates`), never to a real helper. Simulated helpers are helper records
+  ``sandbox_helpers.simulated_candidates``), never to a real helper. Simulated helpers are helper records
   with status ``simulated``: the matching index, the pool listings and discovery read only
   ``active`` helpers, so no live booking ever reaches them.
 - Messages about a test booking are recorded in the delivery log (status ``recorded``) instead
@@ -21,9 +21,8 @@ import json
 from chalicelib.domain.actors import Actor
 from chalicelib.domain.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from chalicelib.domain.ids import new_id, now_iso
+from chalicelib.services.sandbox_helpers import is_simulated
 
-SIMULATED = "simulated"
-SIMULATED_HELPERS = (("Sam", "Sandbox"), ("Robin", "Testwell"), ("Kim", "Mockler"))
 STEPS = ("accept", "start", "complete", "cancel")
 
 
@@ -40,51 +39,6 @@ def require_test_key(actor: Actor, environment: str | None) -> None:
 def same_environment(booking, environment: str | None) -> bool:
     """A test key sees only test bookings, a live key only live ones."""
     return (booking.sandbox == "test") == is_test(environment)
-
-
-# ---------------------------------------------------------------------------------------------
-# simulated helpers
-
-def simulated_helper_id(tenant_id: str, n: int) -> str:
-    return f"h_sim_{tenant_id.replace('-', '_')}_{n}"
-
-
-def simulated_helpers(tenant_id: str) -> list:
-    """The tenant's simulated helpers, made on first use (a conditional put each, so concurrent
-    first uses make each one once)."""
-    from pynamodb.exceptions import PutError
-
-    from chalicelib.models.helpers import Helper
-
-    out = []
-    for n, (first, last) in enumerate(SIMULATED_HELPERS, start=1):
-        helper_id = simulated_helper_id(tenant_id, n)
-        try:
-            out.append(Helper.get(helper_id, consistent_read=True))
-            continue
-        except Helper.DoesNotExist:
-            pass
-        email = f"{helper_id}@sandbox.crowdfix.invalid"
-        helper = Helper(helper_id=helper_id, tenant_id=tenant_id, email=email, email_key=email,
-                        name=f"{first} {last}", first_name=first, lat=47.3769, lon=8.5417, city="Sandbox",
-                        hourly_rate=6000, currency="CHF", languages=["de", "fr", "it", "en"], remote=True,
-                        skills={}, status=SIMULATED, tenant_status=f"{tenant_id}#{SIMULATED}", created_at=now_iso())
-        try:
-            helper.save(condition=Helper.helper_id.does_not_exist())
-        except PutError:
-            helper = Helper.get(helper_id, consistent_read=True)
-        out.append(helper)
-    return out
-
-
-def simulated_candidates(booking, *, exclude: set[str], limit: int) -> list[dict]:
-    """Who a test booking is offered to: the tenant's simulated helpers not asked yet."""
-    return [{"helper": h, "score": {"simulated": True, "reason": "simulated helper (sandbox)"}}
-            for h in simulated_helpers(booking.tenant_id) if h.helper_id not in exclude][:max(1, limit)]
-
-
-def is_simulated(helper_id: str | None) -> bool:
-    return bool(helper_id) and helper_id.startswith("h_sim_")
 
 
 # ---------------------------------------------------------------------------------------------
