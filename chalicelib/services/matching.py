@@ -379,50 +379,24 @@ def sync_index(helper: dict) -> str:
 # booking effects: busy flag and ranking counters (each exactly once per booking step; offers
 # received are counted in the offer transaction itself, services/dispatch.py)
 
-def _once_update(key: str, helper_id: str, actions: list, condition=None) -> bool:
-    """Apply a helper update together with an idempotency record, atomically: a redelivered
-    stream record finds the record and changes nothing."""
-    from datetime import timedelta
-
-    from chalicelib.aws import tx_connection
-    from pynamodb.exceptions import TransactWriteError
-    from pynamodb.transactions import TransactWrite
-
-    from chalicelib.models.helpers import Helper
-    from chalicelib.models.idempotency import IdempotencyRecord
-
-    record = IdempotencyRecord(key=key, ttl=timedelta(days=30))
-    cond = Helper.helper_id.exists() if condition is None else (Helper.helper_id.exists() & condition)
-    try:
-        with TransactWrite(connection=tx_connection()) as tx:
-            tx.save(record, condition=IdempotencyRecord.key.does_not_exist())
-            tx.update(Helper(helper_id), actions=actions, condition=cond)
-        return True
-    except TransactWriteError as exc:
-        if is_condition_failure(exc):
-            return False  # done before, or the helper is gone / not on this job any more
-        raise
-
-
 def _at(entry: dict) -> str:
     return entry.get("at") or datetime.now(timezone.utc).isoformat()
 
 
 def mark_helper_busy(booking: dict, entry: dict, old: dict | None) -> None:
     """accept: the helper is busy (out of the index), counted once per booking and helper."""
-    from chalicelib.models.helpers import Helper
+    from chalicelib.store.helpers import helpers
 
     hid, bid = booking.get("helper_id"), booking["booking_id"]
     if not hid:
         return
-    _once_update(f"match#busy#{bid}#{hid}", hid,
-                 [Helper.busy_with.set(bid), Helper.offers_accepted.add(1), Helper.last_assigned_at.set(_at(entry))])
+    helpers().mark_busy(f"match#busy#{bid}#{hid}", hid, bid, _at(entry))
 
 
 def free_helper(booking: dict, entry: dict, old: dict | None) -> None:
     """The job is over (done or cancelled) or the helper cancelled: free again, but only if the
     helper is still busy with *this* booking (a helper holding two jobs stays busy with the other)."""
-    from chalicelib.models.helpers import Helper
+    from chalicelib.store.helpers import helpers
 
     bid = booking["booking_id"]
     if entry.get("transition") == "cancel_by_helper":
@@ -430,5 +404,4 @@ def free_helper(booking: dict, entry: dict, old: dict | None) -> None:
     else:
         freed = booking.get("helper_id") or (old or {}).get("helper_id")
     if freed:
-        _once_update(f"match#free#{bid}#{freed}#{entry.get('v')}", freed, [Helper.busy_with.remove()],
-                     condition=Helper.busy_with == bid)
+        helpers().free(f"match#free#{bid}#{freed}#{entry.get('v')}", freed, bid)

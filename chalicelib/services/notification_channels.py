@@ -3,15 +3,13 @@ and the channels (e-mail, SMS, Web Push) the routing table allows and the person
 from __future__ import annotations
 
 from chalicelib.domain import notifications as routing
+from chalicelib.store.records import NotificationPrefsRecord, PushSubscriptionRecord
 
 
-def prefs_of(role: str, rid: str):
-    from chalicelib.models.notification_prefs import NotificationPrefs
+def prefs_of(role: str, rid: str) -> NotificationPrefsRecord | None:
+    from chalicelib.store.notification_prefs import notification_prefs
 
-    try:
-        return NotificationPrefs.get(f"{role}#{rid}")
-    except NotificationPrefs.DoesNotExist:
-        return None
+    return notification_prefs().get(f"{role}#{rid}")
 
 
 def person(recipient: dict) -> dict:
@@ -21,21 +19,17 @@ def person(recipient: dict) -> dict:
     person = {"role": role, "id": rid, "email": None, "phone": None, "languages": [], "on_call": False,
               "email_on": prefs.email if prefs else True, "sms_on": bool(prefs and prefs.sms),
               "language": prefs.language if prefs else None,
-              "quiet_hours": prefs.quiet_hours.as_dict() if prefs and prefs.quiet_hours else None}
+              "quiet_hours": dict(prefs.quiet_hours) if prefs and prefs.quiet_hours else None}
     if role == "customer":
-        from chalicelib.models.customers import Customer
-        try:
-            c = Customer.get(rid)
+        from chalicelib.store.people import people
+        c = people().customer(rid)
+        if c is not None:
             person.update(email=c.email, phone=c.phone, languages=[c.language])
-        except Customer.DoesNotExist:
-            pass
     elif role == "helper":
-        from chalicelib.models.helpers import Helper
-        try:
-            h = Helper.get(rid)
+        from chalicelib.store.helpers import helpers
+        h = helpers().reach(rid)
+        if h is not None:
             person.update(email=h.email, phone=h.phone, languages=list(h.languages or []), on_call=bool(h.on_call))
-        except Helper.DoesNotExist:
-            pass
     elif role == "ops":
         person.update(email=rid)
     if prefs and prefs.phone:
@@ -43,10 +37,10 @@ def person(recipient: dict) -> dict:
     return person
 
 
-def subscriptions_of(role: str, rid: str) -> list:
-    from chalicelib.models.push_subscriptions import PushSubscription
+def subscriptions_of(role: str, rid: str) -> list[PushSubscriptionRecord]:
+    from chalicelib.store.push_subscriptions import push_subscriptions
 
-    return list(PushSubscription.query(f"{role}#{rid}"))
+    return push_subscriptions().for_owner(f"{role}#{rid}")
 
 
 def targets(event_type: str, person: dict) -> list[dict]:

@@ -12,10 +12,13 @@ import logging
 import os
 from datetime import datetime, timedelta
 
-from chalicelib.store.conditions import is_condition_failure
 from chalicelib.domain import notification_texts as texts
 from chalicelib.domain import notifications as routing
 from chalicelib.domain.errors import NotFound
+from chalicelib.domain.ids import now_iso
+from chalicelib.store.bookings import bookings
+from chalicelib.store.notification_log import notification_log
+from chalicelib.store.records import NotificationLogRecord
 from chalicelib.services.notification_channels import person as _person, targets as _targets
 from chalicelib.services.notification_render import (context as _context, helper_card as _helper_card,
                                                       iso as _iso, needs as _needs, now as _now,
@@ -42,17 +45,14 @@ def _booking_facts(msg: dict) -> dict:
     """For a customer's message about a booking: the booking's language and, once a helper is
     assigned, the helper's card (first name, rating) when the producer did not send them
     (e.g. the review request)."""
-    from chalicelib.services.transitions import load_booking
-
     data = msg.get("data") or {}
     if msg["recipient"]["role"] != "customer" or not msg.get("booking_id"):
         return {}
     wants_name = "helper_first_name" in _needs(msg) and not data.get("helper_first_name")
     if msg.get("language") and not wants_name:
         return {}
-    try:
-        booking = load_booking(msg["booking_id"], consistent=False)
-    except NotFound:
+    booking = bookings().facts(msg["booking_id"])
+    if booking is None:
         return {}
     facts: dict = {"language": booking.language}
     if booking.helper_id and wants_name:
@@ -67,40 +67,20 @@ def _log_key(msg: dict, target_key: str) -> tuple[str, str]:
 
 
 def _claim(msg: dict, tenant_id: str, target: dict, lang: str, title: str, status: str = "sending",
-           error: str | None = None) -> bool:
+           error: str | None = None) -> str | bool:
     """Claim (event, recipient, channel). The claim's token (its ``claimed_at``, for ``_finish``) if
     this caller may send now: nobody did yet, the last try failed, or a claim is stale (its sender
     died); False otherwise. ``status`` other than ``sending`` records a final outcome that needs no
     send (skipped, undeliverable)."""
-    from pynamodb.exceptions import UpdateError
-
-    from chalicelib.models.base import now_iso
-    from chalicelib.models.notification_log import RETENTION, NotificationLog as L
-
     scope, key = _log_key(msg, target["key"])
     now = now_iso()
+    row = NotificationLogRecord(
+        scope=scope, key=key, tenant_id=tenant_id, event_id=msg["event_id"], event_type=msg["event_type"],
+        recipient_role=msg["recipient"]["role"], recipient_id=msg["recipient"]["id"], channel=target["channel"],
+        status=status, created_at=now, claimed_at=now, language=lang, title=title, address=target.get("masked"),
+        error=None if status == "sending" else (error or status))
     stale = _iso(_now() - timedelta(seconds=STALE_CLAIM_SECONDS))
-    item = L(scope, key)
-    actions = [L.tenant_id.set(tenant_id), L.event_id.set(msg["event_id"]), L.event_type.set(msg["event_type"]),
-               L.recipient_role.set(msg["recipient"]["role"]), L.recipient_id.set(msg["recipient"]["id"]),
-               L.channel.set(target["channel"]), L.language.set(lang), L.title.set(title[:200]),
-               L.status.set(status), L.created_at.set(L.created_at | now), L.claimed_at.set(now),
-               L.ttl.set(RETENTION)]
-    if target.get("masked"):
-        actions.append(L.address.set(target["masked"]))
-    if status == "sending":
-        actions.append(L.attempts.add(1))
-        condition = L.key.does_not_exist() | (L.status == "failed") | ((L.status == "sending") & (L.claimed_at < stale))
-    else:
-        actions.append(L.error.set(error or status))
-        condition = L.key.does_not_exist()
-    try:
-        item.update(actions=actions, condition=condition)
-        return now
-    except UpdateError as exc:
-        if is_condition_failure(exc):
-            return False
-        raise
+    return notification_log().claim(row, stale_before=stale) or False
 
 
 def _finish(msg: dict, target: dict, status: str, token: str, provider_id: str | None = None,
@@ -108,25 +88,10 @@ def _finish(msg: dict, target: dict, status: str, token: str, provider_id: str |
     """Record this attempt's outcome, only while its own claim (``token``) is the current one and
     still ``sending``: a late attempt (its claim went stale and another took over) never moves a
     final ``sent``/``gone`` back to ``failed`` (which would send again). False if it was too late."""
-    from pynamodb.exceptions import UpdateError
-
-    from chalicelib.models.base import now_iso
-    from chalicelib.models.notification_log import NotificationLog as L
-
     scope, key = _log_key(msg, target["key"])
-    actions = [L.status.set(status)]
-    if status == "sent":
-        actions += [L.sent_at.set(now_iso()), L.error.remove()]
-    if provider_id:
-        actions.append(L.provider_id.set(str(provider_id)[:200]))
-    if error:
-        actions.append(L.error.set(error[:500]))
-    try:
-        L(scope, key).update(actions=actions, condition=(L.status == "sending") & (L.claimed_at == token))
+    if notification_log().finish(scope, key, token=token, status=status, at=now_iso() if status == "sent" else None,
+                                 provider_id=provider_id, error=error):
         return True
-    except UpdateError as exc:
-        if not is_condition_failure(exc):
-            raise
     log.warning("notification %s: a later attempt decided %s; this attempt's %s is not recorded",
                 msg["event_id"], target["key"], status)
     return False
@@ -164,8 +129,10 @@ def deliver(msg: dict, now: datetime | None = None) -> list[dict]:
         raise ValueError(f"unknown notification event {event_type!r}")
     tenant_id = msg.get("tenant_id")
     if not tenant_id:
-        from chalicelib.services.transitions import load_booking
-        tenant_id = load_booking(msg["booking_id"]).tenant_id
+        booking = bookings().facts(msg["booking_id"])
+        if booking is None:
+            raise NotFound(f"booking {msg['booking_id']} was not found", field="booking_id")
+        tenant_id = booking.tenant_id
     tenant_model = get_tenant(tenant_id)
     tenant = {"name": tenant_model.name,
               "branding": tenant_model.branding.as_dict() if tenant_model.branding else {}}
@@ -199,7 +166,8 @@ def deliver(msg: dict, now: datetime | None = None) -> list[dict]:
         try:
             provider_id = SENDERS[target["channel"]](target, rendered, tenant)
         except PushGone as exc:
-            target["sub"].delete()
+            from chalicelib.store.push_subscriptions import push_subscriptions
+            push_subscriptions().delete(target["sub"].owner, target["sub"].subscription_id)
             _finish(msg, target, "gone", token, error=str(exc))
             outcomes.append({"channel": target["channel"], "status": "gone"})
             continue

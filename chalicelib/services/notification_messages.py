@@ -7,10 +7,10 @@ from chalicelib.domain.actors import Actor
 def messages_for(actor: Actor, booking) -> list[dict]:
     """What was sent about a booking, oldest first. Customers and helpers see their own messages,
     ops see all of them (addresses are masked)."""
-    from chalicelib.models.notification_log import NotificationLog
+    from chalicelib.store.notification_log import notification_log
 
     rows = []
-    for r in NotificationLog.query(booking.booking_id):
+    for r in notification_log().for_scope(booking.booking_id):
         if actor.role != "ops" and not (r.recipient_role == actor.role and r.recipient_id == actor.id):
             continue
         rows.append({"at": r.sent_at or r.claimed_at or r.created_at, "event": r.event_type,

@@ -23,16 +23,17 @@ def now() -> datetime:
 
 
 def helper_card(helper_id: str) -> dict:
-    from chalicelib.models.helpers import Helper
+    """The helper as a customer's message shows them (``lat``/``lon`` only for the arrival time:
+    ``public_card`` drops them)."""
+    from chalicelib.store.helpers import helpers
 
-    try:
-        h = Helper.get(helper_id)
-    except Helper.DoesNotExist:
+    h = helpers().reach(helper_id)
+    if h is None:
         return {"helper_id": helper_id}
     count = int(h.rating_count or 0)
     return {"helper_id": helper_id, "helper_first_name": h.first_name, "photo_url": h.photo_url,
             "rating_avg": round(float(h.rating_sum) / count, 1) if count else None, "rating_count": count,
-            "lat": float(h.lat), "lon": float(h.lon)}
+            "lat": float(h.lat) if h.lat is not None else None, "lon": float(h.lon) if h.lon is not None else None}
 
 
 def public_card(card: dict) -> dict:

@@ -64,11 +64,9 @@ def _eta(booking: dict, card: dict) -> str:
 
 
 def _ops_recipients(tenant_id: str) -> list[dict]:
-    from chalicelib.models.staff import Staff
+    from chalicelib.store.people import people
 
-    # the staff table is small (tens of rows): a filtered scan is fine here
-    return [{"role": "ops", "id": s.email} for s in Staff.scan()
-            if s.role == "ops" and s.tenant_id in ("*", tenant_id)]
+    return [{"role": "ops", "id": s.email} for s in people().ops_for(tenant_id)]
 
 
 def _card_held(booking_id: str) -> bool:
@@ -103,10 +101,10 @@ def _cancel_fee(booking: dict, entry: dict) -> dict | None:
 
 
 def _withdrawn_helpers(booking: dict) -> list[str]:
-    from chalicelib.models.offers import Offer
+    from chalicelib.store.offers import offers
 
     current_round = int(booking.get("dispatch_round") or 0)
-    return [o.helper_id for o in Offer.query(booking["booking_id"], consistent_read=True)
+    return [o.helper_id for o in offers().for_booking(booking["booking_id"])
             if o.state == "withdrawn" and int(o.round or 0) == current_round]
 
 
@@ -119,13 +117,12 @@ def events_for_transition(booking: dict, entry: dict, old: dict | None) -> list[
         if event_type in ("booking_received", "payment_not_held"):
             out.append((event_type, customer, base))
         elif event_type == "offer":
-            from chalicelib.models.offers import Offer
+            from chalicelib.store.offers import offers
             for hid in entry.get("helpers") or []:
-                try:
-                    expires = Offer.get(booking["booking_id"], hid, consistent_read=True).expires_at
-                except Offer.DoesNotExist:
+                offer = offers().get(booking["booking_id"], hid)
+                if offer is None:
                     continue
-                out.append((event_type, {"role": "helper", "id": hid}, {**base, "expires_at": expires}))
+                out.append((event_type, {"role": "helper", "id": hid}, {**base, "expires_at": offer.expires_at}))
         elif event_type == "offer_withdrawn":
             for hid in _withdrawn_helpers(booking):
                 out.append((event_type, {"role": "helper", "id": hid}, base))
