@@ -40,6 +40,7 @@ class Repos:
     notification_log: Any = None
     notification_prefs: Any = None
     push_subscriptions: Any = None
+    helper_index: Any = None
     world: Any = None  # the memory twins' shared state (None on DynamoDB)
 
 
@@ -61,7 +62,7 @@ def memory_repos() -> Repos:
                  failures=m.Failures(w), guards=m.Guards(w), geo_hints=m.GeoHints(w), webhooks=m.Webhooks(w),
                  signin=m.SignIn(w), people=m.People(w),
                  notification_log=m.NotificationLog(w), notification_prefs=m.NotificationPrefs(w),
-                 push_subscriptions=m.PushSubscriptions(w), world=w)
+                 push_subscriptions=m.PushSubscriptions(w), helper_index=m.HelperIndex(w), world=w)
 
 
 @contextmanager

@@ -41,6 +41,12 @@ class Helpers:
         _update(Helper(helper_id), actions=[Helper.photo_key.set(photo_key), Helper.photo_public.set(bool(public))],
                 condition=Helper.helper_id.exists(), refused=f"helper {helper_id} does not exist")
 
+    def sync_index_keys(self, helper_id: str, changes: dict, derived_from: dict) -> None:
+        """Set (or, for None, remove) the matching index keys ``changes`` if the helper's record
+        still has the values ``derived_from`` they were derived from; ConditionFailed if not (a
+        newer write brings its own stream record)."""
+        _sync_index_keys(helper_id, changes, derived_from)
+
     def mark_busy(self, guard_key: str, helper_id: str, booking_id: str, at: str) -> bool:
         """The helper took ``booking_id`` (out of the matching index via the stream), counted as an
         accepted offer: once per ``guard_key``, atomically with the guard. False if done before
@@ -54,6 +60,17 @@ class Helpers:
         two jobs stays busy with the other); once per ``guard_key``. False if nothing changed."""
         from chalicelib.models.helpers import Helper
         return _once(guard_key, helper_id, [Helper.busy_with.remove()], condition=Helper.busy_with == booking_id)
+
+
+def _sync_index_keys(helper_id: str, changes: dict, derived_from: dict) -> None:
+    from chalicelib.models.helpers import Helper
+    actions = [getattr(Helper, k).set(v) if v is not None else getattr(Helper, k).remove() for k, v in changes.items()]
+    cond = Helper.helper_id.exists()
+    for name, value in derived_from.items():
+        attr = getattr(Helper, name)
+        cond &= attr.does_not_exist() if value is None else (attr == value)
+    _update(Helper(helper_id), actions=actions, condition=cond,
+            refused=f"helper {helper_id} changed since its index keys were derived")
 
 
 def _once(key: str, helper_id: str, actions: list, condition=None) -> bool:

@@ -51,6 +51,7 @@ class World:
         self.offer_records: dict[tuple[str, str], OfferRecord] = {}
         self.helper_reach: dict[str, HelperReach] = {}
         self.helper_photos: dict[str, tuple[str, bool]] = {}
+        self.index_items: dict[str, dict] = {}  # helper id -> its matching index item (projection + keys)
 
 
 class Reviews:
@@ -192,6 +193,18 @@ class Helpers:
             if helper_id in self.w.helpers:
                 self.w.helpers[helper_id] = replace(self.w.helpers[helper_id], photo_key=photo_key,
                                                     photo_public=bool(public))
+
+    def sync_index_keys(self, helper_id: str, changes: dict, derived_from: dict) -> None:
+        with self.w.lock:
+            helper = self.w.helper_reach.get(helper_id)
+            if helper is None or any(getattr(helper, k) != v for k, v in derived_from.items()):
+                raise ConditionFailed(f"helper {helper_id} changed since its index keys were derived")
+            # the index projection of the helper, with the keys it carries now
+            item = {**self.w.index_items.get(helper_id, {}), **changes,
+                    **{k: getattr(helper, k) for k in ("helper_id", "tenant_id", "first_name", "lat", "lon", "languages",
+                                                       "on_call", "rating_count", "rating_sum", "remote",
+                                                       "payout_ready", "skills")}}
+            self.w.index_items[helper_id] = {k: v for k, v in item.items() if v is not None}
 
     def mark_busy(self, guard_key: str, helper_id: str, booking_id: str, at: str) -> bool:
         with self.w.lock:
@@ -584,3 +597,23 @@ class PushSubscriptions:
     def delete(self, owner: str, subscription_id: str) -> None:
         with self.w.lock:
             self.w.push_subscriptions.pop((owner, subscription_id), None)
+
+
+class HelperIndex:
+    """The matching indexes over ``World.index_items`` (an item carries the keys its helper has)."""
+
+    def __init__(self, world: World):
+        self.w = world
+
+    def cell_pages(self, geo_pk: str, sk_lo: str, sk_hi: str, table: str | None = None):
+        items = sorted((dict(i) for i in self.w.index_items.values()
+                        if i.get("geo_pk") == geo_pk and sk_lo <= i.get("geo_sk", "") <= sk_hi),
+                       key=lambda i: i["geo_sk"])
+        yield items, 0.0
+
+    def remote_pages(self, pool: str, *, category: str, language: str):
+        items = sorted((dict(i) for i in self.w.index_items.values()
+                        if i.get("remote_pool") == pool and language in (i.get("languages") or ())
+                        and category in (i.get("skills") or {})), key=lambda i: i["remote_sk"])
+        for start in range(0, max(len(items), 1), 200):
+            yield items[start:start + 200]

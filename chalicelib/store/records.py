@@ -322,3 +322,5 @@ class HelperReach:
     photo_url: str | None = None
     rating_count: int = 0
     rating_sum: int = 0
+    remote: bool = False
+    skills: dict = field(default_factory=dict)

@@ -534,7 +534,7 @@ def a_reach(**over) -> HelperReach:
     hid = over.pop("helper_id", _id("h"))
     values = dict(helper_id=hid, tenant_id=f"contract-{uuid.uuid4().hex[:6]}", status="active", first_name="Rita",
                   email=f"{hid}@example.org", phone="+41791234567", languages=("de", "fr"), on_call=True,
-                  lat=47.3769, lon=8.5417, payout_ready=True, rating_count=2, rating_sum=9)
+                  lat=47.3769, lon=8.5417, payout_ready=True, rating_count=2, rating_sum=9, skills={"printer": 2})
     values.update(over)
     return HelperReach(**values)
 
@@ -726,6 +726,32 @@ class NotificationsContract:
             t.join(30)
         assert done == [1]
         assert world.repos.helpers.reach(reach.helper_id, consistent=True).busy_with == "b_one"
+
+    def test_index_keys_are_written_only_over_the_record_they_were_derived_from(self, world):
+        from dataclasses import asdict
+
+        from chalicelib.domain import geocells
+        from chalicelib.services.matching import INDEX_SOURCES
+
+        reach = a_reach(remote=True)
+        world.given_helper_reach(reach)
+        keys = geocells.index_fields(asdict(reach))
+        derived_from = {name: getattr(reach, name) for name in INDEX_SOURCES}
+        with pytest.raises(ConditionFailed):  # derived from an image that is not the record any more
+            world.repos.helpers.sync_index_keys(reach.helper_id, keys, {**derived_from, "status": "suspended"})
+        with pytest.raises(ConditionFailed):  # no such helper: nothing is created
+            world.repos.helpers.sync_index_keys(_id("h"), keys, derived_from)
+        world.repos.helpers.sync_index_keys(reach.helper_id, keys, derived_from)
+        pages = list(world.repos.helper_index.cell_pages(keys["geo_pk"], keys["geo_sk"], keys["geo_sk"]))
+        (item,) = [i for page, _ in pages for i in page]
+        assert (item["geo_sk"], item["first_name"], item["skills"], item["payout_ready"]) == \
+            (keys["geo_sk"], "Rita", {"printer": 2}, True)
+        assert float(item["lat"]) == reach.lat
+        remote = [i for page in world.repos.helper_index.remote_pages(reach.tenant_id, category="printer", language="fr")
+                  for i in page]
+        assert [i["remote_sk"] for i in remote] == [keys["remote_sk"]]
+        assert [i for page in world.repos.helper_index.remote_pages(reach.tenant_id, category="printer",
+                                                                    language="it") for i in page] == []
 
     def test_the_ops_staff_of_a_tenant_are_its_own_and_the_platforms(self, world):
         tenant = f"contract-{uuid.uuid4().hex[:6]}"

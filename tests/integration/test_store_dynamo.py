@@ -10,7 +10,7 @@ def dynamo_repos() -> Repos:
     """Every aggregate's DynamoDB repository, as the services' accessors return them."""
     from chalicelib.store import (bookings, failures, geo_hints, guards, helpers, offers, people, quality, ratings,
                                   reviews, signin, webhooks)
-    from chalicelib.store import notification_log, notification_prefs, push_subscriptions
+    from chalicelib.store import helper_index, notification_log, notification_prefs, push_subscriptions
 
     return Repos(reviews=reviews.reviews(), customer_ratings=reviews.customer_ratings(),
                  counters=ratings.counters(), quality=quality.quality(), helpers=helpers.helpers(),
@@ -19,7 +19,8 @@ def dynamo_repos() -> Repos:
                  signin=signin.signin(), people=people.people(),
                  notification_log=notification_log.notification_log(),
                  notification_prefs=notification_prefs.notification_prefs(),
-                 push_subscriptions=push_subscriptions.push_subscriptions())
+                 push_subscriptions=push_subscriptions.push_subscriptions(),
+                 helper_index=helper_index.helper_index())
 
 pytestmark = pytest.mark.integration
 
@@ -71,7 +72,7 @@ class DynamoWorld:
                first_name=reach.first_name, phone=reach.phone, languages=list(reach.languages), on_call=reach.on_call,
                off_duty=reach.off_duty, busy_with=reach.busy_with, lat=reach.lat, lon=reach.lon,
                payout_ready=reach.payout_ready, photo_url=reach.photo_url, rating_count=reach.rating_count,
-               rating_sum=reach.rating_sum, status=reach.status, tenant_status=f"{reach.tenant_id}#{reach.status}",
+               rating_sum=reach.rating_sum, remote=reach.remote, skills=dict(reach.skills), status=reach.status, tenant_status=f"{reach.tenant_id}#{reach.status}",
                hourly_rate=6000, created_at="2026-11-30T10:00:00.000Z").save()
 
 

@@ -13,7 +13,7 @@ ON_THE_STORAGE_LAYER = {"reviews", "ratings", "quality", "profiles", "failures",
                         "webhooks", "auth",
                         # notifications (all but the producer, which still reads the payment) and helper photos
                         "notification_channels", "notification_delivery", "notification_messages",
-                        "notification_render", "notification_settings", "helper_photos"}
+                        "notification_render", "notification_settings", "helper_photos", "matching"}
 
 
 def _imports(path: Path) -> set[str]:
