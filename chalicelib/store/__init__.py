@@ -42,6 +42,10 @@ class Repos:
     payout_accounts: Any
     cards: Any
     claims: Any
+    notification_log: Any = None
+    notification_prefs: Any = None
+    push_subscriptions: Any = None
+    helper_index: Any = None
     world: Any = None  # the memory twins' shared state (None on DynamoDB)
 
 
@@ -63,7 +67,9 @@ def memory_repos() -> Repos:
                  failures=m.Failures(w), guards=m.Guards(w), geo_hints=m.GeoHints(w), webhooks=m.Webhooks(w),
                  signin=m.SignIn(w), people=m.People(w),
                  payments=m.Payments(w), ledger=m.Ledger(w), payout_accounts=m.PayoutAccounts(w), cards=m.Cards(w),
-                 claims=m.Claims(w), world=w)
+                 claims=m.Claims(w),
+                 notification_log=m.NotificationLog(w), notification_prefs=m.NotificationPrefs(w),
+                 push_subscriptions=m.PushSubscriptions(w), helper_index=m.HelperIndex(w), world=w)
 
 
 @contextmanager

@@ -2,7 +2,7 @@
 import pytest
 
 from chalicelib.store import memory_repos
-from tests.contract.store_contract import PaymentsContract, StoreContract
+from tests.contract.store_contract import NotificationsContract, PaymentsContract, StoreContract
 
 
 class MemoryWorld:
@@ -28,6 +28,12 @@ class MemoryWorld:
     def given_whole_booking(self, booking):
         self.repos.bookings.records[booking.booking_id] = booking
 
+    def given_offer(self, offer):
+        self.repos.world.offer_records[(offer.booking_id, offer.helper_id)] = offer
+
+    def given_helper_reach(self, reach):
+        self.repos.world.helper_reach[reach.helper_id] = reach
+
 
 @pytest.fixture()
 def world():
@@ -39,6 +45,10 @@ class TestMemoryStore(StoreContract):
 
 
 class TestMemoryPayments(PaymentsContract):
+    pass
+
+
+class TestMemoryNotificationsStore(NotificationsContract):
     pass
 
 
