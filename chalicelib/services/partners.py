@@ -299,7 +299,7 @@ def actor_for_api_key(secret: str) -> tuple[Actor, str]:
     if not allowed:
         raise RateLimited(f"the rate limit of this key is {float(key.rate_per_second):g} requests per second "
                           f"(bursts of {int(key.burst)}); retry later", retry_after=max(1, int(wait + 0.999)))
-    return Actor(role="partner", id=key.tenant_id, tenant_id=key.tenant_id), key.environment
+    return Actor(role="partner", id=key.tenant_id, tenant_id=key.tenant_id, key_id=key.key_id), key.environment
 
 
 def take_rate_token(bucket_id: str, tenant_id: str, rate: float, burst: int,
@@ -412,7 +412,9 @@ def create_booking(actor: Actor, environment: str, request: dp.PartnerCreateBook
              "partner_ref": f"{actor.tenant_id}#{request.external_ref}",
              "affiliate_code": request.affiliate_code, "campaign": request.campaign,
              "sandbox": "test" if environment == "test" else None}
-    return create(actor, request, idempotency_key, customer_id=customer.customer_id, extra_fields=extra)
+    # an Idempotency-Key is the calling key's, in its mode: a test key never gets a live booking back
+    scoped = f"{environment}#{actor.key_id}#{idempotency_key}" if idempotency_key else None
+    return create(actor, request, scoped, customer_id=customer.customer_id, extra_fields=extra)
 
 
 def list_bookings(actor: Actor, *, state: str | None = None, external_ref: str | None = None, limit: int = 20,

@@ -38,6 +38,7 @@ class Repos:
     signin: Any
     people: Any
     world: Any = None  # the memory twins' shared state (None on DynamoDB)
+    replays: Any = None  # stored Idempotency-Key answers (store/replays.py)
 
 
 _current: contextvars.ContextVar[Repos | None] = contextvars.ContextVar("crowdfix_repos", default=None)
@@ -56,7 +57,8 @@ def memory_repos() -> Repos:
     return Repos(reviews=m.Reviews(w), customer_ratings=m.CustomerRatings(w), counters=m.RatingCounters(w),
                  quality=m.QualityCases(w), helpers=m.Helpers(w), bookings=m.Bookings(w), offers=m.Offers(w),
                  failures=m.Failures(w), guards=m.Guards(w), geo_hints=m.GeoHints(w), webhooks=m.Webhooks(w),
-                 signin=m.SignIn(w), people=m.People(w), world=w)
+                 signin=m.SignIn(w), people=m.People(w), world=w,
+                 replays=m.Replays(w))
 
 
 @contextmanager

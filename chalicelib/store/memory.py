@@ -452,3 +452,48 @@ class People:
 
     def staff(self, email: str) -> StaffRecord | None:
         return self.w.staff.get(email)
+
+
+# ---------------------------------------------------------------------------------------------
+# stored answers to Idempotency-Key requests (twin of store/replays.py)
+
+class Replays:
+    """In-memory twin of ``store.replays.Replays``: one claim per key, answers kept, leases expire."""
+
+    def __init__(self, world: World):
+        self.w = world
+        if not hasattr(world, "replays"):
+            world.replays = {}  # key -> (ReplayRecord, owner, lease_until)
+
+    def claim(self, key: str, request_hash: str, *, lease_seconds: int, ttl_seconds: int):
+        import secrets
+        import time
+
+        from chalicelib.store.records import ReplayRecord
+        with self.w.lock:
+            now = time.time()
+            held = self.w.replays.get(key)
+            if held is not None and not (held[0].state == "running" and held[2] < now):
+                return ("busy" if held[0].state == "running" else "done"), None, held[0]
+            owner = secrets.token_hex(8)
+            self.w.replays[key] = (ReplayRecord(key=key, request_hash=request_hash), owner, now + lease_seconds)
+            return "claimed", owner, None
+
+    def finish(self, key: str, owner: str, status: int, sealed: str) -> bool:
+        with self.w.lock:
+            held = self.w.replays.get(key)
+            if held is None or held[1] != owner:
+                return False
+            self.w.replays[key] = (replace(held[0], state="done", status=int(status), sealed=sealed), owner, 0.0)
+            return True
+
+    def release(self, key: str, owner: str) -> None:
+        with self.w.lock:
+            held = self.w.replays.get(key)
+            if held is not None and held[1] == owner and held[0].state == "running":
+                del self.w.replays[key]
+
+    def get(self, key: str):
+        with self.w.lock:
+            held = self.w.replays.get(key)
+            return held[0] if held else None

@@ -234,3 +234,16 @@ class CustomerRecord:
     address: dict | None = None
     stripe_customer_id: str | None = None
     default_payment_method: str | None = None
+
+
+# ---------------------------------------------------------------------------------------------
+# stored answers to Idempotency-Key requests (store/replays.py)
+
+@dataclass(frozen=True)
+class ReplayRecord:
+    """The claim and, once answered, the sealed answer of one ``Idempotency-Key`` request."""
+    key: str
+    request_hash: str
+    state: str = "running"  # running | done
+    status: int | None = None
+    sealed: str | None = None  # the answer, encrypted with a key only the caller's Idempotency-Key gives

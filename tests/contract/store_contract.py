@@ -506,3 +506,45 @@ class StoreContract:
         world.given_staff(staff)
         assert world.repos.people.staff(staff.email) == staff
         assert world.repos.people.staff("nobody@example.org") is None
+
+
+class ReplayContract:
+    """Stored Idempotency-Key answers (store/replays.py and its twin)."""
+
+    def test_a_key_is_claimed_once_then_answered_and_read_back(self, world):
+        r, key = world.repos.replays, _id("replay")
+        outcome, owner, _ = r.claim(key, "h1", lease_seconds=60, ttl_seconds=3600)
+        assert outcome == "claimed" and owner
+        outcome, _, running = r.claim(key, "h1", lease_seconds=60, ttl_seconds=3600)
+        assert outcome == "busy" and running.request_hash == "h1"
+        assert r.finish(key, owner, 201, "sealed-answer")
+        outcome, _, done = r.claim(key, "h2", lease_seconds=60, ttl_seconds=3600)
+        assert outcome == "done" and (done.request_hash, done.status, done.sealed) == ("h1", 201, "sealed-answer")
+
+    def test_a_released_claim_is_claimed_again_and_a_lost_claim_cannot_finish(self, world):
+        r, key = world.repos.replays, _id("replay")
+        _, owner, _ = r.claim(key, "h1", lease_seconds=60, ttl_seconds=3600)
+        r.release(key, owner)
+        assert r.get(key) is None
+        outcome, second, _ = r.claim(key, "h1", lease_seconds=60, ttl_seconds=3600)
+        assert outcome == "claimed" and not r.finish(key, owner, 200, "x") and r.finish(key, second, 200, "y")
+
+    def test_ten_concurrent_claims_of_one_key_claim_once(self, world):
+        r, key = world.repos.replays, _id("replay")
+        outcomes, barrier = [], threading.Barrier(10)
+
+        def go():
+            barrier.wait()
+            outcomes.append(r.claim(key, "h", lease_seconds=60, ttl_seconds=3600)[0])
+        threads = [threading.Thread(target=go) for _ in range(10)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sorted(outcomes) == ["busy"] * 9 + ["claimed"]
+
+    def test_a_claim_whose_lease_ran_out_is_taken_over(self, world):
+        r, key = world.repos.replays, _id("replay")
+        _, dead, _ = r.claim(key, "h", lease_seconds=-1, ttl_seconds=3600)
+        outcome, owner, _ = r.claim(key, "h", lease_seconds=60, ttl_seconds=3600)
+        assert outcome == "claimed" and owner != dead and not r.finish(key, dead, 200, "late")

@@ -3,7 +3,7 @@ tests the in-memory twins pass, so a twin that drifts from DynamoDB fails one of
 import pytest
 
 from chalicelib.store import Repos
-from tests.contract.store_contract import StoreContract
+from tests.contract.store_contract import ReplayContract, StoreContract
 
 
 def dynamo_repos() -> Repos:
@@ -15,7 +15,12 @@ def dynamo_repos() -> Repos:
                  counters=ratings.counters(), quality=quality.quality(), helpers=helpers.helpers(),
                  bookings=bookings.bookings(), offers=offers.offers(), failures=failures.failures(),
                  guards=guards.guards(), geo_hints=geo_hints.geo_hints(), webhooks=webhooks.webhooks(),
-                 signin=signin.signin(), people=people.people())
+                 signin=signin.signin(), people=people.people(), replays=_replays())
+
+
+def _replays():
+    from chalicelib.store.replays import replays
+    return replays()
 
 pytestmark = pytest.mark.integration
 
@@ -59,6 +64,10 @@ def world(stack):
 
 
 class TestDynamoStore(StoreContract):
+    pass
+
+
+class TestDynamoReplays(ReplayContract):
     pass
 
 

@@ -2,7 +2,7 @@
 import pytest
 
 from chalicelib.store import memory_repos
-from tests.contract.store_contract import StoreContract
+from tests.contract.store_contract import ReplayContract, StoreContract
 
 
 class MemoryWorld:
@@ -26,6 +26,10 @@ def world():
 
 
 class TestMemoryStore(StoreContract):
+    pass
+
+
+class TestMemoryReplays(ReplayContract):
     pass
 
 
