@@ -2,6 +2,7 @@
 Nothing else: every route and event source lives in ``chalicelib/handlers``."""
 from chalice import Chalice
 
+from chalicelib.handlers import billing
 from chalicelib.handlers import (auth, bookings, events, geocode, helper_photo, helper_profile, matching, meta,
                                  notifications, ops, partner_pages, partners, payments, quality, reviews, work)
 from chalicelib.http import problems
@@ -23,6 +24,7 @@ app.register_blueprint(helper_photo.bp)
 app.register_blueprint(geocode.bp)
 app.register_blueprint(work.bp)
 app.register_blueprint(ops.bp)
+app.register_blueprint(billing.bp)  # payment links, partner invoices (issue 17)
 app.register_blueprint(meta.bp)  # last: its catch-all answers unknown routes with a 404 problem
 
 problems.install(app)  # Chalice's own 4xx as problem bodies, security headers

@@ -21,6 +21,7 @@ def _table() -> dict[str, EffectFn]:
     not the API's cold start). Written as plain imports so that ``infra/derive.py``'s import graph
     sees what the bookings stream handler reaches and grants exactly that."""
     from chalicelib.services import bookings, dispatch, matching, notifications, payments, reviews, webhooks
+    from chalicelib.services import payment_links
 
     return {
         # matching and dispatch
@@ -33,6 +34,7 @@ def _table() -> dict[str, EffectFn]:
         "start_payment_clock": bookings.start_payment_clock,
         "settle": payments.settle_effect,
         "cancel_payment": payments.cancel_payment_effect,
+        "send_payment_link": payment_links.send_payment_link,
         # telling people
         "notify": notifications.notify_transition,
         "partner_webhook": webhooks.publish_booking_event,

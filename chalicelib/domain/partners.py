@@ -283,7 +283,9 @@ def booking_terms(settings: dict | None) -> dict:
     pricing = {**PricingPolicy().model_dump(mode="json"), **(settings.get("pricing") or {})}
     # what the commission report and the partner tariff price by, and the share the partner gets
     report = ("hourly_rate_minor", "call_out_fee_minor", "remote_discount_percent", "partner_share_percent")
-    return {"v": 1, **{k: int(pol[k]) for k in TERMS_KEYS}, "pricing": {k: int(pricing[k]) for k in report}}
+    return {"v": 1, **{k: int(pol[k]) for k in TERMS_KEYS}, "pricing": {k: int(pricing[k]) for k in report},
+            # how the visit is paid: by the customer's card, or on the partner's invoice (issue 17)
+            "billing_model": settings.get("billing_model") or TENANT_DEFAULTS["billing_model"]}
 
 
 def commission_minor(amount_minor: int, percent: int) -> int:

@@ -25,7 +25,7 @@ from chalicelib.domain.actors import Actor
 from chalicelib.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from chalicelib.domain.payment_states import (AUTHORISED, CAPTURED, PARTIALLY_REFUNDED, PaymentFacts,
                                               facts_from_event, facts_from_payment_intent, is_out_of_order)
-from chalicelib.domain.pricing import Part, hourly_rate_of, price_line_items, split_charge, tip_of, total_of
+from chalicelib.domain.pricing import Part, split_charge, tip_of, total_of
 from chalicelib.models.base import now_iso
 from chalicelib.models.bookings import Booking
 from chalicelib.models.customers import Customer
@@ -290,6 +290,9 @@ def settle_booking(booking_id: str) -> dict:
     booking = load_booking(booking_id)
     if booking.state != bs.COMPLETED:
         return {"result": "not-completed"}
+    from chalicelib.services import billing
+    if billing.billed_by_invoice(booking):  # the partner pays: no card to capture (issue 17)
+        return billing.settle_by_invoice(booking_id)
     pay = get_payment(booking_id)
     if pay is None or not pay.payment_intent_id or _facts(pay).state not in (AUTHORISED, CAPTURED, PARTIALLY_REFUNDED):
         if pay is None:
@@ -305,10 +308,10 @@ def settle_booking(booking_id: str) -> dict:
     # 1. final price, computed once on the server and stored
     if "price" not in _steps(pay):
         extras = pay.extras.as_dict() if pay.extras else {}
-        items = price_line_items(
-            minutes_worked=int(booking.minutes_worked or 0),
-            hourly_rate=hourly_rate_of(booking.hourly_rate or helper.hourly_rate, pol, booking.mode), mode=booking.mode,
-            currency=pay.currency, policy=pol,
+        from chalicelib.domain.pricing import visit_line_items  # the quote's function (issue 17)
+        items = visit_line_items(
+            pol, mode=booking.mode, minutes=int(booking.minutes_worked or 0), currency=pay.currency,
+            helper_rate=booking.hourly_rate or helper.hourly_rate,
             parts=[Part(p["description"], int(p["amount"])) for p in billed_parts(pay)],
             tip=int(extras.get("tip") or 0), limit=_facts(pay).authorised)
         total, tip = total_of(items), tip_of(items)
@@ -776,7 +779,7 @@ def helper_statement(actor: Actor, helper_id: str) -> dict:
 
 def tenant_statement(actor: Actor, tenant_id: str) -> dict:
     """What a tenant earned (partner share) and the platform's fee from its bookings, per currency."""
-    if actor.role not in ("ops", "partner") or not actor.may_see_tenant(tenant_id):
+    if actor.role not in ("ops", "partner", "partner_admin") or not actor.may_see_tenant(tenant_id):
         raise NotFound(f"tenant {tenant_id} was not found", field="tenant_id")
     partner_rows = _account_rows(L.partner(tenant_id))
     fee_rows = _account_rows(L.platform(tenant_id))

@@ -39,6 +39,7 @@ class Repos:
     people: Any
     world: Any = None  # the memory twins' shared state (None on DynamoDB)
     replays: Any = None  # stored Idempotency-Key answers (store/replays.py)
+    invoices: Any = None  # partner invoices (store/invoices.py)
 
 
 _current: contextvars.ContextVar[Repos | None] = contextvars.ContextVar("crowdfix_repos", default=None)
@@ -58,7 +59,7 @@ def memory_repos() -> Repos:
                  quality=m.QualityCases(w), helpers=m.Helpers(w), bookings=m.Bookings(w), offers=m.Offers(w),
                  failures=m.Failures(w), guards=m.Guards(w), geo_hints=m.GeoHints(w), webhooks=m.Webhooks(w),
                  signin=m.SignIn(w), people=m.People(w), world=w,
-                 replays=m.Replays(w))
+                 replays=m.Replays(w), invoices=m.Invoices(w))
 
 
 @contextmanager

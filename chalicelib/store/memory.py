@@ -497,3 +497,37 @@ class Replays:
         with self.w.lock:
             held = self.w.replays.get(key)
             return held[0] if held else None
+
+
+# ---------------------------------------------------------------------------------------------
+# partner invoices (twin of store/invoices.py)
+
+class Invoices:
+    """In-memory twin of ``store.invoices.Invoices``: one invoice per month, numbers without gaps."""
+
+    def __init__(self, world: World):
+        self.w = world
+        if not hasattr(world, "invoices"):
+            world.invoices = {}  # (tenant, period) -> InvoiceRecord
+            world.invoice_counters = {}  # tenant -> last number
+
+    def last_number(self, tenant_id: str) -> int:
+        return self.w.invoice_counters.get(tenant_id, 0)
+
+    def issue(self, invoice, *, after: int):
+        if invoice.number != after + 1:
+            raise ValueError("an invoice takes the number after the last one")
+        with self.w.lock:
+            if (invoice.tenant_id, invoice.period) in self.w.invoices:
+                raise AlreadyExists(f"{invoice.tenant_id} has an invoice for {invoice.period}")
+            if self.w.invoice_counters.get(invoice.tenant_id, 0) != after:
+                raise ConditionFailed(f"invoice number {invoice.number} of {invoice.tenant_id} was taken")
+            self.w.invoices[(invoice.tenant_id, invoice.period)] = invoice
+            self.w.invoice_counters[invoice.tenant_id] = invoice.number
+            return invoice
+
+    def for_period(self, tenant_id: str, period: str):
+        return self.w.invoices.get((tenant_id, period))
+
+    def list(self, tenant_id: str) -> list:
+        return sorted((i for (t, _), i in self.w.invoices.items() if t == tenant_id), key=lambda r: -r.number)

@@ -247,3 +247,26 @@ class ReplayRecord:
     state: str = "running"  # running | done
     status: int | None = None
     sealed: str | None = None  # the answer, encrypted with a key only the caller's Idempotency-Key gives
+
+
+# ---------------------------------------------------------------------------------------------
+# partner invoices (store/invoices.py)
+
+@dataclass(frozen=True)
+class InvoiceRecord:
+    """One partner's invoice for one month (``domain.invoicing``): numbered per tenant."""
+    tenant_id: str
+    period: str  # YYYY-MM
+    number: int
+    invoice_id: str
+    currency: str
+    country: str
+    vat_rate_bp: int
+    gross: int
+    commission: int
+    net: int
+    vat: int
+    total: int
+    lines: tuple = ()  # dicts: booking_id, external_ref, completed_at, description, amount, commission
+    issued_at: str = ""
+    cut: str = ""  # the ledger's entries up to this instant (ISO) are on this invoice or an earlier one

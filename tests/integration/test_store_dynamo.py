@@ -3,7 +3,7 @@ tests the in-memory twins pass, so a twin that drifts from DynamoDB fails one of
 import pytest
 
 from chalicelib.store import Repos
-from tests.contract.store_contract import ReplayContract, StoreContract
+from tests.contract.store_contract import InvoiceContract, ReplayContract, StoreContract
 
 
 def dynamo_repos() -> Repos:
@@ -15,7 +15,13 @@ def dynamo_repos() -> Repos:
                  counters=ratings.counters(), quality=quality.quality(), helpers=helpers.helpers(),
                  bookings=bookings.bookings(), offers=offers.offers(), failures=failures.failures(),
                  guards=guards.guards(), geo_hints=geo_hints.geo_hints(), webhooks=webhooks.webhooks(),
-                 signin=signin.signin(), people=people.people(), replays=_replays())
+                 signin=signin.signin(), people=people.people(), replays=_replays(),
+                 invoices=_invoices())
+
+
+def _invoices():
+    from chalicelib.store.invoices import invoices
+    return invoices()
 
 
 def _replays():
@@ -68,6 +74,10 @@ class TestDynamoStore(StoreContract):
 
 
 class TestDynamoReplays(ReplayContract):
+    pass
+
+
+class TestDynamoInvoices(InvoiceContract):
     pass
 
 

@@ -2,7 +2,7 @@
 import pytest
 
 from chalicelib.store import memory_repos
-from tests.contract.store_contract import ReplayContract, StoreContract
+from tests.contract.store_contract import InvoiceContract, ReplayContract, StoreContract
 
 
 class MemoryWorld:
@@ -30,6 +30,10 @@ class TestMemoryStore(StoreContract):
 
 
 class TestMemoryReplays(ReplayContract):
+    pass
+
+
+class TestMemoryInvoices(InvoiceContract):
     pass
 
 
