@@ -9,6 +9,7 @@ from chalicelib.http import problems
 from chalicelib.obs import http_middleware
 
 app = Chalice(app_name="crowdfix")
+app.api.binary_types.append("application/pdf")  # invoices (handlers/billing.py); ask with Accept: application/pdf
 app.register_blueprint(auth.bp)
 app.register_blueprint(bookings.bp)
 app.register_blueprint(events.bp)

@@ -22,6 +22,7 @@ class LinkTenant(Open):
     tenant_id: str
     name: str
     branding: dict
+    hotline: Optional[str] = Field(description="the partner's phone line for questions, if it has one")
 
 
 class PaymentLinkOut(Open):

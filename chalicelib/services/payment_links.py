@@ -108,7 +108,8 @@ def payment_page(actor: Actor, booking_id: str) -> dict:
             "category": booking.category, "mode": booking.mode, "language": booking.language,
             "price_cap": {"amount": int(cap.get("amount") or 0), "currency": cap.get("currency") or tenant["currency"]},
             "pay_until": deadline,
-            "tenant": {"tenant_id": tenant["tenant_id"], "name": tenant["name"], "branding": tenant["branding"]}}
+            "tenant": {"tenant_id": tenant["tenant_id"], "name": tenant["name"], "branding": tenant["branding"],
+                       "hotline": (tenant.get("landing") or {}).get("hotline")}}
 
 
 def pay(actor: Actor, booking_id: str, payment_method: str) -> dict:
