@@ -59,9 +59,15 @@ def payment_link(booking_id: str, token: str) -> str:
     return links.url(get_settings().public_base_url, "pay", booking_id=booking_id, fragment=f"token={token}")
 
 
+def _deadline(booking) -> datetime:
+    """When the payment window of an awaiting-payment booking ends (its ``payment_window`` clock,
+    started when the booking was made)."""
+    from chalicelib.services.timers import deadline
+    return deadline(bs.TIMERS["payment_window"], booking.created_at, booking.tenant_id)
+
+
 def _seconds_left(booking) -> int:
-    from chalicelib.services.bookings import payment_deadline
-    return int((payment_deadline(booking) - datetime.now(timezone.utc)).total_seconds())
+    return int((_deadline(booking) - datetime.now(timezone.utc)).total_seconds())
 
 
 def send_payment_link(booking: dict, entry: dict, old: dict | None) -> None:
@@ -101,8 +107,7 @@ def payment_page(actor: Actor, booking_id: str) -> dict:
     cap = booking.price_cap.as_dict() if booking.price_cap else {}
     deadline = None
     if booking.state == bs.AWAITING_PAYMENT:
-        from chalicelib.services.bookings import payment_deadline
-        deadline = payment_deadline(booking).isoformat(timespec="seconds")
+        deadline = _deadline(booking).isoformat(timespec="seconds")
     return {"booking_id": booking.booking_id, "ref": booking.booking_id[-6:].upper(), "state": booking.state,
             "paid": booking.state not in (bs.AWAITING_PAYMENT, bs.CANCELLED, bs.UNMATCHED),
             "category": booking.category, "mode": booking.mode, "language": booking.language,
