@@ -1,7 +1,8 @@
 """Billing a partner by invoice (issue 17; the rules are in ``domain/invoicing.py``).
 
-- ``settle_by_invoice``: settlement of a completed booking of a tenant billed by invoice (called
-  by ``payments.settle_booking`` instead of a card capture): priced by the one pricing function,
+- ``settle_effect``: the ``settle`` effect of ``complete``: a booking of a tenant billed by invoice
+  is settled here (``settle_by_invoice``), any other by its card (``payments.settle_booking``).
+- ``settle_by_invoice``: priced by the one pricing function,
   booked as ``invoiced`` and divided as a card payment would be, the helper paid out as usual.
 - ``issue_invoice``: the month's invoice of one tenant, from the ledger (every ``invoiced``
   entry of the month not on an invoice yet), numbered without gaps (``store.invoices``), and the
@@ -47,6 +48,17 @@ def billed_by_invoice(booking) -> bool:
 
 # ---------------------------------------------------------------------------------------------
 # settlement
+
+def settle_effect(booking: dict, entry: dict, old: dict | None) -> None:
+    """Effect ``settle``: by invoice for a tenant billed so, else by the card."""
+    from chalicelib.services import payments
+    from chalicelib.services.transitions import load_booking
+
+    if billed_by_invoice(load_booking(booking["booking_id"])):
+        log.info("settle %s: %s", booking["booking_id"], settle_by_invoice(booking["booking_id"]))
+        return
+    payments.settle_effect(booking, entry, old)
+
 
 def settle_by_invoice(booking_id: str) -> dict:
     """Price the completed visit, book what the partner owes and divide it; pay the helper.

@@ -23,7 +23,8 @@ from chalicelib.domain import booking_states as bs
 from chalicelib.domain import tokens
 from chalicelib.domain.actors import Actor
 from chalicelib.domain.errors import Conflict, Forbidden, Unauthenticated
-from chalicelib.settings import get_secret, get_settings
+from chalicelib.credentials import get_secret
+from chalicelib.settings import get_settings
 
 log = logging.getLogger(__name__)
 ROLE = "pay"
