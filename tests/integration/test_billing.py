@@ -109,7 +109,7 @@ def test_a_card_partners_customer_pays_by_the_emailed_link_and_only_then_it_is_d
     assert api.call("POST", f"/v1/pay/{bid}", {"payment_method": "pm_card_visa"}, {"X-Payment-Token": token})[0] == 200
 
     work(api, signin, hemail, bid, 60)
-    wait_for(lambda: summary(bid)["captured"] > 0, timeout=60, what="settlement")
+    wait_for(lambda: summary(bid)["helper_earning"] > 0, timeout=60, what="settlement (capture and division)")
     s = summary(bid)
     assert s["captured"] == 6000 + 2000  # the quote for 60 minutes: 60.00 + call-out 20.00
     period = datetime.now(timezone.utc).strftime("%Y-%m")
@@ -141,7 +141,7 @@ def test_an_invoice_partner_gets_a_numbered_invoice_whose_totals_are_the_ledgers
         work(api, signin, hemail, b["booking_id"], minutes)
         made.append((b["booking_id"], quote["total"]["amount"]))
     for bid, quoted in made:
-        wait_for(lambda: summary(bid)["invoiced"] > 0, timeout=60, what="invoiced")
+        wait_for(lambda: summary(bid)["invoiced"] > 0, timeout=60, what="invoiced (booked after the division)")
         s = summary(bid)
         assert s["invoiced"] == quoted and s["captured"] == 0  # the quote is the price; no card
         assert s["platform_fee"] + s["partner_share"] + s["helper_earning"] == quoted
