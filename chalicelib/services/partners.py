@@ -61,6 +61,7 @@ def tenant_view(tenant: Tenant) -> dict:
         "pricing": {**dp.PricingPolicy().model_dump(mode="json"), **(settings.get("pricing") or {})},
         "billing_model": settings.get("billing_model", dp.TENANT_DEFAULTS["billing_model"]),
         "helper_pool": settings.get("helper_pool", dp.TENANT_DEFAULTS["helper_pool"]),
+        "country": settings.get("country"),
         "matching": {**dp.MatchingSettings().model_dump(mode="json"), **(settings.get("matching") or {})},
         "rate_limit": {**dp.RateLimit().model_dump(mode="json"), **(settings.get("rate_limit") or {})},
         "api_keys_max": int(settings.get("api_keys_max") or dp.DEFAULT_API_KEYS),
