@@ -515,9 +515,16 @@ def commission_report(actor: Actor, tenant_id: str, period: str) -> dict:
 
 def _booked(booking_id: str) -> tuple[int, int]:
     """``(gross, commission)`` of a booking as the ledger holds them: captured from the card or
-    invoiced to the partner, and the partner's share (refunds taken off)."""
-    from chalicelib.domain.ledger import booking_summary
-    from chalicelib.services.payments import booking_movements
+    invoiced to the partner, and the partner's share (refunds taken off). Read here from the
+    ledger's entries (not through services.payments, so this module's reach stays narrow)."""
+    from chalicelib.domain import ledger as L
+    from chalicelib.models.ledger import LedgerEntry
 
-    s = booking_summary(booking_movements(booking_id))
+    grouped: dict[str, list] = {}
+    for e in LedgerEntry.by_booking.query(booking_id):
+        grouped.setdefault(e.movement_id, []).append(e)
+    movements = [L.Movement(mid, rows[0].kind, rows[0].booking_id, rows[0].tenant_id, rows[0].currency,
+                            tuple(L.Entry(r.account, int(r.amount)) for r in sorted(rows, key=lambda r: r.entry_id)))
+                 for mid, rows in grouped.items()]
+    s = L.booking_summary(movements)
     return s["captured"] + s["invoiced"] - s["refunded"], s["partner_share"]
