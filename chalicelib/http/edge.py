@@ -65,6 +65,12 @@ class Route:
     # and mode, or account) and replayed (200, Idempotent-Replayed: true); another body with the key is
     # 422 idempotency-key-reused, a retry while the first runs 409 idempotency-key-in-use
     idempotent: bool = False
+    content_types: tuple[str, ...] = ()  # media types of a JSON body besides application/json
+
+    @property
+    def merge_patch(self) -> bool:
+        """A PATCH whose body is a JSON merge patch (RFC 7396)."""
+        return "PATCH" in self.methods and "application/merge-patch+json" in self.content_types
 
     @property
     def json_response(self) -> bool:
@@ -136,7 +142,8 @@ class Edge:
             route = Route(methods=tuple(methods), path=path, view=f"{view.__module__}.{view.__name__}", auth=auth,
                           response=response, tag=decl.pop("tag", self.tag),
                           summary=decl.pop("summary", "") or summary.strip() or view.__name__.replace("_", " "),
-                          description=decl.pop("description", "") or " ".join(description.split()), **decl)
+                          description=decl.pop("description", "") or " ".join(description.split()),
+                          content_types=tuple(content_types or ()), **decl)
             if route.idempotent:
                 from chalicelib.http.types import IdempotencyKey
                 route.headers = {"Idempotency-Key": IdempotencyKey, **route.headers}

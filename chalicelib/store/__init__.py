@@ -37,6 +37,10 @@ class Repos:
     webhooks: Any
     signin: Any
     people: Any
+    notification_log: Any = None
+    notification_prefs: Any = None
+    push_subscriptions: Any = None
+    helper_index: Any = None
     world: Any = None  # the memory twins' shared state (None on DynamoDB)
     replays: Any = None  # stored Idempotency-Key answers (store/replays.py)
     invoices: Any = None  # partner invoices (store/invoices.py)
@@ -58,7 +62,9 @@ def memory_repos() -> Repos:
     return Repos(reviews=m.Reviews(w), customer_ratings=m.CustomerRatings(w), counters=m.RatingCounters(w),
                  quality=m.QualityCases(w), helpers=m.Helpers(w), bookings=m.Bookings(w), offers=m.Offers(w),
                  failures=m.Failures(w), guards=m.Guards(w), geo_hints=m.GeoHints(w), webhooks=m.Webhooks(w),
-                 signin=m.SignIn(w), people=m.People(w), world=w,
+                 signin=m.SignIn(w), people=m.People(w),
+                 notification_log=m.NotificationLog(w), notification_prefs=m.NotificationPrefs(w),
+                 push_subscriptions=m.PushSubscriptions(w), helper_index=m.HelperIndex(w), world=w,
                  replays=m.Replays(w), invoices=m.Invoices(w))
 
 
