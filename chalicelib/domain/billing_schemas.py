@@ -6,6 +6,7 @@ from typing import Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.domain.booking_states import ALL_STATES
+from chalicelib.domain.partners import Branding
 from chalicelib.domain.schemas import Money, Strict
 
 
@@ -21,7 +22,7 @@ class PayByLink(Strict):
 class LinkTenant(Open):
     tenant_id: str
     name: str
-    branding: dict
+    branding: Branding
     hotline: Optional[str] = Field(description="the partner's phone line for questions, if it has one")
 
 
