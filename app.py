@@ -2,12 +2,14 @@
 Nothing else: every route and event source lives in ``chalicelib/handlers``."""
 from chalice import Chalice
 
+from chalicelib.handlers import billing
 from chalicelib.handlers import (auth, bookings, events, geocode, helper_photo, helper_profile, matching, meta,
                                  notifications, ops, partner_pages, partners, payments, quality, reviews, sandbox, work)
 from chalicelib.http import problems
 from chalicelib.obs import http_middleware
 
 app = Chalice(app_name="crowdfix")
+app.api.binary_types.append("application/pdf")  # invoices (handlers/billing.py); ask with Accept: application/pdf
 app.register_blueprint(auth.bp)
 app.register_blueprint(bookings.bp)
 app.register_blueprint(events.bp)
@@ -24,6 +26,7 @@ app.register_blueprint(geocode.bp)
 app.register_blueprint(work.bp)
 app.register_blueprint(ops.bp)
 app.register_blueprint(sandbox.bp)  # the partner sandbox (test keys) and offer logs
+app.register_blueprint(billing.bp)  # payment links, partner invoices (issue 17)
 app.register_blueprint(meta.bp)  # last: its catch-all answers unknown routes with a 404 problem
 
 problems.install(app)  # Chalice's own 4xx as problem bodies, security headers

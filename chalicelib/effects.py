@@ -21,6 +21,7 @@ def _table() -> dict[str, EffectFn]:
     not the API's cold start). Written as plain imports so that ``infra/derive.py``'s import graph
     sees what the bookings stream handler reaches and grants exactly that."""
     from chalicelib.services import dispatch, matching, notifications, payments, reviews, webhooks
+    from chalicelib.services import billing, payment_links
 
     return {
         # matching and dispatch
@@ -30,8 +31,9 @@ def _table() -> dict[str, EffectFn]:
         "mark_helper_busy": matching.mark_helper_busy,
         "free_helper": matching.free_helper,
         # money
-        "settle": payments.settle_effect,
+        "settle": billing.settle_effect,  # by invoice, or the card (payments.settle_booking)
         "cancel_payment": payments.cancel_payment_effect,
+        "send_payment_link": payment_links.send_payment_link,
         # telling people
         "notify": notifications.notify_transition,
         "partner_webhook": webhooks.publish_booking_event,

@@ -9,6 +9,7 @@ class Actor:
     role: str  # customer | helper | ops | partner | system
     id: str
     tenant_id: str
+    key_id: str | None = None  # the API key a partner called with (scopes its Idempotency-Keys)
 
     @property
     def is_platform_ops(self) -> bool:

@@ -83,8 +83,9 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in [
     _t("request", {CUSTOMER, PARTNER}, {None}, REQUESTED, ("dispatch", "notify", "partner_webhook"),
        "A customer (or a partner for its customer) asks for help and nothing has to be held first "
        "(the tenant bills by invoice, or takes no card)."),
-    _t("request_with_card", {CUSTOMER, PARTNER}, {None}, AWAITING_PAYMENT, ("partner_webhook",),
-       "A booking that is paid by card: nobody is offered it until the card hold succeeded.",
+    _t("request_with_card", {CUSTOMER, PARTNER}, {None}, AWAITING_PAYMENT, ("send_payment_link", "partner_webhook"),
+       "A booking that is paid by card: nobody is offered it until the card hold succeeded (a partner's "
+       "customer gets a payment link).",
        timers=("payment_window",)),
     _t("hold_card", {CUSTOMER}, {AWAITING_PAYMENT}, REQUESTED, ("dispatch", "notify"),
        "The card hold succeeded: now the booking is matched."),

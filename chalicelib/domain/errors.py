@@ -65,6 +65,10 @@ class IdempotencyKeyReused(DomainError):
     status, code, title = 422, "idempotency-key-reused", "This Idempotency-Key was used for a different request"
 
 
+class IdempotencyKeyInUse(Conflict):
+    code, title = "idempotency-key-in-use", "The first request with this Idempotency-Key is still running"
+
+
 class TooManyAttempts(DomainError):
     status, code, title = 429, "too-many-attempts", "Too many attempts"
 

@@ -12,6 +12,8 @@ Accounts (one string each, so balances are a sum over a key):
 - ``partner:<tenant>``     a partner tenant's revenue share
 - ``helper:<id>``          what a helper has earned and not yet been paid out
 - ``payout:<id>``          what was transferred to the helper's Stripe account (net of reversals)
+- ``receivable:<tenant>``  what a partner billed by invoice owes (negative until it pays)
+- ``vat:<country>``        VAT invoiced, owed to that country's tax office
 
 A movement's id is ``<booking>#<step>``: writing it twice is a no-op (idempotent settlement).
 """
@@ -24,7 +26,10 @@ from typing import Iterable, Mapping
 from chalicelib.domain.errors import Conflict, ValidationFailed
 
 KINDS = ("capture", "platform_fee", "partner_share", "helper_earning", "payout", "refund",
-         "cancellation_fee", "reversal")
+         "cancellation_fee", "reversal",
+         # a partner billed by invoice (domain/invoicing.py): what it owes per booking, and on its
+         # monthly invoice its commission set off and the VAT
+         "invoiced", "invoice_commission", "vat")
 
 
 def customer(cid: str) -> str: return f"customer:{cid}"
@@ -215,11 +220,13 @@ class Ledger:
 def booking_summary(movements: Iterable[Movement]) -> dict[str, int]:
     """What happened to one booking's money, from its movements."""
     s = {"captured": 0, "platform_fee": 0, "partner_share": 0, "helper_earning": 0, "paid_out": 0,
-         "refunded": 0, "reversed": 0, "cancellation_fee": 0}
+         "refunded": 0, "reversed": 0, "cancellation_fee": 0, "invoiced": 0}
     for m in movements:
         amounts = {e.account.split(":", 1)[0]: e.amount for e in m.entries}
         if m.kind == "capture":
             s["captured"] += -amounts.get("customer", 0)
+        elif m.kind == "invoiced":
+            s["invoiced"] += -amounts.get("receivable", 0)
         elif m.kind == "platform_fee":
             s["platform_fee"] += amounts.get("platform", 0)
         elif m.kind == "partner_share":

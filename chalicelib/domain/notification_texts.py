@@ -140,6 +140,12 @@ TEXTS: dict[str, dict[str, dict[str, str]]] = {
         "fr": {"title": "Votre reçu ({ref})", "body": "Merci. Voici ce que nous avons débité sur votre carte :\n\n{receipt}"},
         "it": {"title": "La sua ricevuta ({ref})", "body": "Grazie. Ecco cosa abbiamo addebitato sulla sua carta:\n\n{receipt}"},
     },
+    "payment_link": {
+        "de": {"title": "Bitte Karte angeben, damit wir kommen ({ref})", "body": "Sie haben über {tenant} Hilfe angefragt ({category}). Bitte geben Sie in den nächsten {minutes_left} Minuten Ihre Karte an: erst dann schicken wir jemanden.\n\nReserviert werden höchstens {amount}. Belastet wird erst nach dem Besuch, und nur was er gekostet hat.\n\nKarte angeben: {pay_url}"},
+        "en": {"title": "Please add your card so we can come ({ref})", "body": "You asked for help through {tenant} ({category}). Please add your card within the next {minutes_left} minutes: only then do we send someone.\n\nAt most {amount} is reserved. Your card is charged only after the visit, and only what it cost.\n\nAdd your card: {pay_url}"},
+        "fr": {"title": "Indiquez votre carte pour que nous venions ({ref})", "body": "Vous avez demandé de l'aide via {tenant} ({category}). Indiquez votre carte dans les {minutes_left} prochaines minutes : c'est seulement alors que nous envoyons quelqu'un.\n\nAu plus {amount} sont réservés. Votre carte n'est débitée qu'après la visite, et seulement de ce qu'elle a coûté.\n\nIndiquer la carte : {pay_url}"},
+        "it": {"title": "Indichi la sua carta perché possiamo venire ({ref})", "body": "Ha chiesto aiuto tramite {tenant} ({category}). Indichi la sua carta entro {minutes_left} minuti: solo allora mandiamo qualcuno.\n\nViene riservato al massimo {amount}. La carta viene addebitata solo dopo la visita, e solo per quanto è costata.\n\nIndicare la carta: {pay_url}"},
+    },
     "extra_approval_requested": {
         "de": {"title": "Bitte bestätigen: {amount} mehr ({ref})",
                "body": "{helper_first_name} braucht mehr als vereinbart und bittet Sie, bis zu {amount} mehr zu erlauben.\n\n"

@@ -35,6 +35,7 @@ ROUTES: dict[str, dict[str, tuple[str, ...]]] = {
     "payment_not_held":      {"customer": (EMAIL,)},
     "payout_sent":           {"helper": (EMAIL,)},
     "payment_receipt":       {"customer": (EMAIL,)},
+    "payment_link":          {"customer": (EMAIL, SMS)},  # a partner's customer pays by link (issue 17)
     "extra_approval_requested": {"customer": (EMAIL, SMS, PUSH)},
     "extra_approval_approved":  {"helper": (PUSH, EMAIL)},
     "extra_approval_declined":  {"helper": (PUSH, EMAIL)},

@@ -99,7 +99,7 @@ DEFAULT_API_KEYS = 5
 # What only platform operations may set (a partner's admin sees them): money, limits, the reach of
 # dispatch. Everything else of a tenant (name, locale, branding, landing copy, the other matching
 # settings) its own admin may change within the bounds above.
-COMMERCIAL_FIELDS = ("pricing", "rate_limit", "billing_model", "api_keys_max", "currency")
+COMMERCIAL_FIELDS = ("pricing", "rate_limit", "billing_model", "api_keys_max", "currency", "country")
 COMMERCIAL_MATCHING_FIELDS = ("radius_widening_km",)
 
 
@@ -115,6 +115,9 @@ class TenantFields(Strict):
         default=None, description="card: the customer pays by card; invoice: prepaid/invoiced to the partner monthly")
     helper_pool: Optional[Literal["own", "crowd", "both"]] = Field(
         default=None, description="own: only the partner's helpers; crowd: the open crowd; both")
+    country: Optional[Literal["CH", "DE"]] = Field(
+        default=None, description="where the partner is billed from, for the VAT on its invoices (CH 8.1 %, "
+                                  "DE 19 %); without it, the country of its currency (CHF: CH, EUR: DE)")
     matching: Optional[MatchingSettings] = None
     rate_limit: Optional[RateLimit] = None
     widget_origins: Optional[list[str]] = Field(
@@ -171,7 +174,7 @@ def tenant_settings_from(fields: TenantFields, current: dict | None = None) -> d
     for section in ("landing", "pricing", "matching", "rate_limit"):
         if section in data:
             settings[section] = data[section]
-    for key in ("billing_model", "helper_pool", "api_keys_max", "widget_origins"):
+    for key in ("billing_model", "helper_pool", "api_keys_max", "widget_origins", "country"):
         if key in data:
             settings[key] = data[key]
     if "matching" in data:  # the dispatch policy reads these top-level keys
@@ -296,7 +299,9 @@ def booking_terms(settings: dict | None) -> dict:
     pricing = {**PricingPolicy().model_dump(mode="json"), **(settings.get("pricing") or {})}
     # what the commission report and the partner tariff price by, and the share the partner gets
     report = ("hourly_rate_minor", "call_out_fee_minor", "remote_discount_percent", "partner_share_percent")
-    return {"v": 1, **{k: int(pol[k]) for k in TERMS_KEYS}, "pricing": {k: int(pricing[k]) for k in report}}
+    return {"v": 1, **{k: int(pol[k]) for k in TERMS_KEYS}, "pricing": {k: int(pricing[k]) for k in report},
+            # how the visit is paid: by the customer's card, or on the partner's invoice (issue 17)
+            "billing_model": settings.get("billing_model") or TENANT_DEFAULTS["billing_model"]}
 
 
 def commission_minor(amount_minor: int, percent: int) -> int:

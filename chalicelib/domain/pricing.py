@@ -160,6 +160,18 @@ def hourly_rate_of(helper_rate: int | None, policy: Mapping[str, Any], mode: str
     return int(helper_rate or policy["default_hourly_rate_minor"])
 
 
+def visit_line_items(policy: Mapping[str, Any], *, mode: str, minutes: int, currency: str,
+                     helper_rate: int | None = None, limit: int | None = None, parts: Iterable[Part] = (),
+                     tip: int = 0) -> list[LineItem]:
+    """The one pricing function: the line items of a visit of ``minutes`` under ``policy``. The
+    partner quote calls it with the tenant's policy and the price cap as ``limit``; settlement with
+    the booking's copied terms (the same values for a booking made under those terms), the minutes
+    worked, the authorised amount, parts and tip. The rate is ``hourly_rate_of`` (a partner's
+    tariff whichever helper comes)."""
+    return price_line_items(minutes_worked=int(minutes), hourly_rate=hourly_rate_of(helper_rate, policy, mode),
+                            mode=mode, currency=currency, policy=policy, parts=parts, tip=tip, limit=limit)
+
+
 def typical_total(*, hourly_rate: int, minutes: int, mode: str, currency: str,
                   policy: Mapping[str, Any], limit: int | None = None) -> dict[str, Any]:
     """What a visit of ``minutes`` costs in total, shown before booking (discovery's typical total,

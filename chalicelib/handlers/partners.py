@@ -27,7 +27,8 @@ PERIOD = t.pattern(r"^\d{4}-\d{2}$", "must be a month, YYYY-MM", "YYYY-MM").but(
 # ---------------------------------------------------------------------------------------------
 # tenants
 
-@api.post("/v1/tenants", auth=OPS, body="partners:CreateTenant", response="TenantOut", status=201, tag="tenants")
+@api.post("/v1/tenants", auth=OPS, body="partners:CreateTenant", response="TenantOut", status=201, tag="tenants",
+          idempotent=True)
 def create_tenant(call):
     """Create a tenant (platform ops)"""
     tenant = svc.create_tenant(call.actor, call.body)
@@ -65,7 +66,7 @@ def commission(call, tenant_id):
 # API keys
 
 @api.post("/v1/tenants/{tenant_id}/api-keys", auth=ADMIN_OR_KEY, body="partners:CreateApiKey",
-          response="partners:ApiKeyCreated", status=201)
+          response="partners:ApiKeyCreated", status=201, idempotent=True)
 def create_api_key(call, tenant_id):
     """Create an API key (secret shown once)"""
     key, secret = svc.create_api_key(call.actor, tenant_id, call.body)
@@ -96,7 +97,7 @@ def revoke_api_key(call, tenant_id, key_id):
 # webhook endpoints and deliveries
 
 @api.post("/v1/tenants/{tenant_id}/webhooks", auth=ADMIN_OR_KEY, body="partners:CreateWebhookEndpoint",
-          response="partners:WebhookEndpointCreated", status=201, tag="webhooks")
+          response="partners:WebhookEndpointCreated", status=201, tag="webhooks", idempotent=True)
 def create_webhook(call, tenant_id):
     """Add a webhook endpoint (secret shown once)"""
     ep = webhooks.create_endpoint(call.actor, tenant_id, call.body, call.environment)

@@ -8,7 +8,7 @@ import os
 from chalice import Blueprint, Rate
 
 from chalicelib.domain.errors import ValidationFailed
-from chalicelib.http import Edge, Reply, signed_in
+from chalicelib.http import ADMIN_OR_KEY, Edge, Reply, signed_in
 from chalicelib.lazy import lazy
 from chalicelib.credentials import get_secret
 from chalicelib.settings import get_settings
@@ -134,7 +134,7 @@ def helper_statement(call, helper_id):
     return svc.helper_statement(call.actor, helper_id)
 
 
-@api.get("/v1/tenants/{tenant_id}/statement", auth=signed_in("ops", "partner"), response="TenantStatement")
+@api.get("/v1/tenants/{tenant_id}/statement", auth=ADMIN_OR_KEY, response="TenantStatement")
 def tenant_statement(call, tenant_id):
     """A tenant's statement"""
     return svc.tenant_statement(call.actor, tenant_id)

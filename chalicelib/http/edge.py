@@ -61,6 +61,10 @@ class Route:
     tag: str = ""
     errors: tuple[int, ...] = ()
     documented: bool = True
+    # a create an Idempotency-Key makes safe to retry: the first 2xx answer is kept per caller (API key
+    # and mode, or account) and replayed (200, Idempotent-Replayed: true); another body with the key is
+    # 422 idempotency-key-reused, a retry while the first runs 409 idempotency-key-in-use
+    idempotent: bool = False
     content_types: tuple[str, ...] = ()  # media types of a JSON body besides application/json
 
     @property
@@ -140,6 +144,10 @@ class Edge:
                           summary=decl.pop("summary", "") or summary.strip() or view.__name__.replace("_", " "),
                           description=decl.pop("description", "") or " ".join(description.split()),
                           content_types=tuple(content_types or ()), **decl)
+            if route.idempotent:
+                from chalicelib.http.types import IdempotencyKey
+                route.headers = {"Idempotency-Key": IdempotencyKey, **route.headers}
+                route.also = tuple(dict.fromkeys((*route.also, 200)))
             missing = [p for p in route.path_params if p not in route.path_types and p not in PATH_TYPES]
             if missing:
                 raise TypeError(f"{route.view}: no type for path parameter(s) {missing} (chalicelib/http/types.py)")
@@ -173,12 +181,49 @@ def _serve(route: Route, view: Callable, request, path_args: dict) -> Response:
         call.body = parse_body(request, model(route.body), allow_empty=route.body_optional)
     headers = request.headers or {}
     call.headers = {name: p.parse(name, headers.get(name.lower())) for name, p in route.headers.items()}
-    result = view(call, **args)
+    if route.idempotent and call.headers.get("Idempotency-Key"):
+        return _idempotent(route, call, args, lambda: _respond(route, view(call, **args)))
+    return _respond(route, view(call, **args))
+
+
+def _respond(route: Route, result: Any) -> Response:
     if isinstance(result, Response):
         return result
     if isinstance(result, Reply):
         return json_response(result.body, result.status or route.status, result.headers)
     return json_response(result, route.status)
+
+
+def _idempotent(route: Route, call: Call, args: dict, run: Callable[[], Response]) -> Response:
+    """Serve an idempotent create: the first answer of this caller's key, or run it now."""
+    from chalicelib.domain.errors import IdempotencyKeyInUse, IdempotencyKeyReused
+    from chalicelib.services import idempotency
+
+    actor = call.actor
+    who = (f"key:{actor.key_id}:{call.environment}" if getattr(actor, "key_id", None)
+           else f"{actor.role}:{actor.tenant_id}:{actor.id}" if actor is not None else "anyone")
+    scope = f"{route.methods[0]} {route.path}#{who}"
+    body = call.body.model_dump(mode="json") if call.body is not None and hasattr(call.body, "model_dump") else None
+
+    def answer() -> dict:
+        resp = run()
+        body_text = resp.body if isinstance(resp.body, str) else json.dumps(resp.body, default=str)
+        return {"status": resp.status_code, "body": body_text, "headers": dict(resp.headers or {})}
+    try:
+        kept, replayed = idempotency.replay_or_run(scope, call.headers["Idempotency-Key"],
+                                                   {"path": args, "body": body}, answer)
+    except idempotency.KeyReused:
+        raise IdempotencyKeyReused("this Idempotency-Key was already used with a different request; "
+                                   "use a new key for a new request", field="Idempotency-Key") from None
+    except idempotency.KeyInUse:
+        raise IdempotencyKeyInUse("the first request with this Idempotency-Key is still running; "
+                                  "retry in a few seconds", field="Idempotency-Key") from None
+    headers = dict(kept["headers"])
+    status = int(kept["status"])
+    if replayed:
+        headers["Idempotent-Replayed"] = "true"
+        status = 200
+    return Response(body=kept["body"], status_code=status, headers=headers)
 
 
 def _validate_query(route: Route, params: dict):

@@ -25,6 +25,8 @@ _SECURITY_SCHEMES = {
                      "description": "partner API key cfx_live_... or cfx_test_..."},
     "apiKeyBearer": {"type": "http", "scheme": "bearer", "bearerFormat": "cfx_ API key",
                      "description": "the same API key as Authorization: Bearer cfx_..."},
+    "paymentLinkToken": {"type": "apiKey", "in": "header", "name": "X-Payment-Token",
+                         "description": "the token of the payment link e-mailed to a partner's customer (one booking)"},
     "reviewToken": {"type": "apiKey", "in": "header", "name": "X-Review-Token",
                     "description": "the token of the review link e-mailed after the visit"},
 }

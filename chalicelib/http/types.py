@@ -99,7 +99,11 @@ def prefixed(prefix: str) -> Param:
 
 TenantId = pattern(TENANT_ID, "is not a valid tenant id", "lower-case slug, as chosen when the tenant was created")
 BookingId = prefixed("b")
-IdempotencyKey = text(1, 255, "retrying with the same key returns the first result instead of a second one")
+IdempotencyKey = text(1, 255, "retrying with the same key returns the first result instead of a second one "
+                      "(200 with Idempotent-Replayed: true, for a day); keys are the calling API key's and "
+                      "mode's (test or live) or the signed-in account's; the same key with another body is "
+                      "422 idempotency-key-reused, a retry while the first request runs 409 "
+                      "idempotency-key-in-use")
 Cursor = Param({"type": "string", "maxLength": 2048}, lambda raw: raw or None,
                description="next_cursor of the previous page (signed: only for the same listing)")
 Language = one_of(LANGUAGES, description="language of the texts")

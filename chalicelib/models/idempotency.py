@@ -13,6 +13,9 @@ class IdempotencyRecord(Model):
     key = UnicodeAttribute(hash_key=True)
     request_hash = UnicodeAttribute(null=True)
     result = UnicodeAttribute(null=True)  # JSON
+    # a stored Idempotency-Key answer, encrypted with a key derived from the caller's Idempotency-Key
+    # (``services.idempotency``): unreadable here without the retry that brings the key
+    sealed = UnicodeAttribute(null=True)
     status = NumberAttribute(null=True)
     # atomic claims (``chalicelib.store.claims``): "running" while a worker holds it until
     # ``lease_until`` (epoch seconds), then "done"; records written without a state are done

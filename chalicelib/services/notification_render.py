@@ -134,6 +134,9 @@ def context(msg: dict, lang: str, tenant_name: str) -> dict:
         ctx["review_url"] = links.url(base, "review", booking_id=bid, fragment=f"token={token}" if token else None)
     if msg["event_type"] == "offer":
         ctx["url"] = ctx.get("accept_url")
+    if msg["event_type"] == "payment_link" and bid and str(data.get("pay_url", "")).startswith(
+            links.url(base, "pay", booking_id=bid) + "#"):
+        ctx["url"] = data["pay_url"]  # the button and the SMS open the payment screen with its token
     return ctx
 
 

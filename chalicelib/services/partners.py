@@ -61,6 +61,7 @@ def tenant_view(tenant: Tenant) -> dict:
         "pricing": {**dp.PricingPolicy().model_dump(mode="json"), **(settings.get("pricing") or {})},
         "billing_model": settings.get("billing_model", dp.TENANT_DEFAULTS["billing_model"]),
         "helper_pool": settings.get("helper_pool", dp.TENANT_DEFAULTS["helper_pool"]),
+        "country": settings.get("country"),
         "matching": {**dp.MatchingSettings().model_dump(mode="json"), **(settings.get("matching") or {})},
         "rate_limit": {**dp.RateLimit().model_dump(mode="json"), **(settings.get("rate_limit") or {})},
         "api_keys_max": int(settings.get("api_keys_max") or dp.DEFAULT_API_KEYS),
@@ -323,7 +324,7 @@ def actor_for_api_key(secret: str) -> tuple[Actor, str]:
     if not allowed:
         raise RateLimited(f"the rate limit of this key is {float(key.rate_per_second):g} requests per second "
                           f"(bursts of {int(key.burst)}); retry later", retry_after=max(1, int(wait + 0.999)))
-    return Actor(role="partner", id=key.tenant_id, tenant_id=key.tenant_id), key.environment
+    return Actor(role="partner", id=key.tenant_id, tenant_id=key.tenant_id, key_id=key.key_id), key.environment
 
 
 def take_rate_token(bucket_id: str, tenant_id: str, rate: float, burst: int,
@@ -392,13 +393,13 @@ def quote(actor: Actor, query: dp.PlaceQuery) -> dict:
 
 
 def quote_price(tenant_id: str, mode: str, minutes: int, currency: str) -> dict:
-    from chalicelib.domain.pricing import hourly_rate_of, typical_total
+    from chalicelib.domain.pricing import hourly_rate_of, total_of, visit_line_items
 
     pol = tenant_svc.tenant_policy(tenant_id)
     rate = hourly_rate_of(None, pol, mode)
     cap = int(pol["default_price_cap_minor"])
-    priced = typical_total(hourly_rate=rate, minutes=minutes, mode=mode, currency=currency, policy=pol, limit=cap)
-    return {"line_items": priced["line_items"], "total": {"amount": priced["amount"], "currency": currency},
+    items = visit_line_items(pol, mode=mode, minutes=minutes, currency=currency, limit=cap)  # settlement's function
+    return {"line_items": [i.as_dict() for i in items], "total": {"amount": total_of(items), "currency": currency},
             "hourly_rate": {"amount": rate, "currency": currency}, "minutes": int(minutes),
             "price_cap": {"amount": cap, "currency": currency}}
 
@@ -436,7 +437,9 @@ def create_booking(actor: Actor, environment: str, request: dp.PartnerCreateBook
              "partner_ref": f"{actor.tenant_id}#{request.external_ref}",
              "affiliate_code": request.affiliate_code, "campaign": request.campaign,
              "sandbox": "test" if environment == "test" else None}
-    return create(actor, request, idempotency_key, customer_id=customer.customer_id, extra_fields=extra)
+    # an Idempotency-Key is the calling key's, in its mode: a test key never gets a live booking back
+    scoped = f"{environment}#{actor.key_id}#{idempotency_key}" if idempotency_key else None
+    return create(actor, request, scoped, customer_id=customer.customer_id, extra_fields=extra)
 
 
 def list_bookings(actor: Actor, *, state: str | None = None, external_ref: str | None = None, limit: int = 20,
@@ -515,13 +518,17 @@ def commission_report(actor: Actor, tenant_id: str, period: str) -> dict:
     keys = [k.booking_id for k in Booking.by_tenant.query(tenant_id, Booking.created_at.startswith(period))]
     rows, totals = [], {"bookings": 0, "gross": 0, "commission": 0}
     groups: dict[tuple, dict] = {}
+    unpaid = 0
     for booking in Booking.batch_get(keys) if keys else []:
         if booking.state != "completed" or booking.partner_id != tenant_id or booking.sandbox == "test":
             continue
-        # each booking by the terms in force when it was made (a later change re-values nothing)
+        # what was actually charged (card) or invoiced, and the partner's share, from the ledger
+        # (booked by the terms copied onto the booking); a visit nobody paid counts nothing
         terms = (_plain(booking.terms) or {}).get("pricing") or pricing
-        gross = _gross(booking, terms, tenant.currency)
-        commission = dp.commission_minor(gross, int(terms["partner_share_percent"]))
+        gross, commission = _booked(booking.booking_id)
+        if gross == 0 and commission == 0:
+            unpaid += 1
+            continue
         rows.append({"booking_id": booking.booking_id, "external_ref": booking.external_ref,
                      "affiliate_code": booking.affiliate_code, "campaign": booking.campaign,
                      "completed_at": booking.updated_at, "gross": gross, "commission": commission,
@@ -537,15 +544,23 @@ def commission_report(actor: Actor, tenant_id: str, period: str) -> dict:
         g["commission"] += commission
     rows.sort(key=lambda r: r["completed_at"])
     return {"tenant_id": tenant_id, "period": period, "currency": tenant.currency,
-            "partner_share_percent": share, "totals": totals,
+            "partner_share_percent": share, "totals": totals, "unpaid_bookings": unpaid,
             "by_attribution": sorted(groups.values(), key=lambda g: (g["affiliate_code"] or "", g["campaign"] or "")),
             "bookings": rows, "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
 
 
-def _gross(booking: Booking, pricing: dict, currency: str) -> int:
-    """Settled line items when settlement stored them, else the tenant's price for the minutes worked."""
-    items = [_plain(i) for i in booking.line_items or []]
-    if items:
-        return sum(int(i.get("amount", 0)) for i in items if int(i.get("amount", 0)) > 0)
-    minutes = int(booking.minutes_worked or 0)
-    return quote_price(booking.tenant_id, booking.mode, minutes, currency)["total"]["amount"] if minutes else 0
+def _booked(booking_id: str) -> tuple[int, int]:
+    """``(gross, commission)`` of a booking as the ledger holds them: captured from the card or
+    invoiced to the partner, and the partner's share (refunds taken off). Read here from the
+    ledger's entries (not through services.payments, so this module's reach stays narrow)."""
+    from chalicelib.domain import ledger as L
+    from chalicelib.models.ledger import LedgerEntry
+
+    grouped: dict[str, list] = {}
+    for e in LedgerEntry.by_booking.query(booking_id):
+        grouped.setdefault(e.movement_id, []).append(e)
+    movements = [L.Movement(mid, rows[0].kind, rows[0].booking_id, rows[0].tenant_id, rows[0].currency,
+                            tuple(L.Entry(r.account, int(r.amount)) for r in sorted(rows, key=lambda r: r.entry_id)))
+                 for mid, rows in grouped.items()]
+    s = L.booking_summary(movements)
+    return s["captured"] + s["invoiced"] - s["refunded"], s["partner_share"]

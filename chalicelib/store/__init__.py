@@ -47,6 +47,8 @@ class Repos:
     push_subscriptions: Any = None
     helper_index: Any = None
     world: Any = None  # the memory twins' shared state (None on DynamoDB)
+    replays: Any = None  # stored Idempotency-Key answers (store/replays.py)
+    invoices: Any = None  # partner invoices (store/invoices.py)
 
 
 _current: contextvars.ContextVar[Repos | None] = contextvars.ContextVar("crowdfix_repos", default=None)
@@ -69,7 +71,8 @@ def memory_repos() -> Repos:
                  payments=m.Payments(w), ledger=m.Ledger(w), payout_accounts=m.PayoutAccounts(w), cards=m.Cards(w),
                  claims=m.Claims(w),
                  notification_log=m.NotificationLog(w), notification_prefs=m.NotificationPrefs(w),
-                 push_subscriptions=m.PushSubscriptions(w), helper_index=m.HelperIndex(w), world=w)
+                 push_subscriptions=m.PushSubscriptions(w), helper_index=m.HelperIndex(w), world=w,
+                 replays=m.Replays(w), invoices=m.Invoices(w))
 
 
 @contextmanager

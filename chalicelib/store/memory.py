@@ -829,3 +829,82 @@ class HelperIndex:
                         and category in (i.get("skills") or {})), key=lambda i: i["remote_sk"])
         for start in range(0, max(len(items), 1), 200):
             yield items[start:start + 200]
+
+
+# ---------------------------------------------------------------------------------------------
+# stored answers to Idempotency-Key requests (twin of store/replays.py)
+
+class Replays:
+    """In-memory twin of ``store.replays.Replays``: one claim per key, answers kept, leases expire."""
+
+    def __init__(self, world: World):
+        self.w = world
+        if not hasattr(world, "replays"):
+            world.replays = {}  # key -> (ReplayRecord, owner, lease_until)
+
+    def claim(self, key: str, request_hash: str, *, lease_seconds: int, ttl_seconds: int):
+        import secrets
+        import time
+
+        from chalicelib.store.records import ReplayRecord
+        with self.w.lock:
+            now = time.time()
+            held = self.w.replays.get(key)
+            if held is not None and not (held[0].state == "running" and held[2] < now):
+                return ("busy" if held[0].state == "running" else "done"), None, held[0]
+            owner = secrets.token_hex(8)
+            self.w.replays[key] = (ReplayRecord(key=key, request_hash=request_hash), owner, now + lease_seconds)
+            return "claimed", owner, None
+
+    def finish(self, key: str, owner: str, status: int, sealed: str) -> bool:
+        with self.w.lock:
+            held = self.w.replays.get(key)
+            if held is None or held[1] != owner:
+                return False
+            self.w.replays[key] = (replace(held[0], state="done", status=int(status), sealed=sealed), owner, 0.0)
+            return True
+
+    def release(self, key: str, owner: str) -> None:
+        with self.w.lock:
+            held = self.w.replays.get(key)
+            if held is not None and held[1] == owner and held[0].state == "running":
+                del self.w.replays[key]
+
+    def get(self, key: str):
+        with self.w.lock:
+            held = self.w.replays.get(key)
+            return held[0] if held else None
+
+
+# ---------------------------------------------------------------------------------------------
+# partner invoices (twin of store/invoices.py)
+
+class Invoices:
+    """In-memory twin of ``store.invoices.Invoices``: one invoice per month, numbers without gaps."""
+
+    def __init__(self, world: World):
+        self.w = world
+        if not hasattr(world, "invoices"):
+            world.invoices = {}  # (tenant, period) -> InvoiceRecord
+            world.invoice_counters = {}  # tenant -> last number
+
+    def last_number(self, tenant_id: str) -> int:
+        return self.w.invoice_counters.get(tenant_id, 0)
+
+    def issue(self, invoice, *, after: int):
+        if invoice.number != after + 1:
+            raise ValueError("an invoice takes the number after the last one")
+        with self.w.lock:
+            if (invoice.tenant_id, invoice.period) in self.w.invoices:
+                raise AlreadyExists(f"{invoice.tenant_id} has an invoice for {invoice.period}")
+            if self.w.invoice_counters.get(invoice.tenant_id, 0) != after:
+                raise ConditionFailed(f"invoice number {invoice.number} of {invoice.tenant_id} was taken")
+            self.w.invoices[(invoice.tenant_id, invoice.period)] = invoice
+            self.w.invoice_counters[invoice.tenant_id] = invoice.number
+            return invoice
+
+    def for_period(self, tenant_id: str, period: str):
+        return self.w.invoices.get((tenant_id, period))
+
+    def list(self, tenant_id: str) -> list:
+        return sorted((i for (t, _), i in self.w.invoices.items() if t == tenant_id), key=lambda r: -r.number)

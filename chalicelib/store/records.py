@@ -441,3 +441,39 @@ class HelperReach:
     rating_sum: int = 0
     remote: bool = False
     skills: dict = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------------------------
+# stored answers to Idempotency-Key requests (store/replays.py)
+
+@dataclass(frozen=True)
+class ReplayRecord:
+    """The claim and, once answered, the sealed answer of one ``Idempotency-Key`` request."""
+    key: str
+    request_hash: str
+    state: str = "running"  # running | done
+    status: int | None = None
+    sealed: str | None = None  # the answer, encrypted with a key only the caller's Idempotency-Key gives
+
+
+# ---------------------------------------------------------------------------------------------
+# partner invoices (store/invoices.py)
+
+@dataclass(frozen=True)
+class InvoiceRecord:
+    """One partner's invoice for one month (``domain.invoicing``): numbered per tenant."""
+    tenant_id: str
+    period: str  # YYYY-MM
+    number: int
+    invoice_id: str
+    currency: str
+    country: str
+    vat_rate_bp: int
+    gross: int
+    commission: int
+    net: int
+    vat: int
+    total: int
+    lines: tuple = ()  # dicts: booking_id, external_ref, completed_at, description, amount, commission
+    issued_at: str = ""
+    cut: str = ""  # the ledger's entries up to this instant (ISO) are on this invoice or an earlier one

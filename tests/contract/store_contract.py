@@ -956,3 +956,102 @@ class NotificationsContract:
         emails = {s.email for s in world.repos.people.ops_for(tenant)}
         assert mine.email in emails and admin.email not in emails and other.email not in emails
         assert all(s.tenant_id in ("*", tenant) for s in world.repos.people.ops_for(tenant))
+
+
+class ReplayContract:
+    """Stored Idempotency-Key answers (store/replays.py and its twin)."""
+
+    def test_a_key_is_claimed_once_then_answered_and_read_back(self, world):
+        r, key = world.repos.replays, _id("replay")
+        outcome, owner, _ = r.claim(key, "h1", lease_seconds=60, ttl_seconds=3600)
+        assert outcome == "claimed" and owner
+        outcome, _, running = r.claim(key, "h1", lease_seconds=60, ttl_seconds=3600)
+        assert outcome == "busy" and running.request_hash == "h1"
+        assert r.finish(key, owner, 201, "sealed-answer")
+        outcome, _, done = r.claim(key, "h2", lease_seconds=60, ttl_seconds=3600)
+        assert outcome == "done" and (done.request_hash, done.status, done.sealed) == ("h1", 201, "sealed-answer")
+
+    def test_a_released_claim_is_claimed_again_and_a_lost_claim_cannot_finish(self, world):
+        r, key = world.repos.replays, _id("replay")
+        _, owner, _ = r.claim(key, "h1", lease_seconds=60, ttl_seconds=3600)
+        r.release(key, owner)
+        assert r.get(key) is None
+        outcome, second, _ = r.claim(key, "h1", lease_seconds=60, ttl_seconds=3600)
+        assert outcome == "claimed" and not r.finish(key, owner, 200, "x") and r.finish(key, second, 200, "y")
+
+    def test_ten_concurrent_claims_of_one_key_claim_once(self, world):
+        r, key = world.repos.replays, _id("replay")
+        outcomes, barrier = [], threading.Barrier(10)
+
+        def go():
+            barrier.wait()
+            outcomes.append(r.claim(key, "h", lease_seconds=60, ttl_seconds=3600)[0])
+        threads = [threading.Thread(target=go) for _ in range(10)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sorted(outcomes) == ["busy"] * 9 + ["claimed"]
+
+    def test_a_claim_whose_lease_ran_out_is_taken_over(self, world):
+        r, key = world.repos.replays, _id("replay")
+        _, dead, _ = r.claim(key, "h", lease_seconds=-1, ttl_seconds=3600)
+        outcome, owner, _ = r.claim(key, "h", lease_seconds=60, ttl_seconds=3600)
+        assert outcome == "claimed" and owner != dead and not r.finish(key, dead, 200, "late")
+
+
+def an_invoice(tenant_id: str, number: int, period: str, **over):
+    from chalicelib.store.records import InvoiceRecord
+    values = dict(tenant_id=tenant_id, period=period, number=number, invoice_id=f"{tenant_id.upper()}-{number:06d}",
+                  currency="CHF", country="CH", vat_rate_bp=810, gross=10000, commission=1000, net=9000, vat=729,
+                  total=9729, lines=({"booking_id": "b_1", "external_ref": "ORD-1", "completed_at": "2026-11-03T10:00:00Z",
+                                      "description": "printer, 60 min", "amount": 10000, "commission": 1000},),
+                  issued_at="2026-12-01T00:00:00Z")
+    values.update(over)
+    return InvoiceRecord(**values)
+
+
+class InvoiceContract:
+    """Partner invoices (store/invoices.py and its twin): one per month, numbers without gaps."""
+
+    def test_invoices_are_numbered_one_two_three_and_read_back(self, world):
+        r, tid = world.repos.invoices, f"ct-{uuid.uuid4().hex[:8]}"
+        assert r.last_number(tid) == 0
+        for n, period in enumerate(("2026-09", "2026-10", "2026-11"), start=1):
+            r.issue(an_invoice(tid, n, period), after=n - 1)
+        assert r.last_number(tid) == 3 and [i.number for i in r.list(tid)] == [3, 2, 1]
+        back = r.for_period(tid, "2026-10")
+        assert back == an_invoice(tid, 2, "2026-10")
+
+    def test_a_second_invoice_for_a_month_and_a_taken_number_are_refused(self, world):
+        r, tid = world.repos.invoices, f"ct-{uuid.uuid4().hex[:8]}"
+        r.issue(an_invoice(tid, 1, "2026-10"), after=0)
+        with pytest.raises(AlreadyExists):
+            r.issue(an_invoice(tid, 2, "2026-10"), after=1)
+        with pytest.raises(ConditionFailed):
+            r.issue(an_invoice(tid, 1, "2026-11"), after=0)
+        assert r.last_number(tid) == 1 and r.for_period(tid, "2026-11") is None
+
+    def test_concurrent_issues_give_each_number_once_without_gaps(self, world):
+        r, tid = world.repos.invoices, f"ct-{uuid.uuid4().hex[:8]}"
+        periods = [f"2025-{m:02d}" for m in range(1, 9)]
+        barrier = threading.Barrier(len(periods))
+
+        def go(period):
+            barrier.wait()
+            for _ in range(40):  # what the billing service does: take the next number until it sticks
+                after = r.last_number(tid)
+                try:
+                    r.issue(an_invoice(tid, after + 1, period), after=after)
+                    return
+                except AlreadyExists:
+                    return
+                except ConditionFailed:
+                    continue
+        threads = [threading.Thread(target=go, args=(p,)) for p in periods]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sorted(i.number for i in r.list(tid)) == list(range(1, len(periods) + 1))
+        assert sorted(i.period for i in r.list(tid)) == periods

@@ -188,6 +188,11 @@ def test_commission_report_per_period_and_attribution(api, signin, pump):
         accept_offer(helper, bid)
         helper_step(helper, bid, "start")
         helper_step(helper, bid, "complete", minutes_worked=60)
+    # the report counts what was invoiced (billing model invoice), as the ledger holds it once settled
+    from chalicelib.domain.ledger import booking_summary
+    from chalicelib.services.payments import booking_movements
+    for bid in made:
+        wait_for(lambda: booking_summary(booking_movements(bid))["invoiced"] > 0, timeout=60, what=f"{bid} invoiced")
     period = datetime.now(timezone.utc).strftime("%Y-%m")
     status, report, _ = api.call("GET", f"/v1/tenants/{p['tenant_id']}/commission?period={period}", headers=p["ops"])
     assert status == 200, report

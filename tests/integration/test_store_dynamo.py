@@ -3,7 +3,8 @@ tests the in-memory twins pass, so a twin that drifts from DynamoDB fails one of
 import pytest
 
 from chalicelib.store import Repos
-from tests.contract.store_contract import NotificationsContract, PaymentsContract, StoreContract
+from tests.contract.store_contract import (InvoiceContract, NotificationsContract, PaymentsContract, ReplayContract,
+                                           StoreContract)
 
 
 def dynamo_repos() -> Repos:
@@ -23,7 +24,19 @@ def dynamo_repos() -> Repos:
                  notification_log=notification_log.notification_log(),
                  notification_prefs=notification_prefs.notification_prefs(),
                  push_subscriptions=push_subscriptions.push_subscriptions(),
-                 helper_index=helper_index.helper_index())
+                 helper_index=helper_index.helper_index(), replays=_replays(),
+                 invoices=_invoices())
+
+
+def _invoices():
+    from chalicelib.store.invoices import invoices
+    return invoices()
+
+
+def _replays():
+    from chalicelib.store.replays import replays
+    return replays()
+
 
 pytestmark = pytest.mark.integration
 
@@ -116,6 +129,14 @@ class TestDynamoStore(StoreContract):
 
 
 class TestDynamoPayments(PaymentsContract):
+    pass
+
+
+class TestDynamoReplays(ReplayContract):
+    pass
+
+
+class TestDynamoInvoices(InvoiceContract):
     pass
 
 

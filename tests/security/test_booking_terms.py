@@ -85,7 +85,7 @@ def _division(bid):
 def test_a_change_of_terms_never_revalues_a_booking_made_before_it(api, signin, pump, stripe_local):
     hid, email = make_helper(rate=6000)
     onboard(api, signin, stripe_local, email)
-    p = new_partner(api, signin, environment="live", pricing=OLD)
+    p = new_partner(api, signin, environment="live", pricing=OLD, billing_model="card")  # its customer pays by card
     tid, ops = p["tenant_id"], p["ops"]
 
     # given a booking made under the old terms and taken by the helper

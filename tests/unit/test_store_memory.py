@@ -2,7 +2,8 @@
 import pytest
 
 from chalicelib.store import memory_repos
-from tests.contract.store_contract import NotificationsContract, PaymentsContract, StoreContract
+from tests.contract.store_contract import (InvoiceContract, NotificationsContract, PaymentsContract, ReplayContract,
+                                           StoreContract)
 
 
 class MemoryWorld:
@@ -45,6 +46,14 @@ class TestMemoryStore(StoreContract):
 
 
 class TestMemoryPayments(PaymentsContract):
+    pass
+
+
+class TestMemoryReplays(ReplayContract):
+    pass
+
+
+class TestMemoryInvoices(InvoiceContract):
     pass
 
 

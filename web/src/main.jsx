@@ -80,6 +80,7 @@ function Landing() {
 
 const helperApp = () => import("./helper.jsx").then((m) => m.HelperApp);
 const infoPage = () => import("./info.jsx").then((m) => m.InfoPage);
+const payPage = () => import("./pay.jsx").then((m) => m.PayPage);
 
 function Page() {
   const path = use(route);
@@ -91,6 +92,7 @@ function Page() {
   if (name === "bookings") return <MyBookings />;
   if (name === "booking") return <BookingStatus id={r.params.booking_id} />;
   if (name === "review") return <ReviewPage id={r.params.booking_id} />;
+  if (name === "pay") return <Lazy load={payPage} id={r.params.booking_id} />;
   if (name === "helper" || name === "helper_offer") return <Lazy load={helperApp} />;
   if (name === "help" || name === "privacy" || name === "terms") return <Lazy load={infoPage} which={name} />;
   return <><Title>{t("not_found")}</Title><p><Link href="/">{t("home")}</Link></p></>;

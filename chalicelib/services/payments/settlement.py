@@ -9,7 +9,7 @@ from chalicelib.domain import booking_states as bs
 from chalicelib.domain import ledger as L
 from chalicelib.domain.ids import now_iso
 from chalicelib.domain.payment_states import AUTHORISED, CAPTURED, PARTIALLY_REFUNDED, PaymentFacts
-from chalicelib.domain.pricing import Part, hourly_rate_of, price_line_items, split_charge, tip_of, total_of
+from chalicelib.domain.pricing import Part, split_charge, tip_of, total_of, visit_line_items
 from chalicelib.services.payments.booking import booking as booking_record
 from chalicelib.services.payments.booking import booking_terms, copy_to_booking, helper_account
 from chalicelib.services.payments.extras import billed_parts
@@ -27,6 +27,8 @@ def settle_booking(booking_id: str) -> dict:
     booking = booking_record(booking_id)
     if booking.state != bs.COMPLETED:
         return {"result": "not-completed"}
+    if booking.partner_id and dict(booking.terms or {}).get("billing_model") == "invoice":
+        return {"result": "billed-by-invoice"}  # the partner pays, no card to capture: services/billing.py
     pay = get_payment(booking_id)
     if pay is None or not pay.payment_intent_id or facts(pay).state not in (AUTHORISED, CAPTURED, PARTIALLY_REFUNDED):
         if pay is None:
@@ -41,10 +43,9 @@ def settle_booking(booking_id: str) -> dict:
 
     # 1. final price, computed once on the server and stored
     if "price" not in pay.steps:
-        items = price_line_items(
-            minutes_worked=int(booking.minutes_worked or 0),
-            hourly_rate=hourly_rate_of(booking.hourly_rate or helper.hourly_rate, pol, booking.mode), mode=booking.mode,
-            currency=pay.currency, policy=pol,
+        items = visit_line_items(  # the quote's function (issue 17): the quote is the price
+            pol, mode=booking.mode, minutes=int(booking.minutes_worked or 0), currency=pay.currency,
+            helper_rate=booking.hourly_rate or helper.hourly_rate,
             parts=[Part(p["description"], int(p["amount"])) for p in billed_parts(pay)],
             tip=int(pay.extras.get("tip") or 0), limit=facts(pay).authorised)
         total, tip = total_of(items), tip_of(items)

@@ -58,7 +58,7 @@ def helper_statement(actor: Actor, helper_id: str) -> dict:
 
 def tenant_statement(actor: Actor, tenant_id: str) -> dict:
     """What a tenant earned (partner share) and the platform's fee from its bookings, per currency."""
-    if actor.role not in ("ops", "partner") or not actor.may_see_tenant(tenant_id):
+    if actor.role not in ("ops", "partner", "partner_admin") or not actor.may_see_tenant(tenant_id):
         raise NotFound(f"tenant {tenant_id} was not found", field="tenant_id")
     partner_rows = ledger().of_account(L.partner(tenant_id))
     fee_rows = ledger().of_account(L.platform(tenant_id))
