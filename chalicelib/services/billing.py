@@ -66,7 +66,7 @@ def settle_by_invoice(booking_id: str) -> dict:
     it again books nothing twice."""
     from chalicelib.domain.pricing import Part, split_charge, total_of, visit_line_items
     from chalicelib.services import payments
-    from chalicelib.services.payments.booking import booking_record, copy_to_booking, helper_account
+    from chalicelib.services.payments.booking import booking as booking_record, copy_to_booking, helper_account
     from chalicelib.services.payments.payouts import pay_helper
     from chalicelib.services.payments.record import ensure_payment
 
