@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 
 from chalice import Blueprint, Response
 
 from chalicelib.domain.errors import NotFound
-from chalicelib.http import Edge
+from chalicelib.http import ADMIN_OR_KEY, Edge
+from chalicelib.http import types as t
 from chalicelib.lazy import lazy
 from chalicelib.settings import get_settings
 
@@ -72,3 +74,49 @@ def landing(call, tenant_id):
     tenant = _tenant_for_page(tenant_id)
     return Response(body=pages.landing_page(tenant, get_settings().public_base_url), status_code=200,
                     headers={"Content-Type": "text/html; charset=utf-8", "Cache-Control": "public, max-age=300"})
+
+
+# ---- the tenant's brand in its widget, and first-party attribution (issue 17.5, 17.7) ------------
+
+attribution_svc = lazy("chalicelib.services.attribution")
+re_campaign = re.compile(r"^[A-Za-z0-9_.\-]{1,60}$")
+CAMPAIGN = t.Param({"type": "string", "pattern": r"^[A-Za-z0-9_.\-]{1,60}$"},
+                   lambda raw: raw if raw and re_campaign.match(raw) else _bad_campaign(), default=None,
+                   description="the campaign (utm_campaign) the visitor came with: its local hotline, if any")
+
+
+def _bad_campaign():
+    raise ValueError("campaign: letters, digits, '.', '_' and '-' only, at most 60")
+
+
+@api.get("/v1/partners/{tenant_id}/brand", query={"campaign": CAMPAIGN}, response="TenantBrand")
+def brand(call, tenant_id):
+    """The tenant's name, logo, colours and hotline, for the web app inside its widget
+
+    Public (the widget shows them to anyone). With ``campaign`` the hotline is that campaign's
+    local number where the tenant set one."""
+    tenant = _tenant_for_page(tenant_id)
+    b, copy = tenant["branding"], tenant["landing"]
+    hotline = (copy.get("campaign_hotlines") or {}).get(call.query["campaign"] or "") or copy.get("hotline")
+    return Response(body=json.dumps({"tenant_id": tenant["tenant_id"], "name": tenant["name"], "locale": tenant["locale"],
+                                     "logo_url": b.get("logo_url"), "primary": b["primary"], "accent": b["accent"],
+                                     "text": b["text"], "background": b["background"], "hotline": hotline}),
+                    status_code=200, headers={"Content-Type": "application/json", "Cache-Control": "public, max-age=60"})
+
+
+@api.post("/v1/partners/{tenant_id}/events", body="attribution:AttributionEvent", response="AttributionCounted",
+          errors=(404,))
+def attribution_event(call, tenant_id):
+    """Count a landing-page visit, widget open or click-to-call (first-party, no cookie)
+
+    The tenant's landing page and the web app inside its widget send these to crowdfix's own API;
+    nothing goes to a third party. Idempotent per ``event_id``: the same id again counts nothing
+    (``counted`` false)."""
+    return attribution_svc.record_page_event(tenant_id, call.body)
+
+
+@api.get("/v1/tenants/{tenant_id}/attribution", auth=ADMIN_OR_KEY, response="AttributionReport", tag="partners")
+def attribution_report(call, tenant_id):
+    """Landing-page visits, widget opens, bookings started and completed, click-to-call presses per
+    affiliate code and campaign (ops: any tenant; a partner: its own)"""
+    return attribution_svc.read(call.actor, tenant_id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.domain import partners as dp
 from chalicelib.domain.booking_states import ALL_STATES
@@ -116,6 +116,7 @@ class CommissionReport(Open):
     totals: dict
     by_attribution: list[dict]
     bookings: list[dict]
+    attribution: Optional["AttributionReport"] = None  # visits, opens, bookings, calls per campaign (17.7)
 
 
 class PartnerAdminOut(Open):
@@ -472,3 +473,38 @@ class ErasureOut(Open):
     bookings: int
     changed: dict[str, int]
     total_changed: int
+
+
+# ---- attribution (issue 17.7) and the tenant's brand for its widget ------------------------------
+
+class AttributionCounted(Open):
+    event_id: str
+    counted: bool = Field(description="false: this event id was counted before (nothing changed)")
+
+
+class AttributionRow(Open):
+    affiliate_code: Optional[str]
+    campaign: Optional[str]
+    landing_visits: int
+    widget_opens: int
+    bookings_started: int
+    bookings_completed: int
+    call_clicks: int
+
+
+class AttributionReport(Open):
+    tenant_id: str
+    totals: dict[str, int]
+    by_campaign: list[AttributionRow]
+
+
+class TenantBrand(Open):
+    tenant_id: str
+    name: str
+    locale: str
+    logo_url: Optional[str]
+    primary: str
+    accent: str
+    text: str
+    background: str
+    hotline: Optional[str] = Field(description="the campaign's local hotline if it has one, else the tenant's")

@@ -26,9 +26,11 @@ def all_models():
     from chalicelib.models.push_subscriptions import PushSubscription
     from chalicelib.models.failures import FailedUnit
     from chalicelib.models.geo_hints import GeoHint
+    from chalicelib.models.attribution import AttributionItem
 
     return [Tenant, Customer, Helper, Booking, Offer, SignInCode, Staff, IdempotencyRecord,
             Payment, LedgerEntry,
             Review, CustomerRating, RatingAggregate, QualityCase,
             NotificationLog, NotificationPrefs, PushSubscription,
-            ApiKey, RateBucket, WebhookEndpoint, WebhookDelivery, FailedUnit, GeoHint]
+            ApiKey, RateBucket, WebhookEndpoint, WebhookDelivery, FailedUnit, GeoHint,
+            AttributionItem]

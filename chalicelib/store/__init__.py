@@ -37,6 +37,7 @@ class Repos:
     webhooks: Any
     signin: Any
     people: Any
+    attribution: Any = None  # issue 17.7 (memory_repos() sets it)
     world: Any = None  # the memory twins' shared state (None on DynamoDB)
 
 
@@ -56,7 +57,7 @@ def memory_repos() -> Repos:
     return Repos(reviews=m.Reviews(w), customer_ratings=m.CustomerRatings(w), counters=m.RatingCounters(w),
                  quality=m.QualityCases(w), helpers=m.Helpers(w), bookings=m.Bookings(w), offers=m.Offers(w),
                  failures=m.Failures(w), guards=m.Guards(w), geo_hints=m.GeoHints(w), webhooks=m.Webhooks(w),
-                 signin=m.SignIn(w), people=m.People(w), world=w)
+                 signin=m.SignIn(w), people=m.People(w), attribution=m.Attribution(w), world=w)
 
 
 @contextmanager

@@ -15,7 +15,8 @@ ALL_COUNTERS = ("count", "star_sum", "h1", "h2", "h3", "h4", "h5", "patience_sum
 __all__ = ["ALL_COUNTERS", "ReviewRecord", "CustomerRatingRecord", "QualityCaseRecord", "BookingFacts", "HelperRecord",
            "OfferRef", "FailureRecord", "GeoHintRecord", "WebhookEndpointRecord",
            "WebhookDeliveryRecord", "SignInCodeRecord", "PhoneVerificationRecord", "StaffRecord",
-           "CustomerRecord", "replace"]
+           "CustomerRecord", "replace",
+           "ATTRIBUTION_KINDS", "AttributionCounts", "AttributionLink"]
 
 
 @dataclass(frozen=True)
@@ -234,3 +235,37 @@ class CustomerRecord:
     address: dict | None = None
     stripe_customer_id: str | None = None
     default_payment_method: str | None = None
+
+
+# ---- attribution (issue 17.7) ------------------------------------------------------------------
+
+# what is counted per tenant, affiliate code and campaign
+ATTRIBUTION_KINDS = ("landing_visits", "widget_opens", "bookings_started", "bookings_completed", "call_clicks")
+
+
+@dataclass(frozen=True)
+class AttributionCounts:
+    """The counters of one (tenant, affiliate code, campaign); ``-`` stands for none."""
+    tenant_id: str
+    affiliate: str
+    campaign: str
+    landing_visits: int = 0
+    widget_opens: int = 0
+    bookings_started: int = 0
+    bookings_completed: int = 0
+    call_clicks: int = 0
+
+
+@dataclass(frozen=True)
+class AttributionLink:
+    """Where a booking came from: tenant, affiliate code, campaign, UTM parameters and channel
+    (``landing``, ``widget`` or ``api``)."""
+    FIELDS = ("tenant_id", "affiliate", "campaign", "utm_source", "utm_medium", "utm_campaign", "channel")
+    booking_id: str
+    tenant_id: str
+    affiliate: str | None = None
+    campaign: str | None = None
+    utm_source: str | None = None
+    utm_medium: str | None = None
+    utm_campaign: str | None = None
+    channel: str | None = None

@@ -3,7 +3,7 @@ tests the in-memory twins pass, so a twin that drifts from DynamoDB fails one of
 import pytest
 
 from chalicelib.store import Repos
-from tests.contract.store_contract import StoreContract
+from tests.contract.store_contract import AttributionContract, StoreContract
 
 
 def dynamo_repos() -> Repos:
@@ -15,7 +15,12 @@ def dynamo_repos() -> Repos:
                  counters=ratings.counters(), quality=quality.quality(), helpers=helpers.helpers(),
                  bookings=bookings.bookings(), offers=offers.offers(), failures=failures.failures(),
                  guards=guards.guards(), geo_hints=geo_hints.geo_hints(), webhooks=webhooks.webhooks(),
-                 signin=signin.signin(), people=people.people())
+                 signin=signin.signin(), people=people.people(), attribution=_attribution())
+
+
+def _attribution():
+    from chalicelib.store.attribution import attribution
+    return attribution()
 
 pytestmark = pytest.mark.integration
 
@@ -58,7 +63,7 @@ def world(stack):
     return DynamoWorld()
 
 
-class TestDynamoStore(StoreContract):
+class TestDynamoStore(StoreContract, AttributionContract):
     pass
 
 

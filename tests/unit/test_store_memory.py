@@ -2,7 +2,7 @@
 import pytest
 
 from chalicelib.store import memory_repos
-from tests.contract.store_contract import StoreContract
+from tests.contract.store_contract import AttributionContract, StoreContract
 
 
 class MemoryWorld:
@@ -25,7 +25,7 @@ def world():
     return MemoryWorld()
 
 
-class TestMemoryStore(StoreContract):
+class TestMemoryStore(StoreContract, AttributionContract):
     pass
 
 
