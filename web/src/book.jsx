@@ -5,6 +5,7 @@ import { ApiError, call, missing, sessions } from "./api.js";
 import { CategoryIcon } from "./icons.jsx";
 import { lang, locale, money, num, t } from "./i18n.js";
 import { pathTo } from "./routes.js";
+import { attribution } from "./tenant.js";
 import { saveTerms } from "./status.jsx";
 import { go, saved, use } from "./state.js";
 import { Alert, cardBox, describedBy, Field, Lazy, SignIn, Title } from "./ui.jsx";
@@ -374,6 +375,7 @@ function StepConfirm({ d, set, defaults }) {
         ...(d.place.postcode ? { postcode: d.place.postcode } : {}), ...(d.place.city ? { city: d.place.city } : {}) };
     }
     if (d.helper && d.helper !== "auto") body.preferred_helper_id = d.helper;
+    if (attribution()) body.attribution = attribution();  // a partner's flow: its campaign into the booking
     setBusy(true);
     try {
       // the saved card is offered to a returning customer; otherwise the typed card is held

@@ -593,8 +593,12 @@ export function t(key, vars) {
   if (own == null) missingKeys.add(l + ":" + key);
   let s = own ?? en[key] ?? key;
   if (vars) for (const k in vars) s = s.split("{" + k + "}").join(String(vars[k]));
-  return s;
+  return brandName ? s.split("crowdfix").join(brandName) : s;
 }
+
+// Inside a partner's flow the partner's name stands where a text says crowdfix.
+let brandName = null;
+export function setBrandName(name) { brandName = name || null; }
 
 export const LOCALES = { de: "de-CH", en: "en-GB", fr: "fr-CH", it: "it-CH" };
 export const locale = () => LOCALES[lang.get()];
