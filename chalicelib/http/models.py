@@ -466,6 +466,12 @@ class HelperPhotoOut(Open):
     expires_in: int
 
 
+class MyPhotoOut(Open):
+    photo_url: Optional[str] = Field(description="a presigned URL of my current photo, or null if I have none")
+    public: bool
+    expires_in: int
+
+
 class ErasureOut(Open):
     subject_type: Literal["customer", "helper"]
     subject_id: str

@@ -46,7 +46,8 @@ export function Book() {
   if (step === 1) return <StepWhat d={d} set={set} />;
   // a returning customer (the server knows her details) goes straight on to book: crowdfix
   // chooses, and "choose a helper myself" stays one tap away on the next screen
-  if (step === 2) return <StepDetails d={d} set={set} returning={!!(defaults && defaults.name)} />;
+  // (known on this device at once; from another device once the server's answer is in)
+  if (step === 2) return <StepDetails d={d} set={set} returning={knownCustomer() || !!(defaults && defaults.name)} />;
   if (step === 3) return <StepHelpers d={d} set={set} />;
   return <StepConfirm d={d} set={set} defaults={defaults} />;
 }
