@@ -11,8 +11,11 @@ function loadSession(role) {
 }
 export const sessions = { customer: signal(loadSession("customer")), helper: signal(loadSession("helper")) };
 export function setSession(role, s) {
-  if (s) localStorage.setItem(KEY + role, JSON.stringify(s));
-  else localStorage.removeItem(KEY + role);
+  // inside a partner's frame the browser may refuse storage: then the session lasts this visit
+  try {
+    if (s) localStorage.setItem(KEY + role, JSON.stringify(s));
+    else localStorage.removeItem(KEY + role);
+  } catch (e) { /* kept in memory only */ }
   sessions[role].set(s);
 }
 

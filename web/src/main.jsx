@@ -64,7 +64,7 @@ function Header() {
           {customer && <li><Link href={pathTo("bookings")}>{t("my_bookings")}</Link></li>}
           <li><Link href={pathTo("help")}>{t("nav_help")}</Link></li>
           <li><Hotline /></li>
-          {customer && <li><button type="button" class="linkbtn" onClick={() => { setSession("customer", null); localStorage.removeItem("cf.me"); go("/"); }}>{t("sign_out")}</button></li>}
+          {customer && <li><button type="button" class="linkbtn" onClick={() => { setSession("customer", null); try { localStorage.removeItem("cf.me"); } catch (e) { /* none kept */ } go("/"); }}>{t("sign_out")}</button></li>}
         </ul>
       </nav>
     </header>

@@ -10,7 +10,7 @@ const TENANT = /^[a-z][a-z0-9-]{2,31}$/;
 const ORIGIN = /^https?:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?$/;
 const CAMPAIGN_KEYS = ["affiliate_code", "campaign", "utm_source", "utm_medium", "utm_campaign"];
 // what stays in the URL after the first click (the frame grant too: a reload keeps being allowed)
-const KEEP = ["tenant", "embed", "lang", "primary", "accent", "parent", "aff", "fa", "exp", "sig", ...CAMPAIGN_KEYS];
+const KEEP = ["tenant", "embed", "primary", "accent", "parent", "aff", "fa", "exp", "sig", ...CAMPAIGN_KEYS];
 
 function read() {
   const q = new URLSearchParams(location.search);
@@ -84,7 +84,8 @@ export function startTenant() {
     .catch(() => {});
   if (tenant.embed) {
     // counted once per visit of the frame (a reload keeps its event id)
-    let id = sessionStorage.getItem("cf.widget_open");
+    let id = null;
+    try { id = sessionStorage.getItem("cf.widget_open"); } catch (e) { /* a frame without storage */ }
     if (!id) { id = newEventId(); try { sessionStorage.setItem("cf.widget_open", id); } catch (e) { /* ignore */ } }
     countEvent("widget_open", id);
     resizeParent();
