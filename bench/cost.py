@@ -1,7 +1,9 @@
 """What 1,000 completed bookings cost on AWS, measured on the local stack.
 
 Scenario (fixed): ``--bookings`` (default 200) bookings by ``--customers`` customers, each through
-request -> (dispatch on the bookings stream: offers) -> accept -> depart -> start -> complete, over
+request -> card hold (``POST /v1/bookings/{id}/payment``, localstripe) -> (dispatch on the bookings
+stream: offers) -> accept -> depart -> start -> complete (capture, payout transfer to the helper's
+connected account, ledger), over
 HTTP with ``chalice.test.Client`` (every call = one API Gateway request + one API Lambda invocation)
 and the event pump running the stream / queue handlers in-process (every batch = one Lambda
 invocation). Customers and helpers sign in through the real e-mailed-code flow; those calls count.
@@ -25,7 +27,12 @@ Prices: AWS list prices, eu-central-1 (Frankfurt), on-demand, as published in 20
   Stripe (EEA cards)           1.5% + EUR 0.25 per successful charge (reported beside, not in the total)
 Lambda duration here is this machine's in-process wall time of each handler call, at each
 function's configured memory (``.chalice/config.json`` prod: API 1024 MB, event handlers 512 MB);
-Lambda bills the same wall time rounded up to 1 ms.
+Lambda bills the same wall time rounded up to 1 ms. Every signed event localstripe sends (payment
+intents, account updates) is delivered to ``/v1/stripe/webhook`` through the same client, as Stripe
+would call the API; each helper is onboarded for payouts (Connect) the first time they take a job.
+Stripe's own latency: localstripe answers in about a millisecond, real Stripe in a few hundred; the
+time a Lambda waits for Stripe is added at ``--stripe-latency-ms`` (default 400, an assumption, not a
+measurement) per Stripe call, at the calling function's memory.
 
 Last stdout line: one JSON object.
 """
@@ -95,6 +102,7 @@ class Meter:
         self.log_bytes = 0
         self.empty_receives = 0
         self.by_table: Counter = Counter()
+        self.stripe_calls: Counter = Counter()
 
     def install(self):
         import botocore.session
@@ -111,12 +119,24 @@ class Meter:
 
         botocore.session.Session.create_client = create_client
 
+        from chalicelib.adapters import stripe_gateway
+
+        call_stripe = stripe_gateway._call
+
+        def counted(fn, *args, **kwargs):
+            with meter.lock:
+                meter.stripe_calls[meter._who()] += 1
+            return call_stripe(fn, *args, **kwargs)
+
+        stripe_gateway._call = counted
+
     def reset(self):
         with self.lock:
             self.calls.clear()
             self.rcu = self.wcu = 0.0
             self.empty_receives = 0
             self.by_table.clear()
+            self.stripe_calls.clear()
 
     @staticmethod
     def _who():
@@ -181,6 +201,63 @@ class _ByteCounter(logging.Handler):
             self.meter.log_bytes += len(self.format(record)) + 60  # + request id / timestamp prefix
 
 
+class _StripeEvents:
+    """A loopback endpoint registered with localstripe: keeps each signed event until delivered."""
+
+    def __init__(self):
+        import http.server
+
+        self.lock = threading.Lock()
+        self.pending: list[tuple[bytes, str]] = []
+        self.seen: list[bytes] = []
+        self.delivered = 0
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                with outer.lock:
+                    outer.pending.append((body, self.headers.get("Stripe-Signature", "")))
+                    outer.seen.append(body)
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *a):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/stripe"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def take(self) -> list[tuple[bytes, str]]:
+        with self.lock:
+            out, self.pending = self.pending, []
+        return out
+
+    def wait_for(self, *needles: str, timeout: float = 15.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if any(all(n.encode() in b for n in needles) for b in self.seen):
+                    return True
+            time.sleep(0.05)
+        print(f"no Stripe event with {needles} in {timeout} s", file=sys.stderr)
+        return False
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _paid_bookings() -> dict:
+    """What the ledger says was charged and paid out (a priced booking must have been paid)."""
+    from chalicelib.models.payments import Payment
+
+    rows = list(Payment.scan())
+    return {"captured": sum(1 for p in rows if (p.status or "") == "captured"),
+            "paid_out": sum(1 for p in rows if "payout" in ((p.steps.as_dict() if p.steps else {}) or {}))}
+
+
 def run_scenario(args, meter: Meter) -> dict:
     from localdev.services import LocalServices, read_sent_emails
 
@@ -189,6 +266,13 @@ def run_scenario(args, meter: Meter) -> dict:
         os.environ.update(services.env())
         os.environ["CROWDFIX_TOKEN_SECRET"] = secrets.token_urlsafe(32)
         os.environ.setdefault("CROWDFIX_STAGE", "local")
+        os.environ["CROWDFIX_STRIPE_SECRET_KEY"] = "sk_test_bench" + secrets.token_hex(12)
+        os.environ["CROWDFIX_STRIPE_WEBHOOK_SECRET"] = "whsec_" + secrets.token_hex(24)
+        from localdev.stripe_local import register_webhook
+
+        stripe_events = _StripeEvents()
+        register_webhook(services.stripe_url, stripe_events.url, os.environ["CROWDFIX_STRIPE_WEBHOOK_SECRET"],
+                         name="bench-cost")
         meter.install()  # before any client exists (pynamodb keeps its connection per model)
         from localdev.provision import provision
         from localdev.seed import seed
@@ -224,11 +308,39 @@ def run_scenario(args, meter: Meter) -> dict:
                          failed_visibility_seconds=1).start()
         client = Client(app, stage_name="local").__enter__()
 
-        def call(method, path, body=None, headers=None):
+        def call(method, path, body=None, headers=None, raw=None):
             h = {"Content-Type": "application/json", **(headers or {})}
             resp = meter.timed("api_handler", getattr(client.http, method.lower()), path, headers=h,
-                               body=json.dumps(body) if body is not None else None)
+                               body=raw if raw is not None else (json.dumps(body) if body is not None else None))
             return resp.status_code, (json.loads(resp.body) if resp.body else None)
+
+        def deliver_stripe_events():
+            """Stripe calls the API's webhook with every event: so does the bench, signed as sent."""
+            for body, signature in stripe_events.take():
+                status, answer = call("POST", "/v1/stripe/webhook", headers={
+                    "Stripe-Signature": signature, "Content-Type": "application/json; charset=utf-8"}, raw=body)
+                if status != 200:
+                    print(f"stripe webhook: {status} {answer}", file=sys.stderr)
+                stripe_events.delivered += 1
+
+        def onboard(helper_headers):
+            """The helper opens the payout onboarding link; localstripe's account.updated comes back."""
+            import urllib.request
+
+            status, link = call("POST", "/v1/helper/payouts/onboarding", {}, helper_headers)
+            if status != 201:
+                print(f"onboarding: {status} {link}", file=sys.stderr)
+                return
+
+            class _NoRedirect(urllib.request.HTTPRedirectHandler):
+                def redirect_request(self, *a, **k):
+                    return None
+            try:
+                urllib.request.build_opener(_NoRedirect).open(link["url"], timeout=10).read()
+            except Exception:  # noqa: BLE001 - the 302 back to the app is the expected answer
+                pass
+            stripe_events.wait_for(f'"{link["account_id"]}"', "account.updated")
+            deliver_stripe_events()
 
         def code_for(email):
             for msg in reversed(read_sent_emails(services.moto_url)):
@@ -259,9 +371,14 @@ def run_scenario(args, meter: Meter) -> dict:
         for start in range(0, args.bookings, args.batch):
             batch = []
             for i in range(start, min(args.bookings, start + args.batch)):
-                status, booking = call("POST", "/v1/bookings", body, customers[i % len(customers)])
+                who = customers[i % len(customers)]
+                status, booking = call("POST", "/v1/bookings", body, who)
                 assert status == 201, booking
-                batch.append(booking["booking_id"])
+                bid = booking["booking_id"]
+                status, held = call("POST", f"/v1/bookings/{bid}/payment", {"payment_method": "pm_card_visa"}, who)
+                assert status in (200, 201) and held.get("status") == "authorised", (status, held)
+                batch.append(bid)
+            deliver_stripe_events()
             if not pump.wait_idle(timeout=args.idle_timeout):
                 print(f"pump did not get idle in {args.idle_timeout} s", file=sys.stderr)
             for bid in batch:
@@ -269,6 +386,7 @@ def run_scenario(args, meter: Meter) -> dict:
                 for offer in offers:
                     if offer.helper_id not in helpers:
                         helpers[offer.helper_id] = signin(Helper.get(offer.helper_id).email, "helper")
+                        onboard(helpers[offer.helper_id])
                     status, answer = call("POST", f"/v1/bookings/{bid}/accept", headers=helpers[offer.helper_id])
                     if status == 200:
                         break
@@ -281,10 +399,14 @@ def run_scenario(args, meter: Meter) -> dict:
                          for step, b in (("depart", None), ("start", None), ("complete", {"minutes_worked": 45})))
                 completed += ok
             pump.wait_idle(timeout=120)
+            deliver_stripe_events()  # capture and transfer events of the settled jobs
+            pump.wait_idle(timeout=120)
             print(f"{min(args.bookings, start + args.batch)}/{args.bookings} bookings, {completed} completed, "
                   f"{time.monotonic() - started:.0f}s", file=sys.stderr)
         emails = len(read_sent_emails(services.moto_url))
+        paid = _paid_bookings()
         client.__exit__(None, None, None)
+        stripe_events.stop()
         pump.stop()
         # scheduled functions run at zero traffic too: time one run of each (not a booking cost)
         from chalice.app import ScheduledEventConfig
@@ -300,12 +422,12 @@ def run_scenario(args, meter: Meter) -> dict:
                 scheduled[cfg.name] = {"seconds": round(time.perf_counter() - t0, 3),
                                        "per_month": _runs_per_month(cfg.schedule_expression)}
         return {"completed": completed, "emails_in_moto": emails, "helpers_signed_in": len(helpers),
-                "scheduled": scheduled}
+                "stripe_events_delivered": stripe_events.delivered, **paid, "scheduled": scheduled}
     finally:
         services.stop()
 
 
-def price(meter: Meter, completed: int) -> dict:
+def price(meter: Meter, completed: int, stripe_latency_s: float = 0.4) -> dict:
     per = 1000.0 / completed
     calls = meter.calls
     by_service = Counter()
@@ -326,6 +448,9 @@ def price(meter: Meter, completed: int) -> dict:
     invocations = sum(meter.invocations.values())
     memory = lambda_memory_gb()
     gb_seconds = sum(sum(d) * memory.get(name, memory["default"]) for name, d in meter.durations.items())
+    stripe_wait_gb_s = sum(n * stripe_latency_s * memory.get(who if who != "pump" else "default", memory["default"])
+                           for who, n in meter.stripe_calls.items())
+    gb_seconds += stripe_wait_gb_s
     log_bytes = meter.log_bytes + invocations * LAMBDA_REPORT_BYTES
     ses = sum(n for (who, s, op), n in calls.items() if s in ("ses", "sesv2") and op.startswith("Send"))
     sms = sum(n for (who, s, op), n in calls.items() if s == "sns" and op == "Publish")
@@ -347,6 +472,8 @@ def price(meter: Meter, completed: int) -> dict:
         "per_1000_bookings": {
             "api_requests": round(api_requests * per), "lambda_invocations": round(invocations * per),
             "lambda_gb_seconds": round(gb_seconds * per, 1),
+            "stripe_calls": round(sum(meter.stripe_calls.values()) * per),
+            "lambda_gb_seconds_waiting_for_stripe": round(stripe_wait_gb_s * per, 1),
             "dynamodb_wru": round(meter.wcu * per), "dynamodb_rru": round(meter.rcu * per),
             "sqs_requests": round(billed_sqs * per), "log_kb": round(log_bytes * per / 1024),
             "sqs_empty_receives_not_billed_here": meter.empty_receives,
@@ -450,6 +577,8 @@ def main():
     parser.add_argument("--customers", type=int, default=20)
     parser.add_argument("--batch", type=int, default=20)
     parser.add_argument("--idle-timeout", type=float, default=600)
+    parser.add_argument("--stripe-latency-ms", type=float, default=400,
+                        help="time a Lambda waits per Stripe call in AWS (assumed; localstripe answers in ~1 ms)")
     args = parser.parse_args()
     import signal
 
@@ -459,7 +588,10 @@ def main():
     outcome = run_scenario(args, meter)
     if not outcome["completed"]:
         raise SystemExit("no booking completed: nothing to price")
-    priced = price(meter, outcome["completed"])
+    if outcome.get("captured", 0) < outcome["completed"]:
+        print(f"only {outcome.get('captured')} of {outcome['completed']} completed bookings were captured",
+              file=sys.stderr)
+    priced = price(meter, outcome["completed"], args.stripe_latency_ms / 1000)
     idle = idle_monthly_cost(outcome.get("scheduled"))
     sizes = package_sizes()
     print(json.dumps({"scenario": {**vars(args), **outcome}, **priced, "idle_month": idle,
@@ -474,7 +606,8 @@ def main():
                            "without_free_tier": idle["total_usd_without_free_tier"]},
         "packages_mb": {"function": sizes["function_zip_mb"], "layer": sizes["layer_zip_mb"],
                         "layer_dominant": sizes["layer_top_mb"][:3]},
-        "completed": outcome["completed"], "bookings": args.bookings,
+        "completed": outcome["completed"], "captured": outcome.get("captured"), "paid_out": outcome.get("paid_out"),
+        "bookings": args.bookings,
         "peer": "same run: idle-month cost of the same stack, and package sizes",
     }))
 

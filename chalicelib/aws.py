@@ -5,8 +5,8 @@ boto3 costs ~0.2 s to import, so nothing imports it until a client is first need
 Time budget: botocore's defaults (60 s to connect, 60 s to read) outlast every function (the API's
 is 28 s, below API Gateway's 29 s). One call costs at most ``MAX_ATTEMPTS`` x (connect + read)
 plus the back-off between tries (standard mode: at most 1 s, then 2 s): 24 s here, and the same
-for DynamoDB through pynamodb (``models.base.BaseMeta``). tests/infra checks both against the
-functions' timeouts.
+for DynamoDB through pynamodb (``models.base.BaseMeta`` reads these numbers; this module imports no
+model). tests/infra checks both against the functions' timeouts.
 """
 from __future__ import annotations
 
@@ -66,12 +66,11 @@ def tx_connection() -> Any:
             if c is None:
                 from pynamodb.connection import Connection
 
-                from chalicelib.models.base import BaseMeta
+                from chalicelib.settings import get_settings
 
                 c = _tx_connection = Connection(
-                    region=BaseMeta.region, connect_timeout_seconds=BaseMeta.connect_timeout_seconds,
-                    read_timeout_seconds=BaseMeta.read_timeout_seconds,
-                    max_retry_attempts=BaseMeta.max_retry_attempts)
+                    region=get_settings().region, connect_timeout_seconds=CONNECT_TIMEOUT_SECONDS,
+                    read_timeout_seconds=READ_TIMEOUT_SECONDS, max_retry_attempts=MAX_ATTEMPTS - 1)
     return c
 
 

@@ -20,7 +20,7 @@ def _table() -> dict[str, EffectFn]:
     """The registry itself (imported on first use: the modules below are the stream handler's,
     not the API's cold start). Written as plain imports so that ``infra/derive.py``'s import graph
     sees what the bookings stream handler reaches and grants exactly that."""
-    from chalicelib.services import bookings, dispatch, matching, notifications, payments, reviews, webhooks
+    from chalicelib.services import dispatch, matching, notifications, payments, reviews, webhooks
 
     return {
         # matching and dispatch
@@ -30,7 +30,6 @@ def _table() -> dict[str, EffectFn]:
         "mark_helper_busy": matching.mark_helper_busy,
         "free_helper": matching.free_helper,
         # money
-        "start_payment_clock": bookings.start_payment_clock,
         "settle": payments.settle_effect,
         "cancel_payment": payments.cancel_payment_effect,
         # telling people

@@ -72,13 +72,14 @@ WEBHOOK_DELIVERIES = Kind("webhook-deliveries", WORK)
 # one effect of a booking transition that failed inline, retried on its own (services.effects);
 # after max_receive_count tries it goes to the failure store, not silently to the DLQ
 EFFECTS = Kind("effects", WORK)
-# a card booking's payment window: a delayed message cancels it if no hold succeeded in time
-PAYMENT_TIMEOUTS = Kind("payment-timeouts", WORK)
+# the booking state machine's clocks (domain.booking_states.TIMERS, services.timers): a delayed
+# message applies the timer's transition if the booking is still waiting for it
+TIMERS = Kind("timers", WORK)
 # one card hold due for renewal (services.payments.renew_or_release_holds fans them out oldest first)
 HOLD_RENEWALS = Kind("hold-renewals", WORK)
 
 ALL_QUEUES = [WORK]  # consumed queues (each with a DLQ); STREAM_FAILURES is not consumed
-ALL_KINDS = [OFFER_TIMEOUTS, NOTIFICATIONS, WEBHOOK_DELIVERIES, EFFECTS, PAYMENT_TIMEOUTS, HOLD_RENEWALS]
+ALL_KINDS = [OFFER_TIMEOUTS, NOTIFICATIONS, WEBHOOK_DELIVERIES, EFFECTS, TIMERS, HOLD_RENEWALS]
 KIND_ATTRIBUTE = "kind"
 
 

@@ -1,4 +1,5 @@
-"""Typed settings, parsed once per container from the environment.
+"""Typed settings, parsed once per container from the environment (and only from it: secrets come
+from ``chalicelib.credentials``, which may ask SSM).
 
 The same code runs locally and in AWS: endpoints come from the standard
 ``AWS_ENDPOINT_URL_<SERVICE>`` variables that botocore reads itself, so business code never
@@ -46,28 +47,3 @@ def get_settings() -> Settings:
         public_base_url=os.environ.get("CROWDFIX_PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
         log_level=(os.environ.get("LOG_LEVEL") or "INFO").upper(),
     )
-
-
-_secret_cache: dict[str, str] = {}
-
-
-def get_secret(name: str) -> str:
-    """Return a secret by logical name (e.g. ``TOKEN_SECRET``).
-
-    Read from ``CROWDFIX_<NAME>`` (local: written by ``make dev`` into ``.local/``, never committed),
-    or from the SSM SecureString parameter named by ``CROWDFIX_<NAME>_PARAM`` (AWS). There is no
-    built-in default: a missing secret is a configuration error, not a silent backdoor.
-    """
-    if name in _secret_cache:
-        return _secret_cache[name]
-    value = os.environ.get(f"CROWDFIX_{name}")
-    if not value:
-        param = os.environ.get(f"CROWDFIX_{name}_PARAM")
-        if not param:
-            raise ConfigurationError(
-                f"secret {name} is not configured: set CROWDFIX_{name} or CROWDFIX_{name}_PARAM")
-        from chalicelib.aws import client
-
-        value = client("ssm").get_parameter(Name=param, WithDecryption=True)["Parameter"]["Value"]
-    _secret_cache[name] = value
-    return value

@@ -354,7 +354,7 @@ def assign_access(fns: list[FunctionSpec], table_specs: list[TableSpec], queue_i
 # Every module in chalicelib/adapters must be listed here (tests/infra fails on one that is not): a
 # new adapter is deployed only once someone has said which permission it needs in AWS.
 # "grants": the IAM capabilities infra/stack.py turns into statements on the role of each function
-# that reaches the adapter; "secrets": read through settings.get_secret (granted as ssm:GetParameter
+# that reaches the adapter; "secrets": read through credentials.get_secret (granted as ssm:GetParameter
 # and created by scripts/deploy_secrets.py); "outbound": plain HTTPS to a third party, no AWS grant.
 ADAPTERS_PACKAGE = "chalicelib.adapters"
 ADAPTER_NEEDS: dict[str, dict] = {

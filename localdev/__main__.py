@@ -18,11 +18,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
-STATE = ROOT / ".local"
-RUNFILE = STATE / "run.json"
+from localdev.paths import ROOT, RUNFILE, STATE
 
 
 def free_port() -> int:

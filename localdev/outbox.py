@@ -26,7 +26,7 @@ def print_sms_and_push(urls: dict) -> None:
 
 
 def main() -> int:
-    from localdev.__main__ import RUNFILE
+    from localdev.paths import RUNFILE
 
     if not RUNFILE.exists():
         print("the local stack is not running: start it with `make dev`")

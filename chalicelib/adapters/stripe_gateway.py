@@ -10,7 +10,7 @@
   ``localdev/stripe_local.py`` with a Connect stand-in (accounts, account links, transfers,
   reversals) and Idempotency-Key replay, since localstripe has neither. In AWS it is unset and
   the calls go to api.stripe.com.
-- The secret key comes from ``settings.get_secret("STRIPE_SECRET_KEY")`` (SSM in AWS; a random
+- The secret key comes from ``credentials.get_secret("STRIPE_SECRET_KEY")`` (SSM in AWS; a random
   ``sk_test_...`` written by ``make dev`` locally).
 
 Answers are returned as plain dicts so callers and tests never depend on stripe's object types.
@@ -53,7 +53,7 @@ def idempotency_key(booking_id: str, step: str) -> str:
 def _client():
     import stripe
 
-    from chalicelib.settings import get_secret
+    from chalicelib.credentials import get_secret
 
     base = os.environ.get("STRIPE_API_BASE")
     return stripe.StripeClient(get_secret("STRIPE_SECRET_KEY"), stripe_version=API_VERSION,

@@ -9,7 +9,8 @@ from __future__ import annotations
 import base64
 import json
 
-from chalicelib.settings import get_secret, get_settings
+from chalicelib.credentials import get_secret
+from chalicelib.settings import get_settings
 
 
 class PushGone(Exception):

@@ -6,6 +6,8 @@ to the booking's history). ``effects`` name what happens after the write, each n
 does; ``chalicelib.effects.EFFECTS`` maps every name to the one function that does it (a test checks
 the two agree). The bookings stream handler runs them as separate units of work, so an effect
 never runs unless the state change was committed, and one failing effect never blocks another.
+``timers`` name the clocks a transition starts (``TIMERS``: which transition each fires, in which
+state, after which tenant setting); they run as units of work too (``services/timers.py``).
 
 States::
 
@@ -50,24 +52,46 @@ class Transition:
     to_state: str
     effects: tuple[str, ...] = ()
     description: str = ""
+    timers: tuple[str, ...] = ()  # clocks this transition starts (``TIMERS``)
 
 
-def _t(name, actors, from_states, to_state, effects=(), description=""):
-    return Transition(name, frozenset(actors), frozenset(from_states), to_state, tuple(effects), description)
+def _t(name, actors, from_states, to_state, effects=(), description="", timers=()):
+    return Transition(name, frozenset(actors), frozenset(from_states), to_state, tuple(effects), description,
+                      tuple(timers))
+
+
+@dataclass(frozen=True)
+class Timer:
+    """A clock of the machine. When it runs out and the booking is still ``while_in``, the platform
+    applies ``fires``; if the booking moved on, the clock does nothing. Its length is the tenant
+    policy value ``setting`` (in ``unit``). ``per`` says whose clock it is: the booking's own (started
+    by the transitions that name it, ``services/timers.py``), or each offer's (it ends at the offer's
+    ``expires_at``, set from the same setting when the offer is made; ``handlers/events.py``)."""
+    name: str
+    fires: str
+    while_in: str
+    setting: str
+    unit: str = "minutes"
+    per: str = "booking"
+
+    def seconds(self, policy: dict) -> float:
+        value = float(policy[self.setting])
+        return value * 60 if self.unit == "minutes" else value
 
 
 TRANSITIONS: dict[str, Transition] = {t.name: t for t in [
     _t("request", {CUSTOMER, PARTNER}, {None}, REQUESTED, ("dispatch", "notify", "partner_webhook"),
        "A customer (or a partner for its customer) asks for help and nothing has to be held first "
        "(the tenant bills by invoice, or takes no card)."),
-    _t("request_with_card", {CUSTOMER, PARTNER}, {None}, AWAITING_PAYMENT, ("start_payment_clock", "partner_webhook"),
-       "A booking that is paid by card: nobody is offered it until the card hold succeeded."),
+    _t("request_with_card", {CUSTOMER, PARTNER}, {None}, AWAITING_PAYMENT, ("partner_webhook",),
+       "A booking that is paid by card: nobody is offered it until the card hold succeeded.",
+       timers=("payment_window",)),
     _t("hold_card", {CUSTOMER}, {AWAITING_PAYMENT}, REQUESTED, ("dispatch", "notify"),
        "The card hold succeeded: now the booking is matched."),
     _t("expire_payment", {SYSTEM}, {AWAITING_PAYMENT}, CANCELLED, ("cancel_payment", "notify", "partner_webhook"),
        "No card was held within the payment window (``payment_window_minutes``): nothing was charged."),
     _t("offer", {SYSTEM}, {REQUESTED, OFFERED}, OFFERED, ("notify", "partner_webhook"),
-       "Offers went out to one or more helpers (one dispatch round)."),
+       "Offers went out to one or more helpers (one dispatch round).", timers=("offer_answer",)),
     _t("accept", {HELPER}, {OFFERED}, ASSIGNED,
        ("withdraw_other_offers", "mark_helper_busy", "notify", "partner_webhook"),
        "A helper with an open offer takes the job; exactly one wins."),
@@ -92,6 +116,18 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in [
        ("withdraw_other_offers", "free_helper", "cancel_payment", "notify", "partner_webhook"),
        "Operations cancel the booking."),
 ]}
+
+
+TIMERS: dict[str, Timer] = {t.name: t for t in [
+    Timer("payment_window", fires="expire_payment", while_in=AWAITING_PAYMENT, setting="payment_window_minutes"),
+    Timer("offer_answer", fires="expire", while_in=OFFERED, setting="offer_expiry_seconds", unit="seconds",
+          per="offer"),
+]}
+
+
+def timer_unit_key(booking_id: str, version, timer: str) -> str:
+    """The name of the unit that starts ``timer`` for the transition that made ``version``."""
+    return f"timer#{booking_id}#v{version}#{timer}"
 
 
 def creation_transition(needs_card_hold: bool) -> str:
@@ -132,5 +168,5 @@ def transitions_table() -> list[dict]:
     """The machine as plain rows (for docs and the API)."""
     return [{"name": t.name, "actors": sorted(t.actors),
              "from": sorted(s or "(new)" for s in t.from_states), "to": t.to_state,
-             "effects": list(t.effects), "description": t.description}
+             "effects": list(t.effects), "timers": list(t.timers), "description": t.description}
             for t in TRANSITIONS.values()]

@@ -1,7 +1,7 @@
 """Signed, expiring bearer tokens (HS256 JWTs, standard library only).
 
 A token names the caller's role, id and tenant. It is signed with a secret that never lives in
-the repository (see ``settings.get_secret``); there is no unsigned or debug token in any stage.
+the repository (see ``credentials.get_secret``); there is no unsigned or debug token in any stage.
 
 Only the canonical form is accepted (RFC 7515: base64url without padding): one token text per
 signature, so a token with ``==`` appended, ``+/`` for ``-_`` or other unused bits in the last

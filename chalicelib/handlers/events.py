@@ -17,6 +17,7 @@ bp = Blueprint(__name__)
 log = logging.getLogger("crowdfix.events")
 effects = lazy("chalicelib.services.effects")
 bookings = lazy("chalicelib.services.bookings")
+timers = lazy("chalicelib.services.timers")
 booking_model = lazy("chalicelib.models.bookings")
 offer_model = lazy("chalicelib.models.offers")
 
@@ -86,11 +87,11 @@ def on_offer_timeout(event):
     return process_queue("offer-timeouts", event, handle)
 
 
-def on_payment_timeout(event):
-    """A card booking's payment window ran out (kind ``payment-timeouts``): cancel it if it still
-    has no hold; a window longer than SQS's 15-minute delay waits again."""
+def on_timer(event):
+    """A clock of the booking state machine came due (kind ``timers``, ``services/timers.py``):
+    its transition is applied if the booking still waits for it; a longer clock waits again."""
     def handle(record):
-        bookings.expire_unpaid_booking(json.loads(record["body"])["booking_id"])
+        timers.fire(json.loads(record["body"]))
 
-    # re-running is safe: the time-out re-reads the booking and only an awaiting one is cancelled
-    return process_queue("payment-timeouts", event, handle, guard=False)
+    # re-running is safe: the timer re-reads the booking and applies its transition only in its state
+    return process_queue("timers", event, handle, guard=False)

@@ -10,7 +10,8 @@ from chalice import Blueprint, Rate
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.http import Edge, Reply, signed_in
 from chalicelib.lazy import lazy
-from chalicelib.settings import get_secret, get_settings
+from chalicelib.credentials import get_secret
+from chalicelib.settings import get_settings
 
 bp = Blueprint(__name__)
 api = Edge(bp, tag="payments")

@@ -16,11 +16,11 @@ from collections import defaultdict
 from chalice import Blueprint
 
 from chalicelib.handlers.batch import context_of, out_of_time, process_queue, records_of, time_budget
-from chalicelib.handlers.events import on_effect_unit, on_offer_timeout, on_payment_timeout
+from chalicelib.handlers.events import on_effect_unit, on_offer_timeout, on_timer
 from chalicelib.handlers.notifications import on_notification
 from chalicelib.handlers.partners import on_webhook_delivery
 from chalicelib.lazy import lazy
-from chalicelib.queues import (EFFECTS, HOLD_RENEWALS, NOTIFICATIONS, OFFER_TIMEOUTS, PAYMENT_TIMEOUTS,
+from chalicelib.queues import (EFFECTS, HOLD_RENEWALS, NOTIFICATIONS, OFFER_TIMEOUTS, TIMERS,
                                WEBHOOK_DELIVERIES, WORK, record_kind)
 
 bp = Blueprint(__name__)
@@ -31,7 +31,7 @@ payments = lazy("chalicelib.services.payments")
 def _handlers() -> dict:
     return {OFFER_TIMEOUTS.short_name: on_offer_timeout, NOTIFICATIONS.short_name: on_notification,
             WEBHOOK_DELIVERIES.short_name: on_webhook_delivery, EFFECTS.short_name: on_effect_unit,
-            PAYMENT_TIMEOUTS.short_name: on_payment_timeout, HOLD_RENEWALS.short_name: on_hold_renewal}
+            TIMERS.short_name: on_timer, HOLD_RENEWALS.short_name: on_hold_renewal}
 
 
 def on_hold_renewal(event):

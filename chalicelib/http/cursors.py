@@ -6,7 +6,7 @@ import hashlib
 import hmac
 
 from chalicelib.domain.errors import ValidationFailed
-from chalicelib.settings import get_secret
+from chalicelib.credentials import get_secret
 
 CURSOR_MAX = 2048
 

@@ -6,6 +6,7 @@ from pynamodb.models import Model
 
 from chalicelib.domain.ids import new_id, now_iso  # noqa: F401 — re-exported for the models' users
 
+from chalicelib.aws import CONNECT_TIMEOUT_SECONDS, MAX_ATTEMPTS, READ_TIMEOUT_SECONDS
 from chalicelib.settings import get_settings
 
 
@@ -19,9 +20,9 @@ class BaseMeta:
     # no host: botocore resolves AWS_ENDPOINT_URL_DYNAMODB itself when the client is first made,
     # so the same code talks to DynamoDB Local or to AWS
     # worst case 3 x (2 + 5) s + back-off, below the API's 28 s (chalicelib/aws.py, tests/infra)
-    connect_timeout_seconds = 2
-    read_timeout_seconds = 5
-    max_retry_attempts = 2
+    connect_timeout_seconds = CONNECT_TIMEOUT_SECONDS
+    read_timeout_seconds = READ_TIMEOUT_SECONDS
+    max_retry_attempts = MAX_ATTEMPTS - 1  # pynamodb counts retries, not tries
 
 
 def hydrate(model: type[Model], keys: list) -> list:

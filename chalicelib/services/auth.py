@@ -23,7 +23,8 @@ from chalicelib.domain import tokens
 from chalicelib.domain.actors import Actor
 from chalicelib.domain.errors import RateLimited, TooManyAttempts, Unauthenticated
 from chalicelib.domain.ids import now_iso
-from chalicelib.settings import get_secret, get_settings
+from chalicelib.credentials import get_secret
+from chalicelib.settings import get_settings
 from chalicelib.store.people import people as people_store
 from chalicelib.store.signin import signin as signin_store
 from chalicelib.store.conditions import AlreadyExists, ConditionFailed

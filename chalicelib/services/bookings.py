@@ -41,7 +41,7 @@ def create_booking(actor: Actor, request: CreateBooking, idempotency_key: str | 
     (``created`` False); the same key with a different body is refused. A partner books for
     ``customer_id`` (its customer) and adds attribution in ``extra_fields``.
     """
-    tenant = get_tenant(actor.tenant_id)
+    tenant = get_tenant(actor.tenant_id, fresh=True)  # the terms the booking copies: the ones in force now
     pol = tenant_policy(actor.tenant_id)
     created_by = bs.creation_transition(bs.needs_card_hold(pol.get("billing_model"), payments_configured()))
     first_state = bs.plan_transition(None, created_by, actor.role).to_state
@@ -182,45 +182,6 @@ def payments_configured() -> bool:
     waits for its hold. Read from the environment, so the API's cold start imports nothing."""
     import os
     return bool(os.environ.get("CROWDFIX_STRIPE_SECRET_KEY") or os.environ.get("CROWDFIX_STRIPE_SECRET_KEY_PARAM"))
-
-
-def payment_deadline(booking: Booking) -> datetime:
-    """When an awaiting-payment booking is cancelled if no card was held (the tenant's
-    ``payment_window_minutes`` after it was created)."""
-    created = datetime.fromisoformat(booking.created_at.replace("Z", "+00:00"))
-    return created + timedelta(minutes=float(tenant_policy(booking.tenant_id)["payment_window_minutes"]))
-
-
-def start_payment_clock(booking: dict, entry: dict, old: dict | None) -> None:
-    """Effect of ``request_with_card``: a delayed message fires the payment window's end. Sending
-    it twice is harmless (the time-out re-reads the booking)."""
-    from chalicelib.queues import PAYMENT_TIMEOUTS, send
-
-    left = (payment_deadline(load_booking(booking["booking_id"])) - datetime.now(timezone.utc)).total_seconds()
-    send(PAYMENT_TIMEOUTS, {"booking_id": booking["booking_id"]}, delay_seconds=max(0, int(left) + 1))
-
-
-def expire_unpaid_booking(booking_id: str) -> str:
-    """End of the payment window: a booking still awaiting payment is cancelled (nothing was held,
-    nothing is charged); a longer window waits again (SQS delays stop at 15 minutes)."""
-    from chalicelib.domain.actors import SYSTEM_ACTOR
-    from chalicelib.queues import PAYMENT_TIMEOUTS, send
-
-    try:
-        booking = load_booking(booking_id)
-    except NotFound:
-        return "gone"
-    if booking.state != bs.AWAITING_PAYMENT:
-        return "paid-or-ended"
-    left = (payment_deadline(booking) - datetime.now(timezone.utc)).total_seconds()
-    if left > 0:
-        send(PAYMENT_TIMEOUTS, {"booking_id": booking_id}, delay_seconds=int(left) + 1)
-        return "waiting"
-    try:
-        apply_transition(booking, "expire_payment", SYSTEM_ACTOR, data={"reason": "no card hold in time"})
-    except InvalidTransition:
-        return "paid-or-ended"  # the hold won the race
-    return "expired"
 
 
 def _check_preferred_helper(helper_id: str, tenant_id: str, category: str) -> None:
@@ -385,7 +346,7 @@ def expire_offer(booking_id: str, helper_id: str) -> bool:
         offer.update(actions=[Offer.state.set("expired")], condition=Offer.state == "open")
         return True
     try:
-        apply_transition(booking, "expire", SYSTEM_ACTOR, data={"helper_id": helper_id},
+        apply_transition(booking, bs.TIMERS["offer_answer"].fires, SYSTEM_ACTOR, data={"helper_id": helper_id},
                          also_in_transaction=offer_update)
     except InvalidTransition:
         return False

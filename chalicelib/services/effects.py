@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import logging
 
-from chalicelib.domain.booking_states import TRANSITIONS, effect_unit_key
+from chalicelib.domain.booking_states import TIMERS, TRANSITIONS, effect_unit_key
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +34,12 @@ def new_history_entries(new: dict, old: dict | None) -> list[dict]:
 unit_key = effect_unit_key
 
 
+TIMER_UNIT = "start_timer:"  # a unit that starts one of the transition's clocks (services/timers.py)
+
+
 def units_of(new: dict, old: dict | None) -> list[tuple[dict, str]]:
-    """(history entry, effect name) for every effect of every transition this change applied."""
+    """(history entry, unit name) for every effect of every transition this change applied, then
+    one ``start_timer:<name>`` unit per booking clock the transition starts."""
     out = []
     for entry in new_history_entries(new, old):
         transition = TRANSITIONS.get(entry.get("transition"))
@@ -43,21 +47,32 @@ def units_of(new: dict, old: dict | None) -> list[tuple[dict, str]]:
             log.warning("unknown transition in history: %s", entry.get("transition"))
             continue
         out.extend((entry, name) for name in transition.effects)
+        out.extend((entry, TIMER_UNIT + t) for t in transition.timers if TIMERS[t].per == "booking")
     return out
+
+
+def _run(name: str, new: dict, entry: dict, old: dict | None) -> None:
+    if name.startswith(TIMER_UNIT):
+        from chalicelib.services import timers
+
+        timers.start(name[len(TIMER_UNIT):], new, entry)
+        return
+    from chalicelib.effects import resolve
+
+    resolve(name)(new, entry, old)
 
 
 def run_effects(new: dict, old: dict | None) -> list[str]:
     """Run every unit of this change, in order; hand each failed one over to the work queue.
     Returns the keys of the units handed over."""
     from chalicelib import obs
-    from chalicelib.effects import resolve
 
     handed_over = []
     for entry, name in units_of(new, old):
         key = unit_key(new["booking_id"], entry.get("v"), name)
         try:
             with obs.context(booking_id=new["booking_id"], tenant_id=new.get("tenant_id"), effect=name):
-                resolve(name)(new, entry, old)
+                _run(name, new, entry, old)
         except Exception as exc:  # noqa: BLE001 — any failure of one unit is that unit's alone
             log.warning("effect %s failed (%s: %s); retried on its own from the work queue",
                         key, type(exc).__name__, str(exc)[:300], exc_info=True)
@@ -87,7 +102,6 @@ def hand_over(name: str, new: dict, entry: dict, old: dict | None, exc: BaseExce
 def run_unit(message: dict) -> None:
     """Run one unit from its work-queue message (raises if it fails again)."""
     from chalicelib import obs
-    from chalicelib.effects import resolve
 
     new, old, entry = message.get("new"), message.get("old"), message["entry"]
     if new is None:
@@ -95,4 +109,4 @@ def run_unit(message: dict) -> None:
 
         new = Booking.get(message["booking_id"], consistent_read=True).to_simple_dict()
     with obs.context(booking_id=message["booking_id"], tenant_id=message.get("tenant_id"), effect=message["effect"]):
-        resolve(message["effect"])(new, entry, old)
+        _run(message["effect"], new, entry, old)

@@ -20,7 +20,8 @@ from chalicelib.domain.actors import Actor
 from chalicelib.domain.errors import Conflict, DomainError, Forbidden, NotFound, Unauthenticated
 from chalicelib.domain.ids import now_iso
 from chalicelib.domain.review_schemas import EditReview, SubmitReview
-from chalicelib.settings import get_secret, get_settings
+from chalicelib.credentials import get_secret
+from chalicelib.settings import get_settings
 from chalicelib.store.bookings import bookings as bookings_store
 from chalicelib.store.quality import quality as quality_store
 from chalicelib.store.reviews import customer_ratings as customer_ratings_store, reviews as reviews_store

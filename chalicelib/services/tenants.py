@@ -11,12 +11,15 @@ _cache: dict[str, tuple[float, Tenant]] = {}
 _TTL = 60.0
 
 
-def get_tenant(tenant_id: str) -> Tenant:
-    hit = _cache.get(tenant_id)
+def get_tenant(tenant_id: str, fresh: bool = False) -> Tenant:
+    """The tenant, from this container's cache for up to a minute; ``fresh`` reads the table
+    (consistently) and refreshes the cache. A booking copies its terms from a fresh read, so a
+    change of terms counts from the next booking on, whichever container made the change."""
+    hit = None if fresh else _cache.get(tenant_id)
     if hit and hit[0] > time.monotonic():
         return hit[1]
     try:
-        tenant = Tenant.get(tenant_id)
+        tenant = Tenant.get(tenant_id, consistent_read=fresh)
     except Tenant.DoesNotExist:
         raise NotFound(f"tenant {tenant_id} is not known", field="tenant") from None
     _cache[tenant_id] = (time.monotonic() + _TTL, tenant)

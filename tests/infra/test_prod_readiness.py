@@ -83,9 +83,9 @@ def test_the_stripe_client_is_built_with_those_limits(monkeypatch):
 
     monkeypatch.setenv("CROWDFIX_STRIPE_SECRET_KEY", "sk_test_budget")
     monkeypatch.delenv("STRIPE_API_BASE", raising=False)
-    from chalicelib import settings
+    from chalicelib import credentials
 
-    settings._secret_cache.pop("STRIPE_SECRET_KEY", None)
+    credentials.forget("STRIPE_SECRET_KEY")
     stripe_gateway.reset_client()
     try:
         client = stripe_gateway._client()
@@ -95,7 +95,7 @@ def test_the_stripe_client_is_built_with_those_limits(monkeypatch):
         assert isinstance(requestor._client, stripe.HTTPClient)
     finally:
         stripe_gateway.reset_client()
-        settings._secret_cache.pop("STRIPE_SECRET_KEY", None)
+        credentials.forget("STRIPE_SECRET_KEY")
 
 
 # ---- alarms that see failures ------------------------------------------------------------------
@@ -435,6 +435,25 @@ def test_the_api_answers_only_requests_that_came_through_cloudfront(tpl):
     assert "RestAPI" in json.dumps(assoc["Properties"]["ResourceArn"]) and assoc["DependsOn"] == ["RestAPIapiStage"]
     # and only the CloudFront address is published
     assert "execute-api" not in json.dumps(tpl["Outputs"]["ApiUrl"])
+
+
+# AWS's managed origin request policy "AllViewerExceptHostHeader": every viewer header except Host
+# (API Gateway refuses a foreign Host with 403) plus CloudFront's own headers, CloudFront-Viewer-Address
+# among them. A custom policy cannot express that: "allViewerAndWhitelistCloudFront" also forwards
+# Host, "allExcept" adds no CloudFront header, and "whitelist" may not name Authorization.
+ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+
+
+def test_the_api_sees_the_viewers_address_and_not_the_viewers_host(tpl):
+    """The per-client limits (sign-in codes, rate buckets) count the viewer's address, which
+    reaches the API only as CloudFront-Viewer-Address (chalicelib/domain/headers.client_address)."""
+    (dist,) = resources(tpl, "AWS::CloudFront::Distribution").values()
+    config = dist["Properties"]["DistributionConfig"]
+    api_origin_ids = {o["Id"] for o in config["Origins"] if o.get("OriginCustomHeaders")}
+    (api_behavior,) = [b for b in config["CacheBehaviors"] if b["TargetOriginId"] in api_origin_ids]
+    assert api_behavior["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST
+    # nothing cached: the cache key would otherwise have to carry Authorization
+    assert api_behavior["CachePolicyId"] == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # CachingDisabled
 
 
 def test_every_route_the_waf_names_exists():

@@ -168,3 +168,50 @@ def test_a_person_with_an_open_booking_is_not_erased(api, signin, pump):
     status, problem, _ = api.call("POST", "/v1/ops/erasure", {"subject_type": "customer", "subject_id": customer["_id"]}, ops)
     assert status == 409 and booking["booking_id"] in problem["open_bookings"], problem
     assert api.call("POST", "/v1/ops/erasure", {"subject_type": "customer", "subject_id": "c_doesnotexist1"}, ops)[0] == 404
+
+
+def test_the_erase_command_erases_a_customer_on_the_running_stack(api, signin, pump, stack, tmp_path):
+    """``python -m localdev erase customer <id>`` as ops would run it locally: it reads the running
+    stack's run file, prints the report, and says what to do when it cannot."""
+    import os
+    import subprocess
+    import sys
+
+    from pathlib import Path
+
+    ROOT = Path(__file__).resolve().parents[2]
+    # given a customer whose only booking was cancelled (an open one would refuse the erasure)
+    email = f"cli.{uuid.uuid4().hex[:8]}@example.org"
+    customer = signin(email)
+    secret_street = f"Kommandoweg {uuid.uuid4().hex[:6]} 3"
+    status, booking, _ = api.call("POST", "/v1/bookings", booking_body(
+        location={**SPOT, "address": secret_street}, payment=None), customer)
+    assert status == 201, booking
+    assert api.call("POST", f"/v1/bookings/{booking['booking_id']}/cancel", {}, customer)[0] == 200
+    wait_for(lambda: api.call("GET", f"/v1/bookings/{booking['booking_id']}", headers=customer)[1]["state"] == "cancelled")
+    assert secret_street in _scan_all() and email in _scan_all()
+    runfile = tmp_path / "run.json"
+    env = {**os.environ, "CROWDFIX_RUNFILE": str(runfile)}
+
+    def erase(*args):
+        return subprocess.run([sys.executable, "-m", "localdev", "erase", *args], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=120)
+
+    # when no stack is running, it says how to start one
+    out = erase("customer", customer["_id"])
+    assert out.returncode == 1 and "make dev" in out.stdout, out
+    # when the stack runs and ops erase the customer
+    keys = ("AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL_SES", "AWS_ENDPOINT_URL_SNS",
+            "AWS_ENDPOINT_URL_S3", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION",
+            "CROWDFIX_STAGE", "CROWDFIX_RESOURCE_PREFIX", "CROWDFIX_TOKEN_SECRET")
+    runfile.write_text(json.dumps({"urls": {}, "env": {k: os.environ[k] for k in keys if k in os.environ}}))
+    out = erase("customer", customer["_id"])
+    assert out.returncode == 0, out.stdout + out.stderr
+    report = json.loads(out.stdout)
+    assert report["changed"]["customers"] == 1 and report["bookings"] == 1, report
+    # then neither the address nor the e-mail address is left anywhere
+    scan = _scan_all()
+    assert secret_street not in scan and email not in scan
+    # and an unknown person is an error that says so, with exit status 1
+    out = erase("customer", "c_doesnotexist1")
+    assert out.returncode == 1 and out.stdout.startswith("error:") and "c_doesnotexist1" in out.stdout, out

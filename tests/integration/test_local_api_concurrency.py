@@ -51,7 +51,7 @@ def local_api(stack):
 
 def test_concurrent_callers_each_get_their_own_answer(local_api):
     from chalicelib.domain import tokens
-    from chalicelib.settings import get_secret
+    from chalicelib.credentials import get_secret
 
     secret = get_secret("TOKEN_SECRET")
     callers = {f"c_concurrency{n:02d}": tokens.issue(secret, role="customer", subject=f"c_concurrency{n:02d}",

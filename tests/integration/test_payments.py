@@ -54,14 +54,13 @@ class Receiver:
 
 @pytest.fixture(scope="module")
 def stripe_local(stack):
-    from chalicelib import settings
+    from chalicelib import credentials
     from chalicelib.adapters.stripe_gateway import reset_client
     from localdev.stripe_local import register_webhook
 
     os.environ["CROWDFIX_STRIPE_SECRET_KEY"] = "sk_test_" + secrets.token_hex(12)
     os.environ["CROWDFIX_STRIPE_WEBHOOK_SECRET"] = "whsec_" + secrets.token_hex(16)
-    for name in ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"):
-        settings._secret_cache.pop(name, None)
+    credentials.forget("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET")
     reset_client()
     receiver = Receiver()
     base = stack["services"].stripe_url

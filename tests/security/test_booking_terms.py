@@ -123,6 +123,28 @@ def test_a_change_of_terms_never_revalues_a_booking_made_before_it(api, signin, 
 
 
 @pytest.mark.integration
+def test_a_booking_made_right_after_a_change_in_another_container_takes_the_new_terms(api, signin):
+    """Tenants are cached per container for a minute; the terms a booking copies are read fresh."""
+    from chalicelib.models.bookings import Booking
+    from chalicelib.models.tenants import Tenant
+    from chalicelib.services.tenants import get_tenant
+
+    p = new_partner(api, signin, environment="live", pricing=OLD)
+    tid = p["tenant_id"]
+    # given this container has the tenant cached with the old terms
+    assert get_tenant(tid).settings.as_dict()["pricing"]["partner_share_percent"] == 10
+    # when another container (here: a direct write) changes the terms
+    tenant = Tenant.get(tid, consistent_read=True)
+    settings = tenant.settings.as_dict()
+    tenant.update(actions=[Tenant.settings.set({**settings, "pricing": {**settings["pricing"], **NEW}})])
+    # then the next booking copies the new ones, although the cache was still warm
+    status, b, _ = api.call("POST", "/v1/partner/bookings", partner_booking(location=SPOT), p["h"])
+    assert status == 201, b
+    terms = Booking.get(b["booking_id"], consistent_read=True).terms.as_dict()
+    assert (terms["partner_share_bps"], terms["platform_fee_bps"], terms["travel_fee_minor"]) == (3000, 2000, 4000)
+
+
+@pytest.mark.integration
 def test_the_helpers_rate_is_fixed_when_they_accept(api, signin, pump, stripe_local):
     from chalicelib.models.bookings import Booking
 

@@ -82,7 +82,7 @@ def test_a_card_booking_starts_awaiting_payment_and_an_invoiced_one_is_matched_a
 
 def test_awaiting_payment_is_not_matched_until_the_hold():
     waiting = bs.TRANSITIONS["request_with_card"]
-    assert "dispatch" not in waiting.effects and "start_payment_clock" in waiting.effects
+    assert "dispatch" not in waiting.effects and waiting.timers == ("payment_window",)
     held = bs.plan_transition(bs.AWAITING_PAYMENT, "hold_card", "customer")
     assert held.to_state == bs.REQUESTED and "dispatch" in held.effects
     # nothing that offers, accepts or runs a job starts from awaiting_payment
@@ -107,3 +107,19 @@ def test_the_customer_may_cancel_while_awaiting_payment_and_a_paid_booking_canno
         bs.plan_transition(bs.REQUESTED, "hold_card", "customer")
     with pytest.raises(Forbidden):
         bs.plan_transition(bs.AWAITING_PAYMENT, "hold_card", "helper")
+
+
+def test_every_timer_fires_a_system_transition_from_the_state_it_waits_in():
+    """Timers are declared in the table: what starts each, what it fires, in which state, how long."""
+    from chalicelib.domain.policy import PLATFORM_DEFAULTS
+
+    started = {t for tr in bs.TRANSITIONS.values() for t in tr.timers}
+    assert started == set(bs.TIMERS), "a timer nobody starts, or a transition naming an unknown timer"
+    for timer in bs.TIMERS.values():
+        fires = bs.TRANSITIONS[timer.fires]
+        assert "system" in fires.actors and timer.while_in in fires.from_states, timer
+        assert timer.setting in PLATFORM_DEFAULTS and timer.seconds(PLATFORM_DEFAULTS) > 0, timer
+        assert timer.per in ("booking", "offer")
+        # a transition that starts a timer leads into the state the timer waits in
+        assert all(tr.to_state == timer.while_in for tr in bs.TRANSITIONS.values() if timer.name in tr.timers)
+    assert bs.TIMERS["payment_window"].seconds({"payment_window_minutes": 30}) == 1800
