@@ -171,4 +171,5 @@ def attribution_event(call, tenant_id):
 def attribution_report(call, tenant_id):
     """Landing-page visits, widget opens, bookings started and completed, click-to-call presses per
     affiliate code and campaign (ops: any tenant; a partner: its own)"""
-    return attribution_svc.read(call.actor, tenant_id)
+    partners.check_tenant_admin(call.actor, tenant_id, allow_partner_key=True)
+    return attribution_svc.report(tenant_id)

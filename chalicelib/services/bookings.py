@@ -74,7 +74,6 @@ def create_booking(actor: Actor, request: CreateBooking, idempotency_key: str | 
     if not idempotency_key:
         booking.save(condition=Booking.booking_id.does_not_exist())
         _remember_details(actor, request)
-        _count_started(actor, booking, request)
         return booking, True
 
     key = f"create-booking#{actor.tenant_id}#{actor.role}#{actor.id}#{idempotency_key}"
@@ -88,7 +87,6 @@ def create_booking(actor: Actor, request: CreateBooking, idempotency_key: str | 
             tx.save(record, condition=IdempotencyRecord.key.does_not_exist())
             tx.save(booking, condition=Booking.booking_id.does_not_exist())
         _remember_details(actor, request)
-        _count_started(actor, booking, request)
         return booking, True
     except TransactWriteError:
         try:
@@ -103,27 +101,19 @@ def create_booking(actor: Actor, request: CreateBooking, idempotency_key: str | 
 
 
 def _attribution_fields(actor: Actor, request: CreateBooking) -> dict:
-    """A customer who booked inside a partner's widget or from its landing page (signed in to
-    that tenant) books the partner's booking: attributed to the tenant, affiliate code and campaign."""
+    """Where the booking came from (17.7; counted by the ``count_attribution`` effect). A customer
+    who booked inside a partner's widget or from its landing page (signed in to that tenant) books
+    the partner's booking: attributed to the tenant, affiliate code and campaign."""
     from chalicelib.settings import get_settings
-    if actor.role != "customer" or actor.tenant_id == get_settings().default_tenant:
-        return {}
     c = request.attribution
-    return {"partner_id": actor.tenant_id, "affiliate_code": c.affiliate_code if c else None,
-            "campaign": c.campaign_name() if c else None}
-
-
-def _count_started(actor: Actor, booking: Booking, request: CreateBooking) -> None:
-    if getattr(booking, "sandbox", None) == "test":
-        return  # a test key's booking counts for nobody
-    from chalicelib.domain.schemas import Campaign
-    from chalicelib.services import attribution
-    c = request.attribution or Campaign()
-    if booking.affiliate_code or booking.campaign:  # the partner API names them at the top
-        c = c.model_copy(update={"affiliate_code": booking.affiliate_code or c.affiliate_code,
-                                 "campaign": booking.campaign or c.campaign})
-    attribution.booking_started(booking.tenant_id, booking.booking_id, c,
-                                channel="api" if actor.role == "partner" else "web")
+    fields: dict = {}
+    if c is not None:
+        fields["attribution"] = {"utm_source": c.utm_source, "utm_medium": c.utm_medium,
+                                 "utm_campaign": c.utm_campaign, "channel": c.channel}
+        fields.update(affiliate_code=c.affiliate_code, campaign=c.campaign_name())
+    if actor.role == "customer" and actor.tenant_id != get_settings().default_tenant:
+        fields["partner_id"] = actor.tenant_id
+    return fields
 
 
 def _remember_details(actor: Actor, request: CreateBooking) -> None:
@@ -379,12 +369,8 @@ def helper_step(actor: Actor, booking_id: str, step: str, minutes_worked: int | 
     if step == "complete":
         data = {"minutes_worked": minutes_worked, "note": note}
         fields = lambda b: [Booking.minutes_worked.set(minutes_worked)]  # noqa: E731
-    done = apply_transition(booking_id, step, actor, data=data, set_fields=fields,
+    return apply_transition(booking_id, step, actor, data=data, set_fields=fields,
                             check=_assigned_helper_check(actor))
-    if step == "complete":
-        from chalicelib.services import attribution
-        attribution.booking_completed(booking_id)  # once per booking, for the campaign it came from
-    return done
 
 
 def cancel_booking(actor: Actor, booking_id: str, reason: str | None = None) -> Booking:

@@ -457,8 +457,9 @@ class People:
 # ---- attribution (issue 17.7): its own state on the shared world ------------------------------
 
 class Attribution:
+    NONE = "-"  # as store.attribution.NONE (not imported: the twins import no repository)
+
     def __init__(self, world: World):
-        from chalicelib.store.attribution import counter_sk  # noqa: F401 — same key rule as DynamoDB
         self.w = world
         with world.lock:
             if not hasattr(world, "attribution"):
@@ -467,8 +468,8 @@ class Attribution:
 
     def count(self, tenant_id: str, kind: str, event_id: str, *, affiliate: str | None = None,
               campaign: str | None = None, at: str) -> bool:
-        from chalicelib.store.attribution import NONE
         from chalicelib.store.records import ATTRIBUTION_KINDS, AttributionCounts
+        NONE = self.NONE
         if kind not in ATTRIBUTION_KINDS:
             raise ValueError(f"unknown attribution event {kind}")
         with self.w.lock:

@@ -152,7 +152,8 @@ def test_the_widget_on_a_partners_page_stays_the_partners_and_attributes_the_boo
     from chalicelib.store.attribution import attribution
     b = Booking.get(bid, consistent_read=True)
     assert (b.tenant_id, b.partner_id, b.affiliate_code, b.campaign) == (tid, tid, "shop7", "winter")
-    link = attribution().booking_link(bid)
+    from tests.stack_fixtures import wait_for
+    link = wait_for(lambda: attribution().booking_link(bid), what="the booking counted (bookings stream)")
     assert (link.utm_source, link.utm_medium, link.channel) == ("newsletter", "email", "widget")
     report = api.call("GET", f"/v1/tenants/{tid}/attribution", headers=partner_site["h"])[1]
     row = next(r for r in report["by_campaign"] if (r["affiliate_code"], r["campaign"]) == ("shop7", "winter"))
