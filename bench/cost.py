@@ -16,7 +16,8 @@ Log bytes: what the app logs, plus Lambda's START/END/REPORT lines (~260 bytes p
 
 Prices: AWS list prices, eu-central-1 (Frankfurt), on-demand, as published in 2025, no free tier:
   API Gateway REST API         $3.70 per million requests (first 333 M)
-  Lambda (x86)                 $0.20 per million requests, $0.0000166667 per GB-second
+  Lambda (arm64, as deployed)  $0.20 per million requests, $0.0000133334 per GB-second
+                               (x86: $0.0000166667; the architecture is read from infra/stack.py)
   DynamoDB on-demand           $0.7625 per million write request units, $0.1525 per million read
                                request units (after the Nov 2024 price cut); streams read by Lambda: free
   SQS standard                 $0.40 per million requests (64 KB chunks)
@@ -25,7 +26,7 @@ Prices: AWS list prices, eu-central-1 (Frankfurt), on-demand, as published in 20
   CloudWatch dashboards        $3.00 per month each beyond the first 3
   SES                          $0.10 per 1,000 e-mails;  SNS SMS (DE/CH) ~ $0.08 per message
   Stripe (EEA cards)           1.5% + EUR 0.25 per successful charge (reported beside, not in the total)
-Lambda duration here is this machine's in-process wall time of each handler call, at each
+Lambda duration here is this machine's (x86) in-process wall time of each handler call, at each
 function's configured memory (``.chalice/config.json`` prod: API 1024 MB, event handlers 512 MB);
 Lambda bills the same wall time rounded up to 1 ms. Every signed event localstripe sends (payment
 intents, account updates) is delivered to ``/v1/stripe/webhook`` through the same client, as Stripe
@@ -59,7 +60,8 @@ sys.path.insert(0, str(ROOT))
 PRICES = {
     "apigw_per_request": 3.70 / 1e6,
     "lambda_per_request": 0.20 / 1e6,
-    "lambda_per_gb_second": 0.0000166667,
+    "lambda_per_gb_second": 0.0000133334 if re.search(
+        r'^LAMBDA_ARCHITECTURE = "arm64"', (ROOT / "infra" / "stack.py").read_text(), re.M) else 0.0000166667,
     "ddb_per_wru": 0.7625 / 1e6,
     "ddb_per_rru": 0.1525 / 1e6,
     "sqs_per_request": 0.40 / 1e6,

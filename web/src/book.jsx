@@ -12,6 +12,13 @@ import { Alert, cardBox, describedBy, Field, Lazy, SignIn, Title } from "./ui.js
 
 export const CATEGORIES = ["computer", "printer", "phone_tablet", "internet_wifi", "tv", "smart_home", "other"];
 const TOTAL = 4;
+/** The street and house number in an address typed as one line ("Bahnhofstrasse 1, 8001 Zürich",
+ * "Rue du Rhône 5 1204 Genève"), or "" when there is none (a postcode or a town alone). */
+export function streetIn(q) {
+  const m = /^\s*(\D*\p{L}\D*?\s\d+\s?[a-zA-Z]?)\s*(?:,|\s)\s*\d{4,5}\b/u.exec(q) || /^\s*(\D*\p{L}\D*?\s\d+\s?[a-zA-Z]?)\s*,/u.exec(q);
+  return m ? m[1].trim() : "";
+}
+
 const blank = { step: 1, category: "", description: "", mode: "onsite", query: "", places: null, place: null, street: "",
   asap: true, at: "", helper: "auto", helperName: "", helperPrice: null, name: "", phone: "", idem: "", terms: null, unserved: false,
   bookingId: "", useSaved: true };
@@ -101,7 +108,9 @@ function StepDetails({ d, set, returning }) {
       // the place table knows every served postcode: a well-formed Swiss or German postcode it
       // lacks is a real place we do not serve yet (not a typo to check)
       const unserved = !places.length && /^\d{4,5}$/.test(q);
-      set({ places, place: places.length === 1 ? places[0] : null, unserved });
+      // "Bahnhofstrasse 1, 8001 Zürich" typed into one field: the street goes where the helper reads it
+      const typedStreet = places.length && !d.street.trim() ? streetIn(q) : "";
+      set({ places, place: places.length === 1 ? places[0] : null, unserved, ...(typedStreet ? { street: typedStreet } : {}) });
       setErrs({ ...errs, place: places.length ? null : unserved ? t("unserved") : t("no_place") });
     } catch (err) {
       setErrs({ ...errs, place: err.message });
