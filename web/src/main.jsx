@@ -28,13 +28,14 @@ function Mark() {
   const b = use(brand);
   if (tenant) {
     const name = (b && b.name) || "";
-    return <Link href="/" class="logo">{b && b.logo_url ? <img src={b.logo_url} alt={name} /> : <span>{name || "\u00a0"}</span>}</Link>;
+    // until the brand is in (or if it cannot be had), the link still says where it goes
+    return <Link href="/" class="logo" aria-label={name ? undefined : t("home")}>{b && b.logo_url ? <img src={b.logo_url} alt={name} /> : <span>{name || "\u00a0"}</span>}</Link>;
   }
   return <Link href="/" class="logo"><svg viewBox="0 0 64 64" aria-hidden="true"><rect width="64" height="64" rx="14" fill="#0b4f8a" /><path d="M18 34l9 9 19-21" fill="none" stroke="#fff" stroke-width="7" stroke-linecap="round" stroke-linejoin="round" /></svg><span class="word">crowdfix</span></Link>;
 }
 
-export function Link({ href, children, class: cls }) {
-  return <a href={withQuery(href)} class={cls} onClick={(e) => { if (!e.ctrlKey && !e.metaKey) { e.preventDefault(); go(href); } }}>{children}</a>;
+export function Link({ href, children, class: cls, "aria-label": label }) {
+  return <a href={withQuery(href)} class={cls} aria-label={label} onClick={(e) => { if (!e.ctrlKey && !e.metaKey) { e.preventDefault(); go(href); } }}>{children}</a>;
 }
 
 const NAMES = { de: "Deutsch", en: "English", fr: "Français", it: "Italiano" };
