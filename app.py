@@ -3,7 +3,7 @@ Nothing else: every route and event source lives in ``chalicelib/handlers``."""
 from chalice import Chalice
 
 from chalicelib.handlers import (auth, bookings, events, geocode, helper_photo, helper_profile, matching, meta,
-                                 notifications, ops, partner_pages, partners, payments, quality, reviews, work)
+                                 notifications, ops, partner_pages, partners, payments, quality, reviews, sandbox, work)
 from chalicelib.http import problems
 from chalicelib.obs import http_middleware
 
@@ -23,6 +23,7 @@ app.register_blueprint(helper_photo.bp)
 app.register_blueprint(geocode.bp)
 app.register_blueprint(work.bp)
 app.register_blueprint(ops.bp)
+app.register_blueprint(sandbox.bp)  # the partner sandbox (test keys) and offer logs
 app.register_blueprint(meta.bp)  # last: its catch-all answers unknown routes with a 404 problem
 
 problems.install(app)  # Chalice's own 4xx as problem bodies, security headers

@@ -150,6 +150,14 @@ def landing_page(tenant: dict, base_url: str, campaign: dict | None = None) -> s
 """
 
 
+def _example(media: dict) -> str:
+    import json as _json
+    examples = list((media.get("examples") or {}).values())
+    if not examples:
+        return ""
+    return f"<h5>Example</h5><pre>{escape(_json.dumps(examples[0]['value'], indent=2))}</pre>"
+
+
 def reference_page(doc: dict) -> str:
     """A self-contained, readable reference of the OpenAPI document (no scripts, no CDN)."""
     schemas = doc["components"]["schemas"]
@@ -169,11 +177,16 @@ def reference_page(doc: dict) -> str:
             body = ""
             content = op.get("requestBody", {}).get("content", {})
             if "application/json" in content:
-                ref = content["application/json"]["schema"]
-                body = f"<h4>Body</h4>{_fields(_resolve(ref, schemas), schemas)}"
+                media = content["application/json"]
+                body = (f"<h4>Request body</h4><p><small>{escape(', '.join(content))}</small></p>"
+                        f"{_fields(_resolve(media['schema'], schemas), schemas)}{_example(media)}")
             elif content:  # a file (an image): its media types
-                body = f"<h4>Body</h4><p>{escape(', '.join(content))}</p>"
+                body = f"<h4>Request body</h4><p>{escape(', '.join(content))}</p>"
             ok_code = next(iter(op["responses"]))
+            answer = op["responses"][ok_code].get("content", {}).get("application/json")
+            if answer:
+                body += (f"<h4>Response {escape(ok_code)}</h4>{_fields(_resolve(answer['schema'], schemas), schemas)}"
+                         f"{_example(answer)}")
             parts.append(
                 f'<article id="{escape(op["operationId"])}"><h3><span class="m">{method}</span> <code>{escape(path)}</code></h3>'
                 f"<p>{escape(op['summary'])}</p><p><small>auth: {escape(auth)} · success: {escape(ok_code)} · errors: "
@@ -181,6 +194,15 @@ def reference_page(doc: dict) -> str:
                 + (f"<table><tr><th>parameter</th><th>in</th><th>required</th><th>type</th><th></th></tr>{params}</table>"
                    if params else "") + body + "</article>")
         parts.append("</section>")
+    hooks = []
+    for event, item in (doc.get("webhooks") or {}).items():
+        media = item["post"]["requestBody"]["content"]["application/json"]
+        hooks.append(f'<article id="webhook-{escape(event)}"><h3><span class="m">POST</span> <code>{escape(event)}</code></h3>'
+                     f"<p>{escape(item['post']['summary'])}</p><h4>Payload</h4>"
+                     f"{_fields(_resolve(media['schema'], schemas), schemas)}{_example(media)}</article>")
+    if hooks:
+        nav += '<li><a href="#webhooks">webhooks</a></li>'
+        parts.append('<section id="webhooks"><h2>webhooks</h2>' + "".join(hooks) + "</section>")
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(doc["info"]["title"])} {escape(doc["info"]["version"])} – reference</title>

@@ -13,7 +13,7 @@ import re
 import secrets
 from typing import Annotated, Literal, Optional
 
-from pydantic import AnyHttpUrl, BaseModel, Field, StringConstraints, field_validator, model_validator
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from chalicelib.domain.ids import TENANT_ID
 from chalicelib.domain.schemas import Category, CreateBooking, Language, Money, Strict
@@ -159,7 +159,10 @@ class CreateTenant(TenantFields):
 
 
 class UpdateTenant(TenantFields):
-    pass
+    """A JSON merge patch (RFC 7396) of the tenant: only what is named changes."""
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"branding": {"logo_url": "https://partner.example/logo.png"}},
+        {"landing": {"hotline": None}}]})
 
 
 TENANT_DEFAULTS = {"locale": "de", "currency": "CHF", "billing_model": "card", "helper_pool": "crowd"}
@@ -263,6 +266,13 @@ class PartnerCustomer(Strict):
 
 class PartnerCreateBooking(CreateBooking):
     """A booking made by a partner for one of its customers."""
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "category": "printer", "description": "My printer shows error E3 and prints nothing.", "mode": "onsite",
+        "location": {"lat": 47.3769, "lon": 8.5417, "address": "Bahnhofstrasse 1", "postcode": "8001",
+                     "city": "Zürich"},
+        "contact": {"name": "Erika Muster", "phone": "+41 44 123 45 67"}, "language": "de",
+        "customer": {"email": "erika@example.org", "name": "Erika Muster"}, "external_ref": "ORDER-1001",
+        "affiliate_code": "shop-zh", "campaign": "spring"}]})
     customer: PartnerCustomer
     external_ref: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:\-]+$",
                               description="the partner's own reference (order or ticket number)")
@@ -275,6 +285,9 @@ class CreateWebhookEndpoint(Strict):
     events: list[Literal[WEBHOOK_EVENTS]] = Field(default_factory=lambda: list(WEBHOOK_EVENTS),  # type: ignore[valid-type]
                                                   min_length=1, max_length=len(WEBHOOK_EVENTS))
     description: Optional[str] = Field(default=None, max_length=200)
+    environment: Optional[Literal["live", "test"]] = Field(
+        default=None, description="test: receives the events of test (sandbox) bookings only. "
+                                  "With an API key: the key's environment (the default)")
 
 
 def booking_terms(settings: dict | None) -> dict:
@@ -350,12 +363,26 @@ class ApiKeyCreated(ApiKeyOut):
     secret: str = Field(description="shown once; store it now")
 
 
+class LineItemOut(BaseModel):
+    code: str = Field(description="time | travel | part | tip | cap_reduction")
+    description: str
+    quantity: int
+    unit_amount: int
+    amount: int = Field(description="integer minor units; negative for cap_reduction")
+    currency: str
+
+
+class RatingShort(BaseModel):
+    average: Optional[float] = None
+    count: int
+
+
 class QuoteOut(BaseModel):
     """The same line items settlement computes for ``minutes`` worked (codes time, travel,
     cap_reduction), so the quote is what the job settles at."""
     category: str
     mode: str
-    line_items: list[dict]
+    line_items: list[LineItemOut]
     total: Money
     hourly_rate: Money
     minutes: int
@@ -372,7 +399,7 @@ class HelperCard(BaseModel):
     skill_level: int
     languages: list[str]
     remote: bool
-    rating: dict
+    rating: RatingShort
     hourly_rate: Money
 
 
@@ -382,6 +409,7 @@ class WebhookEndpointOut(BaseModel):
     events: list[str]
     description: Optional[str] = None
     status: str
+    environment: Literal["live", "test"] = "live"
     created_at: str
 
 

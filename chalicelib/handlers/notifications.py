@@ -14,7 +14,9 @@ from chalicelib.queues import NOTIFICATIONS, queue_url
 
 bp = Blueprint(__name__)
 api = Edge(bp, tag="notifications")
-svc = lazy("chalicelib.services.notifications")
+delivery = lazy("chalicelib.services.notification_delivery")
+messages = lazy("chalicelib.services.notification_messages")
+notify_settings = lazy("chalicelib.services.notification_settings")
 bookings = lazy("chalicelib.services.bookings")
 webpush = lazy("chalicelib.adapters.webpush")
 aws = lazy("chalicelib.aws")
@@ -28,10 +30,10 @@ def on_notification(event):
     visibility timeout), then goes to the dead-letter queue."""
     def handle(record):
         try:
-            svc.deliver(json.loads(record["body"]))
-        except svc.DeliveryFailed:
+            delivery.deliver(json.loads(record["body"]))
+        except delivery.DeliveryFailed:
             count = int((record.get("attributes") or {}).get("ApproximateReceiveCount", "1"))
-            _delay_retry(record, svc.retry_delay(count))
+            _delay_retry(record, delivery.retry_delay(count))
             raise
 
     # deliver() claims every (event, recipient, channel) with a conditional write before sending,
@@ -64,20 +66,20 @@ def _delay_retry(record: dict, seconds: int) -> None:
 def booking_messages(call, booking_id):
     """The messages sent about a booking"""
     booking = bookings.get_booking_for(call.actor, booking_id)
-    return {"booking_id": booking.booking_id, "items": svc.messages_for(call.actor, booking)}
+    return {"booking_id": booking.booking_id, "items": messages.messages_for(call.actor, booking)}
 
 
 @api.get("/v1/me/notification-settings", auth=PERSON, response="NotificationSettingsOut")
 def get_settings_route(call):
     """How I am told (e-mail, SMS, push, language, quiet hours)"""
-    return svc.get_prefs(call.actor)
+    return notify_settings.get_prefs(call.actor)
 
 
 @api.put("/v1/me/notification-settings", auth=PERSON, body="notification_schemas:NotificationSettings",
          response="NotificationSettingsOut")
 def put_settings_route(call):
     """Choose how to be told (e-mail, SMS, push, language, quiet hours)"""
-    return svc.save_prefs(call.actor, call.body)
+    return notify_settings.save_prefs(call.actor, call.body)
 
 
 @api.get("/v1/push/vapid-public-key", response="VapidKey")
@@ -90,18 +92,18 @@ def vapid_key(call):
           response="PushSubscriptionOut", status=201, also=(200,))
 def add_subscription(call):
     """Register this browser for Web Push"""
-    view, created = svc.register_subscription(call.actor, call.body)
+    view, created = notify_settings.register_subscription(call.actor, call.body)
     return Reply(view, status=201 if created else 200)
 
 
 @api.get("/v1/push/subscriptions", auth=PERSON, response="PushSubscriptionList")
 def my_subscriptions(call):
     """My push subscriptions"""
-    return {"items": svc.list_subscriptions(call.actor)}
+    return {"items": notify_settings.list_subscriptions(call.actor)}
 
 
 @api.delete("/v1/push/subscriptions/{subscription_id}", auth=PERSON, response="PushSubscriptionDeleted")
 def remove_subscription(call, subscription_id):
     """Remove a push subscription"""
-    svc.delete_subscription(call.actor, subscription_id)
+    notify_settings.delete_subscription(call.actor, subscription_id)
     return {"subscription_id": subscription_id, "deleted": True}

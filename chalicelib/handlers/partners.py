@@ -41,9 +41,9 @@ def get_tenant(call, tenant_id):
 
 
 @api.patch("/v1/tenants/{tenant_id}", auth=ADMIN_OR_KEY, body="partners:UpdateTenant", response="TenantOut",
-           tag="tenants")
+           tag="tenants", content_types=["application/json", "application/merge-patch+json"])
 def update_tenant(call, tenant_id):
-    """Change a tenant's settings"""
+    """Change a tenant's settings (JSON merge patch)"""
     return svc.tenant_view(svc.update_tenant(call.actor, tenant_id, call.body))
 
 
@@ -99,14 +99,14 @@ def revoke_api_key(call, tenant_id, key_id):
           response="partners:WebhookEndpointCreated", status=201, tag="webhooks")
 def create_webhook(call, tenant_id):
     """Add a webhook endpoint (secret shown once)"""
-    ep = webhooks.create_endpoint(call.actor, tenant_id, call.body)
+    ep = webhooks.create_endpoint(call.actor, tenant_id, call.body, call.environment)
     return Reply({**webhooks.endpoint_view(ep), "secret": ep.secret}, headers=NO_STORE)
 
 
 @api.get("/v1/tenants/{tenant_id}/webhooks", auth=ADMIN_OR_KEY, response="WebhookList", tag="webhooks")
 def list_webhooks(call, tenant_id):
     """List webhook endpoints"""
-    return {"items": [webhooks.endpoint_view(e) for e in webhooks.list_endpoints(call.actor, tenant_id)]}
+    return {"items": [webhooks.endpoint_view(e) for e in webhooks.list_endpoints(call.actor, tenant_id, call.environment)]}
 
 
 @api.delete("/v1/tenants/{tenant_id}/webhooks/{endpoint_id}", auth=ADMIN_OR_KEY, response="Deleted", tag="webhooks")
@@ -117,18 +117,22 @@ def delete_webhook(call, tenant_id, endpoint_id):
 
 
 @api.get("/v1/tenants/{tenant_id}/webhooks/{endpoint_id}/deliveries", auth=ADMIN_OR_KEY,
-         query={"limit": t.limit(50, 100)}, response="DeliveryList", tag="webhooks")
+         query={"limit": t.limit(50, 100), "cursor": t.Cursor}, response="DeliveryList", tag="webhooks")
 def list_deliveries(call, tenant_id, endpoint_id):
-    """Delivery log of an endpoint"""
-    items = webhooks.list_deliveries(call.actor, tenant_id, endpoint_id, call.query["limit"])
-    return {"items": [webhooks.delivery_view(d) for d in items]}
+    """Delivery log of an endpoint, a page at a time
+
+    Newest message ids first; follow ``next_cursor`` until it is null."""
+    scope = f"deliveries:{tenant_id}:{endpoint_id}"  # a cursor continues only this endpoint's log
+    items, after = webhooks.list_deliveries(call.actor, tenant_id, endpoint_id, call.query["limit"],
+                                            after=call.cursor(scope), environment=call.environment)
+    return {"items": [webhooks.delivery_view(d) for d in items], "next_cursor": sign_cursor(after, scope)}
 
 
 @api.post("/v1/tenants/{tenant_id}/webhooks/{endpoint_id}/deliveries/{message_id}/redeliver", auth=ADMIN_OR_KEY,
           response="DeliveryOut", status=202, tag="webhooks")
 def redeliver(call, tenant_id, endpoint_id, message_id):
     """Send a delivery again"""
-    return webhooks.delivery_view(webhooks.redeliver(call.actor, tenant_id, endpoint_id, message_id))
+    return webhooks.delivery_view(webhooks.redeliver(call.actor, tenant_id, endpoint_id, message_id, call.environment))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -173,20 +177,21 @@ def partner_list_bookings(call):
     q = call.query
     scope = f"partner-bookings:{call.actor.tenant_id}:{q['external_ref'] or ''}"  # a cursor continues only this listing
     items, cursor = svc.list_bookings(call.actor, state=q["state"], external_ref=q["external_ref"], limit=q["limit"],
-                                      cursor=call.cursor(scope))
+                                      cursor=call.cursor(scope), environment=call.environment)
     return {"items": [svc.partner_booking_view(b, call.actor) for b in items], "next_cursor": sign_cursor(cursor, scope)}
 
 
 @api.get("/v1/partner/bookings/{booking_id}", auth=PARTNER_KEY, response="PartnerBookingOut", tag="partner API")
 def partner_get_booking(call, booking_id):
     """One booking of the partner"""
-    return svc.partner_booking_view(bookings.get_booking_for(call.actor, booking_id), call.actor)
+    return svc.partner_booking_view(svc.partner_booking_for(call.actor, call.environment, booking_id), call.actor)
 
 
 @api.post("/v1/partner/bookings/{booking_id}/cancel", auth=PARTNER_KEY, body="schemas:CancelBooking",
           body_optional=True, response="PartnerBookingOut", tag="partner API")
 def partner_cancel_booking(call, booking_id):
     """Cancel a booking of the partner"""
+    svc.partner_booking_for(call.actor, call.environment, booking_id)  # a key cancels in its own environment only
     booking = bookings.cancel_booking(call.actor, booking_id, reason=call.body.reason)
     return svc.partner_booking_view(booking, call.actor)
 

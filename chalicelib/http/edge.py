@@ -61,6 +61,12 @@ class Route:
     tag: str = ""
     errors: tuple[int, ...] = ()
     documented: bool = True
+    content_types: tuple[str, ...] = ()  # media types of a JSON body besides application/json
+
+    @property
+    def merge_patch(self) -> bool:
+        """A PATCH whose body is a JSON merge patch (RFC 7396)."""
+        return "PATCH" in self.methods and "application/merge-patch+json" in self.content_types
 
     @property
     def json_response(self) -> bool:
@@ -132,7 +138,8 @@ class Edge:
             route = Route(methods=tuple(methods), path=path, view=f"{view.__module__}.{view.__name__}", auth=auth,
                           response=response, tag=decl.pop("tag", self.tag),
                           summary=decl.pop("summary", "") or summary.strip() or view.__name__.replace("_", " "),
-                          description=decl.pop("description", "") or " ".join(description.split()), **decl)
+                          description=decl.pop("description", "") or " ".join(description.split()),
+                          content_types=tuple(content_types or ()), **decl)
             missing = [p for p in route.path_params if p not in route.path_types and p not in PATH_TYPES]
             if missing:
                 raise TypeError(f"{route.view}: no type for path parameter(s) {missing} (chalicelib/http/types.py)")

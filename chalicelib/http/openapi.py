@@ -71,7 +71,10 @@ def build(routes: Iterable[Route] | None = None, server_url: str = "/") -> dict[
         if r.json_response:
             wanted.append((r.response, "serialization"))
     unique = list(dict.fromkeys(wanted))
-    refs, defs = models_json_schema([(model(ref), mode) for ref, mode in unique],
+    from chalicelib.http.models import webhook_event_models
+    events = webhook_event_models()
+    refs, defs = models_json_schema([(model(ref), mode) for ref, mode in unique]
+                                    + [(m, "serialization") for m in events.values()],
                                     ref_template="#/components/schemas/{model}")
 
     def ref(name: str, mode: str) -> dict:
@@ -81,7 +84,7 @@ def build(routes: Iterable[Route] | None = None, server_url: str = "/") -> dict[
     paths: dict[str, dict] = {}
     for r in routes:
         if r.json_response:
-            content = {"application/json": {"schema": ref(r.response, "serialization")}}
+            content = {"application/json": {"schema": ref(r.response, "serialization"), **_examples(r.response)}}
         else:
             content = {r.response: {"schema": {"type": "string"}}}
         responses: dict[str, Any] = {str(s): {"description": "OK", "content": content} for s in (r.status, *r.also)}
@@ -102,8 +105,12 @@ def build(routes: Iterable[Route] | None = None, server_url: str = "/") -> dict[
             if r.auth.security:
                 operation["security"] = [{scheme: []} for scheme in r.auth.security]
             if r.body:
-                operation["requestBody"] = {"required": not r.body_optional,
-                                            "content": {"application/json": {"schema": ref(r.body, "validation")}}}
+                media = {"schema": ref(r.body, "validation"), **_examples(r.body)}
+                content = {"application/json": media}
+                if method == "PATCH" and r.merge_patch:  # JSON merge patch (RFC 7396); plain JSON is read the same way
+                    content = {"application/merge-patch+json": media, "application/json": media}
+                    operation["description"] = (operation.get("description", "") + " " + MERGE_PATCH).strip()
+                operation["requestBody"] = {"required": not r.body_optional, "content": content}
             elif r.raw_body:
                 operation["requestBody"] = {"required": True, "content": {
                     media: {"schema": {"type": "string", "format": "binary"}} for media in r.raw_body}}
@@ -119,17 +126,34 @@ def build(routes: Iterable[Route] | None = None, server_url: str = "/") -> dict[
         "tags": [{"name": t} for t in dict.fromkeys(r.tag for r in routes)],
         "paths": paths,
         "components": {"schemas": defs.get("$defs", {}), "securitySchemes": _SECURITY_SCHEMES},
-        "webhooks": _webhooks(ref("WebhookEvent", "serialization")),
+        "webhooks": _webhooks({event: refs[(m, "serialization")] for event, m in events.items()}),
         "x-webhooks-signing": "Standard Webhooks v1: webhook-id, webhook-timestamp, webhook-signature (HMAC-SHA256, whsec_ secret)",
     }
 
 
-def _webhooks(event_schema: dict) -> dict:
+MERGE_PATCH = ("The body is a JSON merge patch (RFC 7396): name only what changes; a nested object is merged "
+               "field by field (sending only branding.logo_url keeps the colours); null removes a field "
+               "(back to its default). Send it as application/merge-patch+json or application/json.")
+
+
+def _examples(ref_name: str) -> dict:
+    """``examples`` of a media type from the model's own ``json_schema_extra`` examples."""
+    examples = (model(ref_name).model_config.get("json_schema_extra") or {}).get("examples")
+    return {"examples": {f"example{i + 1}": {"value": v} for i, v in enumerate(examples)}} if examples else {}
+
+
+def _event_example(event: str) -> dict:
+    from chalicelib.http.models import webhook_event_models
+    return webhook_event_models()[event].model_config["json_schema_extra"]["examples"][0]
+
+
+def _webhooks(schemas: dict) -> dict:
     return {event: {"post": {
         "summary": f"{event} (to each subscribed endpoint)", "operationId": "webhook_" + event.replace(".", "_"),
         "parameters": [{"name": h, "in": "header", "required": True, "schema": {"type": "string"}}
                        for h in ("webhook-id", "webhook-timestamp", "webhook-signature")],
-        "requestBody": {"required": True, "content": {"application/json": {"schema": event_schema}}},
+        "requestBody": {"required": True, "content": {"application/json": {
+            "schema": schemas[event], "examples": {"example1": {"value": _event_example(event)}}}}},
         "responses": {"2XX": {"description": "received; anything else is retried with back-off for 3 days"}},
     }} for event in WEBHOOK_EVENTS}
 

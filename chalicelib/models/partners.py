@@ -67,6 +67,7 @@ class WebhookEndpoint(Model):
     description = UnicodeAttribute(null=True)
     status = UnicodeAttribute(default="enabled")
     created_at = UnicodeAttribute()
+    environment = UnicodeAttribute(null=True)  # "test": sandbox bookings' events; absent = live
 
 
 class WebhookDelivery(Model):

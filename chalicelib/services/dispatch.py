@@ -15,7 +15,6 @@ from typing import Callable
 
 from pynamodb.exceptions import PutError
 
-from chalicelib.store.conditions import is_condition_failure
 from chalicelib.domain import booking_states as bs
 from chalicelib.domain.actors import SYSTEM_ACTOR
 from chalicelib.domain.errors import Conflict, InvalidTransition
@@ -25,6 +24,9 @@ from chalicelib.models.helpers import Helper
 from chalicelib.models.offers import Offer
 from chalicelib.services.tenants import tenant_policy
 from chalicelib.services.transitions import apply_transition, load_booking
+from chalicelib.store.conditions import ConditionFailed
+from chalicelib.store.helpers import helpers
+from chalicelib.store.offers import offers
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +54,7 @@ def dispatch_round(booking_id: str) -> str:
     booking = load_booking(booking_id)
     if booking.state not in (bs.REQUESTED, bs.OFFERED):
         return "not-needed"
-    if booking.state == bs.OFFERED and any(o.state == "open" for o in Offer.query(booking_id, consistent_read=True)):
+    if booking.state == bs.OFFERED and any(o.state == "open" for o in offers().for_booking(booking_id)):
         return "waiting"
     pol = tenant_policy(booking.tenant_id)
     asked = set(booking.asked_helpers or [])
@@ -60,7 +62,10 @@ def dispatch_round(booking_id: str) -> str:
     round_no = int(booking.dispatch_round or 0)
     while round_no < int(pol["max_rounds"]):
         round_no += 1
-        if round_no == 1 and booking.preferred_helper_id and booking.preferred_helper_id not in asked:
+        if booking.sandbox == "test":  # a test booking goes to simulated helpers only, never a real one
+            from chalicelib.services.sandbox_helpers import simulated_candidates
+            candidates = simulated_candidates(booking, exclude=asked, limit=int(pol["offers_per_round"]))
+        elif round_no == 1 and booking.preferred_helper_id and booking.preferred_helper_id not in asked:
             candidates = _preferred(booking)
         else:
             extra = widening[min(round_no - 1, len(widening) - 1)]
@@ -76,11 +81,8 @@ def dispatch_round(booking_id: str) -> str:
 
 
 def _preferred(booking: Booking) -> list[dict]:
-    try:
-        helper = Helper.get(booking.preferred_helper_id)
-    except Helper.DoesNotExist:
-        return []
-    if helper.status != "active":
+    helper = helpers().reach(booking.preferred_helper_id)
+    if helper is None or helper.status != "active":
         return []
     if tenant_policy(booking.tenant_id).get("require_payout_ready") and not helper.payout_ready:
         return []
@@ -93,12 +95,12 @@ def _send_round(booking: Booking, round_no: int, candidates: list[dict], expiry_
     expires = (now + timedelta(seconds=expiry_seconds)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     summary = offer_summary(booking)
     helper_ids = [c["helper"].helper_id for c in candidates]
-    offers = [Offer(booking_id=booking.booking_id, helper_id=c["helper"].helper_id, tenant_id=booking.tenant_id,
+    new_offers = [Offer(booking_id=booking.booking_id, helper_id=c["helper"].helper_id, tenant_id=booking.tenant_id,
                     state="open", round=round_no, created_at=created, expires_at=expires, summary=summary,
                     score=c["score"]) for c in candidates]
 
     def put_offers(tx, _booking):
-        for offer in offers:
+        for offer in new_offers:
             tx.save(offer, condition=Offer.helper_id.does_not_exist())
             # the helper's offer count (acceptance rate in ranking) moves with the offer itself:
             # exactly once, with no guard record of its own
@@ -119,15 +121,14 @@ def _send_round(booking: Booking, round_no: int, candidates: list[dict], expiry_
 def withdraw_open_offers(booking_id: str, keep_helper: str | None = None) -> list[str]:
     """Withdraw every still-open offer of a booking (after an accept, a cancel or unmatch)."""
     withdrawn = []
-    for offer in Offer.query(booking_id, consistent_read=True):
+    for offer in offers().for_booking(booking_id):
         if offer.state != "open" or offer.helper_id == keep_helper:
             continue
         try:
-            offer.update(actions=[Offer.state.set("withdrawn")], condition=Offer.state == "open")
+            offers().withdraw(booking_id, offer.helper_id)
             withdrawn.append(offer.helper_id)
-        except Exception as exc:  # lost a race with the helper answering: fine either way
-            if not is_condition_failure(exc):
-                raise
+        except ConditionFailed:  # lost a race with the helper answering: fine either way
+            pass
     return withdrawn
 
 

@@ -15,11 +15,15 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
-from typing import Any
 
-from chalicelib.store.conditions import is_condition_failure
+from dataclasses import asdict
+from functools import partial
+
 from chalicelib.domain import geo_search, geocells, ranking
 from chalicelib.domain.errors import ValidationFailed
+from chalicelib.store.conditions import ConditionFailed
+from chalicelib.store.helper_index import helper_index
+from chalicelib.store.helpers import helpers
 
 log = logging.getLogger(__name__)
 
@@ -37,87 +41,14 @@ def executor() -> ThreadPoolExecutor:
 # ---------------------------------------------------------------------------------------------
 # reading the index
 
-def _deserialize(item: dict) -> dict:
-    """DynamoDB JSON to plain values (numbers as int/float). boto3's TypeDeserializer goes through
-    Decimal contexts and costs ~3x as much; a search may read hundreds of items."""
-    return {k: _value(v) for k, v in item.items()}
-
-
-def _number(text: str):
-    try:
-        return int(text)
-    except ValueError:
-        f = float(text)
-        return int(f) if f.is_integer() else f
-
-
-def _value(v: dict):
-    (kind, val), = v.items()
-    if kind == "S":
-        return val
-    if kind == "N":
-        return _number(val)
-    if kind == "BOOL":
-        return val
-    if kind == "M":
-        return {k: _value(x) for k, x in val.items()}
-    if kind == "L":
-        return [_value(x) for x in val]
-    if kind == "NULL":
-        return None
-    if kind == "SS":
-        return set(val)
-    if kind == "NS":
-        return {_number(x) for x in val}
-    return val  # B / BS: not in the projection
-
-
-def _items_unparsed(response_dict: dict, customized_response_dict: dict, **_) -> None:
-    """``before-parse`` hook for ``Query``: hand the items over as the JSON DynamoDB sent instead of
-    letting botocore walk its shape model over every attribute of every item (most of a search's
-    CPU at a few hundred items). For DynamoDB's JSON protocol the result is the same, except for
-    binary values (base64 text here, bytes from botocore): bodies with any are left to botocore."""
-    import json
-
-    body = response_dict.get("body")
-    if response_dict.get("status_code") != 200 or not body or b'"B' in body:
-        return
-    doc = json.loads(body)
-    if "Items" not in doc:
-        return
-    customized_response_dict["Items"] = doc.pop("Items")
-    response_dict["body"] = json.dumps(doc).encode()
-
-
-def geo_client():
-    """The DynamoDB client for index searches, with the fast item hand-over registered once."""
-    from chalicelib.aws import client
-
-    ddb = client("dynamodb")
-    ddb.meta.events.register("before-parse.dynamodb.Query", _items_unparsed, unique_id="crowdfix-items-unparsed")
-    return ddb
-
-
-def query_cell(geo_pk: str, sk_lo: str, sk_hi: str, table: str | None = None) -> list[dict]:
-    """All index items of one cell (every page). ``table`` only for the benchmark's tables."""
-    from chalicelib.models.helpers import Helper
-
-    ddb = geo_client()
-    args: dict[str, Any] = {
-        "TableName": table or Helper.Meta.table_name, "IndexName": "by_geo",
-        "KeyConditionExpression": "geo_pk = :pk AND geo_sk BETWEEN :lo AND :hi",
-        "ExpressionAttributeValues": {":pk": {"S": geo_pk}, ":lo": {"S": sk_lo}, ":hi": {"S": sk_hi}},
-        "ReturnConsumedCapacity": "TOTAL",  # free; teaches the planner the item size (1 MB pages)
-    }
+def query_cell(geo_pk: str, sk_lo: str, sk_hi: str, table: str | None = None, index=None) -> list[dict]:
+    """All index items of one cell (every page). ``table`` only for the benchmark's tables; ``index``
+    the repository to read (default: the one in force in the calling thread)."""
     items: list[dict] = []
-    while True:
-        page = ddb.query(**args)
-        raw = page.get("Items", [])
-        geo_search.observe_page(len(raw), float((page.get("ConsumedCapacity") or {}).get("CapacityUnits") or 0))
-        items.extend(_deserialize(i) for i in raw)
-        if "LastEvaluatedKey" not in page:
-            return items
-        args["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    for page, capacity in (index or helper_index()).cell_pages(geo_pk, sk_lo, sk_hi, table=table):
+        geo_search.observe_page(len(page), capacity)
+        items.extend(page)
+    return items
 
 
 def _helper_id(item: dict) -> str:
@@ -144,7 +75,9 @@ def search_nearby(pool: str, lat: float, lon: float, radius_km: float, *, catego
 
     from chalicelib.services.geo_hints import shared_hints
 
-    return geo_search.nearest_search(pool, lat, lon, radius_km, query_cell, enough=enough, accept=accept,
+    # the cells are read on the pool's threads: they read the repository this thread has in force
+    cell = partial(query_cell, index=helper_index())
+    return geo_search.nearest_search(pool, lat, lon, radius_km, cell, enough=enough, accept=accept,
                                    pool_executor=executor(), hint=f"{category}|{service_radius_extra_km}|{payout_ready}",
                                    hints=shared_hints())
 
@@ -153,27 +86,13 @@ def search_remote(pool: str, *, category: str, language: str, exclude: set[str] 
                   enough: int = 12, max_pages: int = 5) -> list[dict]:
     """Remote helpers with the skill and the language, best rated first (distance plays no part).
     Reads pages of the sparse remote-pool index until ``enough`` match or ``max_pages`` are read."""
-    from chalicelib.models.helpers import Helper
-
-    ddb = geo_client()
-    args: dict[str, Any] = {
-        "TableName": Helper.Meta.table_name, "IndexName": "by_remote_pool",
-        "KeyConditionExpression": "remote_pool = :p",
-        "FilterExpression": "contains(languages, :lang) AND attribute_exists(skills.#cat)",
-        "ExpressionAttributeNames": {"#cat": category},
-        "ExpressionAttributeValues": {":p": {"S": pool}, ":lang": {"S": language}},
-        "Limit": 200,
-    }
     found: list[dict] = []
-    for _ in range(max_pages):
-        page = ddb.query(**args)
-        for raw in page.get("Items", []):
-            item = _deserialize(raw)
-            if _helper_id(item) not in exclude and int((item.get("skills") or {}).get(category, 0)) > 0:
-                found.append(item)
-        if len(found) >= enough or "LastEvaluatedKey" not in page:
+    pages = helper_index().remote_pages(pool, category=category, language=language)
+    for _, page in zip(range(max_pages), pages):
+        found.extend(item for item in page
+                     if _helper_id(item) not in exclude and int((item.get("skills") or {}).get(category, 0)) > 0)
+        if len(found) >= enough:
             break
-        args["ExclusiveStartKey"] = page["LastEvaluatedKey"]
     return found
 
 
@@ -181,11 +100,10 @@ def search_remote(pool: str, *, category: str, language: str, exclude: set[str] 
 # dispatch: the ranked candidate search (replaces dispatch.find_candidates)
 
 def ranked_candidates(booking, *, extra_radius_km: float, exclude: set[str], limit: int) -> list[dict]:
-    """The best ``limit`` helpers for a booking: ``[{"helper": Helper, "score": breakdown}]``.
+    """The best ``limit`` helpers for a booking: ``[{"helper": HelperReach, "score": breakdown}]``.
 
     On-site: geo index within the tenant's search radius plus this round's widening, and within
     each helper's own service radius plus the widening. Remote: skill and language only."""
-    from chalicelib.models.helpers import Helper
     from chalicelib.services.tenants import pool_tenants, tenant_policy
 
     pol = tenant_policy(booking.tenant_id)
@@ -218,13 +136,12 @@ def ranked_candidates(booking, *, extra_radius_km: float, exclude: set[str], lim
         if len(out) >= limit:
             break
         # the index is eventually consistent: confirm on the record before offering
-        try:
-            helper = Helper.get(cand["helper_id"], consistent_read=True)
-        except Helper.DoesNotExist:
+        helper = helpers().reach(cand["helper_id"], consistent=True)
+        if helper is None:
             continue
         if pol.get("require_payout_ready") and not helper.payout_ready:
             continue  # payments: only helpers we can pay out are offered paid jobs
-        if geocells.can_take_work(helper.attribute_values) and helper.tenant_id in pools:
+        if geocells.can_take_work(asdict(helper)) and helper.tenant_id in pools:
             out.append({"helper": helper, "score": cand["score"]})
     return out
 
@@ -349,29 +266,22 @@ def served_area(pol: dict, lat: float, lon: float) -> bool:
 # ---------------------------------------------------------------------------------------------
 # index upkeep (helpers stream)
 
+# the fields the index keys are derived from (``domain.geocells.index_fields``)
+INDEX_SOURCES = ("status", "off_duty", "busy_with", "lat", "lon", "remote", "rating_count", "rating_sum")
+
+
 def sync_index(helper: dict) -> str:
     """Bring one helper's index keys in line with its record. Returns what it did."""
-    from pynamodb.exceptions import UpdateError
-
-    from chalicelib.models.helpers import Helper
-
     want = geocells.index_fields(helper)
     have = {k: helper.get(k) for k in geocells.INDEX_FIELDS}
     if want == have:
         return "unchanged"
-    actions = [getattr(Helper, k).set(v) if v is not None else getattr(Helper, k).remove()
-               for k, v in want.items() if v != have[k]]
     # only if the record still is what we derived the keys from; a newer write brings its own record
-    cond = Helper.helper_id.exists()
-    for name in ("status", "off_duty", "busy_with", "lat", "lon", "remote", "rating_count", "rating_sum"):
-        attr, value = getattr(Helper, name), helper.get(name)
-        cond &= attr.does_not_exist() if value is None else (attr == value)
+    derived_from = {name: helper.get(name) for name in INDEX_SOURCES}
     try:
-        Helper(helper["helper_id"]).update(actions=actions, condition=cond)
-    except UpdateError as exc:
-        if is_condition_failure(exc):
-            return "stale"
-        raise
+        helpers().sync_index_keys(helper["helper_id"], {k: v for k, v in want.items() if v != have[k]}, derived_from)
+    except ConditionFailed:
+        return "stale"
     return "indexed" if want["geo_pk"] else "removed"
 
 
@@ -379,56 +289,25 @@ def sync_index(helper: dict) -> str:
 # booking effects: busy flag and ranking counters (each exactly once per booking step; offers
 # received are counted in the offer transaction itself, services/dispatch.py)
 
-def _once_update(key: str, helper_id: str, actions: list, condition=None) -> bool:
-    """Apply a helper update together with an idempotency record, atomically: a redelivered
-    stream record finds the record and changes nothing."""
-    from datetime import timedelta
-
-    from chalicelib.aws import tx_connection
-    from pynamodb.exceptions import TransactWriteError
-    from pynamodb.transactions import TransactWrite
-
-    from chalicelib.models.helpers import Helper
-    from chalicelib.models.idempotency import IdempotencyRecord
-
-    record = IdempotencyRecord(key=key, ttl=timedelta(days=30))
-    cond = Helper.helper_id.exists() if condition is None else (Helper.helper_id.exists() & condition)
-    try:
-        with TransactWrite(connection=tx_connection()) as tx:
-            tx.save(record, condition=IdempotencyRecord.key.does_not_exist())
-            tx.update(Helper(helper_id), actions=actions, condition=cond)
-        return True
-    except TransactWriteError as exc:
-        if is_condition_failure(exc):
-            return False  # done before, or the helper is gone / not on this job any more
-        raise
-
-
 def _at(entry: dict) -> str:
     return entry.get("at") or datetime.now(timezone.utc).isoformat()
 
 
 def mark_helper_busy(booking: dict, entry: dict, old: dict | None) -> None:
     """accept: the helper is busy (out of the index), counted once per booking and helper."""
-    from chalicelib.models.helpers import Helper
-
     hid, bid = booking.get("helper_id"), booking["booking_id"]
     if not hid:
         return
-    _once_update(f"match#busy#{bid}#{hid}", hid,
-                 [Helper.busy_with.set(bid), Helper.offers_accepted.add(1), Helper.last_assigned_at.set(_at(entry))])
+    helpers().mark_busy(f"match#busy#{bid}#{hid}", hid, bid, _at(entry))
 
 
 def free_helper(booking: dict, entry: dict, old: dict | None) -> None:
     """The job is over (done or cancelled) or the helper cancelled: free again, but only if the
     helper is still busy with *this* booking (a helper holding two jobs stays busy with the other)."""
-    from chalicelib.models.helpers import Helper
-
     bid = booking["booking_id"]
     if entry.get("transition") == "cancel_by_helper":
         freed = entry.get("helper_id")
     else:
         freed = booking.get("helper_id") or (old or {}).get("helper_id")
     if freed:
-        _once_update(f"match#free#{bid}#{freed}#{entry.get('v')}", freed, [Helper.busy_with.remove()],
-                     condition=Helper.busy_with == bid)
+        helpers().free(f"match#free#{bid}#{freed}#{entry.get('v')}", freed, bid)

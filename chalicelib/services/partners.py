@@ -115,6 +115,7 @@ def update_tenant(actor: Actor, tenant_id: str, request: dp.UpdateTenant) -> Ten
     if actor.role == "partner":
         raise Forbidden("API keys cannot change the tenant; sign in as the partner's admin")
     current = _plain(tenant.settings) or {}
+    request = merge_patch(request, tenant_view(tenant))
     check_commercial_terms(actor, request, tenant)
     if request.matching is not None and "radius_widening_km" not in request.matching.model_fields_set:
         # a section replaces the section: keep the ops-set reach when the admin did not name it
@@ -136,6 +137,29 @@ def update_tenant(actor: Actor, tenant_id: str, request: dp.UpdateTenant) -> Ten
     tenant.update(actions=actions, condition=Tenant.tenant_id.exists())
     tenant_svc.clear_cache()
     return tenant
+
+
+MERGED_SECTIONS = ("branding", "landing", "pricing", "matching", "rate_limit")
+
+
+def merge_patch(request: dp.UpdateTenant, view: dict) -> dp.UpdateTenant:
+    """JSON merge patch (RFC 7396) of the tenant's sections: a section names only what changes and
+    is merged into what the tenant has field by field; a field sent as null is removed (back to its
+    default). A section not sent stays as it is."""
+    update = {}
+    for name in MERGED_SECTIONS:
+        section = getattr(request, name)
+        if section is None:
+            continue
+        merged = dict(view.get(name) or {})
+        sent = section.model_dump(mode="json")
+        for key in section.model_fields_set:
+            if sent.get(key) is None:
+                merged.pop(key, None)
+            else:
+                merged[key] = sent[key]
+        update[name] = type(section).model_validate({k: v for k, v in merged.items() if k in type(section).model_fields})
+    return request.model_copy(update=update) if update else request
 
 
 def add_partner_admin(actor: Actor, tenant_id: str, request: dp.CreatePartnerAdmin) -> dict:
@@ -416,7 +440,7 @@ def create_booking(actor: Actor, environment: str, request: dp.PartnerCreateBook
 
 
 def list_bookings(actor: Actor, *, state: str | None = None, external_ref: str | None = None, limit: int = 20,
-                  cursor: str | None = None) -> tuple[list[Booking], str | None]:
+                  cursor: str | None = None, environment: str = "live") -> tuple[list[Booking], str | None]:
     """The partner's bookings, newest first. A page may hold fewer than ``limit`` items when a
     state filter is given; follow ``next_cursor`` until it is null."""
     from pynamodb.exceptions import QueryError
@@ -447,8 +471,20 @@ def list_bookings(actor: Actor, *, state: str | None = None, external_ref: str |
 
     items = hydrate(Booking, ids)
     items = [b for b in items if b.tenant_id == actor.tenant_id and b.partner_id == actor.tenant_id
-             and (state is None or b.state == state)]
+             and (state is None or b.state == state)
+             and (b.sandbox == "test") == (environment == "test")]  # test keys see test bookings only
     return items, _encode_cursor(result.last_evaluated_key)
+
+
+def partner_booking_for(actor: Actor, environment: str, booking_id: str) -> Booking:
+    """A booking of the partner in the key's environment (a live key never sees a test booking
+    nor the other way round: 404 as for another tenant's)."""
+    from chalicelib.services.bookings import get_booking_for
+
+    booking = get_booking_for(actor, booking_id)
+    if (booking.sandbox == "test") != (environment == "test"):
+        raise NotFound(f"booking {booking_id} was not found", field="booking_id")
+    return booking
 
 
 def partner_booking_view(booking: Booking, actor: Actor) -> dict:

@@ -55,11 +55,12 @@ def _who_is_coming(booking: Booking, helper: Helper) -> dict:
 
 def _why(booking: Booking) -> str | None:
     """Why this helper: the plain-language reason stored with the winning offer's score."""
-    try:
-        offer = Offer.get(booking.booking_id, booking.helper_id)
-    except Offer.DoesNotExist:
+    from chalicelib.store.offers import offers
+
+    offer = offers().get(booking.booking_id, booking.helper_id, consistent=False)
+    if offer is None:
         return None
-    score = _as_dict(offer.score) or {}
+    score = offer.score or {}
     return score.get("reason") or ("the helper you chose" if score.get("preferred") else None)
 
 

@@ -43,11 +43,24 @@ def _backoff_base() -> float:
 
 def endpoint_view(ep: WebhookEndpointRecord) -> dict:
     return {"endpoint_id": ep.endpoint_id, "url": ep.url, "events": list(ep.events), "description": ep.description,
-            "status": ep.status, "created_at": ep.created_at}
+            "status": ep.status, "environment": ep.environment, "created_at": ep.created_at}
 
 
-def create_endpoint(actor: Actor, tenant_id: str, request: dp.CreateWebhookEndpoint) -> WebhookEndpointRecord:
+def _environment_for(actor: Actor, environment: str | None, wanted: str | None) -> str:
+    """An endpoint made with an API key is in the key's environment; an admin chooses (live by default)."""
+    if actor.role == "partner":
+        env = environment or "live"
+        if wanted and wanted != env:
+            raise ValidationFailed(f"a {env} key makes {env} endpoints; use a {wanted} key for a {wanted} endpoint",
+                                   field="environment")
+        return env
+    return wanted or "live"
+
+
+def create_endpoint(actor: Actor, tenant_id: str, request: dp.CreateWebhookEndpoint,
+                    environment: str | None = None) -> WebhookEndpointRecord:
     check_tenant_admin(actor, tenant_id, allow_partner_key=True)
+    environment = _environment_for(actor, environment, getattr(request, "environment", None))
     url = str(request.url)
     from chalicelib.adapters.outbound import OutboundRefused, check_url
     try:  # refused up front: private, loopback (outside the local stage), metadata and odd URLs
@@ -59,7 +72,8 @@ def create_endpoint(actor: Actor, tenant_id: str, request: dp.CreateWebhookEndpo
             raise ValidationFailed(_endpoint_refusal(exc.reason), field="url") from None
     ep = WebhookEndpointRecord(tenant_id=tenant_id, endpoint_id=new_id("we"), url=url,
                                secret=dp.new_webhook_secret(), events=tuple(sorted(set(request.events))),
-                               description=request.description, status="enabled", created_at=now_iso())
+                               description=request.description, status="enabled", created_at=now_iso(),
+                               environment=environment)
     webhooks_store().add_endpoint(ep)
     return ep
 
@@ -70,15 +84,17 @@ def _endpoint_refusal(reason: str) -> str:
     return f"this webhook URL cannot be used: {reason.removeprefix('refused: ')}"
 
 
-def list_endpoints(actor: Actor, tenant_id: str) -> list[WebhookEndpointRecord]:
+def list_endpoints(actor: Actor, tenant_id: str, environment: str | None = None) -> list[WebhookEndpointRecord]:
+    """The tenant's endpoints; an API key sees those of its own environment only."""
     check_tenant_admin(actor, tenant_id, allow_partner_key=True)
-    return webhooks_store().endpoints(tenant_id)
+    return [ep for ep in webhooks_store().endpoints(tenant_id)
+            if actor.role != "partner" or ep.environment == (environment or "live")]
 
 
-def get_endpoint(actor: Actor, tenant_id: str, endpoint_id: str) -> WebhookEndpointRecord:
+def get_endpoint(actor: Actor, tenant_id: str, endpoint_id: str, environment: str | None = None) -> WebhookEndpointRecord:
     check_tenant_admin(actor, tenant_id, allow_partner_key=True)
     ep = webhooks_store().endpoint(tenant_id, endpoint_id)
-    if ep is None:
+    if ep is None or (actor.role == "partner" and ep.environment != (environment or "live")):
         raise NotFound(f"webhook endpoint {endpoint_id} was not found", field="endpoint_id")
     return ep
 
@@ -97,14 +113,17 @@ def delivery_view(d: WebhookDeliveryRecord) -> dict:
             "attempt_log": [log_[k] for k in sorted(log_, key=int)], "payload": json.loads(d.payload)}
 
 
-def list_deliveries(actor: Actor, tenant_id: str, endpoint_id: str, limit: int = 50) -> list[WebhookDeliveryRecord]:
-    get_endpoint(actor, tenant_id, endpoint_id)
-    return webhooks_store().deliveries(endpoint_id, limit)
+def list_deliveries(actor: Actor, tenant_id: str, endpoint_id: str, limit: int = 50, after: str | None = None,
+                    environment: str | None = None) -> tuple[list[WebhookDeliveryRecord], str | None]:
+    """One page of the endpoint's delivery log and where the next page starts (None: the last)."""
+    get_endpoint(actor, tenant_id, endpoint_id, environment)
+    return webhooks_store().deliveries_page(endpoint_id, limit, after)
 
 
-def redeliver(actor: Actor, tenant_id: str, endpoint_id: str, message_id: str) -> WebhookDeliveryRecord:
+def redeliver(actor: Actor, tenant_id: str, endpoint_id: str, message_id: str,
+              environment: str | None = None) -> WebhookDeliveryRecord:
     """Send a logged delivery again (same webhook-id, so receivers can de-duplicate)."""
-    get_endpoint(actor, tenant_id, endpoint_id)
+    get_endpoint(actor, tenant_id, endpoint_id, environment)
     try:
         delivery = webhooks_store().reset_for_redelivery(endpoint_id, message_id)
     except ConditionFailed:
@@ -121,12 +140,14 @@ def _message_id(source: str, endpoint_id: str) -> str:
     return "msg_" + hashlib.sha256(f"{source}#{endpoint_id}".encode()).hexdigest()[:26]
 
 
-def publish(tenant_id: str, event_type: str, data: dict, source: str, occurred_at: str) -> list[str]:
-    """Record and enqueue ``event_type`` for every enabled endpoint of the tenant subscribed to it.
+def publish(tenant_id: str, event_type: str, data: dict, source: str, occurred_at: str,
+            environment: str = "live") -> list[str]:
+    """Record and enqueue ``event_type`` for every enabled endpoint of the tenant subscribed to it
+    in ``environment`` (test bookings' events go to test endpoints only, live ones to live ones).
     ``source`` names the business event uniquely (idempotency). Returns the new message ids."""
     sent = []
     for ep in webhooks_store().endpoints(tenant_id):
-        if ep.status != "enabled" or event_type not in ep.events:
+        if ep.status != "enabled" or event_type not in ep.events or ep.environment != environment:
             continue
         msg_id = _message_id(source, ep.endpoint_id)
         payload = json.dumps({"type": event_type, "timestamp": occurred_at, "data": data},
@@ -163,7 +184,8 @@ def publish_booking_event(booking: dict, entry: dict, old: dict | None) -> None:
         return
     publish(booking["tenant_id"], event_type, {**booking_event_data(booking), "transition": entry["transition"]},
             source=f"{booking['booking_id']}#v{entry.get('v')}#{entry.get('transition')}",
-            occurred_at=entry.get("at") or now_iso())
+            occurred_at=entry.get("at") or now_iso(),
+            environment="test" if booking.get("sandbox") == "test" else "live")
 
 
 def publish_review_received(review: dict) -> list[str]:
@@ -176,7 +198,8 @@ def publish_review_received(review: dict) -> list[str]:
             "review_id": review["review_id"], "stars": review.get("stars"),
             "would_recommend": review.get("would_recommend")}
     return publish(booking.tenant_id, "review.received", data, source=f"review#{review['review_id']}",
-                   occurred_at=review.get("created_at") or now_iso())
+                   occurred_at=review.get("created_at") or now_iso(),
+                   environment="test" if booking.sandbox == "test" else "live")
 
 
 # ---------------------------------------------------------------------------------------------

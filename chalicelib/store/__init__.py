@@ -37,6 +37,10 @@ class Repos:
     webhooks: Any
     signin: Any
     people: Any
+    notification_log: Any = None
+    notification_prefs: Any = None
+    push_subscriptions: Any = None
+    helper_index: Any = None
     attribution: Any = None  # issue 17.7 (memory_repos() sets it)
     world: Any = None  # the memory twins' shared state (None on DynamoDB)
 
@@ -57,7 +61,10 @@ def memory_repos() -> Repos:
     return Repos(reviews=m.Reviews(w), customer_ratings=m.CustomerRatings(w), counters=m.RatingCounters(w),
                  quality=m.QualityCases(w), helpers=m.Helpers(w), bookings=m.Bookings(w), offers=m.Offers(w),
                  failures=m.Failures(w), guards=m.Guards(w), geo_hints=m.GeoHints(w), webhooks=m.Webhooks(w),
-                 signin=m.SignIn(w), people=m.People(w), attribution=m.Attribution(w), world=w)
+                 signin=m.SignIn(w), people=m.People(w),
+                 notification_log=m.NotificationLog(w), notification_prefs=m.NotificationPrefs(w),
+                 push_subscriptions=m.PushSubscriptions(w), helper_index=m.HelperIndex(w), attribution=m.Attribution(w),
+                 world=w)
 
 
 @contextmanager

@@ -25,7 +25,8 @@ class Bookings:
                             customer_id=booking.customer_id, state=booking.state, updated_at=booking.updated_at,
                             helper_id=booking.helper_id, language=booking.language or "de",
                             contact_name=contact.get("name"), completed_at=completed,
-                            partner_id=booking.partner_id, external_ref=booking.external_ref)
+                            partner_id=booking.partner_id, external_ref=booking.external_ref,
+                            sandbox=booking.sandbox)
 
 
 _bookings = Bookings()

@@ -17,6 +17,8 @@ from chalicelib.store.records import (ALL_COUNTERS, BookingFacts, CustomerRating
                                       GeoHintRecord, HelperRecord, OfferRef, QualityCaseRecord, ReviewRecord,
                                       WebhookDeliveryRecord, WebhookEndpointRecord, SignInCodeRecord,
                                       PhoneVerificationRecord, StaffRecord, CustomerRecord)
+from chalicelib.store.records import (HelperReach, NotificationLogRecord, NotificationPrefsRecord, OfferRecord,
+                                      PushSubscriptionRecord)
 
 
 class World:
@@ -42,6 +44,14 @@ class World:
         self.customers: dict[str, CustomerRecord] = {}
         self.helper_emails: dict[tuple[str, str], str] = {}
         self.staff: dict[str, StaffRecord] = {}
+        # notifications, dispatch and the helper as they read it
+        self.notification_log: dict[tuple[str, str], NotificationLogRecord] = {}
+        self.notification_prefs: dict[str, NotificationPrefsRecord] = {}
+        self.push_subscriptions: dict[tuple[str, str], PushSubscriptionRecord] = {}
+        self.offer_records: dict[tuple[str, str], OfferRecord] = {}
+        self.helper_reach: dict[str, HelperReach] = {}
+        self.helper_photos: dict[str, tuple[str, bool]] = {}
+        self.index_items: dict[str, dict] = {}  # helper id -> its matching index item (projection + keys)
 
 
 class Reviews:
@@ -172,6 +182,48 @@ class Helpers:
             self.w.helpers[helper.helper_id] = new
             return new
 
+    def reach(self, helper_id: str, consistent: bool = False) -> HelperReach | None:
+        return self.w.helper_reach.get(helper_id)
+
+    def set_photo(self, helper_id: str, photo_key: str, public: bool) -> None:
+        with self.w.lock:
+            if helper_id not in self.w.helpers and helper_id not in self.w.helper_reach:
+                raise ConditionFailed(f"helper {helper_id} does not exist")
+            self.w.helper_photos[helper_id] = (photo_key, bool(public))
+            if helper_id in self.w.helpers:
+                self.w.helpers[helper_id] = replace(self.w.helpers[helper_id], photo_key=photo_key,
+                                                    photo_public=bool(public))
+
+    def sync_index_keys(self, helper_id: str, changes: dict, derived_from: dict) -> None:
+        with self.w.lock:
+            helper = self.w.helper_reach.get(helper_id)
+            if helper is None or any(getattr(helper, k) != v for k, v in derived_from.items()):
+                raise ConditionFailed(f"helper {helper_id} changed since its index keys were derived")
+            # the index projection of the helper, with the keys it carries now
+            item = {**self.w.index_items.get(helper_id, {}), **changes,
+                    **{k: getattr(helper, k) for k in ("helper_id", "tenant_id", "first_name", "lat", "lon", "languages",
+                                                       "on_call", "rating_count", "rating_sum", "remote",
+                                                       "payout_ready", "skills")}}
+            self.w.index_items[helper_id] = {k: v for k, v in item.items() if v is not None}
+
+    def mark_busy(self, guard_key: str, helper_id: str, booking_id: str, at: str) -> bool:
+        with self.w.lock:
+            helper = self.w.helper_reach.get(helper_id)
+            if guard_key in self.w.guards or helper is None:
+                return False
+            self.w.guards.add(guard_key)
+            self.w.helper_reach[helper_id] = replace(helper, busy_with=booking_id)
+            return True
+
+    def free(self, guard_key: str, helper_id: str, booking_id: str) -> bool:
+        with self.w.lock:
+            helper = self.w.helper_reach.get(helper_id)
+            if guard_key in self.w.guards or helper is None or helper.busy_with != booking_id:
+                return False
+            self.w.guards.add(guard_key)
+            self.w.helper_reach[helper_id] = replace(helper, busy_with=None)
+            return True
+
 
 class Bookings:
     def __init__(self, world: World):
@@ -187,6 +239,19 @@ class Offers:
 
     def open_for_helper(self, helper_id: str) -> list[OfferRef]:
         return [o for o in self.w.offers if o.helper_id == helper_id and o.state == "open"]
+
+    def get(self, booking_id: str, helper_id: str, consistent: bool = True) -> OfferRecord | None:
+        return self.w.offer_records.get((booking_id, helper_id))
+
+    def for_booking(self, booking_id: str) -> list[OfferRecord]:
+        return [o for (b, _), o in sorted(self.w.offer_records.items()) if b == booking_id]
+
+    def withdraw(self, booking_id: str, helper_id: str) -> None:
+        with self.w.lock:
+            offer = self.w.offer_records.get((booking_id, helper_id))
+            if offer is None or offer.state != "open":
+                raise ConditionFailed(f"offer {booking_id}/{helper_id} is not open")
+            self.w.offer_records[(booking_id, helper_id)] = replace(offer, state="withdrawn")
 
 
 class Failures:
@@ -289,6 +354,13 @@ class Webhooks:
     def deliveries(self, endpoint_id: str, limit: int) -> list[WebhookDeliveryRecord]:
         rows = [d for (e, _), d in sorted(self.w.deliveries.items(), reverse=True) if e == endpoint_id]
         return rows[:limit]
+
+    def deliveries_page(self, endpoint_id: str, limit: int,
+                        after: str | None = None) -> tuple[list[WebhookDeliveryRecord], str | None]:
+        rows = [d for (e, m), d in sorted(self.w.deliveries.items(), reverse=True)
+                if e == endpoint_id and (after is None or m < after)]
+        page = rows[:limit]
+        return page, (page[-1].message_id if len(rows) > limit else None)
 
     def reset_for_redelivery(self, endpoint_id: str, message_id: str) -> WebhookDeliveryRecord:
         with self.w.lock:
@@ -452,6 +524,106 @@ class People:
 
     def staff(self, email: str) -> StaffRecord | None:
         return self.w.staff.get(email)
+
+    def ops_for(self, tenant_id: str) -> list[StaffRecord]:
+        return [s for s in self.w.staff.values() if s.role == "ops" and s.tenant_id in ("*", tenant_id)]
+
+
+# ---- notifications: the log, settings and push subscriptions ------------------------------------
+
+class NotificationLog:
+    def __init__(self, world: World):
+        self.w = world
+
+    def claim(self, row: NotificationLogRecord, *, stale_before: str) -> str | None:
+        with self.w.lock:
+            have = self.w.notification_log.get((row.scope, row.key))
+            if row.status == "sending":
+                if have is not None and not (have.status == "failed" or (
+                        have.status == "sending" and (have.claimed_at or "") < stale_before)):
+                    return None
+                attempts = (have.attempts if have else 0) + 1
+                error = have.error if have else None
+            else:
+                if have is not None:
+                    return None
+                attempts, error = 0, row.error or row.status
+            self.w.notification_log[(row.scope, row.key)] = replace(
+                row, title=(row.title or "")[:200], attempts=attempts, error=error,
+                created_at=have.created_at if have else row.created_at,
+                address=row.address or (have.address if have else None),
+                provider_id=have.provider_id if have else None, sent_at=have.sent_at if have else None)
+            return row.claimed_at
+
+    def finish(self, scope: str, key: str, *, token: str, status: str, at: str | None = None,
+               provider_id: str | None = None, error: str | None = None) -> bool:
+        with self.w.lock:
+            have = self.w.notification_log.get((scope, key))
+            if have is None or have.status != "sending" or have.claimed_at != token:
+                return False
+            changes: dict = {"status": status}
+            if status == "sent":
+                changes.update(sent_at=at, error=None)
+            if provider_id:
+                changes["provider_id"] = str(provider_id)[:200]
+            if error:
+                changes["error"] = error[:500]
+            self.w.notification_log[(scope, key)] = replace(have, **changes)
+            return True
+
+    def for_scope(self, scope: str) -> list[NotificationLogRecord]:
+        return [r for (s, _), r in sorted(self.w.notification_log.items()) if s == scope]
+
+
+class NotificationPrefs:
+    def __init__(self, world: World):
+        self.w = world
+
+    def get(self, owner: str) -> NotificationPrefsRecord | None:
+        return self.w.notification_prefs.get(owner)
+
+    def put(self, prefs: NotificationPrefsRecord) -> None:
+        with self.w.lock:
+            self.w.notification_prefs[prefs.owner] = prefs
+
+
+class PushSubscriptions:
+    def __init__(self, world: World):
+        self.w = world
+
+    def for_owner(self, owner: str) -> list[PushSubscriptionRecord]:
+        return [s for (o, _), s in sorted(self.w.push_subscriptions.items()) if o == owner]
+
+    def get(self, owner: str, subscription_id: str) -> PushSubscriptionRecord | None:
+        return self.w.push_subscriptions.get((owner, subscription_id))
+
+    def put(self, sub: PushSubscriptionRecord) -> None:
+        with self.w.lock:
+            self.w.push_subscriptions[(sub.owner, sub.subscription_id)] = sub
+
+    def delete(self, owner: str, subscription_id: str) -> None:
+        with self.w.lock:
+            self.w.push_subscriptions.pop((owner, subscription_id), None)
+
+
+class HelperIndex:
+    """The matching indexes over ``World.index_items`` (an item carries the keys its helper has)."""
+
+    def __init__(self, world: World):
+        self.w = world
+
+    def cell_pages(self, geo_pk: str, sk_lo: str, sk_hi: str, table: str | None = None):
+        items = sorted((dict(i) for i in self.w.index_items.values()
+                        if i.get("geo_pk") == geo_pk and sk_lo <= i.get("geo_sk", "") <= sk_hi),
+                       key=lambda i: i["geo_sk"])
+        yield items, 0.0
+
+    def remote_pages(self, pool: str, *, category: str, language: str):
+        items = sorted((dict(i) for i in self.w.index_items.values()
+                        if i.get("remote_pool") == pool and language in (i.get("languages") or ())
+                        and category in (i.get("skills") or {})), key=lambda i: i["remote_sk"])
+        for start in range(0, max(len(items), 1), 200):
+            yield items[start:start + 200]
 
 
 # ---- attribution (issue 17.7): its own state on the shared world ------------------------------

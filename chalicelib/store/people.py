@@ -30,6 +30,12 @@ class People:
         except Staff.DoesNotExist:
             return None
 
+    def ops_for(self, tenant_id: str) -> list[StaffRecord]:
+        """The ops staff who look after ``tenant_id`` (its own and the platform's, ``*``)."""
+        from chalicelib.models.staff import Staff
+        # the staff table is small (tens of rows): a filtered scan is fine here
+        return [_record(StaffRecord, s) for s in Staff.scan() if s.role == "ops" and s.tenant_id in ("*", tenant_id)]
+
 
 _people = People()
 

@@ -15,7 +15,8 @@ ALL_COUNTERS = ("count", "star_sum", "h1", "h2", "h3", "h4", "h5", "patience_sum
 __all__ = ["ALL_COUNTERS", "ReviewRecord", "CustomerRatingRecord", "QualityCaseRecord", "BookingFacts", "HelperRecord",
            "OfferRef", "FailureRecord", "GeoHintRecord", "WebhookEndpointRecord",
            "WebhookDeliveryRecord", "SignInCodeRecord", "PhoneVerificationRecord", "StaffRecord",
-           "CustomerRecord", "replace",
+           "CustomerRecord", "NotificationLogRecord", "NotificationPrefsRecord", "PushSubscriptionRecord",
+           "OfferRecord", "HelperReach", "replace",
            "ATTRIBUTION_KINDS", "AttributionCounts", "AttributionLink"]
 
 
@@ -95,6 +96,7 @@ class BookingFacts:
     completed_at: str | None = None  # when the ``complete`` transition happened
     partner_id: str | None = None  # set on bookings a partner made through the API
     external_ref: str | None = None  # the partner's own reference
+    sandbox: str | None = None  # "test" for a booking made with a test key
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,7 @@ class WebhookEndpointRecord:
     events: tuple[str, ...] = ()  # the event types it is subscribed to, sorted
     description: str | None = None
     status: str = "enabled"
+    environment: str = "live"  # "test": receives the events of test (sandbox) bookings only
 
 
 @dataclass(frozen=True)
@@ -235,6 +238,95 @@ class CustomerRecord:
     address: dict | None = None
     stripe_customer_id: str | None = None
     default_payment_method: str | None = None
+
+
+# ---- notifications, offers and the helper as dispatch and notifications read them --------------
+
+@dataclass(frozen=True)
+class NotificationLogRecord:
+    """One (event, recipient, channel) of the notifications log: the claim and the send's outcome."""
+    scope: str  # the booking id, or "recipient#<role>#<id>" for events without a booking
+    key: str  # "<event_id>|<role>#<id>|<channel key>"
+    tenant_id: str
+    event_id: str
+    event_type: str
+    recipient_role: str
+    recipient_id: str
+    channel: str  # email | sms | push | none
+    status: str  # sending | sent | failed | gone | skipped | undeliverable
+    created_at: str
+    language: str | None = None
+    title: str | None = None
+    address: str | None = None  # masked
+    attempts: int = 0
+    error: str | None = None
+    provider_id: str | None = None
+    claimed_at: str | None = None  # the claim's token: only its attempt writes the outcome
+    sent_at: str | None = None
+
+
+@dataclass(frozen=True)
+class NotificationPrefsRecord:
+    """How a person wants to hear from us (absent: e-mail on, SMS off, default quiet hours)."""
+    owner: str  # "<role>#<id>"
+    tenant_id: str
+    updated_at: str
+    email: bool = True
+    sms: bool = False
+    phone: str | None = None
+    language: str | None = None
+    quiet_hours: dict | None = None  # {"start": "21:00", "end": "07:00", "tz": "Europe/Zurich"}
+
+
+@dataclass(frozen=True)
+class PushSubscriptionRecord:
+    """One browser that accepts Web Push for a signed-in person."""
+    owner: str  # "<role>#<id>"
+    subscription_id: str  # "ps_" + hash of the endpoint
+    tenant_id: str
+    endpoint: str
+    p256dh: str
+    auth: str
+    created_at: str
+    device: str | None = None
+
+
+@dataclass(frozen=True)
+class OfferRecord:
+    """A job offered to one helper in one dispatch round."""
+    booking_id: str
+    helper_id: str
+    tenant_id: str
+    created_at: str
+    expires_at: str
+    state: str = "open"  # open | accepted | declined | expired | withdrawn
+    round: int = 1
+    summary: dict = field(default_factory=dict)
+    score: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HelperReach:
+    """What dispatch and notifications read of a helper: how to reach them, where they are, and
+    whether they can take work (``domain.geocells.can_take_work``)."""
+    helper_id: str
+    tenant_id: str
+    status: str
+    first_name: str
+    email: str | None = None
+    phone: str | None = None
+    languages: tuple[str, ...] = ()
+    on_call: bool = False
+    off_duty: bool = False
+    busy_with: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    payout_ready: bool = False
+    photo_url: str | None = None
+    rating_count: int = 0
+    rating_sum: int = 0
+    remote: bool = False
+    skills: dict = field(default_factory=dict)
 
 
 # ---- attribution (issue 17.7) ------------------------------------------------------------------

@@ -14,7 +14,8 @@ def _endpoint(item) -> WebhookEndpointRecord:
     return WebhookEndpointRecord(tenant_id=item.tenant_id, endpoint_id=item.endpoint_id, url=item.url,
                                  secret=item.secret, created_at=item.created_at,
                                  events=tuple(sorted(k for k, v in events.items() if v)),
-                                 description=item.description, status=item.status or "enabled")
+                                 description=item.description, status=item.status or "enabled",
+                                 environment=item.environment or "live")
 
 
 class Webhooks:
@@ -30,7 +31,7 @@ class Webhooks:
         WebhookEndpoint, _ = self._models()
         item = WebhookEndpoint(tenant_id=ep.tenant_id, endpoint_id=ep.endpoint_id, url=ep.url, secret=ep.secret,
                                events={e: True for e in ep.events}, description=ep.description, status=ep.status,
-                               created_at=ep.created_at)
+                               created_at=ep.created_at, environment=None if ep.environment == "live" else ep.environment)
         _create(item, WebhookEndpoint.endpoint_id)
 
     def endpoints(self, tenant_id: str) -> list[WebhookEndpointRecord]:
@@ -59,9 +60,18 @@ class Webhooks:
         return _record(WebhookDeliveryRecord, item) if item is not None else None
 
     def deliveries(self, endpoint_id: str, limit: int) -> list[WebhookDeliveryRecord]:
+        return self.deliveries_page(endpoint_id, limit)[0]
+
+    def deliveries_page(self, endpoint_id: str, limit: int,
+                        after: str | None = None) -> tuple[list[WebhookDeliveryRecord], str | None]:
+        """One page of an endpoint's delivery log (by message id, descending) and the message id to
+        continue after (None on the last page)."""
         _, WebhookDelivery = self._models()
-        return [_record(WebhookDeliveryRecord, row)
-                for row in WebhookDelivery.query(endpoint_id, scan_index_forward=False, limit=limit)]
+        start = {"endpoint_id": {"S": endpoint_id}, "message_id": {"S": after}} if after else None
+        result = WebhookDelivery.query(endpoint_id, scan_index_forward=False, limit=limit, last_evaluated_key=start)
+        rows = [_record(WebhookDeliveryRecord, row) for row in result]
+        last = result.last_evaluated_key
+        return rows, (last["message_id"]["S"] if last and len(rows) == limit else None)
 
     def reset_for_redelivery(self, endpoint_id: str, message_id: str) -> WebhookDeliveryRecord:
         """Pending again, with a fresh retry window (``first_attempt_at`` removed)."""

@@ -3,7 +3,8 @@ DynamoDB Local (tests/integration), as the Chalice todo-app runs ``TestTodoDB`` 
 
 A subclass provides the ``world`` fixture: an object with ``repos`` (a ``chalicelib.store.Repos``)
 and ``given_helper(record)`` / ``given_booking(facts)`` / ``given_staff(record)`` to put the records the repositories only
-read. Every test names its records with fresh ids, so the DynamoDB run can share the session's tables.
+read (and ``given_offer(record)`` / ``given_helper_reach(record)`` for dispatch's and notifications' reads).
+Every test names its records with fresh ids, so the DynamoDB run can share the session's tables.
 """
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from datetime import timedelta
 import pytest
 
 from chalicelib.store.conditions import AlreadyExists, ConditionFailed
+from chalicelib.store.records import (HelperReach, NotificationLogRecord, NotificationPrefsRecord, OfferRecord,
+                                      PushSubscriptionRecord)
 from chalicelib.store.records import (BookingFacts, CustomerRatingRecord, CustomerRecord, FailureRecord, GeoHintRecord,
                                       SignInCodeRecord, StaffRecord,
                                       HelperRecord, QualityCaseRecord, ReviewRecord, WebhookDeliveryRecord,
@@ -345,6 +348,22 @@ class StoreContract:
         assert [d.message_id for d in world.repos.webhooks.deliveries(endpoint_id, 2)] == ["msg_c", "msg_b"]
         assert world.repos.webhooks.delivery(endpoint_id, "msg_x") is None
 
+    def test_the_delivery_log_pages_without_gaps_or_repeats(self, world):
+        endpoint_id = _id("we")
+        names = [f"msg_{n:02d}" for n in range(7)]
+        for n in names:
+            world.repos.webhooks.add_delivery(self._delivery(endpoint_id, n))
+        world.repos.webhooks.add_delivery(self._delivery(_id("we"), "msg_99"))  # another endpoint's
+        seen, after, pages = [], None, 0
+        while True:
+            page, after = world.repos.webhooks.deliveries_page(endpoint_id, 3, after)
+            assert len(page) <= 3
+            seen += [d.message_id for d in page]
+            pages += 1
+            if after is None:
+                break
+        assert seen == sorted(names, reverse=True) and pages in (3, 4)
+
     def test_attempts_are_numbered_atomically(self, world):
         endpoint_id = _id("we")
         d = self._delivery(endpoint_id)
@@ -506,6 +525,268 @@ class StoreContract:
         world.given_staff(staff)
         assert world.repos.people.staff(staff.email) == staff
         assert world.repos.people.staff("nobody@example.org") is None
+
+
+# ---- notifications, offers, the helper as dispatch reads it (issue 18) ------------------------------
+
+def a_log_row(**over) -> NotificationLogRecord:
+    values = dict(scope=_id("b"), key=f"{_id('e')}|customer#c_1|email", tenant_id="contract", event_id=_id("e"),
+                  event_type="booking_received", recipient_role="customer", recipient_id="c_1", channel="email",
+                  status="sending", created_at="2026-11-30T10:00:00.000Z", claimed_at="2026-11-30T10:00:00.000Z",
+                  language="fr", title="Votre demande", address="e***@example.org")
+    values.update(over)
+    return NotificationLogRecord(**values)
+
+
+def an_offer(**over) -> OfferRecord:
+    values = dict(booking_id=_id("b"), helper_id=_id("h"), tenant_id="contract", created_at="2026-11-30T10:00:00.000Z",
+                  expires_at="2026-11-30T10:05:00.000Z", round=2, summary={"category": "printer", "city": "Zürich"},
+                  score={"reason": "close by", "total": 0.8})
+    values.update(over)
+    return OfferRecord(**values)
+
+
+def a_reach(**over) -> HelperReach:
+    hid = over.pop("helper_id", _id("h"))
+    values = dict(helper_id=hid, tenant_id=f"contract-{uuid.uuid4().hex[:6]}", status="active", first_name="Rita",
+                  email=f"{hid}@example.org", phone="+41791234567", languages=("de", "fr"), on_call=True,
+                  lat=47.3769, lon=8.5417, payout_ready=True, rating_count=2, rating_sum=9, skills={"printer": 2})
+    values.update(over)
+    return HelperReach(**values)
+
+
+STALE = "2026-11-30T09:58:00.000Z"  # claims older than this are stale (their sender died)
+
+
+def at_once(n: int, attempt) -> list:
+    """Run ``attempt(i)`` for i in range(n) in n threads released together; their results. Any
+    exception fails the test (a conflict or throttle must not pass for a lost race)."""
+    results, errors, barrier = [], [], threading.Barrier(n)
+
+    def run(i):
+        barrier.wait()
+        try:
+            results.append(attempt(i))
+        except Exception as exc:  # noqa: BLE001 — reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == [] and len(results) == n
+    return results
+
+
+def withdrawn(world, offer) -> bool:
+    try:
+        world.repos.offers.withdraw(offer.booking_id, offer.helper_id)
+        return True
+    except ConditionFailed:
+        return False
+
+
+class NotificationsContract:
+    """The notifications log, settings and push subscriptions; offers; busy marking."""
+
+    # ---- notifications log ---------------------------------------------------------------------
+
+    def test_a_channel_is_claimed_once_and_reads_back(self, world):
+        row = a_log_row()
+        assert world.repos.notification_log.claim(row, stale_before=STALE) == row.claimed_at
+        assert world.repos.notification_log.claim(replace(row, claimed_at="2026-11-30T10:00:01.000Z"),
+                                                  stale_before=STALE) is None
+        (got,) = world.repos.notification_log.for_scope(row.scope)
+        assert got == replace(row, attempts=1)
+
+    def test_only_the_current_claim_records_the_outcome_and_a_sent_stays_sent(self, world):
+        log = world.repos.notification_log
+        row = a_log_row(claimed_at="2026-11-30T09:00:00.000Z")
+        old = log.claim(row, stale_before=STALE)
+        new = log.claim(replace(row, claimed_at="2026-11-30T10:00:00.000Z"), stale_before=STALE)  # took over
+        assert (old, new) == ("2026-11-30T09:00:00.000Z", "2026-11-30T10:00:00.000Z")
+        assert log.finish(row.scope, row.key, token=new, status="sent", at="2026-11-30T10:00:02.000Z",
+                          provider_id="ses-1")
+        assert not log.finish(row.scope, row.key, token=old, status="failed", error="TimeoutError: late")
+        (got,) = log.for_scope(row.scope)
+        assert (got.status, got.provider_id, got.sent_at, got.attempts, got.error) == \
+            ("sent", "ses-1", "2026-11-30T10:00:02.000Z", 2, None)
+        assert log.claim(replace(row, claimed_at="2026-11-30T11:00:00.000Z"), stale_before="2026-11-30T10:59:00.000Z") \
+            is None  # sent: never claimed again
+
+    def test_a_failed_channel_is_claimed_again_and_counts_its_attempts(self, world):
+        log = world.repos.notification_log
+        row = a_log_row()
+        token = log.claim(row, stale_before=STALE)
+        assert log.finish(row.scope, row.key, token=token, status="failed", error="ConnectionError: SES is down")
+        again = log.claim(replace(row, claimed_at="2026-11-30T10:01:00.000Z"), stale_before=STALE)
+        assert again == "2026-11-30T10:01:00.000Z"
+        (got,) = log.for_scope(row.scope)
+        assert (got.status, got.attempts, got.created_at) == ("sending", 2, row.created_at)
+
+    def test_a_final_outcome_without_a_send_is_recorded_only_where_nothing_was(self, world):
+        log = world.repos.notification_log
+        skipped = a_log_row(status="skipped", error="quiet hours", channel="sms", key="k|helper#h|sms")
+        assert log.claim(skipped, stale_before=STALE)
+        assert log.claim(replace(skipped, status="sending", error=None), stale_before=STALE) is None
+        (got,) = log.for_scope(skipped.scope)
+        assert (got.status, got.error, got.attempts) == ("skipped", "quiet hours", 0)
+
+    def test_of_ten_concurrent_claims_of_one_channel_one_wins(self, world):
+        row = a_log_row()
+        tokens = at_once(10, lambda i: world.repos.notification_log.claim(
+            replace(row, claimed_at=f"2026-11-30T10:00:0{i}.000Z"), stale_before=STALE))
+        assert len([t for t in tokens if t]) == 1
+        assert world.repos.notification_log.for_scope(row.scope)[0].attempts == 1
+
+    # ---- settings and push subscriptions -------------------------------------------------------
+
+    def test_settings_read_back_and_are_replaced_as_a_whole(self, world):
+        owner = f"helper#{_id('h')}"
+        assert world.repos.notification_prefs.get(owner) is None
+        prefs = NotificationPrefsRecord(owner=owner, tenant_id="contract", updated_at="2026-11-30T10:00:00.000Z",
+                                        email=False, sms=True, phone="+41791234567", language="it",
+                                        quiet_hours={"start": "22:00", "end": "06:30", "tz": "Europe/Zurich"})
+        world.repos.notification_prefs.put(prefs)
+        assert world.repos.notification_prefs.get(owner) == prefs
+        plain = NotificationPrefsRecord(owner=owner, tenant_id="contract", updated_at="2026-11-30T11:00:00.000Z")
+        world.repos.notification_prefs.put(plain)
+        assert world.repos.notification_prefs.get(owner) == plain
+
+    def test_push_subscriptions_are_kept_per_person_and_removed(self, world):
+        owner = f"customer#{_id('c')}"
+        subs = [PushSubscriptionRecord(owner=owner, subscription_id=f"ps_{n}", tenant_id="contract",
+                                       endpoint=f"https://push.example.org/{n}", p256dh="key", auth="auth",
+                                       created_at="2026-11-30T10:00:00.000Z", device=device)
+                for n, device in (("a", "Phone"), ("b", None))]
+        for sub in subs:
+            world.repos.push_subscriptions.put(sub)
+        assert world.repos.push_subscriptions.for_owner(owner) == subs
+        assert world.repos.push_subscriptions.get(owner, "ps_a") == subs[0]
+        world.repos.push_subscriptions.delete(owner, "ps_a")
+        world.repos.push_subscriptions.delete(owner, "ps_a")  # gone already: nothing happens
+        assert world.repos.push_subscriptions.for_owner(owner) == subs[1:]
+        assert world.repos.push_subscriptions.get(owner, "ps_a") is None
+        assert world.repos.push_subscriptions.for_owner(f"customer#{_id('c')}") == []
+
+    # ---- offers ----------------------------------------------------------------------------------
+
+    def test_offers_read_back_per_booking_and_withdraw_only_while_open(self, world):
+        first = an_offer()
+        second = an_offer(booking_id=first.booking_id, state="declined")
+        world.given_offer(first)
+        world.given_offer(second)
+        assert world.repos.offers.get(first.booking_id, first.helper_id) == first
+        assert world.repos.offers.get(first.booking_id, _id("h")) is None
+        assert sorted(world.repos.offers.for_booking(first.booking_id), key=lambda o: o.helper_id) == \
+            sorted([first, second], key=lambda o: o.helper_id)
+        world.repos.offers.withdraw(first.booking_id, first.helper_id)
+        assert world.repos.offers.get(first.booking_id, first.helper_id).state == "withdrawn"
+        for helper_id in (first.helper_id, second.helper_id, _id("h")):  # withdrawn, declined, never made
+            assert not withdrawn(world, replace(first, helper_id=helper_id))
+        assert world.repos.offers.get(first.booking_id, second.helper_id).state == "declined"
+
+    def test_of_concurrent_withdrawals_of_one_offer_exactly_one_wins(self, world):
+        offer = an_offer()
+        world.given_offer(offer)
+        assert sorted(at_once(8, lambda i: withdrawn(world, offer))) == [False] * 7 + [True]
+        assert world.repos.offers.get(offer.booking_id, offer.helper_id).state == "withdrawn"
+
+    # ---- the helper as dispatch and notifications read it; busy marking -----------------------
+
+    def test_a_helpers_reach_reads_back_and_a_missing_one_is_none(self, world):
+        reach = a_reach()
+        world.given_helper_reach(reach)
+        assert world.repos.helpers.reach(reach.helper_id, consistent=True) == reach
+        assert world.repos.helpers.reach(_id("h")) is None
+
+    def test_a_photo_is_set_only_on_a_helper_who_exists(self, world):
+        helper = a_helper()
+        world.given_helper(helper)
+        world.repos.helpers.set_photo(helper.helper_id, "photos/h/abc.jpg", True)
+        got = world.repos.helpers.get(helper.helper_id, consistent=True)
+        assert (got.photo_key, got.photo_public) == ("photos/h/abc.jpg", True)
+        with pytest.raises(ConditionFailed):
+            world.repos.helpers.set_photo(_id("h"), "photos/x.jpg", False)
+        assert world.repos.helpers.get(_id("h")) is None
+
+    def test_busy_is_marked_once_and_freed_only_from_the_booking_it_holds(self, world):
+        reach = a_reach()
+        world.given_helper_reach(reach)
+        helpers, hid = world.repos.helpers, reach.helper_id
+        guard = f"match#busy#{_id('b')}"
+        assert helpers.mark_busy(guard, hid, "b_one", "2026-11-30T10:00:00.000Z")
+        assert not helpers.mark_busy(guard, hid, "b_one", "2026-11-30T10:00:00.000Z")  # a redelivery
+        assert helpers.reach(hid, consistent=True).busy_with == "b_one"
+        assert not helpers.free(f"match#free#{_id('b')}", hid, "b_other")  # busy with another job
+        assert helpers.reach(hid, consistent=True).busy_with == "b_one"
+        free_guard = f"match#free#{_id('b')}"
+        assert helpers.free(free_guard, hid, "b_one")
+        assert not helpers.free(free_guard, hid, "b_one")
+        assert helpers.reach(hid, consistent=True).busy_with is None
+        assert not helpers.mark_busy(f"match#busy#{_id('b')}", _id("h"), "b_one", "2026-11-30T10:00:00.000Z")
+
+    def test_of_concurrent_busy_markings_of_one_accept_one_counts(self, world):
+        reach = a_reach()
+        world.given_helper_reach(reach)
+        guard = f"match#busy#{_id('b')}"
+
+        def delivery(i):
+            """One delivery of the accept's stream record; a transaction conflict (nothing decided)
+            is delivered again, as the stream does."""
+            from chalicelib.store.conditions import is_retryable
+
+            for _ in range(50):
+                try:
+                    return world.repos.helpers.mark_busy(guard, reach.helper_id, "b_one", "2026-11-30T10:00:00.000Z")
+                except Exception as exc:  # noqa: BLE001 — only a retryable outcome is tried again
+                    if not is_retryable(exc):
+                        raise
+            raise AssertionError("still conflicting after 50 deliveries")
+
+        assert sorted(at_once(8, delivery)) == [False] * 7 + [True]
+        assert world.repos.helpers.reach(reach.helper_id, consistent=True).busy_with == "b_one"
+
+    def test_index_keys_are_written_only_over_the_record_they_were_derived_from(self, world):
+        from dataclasses import asdict
+
+        from chalicelib.domain import geocells
+        from chalicelib.services.matching import INDEX_SOURCES
+
+        reach = a_reach(remote=True)
+        world.given_helper_reach(reach)
+        keys = geocells.index_fields(asdict(reach))
+        derived_from = {name: getattr(reach, name) for name in INDEX_SOURCES}
+        with pytest.raises(ConditionFailed):  # derived from an image that is not the record any more
+            world.repos.helpers.sync_index_keys(reach.helper_id, keys, {**derived_from, "status": "suspended"})
+        with pytest.raises(ConditionFailed):  # no such helper: nothing is created
+            world.repos.helpers.sync_index_keys(_id("h"), keys, derived_from)
+        world.repos.helpers.sync_index_keys(reach.helper_id, keys, derived_from)
+        pages = list(world.repos.helper_index.cell_pages(keys["geo_pk"], keys["geo_sk"], keys["geo_sk"]))
+        (item,) = [i for page, _ in pages for i in page]
+        assert (item["geo_sk"], item["first_name"], item["skills"], item["payout_ready"]) == \
+            (keys["geo_sk"], "Rita", {"printer": 2}, True)
+        assert float(item["lat"]) == reach.lat
+        remote = [i for page in world.repos.helper_index.remote_pages(reach.tenant_id, category="printer", language="fr")
+                  for i in page]
+        assert [i["remote_sk"] for i in remote] == [keys["remote_sk"]]
+        assert [i for page in world.repos.helper_index.remote_pages(reach.tenant_id, category="printer",
+                                                                    language="it") for i in page] == []
+
+    def test_the_ops_staff_of_a_tenant_are_its_own_and_the_platforms(self, world):
+        tenant = f"contract-{uuid.uuid4().hex[:6]}"
+        mine = StaffRecord(email=f"ops-{uuid.uuid4().hex[:8]}@example.org", staff_id=_id("s"), name="Olga Ops",
+                           role="ops", tenant_id=tenant)
+        admin = StaffRecord(email=f"adm-{uuid.uuid4().hex[:8]}@example.org", staff_id=_id("s"), name="Ada Admin",
+                            role="partner_admin", tenant_id=tenant)
+        other = StaffRecord(email=f"ops-{uuid.uuid4().hex[:8]}@example.org", staff_id=_id("s"), name="Otto Ops",
+                            role="ops", tenant_id=f"contract-{uuid.uuid4().hex[:6]}")
+        for staff in (mine, admin, other):
+            world.given_staff(staff)
+        emails = {s.email for s in world.repos.people.ops_for(tenant)}
+        assert mine.email in emails and admin.email not in emails and other.email not in emails
+        assert all(s.tenant_id in ("*", tenant) for s in world.repos.people.ops_for(tenant))
 
 
 # ---- attribution (issue 17.7) -------------------------------------------------------------------

@@ -11,7 +11,9 @@ OPS_EMAIL = "ops@crowdfix.local"
 
 
 
-def new_partner(api, signin, *, pool="crowd", environment="test", rate_limit=None, **tenant_fields):
+def new_partner(api, signin, *, pool="crowd", environment="live", rate_limit=None, **tenant_fields):
+    """A tenant and one API key: live by default (real dispatch, messages sent); ``environment="test"``
+    for the sandbox (simulated helpers, messages recorded, docs/partners.md)."""
     ops = signin(OPS_EMAIL, "ops")
     tenant_id = "p-" + uuid.uuid4().hex[:10]
     body = {"tenant_id": tenant_id, "name": f"Partner {tenant_id}", "locale": "en", "currency": "CHF",

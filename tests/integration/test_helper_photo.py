@@ -1,6 +1,8 @@
 """Issue 14: who is coming. A helper uploads a photo (S3 on moto server); the type and size are
 checked; the customer she is assigned to sees it through a short-lived presigned URL together with
-her first name, rating, arrival window and phone; the public card shows it only if she agreed."""
+her first name, rating, arrival window and phone; the public card shows it only if she agreed.
+
+Each test is one behaviour, written given / when / then; the set-up they share is in the helpers."""
 from __future__ import annotations
 
 import uuid
@@ -17,7 +19,10 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
 
 
-def make_helper() -> tuple[str, str]:
+# ---- given / when ----------------------------------------------------------------------------------
+
+def given_helper(signin) -> tuple[str, dict]:
+    """An active helper in Locarno, signed in: ``(helper_id, headers)``."""
     from chalicelib.models.base import now_iso
     from chalicelib.models.helpers import Helper
 
@@ -27,50 +32,91 @@ def make_helper() -> tuple[str, str]:
            first_name="Lia", phone="+41 91 555 12 34", skills={"printer": 3}, lat=SPOT["lat"], lon=SPOT["lon"],
            service_radius_km=5, hourly_rate=6000, languages=["de", "it"], status="active",
            tenant_status="crowdfix#active", payout_ready=True, created_at=now_iso()).save()
-    return hid, email
+    return hid, signin(email, "helper")
 
 
-def put_photo(api, helper, data, ctype, public=False):
-    return api.call("PUT", "/v1/helper/photo" + ("?public=true" if public else ""), data,
-                    {**helper, "Content-Type": ctype})
+def given_assigned_booking(api, signin, hid: str, helper: dict) -> tuple[str, dict]:
+    """A customer booked this helper and the helper accepted: ``(booking_id, customer headers)``."""
+    customer = signin()
+    bid = api.call("POST", "/v1/bookings", booking_body(location=SPOT, preferred_helper_id=hid), customer)[1]["booking_id"]
+    assert helper_as_the_customer_sees(api, bid, customer) is None  # nobody before the accept
+    wait_for(lambda: any(o["booking_id"] == bid for o in api.call("GET", "/v1/helper/offers", headers=helper)[1]["items"]),
+             timeout=30, what="the offer")
+    assert api.call("POST", f"/v1/bookings/{bid}/accept", headers=helper)[0] == 200
+    return bid, customer
 
 
-def test_the_assigned_customer_sees_who_is_coming_and_the_photo_through_a_short_lived_url(api, signin, pump):
-    hid, email = make_helper()
-    helper = signin(email, "helper")
-    # wrong type, a lie about the type, too large: refused with what to do
+def put_photo(api, who, data, ctype, public=False):
+    return api.call("PUT", "/v1/helper/photo" + ("?public=true" if public else ""), data, {**who, "Content-Type": ctype})
+
+
+def public_card(api, hid: str) -> dict:
+    return api.call("GET", f"/v1/helpers/{hid}")[1]
+
+
+def helper_as_the_customer_sees(api, bid: str, customer: dict) -> dict | None:
+    return api.call("GET", f"/v1/bookings/{bid}", headers=customer)[1]["helper"]
+
+
+# ---- uploading -------------------------------------------------------------------------------------
+
+def test_a_photo_of_the_wrong_type_is_refused_with_what_to_do(api, signin):
+    _, helper = given_helper(signin)
     assert put_photo(api, helper, b"GIF89a....", "image/gif")[0] in (415, 422)
-    status, problem, _ = put_photo(api, helper, b"not a picture", "image/png")
+    status, problem, _ = put_photo(api, helper, b"not a picture", "image/png")  # a lie about the type
     assert status == 422 and problem["code"] == "photo_type", problem
+
+
+def test_a_photo_too_large_is_refused_with_what_to_do(api, signin):
+    _, helper = given_helper(signin)
     status, problem, _ = put_photo(api, helper, b"\xff\xd8\xff" + b"\x00" * (2 * 1024 * 1024), "image/jpeg")
     assert status == 413 and problem["code"] == "photo_too_large", problem
-    customer = signin()
-    assert put_photo(api, customer, PNG, "image/png")[0] == 403
+
+
+def test_only_a_helper_uploads_a_photo_of_themselves(api, signin):
+    assert put_photo(api, signin(), PNG, "image/png")[0] == 403
+
+
+def test_an_uploaded_photo_is_served_through_a_short_lived_url(api, signin):
+    _, helper = given_helper(signin)
     status, up, _ = put_photo(api, helper, PNG, "image/png")
     assert status == 200 and up["public"] is False and "X-Amz-Expires=900" in up["photo_url"], up
     assert requests.get(up["photo_url"], timeout=5).content == PNG
 
-    # not public: the public profile has no photo
-    assert api.call("GET", f"/v1/helpers/{hid}")[1].get("photo_url") is None
 
-    bid = api.call("POST", "/v1/bookings", booking_body(location=SPOT, preferred_helper_id=hid), customer)[1]["booking_id"]
-    before = api.call("GET", f"/v1/bookings/{bid}", headers=customer)[1]
-    assert before["helper"] is None
-    wait_for(lambda: any(o["booking_id"] == bid for o in api.call("GET", "/v1/helper/offers", headers=helper)[1]["items"]),
-             timeout=30, what="the offer")
-    assert api.call("POST", f"/v1/bookings/{bid}/accept", headers=helper)[0] == 200
-    view = api.call("GET", f"/v1/bookings/{bid}", headers=customer)[1]
-    h = view["helper"]
+# ---- who sees it -----------------------------------------------------------------------------------
+
+def test_a_photo_she_did_not_agree_to_show_is_not_on_the_public_card(api, signin):
+    hid, helper = given_helper(signin)
+    put_photo(api, helper, PNG, "image/png")
+    assert public_card(api, hid).get("photo_url") is None
+
+
+def test_once_she_agreed_the_public_card_shows_the_photo(api, signin):
+    hid, helper = given_helper(signin)
+    assert put_photo(api, helper, JPEG, "image/jpeg", public=True)[0] == 200
+    assert requests.get(public_card(api, hid)["photo_url"], timeout=5).content == JPEG
+
+
+def test_the_assigned_customer_sees_who_is_coming_and_the_photo(api, signin, pump):
+    hid, helper = given_helper(signin)
+    put_photo(api, helper, PNG, "image/png")
+    bid, customer = given_assigned_booking(api, signin, hid, helper)
+
+    h = helper_as_the_customer_sees(api, bid, customer)
+
     assert h["first_name"] == "Lia" and h["phone"] == "+41 91 555 12 34" and "rating" in h
     assert h["arrival"]["from"] < h["arrival"]["to"]
     assert requests.get(h["photo_url"], timeout=5).content == PNG
-    # another customer sees nothing of this booking
-    assert api.call("GET", f"/v1/bookings/{bid}", headers=signin())[0] == 404
+    assert api.call("GET", f"/v1/bookings/{bid}", headers=signin())[0] == 404  # another customer: nothing
 
-    # once agreed, the public card shows it too; after the job the phone is no longer shown
-    assert put_photo(api, helper, JPEG, "image/jpeg", public=True)[0] == 200
-    assert requests.get(api.call("GET", f"/v1/helpers/{hid}")[1]["photo_url"], timeout=5).content == JPEG
+
+def test_after_the_job_her_phone_and_arrival_are_no_longer_shown(api, signin, pump):
+    hid, helper = given_helper(signin)
+    bid, customer = given_assigned_booking(api, signin, hid, helper)
+
     for step, body in (("start", None), ("complete", {"minutes_worked": 30})):
         assert api.call("POST", f"/v1/bookings/{bid}/{step}", body, helper)[0] == 200
-    done = api.call("GET", f"/v1/bookings/{bid}", headers=customer)[1]["helper"]
+
+    done = helper_as_the_customer_sees(api, bid, customer)
     assert "phone" not in done and "arrival" not in done

@@ -29,7 +29,7 @@ def test_a_late_failed_attempt_does_not_undo_a_sent_e_mail(stack, monkeypatch):
     B took over and sent it, when A's send fails after that, then the step stays "sent" and a
     redelivery sends nothing: exactly one successful send."""
     from chalicelib.models.notification_log import NotificationLog
-    from chalicelib.services import notifications as svc
+    from chalicelib.services import notification_delivery as svc
 
     hid = _helper()
     msg = {"v": 1, "event_type": "payout_sent", "event_id": f"late#{hid}", "booking_id": None,

@@ -160,7 +160,8 @@ def test_customer_cancel_after_assignment_tells_the_helper(api, signin, pump, st
 
 
 def test_unmatched_booking_tells_customer_and_ops(stack, push_service):
-    from chalicelib.services.notifications import deliver, events_for_transition
+    from chalicelib.services.notification_delivery import deliver
+    from chalicelib.services.notifications import events_for_transition
 
     booking = {"booking_id": f"b_nt{uuid.uuid4().hex[:10]}", "tenant_id": "crowdfix", "customer_id": "c_x",
                "category": "tv", "mode": "onsite", "location": {"postcode": "8004", "city": "Zürich"},
@@ -197,7 +198,8 @@ def test_duplicate_events_send_once(stack, pump, push_service):
 
 def test_failing_channel_is_retried_with_backoff_then_kept_in_the_failure_store(stack, pump, push_service, monkeypatch):
     from chalicelib.queues import NOTIFICATIONS
-    from chalicelib.services import notifications as svc
+    from chalicelib.services import notification_delivery as svc
+    from chalicelib.services.notifications import enqueue_notification
 
     hid, hemail = make_helper("de")
     real = svc.SENDERS["email"]
@@ -209,8 +211,8 @@ def test_failing_channel_is_retried_with_backoff_then_kept_in_the_failure_store(
 
     monkeypatch.setitem(svc.SENDERS, "email", flaky)
     event_id = f"payout#{hid}#dlq"
-    svc.enqueue_notification("payout_sent", None, {"role": "helper", "id": hid}, {"amount": 100, "currency": "CHF"},
-                             tenant_id="crowdfix", event_id=event_id)
+    enqueue_notification("payout_sent", None, {"role": "helper", "id": hid}, {"amount": 100, "currency": "CHF"},
+                         tenant_id="crowdfix", event_id=event_id)
     from chalicelib.services.failures import list_failures
 
     def in_failure_store():
@@ -228,7 +230,7 @@ def test_failing_channel_is_retried_with_backoff_then_kept_in_the_failure_store(
 
 
 def test_expired_push_subscription_is_removed(api, signin, stack, push_service):
-    from chalicelib.services.notifications import deliver
+    from chalicelib.services.notification_delivery import deliver
 
     hid, hemail = make_helper("en")
     helper = signin(hemail, "helper")
@@ -245,7 +247,7 @@ def test_expired_push_subscription_is_removed(api, signin, stack, push_service):
 def test_quiet_hours_hold_back_push_unless_on_call(api, signin, stack, push_service):
     from datetime import datetime, timedelta, timezone
 
-    from chalicelib.services.notifications import deliver
+    from chalicelib.services.notification_delivery import deliver
 
     now = datetime.now(timezone.utc)
     quiet = {"start": (now - timedelta(hours=1)).strftime("%H:%M"), "end": (now + timedelta(hours=1)).strftime("%H:%M"),
@@ -307,7 +309,7 @@ def test_failed_send_hides_the_message_for_the_backoff(stack, push_service, monk
     """The consumer itself delays a failed message's next try (its visibility), growing with each
     receive: here the message received with visibility 0 must stay hidden afterwards."""
     from chalicelib.aws import client
-    from chalicelib.services import notifications as svc
+    from chalicelib.services import notification_delivery as svc
 
     # a private queue of its own (the record names it, as Lambda's do): nothing else in the process
     # is redirected, so the session's pump keeps delivering everyone else's messages where they belong

@@ -105,7 +105,7 @@ def test_token_bucket_never_hands_out_more_than_the_burst_under_concurrency(stac
 
 
 def test_partner_quotes_discovers_helpers_and_books_for_its_customer(api, signin):
-    p = new_partner(api, signin)
+    p = new_partner(api, signin, environment="test")  # a test key makes sandbox bookings
     h = p["h"]
     status, quote, _ = api.call("GET", "/v1/partner/quote?category=printer&mode=onsite&lat=47.3769&lon=8.5417&minutes=90",
                                 headers=h)

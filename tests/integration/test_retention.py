@@ -47,12 +47,12 @@ def test_a_webhook_delivery_is_stored_with_its_expiry(stack):
 def test_a_notification_claim_is_stored_with_its_expiry(stack):
     from chalicelib.aws import client
     from chalicelib.models.notification_log import RETENTION, NotificationLog
-    from chalicelib.services import notifications
+    from chalicelib.services import notification_delivery
 
     bid = "b_ttl" + uuid.uuid4().hex[:8]
     msg = {"event_id": "e1", "event_type": "booking.created", "booking_id": bid,
            "recipient": {"role": "customer", "id": "c_1"}}
-    assert notifications._claim(msg, "crowdfix", {"key": "email", "channel": "email"}, "en", "Title")
+    assert notification_delivery._claim(msg, "crowdfix", {"key": "email", "channel": "email"}, "en", "Title")
     raw = client("dynamodb").query(TableName=NotificationLog.Meta.table_name, KeyConditionExpression="#s = :s",
                                    ExpressionAttributeNames={"#s": "scope"},
                                    ExpressionAttributeValues={":s": {"S": bid}})["Items"][0]

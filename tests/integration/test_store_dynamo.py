@@ -3,24 +3,31 @@ tests the in-memory twins pass, so a twin that drifts from DynamoDB fails one of
 import pytest
 
 from chalicelib.store import Repos
-from tests.contract.store_contract import AttributionContract, StoreContract
+from tests.contract.store_contract import AttributionContract, NotificationsContract, StoreContract
 
 
 def dynamo_repos() -> Repos:
     """Every aggregate's DynamoDB repository, as the services' accessors return them."""
     from chalicelib.store import (bookings, failures, geo_hints, guards, helpers, offers, people, quality, ratings,
                                   reviews, signin, webhooks)
+    from chalicelib.store import helper_index, notification_log, notification_prefs, push_subscriptions
 
     return Repos(reviews=reviews.reviews(), customer_ratings=reviews.customer_ratings(),
                  counters=ratings.counters(), quality=quality.quality(), helpers=helpers.helpers(),
                  bookings=bookings.bookings(), offers=offers.offers(), failures=failures.failures(),
                  guards=guards.guards(), geo_hints=geo_hints.geo_hints(), webhooks=webhooks.webhooks(),
-                 signin=signin.signin(), people=people.people(), attribution=_attribution())
+                 signin=signin.signin(), people=people.people(),
+                 notification_log=notification_log.notification_log(),
+                 notification_prefs=notification_prefs.notification_prefs(),
+                 push_subscriptions=push_subscriptions.push_subscriptions(),
+                 helper_index=helper_index.helper_index(),
+                 attribution=_attribution())
 
 
 def _attribution():
     from chalicelib.store.attribution import attribution
     return attribution()
+
 
 pytestmark = pytest.mark.integration
 
@@ -57,6 +64,24 @@ class DynamoWorld:
                 contact={"name": facts.contact_name} if facts.contact_name else {}, language=facts.language,
                 state=facts.state, created_at=facts.updated_at, updated_at=facts.updated_at).save()
 
+    def given_offer(self, offer):
+        from dataclasses import asdict
+
+        from chalicelib.models.offers import Offer
+
+        Offer(**asdict(offer)).save()
+
+    def given_helper_reach(self, reach):
+        from chalicelib.models.helpers import Helper
+
+        Helper(helper_id=reach.helper_id, tenant_id=reach.tenant_id, email=reach.email,
+               email_key=f"{reach.tenant_id}#{reach.email}", name=f"{reach.first_name} Contract",
+               first_name=reach.first_name, phone=reach.phone, languages=list(reach.languages), on_call=reach.on_call,
+               off_duty=reach.off_duty, busy_with=reach.busy_with, lat=reach.lat, lon=reach.lon,
+               payout_ready=reach.payout_ready, photo_url=reach.photo_url, rating_count=reach.rating_count,
+               rating_sum=reach.rating_sum, remote=reach.remote, skills=dict(reach.skills), status=reach.status, tenant_status=f"{reach.tenant_id}#{reach.status}",
+               hourly_rate=6000, created_at="2026-11-30T10:00:00.000Z").save()
+
 
 @pytest.fixture()
 def world(stack):
@@ -64,6 +89,10 @@ def world(stack):
 
 
 class TestDynamoStore(StoreContract, AttributionContract):
+    pass
+
+
+class TestDynamoNotificationsStore(NotificationsContract):
     pass
 
 

@@ -59,7 +59,7 @@ def test_links_refuse_a_parameter_that_is_not_an_id():
 
 
 def test_notification_links_use_the_route_table():
-    from chalicelib.services.notifications import _context
+    from chalicelib.services.notification_render import context as _context
 
     msg = {"event_type": "review_request", "booking_id": BID, "recipient": {"role": "customer", "id": "c_1"},
            "data": {"review_url": f"http://old.example/review/{BID}#token=tok.en-1"}}
@@ -114,7 +114,7 @@ def test_every_word_of_the_app_exists_in_all_four_languages():
 
 
 def _sample_ctx(lang: str) -> dict:
-    from chalicelib.services.notifications import _context
+    from chalicelib.services.notification_render import context as _context
 
     data = {"helper_first_name": "Anna", "rating_avg": 4.5, "rating_count": 2, "photo_url": "https://x.example/p.jpg",
             "arrival": "2030-01-01T10:00:00Z", "expires_at": "2030-01-01T10:05:00Z", "minutes_worked": 45,

@@ -27,7 +27,7 @@ def _code(stack, phone) -> str:
 
 
 def _targets_sms(customer_id: str) -> bool:
-    from chalicelib.services.notifications import _person, _targets
+    from chalicelib.services.notification_channels import person as _person, targets as _targets
     person = _person({"role": "customer", "id": customer_id})
     return any(t["channel"] == "sms" for t in _targets("booking_received", person))
 

@@ -6,7 +6,7 @@ import json
 import botocore.session
 from botocore.parsers import create_parser
 
-from chalicelib.services.matching import _items_unparsed
+from chalicelib.store.helper_index import _items_unparsed
 
 ITEMS = [{"helper_id": {"S": "h_1"}, "lat": {"N": "47.3769"}, "skills": {"M": {"printer": {"N": "2"}}},
           "languages": {"L": [{"S": "de"}, {"S": "fr"}]}, "on_call": {"BOOL": True}, "bio": {"NULL": True},

@@ -43,14 +43,14 @@ def test_an_item_read_back_keeps_the_expiry_it_was_written_with():
 
 def test_the_notification_claim_sets_the_expiry_in_its_update(monkeypatch):
     """The log is written by update (an upsert claim), where model defaults do not apply."""
-    from chalicelib.services import notifications
+    from chalicelib.services import notification_delivery
 
     seen = []
     monkeypatch.setattr(NotificationLog, "update", lambda self, actions, condition=None: seen.append(actions))
     msg = {"event_id": "e1", "event_type": "booking.created", "booking_id": "b_1",
            "recipient": {"role": "customer", "id": "c_1"}}
     before = time.time()
-    assert notifications._claim(msg, "t", {"key": "email", "channel": "email"}, "en", "Title")
+    assert notification_delivery._claim(msg, "t", {"key": "email", "channel": "email"}, "en", "Title")
     ttl = [a for a in seen[0] if "ttl" in str(a)]
     assert len(ttl) == 1
     value = int(json.loads(ttl[0].values[1].value["N"]))

@@ -10,7 +10,10 @@ from pathlib import Path
 
 SERVICES = Path(__file__).resolve().parents[2] / "chalicelib" / "services"
 ON_THE_STORAGE_LAYER = {"reviews", "ratings", "quality", "profiles", "failures", "idempotency", "geo_hints",
-                        "webhooks", "auth"}
+                        "webhooks", "auth",
+                        # notifications (all but the producer, which still reads the payment) and helper photos
+                        "notification_channels", "notification_delivery", "notification_messages",
+                        "notification_render", "notification_settings", "helper_photos", "matching"}
 
 
 def _imports(path: Path) -> set[str]:

@@ -2,7 +2,7 @@
 import pytest
 
 from chalicelib.store import memory_repos
-from tests.contract.store_contract import AttributionContract, StoreContract
+from tests.contract.store_contract import AttributionContract, NotificationsContract, StoreContract
 
 
 class MemoryWorld:
@@ -19,6 +19,12 @@ class MemoryWorld:
     def given_booking(self, facts):
         self.repos.world.bookings[facts.booking_id] = facts
 
+    def given_offer(self, offer):
+        self.repos.world.offer_records[(offer.booking_id, offer.helper_id)] = offer
+
+    def given_helper_reach(self, reach):
+        self.repos.world.helper_reach[reach.helper_id] = reach
+
 
 @pytest.fixture()
 def world():
@@ -26,6 +32,10 @@ def world():
 
 
 class TestMemoryStore(StoreContract, AttributionContract):
+    pass
+
+
+class TestMemoryNotificationsStore(NotificationsContract):
     pass
 
 
