@@ -20,7 +20,7 @@ def _table() -> dict[str, EffectFn]:
     """The registry itself (imported on first use: the modules below are the stream handler's,
     not the API's cold start). Written as plain imports so that ``infra/derive.py``'s import graph
     sees what the bookings stream handler reaches and grants exactly that."""
-    from chalicelib.services import dispatch, matching, notifications, payments, reviews, webhooks
+    from chalicelib.services import attribution, dispatch, matching, notifications, payments, reviews, webhooks
     from chalicelib.services import billing, payment_links
 
     return {
@@ -41,6 +41,8 @@ def _table() -> dict[str, EffectFn]:
         "request_review": reviews.ask_for_review,
         "draw_spot_check": reviews.draw_spot_check,
         "count_no_show": reviews.count_no_show,
+        # attribution per tenant, affiliate code and campaign (bookings started, completed)
+        "count_attribution": attribution.count_effect,
     }
 
 

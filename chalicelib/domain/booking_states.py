@@ -80,10 +80,12 @@ class Timer:
 
 
 TRANSITIONS: dict[str, Transition] = {t.name: t for t in [
-    _t("request", {CUSTOMER, PARTNER}, {None}, REQUESTED, ("dispatch", "notify", "partner_webhook"),
+    _t("request", {CUSTOMER, PARTNER}, {None}, REQUESTED,
+       ("dispatch", "notify", "partner_webhook", "count_attribution"),
        "A customer (or a partner for its customer) asks for help and nothing has to be held first "
        "(the tenant bills by invoice, or takes no card)."),
-    _t("request_with_card", {CUSTOMER, PARTNER}, {None}, AWAITING_PAYMENT, ("send_payment_link", "partner_webhook"),
+    _t("request_with_card", {CUSTOMER, PARTNER}, {None}, AWAITING_PAYMENT,
+       ("send_payment_link", "partner_webhook", "count_attribution"),
        "A booking that is paid by card: nobody is offered it until the card hold succeeded (a partner's "
        "customer gets a payment link).",
        timers=("payment_window",)),
@@ -105,7 +107,8 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in [
     _t("depart", {HELPER}, {ASSIGNED}, EN_ROUTE, ("notify", "partner_webhook"), "The helper is on the way."),
     _t("start", {HELPER}, {ASSIGNED, EN_ROUTE}, STARTED, ("notify", "partner_webhook"), "The helper has started."),
     _t("complete", {HELPER}, {STARTED}, COMPLETED,
-       ("settle", "free_helper", "notify", "partner_webhook", "request_review", "draw_spot_check"),
+       ("settle", "free_helper", "notify", "partner_webhook", "request_review", "draw_spot_check",
+        "count_attribution"),
        "The helper is done and reports the minutes worked."),
     _t("cancel_by_customer", {CUSTOMER, PARTNER}, {AWAITING_PAYMENT, REQUESTED, OFFERED, ASSIGNED, EN_ROUTE}, CANCELLED,
        ("withdraw_other_offers", "free_helper", "cancel_payment", "notify", "partner_webhook"),

@@ -26,11 +26,14 @@ LANG_TEXT = {
 }
 
 
-def booking_url(tenant: dict, base_url: str, embed: bool, signed: dict | None = None) -> str:
+def booking_url(tenant: dict, base_url: str, embed: bool, signed: dict | None = None,
+                campaign: dict | None = None) -> str:
     """The web app's booking flow for the tenant. ``signed``: the frame-ancestors grant of the
-    embedded flow (``domain.headers.sign_embed``), read at the edge in AWS."""
+    embedded flow (``domain.headers.sign_embed``), read at the edge in AWS. ``campaign``: the
+    affiliate code and UTM parameters the visitor came with, carried into her booking."""
     b = tenant["branding"]
     params = {"tenant": tenant["tenant_id"], "lang": tenant["locale"], "primary": b["primary"], "accent": b["accent"]}
+    params.update({k: v for k, v in (campaign or {}).items() if v})
     if embed:
         params["embed"] = "1"
         params.update(signed or {})
@@ -40,7 +43,11 @@ def booking_url(tenant: dict, base_url: str, embed: bool, signed: dict | None = 
 def widget_script(tenant: dict, base_url: str, signed: dict | None = None) -> str:
     """One ``<script src=".../widget.js" async></script>`` tag embeds the booking flow: an iframe of
     the web app with the partner's tenant and colours, placed where the tag is (or into the element
-    ``data-target`` names), resized by the app's ``crowdfix:height`` messages."""
+    ``data-target`` names), resized by the app's ``crowdfix:height`` messages (only from the app's
+    origin and only from its own frame). The page's origin goes into the frame URL (``parent``: the
+    only origin the app posts its height to); the affiliate code and campaign come from the tag
+    (``data-affiliate``, ``data-campaign``) or the page's own URL (``aff``, ``utm_*``) and are carried
+    into the booking."""
     text = LANG_TEXT.get(tenant["locale"], LANG_TEXT["en"])
     config = {"tenant": tenant["tenant_id"], "src": booking_url(tenant, base_url, embed=True, signed=signed),
               "origin": base_url.rstrip("/"), "title": f"{text['widget']} {tenant['name']}",
@@ -52,23 +59,40 @@ def widget_script(tenant: dict, base_url: str, signed: dict | None = None) -> st
             "  var me = document.currentScript;\n"
             "  var target = me && me.getAttribute('data-target') ? document.getElementById(me.getAttribute('data-target')) : null;\n"
             "  var frame = document.createElement('iframe');\n"
-            "  frame.src = cfg.src;\n"
+            "  var extra = [['parent', location.origin]];\n"
+            "  var here = new URLSearchParams(location.search);\n"
+            "  var from = {aff: me && me.getAttribute('data-affiliate'), campaign: me && me.getAttribute('data-campaign')};\n"
+            "  ['aff', 'campaign', 'utm_source', 'utm_medium', 'utm_campaign'].forEach(function (k) {\n"
+            "    var v = from[k] || here.get(k);\n"
+            "    if (v && /^[A-Za-z0-9_.\\-]{1,60}$/.test(v)) { extra.push([k, v]); }\n"
+            "  });\n"
+            "  frame.src = cfg.src + extra.map(function (p) { return '&' + p[0] + '=' + encodeURIComponent(p[1]); }).join('');\n"
             "  frame.title = cfg.title;\n"
             "  frame.setAttribute('loading', 'lazy');\n"
             "  frame.setAttribute('allow', 'geolocation; payment');\n"
-            "  frame.style.cssText = 'width:100%;min-height:640px;border:2px solid ' + cfg.border + ';border-radius:12px;';\n"
+            "  frame.style.cssText = 'width:100%;height:640px;border:0;display:block;';\n"
             "  if (target) { target.appendChild(frame); }\n"
             "  else if (me && me.parentNode) { me.parentNode.insertBefore(frame, me.nextSibling); }\n"
             "  else { document.body.appendChild(frame); }\n"
             "  window.addEventListener('message', function (ev) {\n"
-            "    if (ev.origin !== cfg.origin || !ev.data || ev.data.type !== 'crowdfix:height') { return; }\n"
+            "    if (ev.origin !== cfg.origin || ev.source !== frame.contentWindow || !ev.data\n"
+            "        || ev.data.type !== 'crowdfix:height') { return; }\n"
             "    var h = parseInt(ev.data.height, 10);\n"
-            "    if (h > 200 && h < 5000) { frame.style.height = h + 'px'; }\n"
+            "    if (h > 200 && h < 20000) { frame.style.height = h + 'px'; }\n"
             "  });\n"
             "})();\n")
 
 
-def landing_page(tenant: dict, base_url: str) -> str:
+def campaign_hotline(tenant: dict, campaign: str | None) -> str | None:
+    """The campaign's local hotline where the tenant set one, else the tenant's."""
+    copy = tenant["landing"]
+    return (copy.get("campaign_hotlines") or {}).get(campaign or "") or copy.get("hotline")
+
+
+def landing_page(tenant: dict, base_url: str, campaign: dict | None = None) -> str:
+    """``campaign``: affiliate code and UTM parameters of the visit (carried into the booking link
+    and the hotline link, which counts the call first-party and then dials)."""
+    campaign = {k: v for k, v in (campaign or {}).items() if v}
     lang = tenant["locale"]
     text = LANG_TEXT.get(lang, LANG_TEXT["en"])
     b, copy = tenant["branding"], tenant["landing"]
@@ -77,9 +101,13 @@ def landing_page(tenant: dict, base_url: str) -> str:
             else f'<span class="brand">{name}</span>')
     # the partner's own hotline, else the platform's support line: every page has a number to call
     from chalicelib.domain.links import table as _routes
-    number = copy.get("hotline") or _routes()["support"]["display"]
-    tel = escape(copy.get("hotline", "").replace(" ", "") if copy.get("hotline") else _routes()["support"]["phone"])
-    hotline = f'<p class="hotline">{escape(text["call"])}: <a href="tel:{tel}">{escape(number)}</a></p>'
+    own = campaign_hotline(tenant, campaign.get("campaign") or campaign.get("utm_campaign"))
+    number = own or _routes()["support"]["display"]
+    # the partner's number is dialled through /call, which counts the press (no script on this page)
+    call_url = (f"/v1/partners/{tenant['tenant_id']}/call" + ("?" + urlencode(campaign) if campaign else "")
+                if own else "tel:" + _routes()["support"]["phone"])
+    hotline = (f'<p class="hotline">{escape(text["call"])}: <a href="{escape(call_url)}" rel="nofollow">'
+               f'{escape(number)}</a></p>')
     steps = "".join(f"<li>{escape(s)}</li>" for s in text["steps"])
     return f"""<!doctype html>
 <html lang="{escape(lang)}">
@@ -111,7 +139,7 @@ def landing_page(tenant: dict, base_url: str) -> str:
 <main id="main">
   <h1>{escape(copy["headline"])}</h1>
   <p>{escape(copy["intro"])}</p>
-  <p><a class="cta" href="{escape(booking_url(tenant, base_url, embed=False))}">{escape(copy["call_to_action"])}</a></p>
+  <p><a class="cta" href="{escape(booking_url(tenant, base_url, embed=False, campaign=campaign))}">{escape(copy["call_to_action"])}</a></p>
   {hotline}
   <h2>{escape(text["how"])}</h2>
   <ol>{steps}</ol>

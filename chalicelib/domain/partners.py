@@ -11,9 +11,9 @@ import hashlib
 import hmac
 import re
 import secrets
-from typing import Literal, Optional
+from typing import Annotated, Literal, Optional
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from chalicelib.domain.ids import TENANT_ID
 from chalicelib.domain.schemas import Category, CreateBooking, Language, Money, Strict
@@ -45,6 +45,18 @@ class LandingCopy(Strict):
     intro: str = Field(default="A friendly helper near you comes by or calls you back.", max_length=600)
     call_to_action: str = Field(default="Book help now", min_length=1, max_length=40)
     hotline: Optional[str] = Field(default=None, pattern=r"^\+?[0-9 ()\-]{6,20}$")
+    campaign_hotlines: Optional[dict[str, Annotated[str, StringConstraints(pattern=r"^\+?[0-9 ()\-]{6,20}$")]]] = Field(
+        default=None, max_length=50,
+        description="a local hotline per campaign (utm_campaign or campaign): shown instead of `hotline` "
+                    "on the landing page and in the widget of that campaign")
+
+    @field_validator("campaign_hotlines")
+    @classmethod
+    def _campaign_names(cls, v):
+        for name in v or {}:
+            if not re.match(r"^[A-Za-z0-9_.\-]{1,60}$", name):
+                raise ValueError(f"campaign {name[:60]!r}: letters, digits, '.', '_' and '-' only, at most 60")
+        return v
 
 
 class PricingPolicy(Strict):

@@ -74,6 +74,24 @@ class CardChoice(Strict):
         return self
 
 
+_SLUG = r"^[A-Za-z0-9_.\-]+$"
+
+
+class Campaign(Strict):
+    """Where a visitor came from (issue 17.7): the partner's affiliate code and campaign, and the
+    UTM parameters of the link that brought her (``utm_campaign`` is the campaign when no
+    ``campaign`` is given). The web app carries them from the landing page or widget into the booking."""
+    affiliate_code: Optional[str] = Field(default=None, max_length=40, pattern=_SLUG)
+    campaign: Optional[str] = Field(default=None, max_length=60, pattern=_SLUG)
+    utm_source: Optional[str] = Field(default=None, max_length=60, pattern=_SLUG)
+    utm_medium: Optional[str] = Field(default=None, max_length=60, pattern=_SLUG)
+    utm_campaign: Optional[str] = Field(default=None, max_length=60, pattern=_SLUG)
+    channel: Optional[Literal["landing", "widget", "web"]] = None
+
+    def campaign_name(self) -> Optional[str]:
+        return self.campaign or self.utm_campaign
+
+
 class CreateBooking(Strict):
     """On site (``mode`` onsite) the server also requires ``location.address`` (street and number)
     and ``contact.phone``: a 422 names the missing field and carries a ``code``
@@ -91,6 +109,9 @@ class CreateBooking(Strict):
         default=None, description="customers only: hold the card now. A card booking is offered to no helper until "
         "its card is held; a declined card answers 402 with the booking_id: try again (same Idempotency-Key, or "
         "POST /v1/bookings/{booking_id}/payment) on the same booking")
+    attribution: Optional[Campaign] = Field(
+        default=None, description="where the customer came from (affiliate code, campaign, UTM parameters); "
+        "counted for the tenant's attribution report")
 
     @model_validator(mode="after")
     def _location_for_onsite(self):
@@ -112,6 +133,8 @@ class RequestCode(Strict):
     email: str = Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     role: Literal["customer", "helper", "ops", "partner_admin"] = "customer"
     language: Language = "de"
+    tenant: Optional[str] = Field(default=None, pattern=r"^[a-z][a-z0-9-]{2,31}$",
+                                  description="customers inside a partner's widget or landing page: that tenant")
 
     @field_validator("email")
     @classmethod
@@ -123,6 +146,8 @@ class ExchangeCode(Strict):
     email: str = Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     role: Literal["customer", "helper", "ops", "partner_admin"] = "customer"
     code: str = Field(pattern=r"^[0-9]{6}$")
+    tenant: Optional[str] = Field(default=None, pattern=r"^[a-z][a-z0-9-]{2,31}$",
+                                  description="customers inside a partner's widget or landing page: that tenant")
 
     @field_validator("email")
     @classmethod

@@ -23,8 +23,14 @@ def _client_ip(request) -> str | None:
     return headers.client_address(request.headers, ip, os.environ.get("CROWDFIX_CLOUDFRONT_ORIGIN_TOKEN"))
 
 
-def _tenant(request) -> str:
-    # Direct customers use the default tenant; partner tenants come with the partner API.
+def _tenant(request, body=None) -> str:
+    # Direct customers use the default tenant; partner tenants come with the partner API. A customer
+    # who books inside a partner's widget (or from its landing page) names that tenant: she is the
+    # partner's customer, and her booking the partner's (issue 17.5).
+    named = getattr(body, "tenant", None)
+    if named and body.role == "customer" and named != get_settings().default_tenant:
+        from chalicelib.services.tenants import get_tenant
+        return get_tenant(named).tenant_id  # 404 naming the field for an unknown tenant
     return get_settings().default_tenant
 
 
@@ -32,7 +38,7 @@ def _tenant(request) -> str:
 def request_code(call):
     """E-mail a sign-in code"""
     body = call.body
-    svc.request_code(_tenant(call.request), body.role, body.email, body.language, client_ip=_client_ip(call.request))
+    svc.request_code(_tenant(call.request, body), body.role, body.email, body.language, client_ip=_client_ip(call.request))
     return {"sent": True, "detail": "If this address may sign in, a 6-digit code is on its way. "
                                     "It is valid for 10 minutes."}
 
@@ -40,7 +46,7 @@ def request_code(call):
 @api.post("/v1/auth/token", body="schemas:ExchangeCode", response="TokenOut", errors=(401, 429))  # 401: wrong code
 def exchange_code(call):
     """Exchange the code for a token"""
-    return svc.exchange_code(_tenant(call.request), call.body.role, call.body.email, call.body.code)
+    return svc.exchange_code(_tenant(call.request, call.body), call.body.role, call.body.email, call.body.code)
 
 
 @api.get("/v1/me", auth=signed_in(), response="MeOut")

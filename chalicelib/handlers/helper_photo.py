@@ -23,3 +23,9 @@ def upload_helper_photo(call):
     request = call.request
     return photos.upload_photo(call.actor, request.raw_body or b"", (request.headers or {}).get("content-type"),
                                call.query["public"])
+
+
+@api.get("/v1/helper/photo", auth=signed_in("helper"), response="MyPhotoOut")
+def my_helper_photo(call):
+    """My current photo (helpers): a short-lived URL, or none yet"""
+    return photos.my_photo(call.actor)

@@ -251,6 +251,7 @@ class CommissionReport(Open):
     totals: CommissionTotals
     by_attribution: list[CommissionGroup]
     bookings: list[CommissionRow]
+    attribution: Optional["AttributionReport"] = None  # visits, opens, bookings, calls per campaign (17.7)
 
 
 class PartnerAdminOut(Open):
@@ -799,6 +800,12 @@ class HelperPhotoOut(Open):
     expires_in: int
 
 
+class MyPhotoOut(Open):
+    photo_url: Optional[str] = Field(description="a presigned URL of my current photo, or null if I have none")
+    public: bool
+    expires_in: int
+
+
 class ErasureOut(Open):
     subject_type: Literal["customer", "helper"]
     subject_id: str
@@ -847,3 +854,38 @@ class OfferLogEntry(Open):
 class BookingOffers(Open):
     booking_id: str
     items: list[OfferLogEntry]
+
+
+# ---- attribution (issue 17.7) and the tenant's brand for its widget ------------------------------
+
+class AttributionCounted(Open):
+    event_id: str
+    counted: bool = Field(description="false: this event id was counted before (nothing changed)")
+
+
+class AttributionRow(Open):
+    affiliate_code: Optional[str]
+    campaign: Optional[str]
+    landing_visits: int
+    widget_opens: int
+    bookings_started: int
+    bookings_completed: int
+    call_clicks: int
+
+
+class AttributionReport(Open):
+    tenant_id: str
+    totals: dict[str, int]
+    by_campaign: list[AttributionRow]
+
+
+class TenantBrand(Open):
+    tenant_id: str
+    name: str
+    locale: str
+    logo_url: Optional[str]
+    primary: str
+    accent: str
+    text: str
+    background: str
+    hotline: Optional[str] = Field(description="the campaign's local hotline if it has one, else the tenant's")

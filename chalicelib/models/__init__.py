@@ -27,10 +27,11 @@ def all_models():
     from chalicelib.models.failures import FailedUnit
     from chalicelib.models.geo_hints import GeoHint
     from chalicelib.models.invoices import Invoice
+    from chalicelib.models.attribution import AttributionItem
 
     return [Tenant, Customer, Helper, Booking, Offer, SignInCode, Staff, IdempotencyRecord,
             Payment, LedgerEntry,
             Review, CustomerRating, RatingAggregate, QualityCase,
             NotificationLog, NotificationPrefs, PushSubscription,
             ApiKey, RateBucket, WebhookEndpoint, WebhookDelivery, FailedUnit, GeoHint,
-            Invoice]
+            Invoice, AttributionItem]

@@ -85,6 +85,7 @@ class Booking(Model):
     external_ref = UnicodeAttribute(null=True)
     affiliate_code = UnicodeAttribute(null=True)
     campaign = UnicodeAttribute(null=True)
+    attribution = MapAttribute(null=True)  # utm_source/medium/campaign and channel it came with (17.7)
     sandbox = UnicodeAttribute(null=True)  # "test" for bookings made with a test key
     partner_ref = UnicodeAttribute(null=True)
 

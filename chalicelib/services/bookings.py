@@ -54,6 +54,7 @@ def create_booking(actor: Actor, request: CreateBooking, idempotency_key: str | 
 
     from chalicelib.domain.partners import booking_terms
 
+    extra_fields = {**_attribution_fields(actor, request), **(extra_fields or {})}
     now = now_iso()
     settings = tenant.settings.as_dict() if tenant.settings else {}
     booking = Booking(
@@ -97,6 +98,22 @@ def create_booking(actor: Actor, request: CreateBooking, idempotency_key: str | 
                 "this Idempotency-Key was already used with a different booking; use a new key for a new booking",
                 field="Idempotency-Key") from None
         return load_booking(json.loads(first.result)["booking_id"]), False
+
+
+def _attribution_fields(actor: Actor, request: CreateBooking) -> dict:
+    """Where the booking came from (17.7; counted by the ``count_attribution`` effect). A customer
+    who booked inside a partner's widget or from its landing page (signed in to that tenant) books
+    the partner's booking: attributed to the tenant, affiliate code and campaign."""
+    from chalicelib.settings import get_settings
+    c = request.attribution
+    fields: dict = {}
+    if c is not None:
+        fields["attribution"] = {"utm_source": c.utm_source, "utm_medium": c.utm_medium,
+                                 "utm_campaign": c.utm_campaign, "channel": c.channel}
+        fields.update(affiliate_code=c.affiliate_code, campaign=c.campaign_name())
+    if actor.role == "customer" and actor.tenant_id != get_settings().default_tenant:
+        fields["partner_id"] = actor.tenant_id
+    return fields
 
 
 def _remember_details(actor: Actor, request: CreateBooking) -> None:

@@ -32,3 +32,14 @@ def photo_url_for(helper, *, viewer_role: str | None, assigned_customer: bool = 
     from chalicelib.adapters import photos
 
     return photos.signed_url(helper.photo_key)
+
+
+def my_photo(actor: Actor) -> dict:
+    """The helper's own current photo (a presigned URL, or None) and whether it is public."""
+    if actor.role != "helper":
+        raise Forbidden("only helpers have a photo of themselves")
+    helper = helpers().get(actor.id, consistent=True)
+    if helper is None:
+        raise NotFound("your helper profile was not found", field="helper_id")
+    url = photo_url_for(helper, viewer_role="helper")
+    return {"photo_url": url, "public": bool(helper.photo_public), "expires_in": dom.URL_SECONDS if url else 0}

@@ -546,7 +546,14 @@ def commission_report(actor: Actor, tenant_id: str, period: str) -> dict:
     return {"tenant_id": tenant_id, "period": period, "currency": tenant.currency,
             "partner_share_percent": share, "totals": totals, "unpaid_bookings": unpaid,
             "by_attribution": sorted(groups.values(), key=lambda g: (g["affiliate_code"] or "", g["campaign"] or "")),
-            "bookings": rows, "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+            "bookings": rows, "attribution": _attribution_report(tenant_id),
+            "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+
+
+def _attribution_report(tenant_id: str) -> dict:
+    """Visits, widget opens, bookings started/completed and calls per campaign (all time, issue 17.7)."""
+    from chalicelib.services.attribution import report
+    return report(tenant_id)
 
 
 def _booked(booking_id: str) -> tuple[int, int]:

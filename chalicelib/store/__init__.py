@@ -46,6 +46,7 @@ class Repos:
     notification_prefs: Any = None
     push_subscriptions: Any = None
     helper_index: Any = None
+    attribution: Any = None  # issue 17.7 (memory_repos() sets it)
     world: Any = None  # the memory twins' shared state (None on DynamoDB)
     replays: Any = None  # stored Idempotency-Key answers (store/replays.py)
     invoices: Any = None  # partner invoices (store/invoices.py)
@@ -71,8 +72,8 @@ def memory_repos() -> Repos:
                  payments=m.Payments(w), ledger=m.Ledger(w), payout_accounts=m.PayoutAccounts(w), cards=m.Cards(w),
                  claims=m.Claims(w),
                  notification_log=m.NotificationLog(w), notification_prefs=m.NotificationPrefs(w),
-                 push_subscriptions=m.PushSubscriptions(w), helper_index=m.HelperIndex(w), world=w,
-                 replays=m.Replays(w), invoices=m.Invoices(w))
+                 push_subscriptions=m.PushSubscriptions(w), helper_index=m.HelperIndex(w), attribution=m.Attribution(w),
+                 world=w, replays=m.Replays(w), invoices=m.Invoices(w))
 
 
 @contextmanager

@@ -908,3 +908,42 @@ class Invoices:
 
     def list(self, tenant_id: str) -> list:
         return sorted((i for (t, _), i in self.w.invoices.items() if t == tenant_id), key=lambda r: -r.number)
+
+
+# ---- attribution (issue 17.7): its own state on the shared world ------------------------------
+
+class Attribution:
+    NONE = "-"  # as store.attribution.NONE (not imported: the twins import no repository)
+
+    def __init__(self, world: World):
+        self.w = world
+        with world.lock:
+            if not hasattr(world, "attribution"):
+                world.attribution = {"events": set(), "counts": {}, "links": {}}
+        self.s = world.attribution
+
+    def count(self, tenant_id: str, kind: str, event_id: str, *, affiliate: str | None = None,
+              campaign: str | None = None, at: str) -> bool:
+        from chalicelib.store.records import ATTRIBUTION_KINDS, AttributionCounts
+        NONE = self.NONE
+        if kind not in ATTRIBUTION_KINDS:
+            raise ValueError(f"unknown attribution event {kind}")
+        with self.w.lock:
+            if (tenant_id, event_id) in self.s["events"]:
+                return False
+            self.s["events"].add((tenant_id, event_id))
+            key = (tenant_id, affiliate or NONE, campaign or NONE)
+            row = self.s["counts"].get(key) or AttributionCounts(tenant_id, key[1], key[2])
+            self.s["counts"][key] = replace(row, **{kind: getattr(row, kind) + 1})
+            return True
+
+    def counts(self, tenant_id: str):
+        return sorted((c for (t, _, _), c in self.s["counts"].items() if t == tenant_id),
+                      key=lambda c: (c.affiliate, c.campaign))
+
+    def link_booking(self, link) -> None:
+        with self.w.lock:
+            self.s["links"].setdefault(link.booking_id, link)
+
+    def booking_link(self, booking_id: str):
+        return self.s["links"].get(booking_id)

@@ -18,7 +18,8 @@ __all__ = ["ALL_COUNTERS", "ReviewRecord", "CustomerRatingRecord", "QualityCaseR
            "CustomerRecord", "PaymentRecord", "LedgerEntryRecord", "PayoutAccountRecord",
            "SavedCardRecord", "BookingRecord",
            "NotificationLogRecord", "NotificationPrefsRecord", "PushSubscriptionRecord",
-           "OfferRecord", "HelperReach", "replace"]
+           "OfferRecord", "HelperReach", "replace",
+           "ATTRIBUTION_KINDS", "AttributionCounts", "AttributionLink"]
 
 
 @dataclass(frozen=True)
@@ -477,3 +478,37 @@ class InvoiceRecord:
     lines: tuple = ()  # dicts: booking_id, external_ref, completed_at, description, amount, commission
     issued_at: str = ""
     cut: str = ""  # the ledger's entries up to this instant (ISO) are on this invoice or an earlier one
+
+
+# ---- attribution (issue 17.7) ------------------------------------------------------------------
+
+# what is counted per tenant, affiliate code and campaign
+ATTRIBUTION_KINDS = ("landing_visits", "widget_opens", "bookings_started", "bookings_completed", "call_clicks")
+
+
+@dataclass(frozen=True)
+class AttributionCounts:
+    """The counters of one (tenant, affiliate code, campaign); ``-`` stands for none."""
+    tenant_id: str
+    affiliate: str
+    campaign: str
+    landing_visits: int = 0
+    widget_opens: int = 0
+    bookings_started: int = 0
+    bookings_completed: int = 0
+    call_clicks: int = 0
+
+
+@dataclass(frozen=True)
+class AttributionLink:
+    """Where a booking came from: tenant, affiliate code, campaign, UTM parameters and channel
+    (``landing``, ``widget`` or ``api``)."""
+    FIELDS = ("tenant_id", "affiliate", "campaign", "utm_source", "utm_medium", "utm_campaign", "channel")
+    booking_id: str
+    tenant_id: str
+    affiliate: str | None = None
+    campaign: str | None = None
+    utm_source: str | None = None
+    utm_medium: str | None = None
+    utm_campaign: str | None = None
+    channel: str | None = None

@@ -1055,3 +1055,54 @@ class InvoiceContract:
             t.join()
         assert sorted(i.number for i in r.list(tid)) == list(range(1, len(periods) + 1))
         assert sorted(i.period for i in r.list(tid)) == periods
+
+
+# ---- attribution (issue 17.7) -------------------------------------------------------------------
+
+class AttributionContract:
+    """Counters per tenant, affiliate code and campaign: one event id counts once, concurrent
+    events all count, a booking's link is written once."""
+
+    def test_an_event_counts_once_per_event_id_and_per_campaign(self, world):
+        from chalicelib.store.records import AttributionCounts
+        a, tenant = world.repos.attribution, f"t-{uuid.uuid4().hex[:8]}"
+        at = "2026-12-02T10:00:00Z"
+        assert a.count(tenant, "landing_visits", "ev1", affiliate="shop7", campaign="winter", at=at)
+        assert a.count(tenant, "landing_visits", "ev1", affiliate="shop7", campaign="winter", at=at) is False
+        assert a.count(tenant, "call_clicks", "ev2", affiliate="shop7", campaign="winter", at=at)
+        assert a.count(tenant, "widget_opens", "ev3", at=at)
+        assert a.count(f"{tenant}-other", "widget_opens", "ev3", at=at)  # event ids are per tenant
+        assert a.counts(tenant) == [
+            AttributionCounts(tenant, "-", "-", widget_opens=1),
+            AttributionCounts(tenant, "shop7", "winter", landing_visits=1, call_clicks=1)]
+        with pytest.raises(ValueError):
+            a.count(tenant, "page_views", "ev4", at=at)
+
+    def test_ten_concurrent_events_all_count_and_a_replayed_one_does_not(self, world):
+        a, tenant = world.repos.attribution, f"t-{uuid.uuid4().hex[:8]}"
+        results, errors = [], []
+
+        def hit(i):
+            try:
+                results.append(a.count(tenant, "bookings_started", f"e{i % 5}", campaign="c1", at="2026-12-02T10:00:00Z"))
+            except Exception as exc:  # noqa: BLE001 — a conflict must not pass for a count
+                errors.append(exc)
+
+        threads = [threading.Thread(target=hit, args=(i,)) for i in range(10)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        assert results.count(True) == 5
+        assert a.counts(tenant)[0].bookings_started == 5
+
+    def test_a_bookings_link_is_written_once(self, world):
+        from chalicelib.store.records import AttributionLink
+        a, booking = world.repos.attribution, _id("b")
+        assert a.booking_link(booking) is None
+        first = AttributionLink(booking_id=booking, tenant_id="acme", affiliate="shop7", campaign="winter",
+                                utm_source="newsletter", utm_medium="email", utm_campaign="winter", channel="widget")
+        a.link_booking(first)
+        a.link_booking(replace(first, campaign="summer"))
+        assert a.booking_link(booking) == first

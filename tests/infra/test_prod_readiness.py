@@ -307,7 +307,8 @@ def test_dev_shifts_at_once_without_a_canary(dev):
 
 # ---- data that has no reason to stay -----------------------------------------------------------
 
-EXPIRING = {"notifications", "offers", "webhook-deliveries", "idempotency", "signin-codes", "rate-buckets", "geo-hints"}
+EXPIRING = {"notifications", "offers", "webhook-deliveries", "idempotency", "signin-codes", "rate-buckets", "geo-hints",
+            "attribution"}
 
 
 def test_tables_whose_data_expires_have_ttl_on(tpl, dev, derived):

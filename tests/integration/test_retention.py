@@ -11,7 +11,7 @@ import pytest
 pytestmark = pytest.mark.integration
 
 EXPECTED = {"notifications", "offers", "webhook-deliveries", "idempotency", "signin-codes", "rate-buckets",
-            "geo-hints"}
+            "geo-hints", "attribution"}
 
 
 def test_ttl_is_enabled_on_every_table_with_data_that_expires(stack):

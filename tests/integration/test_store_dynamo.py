@@ -3,8 +3,8 @@ tests the in-memory twins pass, so a twin that drifts from DynamoDB fails one of
 import pytest
 
 from chalicelib.store import Repos
-from tests.contract.store_contract import (InvoiceContract, NotificationsContract, PaymentsContract, ReplayContract,
-                                           StoreContract)
+from tests.contract.store_contract import (AttributionContract, InvoiceContract, NotificationsContract,
+                                           PaymentsContract, ReplayContract, StoreContract)
 
 
 def dynamo_repos() -> Repos:
@@ -25,7 +25,7 @@ def dynamo_repos() -> Repos:
                  notification_prefs=notification_prefs.notification_prefs(),
                  push_subscriptions=push_subscriptions.push_subscriptions(),
                  helper_index=helper_index.helper_index(), replays=_replays(),
-                 invoices=_invoices())
+                 invoices=_invoices(), attribution=_attribution())
 
 
 def _invoices():
@@ -36,6 +36,11 @@ def _invoices():
 def _replays():
     from chalicelib.store.replays import replays
     return replays()
+
+
+def _attribution():
+    from chalicelib.store.attribution import attribution
+    return attribution()
 
 
 pytestmark = pytest.mark.integration
@@ -124,7 +129,7 @@ def world(stack):
     return DynamoWorld()
 
 
-class TestDynamoStore(StoreContract):
+class TestDynamoStore(StoreContract, AttributionContract):
     pass
 
 

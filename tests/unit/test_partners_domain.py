@@ -106,7 +106,15 @@ def test_landing_page_is_branded_accessible_and_escapes_partner_text():
     assert '<html lang="en">' in html and "--primary: #112233" in html
     assert "<script>" not in html and "Help &amp; more &lt;script&gt;" in html and "Acme &lt;Tel&gt;" in html
     assert 'href="https://app.crowdfix.example/?tenant=acme-tel&amp;lang=en' in html
-    assert 'href="tel:+41440000000"' in html and 'class="skip"' in html and "<main id=\"main\">" in html
+    # the partner's hotline is dialled through /call, which counts the press first (17.7)
+    assert 'href="/v1/partners/acme-tel/call"' in html and "+41 44 000 00 00" in html
+    assert 'class="skip"' in html and "<main id=\"main\">" in html
+    # a campaign's local number, and the campaign carried into the booking link and the call
+    html = landing_page(_tenant(landing={**_tenant()["landing"], "campaign_hotlines": {"winter": "+41 31 111 11 11"}}),
+                        "https://app.crowdfix.example", {"utm_campaign": "winter", "affiliate_code": "shop7"})
+    assert "+41 31 111 11 11" in html and "+41 44 000 00 00" not in html
+    assert 'href="/v1/partners/acme-tel/call?utm_campaign=winter&amp;affiliate_code=shop7"' in html
+    assert "&amp;utm_campaign=winter&amp;affiliate_code=shop7" in html
 
 
 def test_widget_script_embeds_the_app_with_tenant_and_colours():

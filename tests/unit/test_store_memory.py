@@ -2,8 +2,8 @@
 import pytest
 
 from chalicelib.store import memory_repos
-from tests.contract.store_contract import (InvoiceContract, NotificationsContract, PaymentsContract, ReplayContract,
-                                           StoreContract)
+from tests.contract.store_contract import (AttributionContract, InvoiceContract, NotificationsContract,
+                                           PaymentsContract, ReplayContract, StoreContract)
 
 
 class MemoryWorld:
@@ -41,7 +41,7 @@ def world():
     return MemoryWorld()
 
 
-class TestMemoryStore(StoreContract):
+class TestMemoryStore(StoreContract, AttributionContract):
     pass
 
 

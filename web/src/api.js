@@ -1,14 +1,21 @@
 // The API, same-origin (/v1/*). Errors carry the server's problem "detail", which says what to do.
 import { signal } from "./state.js";
 import { problemText, t } from "./i18n.js";
+import { discoverPath, tenant, tenantBody } from "./tenant.js";
+
+// a partner's customer is the partner's (another sign-in than crowdfix's own)
+const KEY = "cf.session." + (tenant ? tenant.tenant + "." : "");
 
 function loadSession(role) {
-  try { return JSON.parse(localStorage.getItem("cf.session." + role)) || null; } catch (e) { return null; }
+  try { return JSON.parse(localStorage.getItem(KEY + role)) || null; } catch (e) { return null; }
 }
 export const sessions = { customer: signal(loadSession("customer")), helper: signal(loadSession("helper")) };
 export function setSession(role, s) {
-  if (s) localStorage.setItem("cf.session." + role, JSON.stringify(s));
-  else localStorage.removeItem("cf.session." + role);
+  // inside a partner's frame the browser may refuse storage: then the session lasts this visit
+  try {
+    if (s) localStorage.setItem(KEY + role, JSON.stringify(s));
+    else localStorage.removeItem(KEY + role);
+  } catch (e) { /* kept in memory only */ }
   sessions[role].set(s);
 }
 
@@ -29,6 +36,7 @@ export async function call(method, path, body, role, extraHeaders) {
   if (s) headers.Authorization = "Bearer " + s.token;
   let resp;
   try {
+    if (path.startsWith("/v1/discover?")) path = discoverPath(path);
     resp = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   } catch (e) {
     throw new ApiError(0, { detail: t("err_network") });
@@ -53,10 +61,10 @@ export const missing = (err) => err instanceof ApiError && (
   (err.status === 403 && !err.body.type));
 
 export async function requestCode(role, email, language) {
-  return call("POST", "/v1/auth/code", { email, role, language });
+  return call("POST", "/v1/auth/code", role === "customer" ? tenantBody({ email, role, language }) : { email, role, language });
 }
 export async function exchangeCode(role, email, code) {
-  const r = await call("POST", "/v1/auth/token", { email, role, code });
+  const r = await call("POST", "/v1/auth/token", role === "customer" ? tenantBody({ email, role, code }) : { email, role, code });
   setSession(role, { token: r.token, id: r.id, email, role });
   return r;
 }

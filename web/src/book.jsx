@@ -5,6 +5,7 @@ import { ApiError, call, missing, sessions } from "./api.js";
 import { CategoryIcon } from "./icons.jsx";
 import { lang, locale, money, num, t } from "./i18n.js";
 import { pathTo } from "./routes.js";
+import { attribution } from "./tenant.js";
 import { saveTerms } from "./status.jsx";
 import { go, saved, use } from "./state.js";
 import { Alert, cardBox, describedBy, Field, Lazy, SignIn, Title } from "./ui.jsx";
@@ -52,7 +53,8 @@ export function Book() {
   if (step === 1) return <StepWhat d={d} set={set} />;
   // a returning customer (the server knows her details) goes straight on to book: crowdfix
   // chooses, and "choose a helper myself" stays one tap away on the next screen
-  if (step === 2) return <StepDetails d={d} set={set} returning={!!(defaults && defaults.name)} />;
+  // (known on this device at once; from another device once the server's answer is in)
+  if (step === 2) return <StepDetails d={d} set={set} returning={knownCustomer() || !!(defaults && defaults.name)} />;
   if (step === 3) return <StepHelpers d={d} set={set} />;
   return <StepConfirm d={d} set={set} defaults={defaults} />;
 }
@@ -383,6 +385,7 @@ function StepConfirm({ d, set, defaults }) {
         ...(d.place.postcode ? { postcode: d.place.postcode } : {}), ...(d.place.city ? { city: d.place.city } : {}) };
     }
     if (d.helper && d.helper !== "auto") body.preferred_helper_id = d.helper;
+    if (attribution()) body.attribution = attribution();  // a partner's flow: its campaign into the booking
     setBusy(true);
     try {
       // the saved card is offered to a returning customer; otherwise the typed card is held

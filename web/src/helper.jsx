@@ -10,8 +10,9 @@ for (const l in HELPER_TEXTS) Object.assign(MESSAGES[l], HELPER_TEXTS[l]);
 import { go, route, use } from "./state.js";
 import { CATEGORIES } from "./book.jsx";
 import { Alert, Field, SignIn, Title, usePolling } from "./ui.jsx";
+import { Photo } from "./photo.jsx";
 
-const TABS = ["offers", "jobs", "profile", "availability", "earnings"];
+const TABS = ["offers", "jobs", "profile", "photo", "availability", "earnings"];
 const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
 export function HelperApp() {
@@ -36,6 +37,7 @@ export function HelperApp() {
       {tab === "offers" && <Offers />}
       {tab === "jobs" && <Jobs />}
       {tab === "profile" && <Profile />}
+      {tab === "photo" && <Photo />}
       {tab === "availability" && <Availability />}
       {tab === "earnings" && <Earnings />}
     </div>

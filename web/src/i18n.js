@@ -569,7 +569,8 @@ function initialLang() {
   // a partner's page links here with its language (?lang=fr): that wins once, then it is kept
   const asked = new URLSearchParams(location.search || "").get("lang");
   if (LANGS.includes(asked)) { try { localStorage.setItem("cf.lang", asked); } catch (e) { /* ignore */ } return asked; }
-  const saved = localStorage.getItem("cf.lang");
+  let saved = null;
+  try { saved = localStorage.getItem("cf.lang"); } catch (e) { /* a frame without storage */ }
   if (LANGS.includes(saved)) return saved;
   const nav = (navigator.language || "de").slice(0, 2);
   return LANGS.includes(nav) ? nav : "de";
@@ -578,7 +579,7 @@ function initialLang() {
 export const lang = signal(initialLang());
 
 export function setLang(l) {
-  localStorage.setItem("cf.lang", l);
+  try { localStorage.setItem("cf.lang", l); } catch (e) { /* a frame without storage: this visit only */ }
   document.documentElement.lang = l;
   lang.set(l);
 }
@@ -593,8 +594,12 @@ export function t(key, vars) {
   if (own == null) missingKeys.add(l + ":" + key);
   let s = own ?? en[key] ?? key;
   if (vars) for (const k in vars) s = s.split("{" + k + "}").join(String(vars[k]));
-  return s;
+  return brandName ? s.split("crowdfix").join(brandName) : s;
 }
+
+// Inside a partner's flow the partner's name stands where a text says crowdfix.
+let brandName = null;
+export function setBrandName(name) { brandName = name || null; }
 
 export const LOCALES = { de: "de-CH", en: "en-GB", fr: "fr-CH", it: "it-CH" };
 export const locale = () => LOCALES[lang.get()];

@@ -9,9 +9,33 @@ import { matchRoute, pathTo } from "./routes.js";
 import { go, route, use } from "./state.js";
 import { BookingStatus, MyBookings, ReviewPage } from "./status.jsx";
 import { Lazy, Title } from "./ui.jsx";
+import { brand, countEvent, isEmbedded, startTenant, tenant, withQuery } from "./tenant.js";
+import { keepInUrl } from "./state.js";
+import { setBrandName } from "./i18n.js";
 
-export function Link({ href, children, class: cls }) {
-  return <a href={href} class={cls} onClick={(e) => { if (!e.ctrlKey && !e.metaKey) { e.preventDefault(); go(href); } }}>{children}</a>;
+// Where to call: the partner's hotline (its campaign's local number where it has one), else ours.
+function Hotline() {
+  use(lang);
+  const b = use(brand);
+  const display = tenant ? (b && b.hotline) : table.support.display;
+  if (!display) return null;
+  const tel = tenant ? display.replace(/[^+0-9]/g, "") : table.support.phone;
+  return <a href={"tel:" + tel} onClick={() => countEvent("call_click")}>{t("support_call", { phone: display })}</a>;
+}
+
+// Crowdfix's mark, or inside a partner's flow the partner's logo (or name): never both.
+function Mark() {
+  const b = use(brand);
+  if (tenant) {
+    const name = (b && b.name) || "";
+    // until the brand is in (or if it cannot be had), the link still says where it goes
+    return <Link href="/" class="logo" aria-label={name ? undefined : t("home")}>{b && b.logo_url ? <img src={b.logo_url} alt={name} /> : <span>{name || "\u00a0"}</span>}</Link>;
+  }
+  return <Link href="/" class="logo"><svg viewBox="0 0 64 64" aria-hidden="true"><rect width="64" height="64" rx="14" fill="#0b4f8a" /><path d="M18 34l9 9 19-21" fill="none" stroke="#fff" stroke-width="7" stroke-linecap="round" stroke-linejoin="round" /></svg><span class="word">crowdfix</span></Link>;
+}
+
+export function Link({ href, children, class: cls, "aria-label": label }) {
+  return <a href={withQuery(href)} class={cls} aria-label={label} onClick={(e) => { if (!e.ctrlKey && !e.metaKey) { e.preventDefault(); go(href); } }}>{children}</a>;
 }
 
 const NAMES = { de: "Deutsch", en: "English", fr: "Français", it: "Italiano" };
@@ -26,7 +50,7 @@ function Header() {
   return (
     <header class="top">
       <div class="wrap bar">
-        <Link href="/" class="logo"><svg viewBox="0 0 64 64" aria-hidden="true"><rect width="64" height="64" rx="14" fill="#0b4f8a" /><path d="M18 34l9 9 19-21" fill="none" stroke="#fff" stroke-width="7" stroke-linecap="round" stroke-linejoin="round" /></svg><span class="word">crowdfix</span></Link>
+        <Mark />
         <label class="sr-only" for="lang-select">{t("language")}</label>
         <select id="lang-select" class="lang" value={l} onChange={(e) => setLang(e.currentTarget.value)}>
           {LANGS.map((code) => <option value={code} lang={code} key={code}>{NAMES[code]}</option>)}
@@ -40,8 +64,8 @@ function Header() {
         <ul>
           {customer && <li><Link href={pathTo("bookings")}>{t("my_bookings")}</Link></li>}
           <li><Link href={pathTo("help")}>{t("nav_help")}</Link></li>
-          <li><a href={"tel:" + table.support.phone}>{t("support_call", { phone: table.support.display })}</a></li>
-          {customer && <li><button type="button" class="linkbtn" onClick={() => { setSession("customer", null); localStorage.removeItem("cf.me"); go("/"); }}>{t("sign_out")}</button></li>}
+          <li><Hotline /></li>
+          {customer && <li><button type="button" class="linkbtn" onClick={() => { setSession("customer", null); try { localStorage.removeItem("cf.me"); } catch (e) { /* none kept */ } go("/"); }}>{t("sign_out")}</button></li>}
         </ul>
       </nav>
     </header>
@@ -52,7 +76,7 @@ function Footer() {
   use(lang);
   return (
     <footer class="foot wrap">
-      <p class="support"><a href={"tel:" + table.support.phone}>{t("support_call", { phone: table.support.display })}</a></p>
+      <p class="support"><Hotline /></p>
       <p><Link href={pathTo("help")}>{t("nav_help")}</Link> · <Link href={pathTo("privacy")}>{t("nav_privacy")}</Link> · <Link href={pathTo("terms")}>{t("nav_terms")}</Link></p>
     </footer>
   );
@@ -73,7 +97,7 @@ function Landing() {
         <li>{t("how2")}</li>
         <li>{t("how3")}</li>
       </ol>
-      <p><Link href="/helper">{t("helper_link")}</Link></p>
+      {!tenant && <p><Link href="/helper">{t("helper_link")}</Link></p>}
     </>
   );
 }
@@ -100,6 +124,8 @@ function Page() {
 
 function App() {
   const l = use(lang);
+  const b = use(brand);
+  setBrandName(tenant ? (b && b.name) || "" : null);
   useEffect(() => { document.documentElement.lang = l; }, [l]);
   return (
     <>
@@ -116,6 +142,12 @@ const first = matchRoute(location.pathname);
 if (first && first.params.booking_id && location.pathname !== pathTo(first.name, first.params)) {
   history.replaceState(null, "", pathTo(first.name, first.params) + location.hash);
   route.set(location.pathname);
+}
+if (tenant) {
+  keepInUrl(withQuery);
+  if (isEmbedded()) document.documentElement.classList.add("embedded");
+  if (location.search.indexOf("tenant=") < 0) history.replaceState(null, "", withQuery(location.pathname) + location.hash);
+  startTenant();
 }
 document.documentElement.lang = lang.get();
 render(<App />, document.getElementById("app"));

@@ -18,9 +18,11 @@ export function use(sig) {
 
 // Client-side routing on the path (the server answers every path with index.html).
 export const route = signal(location.pathname);
+let keepQuery = (p) => p;
+export function keepInUrl(f) { keepQuery = f; }
 export function go(path) {
-  if (path !== location.pathname) history.pushState(null, "", path);
-  route.set(path);
+  if (path !== location.pathname) history.pushState(null, "", keepQuery(path));
+  route.set(path.split("?")[0].split("#")[0]);
   window.scrollTo(0, 0);
 }
 addEventListener("popstate", () => route.set(location.pathname));
