@@ -84,6 +84,15 @@ def up(api_port: int, web_port: int) -> int:
     services = LocalServices(log_dir=str(logs), start_timeout=120)
     api_port, web_port = available(api_port), available(web_port)
     procs: list[subprocess.Popen] = []
+
+    def stop_on(signum, _frame):
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    # Ctrl-C, a closed terminal (SIGHUP) and `kill`/`timeout` (SIGTERM) all stop everything it started:
+    # the services run in their own sessions, so without this a TERM left them running, orphaned.
+    # SIGINT too, explicitly: a shell starts background jobs with SIGINT ignored.
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, stop_on)
     try:
         say("starting DynamoDB Local, moto server and localstripe ...")
         services.start()
