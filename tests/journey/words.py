@@ -19,8 +19,9 @@ globalThis.navigator = { language: "de" }; globalThis.location = { pathname: "/"
 const m = await import(process.argv[1] + "/web/src/i18n.js");
 const h = await import(process.argv[1] + "/web/src/i18n_helper.js");
 const p = await import(process.argv[1] + "/web/src/i18n_photo.js");
+const k = await import(process.argv[1] + "/web/src/i18n_link.js");
 const out = {};
-for (const l of m.LANGS) out[l] = { ...m.MESSAGES[l], ...h.HELPER_TEXTS[l], ...p.PHOTO_TEXTS[l] };
+for (const l of m.LANGS) out[l] = { ...m.MESSAGES[l], ...h.HELPER_TEXTS[l], ...p.PHOTO_TEXTS[l], ...k.LINK[l] };
 console.log(JSON.stringify(out));
 """
     node = shutil.which("node")

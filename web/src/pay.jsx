@@ -6,37 +6,8 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { call } from "./api.js";
 import { lang, locale, MESSAGES, money, setLang, t } from "./i18n.js";
 import { Alert, cardBox, Lazy, Title } from "./ui.jsx";
+import { LINK } from "./i18n_link.js";
 
-const LINK = {
-  en: { link_title: "Add your card for {tenant}", link_lead: "You asked for help with: {what}. Once your card is reserved, we send a helper.",
-    link_hold: "At most {amount} is reserved. You are charged only after the visit, and only what it cost.",
-    link_until: "Please add your card by {time}.", link_pay: "Reserve my card and send a helper",
-    link_done: "Thank you – your card is reserved. We are finding a helper for you now.",
-    link_ended: "This request has ended without payment. Nothing was charged. Please ask {tenant} to book again.",
-    link_missing: "This link is not complete. Please open it again from your e-mail or SMS.",
-    link_questions: "Questions? Call {tenant}: {phone}", link_ref: "Reference {ref}" },
-  de: { link_title: "Karte angeben für {tenant}", link_lead: "Sie haben Hilfe angefragt: {what}. Sobald Ihre Karte reserviert ist, schicken wir jemanden.",
-    link_hold: "Reserviert werden höchstens {amount}. Belastet wird erst nach dem Besuch, und nur was er gekostet hat.",
-    link_until: "Bitte geben Sie Ihre Karte bis {time} an.", link_pay: "Karte reservieren und Hilfe schicken",
-    link_done: "Vielen Dank – Ihre Karte ist reserviert. Wir suchen jetzt jemanden für Sie.",
-    link_ended: "Diese Anfrage ist ohne Zahlung abgelaufen. Es wurde nichts belastet. Bitte buchen Sie bei {tenant} noch einmal.",
-    link_missing: "Dieser Link ist nicht vollständig. Bitte öffnen Sie ihn noch einmal aus Ihrer E-Mail oder SMS.",
-    link_questions: "Fragen? Rufen Sie {tenant} an: {phone}", link_ref: "Referenz {ref}" },
-  fr: { link_title: "Indiquez votre carte pour {tenant}", link_lead: "Vous avez demandé de l'aide : {what}. Dès que votre carte est réservée, nous envoyons quelqu'un.",
-    link_hold: "Au plus {amount} sont réservés. Vous n'êtes débité qu'après la visite, et seulement de ce qu'elle a coûté.",
-    link_until: "Indiquez votre carte avant {time}.", link_pay: "Réserver ma carte et envoyer de l'aide",
-    link_done: "Merci – votre carte est réservée. Nous cherchons maintenant quelqu'un pour vous.",
-    link_ended: "Cette demande a expiré sans paiement. Rien n'a été débité. Veuillez réserver à nouveau auprès de {tenant}.",
-    link_missing: "Ce lien n'est pas complet. Ouvrez-le à nouveau depuis votre e-mail ou SMS.",
-    link_questions: "Des questions ? Appelez {tenant} : {phone}", link_ref: "Référence {ref}" },
-  it: { link_title: "Indichi la sua carta per {tenant}", link_lead: "Ha chiesto aiuto: {what}. Appena la sua carta è riservata, mandiamo qualcuno.",
-    link_hold: "Viene riservato al massimo {amount}. L'addebito avviene solo dopo la visita, e solo per quanto è costata.",
-    link_until: "Indichi la sua carta entro le {time}.", link_pay: "Riservare la carta e mandare aiuto",
-    link_done: "Grazie – la sua carta è riservata. Ora cerchiamo qualcuno per lei.",
-    link_ended: "Questa richiesta è scaduta senza pagamento. Non è stato addebitato nulla. Prenoti di nuovo presso {tenant}.",
-    link_missing: "Questo link non è completo. Lo apra di nuovo dalla sua e-mail o SMS.",
-    link_questions: "Domande? Chiami {tenant}: {phone}", link_ref: "Riferimento {ref}" },
-};
 for (const l in LINK) Object.assign(MESSAGES[l], LINK[l]);
 
 function linkToken(id) {
