@@ -34,6 +34,7 @@ def stack(aws_env, local_services):
     # every secret the app reads, made for this session only (as `make dev` does into .local/)
     os.environ["CROWDFIX_TOKEN_SECRET"] = secrets.token_urlsafe(32)
     os.environ.setdefault("CROWDFIX_STRIPE_SECRET_KEY", "sk_test_" + secrets.token_hex(12))
+    os.environ.setdefault("CROWDFIX_STRIPE_TEST_SECRET_KEY", "sk_test_sandbox" + secrets.token_hex(12))
     os.environ.setdefault("CROWDFIX_STRIPE_WEBHOOK_SECRET", "whsec_" + secrets.token_hex(16))
     from localdev.stripe_local import LOCAL_PUBLISHABLE_KEY
     os.environ.setdefault("CROWDFIX_STRIPE_PUBLISHABLE_KEY", LOCAL_PUBLISHABLE_KEY)

@@ -909,6 +909,16 @@ class Invoices:
     def list(self, tenant_id: str) -> list:
         return sorted((i for (t, _), i in self.w.invoices.items() if t == tenant_id), key=lambda r: -r.number)
 
+    def mark_paid(self, tenant_id: str, period: str, paid_at: str, reference: str):
+        import dataclasses
+        with self.w.lock:
+            found = self.w.invoices.get((tenant_id, period))
+            if found is None or found.paid_at is not None:
+                raise ConditionFailed(f"invoice {period} of {tenant_id} is paid already or does not exist")
+            found = dataclasses.replace(found, paid_at=paid_at, paid_reference=reference)
+            self.w.invoices[(tenant_id, period)] = found
+            return found
+
 
 # ---- attribution (issue 17.7): its own state on the shared world ------------------------------
 

@@ -1032,6 +1032,18 @@ class InvoiceContract:
             r.issue(an_invoice(tid, 1, "2026-11"), after=0)
         assert r.last_number(tid) == 1 and r.for_period(tid, "2026-11") is None
 
+    def test_an_invoice_is_marked_paid_once(self, world):
+        r, tid = world.repos.invoices, f"ct-{uuid.uuid4().hex[:8]}"
+        r.issue(an_invoice(tid, 1, "2026-10"), after=0)
+        paid = r.mark_paid(tid, "2026-10", "2026-11-05T10:00:00.000Z", "BANK-1")
+        assert (paid.paid_at, paid.paid_reference) == ("2026-11-05T10:00:00.000Z", "BANK-1")
+        assert r.for_period(tid, "2026-10") == paid
+        with pytest.raises(ConditionFailed):
+            r.mark_paid(tid, "2026-10", "2026-11-06T10:00:00.000Z", "BANK-2")
+        with pytest.raises(ConditionFailed):
+            r.mark_paid(tid, "2026-09", "2026-11-06T10:00:00.000Z", "BANK-2")  # no such invoice
+        assert r.for_period(tid, "2026-10").paid_reference == "BANK-1" and r.for_period(tid, "2026-09") is None
+
     def test_concurrent_issues_give_each_number_once_without_gaps(self, world):
         r, tid = world.repos.invoices, f"ct-{uuid.uuid4().hex[:8]}"
         periods = [f"2025-{m:02d}" for m in range(1, 9)]
