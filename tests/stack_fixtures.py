@@ -8,6 +8,7 @@
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -132,3 +133,49 @@ def booking_body(**over):
     if body.get("payment") is None:
         body.pop("payment", None)
     return body
+
+
+def free_port() -> int:
+    """A free TCP port on loopback."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def chalice_local(log_path):
+    """The API as ``chalice local`` (a subprocess on a free loopback port, the stack's environment),
+    up once ``/v1/health`` answers; stopped on exit. Yields ``{"base", "log"}`` (its output in
+    ``log_path``)."""
+    import subprocess
+    import sys
+    import urllib.request
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    port = free_port()
+    log = open(log_path, "w")
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "chalice"), "local", "--host", "127.0.0.1",
+                             "--port", str(port), "--stage", "local", "--no-autoreload"],
+                            cwd=repo, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                urllib.request.urlopen(base + "/v1/health", timeout=2)
+                break
+            except OSError:
+                if time.time() > deadline or proc.poll() is not None:
+                    raise AssertionError(Path(log_path).read_text()[-2000:]) from None
+                time.sleep(0.3)
+        yield {"base": base, "log": Path(log_path)}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()

@@ -947,6 +947,14 @@ class Attribution:
             self.s["counts"][key] = replace(row, **{kind: getattr(row, kind) + 1})
             return True
 
+    def take_beacon(self, tenant_id: str, window: str, limit: int, ttl=None) -> bool:
+        with self.w.lock:
+            windows = self.s.setdefault("windows", {})
+            if windows.get((tenant_id, window), 0) >= limit:
+                return False
+            windows[(tenant_id, window)] = windows.get((tenant_id, window), 0) + 1
+            return True
+
     def counts(self, tenant_id: str):
         return sorted((c for (t, _, _), c in self.s["counts"].items() if t == tenant_id),
                       key=lambda c: (c.affiliate, c.campaign))

@@ -1109,6 +1109,19 @@ class AttributionContract:
         assert results.count(True) == 5
         assert a.counts(tenant)[0].bookings_started == 5
 
+    def test_a_beacon_window_takes_at_most_its_limit_even_when_raced(self, world):
+        a, tenant = world.repos.attribution, f"t-{uuid.uuid4().hex[:8]}"
+        results = []
+        threads = [threading.Thread(target=lambda: results.append(a.take_beacon(tenant, "src#202612021000", 5)))
+                   for _ in range(12)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert results.count(True) == 5 and results.count(False) == 7
+        assert a.take_beacon(tenant, "src#202612021001", 5)  # the next minute is a new window
+        assert a.take_beacon(f"{tenant}-b", "src#202612021000", 5)  # windows are per tenant
+
     def test_a_bookings_link_is_written_once(self, world):
         from chalicelib.store.records import AttributionLink
         a, booking = world.repos.attribution, _id("b")

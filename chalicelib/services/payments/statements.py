@@ -68,8 +68,10 @@ def tenant_statement(actor: Actor, tenant_id: str) -> dict:
     # a tenant billed by invoice: what it owes (the receivable; negative until paid) and its payments
     owed_rows = ledger().of_account(receivable(tenant_id))
     paid_rows = [e for e in owed_rows if e.kind == "invoice_paid"]
-    totals = _totals({"partner_share": partner_rows, "platform_fee": fee_rows, "receivable": owed_rows,
-                      "invoices_paid": paid_rows})
+    totals = _totals({"partner_share": partner_rows, "platform_fee": fee_rows})
+    if owed_rows:  # billed by invoice: what it owes now (0 once paid) and what it paid on invoices
+        for currency, t in _totals({"receivable": owed_rows, "invoices_paid": paid_rows}).items():
+            totals.setdefault(currency, {"partner_share": 0, "platform_fee": 0}).update(t)
     return {"tenant_id": tenant_id, "totals": totals,
             "partner_share": [_row(e) for e in partner_rows],
             "platform_fee": [_row(e) for e in fee_rows] if actor.role == "ops" else None,
