@@ -366,7 +366,8 @@ ADAPTER_NEEDS: dict[str, dict] = {
     "chalicelib.adapters.webpush": {"aws_clients": set(), "grants": set(), "secrets": {"VAPID_PRIVATE_KEY"},
                                      "outbound": "the browser vendors' push services"},
     "chalicelib.adapters.stripe_gateway": {"aws_clients": set(), "grants": set(),
-                                            "secrets": {"STRIPE_SECRET_KEY"}, "outbound": "api.stripe.com"},
+                                            "secrets": {"STRIPE_SECRET_KEY", "STRIPE_TEST_SECRET_KEY"},
+                                            "outbound": "api.stripe.com"},
     # the one module for server-side requests to URLs someone else gave (partner webhooks, push):
     # public internet only, nothing of AWS
     "chalicelib.adapters.outbound": {"aws_clients": set(), "grants": set(),

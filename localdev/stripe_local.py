@@ -305,7 +305,12 @@ def local_stripe_env(state_dir: Path) -> dict[str, str]:
                                     "webhook": "whsec_" + secrets.token_hex(24)}))
         path.chmod(0o600)
     data = json.loads(path.read_text())
-    return {"CROWDFIX_STRIPE_SECRET_KEY": data["key"], "CROWDFIX_STRIPE_WEBHOOK_SECRET": data["webhook"],
+    # the sandbox's test-mode key (stripe_gateway: a test booking's calls); localstripe takes any sk_test_
+    test_key = data.get("test_key") or "sk_test_sandbox" + secrets.token_hex(12)
+    if "test_key" not in data:
+        path.write_text(json.dumps({**data, "test_key": test_key}))
+    return {"CROWDFIX_STRIPE_SECRET_KEY": data["key"], "CROWDFIX_STRIPE_TEST_SECRET_KEY": test_key,
+            "CROWDFIX_STRIPE_WEBHOOK_SECRET": data["webhook"],
             "CROWDFIX_STRIPE_PUBLISHABLE_KEY": LOCAL_PUBLISHABLE_KEY}
 
 

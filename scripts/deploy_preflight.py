@@ -43,8 +43,11 @@ def _generate_vapid_private_key() -> str:
 GENERATED = {"TOKEN_SECRET": _generate_token_secret, "VAPID_PRIVATE_KEY": _generate_vapid_private_key}
 # what a value given in the environment must look like, per stage (a test key on prod is refused)
 PREFIXES = {
-    "prod": {"STRIPE_SECRET_KEY": ("sk_live_", "rk_live_"), "STRIPE_WEBHOOK_SECRET": ("whsec_",)},
-    "dev": {"STRIPE_SECRET_KEY": ("sk_test_", "rk_test_"), "STRIPE_WEBHOOK_SECRET": ("whsec_",)},
+    # the sandbox's key is a test key on every stage: a test booking never moves live money
+    "prod": {"STRIPE_SECRET_KEY": ("sk_live_", "rk_live_"), "STRIPE_TEST_SECRET_KEY": ("sk_test_", "rk_test_"),
+             "STRIPE_WEBHOOK_SECRET": ("whsec_",)},
+    "dev": {"STRIPE_SECRET_KEY": ("sk_test_", "rk_test_"), "STRIPE_TEST_SECRET_KEY": ("sk_test_", "rk_test_"),
+            "STRIPE_WEBHOOK_SECRET": ("whsec_",)},
 }
 
 

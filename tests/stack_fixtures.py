@@ -8,6 +8,7 @@
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -34,6 +35,7 @@ def stack(aws_env, local_services):
     # every secret the app reads, made for this session only (as `make dev` does into .local/)
     os.environ["CROWDFIX_TOKEN_SECRET"] = secrets.token_urlsafe(32)
     os.environ.setdefault("CROWDFIX_STRIPE_SECRET_KEY", "sk_test_" + secrets.token_hex(12))
+    os.environ.setdefault("CROWDFIX_STRIPE_TEST_SECRET_KEY", "sk_test_sandbox" + secrets.token_hex(12))
     os.environ.setdefault("CROWDFIX_STRIPE_WEBHOOK_SECRET", "whsec_" + secrets.token_hex(16))
     from localdev.stripe_local import LOCAL_PUBLISHABLE_KEY
     os.environ.setdefault("CROWDFIX_STRIPE_PUBLISHABLE_KEY", LOCAL_PUBLISHABLE_KEY)
@@ -131,3 +133,49 @@ def booking_body(**over):
     if body.get("payment") is None:
         body.pop("payment", None)
     return body
+
+
+def free_port() -> int:
+    """A free TCP port on loopback."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def chalice_local(log_path):
+    """The API as ``chalice local`` (a subprocess on a free loopback port, the stack's environment),
+    up once ``/v1/health`` answers; stopped on exit. Yields ``{"base", "log"}`` (its output in
+    ``log_path``)."""
+    import subprocess
+    import sys
+    import urllib.request
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    port = free_port()
+    log = open(log_path, "w")
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "chalice"), "local", "--host", "127.0.0.1",
+                             "--port", str(port), "--stage", "local", "--no-autoreload"],
+                            cwd=repo, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                urllib.request.urlopen(base + "/v1/health", timeout=2)
+                break
+            except OSError:
+                if time.time() > deadline or proc.poll() is not None:
+                    raise AssertionError(Path(log_path).read_text()[-2000:]) from None
+                time.sleep(0.3)
+        yield {"base": base, "log": Path(log_path)}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()

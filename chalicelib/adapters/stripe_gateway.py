@@ -12,6 +12,10 @@
   the calls go to api.stripe.com.
 - The secret key comes from ``credentials.get_secret("STRIPE_SECRET_KEY")`` (SSM in AWS; a random
   ``sk_test_...`` written by ``make dev`` locally).
+- Test mode (issue 17, the partner sandbox): a call made with ``mode="test"`` (a test key's
+  booking) goes out with ``get_secret("STRIPE_TEST_SECRET_KEY")``, which must be a Stripe *test*
+  key (``sk_test_``/``rk_test_``, refused otherwise): a sandbox booking can never hold, capture or
+  refund live money, whatever the live key is. Locally both keys reach localstripe.
 
 Answers are returned as plain dicts so callers and tests never depend on stripe's object types.
 """
@@ -49,14 +53,34 @@ def idempotency_key(booking_id: str, step: str) -> str:
     return f"{booking_id}:{step}"
 
 
-@functools.lru_cache(maxsize=1)
-def _client():
-    import stripe
+LIVE, TEST = "live", "test"
+TEST_KEY_PREFIXES = ("sk_test_", "rk_test_")
 
+
+def mode_of(sandbox: str | None) -> str:
+    """The Stripe mode of a booking: ``test`` for a sandbox booking (``sandbox == "test"``)."""
+    return TEST if sandbox == TEST else LIVE
+
+
+def _secret_key(mode: str) -> str:
     from chalicelib.credentials import get_secret
 
+    if mode != TEST:
+        return get_secret("STRIPE_SECRET_KEY")
+    key = get_secret("STRIPE_TEST_SECRET_KEY")
+    if not key.startswith(TEST_KEY_PREFIXES):
+        from chalicelib.settings import ConfigurationError
+        raise ConfigurationError("STRIPE_TEST_SECRET_KEY must be a Stripe test key (sk_test_...): sandbox bookings "
+                                 "never move live money")
+    return key
+
+
+@functools.lru_cache(maxsize=2)
+def _client(mode: str = LIVE):
+    import stripe
+
     base = os.environ.get("STRIPE_API_BASE")
-    return stripe.StripeClient(get_secret("STRIPE_SECRET_KEY"), stripe_version=API_VERSION,
+    return stripe.StripeClient(_secret_key(mode), stripe_version=API_VERSION,
                                base_addresses={"api": base} if base else None,
                                http_client=stripe.new_default_http_client(timeout=STRIPE_TIMEOUT_SECONDS),
                                max_network_retries=STRIPE_MAX_NETWORK_RETRIES)
@@ -94,13 +118,13 @@ def _opts(key: str | None) -> dict:
 
 # -- customers and payment methods ----------------------------------------------------------------
 
-def create_customer(email: str, name: str | None, metadata: dict, key: str) -> dict:
-    return _call(_client().v1.customers.create,
+def create_customer(email: str, name: str | None, metadata: dict, key: str, mode: str = LIVE) -> dict:
+    return _call(_client(mode).v1.customers.create,
                  params={"email": email, **({"name": name} if name else {}), "metadata": metadata}, options=_opts(key))
 
 
-def attach_payment_method(payment_method: str, customer_id: str) -> dict:
-    return _call(_client().v1.payment_methods.attach, payment_method, params={"customer": customer_id})
+def attach_payment_method(payment_method: str, customer_id: str, mode: str = LIVE) -> dict:
+    return _call(_client(mode).v1.payment_methods.attach, payment_method, params={"customer": customer_id})
 
 
 def retrieve_payment_method(payment_method: str) -> dict:
@@ -110,32 +134,32 @@ def retrieve_payment_method(payment_method: str) -> dict:
 # -- payment intents (authorise, capture, release) -----------------------------------------------
 
 def authorise(amount: int, currency: str, customer_id: str, payment_method: str, metadata: dict, key: str,
-              off_session: bool = False) -> dict:
+              off_session: bool = False, mode: str = LIVE) -> dict:
     """Hold ``amount`` on the card (manual capture); confirmed at once."""
     params: dict[str, Any] = {"amount": amount, "currency": currency.lower(), "customer": customer_id,
                               "payment_method": payment_method, "payment_method_types": ["card"],
                               "capture_method": "manual", "confirm": True, "metadata": metadata}
     if off_session:
         params["off_session"] = True
-    return _call(_client().v1.payment_intents.create, params=params, options=_opts(key))
+    return _call(_client(mode).v1.payment_intents.create, params=params, options=_opts(key))
 
 
 def retrieve_payment_intent(payment_intent_id: str) -> dict:
     return _call(_client().v1.payment_intents.retrieve, payment_intent_id)
 
 
-def capture(payment_intent_id: str, amount: int, key: str) -> dict:
-    return _call(_client().v1.payment_intents.capture, payment_intent_id,
+def capture(payment_intent_id: str, amount: int, key: str, mode: str = LIVE) -> dict:
+    return _call(_client(mode).v1.payment_intents.capture, payment_intent_id,
                  params={"amount_to_capture": amount}, options=_opts(key))
 
 
-def release(payment_intent_id: str, key: str) -> dict:
+def release(payment_intent_id: str, key: str, mode: str = LIVE) -> dict:
     """Cancel an uncaptured PaymentIntent: the hold on the card goes away."""
-    return _call(_client().v1.payment_intents.cancel, payment_intent_id, options=_opts(key))
+    return _call(_client(mode).v1.payment_intents.cancel, payment_intent_id, options=_opts(key))
 
 
-def refund(payment_intent_id: str, amount: int, key: str, metadata: dict) -> dict:
-    return _call(_client().v1.refunds.create,
+def refund(payment_intent_id: str, amount: int, key: str, metadata: dict, mode: str = LIVE) -> dict:
+    return _call(_client(mode).v1.refunds.create,
                  params={"payment_intent": payment_intent_id, "amount": amount, "metadata": metadata},
                  options=_opts(key))
 

@@ -39,6 +39,11 @@ class PaymentLinkOut(Open):
     tenant: LinkTenant
 
 
+class MarkInvoicePaid(Strict):
+    reference: str = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9 ._/#:-]+$",
+                           description="the bank's reference of the partner's payment")
+
+
 class IssueInvoice(Strict):
     period: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="the month, YYYY-MM")
 
@@ -67,6 +72,10 @@ class InvoiceOut(Open):
     total: int = Field(description="net + vat: what the partner owes")
     issued_at: str
     lines: list[InvoiceLineOut]
+    test: bool = Field(default=False, description="a test invoice (the sandbox's test bookings; read with a test key)")
+    status: Literal["open", "paid"] = Field(default="open", description="paid: operations recorded the payment")
+    paid_at: Optional[str] = Field(default=None, description="when the payment was recorded (ISO time)")
+    paid_reference: Optional[str] = Field(default=None, description="the payment's bank reference")
 
 
 class InvoiceList(Open):

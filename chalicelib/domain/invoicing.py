@@ -30,7 +30,9 @@ COUNTRY_OF_CURRENCY = {"CHF": "CH", "EUR": "DE"}
 
 
 def receivable(tid: str) -> str: return f"receivable:{tid}"
-def vat_account(country: str) -> str: return f"vat:{country}"
+def vat_account(country: str, tenant_id: str = "") -> str:
+    """VAT owed to ``country``'s tax office; a test invoice's (``tenant_id`` a test book) apart."""
+    return f"vat:{country}{L.TEST_BOOK}" if L.is_test_book(tenant_id) else f"vat:{country}"
 
 
 def country_of(settings: Mapping | None, currency: str) -> str:
@@ -97,11 +99,23 @@ def invoice_movements(invoice_id: str, tenant_id: str, currency: str, country: s
                               (L.Entry(L.partner(tenant_id), -t.commission), L.Entry(receivable(tenant_id), t.commission))))
     if t.vat:
         out.append(L.Movement(f"{invoice_id}#vat", "vat", invoice_id, tenant_id, currency,
-                              (L.Entry(receivable(tenant_id), -t.vat), L.Entry(vat_account(country), t.vat))))
+                              (L.Entry(receivable(tenant_id), -t.vat), L.Entry(vat_account(country, tenant_id), t.vat))))
     return out
 
 
+def invoice_paid(invoice_id: str, tenant_id: str, currency: str, total: int, reference: str) -> L.Movement | None:
+    """The partner paid the invoice's ``total``: what it owed (its receivable) is cleared against
+    what it paid in. The id is the invoice's, so recording the payment twice books once."""
+    if not total:
+        return None
+    return L.Movement(f"{invoice_id}#paid", "invoice_paid", invoice_id, tenant_id, currency,
+                      (L.Entry(receivable(tenant_id), int(total)), L.Entry(L.paid_in(tenant_id), -int(total))),
+                      {"reference": reference})
+
+
 def display_number(tenant_id: str, number: int) -> str:
+    if L.is_test_book(tenant_id):  # a test invoice (the sandbox's): its own series, marked TEST
+        return f"{tenant_id[:-len(L.TEST_BOOK)].upper()}-TEST-{int(number):06d}"
     return f"{tenant_id.upper()}-{int(number):06d}"
 
 

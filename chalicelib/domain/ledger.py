@@ -14,6 +14,9 @@ Accounts (one string each, so balances are a sum over a key):
 - ``payout:<id>``          what was transferred to the helper's Stripe account (net of reversals)
 - ``receivable:<tenant>``  what a partner billed by invoice owes (negative until it pays)
 - ``vat:<country>``        VAT invoiced, owed to that country's tax office
+- ``paid_in:<tenant>``     what a partner paid on its invoices (negative, like a customer's)
+
+A sandbox booking books on its tenant's test book (``<tenant>~test``, :func:`test_book`).
 
 A movement's id is ``<booking>#<step>``: writing it twice is a no-op (idempotent settlement).
 """
@@ -29,7 +32,9 @@ KINDS = ("capture", "platform_fee", "partner_share", "helper_earning", "payout",
          "cancellation_fee", "reversal",
          # a partner billed by invoice (domain/invoicing.py): what it owes per booking, and on its
          # monthly invoice its commission set off and the VAT
-         "invoiced", "invoice_commission", "vat")
+         "invoiced", "invoice_commission", "vat",
+         # the partner paid the invoice (recorded by operations): its receivable cleared
+         "invoice_paid")
 
 
 def customer(cid: str) -> str: return f"customer:{cid}"
@@ -38,6 +43,22 @@ def platform(tid: str) -> str: return f"platform:{tid}"
 def partner(tid: str) -> str: return f"partner:{tid}"
 def helper(hid: str) -> str: return f"helper:{hid}"
 def payout(hid: str) -> str: return f"payout:{hid}"
+def paid_in(tid: str) -> str: return f"paid_in:{tid}"
+
+
+TEST_BOOK = "~test"
+
+
+def test_book(tid: str) -> str:
+    """The book a tenant's sandbox (test-key) bookings are kept on: its accounts
+    (``partner:<tenant>~test``, ``platform:<tenant>~test``, ``receivable:<tenant>~test``) are apart
+    from the live ones, so test money never shows on a live statement, invoice or fee income. A
+    tenant id cannot hold ``~``, so no live tenant's book is ever a test book."""
+    return tid if tid.endswith(TEST_BOOK) else f"{tid}{TEST_BOOK}"
+
+
+def is_test_book(tid: str) -> bool:
+    return tid.endswith(TEST_BOOK)
 
 
 class Unbalanced(Conflict):

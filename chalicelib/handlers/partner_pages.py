@@ -89,6 +89,10 @@ def _campaign(call) -> dict:
             "utm_source": q["utm_source"], "utm_medium": q["utm_medium"], "utm_campaign": q["utm_campaign"]}
 
 
+def _source_ip(call) -> str | None:
+    return ((call.request.context or {}).get("identity") or {}).get("sourceIp")
+
+
 def _count(tenant_id: str, kind: str, call, campaign: dict) -> None:
     """Count a served landing page or a pressed hotline once per request (a retried delivery of
     the same request has its id); never fails the page."""
@@ -97,7 +101,8 @@ def _count(tenant_id: str, kind: str, call, campaign: dict) -> None:
     rid = str(((call.request.context or {}).get("requestId")) or new_id("ev"))
     event_id = "".join(ch for ch in rid if ch.isalnum() or ch in "-_")[:64].rjust(8, "0")
     try:
-        attribution_svc.record_page_event(tenant_id, AttributionEvent(event_id=event_id, kind=kind, **campaign))
+        attribution_svc.record_page_event(tenant_id, AttributionEvent(event_id=event_id, kind=kind, **campaign),
+                                          source=_source_ip(call))
     except Exception:  # noqa: BLE001 — the visitor gets her page whatever the count does
         logging.getLogger("crowdfix.attribution").warning("%s of %s not counted", kind, tenant_id, exc_info=True)
 
@@ -157,14 +162,14 @@ def brand(call, tenant_id):
 
 
 @api.post("/v1/partners/{tenant_id}/events", body="attribution:AttributionEvent", response="AttributionCounted",
-          errors=(404,))
+          errors=(404, 429))
 def attribution_event(call, tenant_id):
     """Count a landing-page visit, widget open or click-to-call (first-party, no cookie)
 
     The tenant's landing page and the web app inside its widget send these to crowdfix's own API;
     nothing goes to a third party. Idempotent per ``event_id``: the same id again counts nothing
-    (``counted`` false)."""
-    return attribution_svc.record_page_event(tenant_id, call.body)
+    (``counted`` false). At most 60 events a minute per page source: 429 with Retry-After."""
+    return attribution_svc.record_page_event(tenant_id, call.body, source=_source_ip(call))
 
 
 @api.get("/v1/tenants/{tenant_id}/attribution", auth=ADMIN_OR_KEY, response="AttributionReport", tag="partners")

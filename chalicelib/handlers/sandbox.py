@@ -49,6 +49,32 @@ def sandbox_cancel(call, booking_id):
     return _moved(call, booking_id, "cancel", by=call.body.by, reason=call.body.reason)
 
 
+@api.post("/v1/partner/sandbox/bookings/{booking_id}/payment-link", auth=PARTNER_KEY,
+          response="SandboxPaymentLink", errors=(409,), description=TEST_MODE)
+def sandbox_payment_link(call, booking_id):
+    """The payment link of a test booking awaiting payment
+
+    The link a card-billed partner's customer gets by e-mail/SMS (for a test booking the message is
+    recorded, not sent). Open it and pay with a Stripe test card (pm_card_visa; declined:
+    pm_card_visa_chargeDeclined): the hold is made in Stripe test mode and the booking goes to the
+    simulated helpers."""
+    return svc.payment_link_of(call.actor, call.environment, booking_id)
+
+
+@api.post("/v1/partner/sandbox/invoices", auth=PARTNER_KEY, body="billing_schemas:IssueInvoice",
+          response="billing_schemas:InvoiceOut", status=201, description=TEST_MODE)
+def sandbox_issue_invoice(call):
+    """Issue the month's test invoice now (the test bookings of a tenant billed by invoice)
+
+    Its own series (``<TENANT>-TEST-000001``), read with the test key at /v1/tenants/{tenant_id}/invoices."""
+    from chalicelib.services import billing
+
+    svc.require_test_key(call.actor, call.environment)
+    record = billing.issue_invoice(call.actor, call.actor.tenant_id, call.body.period, environment="test")
+    return Reply(billing.invoice_view(record),
+                 headers={"Location": f"/v1/tenants/{call.actor.tenant_id}/invoices/{record.number}"})
+
+
 @api.post("/v1/tenants/{tenant_id}/webhooks/{endpoint_id}/test", auth=ADMIN_OR_KEY, body="SendTestEvent",
           response="DeliveryOut", status=202, tag="webhooks",
           description="An example event of the given type (data.sandbox true), signed and logged like any "

@@ -678,11 +678,25 @@ class HelperStatement(Open):
     payouts: list[StatementRow]
 
 
+class StatementInvoice(Open):
+    number: int
+    number_display: str
+    period: str
+    currency: str
+    total: int
+    status: Literal["open", "paid"]
+    paid_at: Optional[str] = None
+
+
 class TenantStatement(Open):
     tenant_id: str
     totals: Any
     partner_share: list[StatementRow]
     platform_fee: Optional[list[StatementRow]]  # ops only
+    invoices: list[StatementInvoice] = Field(default_factory=list,
+                                             description="a tenant billed by invoice: its invoices, open or paid")
+    invoice_payments: list[StatementRow] = Field(default_factory=list,
+                                                 description="payments recorded on its invoices (receivable cleared)")
 
 
 class StripeWebhookOut(Open):
@@ -821,6 +835,19 @@ class ErasureOut(Open):
 class SandboxComplete(BaseModel):
     model_config = ConfigDict(extra="forbid")
     minutes_worked: int = Field(ge=1, le=24 * 60, description="how long the simulated job took")
+
+
+class SandboxTestCards(Open):
+    succeeds: str
+    declined: str
+
+
+class SandboxPaymentLink(Open):
+    booking_id: str
+    pay_url: str = Field(description="the link the customer would get (the token in its fragment)")
+    token: str = Field(description="the link's token, as the payment screen sends it (X-Payment-Token)")
+    test_cards: SandboxTestCards = Field(description="Stripe test cards for paying it in test mode")
+    expires_in_seconds: int
 
 
 class SandboxCancel(BaseModel):

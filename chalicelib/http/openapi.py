@@ -88,7 +88,9 @@ def build(routes: Iterable[Route] | None = None, server_url: str = "/") -> dict[
         if r.json_response:
             content = {"application/json": {"schema": ref(r.response, "serialization"), **_examples(r.response)}}
         else:
-            content = {r.response: {"schema": {"type": "string"}}}
+            # text (CSV, HTML) is a string; a document (PDF) is bytes, so generated clients read it as a file
+            binary = not r.response.startswith("text/")
+            content = {r.response: {"schema": {"type": "string", **({"format": "binary"} if binary else {})}}}
         responses: dict[str, Any] = {str(s): {"description": "OK", "content": content} for s in (r.status, *r.also)}
         for code in error_codes(r):
             responses[str(code)] = {"description": _REASONS.get(code, "error"), "content": problem}

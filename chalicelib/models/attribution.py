@@ -27,5 +27,6 @@ class AttributionItem(Model):
     bookings_completed = NumberAttribute(null=True)
     call_clicks = NumberAttribute(null=True)
     link = MapAttribute(null=True)
+    hits = NumberAttribute(null=True)  # a beacon rate window (``sk`` ``rl#...``): events taken in it
     updated_at = UnicodeAttribute(null=True)
     ttl = TTLAttribute(null=True)

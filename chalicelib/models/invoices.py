@@ -28,3 +28,5 @@ class Invoice(Model):
     lines = ListAttribute(of=MapAttribute, null=True)
     issued_at = UnicodeAttribute(null=True)
     cut = UnicodeAttribute(null=True)  # ledger entries up to this instant are on this or an earlier invoice
+    paid_at = UnicodeAttribute(null=True)  # the partner's payment, recorded once by operations
+    paid_reference = UnicodeAttribute(null=True)

@@ -73,6 +73,7 @@ class Payment(Model):
     version = NumberAttribute(default=1)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
+    mode = UnicodeAttribute(null=True)  # "test": a sandbox booking's (Stripe test mode, the tenant's test book)
 
     by_hold_day = PaymentsByHoldDay()
     by_intent = PaymentsByIntent()

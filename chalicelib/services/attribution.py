@@ -4,6 +4,8 @@ own API, no third-party tracker, no cookie); bookings started and completed coun
 when they happen. Each count is idempotent per event id (``store/attribution.py``)."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from chalicelib.domain.attribution import PAGE_EVENTS, AttributionEvent
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.ids import now_iso
@@ -11,13 +13,32 @@ from chalicelib.store.attribution import attribution
 from chalicelib.store.records import ATTRIBUTION_KINDS, AttributionLink
 
 
-def record_page_event(tenant_id: str, event: AttributionEvent) -> dict:
-    """Count what a landing page or widget reports. ``counted`` False: this event id was counted before."""
+# The beacon is open (a partner's page, no key): per tenant and source, at most this many events a
+# minute, taken by a conditional counter (store: ``take_beacon``) so racing beacons cannot exceed it.
+BEACON_PER_MINUTE = 60
+
+
+def _source_key(source: str | None) -> str:
+    """A source address as a short hash (no IP address is stored)."""
+    import hashlib
+    return hashlib.sha256((source or "unknown").encode()).hexdigest()[:16]
+
+
+def record_page_event(tenant_id: str, event: AttributionEvent, source: str | None = None,
+                      now: datetime | None = None) -> dict:
+    """Count what a landing page or widget reports. ``counted`` False: this event id was counted
+    before. More than ``BEACON_PER_MINUTE`` events a minute from one source for one tenant:
+    ``RateLimited`` (429, Retry-After: the rest of the minute)."""
+    from chalicelib.domain.errors import RateLimited
     from chalicelib.services.tenants import get_tenant
     try:
         get_tenant(tenant_id)
     except NotFound:
         raise NotFound(f"there is no partner {tenant_id}", field="tenant_id") from None
+    now = now or datetime.now(timezone.utc)
+    if not attribution().take_beacon(tenant_id, f"{_source_key(source)}#{now:%Y%m%d%H%M}", BEACON_PER_MINUTE):
+        raise RateLimited(f"at most {BEACON_PER_MINUTE} events a minute from one page; try again shortly",
+                          retry_after=max(1, 60 - now.second))
     counted = attribution().count(tenant_id, PAGE_EVENTS[event.kind], event.event_id,
                                   affiliate=event.affiliate_code, campaign=event.campaign_name(), at=now_iso())
     return {"event_id": event.event_id, "counted": counted}

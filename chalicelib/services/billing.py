@@ -9,6 +9,11 @@
   commission set-off and VAT booked under the invoice's own movement ids.
 - ``issue_due_invoices``: the monthly schedule, every invoice-billed tenant for the last month.
 - JSON, CSV and PDF of an invoice; partner keys and admins read their own, ops every tenant's.
+- ``mark_invoice_paid``: operations record that the partner paid an invoice (once; its
+  receivable cleared in the ledger).
+- The sandbox: a test key's bookings are booked on the tenant's test book (``ledger.test_book``)
+  and billed on its *test invoices* (their own series, ``<TENANT>-TEST-000001``), which a test key
+  issues and reads; live keys, the statement and the monthly schedule never see them.
 """
 from __future__ import annotations
 
@@ -73,8 +78,7 @@ def settle_by_invoice(booking_id: str) -> dict:
     booking = booking_record(booking_id)
     if booking.state != bs.COMPLETED:
         return {"result": "not-completed"}
-    if booking.sandbox == "test":
-        return {"result": "sandbox"}  # a test key's booking is never billed
+    test = booking.sandbox == "test"  # a test key's booking: on the tenant's test book and test invoice
     pol = payments.booking_terms(booking)
     cap = _plain(booking.price_cap) or {}
     currency = cap.get("currency") or "CHF"
@@ -86,7 +90,8 @@ def settle_by_invoice(booking_id: str) -> dict:
                              limit=int(cap["amount"]) if cap.get("amount") is not None else None, parts=parts)
     total = total_of(items)
     split = split_charge(total, 0, pol)
-    parties = L.Parties(booking_id, booking.tenant_id, booking.customer_id, booking.helper_id, currency)
+    book = L.test_book(booking.tenant_id) if test else booking.tenant_id
+    parties = L.Parties(booking_id, book, booking.customer_id, booking.helper_id, currency)
     # the division first, what the partner owes last: the invoice finds a visit by its ``invoiced``
     # entry, and by then the partner's share it sets off is booked too
     for m in L.divide(parties, split.platform_fee, split.partner_share, split.helper_payout):
@@ -94,10 +99,11 @@ def settle_by_invoice(booking_id: str) -> dict:
     payments.post_movement(inv.invoiced(parties, total, minutes=int(booking.minutes_worked or 0)))
     # the ledger is the record; the copy on the booking is for reading
     copy_to_booking(booking_id, {"line_items": [i.as_dict() for i in items]}, in_state=bs.COMPLETED)
-    # the helper is paid as for a card booking (the platform advances it; the partner pays the invoice)
+    # the helper is paid as for a card booking (the platform advances it; the partner pays the invoice);
+    # a test booking's simulated helper is paid nothing
     ensure_payment(booking)
-    payout = pay_helper(booking_id, helper, split.helper_payout)
-    return {"result": "invoiced", "total": total, "payout": payout}
+    payout = "simulated" if test else pay_helper(booking_id, helper, split.helper_payout)
+    return {"result": "invoiced-test" if test else "invoiced", "total": total, "payout": payout}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -106,6 +112,11 @@ def settle_by_invoice(booking_id: str) -> dict:
 def _check_reader(actor: Actor, tenant_id: str) -> None:
     from chalicelib.services.partners import check_tenant_admin
     check_tenant_admin(actor, tenant_id, allow_partner_key=True)
+
+
+def book_of(tenant_id: str, environment: str | None) -> str:
+    """The book invoices are read from: a test key's is the tenant's test book."""
+    return L.test_book(tenant_id) if environment == "test" else tenant_id
 
 
 def _period(period: str) -> str:
@@ -161,23 +172,28 @@ def _lines_of(tenant_id: str, cut: str, earlier: list[InvoiceRecord]) -> list[in
     return sorted(lines, key=lambda line: (line.completed_at, line.booking_id))
 
 
-def issue_invoice(actor: Actor, tenant_id: str, period: str) -> InvoiceRecord:
+def issue_invoice(actor: Actor, tenant_id: str, period: str, environment: str | None = None) -> InvoiceRecord:
     """The invoice of ``tenant_id`` for ``period`` (YYYY-MM): made once (a second call returns
-    it), numbered after the tenant's last invoice, its set-off and VAT booked in the ledger."""
+    it), numbered after the tenant's last invoice, its set-off and VAT booked in the ledger.
+    ``environment="test"``: the tenant's test invoice (its test bookings), which its test key
+    may issue too (the sandbox)."""
     from chalicelib.services import payments
     from chalicelib.services.tenants import get_tenant
 
-    if actor.role not in ("ops", "system") or actor.tenant_id != "*":
+    test = environment == "test"
+    sandbox_key = test and actor.role == "partner" and actor.tenant_id == tenant_id
+    if not sandbox_key and (actor.role not in ("ops", "system") or actor.tenant_id != "*"):
         from chalicelib.domain.errors import Forbidden
         raise Forbidden("invoices are issued by crowdfix (monthly, or by operations)")
     period = _period(period)
     repo = invoices_store()
+    real_tenant, tenant_id = tenant_id, book_of(tenant_id, environment)
     existing = repo.for_period(tenant_id, period)
     if existing is None:
-        tenant = get_tenant(tenant_id)
+        tenant = get_tenant(real_tenant)
         settings = _plain(tenant.settings) or {}
         if settings.get("billing_model") != "invoice":
-            raise ValidationFailed(f"tenant {tenant_id} is billed by card, not by invoice", field="tenant_id")
+            raise ValidationFailed(f"tenant {real_tenant} is billed by card, not by invoice", field="tenant_id")
         country = inv.country_of(settings, tenant.currency)
         now = datetime.now(timezone.utc)
         cut = _cut_of(period, now)
@@ -227,21 +243,50 @@ def issue_due_invoices(now: datetime | None = None) -> dict[str, int]:
     return {"issued": done}
 
 
-def list_invoices(actor: Actor, tenant_id: str) -> list[InvoiceRecord]:
+def list_invoices(actor: Actor, tenant_id: str, environment: str | None = None) -> list[InvoiceRecord]:
+    """The tenant's invoices, newest first; a test key's: its test invoices."""
     _check_reader(actor, tenant_id)
-    return invoices_store().list(tenant_id)
+    return invoices_store().list(book_of(tenant_id, environment))
 
 
-def get_invoice(actor: Actor, tenant_id: str, number: int) -> InvoiceRecord:
+def get_invoice(actor: Actor, tenant_id: str, number: int, environment: str | None = None) -> InvoiceRecord:
     _check_reader(actor, tenant_id)
-    for record in invoices_store().list(tenant_id):
+    for record in invoices_store().list(book_of(tenant_id, environment)):
         if record.number == number:
             return record
     raise NotFound(f"invoice {number} of {tenant_id} was not found", field="number")
 
 
+def mark_invoice_paid(actor: Actor, tenant_id: str, number: int, reference: str,
+                      environment: str | None = None) -> InvoiceRecord:
+    """Operations record that the partner paid invoice ``number`` (its bank ``reference``): the
+    invoice shows ``paid`` and the ledger clears what the partner owed (``invoice_paid``:
+    receivable +total, paid-in -total). Idempotent: marking it again answers the invoice as it
+    was marked first and books nothing twice; a crash between the two writes is healed by a retry
+    (the movement's id is the invoice's)."""
+    from chalicelib.domain.errors import Forbidden
+    from chalicelib.services import payments
+
+    if actor.role != "ops" or not actor.may_see_tenant(tenant_id):
+        raise Forbidden("an invoice is marked paid by crowdfix's operations")
+    record = get_invoice(actor, tenant_id, number, environment)
+    if record.paid_at is None:
+        try:
+            record = invoices_store().mark_paid(record.tenant_id, record.period, _iso(datetime.now(timezone.utc)),
+                                                reference)
+        except ConditionFailed:
+            record = get_invoice(actor, tenant_id, number, environment)  # marked by a concurrent call
+    payments.post_movement(inv.invoice_paid(record.invoice_id, record.tenant_id, record.currency, record.total,
+                                            record.paid_reference or reference))
+    return record
+
+
 def invoice_view(record: InvoiceRecord) -> dict:
-    return {"tenant_id": record.tenant_id, "period": record.period, "number": record.number,
+    test = L.is_test_book(record.tenant_id)
+    tenant_id = record.tenant_id[:-len(L.TEST_BOOK)] if test else record.tenant_id
+    return {"tenant_id": tenant_id, "test": test, "status": "paid" if record.paid_at else "open",
+            "paid_at": record.paid_at, "paid_reference": record.paid_reference,
+            "period": record.period, "number": record.number,
             "number_display": record.invoice_id, "currency": record.currency, "country": record.country,
             "vat_rate_bp": record.vat_rate_bp, "gross": record.gross, "commission": record.commission,
             "net": record.net, "vat": record.vat, "total": record.total, "issued_at": record.issued_at,

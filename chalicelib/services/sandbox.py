@@ -91,6 +91,25 @@ def move(actor: Actor, environment: str, booking_id: str, step: str, minutes_wor
     raise ValidationFailed(f"step must be one of {', '.join(STEPS)}", field="step")
 
 
+def payment_link_of(actor: Actor, environment: str, booking_id: str) -> dict:
+    """The payment link of a test booking awaiting payment (for a test booking its e-mail is
+    recorded, not sent): the same signed link, valid until the payment window ends."""
+    from chalicelib.domain import booking_states as bs
+    from chalicelib.services import payment_links
+
+    booking = _test_booking(actor, environment, booking_id)
+    if booking.state != bs.AWAITING_PAYMENT:
+        raise InvalidTransition(f"this booking is {booking.state}; only a booking awaiting payment has a payment link",
+                                extra={"state": booking.state})
+    left = payment_links._seconds_left(booking)
+    if left <= 0:
+        raise InvalidTransition("the payment window of this booking is over", extra={"state": booking.state})
+    token = payment_links.issue_payment_token(booking.booking_id, booking.tenant_id, left)
+    return {"booking_id": booking.booking_id, "pay_url": payment_links.payment_link(booking.booking_id, token),
+            "token": token, "test_cards": {"succeeds": "pm_card_visa", "declined": "pm_card_visa_chargeDeclined"},
+            "expires_in_seconds": left}
+
+
 # ---------------------------------------------------------------------------------------------
 # test events to a webhook endpoint
 

@@ -12,6 +12,7 @@ from chalicelib.store.records import ATTRIBUTION_KINDS, AttributionCounts, Attri
 
 NONE = "-"  # the affiliate or campaign of an event that had none
 EVENT_TTL = timedelta(days=30)
+RATE_TTL = timedelta(minutes=10)  # a beacon rate window's row outlives its minute, then expires
 
 
 def counter_sk(affiliate: str | None, campaign: str | None) -> str:
@@ -50,6 +51,22 @@ class Attribution:
                     return False
                 if "TransactionConflict" not in codes or attempt == 4:
                     raise
+        return True
+
+    def take_beacon(self, tenant_id: str, window: str, limit: int, ttl: timedelta = RATE_TTL) -> bool:
+        """Take one of ``limit`` beacon events in rate window ``window`` (``rl#<source>#<minute>``):
+        one conditional ``ADD`` (taken only while the count is below ``limit``), so concurrent
+        beacons never take more than ``limit``. False: the window is full."""
+        from chalicelib.models.attribution import AttributionItem as A
+        from chalicelib.store._dynamo import _update
+        from chalicelib.store.conditions import ConditionFailed
+
+        item = A(tenant_id, f"rl#{window}")
+        try:
+            _update(item, actions=[A.hits.add(1), A.ttl.set(ttl)],
+                    condition=A.hits.does_not_exist() | (A.hits < limit), refused="rate window full")
+        except ConditionFailed:
+            return False
         return True
 
     def counts(self, tenant_id: str) -> list[AttributionCounts]:

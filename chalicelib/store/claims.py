@@ -39,6 +39,13 @@ def claim(key: str, *, lease_seconds: int = 120, ttl_seconds: int = 7 * DAY) -> 
     """Try to claim ``key``. Returns ``(outcome, owner token)``; the token is for finish/release."""
     if (twin := _twin()) is not None:
         return twin.claim(key, lease_seconds=lease_seconds, ttl_seconds=ttl_seconds)
+    return claim_item(key, lease_seconds=lease_seconds, ttl_seconds=ttl_seconds)
+
+
+def claim_item(key: str, *, lease_seconds: int, ttl_seconds: int, fields: dict | None = None
+               ) -> tuple[str, str | None]:
+    """:func:`claim` on DynamoDB, the claim item carrying ``fields`` too (``store.replays``: the
+    request's hash). The one conditional claim write both claims and stored answers use."""
     from pynamodb.exceptions import PutError
 
     from chalicelib.models.idempotency import IdempotencyRecord
@@ -47,7 +54,7 @@ def claim(key: str, *, lease_seconds: int = 120, ttl_seconds: int = 7 * DAY) -> 
     owner = secrets.token_hex(8)
     now = time.time()
     record = IdempotencyRecord(key=key, state="running", owner=owner, lease_until=now + lease_seconds,
-                               ttl=timedelta(seconds=ttl_seconds))
+                               ttl=timedelta(seconds=ttl_seconds), **(fields or {}))
     takeover = (IdempotencyRecord.state == "running") & (IdempotencyRecord.lease_until < now)
     try:
         record.save(condition=IdempotencyRecord.key.does_not_exist() | takeover)
@@ -66,14 +73,21 @@ def finish(key: str, owner: str) -> bool:
     """Mark the claim done. False if this worker lost it (its lease ran out and another took it)."""
     if (twin := _twin()) is not None:
         return twin.finish(key, owner)
+    return finish_item(key, owner)
+
+
+def finish_item(key: str, owner: str, fields: dict | None = None) -> bool:
+    """:func:`finish` on DynamoDB, setting ``fields`` on the item with ``done`` (``store.replays``:
+    the answer's status and sealed body)."""
     from pynamodb.exceptions import UpdateError
 
     from chalicelib.models.idempotency import IdempotencyRecord
     from chalicelib.store.conditions import is_condition_failure
 
+    extra = [getattr(IdempotencyRecord, name).set(value) for name, value in (fields or {}).items()]
     try:
         IdempotencyRecord(key=key).update(
-            actions=[IdempotencyRecord.state.set("done"), IdempotencyRecord.lease_until.remove()],
+            actions=[IdempotencyRecord.state.set("done"), IdempotencyRecord.lease_until.remove(), *extra],
             condition=IdempotencyRecord.owner == owner)
         return True
     except UpdateError as exc:
@@ -86,6 +100,11 @@ def release(key: str, owner: str) -> None:
     """Give the claim up after a failure (only if this worker still owns it)."""
     if (twin := _twin()) is not None:
         return twin.release(key, owner)
+    return release_item(key, owner)
+
+
+def release_item(key: str, owner: str) -> None:
+    """:func:`release` on DynamoDB."""
     from pynamodb.exceptions import DeleteError
 
     from chalicelib.models.idempotency import IdempotencyRecord

@@ -66,6 +66,18 @@ class Invoices:
         except Invoice.DoesNotExist:
             return None
 
+    def mark_paid(self, tenant_id: str, period: str, paid_at: str, reference: str) -> InvoiceRecord:
+        """Record the invoice as paid, once: ``ConditionFailed`` if it was marked paid before (or
+        there is no invoice for ``period``)."""
+        from chalicelib.models.invoices import Invoice
+        from chalicelib.store._dynamo import _update
+
+        item = Invoice(tenant_id, _period_key(period))
+        _update(item, actions=[Invoice.paid_at.set(paid_at), Invoice.paid_reference.set(reference)],
+                condition=Invoice.key.exists() & Invoice.paid_at.does_not_exist(),
+                refused=f"invoice {period} of {tenant_id} is paid already or does not exist")
+        return self.for_period(tenant_id, period)
+
     def list(self, tenant_id: str) -> list[InvoiceRecord]:
         """The tenant's invoices, newest number first."""
         from chalicelib.models.invoices import Invoice

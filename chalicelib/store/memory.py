@@ -909,6 +909,16 @@ class Invoices:
     def list(self, tenant_id: str) -> list:
         return sorted((i for (t, _), i in self.w.invoices.items() if t == tenant_id), key=lambda r: -r.number)
 
+    def mark_paid(self, tenant_id: str, period: str, paid_at: str, reference: str):
+        import dataclasses
+        with self.w.lock:
+            found = self.w.invoices.get((tenant_id, period))
+            if found is None or found.paid_at is not None:
+                raise ConditionFailed(f"invoice {period} of {tenant_id} is paid already or does not exist")
+            found = dataclasses.replace(found, paid_at=paid_at, paid_reference=reference)
+            self.w.invoices[(tenant_id, period)] = found
+            return found
+
 
 # ---- attribution (issue 17.7): its own state on the shared world ------------------------------
 
@@ -935,6 +945,14 @@ class Attribution:
             key = (tenant_id, affiliate or NONE, campaign or NONE)
             row = self.s["counts"].get(key) or AttributionCounts(tenant_id, key[1], key[2])
             self.s["counts"][key] = replace(row, **{kind: getattr(row, kind) + 1})
+            return True
+
+    def take_beacon(self, tenant_id: str, window: str, limit: int, ttl=None) -> bool:
+        with self.w.lock:
+            windows = self.s.setdefault("windows", {})
+            if windows.get((tenant_id, window), 0) >= limit:
+                return False
+            windows[(tenant_id, window)] = windows.get((tenant_id, window), 0) + 1
             return True
 
     def counts(self, tenant_id: str):

@@ -6,12 +6,7 @@ is told so. Records expire with the table's TTL.
 """
 from __future__ import annotations
 
-import secrets
-import time
-from datetime import timedelta
-
 from chalicelib.store import current
-from chalicelib.store.conditions import is_condition_failure
 from chalicelib.store.records import ReplayRecord
 
 CLAIMED, DONE, BUSY = "claimed", "done", "busy"
@@ -22,22 +17,15 @@ class Replays:
 
     def claim(self, key: str, request_hash: str, *, lease_seconds: int, ttl_seconds: int
               ) -> tuple[str, str | None, ReplayRecord | None]:
-        """Claim ``key`` for a request with ``request_hash``. Returns ``(CLAIMED, owner, None)``,
-        ``(DONE, None, record)`` (answered before) or ``(BUSY, None, record)`` (running now)."""
-        from pynamodb.exceptions import PutError
+        """Claim ``key`` for a request with ``request_hash`` (``store.claims``' one claim write).
+        Returns ``(CLAIMED, owner, None)``, ``(DONE, None, record)`` (answered before) or
+        ``(BUSY, None, record)`` (running now)."""
+        from chalicelib.store import claims
 
-        from chalicelib.models.idempotency import IdempotencyRecord
-
-        owner, now = secrets.token_hex(8), time.time()
-        item = IdempotencyRecord(key=key, request_hash=request_hash, state="running", owner=owner,
-                                 lease_until=now + lease_seconds, ttl=timedelta(seconds=ttl_seconds))
-        takeover = (IdempotencyRecord.state == "running") & (IdempotencyRecord.lease_until < now)
-        try:
-            item.save(condition=IdempotencyRecord.key.does_not_exist() | takeover)
+        outcome, owner = claims.claim_item(key, lease_seconds=lease_seconds, ttl_seconds=ttl_seconds,
+                                           fields={"request_hash": request_hash})
+        if outcome == claims.CLAIMED:
             return CLAIMED, owner, None
-        except PutError as exc:
-            if not is_condition_failure(exc):
-                raise
         record = self.get(key)
         if record is None:  # released between our write and this read
             return BUSY, None, ReplayRecord(key=key, request_hash=request_hash, state="running")
@@ -45,31 +33,13 @@ class Replays:
 
     def finish(self, key: str, owner: str, status: int, sealed: str) -> bool:
         """Keep the answer; False if this request lost its claim (lease ran out, taken over)."""
-        from pynamodb.exceptions import UpdateError
-
-        from chalicelib.models.idempotency import IdempotencyRecord
-        try:
-            IdempotencyRecord(key=key).update(
-                actions=[IdempotencyRecord.state.set("done"), IdempotencyRecord.lease_until.remove(),
-                         IdempotencyRecord.status.set(int(status)), IdempotencyRecord.sealed.set(sealed)],
-                condition=IdempotencyRecord.owner == owner)
-            return True
-        except UpdateError as exc:
-            if is_condition_failure(exc):
-                return False
-            raise
+        from chalicelib.store import claims
+        return claims.finish_item(key, owner, {"status": int(status), "sealed": sealed})
 
     def release(self, key: str, owner: str) -> None:
         """Give the claim up (the request failed), so a retry runs it afresh."""
-        from pynamodb.exceptions import DeleteError
-
-        from chalicelib.models.idempotency import IdempotencyRecord
-        try:
-            IdempotencyRecord(key=key).delete(condition=(IdempotencyRecord.owner == owner)
-                                              & (IdempotencyRecord.state == "running"))
-        except DeleteError as exc:
-            if not is_condition_failure(exc):
-                raise
+        from chalicelib.store import claims
+        claims.release_item(key, owner)
 
     def get(self, key: str) -> ReplayRecord | None:
         from chalicelib.models.idempotency import IdempotencyRecord

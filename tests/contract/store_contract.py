@@ -1032,6 +1032,18 @@ class InvoiceContract:
             r.issue(an_invoice(tid, 1, "2026-11"), after=0)
         assert r.last_number(tid) == 1 and r.for_period(tid, "2026-11") is None
 
+    def test_an_invoice_is_marked_paid_once(self, world):
+        r, tid = world.repos.invoices, f"ct-{uuid.uuid4().hex[:8]}"
+        r.issue(an_invoice(tid, 1, "2026-10"), after=0)
+        paid = r.mark_paid(tid, "2026-10", "2026-11-05T10:00:00.000Z", "BANK-1")
+        assert (paid.paid_at, paid.paid_reference) == ("2026-11-05T10:00:00.000Z", "BANK-1")
+        assert r.for_period(tid, "2026-10") == paid
+        with pytest.raises(ConditionFailed):
+            r.mark_paid(tid, "2026-10", "2026-11-06T10:00:00.000Z", "BANK-2")
+        with pytest.raises(ConditionFailed):
+            r.mark_paid(tid, "2026-09", "2026-11-06T10:00:00.000Z", "BANK-2")  # no such invoice
+        assert r.for_period(tid, "2026-10").paid_reference == "BANK-1" and r.for_period(tid, "2026-09") is None
+
     def test_concurrent_issues_give_each_number_once_without_gaps(self, world):
         r, tid = world.repos.invoices, f"ct-{uuid.uuid4().hex[:8]}"
         periods = [f"2025-{m:02d}" for m in range(1, 9)]
@@ -1096,6 +1108,19 @@ class AttributionContract:
         assert errors == []
         assert results.count(True) == 5
         assert a.counts(tenant)[0].bookings_started == 5
+
+    def test_a_beacon_window_takes_at_most_its_limit_even_when_raced(self, world):
+        a, tenant = world.repos.attribution, f"t-{uuid.uuid4().hex[:8]}"
+        results = []
+        threads = [threading.Thread(target=lambda: results.append(a.take_beacon(tenant, "src#202612021000", 5)))
+                   for _ in range(12)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert results.count(True) == 5 and results.count(False) == 7
+        assert a.take_beacon(tenant, "src#202612021001", 5)  # the next minute is a new window
+        assert a.take_beacon(f"{tenant}-b", "src#202612021000", 5)  # windows are per tenant
 
     def test_a_bookings_link_is_written_once(self, world):
         from chalicelib.store.records import AttributionLink

@@ -15,7 +15,8 @@ import pytest
 # the preflight reads the reserved concurrency from infra/stack.py (aws-cdk-lib)
 pytest.importorskip("aws_cdk", reason="infra tests need infra/requirements.txt: run `make test-infra`")
 ROOT = Path(__file__).resolve().parents[2]
-LIVE = {"STRIPE_SECRET_KEY": "sk_live_" + "x" * 24, "STRIPE_WEBHOOK_SECRET": "whsec_" + "y" * 24}
+LIVE = {"STRIPE_SECRET_KEY": "sk_live_" + "x" * 24, "STRIPE_TEST_SECRET_KEY": "sk_test_" + "z" * 24,
+        "STRIPE_WEBHOOK_SECRET": "whsec_" + "y" * 24}
 
 
 @pytest.fixture

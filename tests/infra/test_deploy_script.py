@@ -15,7 +15,8 @@ pytest.importorskip("aws_cdk", reason="infra tests need infra/requirements.txt: 
 pytestmark = pytest.mark.timeout(1200)
 
 ROOT = Path(__file__).resolve().parents[2]
-LIVE = {"STRIPE_SECRET_KEY": "sk_live_" + "x" * 24, "STRIPE_WEBHOOK_SECRET": "whsec_" + "y" * 24}
+LIVE = {"STRIPE_SECRET_KEY": "sk_live_" + "x" * 24, "STRIPE_TEST_SECRET_KEY": "sk_test_" + "z" * 24,
+        "STRIPE_WEBHOOK_SECRET": "whsec_" + "y" * 24}
 
 NPX = """#!/usr/bin/env python3
 import json, os, sys

@@ -107,3 +107,28 @@ def test_a_customer_in_the_partners_widget_books_the_partners_booking(stack, api
     assert _row(report, "shop9", "xmas")["bookings_started"] == 1
     # the partner sees its customer's booking
     assert api.call("GET", f"/v1/partner/bookings/{booking['booking_id']}", headers=p["h"])[0] == 200
+
+
+def test_the_beacon_takes_sixty_events_a_minute_from_one_source_then_answers_429(api, signin, monkeypatch):
+    from datetime import datetime, timezone
+
+    from chalicelib.services import attribution as svc
+
+    # given one fixed minute (so the window does not turn over during the test)
+    minute = datetime(2026, 12, 2, 10, 0, 30, tzinfo=timezone.utc)
+    real = svc.record_page_event
+    monkeypatch.setattr(svc, "record_page_event", lambda t, e, source=None, now=None: real(t, e, source, minute))
+    p = new_partner(api, signin)
+    tid = p["tenant_id"]
+
+    def send():
+        event = {"event_id": "ev-" + uuid.uuid4().hex, "kind": "widget_open", "campaign": "rate"}
+        return api.call("POST", f"/v1/partners/{tid}/events", event)
+
+    # when one page sends sixty events, each counts; the sixty-first is refused with a problem body
+    assert [send()[0] for _ in range(svc.BEACON_PER_MINUTE)] == [200] * svc.BEACON_PER_MINUTE
+    status, problem, headers = send()
+    assert status == 429 and problem["type"].endswith("/rate-limited") and headers["Retry-After"] == "30", problem
+    # and the refused one was not counted
+    report = api.call("GET", f"/v1/tenants/{tid}/attribution", headers=p["h"])[1]
+    assert report["totals"]["widget_opens"] == svc.BEACON_PER_MINUTE

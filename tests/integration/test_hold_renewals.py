@@ -91,7 +91,7 @@ def test_a_hold_is_renewed_once_per_cycle(stack, monkeypatch):
     # given a due hold of a booking that was cancelled (its renewal releases the hold on Stripe)
     bid = _hold(timedelta(days=7))
     released = []
-    monkeypatch.setattr(payments.gw, "release", lambda pi, key: released.append((pi, key)))
+    monkeypatch.setattr(payments.gw, "release", lambda pi, key, mode="live": released.append((pi, key)))
     booking = type("B", (), {"state": "cancelled"})()
     monkeypatch.setattr(holds, "booking_record", lambda booking_id: booking)
     # when its message is delivered twice (a second plan ran before the first message was taken)
@@ -132,7 +132,7 @@ def test_a_renewal_that_keeps_failing_lands_in_the_failure_store(stack, monkeypa
     failed = [f for f in FailedUnit.scan(FailedUnit.kind == "hold-renewals") if bid in (f.payload or "")]
     assert len(failed) == 1 and failed[0].status == "open" and "stripe.com unreachable" in failed[0].error
     # and the claim was released: once Stripe answers, the replayed message renews the hold
-    monkeypatch.setattr(payments.gw, "release", lambda pi, key: None)
+    monkeypatch.setattr(payments.gw, "release", lambda pi, key, mode="live": None)
     assert payments.renew_hold(json.loads(failed[0].payload)) == "released"
 
 

@@ -9,49 +9,23 @@ per operation and pass (>= 200 requests); ``make fuzz-api`` runs the full load (
 counted from the API's own access log)."""
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from tests.integration.partner_fixtures import new_partner
+from tests.stack_fixtures import chalice_local
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture()
 def served_api(stack, tmp_path):
-    port = free_port()
-    log = open(tmp_path / "chalice-local.log", "w")
-    proc = subprocess.Popen([str(Path(sys.executable).parent / "chalice"), "local", "--host", "127.0.0.1",
-                             "--port", str(port), "--stage", "local", "--no-autoreload"],
-                            cwd=REPO, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while True:
-        try:
-            urllib.request.urlopen(base + "/v1/health", timeout=2)
-            break
-        except OSError:
-            if time.time() > deadline or proc.poll() is not None:
-                proc.kill()
-                raise AssertionError((tmp_path / "chalice-local.log").read_text()[-2000:])
-            time.sleep(0.3)
-    yield {"base": base, "log": tmp_path / "chalice-local.log"}
-    proc.terminate()
-    proc.wait(timeout=10)
-    log.close()
+    with chalice_local(tmp_path / "chalice-local.log") as served:
+        yield served
 
 
 @pytest.mark.timeout(1800)  # make fuzz-api sends >= 1,000 requests; pytest.ini's 300 s is too short

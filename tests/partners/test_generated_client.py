@@ -20,9 +20,8 @@ from pathlib import Path
 import pytest
 
 from tests.integration.partner_fixtures import new_partner, partner_booking
-from tests.integration.test_openapi_fuzz import free_port
 from tests.integration.test_partner_webhooks import Receiver, verify
-from tests.stack_fixtures import wait_for
+from tests.stack_fixtures import chalice_local, wait_for
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
@@ -31,42 +30,26 @@ BIN = Path(sys.executable).parent
 
 @pytest.fixture(scope="module")
 def served(stack):
-    port = free_port()
-    log_path = Path(tempfile.mkdtemp(prefix="crowdfix-client-")) / "chalice-local.log"
-    log = open(log_path, "w")
-    proc = subprocess.Popen([str(BIN / "chalice"), "local", "--host", "127.0.0.1", "--port", str(port),
-                             "--stage", "local", "--no-autoreload"], cwd=REPO, env=dict(os.environ),
-                            stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while True:
-        try:
-            urllib.request.urlopen(base + "/v1/health", timeout=2)
-            break
-        except OSError:
-            if time.time() > deadline or proc.poll() is not None:
-                proc.kill()
-                raise AssertionError(log_path.read_text()[-2000:])
-            time.sleep(0.3)
-    yield {"base": base, "log": log_path}
-    proc.terminate()
-    proc.wait(timeout=10)
-    log.close()
+    with chalice_local(Path(tempfile.mkdtemp(prefix="crowdfix-client-")) / "chalice-local.log") as api:
+        yield api
 
 
 def generated_client(base: str):
     """Generate the client from the served document once per document version (cached in tmp),
     import it and return the package."""
     raw = urllib.request.urlopen(base + "/v1/openapi.json", timeout=10).read()
-    digest = hashlib.sha256(raw).hexdigest()[:16]
+    digest = hashlib.sha256(raw + b"config: pdf as octet-stream").hexdigest()[:16]  # document and generator config
     root = Path(tempfile.gettempdir()) / f"crowdfix-client-{digest}"
     package = root / "crowdfix_client"
     if not (package / "client.py").exists():
         work = Path(tempfile.mkdtemp(prefix="crowdfix-gen-"))
         (work / "openapi.json").write_bytes(raw)
+        # the invoice's PDF is bytes: read as a File, as the generator does for octet-stream
+        (work / "config.yaml").write_text("content_type_overrides:\n  application/pdf: application/octet-stream\n")
         env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}  # it formats with ruff
         subprocess.run([str(BIN / "openapi-python-client"), "generate", "--path", str(work / "openapi.json"),
-                        "--meta", "none", "--output-path", str(work / "crowdfix_client")],
+                        "--meta", "none", "--output-path", str(work / "crowdfix_client"),
+                        "--config", str(work / "config.yaml")],
                        check=True, env=env, capture_output=True, cwd=work)
         root.mkdir(exist_ok=True)
         if not package.exists():
@@ -167,6 +150,32 @@ def test_a_partner_flow_through_the_generated_client_in_test_mode(served, stack,
             if not cursor:
                 break
         assert len(seen) == len(set(seen)) >= len(wanted)
+
+        # the month's (test) invoice: issued with the test key, read as JSON, CSV and PDF
+        from crowdfix_client.api.sandbox import post_partner_sandbox_invoices as issue_test_invoice
+        from crowdfix_client.api.tenants import (get_tenants_tenant_id_invoices as list_invoices,
+                                                 get_tenants_tenant_id_invoices_number as get_invoice,
+                                                 get_tenants_tenant_id_invoices_number_csv as get_invoice_csv,
+                                                 get_tenants_tenant_id_invoices_number_pdf as get_invoice_pdf)
+        from crowdfix_client.models import IssueInvoice
+
+        from tests.integration.test_billing import summary
+        wait_for(lambda: summary(bid)["invoiced"] > 0, timeout=60, what="the test booking invoiced")
+        period = time.strftime("%Y-%m", time.gmtime())
+        issued = issue_test_invoice.sync_detailed(client=test_key, body=IssueInvoice(period=period))
+        assert issued.status_code == 201, issued.content
+        invoice = issued.parsed
+        assert invoice.test is True and [line.booking_id for line in invoice.lines] == [bid]
+        assert invoice.total == invoice.net + invoice.vat and invoice.gross == summary(bid)["invoiced"]
+        listing = list_invoices.sync_detailed(tid, client=test_key).parsed
+        assert [i.number_display for i in listing.items] == [invoice.number_display]
+        assert list_invoices.sync_detailed(tid, client=live_key).parsed.items == []  # a live key: live invoices
+        assert get_invoice.sync_detailed(tid, invoice.number, client=test_key).parsed.to_dict() == invoice.to_dict()
+        csv_reply = get_invoice_csv.sync_detailed(tid, invoice.number, client=test_key)
+        assert csv_reply.status_code == 200 and csv_reply.headers["content-type"].startswith("text/csv")
+        assert bid in csv_reply.content.decode() and f",{invoice.total}," in csv_reply.content.decode()
+        pdf_reply = get_invoice_pdf.sync_detailed(tid, invoice.number, client=test_key)
+        assert pdf_reply.status_code == 200 and pdf_reply.parsed.payload.read().startswith(b"%PDF-")
     finally:
         receiver.close()
 

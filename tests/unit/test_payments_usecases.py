@@ -41,6 +41,7 @@ class FakeStripe:
         self.moves: list[tuple] = []
         self.declining: set[str] = set()
         self.n = 0
+        self.modes: list[tuple[str, str]] = []  # (call, Stripe mode) of each money call
 
     def _once(self, key, make):
         if key not in self.answers:
@@ -48,15 +49,18 @@ class FakeStripe:
             self.answers[key] = make(self.n)
         return self.answers[key]
 
-    def create_customer(self, email, name, metadata, key):
+    def create_customer(self, email, name, metadata, key, mode="live"):
+        self.modes.append(("create_customer", mode))
         return self._once(key, lambda n: {"id": f"cus_{n}"})
 
-    def attach_payment_method(self, payment_method, customer_id):
+    def attach_payment_method(self, payment_method, customer_id, mode="live"):
+        self.modes.append(("attach", mode))
         if payment_method in self.declining:
             raise gw.PaymentDeclined("your card was declined", field="payment_method")
         return {"id": payment_method, "card": {"last4": "4242"}}
 
-    def authorise(self, amount, currency, customer_id, payment_method, metadata, key, off_session=False):
+    def authorise(self, amount, currency, customer_id, payment_method, metadata, key, off_session=False, mode="live"):
+        self.modes.append(("authorise", mode))
         if payment_method in self.declining:
             raise gw.PaymentDeclined("your card was declined", field="payment_method")
         def make(n):
@@ -64,26 +68,30 @@ class FakeStripe:
             return {"id": f"pi_{n}", "status": "requires_capture", "amount": amount}
         return self._once(key, make)
 
-    def capture(self, payment_intent_id, amount, key):
+    def capture(self, payment_intent_id, amount, key, mode="live"):
+        self.modes.append(("capture", mode))
         def make(n):
             self.moves.append(("capture", amount))
             return {"id": payment_intent_id, "status": "succeeded", "amount": amount, "amount_received": amount,
                     "latest_charge": f"ch_{n}"}
         return self._once(key, make)
 
-    def release(self, payment_intent_id, key):
+    def release(self, payment_intent_id, key, mode="live"):
+        self.modes.append(("release", mode))
         def make(n):
             self.moves.append(("release", payment_intent_id))
             return {"id": payment_intent_id, "status": "canceled"}
         return self._once(key, make)
 
-    def refund(self, payment_intent_id, amount, key, metadata):
+    def refund(self, payment_intent_id, amount, key, metadata, mode="live"):
+        self.modes.append(("refund", mode))
         def make(n):
             self.moves.append(("refund", amount))
             return {"id": f"re_{n}", "amount": amount}
         return self._once(key, make)
 
     def transfer(self, amount, currency, destination, transfer_group, source_transaction, metadata, key):
+        self.modes.append(("transfer", "live"))
         def make(n):
             self.moves.append(("transfer", amount, destination))
             return {"id": f"tr_{n}", "amount": amount}

@@ -13,7 +13,7 @@ from chalicelib.domain.payment_states import AUTHORISED
 from chalicelib.services.payments.booking import booking as booking_record
 from chalicelib.services.payments.booking import booking_terms, copy_to_booking, customers_booking, helper_account
 from chalicelib.services.payments.holds import authorise
-from chalicelib.services.payments.record import facts, get_payment, requests, update
+from chalicelib.services.payments.record import facts, get_payment, requests, stripe_mode, update
 from chalicelib.store.records import PaymentRecord
 
 log = logging.getLogger(__name__)
@@ -115,7 +115,8 @@ def answer_extra_approval(actor: Actor, booking_id: str, approve: bool) -> Payme
                             amount=new_limit, mark_failed=False, extra=mark(xa.APPROVED))
             if pay.payment_intent_id != old_pi:
                 try:
-                    gw.release(old_pi, key=gw.idempotency_key(booking.booking_id, f"release-{old_seq}"))
+                    gw.release(old_pi, key=gw.idempotency_key(booking.booking_id, f"release-{old_seq}"),
+                               mode=stripe_mode(pay))
                 except gw.PaymentProviderError:
                     # the old hold lapses by itself after ~7 days; nothing is charged from it
                     log.exception("releasing the replaced hold %s of %s failed", old_pi, booking.booking_id)

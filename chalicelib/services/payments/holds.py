@@ -15,7 +15,8 @@ from chalicelib.domain.payment_states import AUTHORISED, PaymentFacts, facts_fro
 from chalicelib.services.payments.booking import booking as booking_record
 from chalicelib.services.payments.booking import customers_booking
 from chalicelib.services.payments.cancellation import cancel_payment
-from chalicelib.services.payments.record import ensure_payment, facts, get_payment, merged_facts, update
+from chalicelib.services.payments.record import (ensure_payment, facts, get_payment, is_test, merged_facts,
+                                                 stripe_mode, update)
 from chalicelib.services.tenants import tenant_policy
 from chalicelib.store.cards import cards
 from chalicelib.store.payments import payments
@@ -35,6 +36,8 @@ def authorise_booking(actor: Actor, booking_id: str, payment_method: str | None,
     pay = ensure_payment(booking)
     if facts(pay).state not in ("none", "failed", "released"):
         return _card_held(actor, booking, pay)
+    if is_test(pay):
+        return _card_held(actor, booking, _test_hold(booking, pay, payment_method))
     customer = cards().get(booking.customer_id)
     stripe_customer = customer.stripe_customer_id
     if not stripe_customer:
@@ -57,6 +60,28 @@ def authorise_booking(actor: Actor, booking_id: str, payment_method: str | None,
     else:
         raise ValidationFailed("give a payment_method or use_saved", field="payment_method")
     return _card_held(actor, booking, authorise(booking, pay, stripe_customer, pm, off_session=False))
+
+
+def _test_hold(booking: BookingRecord, pay: PaymentRecord, payment_method: str | None) -> PaymentRecord:
+    """The hold of a sandbox booking, in Stripe test mode (a test card such as ``pm_card_visa``):
+    a test-mode Customer of this one booking, the card never saved on the customer's account
+    (her saved card is a live one; a test key's booking never touches it)."""
+    if not payment_method:
+        raise ValidationFailed("a test booking is paid with a Stripe test card (payment_method pm_card_visa); "
+                               "saved cards are live and never used for it", field="payment_method")
+    mode = gw.TEST
+    stripe_customer = pay.stripe_customer_id
+    if not stripe_customer:
+        stripe_customer = gw.create_customer(f"{booking.customer_id}@sandbox.crowdfix.invalid", None,
+                                             {"customer_id": booking.customer_id, "tenant_id": booking.tenant_id,
+                                              "booking_id": booking.booking_id, "sandbox": "test"},
+                                             key=f"{booking.booking_id}:stripe-test-customer", mode=mode)["id"]
+    try:
+        pm = gw.attach_payment_method(payment_method, stripe_customer, mode=mode)["id"]
+    except gw.PaymentDeclined:
+        update(booking.booking_id, lambda p: merged_facts(p, PaymentFacts(failed=True)))
+        raise
+    return authorise(booking, pay, stripe_customer, pm, off_session=False)
 
 
 def hold_card_at_booking(actor: Actor, booking: Any, card) -> Any:
@@ -104,7 +129,8 @@ def authorise(booking: BookingRecord, pay: PaymentRecord, stripe_customer: str, 
     try:
         pi = gw.authorise(amount, pay.currency, stripe_customer, pm,
                           {"booking_id": booking.booking_id, "tenant_id": booking.tenant_id},
-                          key=gw.idempotency_key(booking.booking_id, f"authorise-{seq}"), off_session=off_session)
+                          key=gw.idempotency_key(booking.booking_id, f"authorise-{seq}"), off_session=off_session,
+                          mode=stripe_mode(pay))
     except gw.PaymentDeclined:
         # the next try takes a new key (Stripe would replay this decline for the same one)
         if mark_failed:
@@ -184,7 +210,7 @@ def _renew_one(booking_id: str, cycle: int) -> str:
     booking = booking_record(booking_id)
     old_pi, seq = pay.payment_intent_id, int(pay.auth_seq or 0)
     if booking.state in (bs.CANCELLED, bs.UNMATCHED):
-        gw.release(old_pi, key=gw.idempotency_key(booking_id, f"release-{seq}"))
+        gw.release(old_pi, key=gw.idempotency_key(booking_id, f"release-{seq}"), mode=stripe_mode(pay))
         update(booking_id, lambda p: merged_facts(p, PaymentFacts(released=True))
                if p.payment_intent_id == old_pi else None)
         return "released"
@@ -192,5 +218,5 @@ def _renew_one(booking_id: str, cycle: int) -> str:
         return "kept"  # settlement captures it
     authorise(booking, pay, pay.stripe_customer_id, pay.payment_method, off_session=True,
               amount=facts(pay).authorised or None)
-    gw.release(old_pi, key=gw.idempotency_key(booking_id, f"release-{seq}"))
+    gw.release(old_pi, key=gw.idempotency_key(booking_id, f"release-{seq}"), mode=stripe_mode(pay))
     return "renewed"

@@ -36,7 +36,8 @@ def ensure_payment(booking: BookingRecord) -> PaymentRecord:
         return pay
     now = now_iso()
     pay = PaymentRecord(booking_id=booking.booking_id, tenant_id=booking.tenant_id, customer_id=booking.customer_id,
-                        currency=(booking.price_cap or {}).get("currency", "CHF"), created_at=now, updated_at=now)
+                        currency=(booking.price_cap or {}).get("currency", "CHF"), created_at=now, updated_at=now,
+                        mode="test" if getattr(booking, "sandbox", None) == "test" else None)
     try:
         payments().add(pay)
         return pay
@@ -80,7 +81,21 @@ def record_step(booking_id: str, step: str, result: dict, incoming: PaymentFacts
 
 
 def parties(pay: PaymentRecord, helper_id: str | None) -> L.Parties:
-    return L.Parties(pay.booking_id, pay.tenant_id, pay.customer_id, helper_id, pay.currency)
+    """Who the booking's money moves between. A sandbox booking's money is booked on the tenant's
+    test book (``ledger.test_book``): it never reaches the tenant's live statement or the
+    platform's fee income."""
+    tenant = L.test_book(pay.tenant_id) if is_test(pay) else pay.tenant_id
+    return L.Parties(pay.booking_id, tenant, pay.customer_id, helper_id, pay.currency)
+
+
+def is_test(pay: PaymentRecord | None) -> bool:
+    """A sandbox booking's payment (Stripe test mode)."""
+    return pay is not None and pay.mode == "test"
+
+
+def stripe_mode(pay: PaymentRecord | None) -> str:
+    from chalicelib.adapters.stripe_gateway import LIVE, TEST
+    return TEST if is_test(pay) else LIVE
 
 
 def requests(pay: PaymentRecord | None) -> list[dict]:

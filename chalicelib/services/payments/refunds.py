@@ -14,7 +14,7 @@ from chalicelib.domain.errors import Conflict, Forbidden, NotFound, ValidationFa
 from chalicelib.domain.ids import now_iso
 from chalicelib.domain.payment_states import CAPTURED, PARTIALLY_REFUNDED, PaymentFacts
 from chalicelib.services.payments.booking import booking as booking_record
-from chalicelib.services.payments.record import facts, get_payment, merged_facts, parties, update
+from chalicelib.services.payments.record import facts, get_payment, merged_facts, parties, stripe_mode, update
 from chalicelib.services.payments.statements import booking_movements, post_movement
 from chalicelib.store.records import BookingRecord, PaymentRecord
 
@@ -72,7 +72,7 @@ def _refund_held(actor: Actor, booking: BookingRecord, amount: int | None, reaso
             reversal_id = gw.reverse_transfer(transfer_id, alloc.helper,
                                               key=gw.idempotency_key(booking_id, f"reversal-{seq}"))["id"]
         refund = gw.refund(pay.payment_intent_id, amount, key=gw.idempotency_key(booking_id, f"refund-{seq}"),
-                           metadata={"booking_id": booking_id, "by": actor.id})
+                           metadata={"booking_id": booking_id, "by": actor.id}, mode=stripe_mode(pay))
     except Exception:
         if reversal_id is None:
             # nothing moved: give the reservation back (a reversal that went through keeps it, and

@@ -1,5 +1,9 @@
 """Settling a completed booking: the final price once, the capture of exactly that, the division in
-the ledger, the helper's payout and the receipt. Each step once; safe to run any number of times."""
+the ledger, the helper's payout and the receipt. Each step once; safe to run any number of times.
+
+A sandbox (test-key) booking settles the same way against its Stripe *test-mode* hold, booked on
+the tenant's test book (``ledger.test_book``), its simulated helper paid nothing; one that was
+never held is not flagged unpaid (nothing real was owed)."""
 from __future__ import annotations
 
 import logging
@@ -14,8 +18,8 @@ from chalicelib.services.payments.booking import booking as booking_record
 from chalicelib.services.payments.booking import booking_terms, copy_to_booking, helper_account
 from chalicelib.services.payments.extras import billed_parts
 from chalicelib.services.payments.payouts import pay_helper
-from chalicelib.services.payments.record import (charge_of, ensure_payment, facts, get_payment, parties, record_step,
-                                                 update)
+from chalicelib.services.payments.record import (charge_of, ensure_payment, facts, get_payment, is_test, parties,
+                                                 record_step, stripe_mode, update)
 from chalicelib.services.payments.statements import post_movement
 from chalicelib.store.records import BookingRecord, PayoutAccountRecord
 
@@ -31,6 +35,10 @@ def settle_booking(booking_id: str) -> dict:
         return {"result": "billed-by-invoice"}  # the partner pays, no card to capture: services/billing.py
     pay = get_payment(booking_id)
     if pay is None or not pay.payment_intent_id or facts(pay).state not in (AUTHORISED, CAPTURED, PARTIALLY_REFUNDED):
+        if booking.sandbox == "test":
+            # a test booking is never flagged to ops as unpaid: nothing real was owed
+            log.info("test booking %s completed without a test-mode hold; nothing to settle", booking_id)
+            return {"result": "sandbox-not-held"}
         if pay is None:
             pay = ensure_payment(booking)
         record_step(booking_id, "unpaid", {"reason": "no card authorisation when the job was completed"},
@@ -61,7 +69,8 @@ def settle_booking(booking_id: str) -> dict:
 
     # 2. capture exactly the final total (the rest of the hold is released by Stripe)
     if "capture" not in pay.steps:
-        pi = gw.capture(pay.payment_intent_id, total, key=gw.idempotency_key(booking_id, "capture"))
+        pi = gw.capture(pay.payment_intent_id, total, key=gw.idempotency_key(booking_id, "capture"),
+                        mode=stripe_mode(pay))  # a test booking's hold is captured in test mode
         charge_id = charge_of(pi)
         pay = record_step(booking_id, "capture", {"amount": total, "charge_id": charge_id,
                                                   "authorised": facts(pay).authorised},
@@ -71,8 +80,8 @@ def settle_booking(booking_id: str) -> dict:
     post_movement(L.capture(who, total))
     for m in L.divide(who, int(price["platform_fee"]), int(price["partner_share"]), int(price["helper_payout"])):
         post_movement(m)
-    # 4. pay the helper
-    payout = pay_helper(booking_id, helper, int(price["helper_payout"]))
+    # 4. pay the helper (a sandbox booking's helper is a simulated one: nothing is transferred)
+    payout = "simulated" if is_test(pay) else pay_helper(booking_id, helper, int(price["helper_payout"]))
     # 5. receipt: kept on the payment record and e-mailed to the customer once
     _send_receipt(booking, helper, total)
     return {"result": "settled", "total": total, "payout": payout}

@@ -60,11 +60,25 @@ def tenant_statement(actor: Actor, tenant_id: str) -> dict:
     """What a tenant earned (partner share) and the platform's fee from its bookings, per currency."""
     if actor.role not in ("ops", "partner", "partner_admin") or not actor.may_see_tenant(tenant_id):
         raise NotFound(f"tenant {tenant_id} was not found", field="tenant_id")
+    from chalicelib.domain.invoicing import receivable
+    from chalicelib.store.invoices import invoices
+
     partner_rows = ledger().of_account(L.partner(tenant_id))
     fee_rows = ledger().of_account(L.platform(tenant_id))
-    return {"tenant_id": tenant_id, "totals": _totals({"partner_share": partner_rows, "platform_fee": fee_rows}),
+    # a tenant billed by invoice: what it owes (the receivable; negative until paid) and its payments
+    owed_rows = ledger().of_account(receivable(tenant_id))
+    paid_rows = [e for e in owed_rows if e.kind == "invoice_paid"]
+    totals = _totals({"partner_share": partner_rows, "platform_fee": fee_rows})
+    if owed_rows:  # billed by invoice: what it owes now (0 once paid) and what it paid on invoices
+        for currency, t in _totals({"receivable": owed_rows, "invoices_paid": paid_rows}).items():
+            totals.setdefault(currency, {"partner_share": 0, "platform_fee": 0}).update(t)
+    return {"tenant_id": tenant_id, "totals": totals,
             "partner_share": [_row(e) for e in partner_rows],
-            "platform_fee": [_row(e) for e in fee_rows] if actor.role == "ops" else None}
+            "platform_fee": [_row(e) for e in fee_rows] if actor.role == "ops" else None,
+            "invoices": [{"number": i.number, "number_display": i.invoice_id, "period": i.period,
+                          "currency": i.currency, "total": i.total, "status": "paid" if i.paid_at else "open",
+                          "paid_at": i.paid_at} for i in invoices().list(tenant_id)],
+            "invoice_payments": [_row(e) for e in paid_rows]}
 
 
 def booking_ledger(actor: Actor, booking_id: str) -> dict:

@@ -35,6 +35,7 @@ class PaymentRecord:
     receipt: dict | None = None
     extra_approvals: tuple = ()
     version: int = 1
+    mode: str | None = None  # "test": a sandbox booking's payment, in Stripe test mode, on the tenant's test book
 
 
 @dataclass(frozen=True)
@@ -98,3 +99,5 @@ class InvoiceRecord:
     lines: tuple = ()  # dicts: booking_id, external_ref, completed_at, description, amount, commission
     issued_at: str = ""
     cut: str = ""  # the ledger's entries up to this instant (ISO) are on this invoice or an earlier one
+    paid_at: str | None = None  # when operations recorded the partner's payment (once)
+    paid_reference: str | None = None  # the bank's reference of that payment
