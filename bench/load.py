@@ -101,6 +101,8 @@ def user_loop(base: str, token: str, stats: Stats, stop: threading.Event, rng: r
             bid = r.json()["booking_id"]
             created = time.monotonic()
             lag_sample.append((bid, created))
+            # the card hold, as every customer gives it: only a held booking is offered to helpers
+            call("hold_card", "POST", f"/v1/bookings/{bid}/payment", {"payment_method": "pm_card_visa"})
             call("get_booking", "GET", f"/v1/bookings/{bid}")
             call("list_bookings", "GET", "/v1/bookings?limit=10")
             if rng.random() < 0.3:
@@ -109,7 +111,7 @@ def user_loop(base: str, token: str, stats: Stats, stop: threading.Event, rng: r
 
 
 def dispatch_lags(bookings: list[tuple[str, float]], settle_seconds: float = 120) -> tuple[list[float], int]:
-    """Dispatch lag of each booking: from its ``request`` to the first transition that took it out of
+    """Dispatch lag of each booking: from entering "requested" (its card held) to the first transition that took it out of
     "requested" (offered, unmatched or cancelled), read from the booking's own history (server-side
     times, so a slow reader does not add to it). Waits up to ``settle_seconds`` for bookings still
     requested; returns (lags in seconds, how many were still requested after that)."""
@@ -130,8 +132,10 @@ def dispatch_lags(bookings: list[tuple[str, float]], settle_seconds: float = 120
             left = next((e for e in history if e.get("from") == "requested"), None)
             if left is None:
                 still.append(bid)
-            elif history and history[0].get("transition") == "request":
-                lags.append(at(left) - at(history[0]))
+            else:
+                # from the moment it became dispatchable (created without a card, or its card held)
+                entered = next((e for e in history if e.get("to") == "requested"), history[0])
+                lags.append(at(left) - at(entered))
         waiting = still
         if not waiting or time.monotonic() > deadline:
             break
