@@ -490,13 +490,49 @@ def price(meter: Meter, completed: int, stripe_latency_s: float = 0.4) -> dict:
 
 
 def _runs_per_month(expr) -> int:
-    """Runs a month of a chalice Rate (``Rate(1, unit=Rate.HOURS)``) schedule."""
+    """Runs a month of a chalice schedule: a Rate (``Rate(1, unit=Rate.HOURS)``) or a Cron
+    (``Cron(0, 3, 1, "*", "?", "*")``: EventBridge's six fields, e.g. the monthly invoices)."""
     unit_minutes = {"MINUTES": 1, "HOURS": 60, "DAYS": 1440}
     text = expr.to_string() if hasattr(expr, "to_string") else str(expr)
     m = re.match(r"rate\((\d+) (minute|hour|day)s?\)", text)
+    if m:
+        return int(30 * 1440 / (int(m.group(1)) * unit_minutes[m.group(2).upper() + "S"]))
+    m = re.match(r"cron\((\S+) (\S+) (\S+) (\S+) (\S+) (\S+)\)$", text)
     if not m:
         raise ValueError(f"cannot price schedule {text!r}")
-    return int(30 * 1440 / (int(m.group(1)) * unit_minutes[m.group(2).upper() + "S"]))
+    minute, hour, dom, month, dow, _year = m.groups()
+    per_day = _cron_count(minute, 0, 59) * _cron_count(hour, 0, 23)
+    if dom not in ("*", "?"):
+        days = _cron_count(dom, 1, 31)  # days of the month named (L, W: one each)
+    elif dow not in ("*", "?"):
+        days = _cron_count(dow, 1, 7) * 30 / 7
+    else:
+        days = 30
+    months = 1 if month == "*" else _cron_count(month, 1, 12) / 12
+    return max(1, round(per_day * days * months))
+
+
+def _cron_count(field: str, low: int, high: int) -> int:
+    """How many values one cron field names (``*``, ``a,b``, ``a-b``, ``*/n``, ``a/n``, ``L``...)."""
+    if field in ("*", "?"):
+        return high - low + 1
+    names = {n: i + 1 for i, n in enumerate(("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"))}
+    names.update({n: i + 1 for i, n in enumerate(("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP",
+                                                  "OCT", "NOV", "DEC"))})
+    field = re.sub(r"[A-Z]{3}", lambda n: str(names.get(n.group(0), n.group(0))), field.upper())
+    total = 0
+    for part in field.split(","):
+        base, _, step = part.partition("/")
+        if base in ("*", "?"):
+            start, end = low, high
+        elif "-" in base and base.replace("-", "").isdigit():
+            start, end = (int(x) for x in base.split("-"))
+        elif base.isdigit():
+            start, end = int(base), (high if step else int(base))
+        else:
+            start = end = low  # L, W, 3#2, names: one value
+        total += len(range(start, end + 1, int(step) if step else 1))
+    return total
 
 
 def idle_monthly_cost(scheduled: dict | None = None) -> dict:
