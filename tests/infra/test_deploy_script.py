@@ -75,7 +75,9 @@ def test_prod_deploy_runs_preflight_gates_and_asks_for_broadening_approval(stub)
     proc = deploy(stub, ALARM_EMAIL="ops@crowdfix.example", **LIVE)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "cfn-lint: passed" in proc.stdout and "checkov: passed" in proc.stdout
-    assert len(list((stub / "ssm").iterdir())) == 4
+    # every secret the code reads is in SSM: both Stripe keys, the webhook secret, token and VAPID keys
+    assert sorted(p.name.rsplit("%2F", 1)[-1] for p in (stub / "ssm").iterdir()) == [
+        "stripe-secret-key", "stripe-test-secret-key", "stripe-webhook-secret", "token-secret", "vapid-private-key"]
     (deploy_args,) = [c for c in npx_calls(stub) if "deploy" in c]
     joined = " ".join(deploy_args)
     assert "--require-approval broadening" in joined and "alarm_email=ops@crowdfix.example" in joined
