@@ -112,9 +112,9 @@ def user_loop(base: str, token: str, stats: Stats, stop: threading.Event, rng: r
 
 def dispatch_lags(bookings: list[tuple[str, float]], settle_seconds: float = 120) -> tuple[list[float], int]:
     """Dispatch lag of each booking: from entering "requested" (its card held) to the first transition
-    that took it out of "requested" (offered, unmatched or cancelled), read from the booking's own history (server-side
-    times, so a slow reader does not add to it). Waits up to ``settle_seconds`` for bookings still
-    requested; returns (lags in seconds, how many were still requested after that)."""
+    that took it out of "requested" (offered, unmatched or cancelled), read from the booking's own
+    history (server-side times, so a slow reader does not add to it). Waits up to ``settle_seconds``
+    for bookings still requested; returns (lags in seconds, how many were still requested after that)."""
     from datetime import datetime
 
     from chalicelib.models.bookings import Booking
