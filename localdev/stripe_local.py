@@ -311,12 +311,14 @@ def local_stripe_env(state_dir: Path) -> dict[str, str]:
         path.write_text(json.dumps({**data, "test_key": test_key}))
     return {"CROWDFIX_STRIPE_SECRET_KEY": data["key"], "CROWDFIX_STRIPE_TEST_SECRET_KEY": test_key,
             "CROWDFIX_STRIPE_WEBHOOK_SECRET": data["webhook"],
-            "CROWDFIX_STRIPE_PUBLISHABLE_KEY": LOCAL_PUBLISHABLE_KEY}
+            "CROWDFIX_STRIPE_PUBLISHABLE_KEY": LOCAL_PUBLISHABLE_KEY,
+            "CROWDFIX_STRIPE_TEST_PUBLISHABLE_KEY": LOCAL_TEST_PUBLISHABLE_KEY}
 
 
 # A publishable key is public by design (it only lets a browser turn a card into a PaymentMethod);
 # localstripe accepts any pk_ key.
 LOCAL_PUBLISHABLE_KEY = "pk_test_crowdfix_local"
+LOCAL_TEST_PUBLISHABLE_KEY = "pk_test_crowdfix_sandbox"  # the sandbox's (a sandbox booking's payment link)
 
 
 def register_webhook(stripe_url: str, target_url: str, secret: str, name: str = "crowdfix") -> None:

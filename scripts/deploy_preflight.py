@@ -51,6 +51,11 @@ PREFIXES = {
 }
 
 
+# the web app's card entry: public keys, given on every deploy (not stored), per stage
+PUBLISHABLE = {"prod": {"STRIPE_PUBLISHABLE_KEY": "pk_live_", "STRIPE_TEST_PUBLISHABLE_KEY": "pk_test_"},
+               "dev": {"STRIPE_PUBLISHABLE_KEY": "pk_test_", "STRIPE_TEST_PUBLISHABLE_KEY": "pk_test_"}}
+
+
 class Stop(Exception):
     """The deploy must not go on; the message says why and what to do."""
 
@@ -142,6 +147,22 @@ def plan_secrets(stage: str, names: dict[str, str], environ: dict[str, str]) -> 
     return plan
 
 
+def check_publishable_keys(stage: str, environ: dict[str, str]) -> list[str]:
+    """The Stripe publishable keys the web app takes cards with: without them card entry is off
+    in the deployed app (no booking can be held). Raises ``Stop`` naming each one missing or of the
+    wrong mode."""
+    wrong = []
+    for name, prefix in PUBLISHABLE.get(stage, PUBLISHABLE["dev"]).items():
+        value = environ.get(name, "")
+        if not value.startswith(prefix):
+            wrong.append(f"{name}: {'the value given does not start with ' + prefix if value else 'not set'}; "
+                         f"export {name}={prefix}... (Stripe dashboard > Developers > API keys"
+                         f"{', test mode' if prefix == 'pk_test_' else ''})")
+    if wrong:
+        raise Stop("the web app's card entry needs Stripe's publishable keys:\n  " + "\n  ".join(wrong))
+    return [f"{name} {environ[name][:8]}..." for name in PUBLISHABLE.get(stage, PUBLISHABLE["dev"])]
+
+
 def apply_secrets(plan, environ) -> None:
     for secret, param, action in plan:
         if action == "set":
@@ -185,6 +206,7 @@ def main(argv: list[str]) -> int:
         print("  " + check_concurrency(required_concurrency(stage, fns)))
         names = {s: derive.secret_param(stage, s, env) for f in fns for s in f.secrets}
         plan = plan_secrets(stage, names, dict(os.environ))
+        print("  publishable keys: " + ", ".join(check_publishable_keys(stage, dict(os.environ))))
         notes = check_go_live(stage)
         for n in notes:
             print(f"  go-live: {n}")

@@ -37,8 +37,9 @@ def stack(aws_env, local_services):
     os.environ.setdefault("CROWDFIX_STRIPE_SECRET_KEY", "sk_test_" + secrets.token_hex(12))
     os.environ.setdefault("CROWDFIX_STRIPE_TEST_SECRET_KEY", "sk_test_sandbox" + secrets.token_hex(12))
     os.environ.setdefault("CROWDFIX_STRIPE_WEBHOOK_SECRET", "whsec_" + secrets.token_hex(16))
-    from localdev.stripe_local import LOCAL_PUBLISHABLE_KEY
+    from localdev.stripe_local import LOCAL_PUBLISHABLE_KEY, LOCAL_TEST_PUBLISHABLE_KEY
     os.environ.setdefault("CROWDFIX_STRIPE_PUBLISHABLE_KEY", LOCAL_PUBLISHABLE_KEY)
+    os.environ.setdefault("CROWDFIX_STRIPE_TEST_PUBLISHABLE_KEY", LOCAL_TEST_PUBLISHABLE_KEY)
     if "CROWDFIX_VAPID_PRIVATE_KEY" not in os.environ:
         from chalicelib.adapters.webpush import generate_vapid_private_key
         os.environ["CROWDFIX_VAPID_PRIVATE_KEY"] = generate_vapid_private_key()

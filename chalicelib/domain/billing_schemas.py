@@ -36,6 +36,8 @@ class PaymentLinkOut(Open):
     language: str
     price_cap: Money = Field(description="the most the card is held for; charged is only what the visit cost")
     pay_until: Optional[str] = Field(description="after this the request ends unpaid (ISO time); null once paid")
+    test_mode: bool = Field(False, description="a sandbox booking: pay with a Stripe test card "
+                                               "(the card field takes the test publishable key, GET /v1/payments/config?mode=test)")
     tenant: LinkTenant
 
 

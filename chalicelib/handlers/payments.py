@@ -9,6 +9,7 @@ from chalice import Blueprint, Rate
 
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.http import ADMIN_OR_KEY, Edge, Reply, signed_in
+from chalicelib.http import types as t
 from chalicelib.lazy import lazy
 from chalicelib.credentials import get_secret
 from chalicelib.settings import get_settings
@@ -23,20 +24,24 @@ CUSTOMER, HELPER, OPS = signed_in("customer"), signed_in("helper"), signed_in("o
 STRIPE = (402, 502)  # the card is declined; the payment provider does not answer
 
 
-@api.get("/v1/payments/config", response="PaymentsConfig")
+@api.get("/v1/payments/config", query={"mode": t.one_of(("live", "test"), "live")}, response="PaymentsConfig")
 def payments_config(call):
     """Card entry settings for the web app (publishable key only)
 
     What the web app needs to take a card with Stripe.js: the publishable key and the script URL.
-    Public values only, never the secret key. Without CROWDFIX_STRIPE_PUBLISHABLE_KEY card entry is
-    off. Locally the script is localstripe's Stripe.js with card entry added
-    (``localdev/stripe_local.py``), so the same code path takes a typed card."""
-    key = os.environ.get("CROWDFIX_STRIPE_PUBLISHABLE_KEY")
+    Public values only, never the secret key. ``mode=test`` gives the Stripe *test* publishable key,
+    for the payment link of a sandbox booking (its hold is made with the test secret key, and Stripe
+    takes a card only from the publishable key of the same mode). Without the key card entry is off.
+    Locally the script is localstripe's Stripe.js with card entry added (``localdev/stripe_local.py``),
+    so the same code path takes a typed card."""
+    test = call.query["mode"] == "test"
+    name = "CROWDFIX_STRIPE_TEST_PUBLISHABLE_KEY" if test else "CROWDFIX_STRIPE_PUBLISHABLE_KEY"
+    key = os.environ.get(name)
     if not key:
         return {"enabled": False}
-    if not key.startswith("pk_"):
-        raise ValidationFailed("CROWDFIX_STRIPE_PUBLISHABLE_KEY must be a publishable key (pk_...)",
-                               field="publishable_key")
+    if not key.startswith("pk_test_" if test else "pk_"):
+        raise ValidationFailed(f"{name} must be a {'test ' if test else ''}publishable key "
+                               f"({'pk_test_' if test else 'pk_'}...)", field="publishable_key")
     return Reply({"enabled": True, "publishable_key": key,
                   "js_url": os.environ.get("CROWDFIX_STRIPE_JS_URL", "https://js.stripe.com/v3/")},
                  headers={"Cache-Control": "public, max-age=300"})

@@ -113,7 +113,7 @@ def payment_page(actor: Actor, booking_id: str) -> dict:
             "paid": booking.state not in (bs.AWAITING_PAYMENT, bs.CANCELLED, bs.UNMATCHED),
             "category": booking.category, "mode": booking.mode, "language": booking.language,
             "price_cap": {"amount": int(cap.get("amount") or 0), "currency": cap.get("currency") or tenant["currency"]},
-            "pay_until": deadline,
+            "pay_until": deadline, "test_mode": booking.sandbox == "test",
             "tenant": {"tenant_id": tenant["tenant_id"], "name": tenant["name"], "branding": tenant["branding"],
                        "hotline": (tenant.get("landing") or {}).get("hotline")}}
 

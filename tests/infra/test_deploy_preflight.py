@@ -16,7 +16,8 @@ import pytest
 pytest.importorskip("aws_cdk", reason="infra tests need infra/requirements.txt: run `make test-infra`")
 ROOT = Path(__file__).resolve().parents[2]
 LIVE = {"STRIPE_SECRET_KEY": "sk_live_" + "x" * 24, "STRIPE_TEST_SECRET_KEY": "sk_test_" + "z" * 24,
-        "STRIPE_WEBHOOK_SECRET": "whsec_" + "y" * 24}
+        "STRIPE_WEBHOOK_SECRET": "whsec_" + "y" * 24,
+        "STRIPE_PUBLISHABLE_KEY": "pk_live_" + "p" * 24, "STRIPE_TEST_PUBLISHABLE_KEY": "pk_test_" + "q" * 24}
 
 
 @pytest.fixture
@@ -106,3 +107,17 @@ def test_prod_stops_in_the_ses_sandbox_unless_accepted(stub):
 def test_a_region_outside_the_eu_is_refused(stub):
     proc = run(stub, AWS_DEFAULT_REGION="us-east-1", **LIVE)
     assert proc.returncode == 2 and "eu-central-1" in proc.stderr and not calls(stub)
+
+
+@pytest.mark.parametrize("name,value", [("STRIPE_PUBLISHABLE_KEY", None), ("STRIPE_PUBLISHABLE_KEY", "pk_test_" + "p" * 24),
+                                        ("STRIPE_TEST_PUBLISHABLE_KEY", None),
+                                        ("STRIPE_TEST_PUBLISHABLE_KEY", "pk_live_" + "q" * 24)])
+def test_prod_stops_without_the_publishable_keys_of_the_right_mode(stub, name, value):
+    # without them the deployed web app's card entry is off: no booking could be held
+    env = {k: v for k, v in LIVE.items() if k != name}
+    if value:
+        env[name] = value
+    proc = run(stub, **env)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert f"{name}: " in proc.stderr and f"export {name}=pk_" in proc.stderr
+    assert not [c for c in calls(stub) if c[:2] == ["ssm", "put-parameter"]] and not stored(stub)

@@ -16,7 +16,8 @@ pytestmark = pytest.mark.timeout(1200)
 
 ROOT = Path(__file__).resolve().parents[2]
 LIVE = {"STRIPE_SECRET_KEY": "sk_live_" + "x" * 24, "STRIPE_TEST_SECRET_KEY": "sk_test_" + "z" * 24,
-        "STRIPE_WEBHOOK_SECRET": "whsec_" + "y" * 24}
+        "STRIPE_WEBHOOK_SECRET": "whsec_" + "y" * 24,
+        "STRIPE_PUBLISHABLE_KEY": "pk_live_" + "p" * 24, "STRIPE_TEST_PUBLISHABLE_KEY": "pk_test_" + "q" * 24}
 
 NPX = """#!/usr/bin/env python3
 import json, os, sys
@@ -81,4 +82,7 @@ def test_prod_deploy_runs_preflight_gates_and_asks_for_broadening_approval(stub)
     (deploy_args,) = [c for c in npx_calls(stub) if "deploy" in c]
     joined = " ".join(deploy_args)
     assert "--require-approval broadening" in joined and "alarm_email=ops@crowdfix.example" in joined
+    # the web app's card entry: both publishable keys reach the stack (set on the API function)
+    assert f"stripe_publishable_key={LIVE['STRIPE_PUBLISHABLE_KEY']}" in joined
+    assert f"stripe_test_publishable_key={LIVE['STRIPE_TEST_PUBLISHABLE_KEY']}" in joined
     assert "site https://crowdfix.example" in proc.stdout

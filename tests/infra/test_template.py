@@ -298,3 +298,16 @@ def test_memory_is_right_sized_per_function(tpl, derived):
     memory = {f["name"]: functions[f["logical_id"]]["Properties"].get("MemorySize") for f in derived["functions"]}
     assert memory.pop("api_handler") == 1024
     assert memory and set(memory.values()) == {512}, memory
+
+
+def test_the_deployed_api_has_the_publishable_keys_so_card_entry_is_on(synthesized):
+    # GET /v1/payments/config answers {"enabled": false} without them: no card could be held
+    from tests.infra.conftest import PUBLISHABLE, TEST_PUBLISHABLE
+
+    tpl, _ = synthesized
+    apis = [f for f in resources(tpl, "AWS::Serverless::Function").values()
+            if "CROWDFIX_CLOUDFRONT_ORIGIN_TOKEN" in f["Properties"].get("Environment", {}).get("Variables", {})]
+    (api,) = apis
+    env = api["Properties"]["Environment"]["Variables"]
+    assert env["CROWDFIX_STRIPE_PUBLISHABLE_KEY"] == PUBLISHABLE
+    assert env["CROWDFIX_STRIPE_TEST_PUBLISHABLE_KEY"] == TEST_PUBLISHABLE

@@ -5,6 +5,7 @@ test book; an invoice partner's test booking lands on its test invoice; and oper
 invoice paid once, with its ledger entry, shown on the tenant's statement. Local stack + pump."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 
 import pytest
@@ -159,3 +160,23 @@ def test_an_invoice_partners_test_booking_is_on_its_test_invoice_and_ops_record_
     # the test invoice is still open and never touched the live receivable
     assert api.call("GET", f"/v1/tenants/{tid}/invoices/1", headers=p["h"])[1]["status"] == "open"
     assert api.call("POST", f"/v1/tenants/{tid}/invoices/9/paid", {"reference": "X"}, ops)[0] == 404
+
+
+def test_the_card_field_of_a_test_booking_gets_the_test_publishable_key(api, stack, monkeypatch):
+    # given the two publishable keys of the stage
+    monkeypatch.setenv("CROWDFIX_STRIPE_PUBLISHABLE_KEY", "pk_live_" + "a" * 24)
+    monkeypatch.setenv("CROWDFIX_STRIPE_TEST_PUBLISHABLE_KEY", "pk_test_" + "b" * 24)
+    # when the web app asks for the card settings of each mode
+    live = api.call("GET", "/v1/payments/config")
+    test = api.call("GET", "/v1/payments/config?mode=test")
+    # then each gets its own key (Stripe takes a card only from the key of the hold's mode)
+    assert live[0] == 200 and live[1]["publishable_key"] == "pk_live_" + "a" * 24
+    assert test[0] == 200 and test[1]["publishable_key"] == "pk_test_" + "b" * 24
+
+
+def test_a_live_key_given_as_the_test_publishable_key_is_refused_and_a_bad_mode_is_a_400(api, stack, monkeypatch):
+    monkeypatch.setenv("CROWDFIX_STRIPE_TEST_PUBLISHABLE_KEY", "pk_live_" + "b" * 24)
+    status, problem, _ = api.call("GET", "/v1/payments/config?mode=test")
+    assert status == 422 and "CROWDFIX_STRIPE_TEST_PUBLISHABLE_KEY" in problem["detail"], problem
+    status, problem, _ = api.call("GET", "/v1/payments/config?mode=sandbox")
+    assert 400 <= status < 500 and "mode" in json.dumps(problem), problem

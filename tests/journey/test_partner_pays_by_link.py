@@ -137,3 +137,60 @@ def test_a_partners_customer_pays_by_link_on_a_phone_and_commission_equals_the_l
     assert report["totals"] == {"bookings": 1, "gross": s["captured"], "commission": s["partner_share"]}
     assert http(api, "GET", f"/v1/partner/bookings/{bid}", headers=partner)[1]["state"] == "completed"
     shot(page, "pay-link-03-after")
+
+
+def test_a_sandbox_bookings_payment_link_takes_a_test_card_with_the_test_publishable_key(new_context, web):
+    """The integrator's own try of the link: a test-key booking's hold is made with the Stripe test
+    secret key, and Stripe only turns a card into a PaymentMethod for the publishable key of the same
+    mode, so the page must ask for the test one (with the live one a real test card is refused)."""
+    from localdev.stripe_local import LOCAL_PUBLISHABLE_KEY, LOCAL_TEST_PUBLISHABLE_KEY
+    from chalicelib.services.payments import get_payment
+
+    api, services = web["api"], web["services"]
+    assert LOCAL_TEST_PUBLISHABLE_KEY != LOCAL_PUBLISHABLE_KEY
+    # given a card-billed partner's test key and a test booking waiting for its card
+    ops = sign_in(api, services, "ops@crowdfix.local", "ops")
+    tid = "p-" + uuid.uuid4().hex[:10]
+    status, tenant = http(api, "POST", "/v1/tenants", {
+        "tenant_id": tid, "name": "Telco Probe", "locale": "fr", "currency": "CHF", "billing_model": "card",
+        "helper_pool": "crowd", "pricing": PRICING}, {**ops, "Idempotency-Key": "t-" + tid})
+    assert status == 201, tenant
+    status, key = http(api, "POST", f"/v1/tenants/{tid}/api-keys", {"name": "try", "environment": "test"},
+                       {**ops, "Idempotency-Key": "k-" + tid})
+    assert status == 201, key
+    partner = {"X-Api-Key": key["secret"]}
+    status, booking = http(api, "POST", "/v1/partner/bookings", {
+        "category": "internet_wifi", "description": "Le wifi se coupe toutes les heures.", "mode": "onsite",
+        "location": {"lat": 47.3769, "lon": 8.5417, "address": "Bahnhofstrasse 1", "postcode": "8001", "city": "Zürich"},
+        "contact": {"name": "Test Client", "phone": "+41 44 123 45 67"}, "language": "fr",
+        "customer": {"email": f"essai-{uuid.uuid4().hex[:8]}@example.org", "name": "Test Client"},
+        "external_ref": "TRY-" + uuid.uuid4().hex[:6]},
+        {**partner, "Idempotency-Key": "b-" + tid})
+    assert status == 201 and booking["state"] == "awaiting_payment" and booking["sandbox"] is True, booking
+    bid = booking["booking_id"]
+    status, link = http(api, "POST", f"/v1/partner/sandbox/bookings/{bid}/payment-link", None, partner)
+    assert status == 200, link
+    path = re.search(rf"/pay/{bid}#token=[A-Za-z0-9._-]+", link["pay_url"]).group(0)
+
+    # when the link is opened and a Stripe test card typed
+    ctx = new_context(viewport=PHONE, locale="fr-CH")
+    page = ctx.new_page()
+    keys = []
+    page.on("request", lambda r: keys.append(re.search(r"(?:^|&)key=([^&]+)", r.post_data or "").group(1))
+            if r.method == "POST" and r.url.endswith("/v1/payment_methods") and "key=" in (r.post_data or "") else None)
+    page.goto(path)
+    expect(page.get_by_label("Card number")).to_be_visible()
+    page.get_by_label("Card number").fill("4242424242424242")
+    page.get_by_label("Expiry month (MM)").fill("12")
+    page.get_by_label("Expiry year (YY)").fill("34")
+    page.get_by_label("Security code (CVC)").fill("123")
+    postcode = page.get_by_label("Postcode")
+    if postcode.count():
+        postcode.fill("8001")
+    page.locator("[data-testid=pay-link] button.primary").click()
+
+    # then the card was taken with the test publishable key and held in Stripe test mode
+    expect(page.get_by_role("status")).to_be_visible()
+    assert keys == [LOCAL_TEST_PUBLISHABLE_KEY], keys
+    pay = get_payment(bid)
+    assert pay.mode == "test" and pay.status == "authorised", pay

@@ -6,11 +6,12 @@ import { lang, t } from "./i18n.js";
 import { Alert } from "./ui.jsx";
 
 // Stripe Elements when the payments capability is present (locally localstripe serves stripe.js).
-export function usePayments() {
+// A sandbox booking's card is held in Stripe test mode, so its field takes the test publishable key.
+export function usePayments(testMode) {
   const [pay, setPay] = useState({ state: "checking" });
   useEffect(() => {
     let cancelled = false;
-    call("GET", "/v1/payments/config")
+    call("GET", testMode ? "/v1/payments/config?mode=test" : "/v1/payments/config")
       .then((cfg) => { if (!cfg.enabled) throw new ApiError(404, {}); return cfg; })
       .then((cfg) => new Promise((resolve, reject) => {
         if (window.Stripe) return resolve(cfg);
@@ -27,7 +28,7 @@ export function usePayments() {
       })
       .catch((err) => { if (!cancelled) setPay({ state: missing(err) ? "off" : "error", error: err }); });
     return () => { cancelled = true; };
-  }, []);
+  }, [testMode]);
   // A callback ref: the card field appears only after sign-in, so mount whenever its box appears.
   const mount = useCallback((el) => {
     if (!el || !pay.card) return;
@@ -65,8 +66,8 @@ export async function chosenCard(pay, saved, useSaved) {
 
 // The whole card part, loaded only at the card step (book.jsx, status.jsx): ``box.current.choose()``
 // gives what to send for the card when the form is submitted.
-export function CardBox({ box, saved, useSaved, setUseSaved, note }) {
-  const [pay, mount] = usePayments();
+export function CardBox({ box, saved, useSaved, setUseSaved, note, testMode }) {
+  const [pay, mount] = usePayments(!!testMode);
   box.current = { choose: () => chosenCard(pay, saved, useSaved) };
   return <>
     {pay.state === "ready" && note}

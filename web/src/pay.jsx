@@ -64,7 +64,7 @@ export function PayPage({ id }) {
           <p>{t("link_lead", { what: t("cat_" + page.category) })}</p>
           <p>{t("link_hold", { amount: money(page.price_cap.amount, page.price_cap.currency) })}</p>
           {page.pay_until && <p>{t("link_until", { time: new Date(page.pay_until).toLocaleTimeString(locale(), { hour: "2-digit", minute: "2-digit" }) })}</p>}
-          <Lazy load={cardBox} box={box} saved={null} useSaved={false} setUseSaved={() => {}} />
+          <Lazy load={cardBox} box={box} saved={null} useSaved={false} setUseSaved={() => {}} testMode={page.test_mode} />
           <Alert error={error} />
           <button class="btn primary" disabled={busy}>{t("link_pay")}</button>
         </form>
