@@ -397,6 +397,12 @@ def grants(fn: FunctionSpec) -> set[str]:
     return out
 
 
+# public configuration kept in SSM as String parameters beside the secrets (deploy_preflight sets or
+# keeps them; the template resolves them into the functions' environment as CROWDFIX_<NAME>):
+# Stripe's publishable keys for the web app's card field, live and the sandbox's test one
+PUBLIC_CONFIG = ("STRIPE_PUBLISHABLE_KEY", "STRIPE_TEST_PUBLISHABLE_KEY")
+
+
 def secret_param(stage: str, name: str, env: dict[str, str]) -> str:
     """SSM parameter name of a secret: the stage's ``CROWDFIX_<NAME>_PARAM`` or the convention."""
     return env.get(f"CROWDFIX_{name}_PARAM") or f"/crowdfix/{stage}/{name.lower().replace('_', '-')}"

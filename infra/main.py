@@ -4,8 +4,7 @@
     npx aws-cdk@2 deploy --app "python infra/main.py" -c stage=prod -c domain=crowdfix.example
 
 Context (``-c key=value``): stage (dev|prod, default dev), domain, certificate_arn (us-east-1 ACM
-certificate for the domain on CloudFront), alarm_email, stripe_publishable_key and
-stripe_test_publishable_key (public Stripe keys for the web app's card entry), per_function_alarms (1: error-rate and
+certificate for the domain on CloudFront), alarm_email, per_function_alarms (1: error-rate and
 throttle alarms per function instead of for the whole account: use it when the account runs other
 functions too; it costs $0.30 per function-month, see ``infra/stack.py``).
 """
@@ -45,7 +44,6 @@ def build(stage: str | None = None, outdir: str | None = None, **context):
         app, f"crowdfix-{stage}", stage=stage, domain=ctx("domain"),
         certificate_arn=ctx("certificate_arn"), alarm_email=ctx("alarm_email"),
         per_function_alarms=str(ctx("per_function_alarms") or "") in ("1", "true", "yes"),
-        stripe_publishable_key=ctx("stripe_publishable_key"), stripe_test_publishable_key=ctx("stripe_test_publishable_key"),
         cdn_web_acl_arn=edge.web_acl.attr_arn if edge else None, cross_region_references=edge is not None,
         env=cdk.Environment(account=account, region=os.environ["AWS_DEFAULT_REGION"]),
         description=f"crowdfix {stage}: API, event handlers, tables, queues, site, alarms")

@@ -120,9 +120,7 @@ def _attr(key):
 class CrowdfixStack(cdk.Stack):
     def __init__(self, scope: Construct, construct_id: str, *, stage: str, domain: str | None = None,
                  certificate_arn: str | None = None, alarm_email: str | None = None,
-                 per_function_alarms: bool = False, cdn_web_acl_arn: str | None = None,
-                 stripe_publishable_key: str | None = None, stripe_test_publishable_key: str | None = None,
-                 **kwargs):
+                 per_function_alarms: bool = False, cdn_web_acl_arn: str | None = None, **kwargs):
         region = os.environ["AWS_DEFAULT_REGION"]
         if region not in ALLOWED_REGIONS:
             raise ValueError(f"crowdfix deploys to {' or '.join(ALLOWED_REGIONS)} only (EU data residency), "
@@ -234,12 +232,10 @@ class CrowdfixStack(cdk.Stack):
                     intended_use="Storage"))
             extra_env["CROWDFIX_PLACE_INDEX"] = self.place_index.index_name
         # Stripe's publishable keys are public (they only let a browser turn a card into a
-        # PaymentMethod), so they are plain configuration, not SSM secrets; without them the web app's
-        # card entry is off (GET /v1/payments/config). deploy.sh requires both (deploy_preflight).
-        if stripe_publishable_key:
-            extra_env["CROWDFIX_STRIPE_PUBLISHABLE_KEY"] = stripe_publishable_key
-        if stripe_test_publishable_key:
-            extra_env["CROWDFIX_STRIPE_TEST_PUBLISHABLE_KEY"] = stripe_test_publishable_key
+        # PaymentMethod): plain SSM String parameters the preflight sets or keeps, resolved by
+        # CloudFormation at deploy (a dynamic reference); without them the web app's card entry is off
+        for name in derive.PUBLIC_CONFIG:
+            extra_env[f"CROWDFIX_{name}"] = "{{resolve:ssm:%s}}" % derive.secret_param(stage, name, env)
         if domain:
             extra_env["CROWDFIX_PUBLIC_BASE_URL"] = f"https://{domain}"
             extra_env["CROWDFIX_MAIL_FROM"] = f"hello@{domain}"

@@ -3,8 +3,7 @@
 #   STRIPE_SECRET_KEY=sk_live_... STRIPE_TEST_SECRET_KEY=sk_test_... STRIPE_WEBHOOK_SECRET=whsec_... \
 #     STRIPE_PUBLISHABLE_KEY=pk_live_... STRIPE_TEST_PUBLISHABLE_KEY=pk_test_... DOMAIN=crowdfix.example \
 #     ALARM_EMAIL=ops@crowdfix.example make deploy STAGE=prod
-# (the secret keys are needed on the first deploy only: they are kept in SSM; the publishable keys,
-# public by design, are given on every deploy and set on the API function)
+# (the Stripe keys are needed on the first deploy only: they are kept in SSM)
 # Optional: CERTIFICATE_ARN (ACM, us-east-1, for DOMAIN on CloudFront), SITE_DIR (built SPA),
 # CROWDFIX_ACCEPT_SANDBOX=1 (first prod deploy while SES/SMS are not yet out of their sandboxes).
 # Secrets go to SSM Parameter Store as SecureString (KMS aws/ssm); the template only names them.
@@ -20,8 +19,6 @@ export AWS_DEFAULT_REGION=${AWS_DEFAULT_REGION:-eu-central-1} JSII_SILENCE_WARNI
 ctx=(-c "stage=$STAGE" -c "domain=$DOMAIN")
 [ -n "${CERTIFICATE_ARN:-}" ] && ctx+=(-c "certificate_arn=$CERTIFICATE_ARN")
 [ -n "${ALARM_EMAIL:-}" ] && ctx+=(-c "alarm_email=$ALARM_EMAIL")
-# checked by the preflight above (present, pk_live_ on prod, pk_test_ for the sandbox)
-ctx+=(-c "stripe_publishable_key=$STRIPE_PUBLISHABLE_KEY" -c "stripe_test_publishable_key=$STRIPE_TEST_PUBLISHABLE_KEY")
 [ -n "${PER_FUNCTION_ALARMS:-}" ] && ctx+=(-c "per_function_alarms=$PER_FUNCTION_ALARMS")
 # the gates (cfn-lint, checkov) run on the synthesized template first: a finding stops the deploy
 AWS_DEFAULT_REGION=$AWS_DEFAULT_REGION CDK_OUTDIR=infra/cdk.out .venv/bin/python infra/main.py "${ctx[@]}"

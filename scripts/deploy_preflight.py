@@ -45,15 +45,12 @@ GENERATED = {"TOKEN_SECRET": _generate_token_secret, "VAPID_PRIVATE_KEY": _gener
 PREFIXES = {
     # the sandbox's key is a test key on every stage: a test booking never moves live money
     "prod": {"STRIPE_SECRET_KEY": ("sk_live_", "rk_live_"), "STRIPE_TEST_SECRET_KEY": ("sk_test_", "rk_test_"),
-             "STRIPE_WEBHOOK_SECRET": ("whsec_",)},
+             "STRIPE_WEBHOOK_SECRET": ("whsec_",),
+             "STRIPE_PUBLISHABLE_KEY": ("pk_live_",), "STRIPE_TEST_PUBLISHABLE_KEY": ("pk_test_",)},
     "dev": {"STRIPE_SECRET_KEY": ("sk_test_", "rk_test_"), "STRIPE_TEST_SECRET_KEY": ("sk_test_", "rk_test_"),
-            "STRIPE_WEBHOOK_SECRET": ("whsec_",)},
+            "STRIPE_WEBHOOK_SECRET": ("whsec_",),
+            "STRIPE_PUBLISHABLE_KEY": ("pk_test_",), "STRIPE_TEST_PUBLISHABLE_KEY": ("pk_test_",)},
 }
-
-
-# the web app's card entry: public keys, given on every deploy (not stored), per stage
-PUBLISHABLE = {"prod": {"STRIPE_PUBLISHABLE_KEY": "pk_live_", "STRIPE_TEST_PUBLISHABLE_KEY": "pk_test_"},
-               "dev": {"STRIPE_PUBLISHABLE_KEY": "pk_test_", "STRIPE_TEST_PUBLISHABLE_KEY": "pk_test_"}}
 
 
 class Stop(Exception):
@@ -107,13 +104,13 @@ def _exists(name: str) -> bool:
     raise Stop(f"cannot read SSM parameter {name}: {proc.stderr.strip()}")
 
 
-def _put(name: str, value: str) -> None:
+def _put(name: str, value: str, kind: str = "SecureString") -> None:
     # the value goes through a private file, never on a command line (visible in the process list)
     fd, path = tempfile.mkstemp(prefix="crowdfix-secret-")
     try:
         with os.fdopen(fd, "w") as f:
             f.write(value)
-        proc = aws("ssm", "put-parameter", "--name", name, "--type", "SecureString", "--overwrite",
+        proc = aws("ssm", "put-parameter", "--name", name, "--type", kind, "--overwrite",
                    "--value", f"file://{path}")
     finally:
         os.unlink(path)
@@ -139,34 +136,22 @@ def plan_secrets(stage: str, names: dict[str, str], environ: dict[str, str]) -> 
         elif secret in GENERATED:
             plan.append((secret, param, "generate"))
         else:
+            kind = "String" if secret.endswith("PUBLISHABLE_KEY") else "SecureString"
             missing.append(f"{secret}: SSM parameter {param} does not exist; export {secret}=... for this "
                            f"deploy (it is stored there), or create it: aws ssm put-parameter --name {param} "
-                           f"--type SecureString --value ...")
+                           f"--type {kind} --value ...")
     if missing:
         raise Stop("secrets the code reads are not set, nothing was written:\n  " + "\n  ".join(missing))
     return plan
 
 
-def check_publishable_keys(stage: str, environ: dict[str, str]) -> list[str]:
-    """The Stripe publishable keys the web app takes cards with: without them card entry is off
-    in the deployed app (no booking can be held). Raises ``Stop`` naming each one missing or of the
-    wrong mode."""
-    wrong = []
-    for name, prefix in PUBLISHABLE.get(stage, PUBLISHABLE["dev"]).items():
-        value = environ.get(name, "")
-        if not value.startswith(prefix):
-            wrong.append(f"{name}: {'the value given does not start with ' + prefix if value else 'not set'}; "
-                         f"export {name}={prefix}... (Stripe dashboard > Developers > API keys"
-                         f"{', test mode' if prefix == 'pk_test_' else ''})")
-    if wrong:
-        raise Stop("the web app's card entry needs Stripe's publishable keys:\n  " + "\n  ".join(wrong))
-    return [f"{name} {environ[name][:8]}..." for name in PUBLISHABLE.get(stage, PUBLISHABLE["dev"])]
-
-
 def apply_secrets(plan, environ) -> None:
+    from derive import PUBLIC_CONFIG
+
     for secret, param, action in plan:
         if action == "set":
-            _put(param, environ[secret])
+            # public configuration (the publishable keys) is a String, which CloudFormation resolves
+            _put(param, environ[secret], "String" if secret in PUBLIC_CONFIG else "SecureString")
         elif action == "generate":
             _put(param, GENERATED[secret]())
         print(f"  secret {secret}: {param} ({'kept' if action == 'keep' else action})")
@@ -205,8 +190,8 @@ def main(argv: list[str]) -> int:
         print(f"preflight {stage} in {region}")
         print("  " + check_concurrency(required_concurrency(stage, fns)))
         names = {s: derive.secret_param(stage, s, env) for f in fns for s in f.secrets}
+        names.update({s: derive.secret_param(stage, s, env) for s in derive.PUBLIC_CONFIG})
         plan = plan_secrets(stage, names, dict(os.environ))
-        print("  publishable keys: " + ", ".join(check_publishable_keys(stage, dict(os.environ))))
         notes = check_go_live(stage)
         for n in notes:
             print(f"  go-live: {n}")

@@ -6,7 +6,7 @@ import json
 import re
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 
 @lru_cache(maxsize=1)
@@ -26,8 +26,9 @@ def path(name: str, **params: str) -> str:
     return template
 
 
-def url(base: str, name: str, *, fragment: str | None = None, **params: str) -> str:
-    return base.rstrip("/") + path(name, **params) + (f"#{fragment}" if fragment else "")
+def url(base: str, name: str, *, fragment: str | None = None, query: dict | None = None, **params: str) -> str:
+    return (base.rstrip("/") + path(name, **params) + ("?" + urlencode(query) if query else "")
+            + (f"#{fragment}" if fragment else ""))
 
 
 def match(p: str) -> tuple[str, dict] | None:

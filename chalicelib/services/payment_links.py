@@ -55,9 +55,12 @@ def payer_from_token(token: str, booking_id: str) -> Actor:
     return Actor("customer", booking.customer_id, booking.tenant_id)
 
 
-def payment_link(booking_id: str, token: str) -> str:
+def payment_link(booking_id: str, token: str, tenant_id: str | None = None) -> str:
+    """The link in her message. ``?tenant=`` makes the whole page the partner's (its mark, colours
+    and hotline in the header and footer, as in its widget), not crowdfix's beside the partner's."""
     from chalicelib.domain import links
-    return links.url(get_settings().public_base_url, "pay", booking_id=booking_id, fragment=f"token={token}")
+    return links.url(get_settings().public_base_url, "pay", booking_id=booking_id, fragment=f"token={token}",
+                     query={"tenant": tenant_id} if tenant_id else None)
 
 
 def _deadline(booking) -> datetime:
@@ -89,7 +92,7 @@ def send_payment_link(booking: dict, entry: dict, old: dict | None) -> None:
     token = issue_payment_token(current.booking_id, current.tenant_id, left)
     cap = current.price_cap.as_dict() if current.price_cap else {}
     enqueue_notification("payment_link", current.booking_id, {"role": "customer", "id": current.customer_id},
-                         {"pay_url": payment_link(current.booking_id, token), "amount": int(cap.get("amount") or 0),
+                         {"pay_url": payment_link(current.booking_id, token, current.tenant_id), "amount": int(cap.get("amount") or 0),
                           "currency": cap.get("currency") or "", "minutes_left": max(1, left // 60),
                           "category": current.category},
                          tenant_id=current.tenant_id, language=current.language,

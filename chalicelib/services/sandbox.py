@@ -105,7 +105,7 @@ def payment_link_of(actor: Actor, environment: str, booking_id: str) -> dict:
     if left <= 0:
         raise InvalidTransition("the payment window of this booking is over", extra={"state": booking.state})
     token = payment_links.issue_payment_token(booking.booking_id, booking.tenant_id, left)
-    return {"booking_id": booking.booking_id, "pay_url": payment_links.payment_link(booking.booking_id, token),
+    return {"booking_id": booking.booking_id, "pay_url": payment_links.payment_link(booking.booking_id, token, booking.tenant_id),
             "token": token, "test_cards": {"succeeds": "pm_card_visa", "declined": "pm_card_visa_chargeDeclined"},
             "expires_in_seconds": left}
 

@@ -36,7 +36,9 @@ if cmd == ("ssm", "get-parameter"):
 elif cmd == ("ssm", "put-parameter"):
     value = opt("--value")
     assert value.startswith("file://"), "secret values must not be passed on the command line"
-    assert opt("--type") == "SecureString" and "--overwrite" in args
+    # secrets are SecureStrings; only the public publishable keys are Strings (CloudFormation resolves them)
+    assert opt("--type") == ("String" if opt("--name").endswith("publishable-key") else "SecureString")
+    assert "--overwrite" in args
     param_file(opt("--name")).write_text(Path(value[len("file://"):]).read_text())
 elif cmd == ("lambda", "get-account-settings"):
     print(os.environ.get("STUB_CONCURRENCY", "1000"))

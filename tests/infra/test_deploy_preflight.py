@@ -62,7 +62,8 @@ def test_every_secret_the_code_reads_is_created(stub, derived):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     params = stored(stub)
     wanted = {f"/crowdfix/prod/{s.lower().replace('_', '-')}" for f in derived["functions"] for s in f["secrets"]}
-    assert wanted == set(params) and "/crowdfix/prod/vapid-private-key" in params
+    public = {"/crowdfix/prod/stripe-publishable-key", "/crowdfix/prod/stripe-test-publishable-key"}
+    assert wanted | public == set(params) and "/crowdfix/prod/vapid-private-key" in params
     assert params["/crowdfix/prod/stripe-secret-key"] == LIVE["STRIPE_SECRET_KEY"]
     assert len(params["/crowdfix/prod/token-secret"]) >= 48
     vapid = base64.urlsafe_b64decode(params["/crowdfix/prod/vapid-private-key"] + "=")
@@ -119,5 +120,13 @@ def test_prod_stops_without_the_publishable_keys_of_the_right_mode(stub, name, v
         env[name] = value
     proc = run(stub, **env)
     assert proc.returncode == 2, proc.stdout + proc.stderr
-    assert f"{name}: " in proc.stderr and f"export {name}=pk_" in proc.stderr
-    assert not [c for c in calls(stub) if c[:2] == ["ssm", "put-parameter"]] and not stored(stub)
+    assert f"{name}: " in proc.stderr and not stored(stub)
+    assert ("pk_live_" if name == "STRIPE_PUBLISHABLE_KEY" else "pk_test_") in proc.stderr if value else "--type String" in proc.stderr
+
+
+def test_the_publishable_keys_are_stored_as_plain_strings_and_kept(stub):
+    assert run(stub, **LIVE).returncode == 0
+    puts = {c[c.index("--name") + 1]: c[c.index("--type") + 1] for c in calls(stub) if c[:2] == ["ssm", "put-parameter"]}
+    assert puts["/crowdfix/prod/stripe-publishable-key"] == "String"
+    assert puts["/crowdfix/prod/stripe-secret-key"] == "SecureString"
+    assert stored(stub)["/crowdfix/prod/stripe-test-publishable-key"] == LIVE["STRIPE_TEST_PUBLISHABLE_KEY"]

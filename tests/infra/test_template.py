@@ -301,13 +301,12 @@ def test_memory_is_right_sized_per_function(tpl, derived):
 
 
 def test_the_deployed_api_has_the_publishable_keys_so_card_entry_is_on(synthesized):
-    # GET /v1/payments/config answers {"enabled": false} without them: no card could be held
-    from tests.infra.conftest import PUBLISHABLE, TEST_PUBLISHABLE
-
+    # GET /v1/payments/config answers {"enabled": false} without them: no card could be held. They are
+    # SSM String parameters (deploy_preflight sets or keeps them), resolved by CloudFormation at deploy
     tpl, _ = synthesized
     apis = [f for f in resources(tpl, "AWS::Serverless::Function").values()
             if "CROWDFIX_CLOUDFRONT_ORIGIN_TOKEN" in f["Properties"].get("Environment", {}).get("Variables", {})]
     (api,) = apis
     env = api["Properties"]["Environment"]["Variables"]
-    assert env["CROWDFIX_STRIPE_PUBLISHABLE_KEY"] == PUBLISHABLE
-    assert env["CROWDFIX_STRIPE_TEST_PUBLISHABLE_KEY"] == TEST_PUBLISHABLE
+    assert env["CROWDFIX_STRIPE_PUBLISHABLE_KEY"] == "{{resolve:ssm:/crowdfix/prod/stripe-publishable-key}}"
+    assert env["CROWDFIX_STRIPE_TEST_PUBLISHABLE_KEY"] == "{{resolve:ssm:/crowdfix/prod/stripe-test-publishable-key}}"

@@ -45,7 +45,8 @@ def payment_link_mail(stack, email: str) -> dict:
 
 def link_of(mail: dict, bid: str) -> tuple[str, str]:
     text = json.dumps(mail, ensure_ascii=False)
-    m = re.search(rf"(https?://[^\s\"'<>\\]+)/pay/{bid}#token=([A-Za-z0-9._-]+)", text)
+    # ?tenant= makes the page the partner's (its mark, colours and hotline), as in its widget
+    m = re.search(rf"(https?://[^\s\"'<>\\]+)/pay/{bid}\?tenant=[a-z][a-z0-9-]+#token=([A-Za-z0-9._-]+)", text)
     assert m, text
     return m.group(0), m.group(2)
 

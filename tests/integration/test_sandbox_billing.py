@@ -51,7 +51,7 @@ def test_a_test_card_booking_is_paid_by_its_link_in_test_mode_and_settles_on_the
 
     # when the integrator takes the (recorded, not sent) payment link and pays with a test card
     status, link, _ = api.call("POST", f"/v1/partner/sandbox/bookings/{bid}/payment-link", None, p["h"])
-    assert status == 200 and f"/pay/{bid}#token=" in link["pay_url"], link
+    assert status == 200 and f"/pay/{bid}?tenant={p['tenant_id']}#token=" in link["pay_url"], link
     token = {"X-Payment-Token": link["token"]}
     status, problem, _ = api.call("POST", f"/v1/pay/{bid}", {"payment_method": "pm_card_visa_chargeDeclined"}, token)
     assert status == 402, problem

@@ -81,10 +81,10 @@ def test_a_partners_customer_pays_by_link_on_a_phone_and_commission_equals_the_l
     # the payment link, from her e-mail (moto's SES outbox)
     from localdev.services import read_sent_emails
     mail = wait_for(lambda: [m for m in read_sent_emails(services.moto_url)
-                             if email in json.dumps(m) and f"/pay/{bid}#token=" in json.dumps(m)],
+                             if email in json.dumps(m) and f"/pay/{bid}?tenant={tid}#token=" in json.dumps(m)],
                     timeout=60, what="the payment link e-mail")[0]
     assert "Telco Uno" in json.dumps(mail, ensure_ascii=False) and mail["subject"].startswith("Bitte Karte angeben")
-    link = re.search(rf"/pay/{bid}#token=[A-Za-z0-9._-]+", json.dumps(mail)).group(0)
+    link = re.search(rf"/pay/{bid}\?tenant={tid}#token=[A-Za-z0-9._-]+", json.dumps(mail)).group(0)
     assert http(api, "GET", f"/v1/partner/bookings/{bid}", headers=partner)[1]["state"] == "awaiting_payment"
 
     # on her phone: the partner's name and colour, her language, everything reachable by keyboard
@@ -94,6 +94,13 @@ def test_a_partners_customer_pays_by_link_on_a_phone_and_commission_equals_the_l
     expect(page.get_by_role("heading", level=1)).to_have_text("Karte angeben für Telco Uno")
     expect(page.get_by_text("Reserviert werden höchstens CHF")).to_be_visible()
     expect(page.get_by_role("link", name=re.compile("Telco Uno an: \\+41 44 555 66 77"))).to_be_visible()
+    # the whole page is the partner's: its name in the header and its hotline in the footer, never
+    # crowdfix's mark or number beside it
+    expect(page.locator("header .logo")).to_have_text("Telco Uno")
+    expect(page.locator("footer")).to_contain_text("+41 44 555 66 77")
+    assert "crowdfix" not in page.locator("header").inner_text().lower()
+    from chalicelib.domain.links import table
+    assert table()["support"]["display"] not in page.locator("body").inner_text()
     assert "#token=" not in page.url  # the token left the address bar
     assert page.evaluate("getComputedStyle(document.querySelector('[data-testid=pay-link]'))"
                          ".getPropertyValue('--primary').trim()") == "#8a0b4f"
@@ -170,7 +177,7 @@ def test_a_sandbox_bookings_payment_link_takes_a_test_card_with_the_test_publish
     bid = booking["booking_id"]
     status, link = http(api, "POST", f"/v1/partner/sandbox/bookings/{bid}/payment-link", None, partner)
     assert status == 200, link
-    path = re.search(rf"/pay/{bid}#token=[A-Za-z0-9._-]+", link["pay_url"]).group(0)
+    path = re.search(rf"/pay/{bid}\?tenant={tid}#token=[A-Za-z0-9._-]+", link["pay_url"]).group(0)
 
     # when the link is opened and a Stripe test card typed
     ctx = new_context(viewport=PHONE, locale="fr-CH")

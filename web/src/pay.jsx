@@ -15,7 +15,7 @@ function linkToken(id) {
   const m = /(?:^|[#&])token=([^&]+)/.exec(location.hash || "");
   if (m) {
     try { sessionStorage.setItem(key, decodeURIComponent(m[1])); } catch (e) { /* private mode */ }
-    history.replaceState(null, "", location.pathname); // the token leaves the address bar
+    history.replaceState(null, "", location.pathname + location.search); // the token leaves the address bar
     return decodeURIComponent(m[1]);
   }
   try { return sessionStorage.getItem(key); } catch (e) { return null; }
