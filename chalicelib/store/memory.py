@@ -573,6 +573,12 @@ class People:
     def ops_for(self, tenant_id: str) -> list[StaffRecord]:
         return [s for s in self.w.staff.values() if s.role == "ops" and s.tenant_id in ("*", tenant_id)]
 
+    def add_staff(self, staff: StaffRecord, created_at: str) -> None:  # issue 18: partner admins
+        with self.w.lock:
+            if staff.email in self.w.staff:
+                raise AlreadyExists(f"staff {staff.email} exists")
+            self.w.staff[staff.email] = staff
+
 
 # ---- payments, ledger, payout accounts, saved cards (issue 18) -----------------------------------
 
@@ -965,3 +971,129 @@ class Attribution:
 
     def booking_link(self, booking_id: str):
         return self.s["links"].get(booking_id)
+
+
+# ---- tenants, API keys and rate buckets (issue 18; twins of store/tenants.py, store/api_keys.py) --
+
+class Tenants:
+    EDITABLE = ("name", "locale", "currency", "branding", "settings")  # as store.tenants.EDITABLE
+
+    def __init__(self, world: World):
+        self.w = world
+        with world.lock:
+            if not hasattr(world, "tenants"):
+                world.tenants = {}  # tenant id -> TenantRecord
+        self.rows = world.tenants
+
+    def get(self, tenant_id: str, consistent: bool = False):
+        return self.rows.get(tenant_id)
+
+    def add(self, tenant) -> None:
+        with self.w.lock:
+            if tenant.tenant_id in self.rows:
+                raise AlreadyExists(f"tenant {tenant.tenant_id} exists")
+            self.rows[tenant.tenant_id] = replace(tenant, api_keys_active=None)
+
+    def update(self, tenant_id: str, changes: dict):
+        if set(changes) - set(self.EDITABLE):
+            raise ValueError(f"a tenant's {sorted(set(changes) - set(self.EDITABLE))} are not changed this way")
+        with self.w.lock:
+            found = self.rows.get(tenant_id)
+            if found is None:
+                raise ConditionFailed(f"tenant {tenant_id} does not exist")
+            self.rows[tenant_id] = found = replace(found, **changes)
+            return found
+
+    def all(self):
+        return iter(list(self.rows.values()))
+
+    def take_key_slot(self, tenant_id: str, most: int) -> None:
+        with self.w.lock:
+            found = self.rows.get(tenant_id)
+            if found is None or found.api_keys_active is None or not found.api_keys_active < most:
+                raise ConditionFailed(f"tenant {tenant_id} has no key count or {most} keys already")
+            self.rows[tenant_id] = replace(found, api_keys_active=found.api_keys_active + 1)
+
+    def give_key_slot(self, tenant_id: str) -> bool:
+        with self.w.lock:
+            found = self.rows.get(tenant_id)
+            if found is None or not (found.api_keys_active or 0) > 0:
+                return False
+            self.rows[tenant_id] = replace(found, api_keys_active=found.api_keys_active - 1)
+            return True
+
+    def start_key_count(self, tenant_id: str, active: int) -> None:
+        with self.w.lock:
+            found = self.rows.get(tenant_id)
+            if found is None or found.api_keys_active is not None:
+                raise ConditionFailed(f"tenant {tenant_id} counts its keys already")
+            self.rows[tenant_id] = replace(found, api_keys_active=active)
+
+
+class ApiKeys:
+    def __init__(self, world: World):
+        self.w = world
+        with world.lock:
+            if not hasattr(world, "api_keys"):
+                world.api_keys = {}  # key hash -> ApiKeyRecord
+        self.rows = world.api_keys
+
+    def get(self, key_hash: str, consistent: bool = False):
+        return self.rows.get(key_hash)
+
+    def of_tenant(self, tenant_id: str) -> list:
+        return sorted((k for k in self.rows.values() if k.tenant_id == tenant_id),
+                      key=lambda k: k.created_at, reverse=True)
+
+    def by_id(self, tenant_id: str, key_id: str):
+        return next((k for k in self.of_tenant(tenant_id) if k.key_id == key_id), None)
+
+    def add(self, key) -> None:
+        with self.w.lock:
+            if key.key_hash in self.rows:
+                raise AlreadyExists(f"API key {key.key_id} exists")
+            self.rows[key.key_hash] = key
+
+    def _revoke(self, key, at: str):
+        found = self.rows.get(key.key_hash)
+        if found is None or found.tenant_id != key.tenant_id or found.status != "active":
+            raise ConditionFailed(f"API key {key.key_id} is not active")
+        return replace(found, status="revoked", revoked_at=at)
+
+    def revoke(self, key, at: str):
+        with self.w.lock:
+            self.rows[key.key_hash] = revoked = self._revoke(key, at)
+            return revoked
+
+    def replace(self, new, old, at: str) -> None:
+        with self.w.lock:  # all or nothing, as the transaction
+            revoked = self._revoke(old, at)
+            if new.key_hash in self.rows:
+                raise ConditionFailed(f"API key {new.key_id} exists")
+            self.rows[old.key_hash] = revoked
+            self.rows[new.key_hash] = new
+
+
+class RateBuckets:
+    def __init__(self, world: World):
+        self.w = world
+        with world.lock:
+            if not hasattr(world, "rate_buckets"):
+                world.rate_buckets = {}  # bucket id -> RateBucketRecord
+        self.rows = world.rate_buckets
+
+    def get(self, bucket_id: str):
+        return self.rows.get(bucket_id)
+
+    def start(self, bucket) -> None:
+        with self.w.lock:
+            if bucket.bucket_id in self.rows:
+                raise AlreadyExists(f"bucket {bucket.bucket_id} exists")
+            self.rows[bucket.bucket_id] = bucket
+
+    def spend(self, read, tokens: float, updated_at: float) -> None:
+        with self.w.lock:
+            found = self.rows.get(read.bucket_id)
+            if found is None or (found.tokens, found.updated_at) != (read.tokens, read.updated_at):
+                raise ConditionFailed(f"bucket {read.bucket_id} changed since it was read")
+            self.rows[read.bucket_id] = replace(found, tokens=tokens, updated_at=updated_at)

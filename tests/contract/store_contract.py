@@ -1131,3 +1131,197 @@ class AttributionContract:
         a.link_booking(first)
         a.link_booking(replace(first, campaign="summer"))
         assert a.booking_link(booking) == first
+
+
+# ---- tenants, API keys and rate buckets (issue 18) ----------------------------------------------
+
+def a_tenant(**over):
+    from chalicelib.store.records import TenantRecord
+    values = dict(tenant_id=f"ct-{uuid.uuid4().hex[:10]}", name="Acme Tel", locale="fr", currency="EUR",
+                  branding={"primary_color": "#123456"},
+                  settings={"helper_pool": "own", "widget_origins": ["https://acme.example"],
+                            "pricing": {"partner_share_percent": 10}},
+                  created_at="2026-12-01T09:00:00.000Z")
+    values.update(over)
+    return TenantRecord(**values)
+
+
+def an_api_key(tenant_id: str, **over):
+    from chalicelib.store.records import ApiKeyRecord
+    values = dict(key_hash=uuid.uuid4().hex * 2, key_id=_id("key"), tenant_id=tenant_id, name="shop server",
+                  prefix="cfx_live_AbCd1234", environment="live", created_by="ops:ops_1",
+                  created_at="2026-12-01T09:00:00.000Z", rate_per_second=2.5, burst=10)
+    values.update(over)
+    return ApiKeyRecord(**values)
+
+
+def _race(n: int, go) -> tuple[list, list]:
+    """``go()`` in ``n`` threads started together: what they returned and what they raised."""
+    barrier, results, errors = threading.Barrier(n), [], []
+
+    def run():
+        barrier.wait()
+        try:
+            results.append(go())
+        except Exception as exc:  # noqa: BLE001 — the test says which errors are the answer
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results, errors
+
+
+class PartnersContract:
+    """Tenants (store/tenants.py), API keys and rate buckets (store/api_keys.py) and their twins."""
+
+    # ---- tenants -------------------------------------------------------------------------------
+
+    def test_a_tenant_is_created_once_and_reads_back_as_written(self, world):
+        r, tenant = world.repos.tenants, a_tenant()
+        r.add(tenant)
+        with pytest.raises(AlreadyExists):
+            r.add(replace(tenant, name="Someone else"))
+        assert r.get(tenant.tenant_id, consistent=True) == tenant
+        assert r.get(f"{tenant.tenant_id}-missing", consistent=True) is None
+        assert tenant.tenant_id in {t.tenant_id for t in r.all()}
+
+    def test_an_update_sets_only_the_fields_it_names(self, world):
+        r, tenant = world.repos.tenants, a_tenant()
+        r.add(tenant)
+        new = r.update(tenant.tenant_id, {"name": "Acme Telecom", "settings": {"helper_pool": "both"}})
+        assert new == replace(tenant, name="Acme Telecom", settings={"helper_pool": "both"})
+        assert r.get(tenant.tenant_id, consistent=True) == new
+
+    def test_an_update_of_a_missing_tenant_creates_nothing(self, world):
+        r, tenant_id = world.repos.tenants, f"ct-{uuid.uuid4().hex[:10]}"
+        with pytest.raises(ConditionFailed):
+            r.update(tenant_id, {"name": "Ghost"})
+        assert r.get(tenant_id, consistent=True) is None
+
+    def test_the_key_count_starts_once_and_never_passes_the_limit(self, world):
+        r, tenant = world.repos.tenants, a_tenant()
+        r.add(tenant)
+        with pytest.raises(ConditionFailed):
+            r.take_key_slot(tenant.tenant_id, 2)  # no count yet: the service starts it first
+        r.start_key_count(tenant.tenant_id, 1)
+        with pytest.raises(ConditionFailed):
+            r.start_key_count(tenant.tenant_id, 0)
+        r.take_key_slot(tenant.tenant_id, 2)
+        with pytest.raises(ConditionFailed):
+            r.take_key_slot(tenant.tenant_id, 2)
+        assert r.get(tenant.tenant_id, consistent=True).api_keys_active == 2
+
+    def test_a_key_slot_is_given_back_down_to_zero_only(self, world):
+        r, tenant = world.repos.tenants, a_tenant()
+        r.add(tenant)
+        r.start_key_count(tenant.tenant_id, 1)
+        assert r.give_key_slot(tenant.tenant_id) is True
+        assert r.give_key_slot(tenant.tenant_id) is False
+        assert r.get(tenant.tenant_id, consistent=True).api_keys_active == 0
+
+    def test_no_key_count_is_started_for_a_missing_tenant(self, world):
+        r, tenant_id = world.repos.tenants, f"ct-{uuid.uuid4().hex[:10]}"
+        with pytest.raises(ConditionFailed):
+            r.start_key_count(tenant_id, 0)
+        assert r.get(tenant_id, consistent=True) is None
+
+    def test_of_ten_concurrent_key_slots_only_the_limit_is_taken(self, world):
+        r, tenant = world.repos.tenants, a_tenant()
+        r.add(tenant)
+        r.start_key_count(tenant.tenant_id, 0)
+        results, errors = _race(10, lambda: r.take_key_slot(tenant.tenant_id, 3))
+        assert len(results) == 3 and len(errors) == 7
+        assert all(isinstance(e, ConditionFailed) for e in errors)
+        assert r.get(tenant.tenant_id, consistent=True).api_keys_active == 3
+
+    # ---- API keys ------------------------------------------------------------------------------
+
+    def test_a_key_is_stored_once_and_found_by_hash_and_by_id(self, world):
+        r, tenant_id = world.repos.api_keys, f"ct-{uuid.uuid4().hex[:10]}"
+        older = an_api_key(tenant_id, created_at="2026-11-01T09:00:00.000Z")
+        newer = an_api_key(tenant_id)
+        r.add(older)
+        r.add(newer)
+        with pytest.raises(AlreadyExists):
+            r.add(replace(older, key_id=_id("key")))
+        assert r.get(older.key_hash, consistent=True) == older
+        assert r.by_id(tenant_id, newer.key_id) == newer
+        assert r.by_id(f"{tenant_id}-other", newer.key_id) is None
+        assert [k.key_id for k in r.of_tenant(tenant_id)] == [newer.key_id, older.key_id]
+
+    def test_a_key_is_revoked_once(self, world):
+        r, key = world.repos.api_keys, an_api_key(f"ct-{uuid.uuid4().hex[:10]}")
+        r.add(key)
+        revoked = r.revoke(key, at="2026-12-02T10:00:00.000Z")
+        assert revoked == replace(key, status="revoked", revoked_at="2026-12-02T10:00:00.000Z")
+        with pytest.raises(ConditionFailed):
+            r.revoke(key, at="2026-12-02T11:00:00.000Z")
+        assert r.get(key.key_hash, consistent=True).revoked_at == "2026-12-02T10:00:00.000Z"
+
+    def test_a_replacement_writes_the_new_key_and_revokes_the_old_together(self, world):
+        r, old = world.repos.api_keys, an_api_key(f"ct-{uuid.uuid4().hex[:10]}")
+        r.add(old)
+        new = an_api_key(old.tenant_id)
+        r.replace(new, old, at="2026-12-02T10:00:00.000Z")
+        assert r.get(new.key_hash, consistent=True) == new
+        assert r.get(old.key_hash, consistent=True).status == "revoked"
+
+    def test_a_revoked_key_is_not_replaced_and_nothing_is_written(self, world):
+        r, old = world.repos.api_keys, an_api_key(f"ct-{uuid.uuid4().hex[:10]}")
+        r.add(old)
+        r.revoke(old, at="2026-12-02T10:00:00.000Z")
+        new = an_api_key(old.tenant_id)
+        with pytest.raises(ConditionFailed):
+            r.replace(new, old, at="2026-12-02T11:00:00.000Z")
+        assert r.get(new.key_hash, consistent=True) is None
+
+    def test_of_concurrent_replacements_of_one_key_one_wins(self, world):
+        r, old = world.repos.api_keys, an_api_key(f"ct-{uuid.uuid4().hex[:10]}")
+        r.add(old)
+        news = [an_api_key(old.tenant_id) for _ in range(5)]
+        queue = list(news)
+        lock = threading.Lock()
+
+        def replace_once():
+            with lock:
+                new = queue.pop()
+            r.replace(new, old, at="2026-12-02T10:00:00.000Z")
+            return new
+
+        results, errors = _race(5, replace_once)
+        assert len(results) == 1 and all(isinstance(e, ConditionFailed) for e in errors) and len(errors) == 4
+        assert [n.key_id for n in news if r.get(n.key_hash, consistent=True) is not None] == [results[0].key_id]
+
+    # ---- rate buckets --------------------------------------------------------------------------
+
+    def test_a_bucket_is_started_once_and_reads_back(self, world):
+        from chalicelib.store.records import RateBucketRecord
+        r = world.repos.rate_buckets
+        bucket = RateBucketRecord(bucket_id=_id("key"), tenant_id="contract", tokens=9.0, updated_at=1764669600.25)
+        r.start(bucket)
+        with pytest.raises(AlreadyExists):
+            r.start(replace(bucket, tokens=1.0))
+        assert r.get(bucket.bucket_id) == bucket
+        assert r.get(_id("key")) is None
+
+    def test_a_token_is_spent_only_from_the_values_read(self, world):
+        from chalicelib.store.records import RateBucketRecord
+        r = world.repos.rate_buckets
+        read = RateBucketRecord(bucket_id=_id("key"), tenant_id="contract", tokens=9.0, updated_at=1764669600.25)
+        r.start(read)
+        r.spend(read, 8.0, 1764669600.5)
+        with pytest.raises(ConditionFailed):
+            r.spend(read, 8.0, 1764669600.75)  # stale: another request spent in between
+        assert r.get(read.bucket_id) == replace(read, tokens=8.0, updated_at=1764669600.5)
+
+    def test_of_ten_concurrent_spends_from_one_read_one_wins(self, world):
+        from chalicelib.store.records import RateBucketRecord
+        r = world.repos.rate_buckets
+        read = RateBucketRecord(bucket_id=_id("key"), tenant_id="contract", tokens=9.0, updated_at=1764669600.25)
+        r.start(read)
+        results, errors = _race(10, lambda: r.spend(read, 8.0, 1764669601.0))
+        assert len(results) == 1 and len(errors) == 9 and all(isinstance(e, ConditionFailed) for e in errors)
+        assert r.get(read.bucket_id).tokens == 8.0

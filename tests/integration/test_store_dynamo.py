@@ -5,6 +5,7 @@ import pytest
 from chalicelib.store import Repos
 from tests.contract.store_contract import (AttributionContract, InvoiceContract, NotificationsContract,
                                            PaymentsContract, ReplayContract, StoreContract)
+from tests.contract.store_contract import PartnersContract
 
 
 def dynamo_repos() -> Repos:
@@ -25,7 +26,14 @@ def dynamo_repos() -> Repos:
                  notification_prefs=notification_prefs.notification_prefs(),
                  push_subscriptions=push_subscriptions.push_subscriptions(),
                  helper_index=helper_index.helper_index(), replays=_replays(),
-                 invoices=_invoices(), attribution=_attribution())
+                 invoices=_invoices(), attribution=_attribution(), **_partners())
+
+
+def _partners() -> dict:
+    """Issue 18: tenants, API keys and rate buckets."""
+    from chalicelib.store.api_keys import api_keys, rate_buckets
+    from chalicelib.store.tenants import tenants
+    return {"tenants": tenants(), "api_keys": api_keys(), "rate_buckets": rate_buckets()}
 
 
 def _invoices():
@@ -146,6 +154,10 @@ class TestDynamoInvoices(InvoiceContract):
 
 
 class TestDynamoNotificationsStore(NotificationsContract):
+    pass
+
+
+class TestDynamoPartnersStore(PartnersContract):
     pass
 
 

@@ -4,6 +4,7 @@ import pytest
 from chalicelib.store import memory_repos
 from tests.contract.store_contract import (AttributionContract, InvoiceContract, NotificationsContract,
                                            PaymentsContract, ReplayContract, StoreContract)
+from tests.contract.store_contract import PartnersContract
 
 
 class MemoryWorld:
@@ -58,6 +59,10 @@ class TestMemoryInvoices(InvoiceContract):
 
 
 class TestMemoryNotificationsStore(NotificationsContract):
+    pass
+
+
+class TestMemoryPartnersStore(PartnersContract):
     pass
 
 
