@@ -11,18 +11,17 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timezone
+from typing import Any
 
 from chalicelib.domain import partners as dp
 from chalicelib.domain.actors import Actor
 from chalicelib.domain.errors import Conflict, Forbidden, NotFound, RateLimited, Unauthenticated, ValidationFailed
 from chalicelib.domain.geo import haversine_km
 from chalicelib.domain.ids import new_id, now_iso
-from chalicelib.models.bookings import Booking
-from chalicelib.models.helpers import Helper
 from chalicelib.services import tenants as tenant_svc
 from chalicelib.store.api_keys import api_keys, rate_buckets
 from chalicelib.store.conditions import AlreadyExists, ConditionFailed
-from chalicelib.store.records import ApiKeyRecord, RateBucketRecord, TenantRecord
+from chalicelib.store.records import ApiKeyRecord, PoolHelperRecord, RateBucketRecord, TenantRecord
 from chalicelib.store.tenants import tenants
 
 
@@ -334,13 +333,15 @@ def take_rate_token(bucket_id: str, tenant_id: str, rate: float, burst: int,
 # ---------------------------------------------------------------------------------------------
 # quote, availability, helpers
 
-def _pool_helpers(tenant_id: str, query: dp.PlaceQuery) -> list[tuple[Helper, float | None, int]]:
+def _pool_helpers(tenant_id: str, query: dp.PlaceQuery) -> list[tuple[PoolHelperRecord, float | None, int]]:
+    from chalicelib.store.helper_pools import helper_pools
+
     if query.mode == "onsite" and (query.lat is None or query.lon is None):
         raise ValidationFailed("an on-site quote needs the place: lat and lon", field="lat")
     found = []
     for pool_tenant in tenant_svc.pool_tenants(tenant_id):
-        for helper in Helper.by_tenant_status.query(f"{pool_tenant}#active"):
-            level = int((_plain(helper.skills) or {}).get(query.category, 0))
+        for helper in helper_pools().with_status(pool_tenant, "active"):
+            level = int((helper.skills or {}).get(query.category, 0))
             if level <= 0 or helper.off_duty:
                 continue
             km = None
@@ -398,7 +399,7 @@ def discover_helpers(actor: Actor, query: dp.PlaceQuery, limit: int = 20) -> lis
 # bookings
 
 def create_booking(actor: Actor, environment: str, request: dp.PartnerCreateBooking,
-                   idempotency_key: str | None) -> tuple[Booking, bool]:
+                   idempotency_key: str | None) -> tuple[Any, bool]:
     from chalicelib.services.auth import ensure_customer
     from chalicelib.services.bookings import create_booking as create
 
@@ -417,43 +418,26 @@ def create_booking(actor: Actor, environment: str, request: dp.PartnerCreateBook
 
 
 def list_bookings(actor: Actor, *, state: str | None = None, external_ref: str | None = None, limit: int = 20,
-                  cursor: str | None = None, environment: str = "live") -> tuple[list[Booking], str | None]:
+                  cursor: str | None = None, environment: str = "live") -> tuple[list[Any], str | None]:
     """The partner's bookings, newest first. A page may hold fewer than ``limit`` items when a
     state filter is given; follow ``next_cursor`` until it is null."""
-    from pynamodb.exceptions import QueryError
-
     from chalicelib.services.bookings import _decode_cursor, _encode_cursor
+    from chalicelib.store.partner_bookings import BadCursor, partner_bookings
 
     last_key = _decode_cursor(cursor)
-    hash_name, hash_value = (("partner_ref", f"{actor.tenant_id}#{external_ref}") if external_ref
-                             else ("tenant_id", actor.tenant_id))
-    start = (last_key or {}).get(hash_name)
-    if last_key is not None and (not isinstance(start, dict) or start.get("S") != hash_value):
-        # a cursor only continues the same listing of the same tenant
-        raise ValidationFailed("the cursor is not valid for this listing; start again without it", field="cursor")
     try:
-        if external_ref:
-            result = Booking.by_partner_ref.query(hash_value, scan_index_forward=False, limit=limit,
-                                                  last_evaluated_key=last_key)
-            ids = [k.booking_id for k in result]
-        else:
-            result = Booking.by_tenant.query(hash_value, scan_index_forward=False, limit=limit,
-                                             last_evaluated_key=last_key)
-            ids = [k.booking_id for k in result]
-    except (QueryError, ValueError, TypeError, AttributeError, KeyError):
-        if last_key is None:
-            raise
-        raise ValidationFailed("the cursor is not valid; start again without it", field="cursor") from None
-    from chalicelib.models.base import hydrate
-
-    items = hydrate(Booking, ids)
+        items, last = partner_bookings().page(actor.tenant_id, external_ref=external_ref, limit=limit, after=last_key)
+    except BadCursor:
+        # a cursor only continues the same listing of the same tenant
+        raise ValidationFailed("the cursor is not valid for this listing; start again without it",
+                               field="cursor") from None
     items = [b for b in items if b.tenant_id == actor.tenant_id and b.partner_id == actor.tenant_id
              and (state is None or b.state == state)
              and (b.sandbox == "test") == (environment == "test")]  # test keys see test bookings only
-    return items, _encode_cursor(result.last_evaluated_key)
+    return items, _encode_cursor(last)
 
 
-def partner_booking_for(actor: Actor, environment: str, booking_id: str) -> Booking:
+def partner_booking_for(actor: Actor, environment: str, booking_id: str) -> Any:
     """A booking of the partner in the key's environment (a live key never sees a test booking
     nor the other way round: 404 as for another tenant's)."""
     from chalicelib.services.bookings import get_booking_for
@@ -464,7 +448,7 @@ def partner_booking_for(actor: Actor, environment: str, booking_id: str) -> Book
     return booking
 
 
-def partner_booking_view(booking: Booking, actor: Actor) -> dict:
+def partner_booking_view(booking: Any, actor: Actor) -> dict:
     from chalicelib.services.views import booking_view
 
     view = booking_view(booking, actor)
@@ -489,11 +473,12 @@ def commission_report(actor: Actor, tenant_id: str, period: str) -> dict:
     tenant = tenant_svc.get_tenant(tenant_id)
     pricing = tenant_view(tenant)["pricing"]
     share = int(pricing["partner_share_percent"])
-    keys = [k.booking_id for k in Booking.by_tenant.query(tenant_id, Booking.created_at.startswith(period))]
+    from chalicelib.store.partner_bookings import partner_bookings
+
     rows, totals = [], {"bookings": 0, "gross": 0, "commission": 0}
     groups: dict[tuple, dict] = {}
     unpaid = 0
-    for booking in Booking.batch_get(keys) if keys else []:
+    for booking in partner_bookings().in_month(tenant_id, period):
         if booking.state != "completed" or booking.partner_id != tenant_id or booking.sandbox == "test":
             continue
         # what was actually charged (card) or invoiced, and the partner's share, from the ledger

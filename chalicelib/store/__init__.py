@@ -53,6 +53,8 @@ class Repos:
     tenants: Any = None  # issue 18: tenants (store/tenants.py)
     api_keys: Any = None  # partners' API keys and their rate buckets (store/api_keys.py)
     rate_buckets: Any = None
+    helper_pools: Any = None  # helpers as the partner API and the sandbox read them (store/helper_pools.py)
+    partner_bookings: Any = None  # a partner's bookings, listed (store/partner_bookings.py)
 
 
 _current: contextvars.ContextVar[Repos | None] = contextvars.ContextVar("crowdfix_repos", default=None)
@@ -77,7 +79,8 @@ def memory_repos() -> Repos:
                  notification_log=m.NotificationLog(w), notification_prefs=m.NotificationPrefs(w),
                  push_subscriptions=m.PushSubscriptions(w), helper_index=m.HelperIndex(w), attribution=m.Attribution(w),
                  world=w, replays=m.Replays(w), invoices=m.Invoices(w),
-                 tenants=m.Tenants(w), api_keys=m.ApiKeys(w), rate_buckets=m.RateBuckets(w))
+                 tenants=m.Tenants(w), api_keys=m.ApiKeys(w), rate_buckets=m.RateBuckets(w),
+                 helper_pools=m.HelperPools(w), partner_bookings=m.PartnerBookings(w))
 
 
 @contextmanager

@@ -1097,3 +1097,63 @@ class RateBuckets:
             if found is None or (found.tokens, found.updated_at) != (read.tokens, read.updated_at):
                 raise ConditionFailed(f"bucket {read.bucket_id} changed since it was read")
             self.rows[read.bucket_id] = replace(found, tokens=tokens, updated_at=updated_at)
+
+
+class HelperPools:
+    """Twin of ``store.helper_pools.HelperPools``."""
+
+    def __init__(self, world: World):
+        self.w = world
+        with world.lock:
+            if not hasattr(world, "pool_helpers"):
+                world.pool_helpers = {}  # helper id -> PoolHelperRecord
+        self.rows = world.pool_helpers
+
+    def with_status(self, tenant_id: str, status: str = "active") -> list:
+        return sorted((replace(h, name=None) for h in self.rows.values()
+                       if h.tenant_id == tenant_id and h.status == status), key=lambda h: h.helper_id)
+
+    def get(self, helper_id: str):
+        return self.rows.get(helper_id)
+
+    def many(self, helper_ids: list[str]) -> dict:
+        return {i: self.rows[i] for i in helper_ids if i in self.rows}
+
+    def add(self, helper, *, email: str, email_key: str, created_at: str) -> None:
+        with self.w.lock:
+            if helper.helper_id in self.rows:
+                raise AlreadyExists(f"helper {helper.helper_id} exists")
+            self.rows[helper.helper_id] = helper
+
+
+class PartnerBookings:
+    """Twin of ``store.partner_bookings.PartnerBookings``, over the whole bookings the bookings
+    twin keeps; its keys have DynamoDB's shape, so a cursor reads the same on both."""
+
+    def __init__(self, world: World):
+        self.w = world
+        self.records = _table(world, "booking_records")
+
+    def page(self, tenant_id: str, *, external_ref, limit: int, after):
+        from chalicelib.store.partner_bookings import BadCursor
+        hash_name, hash_value = (("partner_ref", f"{tenant_id}#{external_ref}") if external_ref
+                                 else ("tenant_id", tenant_id))
+        start = (after or {}).get(hash_name)
+        if after is not None and (not isinstance(start, dict) or start.get("S") != hash_value):
+            raise BadCursor("the cursor is not valid for this listing")
+        rows = sorted((b for b in self.records.values() if getattr(b, hash_name) == hash_value),
+                      key=lambda b: (b.created_at, b.booking_id), reverse=True)
+        if after is not None:
+            try:
+                mark = (after["created_at"]["S"], after["booking_id"]["S"])
+            except (KeyError, TypeError):
+                raise BadCursor("the cursor is not valid") from None
+            rows = [b for b in rows if (b.created_at, b.booking_id) < mark]
+        page = rows[:limit]
+        last = page[-1] if len(rows) > limit else None
+        key = None if last is None else {hash_name: {"S": hash_value}, "created_at": {"S": last.created_at},
+                                         "booking_id": {"S": last.booking_id}}
+        return page, key
+
+    def in_month(self, tenant_id: str, period: str) -> list:
+        return [b for b in self.records.values() if b.tenant_id == tenant_id and b.created_at.startswith(period)]

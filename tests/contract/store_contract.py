@@ -1325,3 +1325,74 @@ class PartnersContract:
         results, errors = _race(10, lambda: r.spend(read, 8.0, 1764669601.0))
         assert len(results) == 1 and len(errors) == 9 and all(isinstance(e, ConditionFailed) for e in errors)
         assert r.get(read.bucket_id).tokens == 8.0
+
+    # ---- helpers as the partner API reads them ---------------------------------------------------
+
+    def _pool_helper(self, tenant_id: str, **over):
+        from chalicelib.store.records import PoolHelperRecord
+        values = dict(helper_id=_id("h"), tenant_id=tenant_id, status="active", first_name="Rita", name="Rita Contract",
+                      city="Zürich", lat=47.3769, lon=8.5417, service_radius_km=12, hourly_rate=6500, currency="CHF",
+                      languages=("de", "it"), remote=True, skills={"printer": 2}, on_call=True)
+        values.update(over)
+        return PoolHelperRecord(**values)
+
+    def test_a_pool_helper_is_created_once_and_read_back_alone_and_by_status(self, world):
+        r, tenant_id = world.repos.helper_pools, f"contract-{uuid.uuid4().hex[:6]}"
+        active, simulated = self._pool_helper(tenant_id), self._pool_helper(tenant_id, status="simulated")
+        for h in (active, simulated):
+            r.add(h, email=f"{h.helper_id}@example.org", email_key=f"{h.helper_id}@example.org",
+                  created_at="2026-12-01T09:00:00.000Z")
+        with pytest.raises(AlreadyExists):
+            r.add(replace(active, first_name="Other"), email="x@example.org", email_key="x@example.org",
+                  created_at="2026-12-01T09:00:00.000Z")
+        assert r.get(active.helper_id) == active and r.get(_id("h")) is None
+        assert r.with_status(tenant_id, "active") == [replace(active, name=None)]  # the index has no full name
+        assert r.with_status(tenant_id, "simulated") == [replace(simulated, name=None)]
+        assert r.many([active.helper_id, _id("h")]) == {active.helper_id: active}
+
+    # ---- a partner's bookings, listed ------------------------------------------------------------
+
+    def _partner_booking(self, world, tenant_id: str, created_at: str, **over):
+        from chalicelib.store.records import BookingRecord
+        values = dict(booking_id=_id("b"), tenant_id=tenant_id, customer_id=_id("c"), state="completed",
+                      created_at=created_at, updated_at=created_at, category="printer", description="contract",
+                      partner_id=tenant_id, price_cap={"amount": 10000, "currency": "CHF"}, version=3)
+        values.update(over)
+        booking = BookingRecord(**values)
+        world.given_whole_booking(booking)
+        return booking
+
+    def test_a_partners_bookings_page_newest_first_without_gaps_or_repeats(self, world):
+        tenant_id = f"contract-{uuid.uuid4().hex[:6]}"
+        made = [self._partner_booking(world, tenant_id, f"2026-11-0{d}T10:00:00.000Z") for d in (3, 1, 5, 2, 4)]
+        self._partner_booking(world, f"{tenant_id}-other", "2026-11-06T10:00:00.000Z")
+        seen, after = [], None
+        for _ in range(5):
+            page, after = world.repos.partner_bookings.page(tenant_id, external_ref=None, limit=2, after=after)
+            assert len(page) <= 2
+            seen += [b.booking_id for b in page]
+            if after is None:
+                break
+        assert seen == [b.booking_id for b in sorted(made, key=lambda b: b.created_at, reverse=True)]
+
+    def test_a_cursor_continues_only_its_own_listing(self, world):
+        from chalicelib.store.partner_bookings import BadCursor
+        tenant_id = f"contract-{uuid.uuid4().hex[:6]}"
+        for d in (1, 2, 3):
+            self._partner_booking(world, tenant_id, f"2026-11-0{d}T10:00:00.000Z")
+        _, after = world.repos.partner_bookings.page(tenant_id, external_ref=None, limit=1, after=None)
+        assert after is not None
+        with pytest.raises(BadCursor):
+            world.repos.partner_bookings.page(f"{tenant_id}-other", external_ref=None, limit=1, after=after)
+        with pytest.raises(BadCursor):
+            world.repos.partner_bookings.page(tenant_id, external_ref="ORDER-1", limit=1, after=after)
+
+    def test_bookings_are_listed_by_the_partners_reference_and_by_month(self, world):
+        tenant_id = f"contract-{uuid.uuid4().hex[:6]}"
+        ref = self._partner_booking(world, tenant_id, "2026-11-02T10:00:00.000Z", external_ref="ORDER-7",
+                                    partner_ref=f"{tenant_id}#ORDER-7")
+        other = self._partner_booking(world, tenant_id, "2026-10-30T10:00:00.000Z")
+        page, _ = world.repos.partner_bookings.page(tenant_id, external_ref="ORDER-7", limit=10, after=None)
+        assert [b.booking_id for b in page] == [ref.booking_id]
+        assert [b.booking_id for b in world.repos.partner_bookings.in_month(tenant_id, "2026-11")] == [ref.booking_id]
+        assert [b.booking_id for b in world.repos.partner_bookings.in_month(tenant_id, "2026-10")] == [other.booking_id]

@@ -32,8 +32,11 @@ def dynamo_repos() -> Repos:
 def _partners() -> dict:
     """Issue 18: tenants, API keys and rate buckets."""
     from chalicelib.store.api_keys import api_keys, rate_buckets
+    from chalicelib.store.helper_pools import helper_pools
+    from chalicelib.store.partner_bookings import partner_bookings
     from chalicelib.store.tenants import tenants
-    return {"tenants": tenants(), "api_keys": api_keys(), "rate_buckets": rate_buckets()}
+    return {"tenants": tenants(), "api_keys": api_keys(), "rate_buckets": rate_buckets(),
+            "helper_pools": helper_pools(), "partner_bookings": partner_bookings()}
 
 
 def _invoices():
@@ -129,7 +132,8 @@ class DynamoWorld:
         Booking(booking_id=b.booking_id, tenant_id=b.tenant_id, customer_id=b.customer_id, helper_id=b.helper_id,
                 category=b.category, description=b.description, mode=b.mode, price_cap=dict(b.price_cap),
                 language=b.language, state=b.state, version=b.version, created_at=b.created_at,
-                updated_at=b.updated_at).save()
+                updated_at=b.updated_at, partner_id=b.partner_id, external_ref=b.external_ref,
+                partner_ref=b.partner_ref, sandbox=b.sandbox).save()
 
 
 @pytest.fixture()

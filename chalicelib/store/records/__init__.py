@@ -59,10 +59,11 @@ _WHERE = {
     "TenantRecord": "tenants",
     "ApiKeyRecord": "partners",
     "RateBucketRecord": "partners",
+    "PoolHelperRecord": "partners",
 }
 
 __all__ = ['ALL_COUNTERS', 'ReviewRecord', 'CustomerRatingRecord', 'QualityCaseRecord', 'BookingFacts', 'HelperRecord', 'OfferRef', 'FailureRecord', 'GeoHintRecord', 'WebhookEndpointRecord', 'WebhookDeliveryRecord', 'SignInCodeRecord', 'PhoneVerificationRecord', 'StaffRecord', 'CustomerRecord', 'PaymentRecord', 'LedgerEntryRecord', 'PayoutAccountRecord', 'SavedCardRecord', 'BookingRecord', 'NotificationLogRecord', 'NotificationPrefsRecord', 'PushSubscriptionRecord', 'OfferRecord', 'HelperReach', 'replace', 'ATTRIBUTION_KINDS', 'AttributionCounts', 'AttributionLink']
-__all__ += ['TenantRecord', 'ApiKeyRecord', 'RateBucketRecord']  # issue 18: tenants and API keys
+__all__ += ['TenantRecord', 'ApiKeyRecord', 'RateBucketRecord', 'PoolHelperRecord']  # issue 18: tenants and API keys
 
 
 def __getattr__(name: str):
