@@ -1135,7 +1135,7 @@ class PartnerBookings:
         self.records = _table(world, "booking_records")
 
     def page(self, tenant_id: str, *, external_ref, limit: int, after):
-        from chalicelib.store.partner_bookings import BadCursor
+        from chalicelib.store.conditions import BadCursor
         hash_name, hash_value = (("partner_ref", f"{tenant_id}#{external_ref}") if external_ref
                                  else ("tenant_id", tenant_id))
         start = (after or {}).get(hash_name)
@@ -1157,3 +1157,148 @@ class PartnerBookings:
 
     def in_month(self, tenant_id: str, period: str) -> list:
         return [b for b in self.records.values() if b.tenant_id == tenant_id and b.created_at.startswith(period)]
+
+
+# ---- erasure (issue 18; twin of store/erasure.py): rewrites the other twins' rows --------------
+
+class Erasure:
+    """Twin of ``store.erasure.Erasure`` over the shared world: each method rewrites the rows the
+    other twins keep, as the DynamoDB one rewrites their tables. Persons live in ``persons``
+    (kind, id) -> PersonRecord (a customer the people twin knows reads from there too)."""
+
+    _PERSON_ONLY = ("email_key", "tenant_status")  # attributes of the table, not of the record
+
+    def __init__(self, world: World):
+        self.w = world
+        self.persons = _table(world, "persons")
+        self.idempotency_results = _table(world, "idempotency_results")  # key -> stored JSON answer
+
+    def _change(self, record, changes: dict):
+        return replace(record, **_plain_changes(type(record), changes))
+
+    def person(self, kind: str, person_id: str):
+        from chalicelib.store.records import PersonRecord
+        found = self.persons.get((kind, person_id))
+        if found is None and kind == "customer" and person_id in self.w.customers:
+            c = self.w.customers[person_id]
+            found = PersonRecord(kind=kind, person_id=person_id, tenant_id=c.tenant_id, email=c.email, name=c.name,
+                                 phone=c.phone, address=deepcopy(c.address), stripe_customer_id=c.stripe_customer_id,
+                                 default_payment_method=c.default_payment_method)
+        if found is None and kind == "helper" and person_id in self.w.helpers:
+            h = self.w.helpers[person_id]
+            found = PersonRecord(kind=kind, person_id=person_id, tenant_id=h.tenant_id, first_name=h.first_name,
+                                 name=h.first_name, photo_url=h.photo_url, bio=h.bio, city=h.city, status=h.status,
+                                 email=next((e for (t, e), i in self.w.helper_emails.items() if i == person_id), None))
+        return found
+
+    def rewrite_person(self, person, changes: dict) -> int:
+        if not changes:
+            return 0
+        with self.w.lock:
+            current = self.person(person.kind, person.person_id)
+            self.persons[(person.kind, person.person_id)] = self._change(
+                current, {k: v for k, v in changes.items() if k not in self._PERSON_ONLY})
+            twin = self.w.customers if person.kind == "customer" else self.w.helpers
+            if person.person_id in twin:  # the people or helpers twin's row changes with it
+                row = twin[person.person_id]
+                twin[person.person_id] = self._change(
+                    row, {k: v for k, v in changes.items() if k in row.__dataclass_fields__})
+        return 1
+
+    def _bookings(self) -> dict:
+        return _table(self.w, "booking_records")
+
+    def bookings_of(self, kind: str, person_id: str) -> list:
+        field = "customer_id" if kind == "customer" else "helper_id"
+        return sorted((b for b in self._bookings().values() if getattr(b, field) == person_id),
+                      key=lambda b: b.created_at)
+
+    def rewrite_bookings(self, bookings, rewrite) -> int:
+        n, rows = 0, self._bookings()
+        for b in bookings:
+            changes = rewrite(b)
+            if not changes:
+                continue
+            with self.w.lock:
+                current = rows.get(b.booking_id)
+                if current is None or current.state != b.state:
+                    raise ConditionFailed(f"booking {b.booking_id} changed while it was being erased")
+                rows[b.booking_id] = self._change(current, changes)
+            n += 1
+        return n
+
+    def _rewrite(self, rows: dict, keys, rewrite) -> int:
+        n = 0
+        for key in keys:
+            with self.w.lock:
+                current = rows.get(key)
+                changes = rewrite(current) if current is not None else None
+                if changes:
+                    rows[key] = self._change(current, changes)
+                    n += 1
+        return n
+
+    def rewrite_webhook_payloads(self, tenant_id: str, rewrite) -> int:
+        keys = [k for k, d in list(self.w.deliveries.items()) if d.tenant_id == tenant_id]
+        return self._rewrite(self.w.deliveries, keys,
+                             lambda d: {"payload": new} if (new := rewrite(d.payload)) != d.payload else None)
+
+    def rewrite_idempotency_results(self, rewrite) -> int:
+        n = 0
+        with self.w.lock:
+            for key, text in list(self.idempotency_results.items()):
+                if (new := rewrite(text)) != text:
+                    self.idempotency_results[key] = new
+                    n += 1
+        return n
+
+    def rewrite_failures(self, rewrite) -> int:
+        return self._rewrite(self.w.failures, list(self.w.failures), rewrite)
+
+    def rewrite_quality_cases(self, tenant_id: str, rewrite) -> int:
+        return self._rewrite(self.w.cases, [k for k, c in list(self.w.cases.items()) if c.tenant_id == tenant_id],
+                             rewrite)
+
+    def rewrite_notification_log(self, scopes, rewrite) -> int:
+        scopes = set(scopes)
+        return self._rewrite(self.w.notification_log, [k for k in list(self.w.notification_log) if k[0] in scopes],
+                             rewrite)
+
+    def rewrite_reviews(self, *, booking_ids=None, helper_id=None, rewrite) -> int:
+        keys = list(booking_ids or []) if helper_id is None else [
+            k for k, r in list(self.w.reviews.items()) if r.helper_id == helper_id]
+        return self._rewrite(self.w.reviews, keys, rewrite)
+
+    def rewrite_customer_ratings(self, booking_ids, rewrite) -> int:
+        return self._rewrite(self.w.customer_ratings, list(booking_ids), rewrite)
+
+    def rewrite_payments(self, booking_ids, rewrite) -> int:
+        rows = _table(self.w, "payments")
+
+        def with_version(p):
+            changes = rewrite(p)
+            return {**changes, "version": p.version + 1} if changes else None
+        return self._rewrite(rows, list(booking_ids), with_version)
+
+    def clear_offer_summaries(self, booking_ids) -> int:
+        ids = set(booking_ids)
+        return self._rewrite(self.w.offer_records, [k for k in list(self.w.offer_records) if k[0] in ids],
+                             lambda o: {"summary": {}} if o.summary else None)
+
+    def delete_push_subscriptions(self, owner: str) -> int:
+        with self.w.lock:
+            keys = [k for k in self.w.push_subscriptions if k[0] == owner]
+            for k in keys:
+                del self.w.push_subscriptions[k]
+            return len(keys)
+
+    def delete_notification_prefs(self, owner: str) -> int:
+        with self.w.lock:
+            return 1 if self.w.notification_prefs.pop(owner, None) is not None else 0
+
+    def delete_signin_records(self, phone_key: str, code_key: str | None) -> int:
+        with self.w.lock:
+            n = 1 if self.w.phones.pop(phone_key, None) is not None else 0
+            if code_key:
+                n += 1 if self.w.codes.pop(code_key, None) is not None else 0
+            return n

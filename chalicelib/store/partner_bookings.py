@@ -6,10 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.store import current
+from chalicelib.store.conditions import BadCursor
 
-
-class BadCursor(ValueError):
-    """A cursor that does not continue this listing (or is not one of ours)."""
+__all__ = ["BadCursor", "PartnerBookings", "partner_bookings"]
 
 
 class PartnerBookings:

@@ -1396,3 +1396,112 @@ class PartnersContract:
         assert [b.booking_id for b in page] == [ref.booking_id]
         assert [b.booking_id for b in world.repos.partner_bookings.in_month(tenant_id, "2026-11")] == [ref.booking_id]
         assert [b.booking_id for b in world.repos.partner_bookings.in_month(tenant_id, "2026-10")] == [other.booking_id]
+
+
+# ---- erasure (issue 18): what erasing a person rewrites -------------------------------------------
+
+class ErasureContract:
+    """store/erasure.py and its twin. The world provides ``given_person(record)`` (the person's
+    own row) besides ``given_whole_booking`` and ``given_helper``."""
+
+    def _customer(self, world, **over):
+        from chalicelib.store.records import PersonRecord
+        values = dict(kind="customer", person_id=_id("c"), tenant_id="contract", email=f"{_id('erika')}@example.org",
+                      name="Erika Muster", phone="+41791234567", address={"street": "Seestrasse 1", "city": "Zürich"},
+                      stripe_customer_id="cus_contract")
+        values.update(over)
+        person = PersonRecord(**values)
+        world.given_person(person)
+        return person
+
+    def test_a_person_reads_back_and_only_the_changes_are_written(self, world):
+        r, person = world.repos.erasure, self._customer(world)
+        assert r.person("customer", person.person_id) == person
+        assert r.person("customer", _id("c")) is None
+        erased = f"erased+{person.person_id}@erased.invalid"
+        assert r.rewrite_person(person, {"email": erased, "email_key": f"contract#{erased}", "name": None,
+                                         "address": None}) == 1
+        assert r.person("customer", person.person_id) == replace(person, email=erased, name=None, address=None)
+        assert r.rewrite_person(person, {}) == 0
+
+    def test_a_helper_reads_back_with_what_places_them_in_matching(self, world):
+        r, helper = world.repos.erasure, a_helper()
+        world.given_helper(helper)
+        person = r.person("helper", helper.helper_id)
+        assert (person.kind, person.tenant_id, person.first_name, person.status, person.bio) == (
+            "helper", helper.tenant_id, helper.first_name, "active", helper.bio)
+        r.rewrite_person(person, {"status": "suspended", "tenant_status": f"{helper.tenant_id}#suspended",
+                                  "lat": 0, "lon": 0, "bio": None})
+        after = r.person("helper", helper.helper_id)
+        assert (after.status, after.lat, after.lon, after.bio) == ("suspended", 0, 0, None)
+
+    def _booking(self, world, customer_id: str, **over):
+        from chalicelib.store.records import BookingRecord
+        values = dict(booking_id=_id("b"), tenant_id=f"contract-{uuid.uuid4().hex[:6]}", customer_id=customer_id,
+                      state="completed", created_at="2026-11-02T10:00:00.000Z", updated_at="2026-11-02T12:00:00.000Z",
+                      category="printer", description="Der Drucker von Erika Muster", version=4,
+                      contact={"name": "Erika Muster", "phone": "+41791234567"},
+                      price_cap={"amount": 10000, "currency": "CHF"})
+        values.update(over)
+        booking = BookingRecord(**values)
+        world.given_whole_booking(booking)
+        return booking
+
+    def test_a_booking_is_rewritten_only_in_the_state_it_was_read_in(self, world):
+        r, customer_id = world.repos.erasure, _id("c")
+        made = self._booking(world, customer_id)
+        [read] = r.bookings_of("customer", customer_id)
+        assert (read.booking_id, read.description, read.contact["name"]) == (
+            made.booking_id, made.description, "Erika Muster")
+        with pytest.raises(ConditionFailed):
+            r.rewrite_bookings([replace(read, state="started")], lambda b: {"description": "[erased]"})
+        assert r.bookings_of("customer", customer_id)[0].description == made.description
+        assert r.rewrite_bookings([read], lambda b: {"description": "[erased]", "contact": {}}) == 1
+        after = r.bookings_of("customer", customer_id)[0]
+        assert (after.description, after.contact, after.state, after.version) == ("[erased]", {}, "completed", 4)
+        assert r.rewrite_bookings([after], lambda b: {}) == 0
+
+    def test_failures_change_where_the_rule_says_and_are_counted(self, world):
+        r, person_id = world.repos.erasure, _id("c")
+        mine = self._failure_of(world, payload=f'{{"customer_id": "{person_id}"}}')
+        other = self._failure_of(world)
+
+        def rule(f):
+            return {"payload": f.payload.replace(person_id, "[erased]")} if person_id in f.payload else {}
+
+        assert r.rewrite_failures(rule) == 1
+        assert world.repos.failures.get(mine.failure_id).payload == '{"customer_id": "[erased]"}'
+        assert world.repos.failures.get(other.failure_id).payload == other.payload
+        assert r.rewrite_failures(rule) == 0
+
+    def _failure_of(self, world, **over) -> FailureRecord:
+        values = dict(failure_id=_id("f"), unit=f"work#contract#{uuid.uuid4().hex}", kind="contract", name="contract",
+                      error="RuntimeError: boom", first_failed_at="2026-11-30T10:00:00.000Z",
+                      last_failed_at="2026-11-30T10:00:00.000Z", payload='{"x": 1}', attempts=4)
+        values.update(over)
+        failure = FailureRecord(**values)
+        world.repos.failures.add(failure)
+        return failure
+
+    def test_a_helpers_reviews_lose_what_the_rule_removes(self, world):
+        r, helper = world.repos.erasure, a_helper()
+        world.given_helper(helper)
+        review = a_review(helper_id=helper.helper_id, tenant_id=helper.tenant_id, comment="Rita war super")
+        world.repos.reviews.add(review)
+        rule = lambda rv: {"comment": None} if rv.comment else {}  # noqa: E731
+        assert r.rewrite_reviews(helper_id=helper.helper_id, rewrite=rule) == 1
+        assert world.repos.reviews.get(review.booking_id) == replace(review, comment=None)  # stars and version stay
+        assert r.rewrite_reviews(booking_ids=[review.booking_id], rewrite=rule) == 0
+
+    def test_a_persons_push_subscriptions_and_settings_are_deleted_once(self, world):
+        r, owner = world.repos.erasure, f"customer#{_id('c')}"
+        for n in ("a", "b"):
+            world.repos.push_subscriptions.put(PushSubscriptionRecord(
+                owner=owner, subscription_id=f"ps_{n}", tenant_id="contract", endpoint=f"https://push.example.org/{n}",
+                p256dh="key", auth="auth", created_at="2026-11-30T10:00:00.000Z"))
+        world.repos.notification_prefs.put(NotificationPrefsRecord(owner=owner, tenant_id="contract",
+                                                                   updated_at="2026-11-30T10:00:00.000Z"))
+        assert (r.delete_push_subscriptions(owner), r.delete_notification_prefs(owner)) == (2, 1)
+        assert world.repos.push_subscriptions.for_owner(owner) == [] and world.repos.notification_prefs.get(owner) is None
+        assert (r.delete_push_subscriptions(owner), r.delete_notification_prefs(owner)) == (0, 0)
+        assert r.delete_signin_records(f"phone#{owner}", None) == 0

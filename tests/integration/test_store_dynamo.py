@@ -5,7 +5,7 @@ import pytest
 from chalicelib.store import Repos
 from tests.contract.store_contract import (AttributionContract, InvoiceContract, NotificationsContract,
                                            PaymentsContract, ReplayContract, StoreContract)
-from tests.contract.store_contract import PartnersContract
+from tests.contract.store_contract import ErasureContract, PartnersContract
 
 
 def dynamo_repos() -> Repos:
@@ -36,7 +36,12 @@ def _partners() -> dict:
     from chalicelib.store.partner_bookings import partner_bookings
     from chalicelib.store.tenants import tenants
     return {"tenants": tenants(), "api_keys": api_keys(), "rate_buckets": rate_buckets(),
-            "helper_pools": helper_pools(), "partner_bookings": partner_bookings()}
+            "helper_pools": helper_pools(), "partner_bookings": partner_bookings(), "erasure": _erasure()}
+
+
+def _erasure():
+    from chalicelib.store.erasure import erasure
+    return erasure()
 
 
 def _invoices():
@@ -125,6 +130,14 @@ class DynamoWorld:
                  email_key=f"{card.tenant_id}#{card.customer_id}@example.org",
                  created_at="2026-11-30T10:00:00.000Z").save()
 
+    def given_person(self, p):  # erasure's read of a person's own row (a customer here)
+        from chalicelib.models.customers import Customer
+
+        assert p.kind == "customer"
+        Customer(customer_id=p.person_id, tenant_id=p.tenant_id, email=p.email, email_key=f"{p.tenant_id}#{p.email}",
+                 name=p.name, phone=p.phone, address=p.address, stripe_customer_id=p.stripe_customer_id,
+                 default_payment_method=p.default_payment_method, created_at="2026-11-30T10:00:00.000Z").save()
+
     def given_whole_booking(self, b):
         from chalicelib.models.bookings import Booking
 
@@ -133,7 +146,7 @@ class DynamoWorld:
                 category=b.category, description=b.description, mode=b.mode, price_cap=dict(b.price_cap),
                 language=b.language, state=b.state, version=b.version, created_at=b.created_at,
                 updated_at=b.updated_at, partner_id=b.partner_id, external_ref=b.external_ref,
-                partner_ref=b.partner_ref, sandbox=b.sandbox).save()
+                partner_ref=b.partner_ref, sandbox=b.sandbox, contact=dict(b.contact), location=b.location).save()
 
 
 @pytest.fixture()
@@ -162,6 +175,10 @@ class TestDynamoNotificationsStore(NotificationsContract):
 
 
 class TestDynamoPartnersStore(PartnersContract):
+    pass
+
+
+class TestDynamoErasureStore(ErasureContract):
     pass
 
 

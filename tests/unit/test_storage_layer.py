@@ -16,7 +16,7 @@ ON_THE_STORAGE_LAYER = {"reviews", "ratings", "quality", "profiles", "failures",
                         "notification_render", "notification_settings", "helper_photos", "matching",
                         # issue 18: tenants and the sandbox (partners and billing still read the ledger's
                         # entries, which move with store/ledger.py)
-                        "tenants", "sandbox", "sandbox_helpers"}
+                        "tenants", "sandbox", "sandbox_helpers", "erasure"}
 
 
 def _imports(path: Path) -> set[str]:

@@ -60,10 +60,11 @@ _WHERE = {
     "ApiKeyRecord": "partners",
     "RateBucketRecord": "partners",
     "PoolHelperRecord": "partners",
+    "PersonRecord": "erasure",
 }
 
 __all__ = ['ALL_COUNTERS', 'ReviewRecord', 'CustomerRatingRecord', 'QualityCaseRecord', 'BookingFacts', 'HelperRecord', 'OfferRef', 'FailureRecord', 'GeoHintRecord', 'WebhookEndpointRecord', 'WebhookDeliveryRecord', 'SignInCodeRecord', 'PhoneVerificationRecord', 'StaffRecord', 'CustomerRecord', 'PaymentRecord', 'LedgerEntryRecord', 'PayoutAccountRecord', 'SavedCardRecord', 'BookingRecord', 'NotificationLogRecord', 'NotificationPrefsRecord', 'PushSubscriptionRecord', 'OfferRecord', 'HelperReach', 'replace', 'ATTRIBUTION_KINDS', 'AttributionCounts', 'AttributionLink']
-__all__ += ['TenantRecord', 'ApiKeyRecord', 'RateBucketRecord', 'PoolHelperRecord']  # issue 18: tenants and API keys
+__all__ += ['TenantRecord', 'ApiKeyRecord', 'RateBucketRecord', 'PoolHelperRecord', 'PersonRecord']  # issue 18: tenants and API keys
 
 
 def __getattr__(name: str):
