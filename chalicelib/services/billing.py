@@ -191,7 +191,7 @@ def issue_invoice(actor: Actor, tenant_id: str, period: str, environment: str | 
     existing = repo.for_period(tenant_id, period)
     if existing is None:
         tenant = get_tenant(real_tenant)
-        settings = _plain(tenant.settings) or {}
+        settings = dict(tenant.settings)
         if settings.get("billing_model") != "invoice":
             raise ValidationFailed(f"tenant {real_tenant} is billed by card, not by invoice", field="tenant_id")
         country = inv.country_of(settings, tenant.currency)
@@ -231,13 +231,13 @@ def issue_invoice(actor: Actor, tenant_id: str, period: str, environment: str | 
 def issue_due_invoices(now: datetime | None = None) -> dict[str, int]:
     """The monthly schedule: last month's invoice of every tenant billed by invoice."""
     from chalicelib.domain.actors import SYSTEM_ACTOR
-    from chalicelib.models.tenants import Tenant
+    from chalicelib.store.tenants import tenants
 
     now = now or datetime.now(timezone.utc)
     period = (now.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
     done = 0
-    for tenant in Tenant.scan():
-        if (_plain(tenant.settings) or {}).get("billing_model") == "invoice":
+    for tenant in tenants().all():
+        if tenant.settings.get("billing_model") == "invoice":
             issue_invoice(SYSTEM_ACTOR, tenant.tenant_id, period)
             done += 1
     return {"issued": done}

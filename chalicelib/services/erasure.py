@@ -33,6 +33,8 @@ from typing import Any, Iterable
 
 from chalicelib.domain.actors import Actor
 from chalicelib.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from chalicelib.store.erasure import erasure
+from chalicelib.store.records import PersonRecord
 
 log = logging.getLogger(__name__)
 
@@ -145,17 +147,14 @@ def _require_ops(actor: Actor | None) -> None:
 def erase(actor: Actor | None, subject_type: str, subject_id: str) -> dict:
     """Erase the personal data of one customer or helper (see the module docstring). ``actor``:
     the ops caller (None: the operator's command line). Returns what changed, per table."""
-    from chalicelib.models.base import hydrate
-    from chalicelib.models.bookings import Booking
-
     _require_ops(actor)
     if subject_type not in SUBJECT_TYPES:
         raise ValidationFailed(f"subject_type must be one of {', '.join(SUBJECT_TYPES)}", field="subject_type")
     row = _load_subject(subject_type, subject_id)
     if actor is not None and not actor.may_see_tenant(row.tenant_id):
         raise NotFound(f"{subject_type} {subject_id} was not found", field="subject_id")
-    index = Booking.by_customer if subject_type == "customer" else Booking.by_helper
-    bookings = hydrate(Booking, [k.booking_id for k in index.query(subject_id)])
+    store = erasure()
+    bookings = store.bookings_of(subject_type, subject_id)
     still_open = sorted(b.booking_id for b in bookings if b.state in _open_states())
     if still_open:
         raise Conflict(f"{len(still_open)} booking(s) of this {subject_type} are still open: finish or cancel "
@@ -168,20 +167,24 @@ def erase(actor: Actor | None, subject_type: str, subject_id: str) -> dict:
             changed[table] = changed.get(table, 0) + n
 
     # copies first, the person's own row last: a run that stops half-way still knows what to look for
-    count("webhook-deliveries", _scrub_webhook_deliveries(subject))
-    count("failures", _scrub_failures(subject))
-    count("idempotency", _scrub_idempotency(subject))
-    count("quality-cases", _scrub_quality_cases(subject))
-    count("notifications", _scrub_notification_log(subject))
-    count("reviews", _scrub_reviews(subject))
-    count("customer-ratings", _scrub_customer_ratings(subject))
-    count("payments", _scrub_payments(subject))
-    count("offers", _scrub_offers(subject))
-    count("bookings", sum(_scrub_booking(subject, b) for b in bookings))
-    count("push-subscriptions", _delete_push_subscriptions(subject))
-    count("notification-prefs", _delete_prefs(subject))
-    count("signin-codes", _delete_signin_records(subject))
-    count(f"{subject_type}s", _scrub_subject_row(subject, row))
+    count("webhook-deliveries", store.rewrite_webhook_payloads(subject.tenant_id, _json_rewrite(subject)))
+    count("failures", store.rewrite_failures(lambda f: _failure_changes(subject, f)))
+    count("idempotency", store.rewrite_idempotency_results(_json_rewrite(subject)))
+    count("quality-cases", store.rewrite_quality_cases(subject.tenant_id, lambda c: _case_changes(subject, c)))
+    count("notifications", store.rewrite_notification_log([*subject.booking_ids, f"recipient#{subject.kind}#{subject.id}"],
+                                                          lambda r: _log_changes(subject, r)))
+    count("reviews", _scrub_reviews(store, subject))
+    count("customer-ratings", store.rewrite_customer_ratings(subject.booking_ids, lambda r: _rating_changes(subject, r)))
+    count("payments", store.rewrite_payments(subject.booking_ids, lambda p: _payment_changes(subject, p)))
+    if subject.kind == "customer":  # an offer holds the customer's booking summary, nothing of the helper
+        count("offers", store.clear_offer_summaries(subject.booking_ids))
+    count("bookings", store.rewrite_bookings(bookings, lambda b: _booking_changes(subject, b)))
+    count("push-subscriptions", store.delete_push_subscriptions(subject.owner))
+    count("notification-prefs", store.delete_notification_prefs(subject.owner))
+    count("signin-codes", store.delete_signin_records(f"phone#{subject.kind}#{subject.id}",
+                                                      f"{subject.tenant_id}#{subject.kind}#{subject.email}"
+                                                      if subject.email else None))
+    count(f"{subject_type}s", store.rewrite_person(row, _person_changes(subject, row)))
     log.info("erasure of %s %s by %s: %s", subject_type, subject_id, actor.id if actor else "cli", changed or "nothing left")
     return {"subject_type": subject_type, "subject_id": subject_id, "tenant_id": subject.tenant_id,
             "bookings": len(bookings), "changed": changed, "total_changed": sum(changed.values())}
@@ -192,25 +195,22 @@ def _open_states() -> frozenset:
     return OPEN_STATES
 
 
-def _load_subject(subject_type: str, subject_id: str):
-    from chalicelib.models.customers import Customer
-    from chalicelib.models.helpers import Helper
-
-    prefix, model = ("c", Customer) if subject_type == "customer" else ("h", Helper)
+def _load_subject(subject_type: str, subject_id: str) -> PersonRecord:
+    prefix = "c" if subject_type == "customer" else "h"
     if not isinstance(subject_id, str) or not subject_id.startswith(prefix + "_") or len(subject_id) > 64 \
             or not subject_id.replace("_", "").isalnum():
         raise ValidationFailed(f"subject_id must be a {subject_type} id ({prefix}_...)", field="subject_id")
-    try:
-        return model.get(subject_id, consistent_read=True)
-    except model.DoesNotExist:
-        raise NotFound(f"{subject_type} {subject_id} was not found", field="subject_id") from None
+    row = erasure().person(subject_type, subject_id)
+    if row is None:
+        raise NotFound(f"{subject_type} {subject_id} was not found", field="subject_id")
+    return row
 
 
-def _subject(kind: str, row, bookings) -> Subject:
-    s = Subject(kind=kind, id=row.customer_id if kind == "customer" else row.helper_id, tenant_id=row.tenant_id,
+def _subject(kind: str, row: PersonRecord, bookings) -> Subject:
+    s = Subject(kind=kind, id=row.person_id, tenant_id=row.tenant_id,
                 email=row.email if row.email and not row.email.startswith("erased+") else None)
     s.booking_ids = [b.booking_id for b in bookings]
-    raw = [row.email, getattr(row, "name", None), getattr(row, "phone", None)]
+    raw = [row.email, row.name, row.phone]
     if kind == "customer":
         raw += list(_strings(_as_dict(row.address)))
         for b in bookings:
@@ -230,246 +230,120 @@ def _history(b) -> list[dict]:
     return [_as_dict(e) for e in (b.history or [])]
 
 
-# ---- copies in other records ------------------------------------------------------------------
+# ---- what changes in each record (the store writes it) -------------------------------------------
 
-def _scrub_webhook_deliveries(s: Subject) -> int:
-    from chalicelib.models.partners import WebhookDelivery
-
-    return _scrub_json_attribute(WebhookDelivery.scan(WebhookDelivery.tenant_id == s.tenant_id),
-                                 WebhookDelivery.payload, s)
+def _json_rewrite(s: Subject):
+    """A JSON text with the person's values replaced, if it mentions them (else as it was)."""
+    return lambda text: scrub_json(text, s.values) if s.mentions(text) else text
 
 
-def _scrub_failures(s: Subject) -> int:
-    from chalicelib.models.failures import FailedUnit
-
-    n = 0
-    for f in FailedUnit.scan():
-        if s.mentions(f.payload) or s.mentions(f.error):
-            payload, error = scrub_json(f.payload, s.values), scrub_text(f.error, s.values)
-            if (payload, error) != (f.payload, f.error):
-                f.update(actions=[FailedUnit.payload.set(payload), FailedUnit.error.set(error)])
-                n += 1
-    return n
+def _failure_changes(s: Subject, f) -> dict:
+    if not (s.mentions(f.payload) or s.mentions(f.error)):
+        return {}
+    payload, error = scrub_json(f.payload, s.values), scrub_text(f.error, s.values)
+    return {"payload": payload, "error": error} if (payload, error) != (f.payload, f.error) else {}
 
 
-def _scrub_idempotency(s: Subject) -> int:
-    from chalicelib.models.idempotency import IdempotencyRecord
-
-    return _scrub_json_attribute(IdempotencyRecord.scan(IdempotencyRecord.result.exists()),
-                                 IdempotencyRecord.result, s)
-
-
-def _scrub_json_attribute(items, attribute, s: Subject) -> int:
-    """Scrub the person's values inside one JSON text attribute of ``items``; how many changed."""
-    n = 0
-    for item in items:
-        text = getattr(item, attribute.attr_name)
-        if s.mentions(text):
-            cleaned = scrub_json(text, s.values)
-            if cleaned != text:
-                item.update(actions=[attribute.set(cleaned)])
-                n += 1
-    return n
+def _case_changes(s: Subject, c) -> dict:
+    if s.id not in (c.helper_id, c.customer_id) and not (s.mentions(c.detail) or s.mentions(c.notes)):
+        return {}
+    detail, notes = scrub_text(c.detail, s.values), scrub_text(c.notes, s.values)
+    if (detail, notes) == (c.detail, c.notes):
+        return {}
+    return {"detail": detail or None, "notes": notes or None}
 
 
-def _scrub_quality_cases(s: Subject) -> int:
-    from chalicelib.models.quality import QualityCase
-
-    n = 0
-    for c in QualityCase.scan(QualityCase.tenant_id == s.tenant_id):
-        if s.id not in (c.helper_id, c.customer_id) and not (s.mentions(c.detail) or s.mentions(c.notes)):
-            continue
-        detail, notes = scrub_text(c.detail, s.values), scrub_text(c.notes, s.values)
-        if (detail, notes) != (c.detail, c.notes):
-            c.update(actions=[QualityCase.detail.set(detail) if detail else QualityCase.detail.remove(),
-                              QualityCase.notes.set(notes) if notes else QualityCase.notes.remove()])
-            n += 1
-    return n
+def _log_changes(s: Subject, r) -> dict:
+    changes = {}
+    if r.recipient_id == s.id and r.address:
+        changes["address"] = None
+    for name in ("title", "error"):
+        old = getattr(r, name)
+        new = scrub_text(old, s.values)
+        if new != old:
+            changes[name] = new
+    return changes
 
 
-def _scrub_notification_log(s: Subject) -> int:
-    from chalicelib.models.notification_log import NotificationLog as L
-
-    n = 0
-    for scope in [*s.booking_ids, f"recipient#{s.kind}#{s.id}"]:
-        for r in L.query(scope):
-            actions = []
-            if r.recipient_id == s.id and r.address:
-                actions.append(L.address.remove())
-            for attr in (L.title, L.error):
-                old = getattr(r, attr.attr_name)
-                new = scrub_text(old, s.values)
-                if new != old:
-                    actions.append(attr.set(new))
-            if actions:
-                r.update(actions=actions)
-                n += 1
-    return n
-
-
-def _scrub_reviews(s: Subject) -> int:
-    from chalicelib.models.reviews import Review
+def _scrub_reviews(store, s: Subject) -> int:
+    def changes(r) -> dict:
+        if s.kind == "customer" and r.customer_id == s.id:
+            return {k: None for k in ("reviewer_first_name", "comment") if getattr(r, k)}
+        if r.comment and scrub_text(r.comment, s.values) != r.comment:
+            return {"comment": scrub_text(r.comment, s.values)}
+        return {}
 
     if s.kind == "customer":
-        rows = [r for r in Review.batch_get(s.booking_ids)] if s.booking_ids else []
-    else:
-        rows = list(Review.by_helper.query(s.id))
-    n = 0
-    for r in rows:
-        actions = []
-        if s.kind == "customer" and r.customer_id == s.id:
-            if r.reviewer_first_name:
-                actions.append(Review.reviewer_first_name.remove())
-            if r.comment:
-                actions.append(Review.comment.remove())
-        elif r.comment and scrub_text(r.comment, s.values) != r.comment:
-            actions.append(Review.comment.set(scrub_text(r.comment, s.values)))
-        if actions:
-            # no version bump: the reviews stream turns versions into rating deltas, and the stars stay
-            r.update(actions=actions)
-            n += 1
-    return n
+        return store.rewrite_reviews(booking_ids=s.booking_ids, rewrite=changes)
+    return store.rewrite_reviews(helper_id=s.id, rewrite=changes)
 
 
-def _scrub_customer_ratings(s: Subject) -> int:
-    from chalicelib.models.customer_ratings import CustomerRating
-
-    n = 0
-    for r in (CustomerRating.batch_get(s.booking_ids) if s.booking_ids else []):
-        if not r.comment:
-            continue
-        new = None if s.kind == "customer" and r.customer_id == s.id else scrub_text(r.comment, s.values)
-        if new != r.comment:
-            r.update(actions=[CustomerRating.comment.set(new) if new else CustomerRating.comment.remove()])
-            n += 1
-    return n
+def _rating_changes(s: Subject, r) -> dict:
+    if not r.comment:
+        return {}
+    new = None if s.kind == "customer" and r.customer_id == s.id else scrub_text(r.comment, s.values)
+    return {"comment": new or None} if new != r.comment else {}
 
 
-def _scrub_payments(s: Subject) -> int:
+def _payment_changes(s: Subject, p) -> dict:
     """Free text on the money side (refund and extra-approval reasons, the receipt's helper name);
     amounts, ids and steps stay as they are."""
-    from chalicelib.models.payments import Payment
-
-    n = 0
-    for p in (Payment.batch_get(s.booking_ids) if s.booking_ids else []):
-        actions = []
-        for attr in (Payment.refunds, Payment.extra_approvals):
-            rows = [_as_dict(x) for x in (getattr(p, attr.attr_name) or [])]
-            cleaned = [{k: (scrub_text(v, s.values) if k in FREE_TEXT_KEYS and isinstance(v, str) else v)
-                        for k, v in row.items()} for row in rows]
-            if cleaned != rows:
-                actions.append(attr.set(cleaned))
-        receipt = _as_dict(p.receipt)
-        if s.kind == "helper" and receipt.get("helper_first_name") not in (None, ERASED):
-            actions.append(Payment.receipt.set({**receipt, "helper_first_name": ERASED}))
-        if actions:
-            p.update(actions=[*actions, Payment.version.add(1)], condition=Payment.version == p.version)
-            n += 1
-    return n
+    changes = {}
+    for name in ("refunds", "extra_approvals"):
+        rows = [_as_dict(x) for x in (getattr(p, name) or [])]
+        cleaned = [{k: (scrub_text(v, s.values) if k in FREE_TEXT_KEYS and isinstance(v, str) else v)
+                    for k, v in row.items()} for row in rows]
+        if cleaned != rows:
+            changes[name] = cleaned
+    receipt = _as_dict(p.receipt)
+    if s.kind == "helper" and receipt.get("helper_first_name") not in (None, ERASED):
+        changes["receipt"] = {**receipt, "helper_first_name": ERASED}
+    return changes
 
 
-def _scrub_offers(s: Subject) -> int:
-    from chalicelib.models.offers import Offer
-
-    if s.kind != "customer":
-        return 0  # an offer holds the customer's booking summary, nothing of the helper
-    n = 0
-    for bid in s.booking_ids:
-        for o in Offer.query(bid):
-            if _as_dict(o.summary):
-                o.update(actions=[Offer.summary.set({})])
-                n += 1
-    return n
-
-
-def _scrub_booking(s: Subject, b) -> int:
-    from chalicelib.models.bookings import Booking
-
-    actions = []
+def _booking_changes(s: Subject, b) -> dict:
+    # state and version untouched: an erasure is not a transition (the stream sees a MODIFY whose
+    # transition effects, keyed by version, already ran)
+    changes: dict = {}
     history = _history(b)
     if s.kind == "customer":
         if b.description != ERASED:
-            actions.append(Booking.description.set(ERASED))
+            changes["description"] = ERASED
         if b.location is not None:
-            actions.append(Booking.location.remove())
+            changes["location"] = None
         if _as_dict(b.contact):
-            actions.append(Booking.contact.set({}))
+            changes["contact"] = {}
         cleaned = [{k: (ERASED if k in FREE_TEXT_KEYS and v else v) for k, v in e.items()} for e in history]
     else:
         cleaned = [{k: (ERASED if k in FREE_TEXT_KEYS and v and e.get("actor_id") == s.id else
                         scrub_text(v, s.values) if k in FREE_TEXT_KEYS and isinstance(v, str) else v)
                     for k, v in e.items()} for e in history]
     if cleaned != history:
-        actions.append(Booking.history.set(cleaned))
-    if not actions:
-        return 0
-    # state and version untouched: an erasure is not a transition (the stream sees a MODIFY whose
-    # transition effects, keyed by version, already ran)
-    b.update(actions=actions, condition=Booking.state == b.state)
-    return 1
+        changes["history"] = cleaned
+    return changes
 
 
-def _delete_push_subscriptions(s: Subject) -> int:
-    from chalicelib.models.push_subscriptions import PushSubscription
-
-    rows = list(PushSubscription.query(s.owner))
-    for r in rows:
-        r.delete()
-    return len(rows)
-
-
-def _delete_prefs(s: Subject) -> int:
-    from chalicelib.models.notification_prefs import NotificationPrefs
-
-    try:
-        NotificationPrefs.get(s.owner).delete()
-        return 1
-    except NotificationPrefs.DoesNotExist:
-        return 0
-
-
-def _delete_signin_records(s: Subject) -> int:
-    from chalicelib.models.signin import PhoneVerification, SignInCode
-
-    n = 0
-    keys = [(PhoneVerification, f"phone#{s.kind}#{s.id}")]
-    if s.email:
-        keys.append((SignInCode, f"{s.tenant_id}#{s.kind}#{s.email}"))
-    for model, key in keys:
-        try:
-            model.get(key).delete()
-            n += 1
-        except model.DoesNotExist:
-            pass
-    return n
-
-
-def _scrub_subject_row(s: Subject, row) -> int:
-    actions = []
-    cls = type(row)
+def _person_changes(s: Subject, row: PersonRecord) -> dict:
+    changes: dict = {}
     if row.email != s.pseudonymous_email:
-        actions += [cls.email.set(s.pseudonymous_email), cls.email_key.set(f"{s.tenant_id}#{s.pseudonymous_email}")]
-    for name in ("phone",):
-        if getattr(row, name) is not None:
-            actions.append(getattr(cls, name).remove())
+        changes.update(email=s.pseudonymous_email, email_key=f"{s.tenant_id}#{s.pseudonymous_email}")
+    if row.phone is not None:
+        changes["phone"] = None
     if s.kind == "customer":
         for name in ("name", "address", "stripe_customer_id", "default_payment_method"):
             if getattr(row, name) is not None:
-                actions.append(getattr(cls, name).remove())
+                changes[name] = None
     else:
         for name in ("name", "first_name"):
             if getattr(row, name) != ERASED:
-                actions.append(getattr(cls, name).set(ERASED))
+                changes[name] = ERASED
         for name in ("photo_url", "bio", "city", "geo_pk", "geo_sk", "remote_pool", "remote_sk"):
             if getattr(row, name) is not None:
-                actions.append(getattr(cls, name).remove())
+                changes[name] = None
         if (row.lat, row.lon) != (0, 0):
-            actions += [cls.lat.set(0), cls.lon.set(0)]
+            changes.update(lat=0, lon=0)
         if row.status != "suspended":
-            actions += [cls.status.set("suspended"), cls.tenant_status.set(f"{row.tenant_id}#suspended")]
+            changes.update(status="suspended", tenant_status=f"{row.tenant_id}#suspended")
         if row.on_call or _as_dict(row.availability):
-            actions += [cls.on_call.set(False), cls.availability.set({})]
-    if not actions:
-        return 0
-    row.update(actions=actions)
-    return 1
+            changes.update(on_call=False, availability={})
+    return changes

@@ -11,19 +11,18 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timezone
-
-from pynamodb.exceptions import PutError, UpdateError
+from typing import Any
 
 from chalicelib.domain import partners as dp
 from chalicelib.domain.actors import Actor
 from chalicelib.domain.errors import Conflict, Forbidden, NotFound, RateLimited, Unauthenticated, ValidationFailed
 from chalicelib.domain.geo import haversine_km
-from chalicelib.models.base import new_id, now_iso
-from chalicelib.models.bookings import Booking
-from chalicelib.models.helpers import Helper
-from chalicelib.models.partners import ApiKey, RateBucket
-from chalicelib.models.tenants import Tenant
+from chalicelib.domain.ids import new_id, now_iso
 from chalicelib.services import tenants as tenant_svc
+from chalicelib.store.api_keys import api_keys, rate_buckets
+from chalicelib.store.conditions import AlreadyExists, ConditionFailed
+from chalicelib.store.records import ApiKeyRecord, PoolHelperRecord, RateBucketRecord, TenantRecord
+from chalicelib.store.tenants import tenants
 
 
 def _plain(attr):
@@ -51,7 +50,7 @@ def check_tenant_admin(actor: Actor, tenant_id: str, *, allow_partner_key: bool 
 # ---------------------------------------------------------------------------------------------
 # tenants
 
-def tenant_view(tenant: Tenant) -> dict:
+def tenant_view(tenant: TenantRecord) -> dict:
     settings = _plain(tenant.settings) or {}
     branding = {**dp.Branding().model_dump(mode="json"), **(_plain(tenant.branding) or {})}
     return {
@@ -70,31 +69,31 @@ def tenant_view(tenant: Tenant) -> dict:
     }
 
 
-def create_tenant(actor: Actor, request: dp.CreateTenant) -> Tenant:
+def create_tenant(actor: Actor, request: dp.CreateTenant) -> TenantRecord:
     if not actor.is_platform_ops:
         raise Forbidden("only crowdfix operations create tenants")
-    tenant = Tenant(tenant_id=request.tenant_id, name=request.name,
-                    locale=request.locale or dp.TENANT_DEFAULTS["locale"],
-                    currency=request.currency or dp.TENANT_DEFAULTS["currency"],
-                    branding=(request.branding or dp.Branding()).model_dump(mode="json"),
-                    settings=dp.tenant_settings_from(request), created_at=now_iso())
+    tenant = TenantRecord(tenant_id=request.tenant_id, name=request.name,
+                          locale=request.locale or dp.TENANT_DEFAULTS["locale"],
+                          currency=request.currency or dp.TENANT_DEFAULTS["currency"],
+                          branding=(request.branding or dp.Branding()).model_dump(mode="json"),
+                          settings=dp.tenant_settings_from(request), created_at=now_iso())
     try:
-        tenant.save(condition=Tenant.tenant_id.does_not_exist())
-    except PutError:
+        tenants().add(tenant)
+    except AlreadyExists:
         raise Conflict(f"tenant {request.tenant_id} exists already; choose another id", field="tenant_id") from None
     tenant_svc.clear_cache()
     return tenant
 
 
-def get_tenant_for(actor: Actor, tenant_id: str) -> Tenant:
+def get_tenant_for(actor: Actor, tenant_id: str) -> TenantRecord:
     check_tenant_admin(actor, tenant_id, allow_partner_key=True)
-    try:
-        return Tenant.get(tenant_id, consistent_read=True)
-    except Tenant.DoesNotExist:
-        raise NotFound(f"tenant {tenant_id} was not found", field="tenant_id") from None
+    tenant = tenants().get(tenant_id, consistent=True)
+    if tenant is None:
+        raise NotFound(f"tenant {tenant_id} was not found", field="tenant_id")
+    return tenant
 
 
-def check_commercial_terms(actor: Actor, request: dp.TenantFields, tenant: Tenant) -> None:
+def check_commercial_terms(actor: Actor, request: dp.TenantFields, tenant: TenantRecord) -> None:
     """Commercial terms (``dp.COMMERCIAL_FIELDS`` and the dispatch reach) are set by platform ops
     only; a partner's admin may send them unchanged (e.g. echoing what it read) but not change them."""
     if actor.is_platform_ops:
@@ -111,7 +110,7 @@ def check_commercial_terms(actor: Actor, request: dp.TenantFields, tenant: Tenan
                         "ask your crowdfix contact", field=changed[0])
 
 
-def update_tenant(actor: Actor, tenant_id: str, request: dp.UpdateTenant) -> Tenant:
+def update_tenant(actor: Actor, tenant_id: str, request: dp.UpdateTenant) -> TenantRecord:
     tenant = get_tenant_for(actor, tenant_id)
     if actor.role == "partner":
         raise Forbidden("API keys cannot change the tenant; sign in as the partner's admin")
@@ -124,18 +123,15 @@ def update_tenant(actor: Actor, tenant_id: str, request: dp.UpdateTenant) -> Ten
         if kept is not None:
             request = request.model_copy(update={"matching": request.matching.model_copy(
                 update={"radius_widening_km": list(kept)})})
-    actions = []
-    if request.name is not None:
-        actions.append(Tenant.name.set(request.name))
-    if request.locale is not None:
-        actions.append(Tenant.locale.set(request.locale))
-    if request.currency is not None:
-        actions.append(Tenant.currency.set(request.currency))
+    changes = {name: getattr(request, name) for name in ("name", "locale", "currency")
+               if getattr(request, name) is not None}
     if request.branding is not None:
-        actions.append(Tenant.branding.set(request.branding.model_dump(mode="json")))
-    settings = dp.tenant_settings_from(request, _plain(tenant.settings))
-    actions.append(Tenant.settings.set(settings))
-    tenant.update(actions=actions, condition=Tenant.tenant_id.exists())
+        changes["branding"] = request.branding.model_dump(mode="json")
+    changes["settings"] = dp.tenant_settings_from(request, dict(tenant.settings))
+    try:
+        tenant = tenants().update(tenant_id, changes)
+    except ConditionFailed:
+        raise NotFound(f"tenant {tenant_id} was not found", field="tenant_id") from None
     tenant_svc.clear_cache()
     return tenant
 
@@ -166,16 +162,17 @@ def merge_patch(request: dp.UpdateTenant, view: dict) -> dp.UpdateTenant:
 def add_partner_admin(actor: Actor, tenant_id: str, request: dp.CreatePartnerAdmin) -> dict:
     """Platform ops name a partner's administrator; they then sign in by e-mailed code with role
     ``partner_admin``. An e-mail that is already staff elsewhere is refused."""
-    from chalicelib.models.staff import Staff
+    from chalicelib.store.people import people
+    from chalicelib.store.records import StaffRecord
 
     if not actor.is_platform_ops:
         raise Forbidden("only crowdfix operations add partner administrators")
     tenant_svc.get_tenant(tenant_id)
-    staff = Staff(email=request.email, staff_id=new_id("s"), name=request.name, role="partner_admin",
-                  tenant_id=tenant_id, created_at=now_iso())
+    staff = StaffRecord(email=request.email, staff_id=new_id("s"), name=request.name, role="partner_admin",
+                        tenant_id=tenant_id)
     try:
-        staff.save(condition=Staff.email.does_not_exist())
-    except PutError:
+        people().add_staff(staff, created_at=now_iso())
+    except AlreadyExists:
         raise Conflict("this e-mail already belongs to a staff account", field="email") from None
     return {"staff_id": staff.staff_id, "email": staff.email, "name": staff.name, "role": staff.role,
             "tenant_id": tenant_id}
@@ -184,14 +181,14 @@ def add_partner_admin(actor: Actor, tenant_id: str, request: dp.CreatePartnerAdm
 # ---------------------------------------------------------------------------------------------
 # API keys
 
-def key_view(key: ApiKey) -> dict:
+def key_view(key: ApiKeyRecord) -> dict:
     return {"key_id": key.key_id, "name": key.name, "prefix": key.prefix, "environment": key.environment,
             "status": key.status,
             "rate_limit": {"requests_per_second": float(key.rate_per_second), "burst": int(key.burst)},
             "created_at": key.created_at, "last_used_at": key.last_used_at, "revoked_at": key.revoked_at}
 
 
-def create_api_key(actor: Actor, tenant_id: str, request: dp.CreateApiKey) -> tuple[ApiKey, str]:
+def create_api_key(actor: Actor, tenant_id: str, request: dp.CreateApiKey) -> tuple[ApiKeyRecord, str]:
     """A new key; returns ``(record, secret)``. The secret is not stored and cannot be shown again."""
     check_tenant_admin(actor, tenant_id)
     tenant_svc.get_tenant(tenant_id)
@@ -212,94 +209,75 @@ def create_api_key(actor: Actor, tenant_id: str, request: dp.CreateApiKey) -> tu
 def _take_key_slot(tenant_id: str, most: int) -> None:
     """Count one more active key on the tenant: a conditional ADD that never passes ``most``, so
     any number of concurrent creations together stay within the limit."""
-    from chalicelib.store.conditions import is_condition_failure
-
+    repo = tenants()
     for _ in range(3):
         try:
-            Tenant(tenant_id).update(actions=[Tenant.api_keys_active.add(1)],
-                                     condition=Tenant.api_keys_active.exists() & (Tenant.api_keys_active < most))
+            repo.take_key_slot(tenant_id, most)
             return
-        except UpdateError as exc:
-            if not is_condition_failure(exc):
-                raise
-        count = Tenant.get(tenant_id, consistent_read=True).api_keys_active
-        if count is not None:
-            raise Conflict(f"this tenant has {int(count)} active API keys, the most it may have ({most}); "
-                           "revoke one first or ask crowdfix for more", field="api_keys_max")
+        except ConditionFailed:
+            pass
+        tenant = repo.get(tenant_id, consistent=True)
+        if tenant is None:
+            raise NotFound(f"tenant {tenant_id} is not known", field="tenant")
+        if tenant.api_keys_active is not None:
+            raise Conflict(f"this tenant has {int(tenant.api_keys_active)} active API keys, the most it may have "
+                           f"({most}); revoke one first or ask crowdfix for more", field="api_keys_max")
         # a tenant from before the counter: start it once from its active keys
-        active = sum(1 for k in ApiKey.by_tenant.query(tenant_id) if k.status == "active")
+        active = sum(1 for k in api_keys().of_tenant(tenant_id) if k.status == "active")
         try:
-            Tenant(tenant_id).update(actions=[Tenant.api_keys_active.set(active)],
-                                     condition=Tenant.api_keys_active.does_not_exist())
-        except UpdateError as exc:
-            if not is_condition_failure(exc):
-                raise
+            repo.start_key_count(tenant_id, active)
+        except ConditionFailed:
+            pass  # a concurrent creation started it: take a slot from its count
     raise Conflict("API keys of this tenant are changing right now; try again in a moment", field="api_keys_max")
 
 
 def _give_key_slot(tenant_id: str) -> None:
-    try:
-        Tenant(tenant_id).update(actions=[Tenant.api_keys_active.add(-1)], condition=Tenant.api_keys_active > 0)
-    except UpdateError:
-        pass  # already at 0 (a counter started after this key was made)
+    tenants().give_key_slot(tenant_id)  # False: already at 0 (a counter started after this key was made)
 
 
 def _issue_key(actor: Actor, tenant_id: str, name: str, environment: str, limit: dp.RateLimit,
-               replaces: ApiKey | None = None) -> tuple[ApiKey, str]:
+               replaces: ApiKeyRecord | None = None) -> tuple[ApiKeyRecord, str]:
     """Store a new key. With ``replaces`` the old key is revoked in the same transaction (only if
     it is still active), so one key replaces one and the count stays as it is."""
     secret, prefix, digest = dp.new_api_key(environment)
-    key = ApiKey(key_hash=digest, key_id=new_id("key"), tenant_id=tenant_id, name=name, prefix=prefix,
-                 environment=environment, status="active", rate_per_second=limit.requests_per_second,
-                 burst=limit.burst, created_by=f"{actor.role}:{actor.id}", created_at=now_iso())
+    key = ApiKeyRecord(key_hash=digest, key_id=new_id("key"), tenant_id=tenant_id, name=name, prefix=prefix,
+                       environment=environment, status="active", rate_per_second=limit.requests_per_second,
+                       burst=limit.burst, created_by=f"{actor.role}:{actor.id}", created_at=now_iso())
     if replaces is None:
-        key.save(condition=ApiKey.key_hash.does_not_exist())
+        api_keys().add(key)
         return key, secret
-    from pynamodb.exceptions import TransactWriteError
-    from pynamodb.transactions import TransactWrite
-
-    from chalicelib.aws import tx_connection
-    from chalicelib.store.conditions import is_condition_failure
     try:
-        with TransactWrite(connection=tx_connection()) as tx:
-            tx.save(key, condition=ApiKey.key_hash.does_not_exist())
-            tx.update(replaces, actions=[ApiKey.status.set("revoked"), ApiKey.revoked_at.set(now_iso())],
-                      condition=ApiKey.status == "active")
-    except TransactWriteError as exc:
-        if is_condition_failure(exc):
-            raise Conflict("this key is revoked; create a new key instead", field="key_id") from None
-        raise
+        api_keys().replace(key, replaces, at=now_iso())
+    except ConditionFailed:
+        raise Conflict("this key is revoked; create a new key instead", field="key_id") from None
     return key, secret
 
 
-def list_api_keys(actor: Actor, tenant_id: str) -> list[ApiKey]:
+def list_api_keys(actor: Actor, tenant_id: str) -> list[ApiKeyRecord]:
     check_tenant_admin(actor, tenant_id)
-    return list(ApiKey.by_tenant.query(tenant_id, scan_index_forward=False))
+    return api_keys().of_tenant(tenant_id)
 
 
-def _key_by_id(tenant_id: str, key_id: str) -> ApiKey:
-    for key in ApiKey.by_tenant.query(tenant_id, filter_condition=ApiKey.key_id == key_id):
-        return key
-    raise NotFound(f"API key {key_id} was not found", field="key_id")
+def _key_by_id(tenant_id: str, key_id: str) -> ApiKeyRecord:
+    key = api_keys().by_id(tenant_id, key_id)
+    if key is None:
+        raise NotFound(f"API key {key_id} was not found", field="key_id")
+    return key
 
 
-def revoke_api_key(actor: Actor, tenant_id: str, key_id: str) -> ApiKey:
+def revoke_api_key(actor: Actor, tenant_id: str, key_id: str) -> ApiKeyRecord:
     check_tenant_admin(actor, tenant_id)
     key = _key_by_id(tenant_id, key_id)
     if key.status != "revoked":
         try:
-            key.update(actions=[ApiKey.status.set("revoked"), ApiKey.revoked_at.set(now_iso())],
-                       condition=(ApiKey.tenant_id == tenant_id) & (ApiKey.status == "active"))
-        except UpdateError as exc:
-            from chalicelib.store.conditions import is_condition_failure
-            if not is_condition_failure(exc):
-                raise
-            return ApiKey.get(key.key_hash, consistent_read=True)  # a concurrent revoke won: count once
+            key = api_keys().revoke(key, at=now_iso())
+        except ConditionFailed:
+            return api_keys().get(key.key_hash, consistent=True)  # a concurrent revoke won: count once
         _give_key_slot(tenant_id)
     return key
 
 
-def rotate_api_key(actor: Actor, tenant_id: str, key_id: str) -> tuple[ApiKey, str]:
+def rotate_api_key(actor: Actor, tenant_id: str, key_id: str) -> tuple[ApiKeyRecord, str]:
     """Replace a key: a new secret with the same name, environment and limits; the old one is
     revoked in the same transaction (one key for one: the count does not change)."""
     check_tenant_admin(actor, tenant_id)
@@ -314,10 +292,9 @@ def actor_for_api_key(secret: str) -> tuple[Actor, str]:
     """The partner behind an API key, after its rate limit. Returns ``(actor, environment)``."""
     if not dp.looks_like_api_key(secret):
         raise Unauthenticated("this API key is not valid")
-    try:
-        key = ApiKey.get(dp.hash_api_key(secret))
-    except ApiKey.DoesNotExist:
-        raise Unauthenticated("this API key is not valid") from None
+    key = api_keys().get(dp.hash_api_key(secret))
+    if key is None:
+        raise Unauthenticated("this API key is not valid")
     if key.status != "active":
         raise Unauthenticated("this API key was revoked; use a current key")
     allowed, wait = take_rate_token(key.key_id, key.tenant_id, float(key.rate_per_second), int(key.burst))
@@ -331,28 +308,24 @@ def take_rate_token(bucket_id: str, tenant_id: str, rate: float, burst: int,
                     now: float | None = None) -> tuple[bool, float]:
     """Take one token from a key's bucket in DynamoDB. Every write is conditional on the values
     read, so concurrent requests never both spend the same token. Returns ``(allowed, wait_seconds)``."""
-    from datetime import timedelta
-
+    repo = rate_buckets()
     for _ in range(6):
         t = time.time() if now is None else now
-        try:
-            bucket = RateBucket.get(bucket_id, consistent_read=True)
-        except RateBucket.DoesNotExist:
-            fresh = RateBucket(bucket_id=bucket_id, tenant_id=tenant_id, tokens=float(burst) - 1.0, updated_at=t,
-                               ttl=timedelta(days=1))
+        bucket = repo.get(bucket_id)
+        if bucket is None:
             try:
-                fresh.save(condition=RateBucket.bucket_id.does_not_exist())
+                repo.start(RateBucketRecord(bucket_id=bucket_id, tenant_id=tenant_id, tokens=float(burst) - 1.0,
+                                            updated_at=t))
                 return True, 0.0
-            except PutError:
+            except AlreadyExists:
                 continue
         allowed, tokens, wait = dp.take_token(float(bucket.tokens), float(bucket.updated_at), t, rate, burst)
         if not allowed:
             return False, wait
         try:
-            bucket.update(actions=[RateBucket.tokens.set(tokens), RateBucket.updated_at.set(max(t, float(bucket.updated_at)))],
-                          condition=(RateBucket.tokens == bucket.tokens) & (RateBucket.updated_at == bucket.updated_at))
+            repo.spend(bucket, tokens, max(t, float(bucket.updated_at)))
             return True, 0.0
-        except UpdateError:
+        except ConditionFailed:
             continue  # someone else spent a token in between: read again
     return False, 1.0 / rate
 
@@ -360,13 +333,15 @@ def take_rate_token(bucket_id: str, tenant_id: str, rate: float, burst: int,
 # ---------------------------------------------------------------------------------------------
 # quote, availability, helpers
 
-def _pool_helpers(tenant_id: str, query: dp.PlaceQuery) -> list[tuple[Helper, float | None, int]]:
+def _pool_helpers(tenant_id: str, query: dp.PlaceQuery) -> list[tuple[PoolHelperRecord, float | None, int]]:
+    from chalicelib.store.helper_pools import helper_pools
+
     if query.mode == "onsite" and (query.lat is None or query.lon is None):
         raise ValidationFailed("an on-site quote needs the place: lat and lon", field="lat")
     found = []
     for pool_tenant in tenant_svc.pool_tenants(tenant_id):
-        for helper in Helper.by_tenant_status.query(f"{pool_tenant}#active"):
-            level = int((_plain(helper.skills) or {}).get(query.category, 0))
+        for helper in helper_pools().with_status(pool_tenant, "active"):
+            level = int((helper.skills or {}).get(query.category, 0))
             if level <= 0 or helper.off_duty:
                 continue
             km = None
@@ -424,7 +399,7 @@ def discover_helpers(actor: Actor, query: dp.PlaceQuery, limit: int = 20) -> lis
 # bookings
 
 def create_booking(actor: Actor, environment: str, request: dp.PartnerCreateBooking,
-                   idempotency_key: str | None) -> tuple[Booking, bool]:
+                   idempotency_key: str | None) -> tuple[Any, bool]:
     from chalicelib.services.auth import ensure_customer
     from chalicelib.services.bookings import create_booking as create
 
@@ -443,43 +418,26 @@ def create_booking(actor: Actor, environment: str, request: dp.PartnerCreateBook
 
 
 def list_bookings(actor: Actor, *, state: str | None = None, external_ref: str | None = None, limit: int = 20,
-                  cursor: str | None = None, environment: str = "live") -> tuple[list[Booking], str | None]:
+                  cursor: str | None = None, environment: str = "live") -> tuple[list[Any], str | None]:
     """The partner's bookings, newest first. A page may hold fewer than ``limit`` items when a
     state filter is given; follow ``next_cursor`` until it is null."""
-    from pynamodb.exceptions import QueryError
-
     from chalicelib.services.bookings import _decode_cursor, _encode_cursor
+    from chalicelib.store.partner_bookings import BadCursor, partner_bookings
 
     last_key = _decode_cursor(cursor)
-    hash_name, hash_value = (("partner_ref", f"{actor.tenant_id}#{external_ref}") if external_ref
-                             else ("tenant_id", actor.tenant_id))
-    start = (last_key or {}).get(hash_name)
-    if last_key is not None and (not isinstance(start, dict) or start.get("S") != hash_value):
-        # a cursor only continues the same listing of the same tenant
-        raise ValidationFailed("the cursor is not valid for this listing; start again without it", field="cursor")
     try:
-        if external_ref:
-            result = Booking.by_partner_ref.query(hash_value, scan_index_forward=False, limit=limit,
-                                                  last_evaluated_key=last_key)
-            ids = [k.booking_id for k in result]
-        else:
-            result = Booking.by_tenant.query(hash_value, scan_index_forward=False, limit=limit,
-                                             last_evaluated_key=last_key)
-            ids = [k.booking_id for k in result]
-    except (QueryError, ValueError, TypeError, AttributeError, KeyError):
-        if last_key is None:
-            raise
-        raise ValidationFailed("the cursor is not valid; start again without it", field="cursor") from None
-    from chalicelib.models.base import hydrate
-
-    items = hydrate(Booking, ids)
+        items, last = partner_bookings().page(actor.tenant_id, external_ref=external_ref, limit=limit, after=last_key)
+    except BadCursor:
+        # a cursor only continues the same listing of the same tenant
+        raise ValidationFailed("the cursor is not valid for this listing; start again without it",
+                               field="cursor") from None
     items = [b for b in items if b.tenant_id == actor.tenant_id and b.partner_id == actor.tenant_id
              and (state is None or b.state == state)
              and (b.sandbox == "test") == (environment == "test")]  # test keys see test bookings only
-    return items, _encode_cursor(result.last_evaluated_key)
+    return items, _encode_cursor(last)
 
 
-def partner_booking_for(actor: Actor, environment: str, booking_id: str) -> Booking:
+def partner_booking_for(actor: Actor, environment: str, booking_id: str) -> Any:
     """A booking of the partner in the key's environment (a live key never sees a test booking
     nor the other way round: 404 as for another tenant's)."""
     from chalicelib.services.bookings import get_booking_for
@@ -490,7 +448,7 @@ def partner_booking_for(actor: Actor, environment: str, booking_id: str) -> Book
     return booking
 
 
-def partner_booking_view(booking: Booking, actor: Actor) -> dict:
+def partner_booking_view(booking: Any, actor: Actor) -> dict:
     from chalicelib.services.views import booking_view
 
     view = booking_view(booking, actor)
@@ -515,11 +473,12 @@ def commission_report(actor: Actor, tenant_id: str, period: str) -> dict:
     tenant = tenant_svc.get_tenant(tenant_id)
     pricing = tenant_view(tenant)["pricing"]
     share = int(pricing["partner_share_percent"])
-    keys = [k.booking_id for k in Booking.by_tenant.query(tenant_id, Booking.created_at.startswith(period))]
+    from chalicelib.store.partner_bookings import partner_bookings
+
     rows, totals = [], {"bookings": 0, "gross": 0, "commission": 0}
     groups: dict[tuple, dict] = {}
     unpaid = 0
-    for booking in Booking.batch_get(keys) if keys else []:
+    for booking in partner_bookings().in_month(tenant_id, period):
         if booking.state != "completed" or booking.partner_id != tenant_id or booking.sandbox == "test":
             continue
         # what was actually charged (card) or invoiced, and the partner's share, from the ledger

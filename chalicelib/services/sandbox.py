@@ -61,15 +61,15 @@ def _helper_actor(booking, helper_id: str) -> Actor:
 def move(actor: Actor, environment: str, booking_id: str, step: str, minutes_worked: int | None = None,
          reason: str | None = None, by: str = "customer"):
     """One step of a test booking as its simulated helper (or customer) would take it."""
-    from chalicelib.models.offers import Offer
     from chalicelib.services import bookings
     from chalicelib.services.dispatch import dispatch_round
+    from chalicelib.store.offers import offers as offers_store
 
     booking = _test_booking(actor, environment, booking_id)
     if step == "accept":
         if booking.state == "requested":
             dispatch_round(booking_id)  # the same idempotent round the stream would send
-        offers = [o for o in Offer.query(booking_id, consistent_read=True) if o.state == "open"]
+        offers = [o for o in offers_store().for_booking(booking_id) if o.state == "open"]
         if not offers:
             raise InvalidTransition(f"this booking is {booking.state}; only an offered booking can be accepted",
                                     extra={"state": booking.state})
@@ -162,19 +162,15 @@ def offers_of(actor: Actor, booking_id: str, environment: str | None = None) -> 
     """Every offer of a booking, oldest first: helper, round, when sent, when it expires, how it
     ended. Ops see the helper's id and name; a partner sees the helper's first name only (no
     contact data, no id of a helper it never got)."""
-    from chalicelib.models.helpers import Helper
-    from chalicelib.models.offers import Offer
     from chalicelib.services.bookings import get_booking_for
+    from chalicelib.store.helper_pools import helper_pools
+    from chalicelib.store.offers import offers as offers_store
 
     booking = get_booking_for(actor, booking_id)
     if actor.role == "partner" and not same_environment(booking, environment):
         raise NotFound(f"booking {booking_id} was not found", field="booking_id")
-    offers = sorted(Offer.query(booking_id, consistent_read=True), key=lambda o: (o.created_at, o.helper_id))
-    names = {}
-    ids = list({o.helper_id for o in offers})
-    if ids:
-        for h in Helper.batch_get(ids):
-            names[h.helper_id] = h
+    offers = sorted(offers_store().for_booking(booking_id), key=lambda o: (o.created_at, o.helper_id))
+    names = helper_pools().many(list({o.helper_id for o in offers}))
     out = []
     for o in offers:
         h = names.get(o.helper_id)

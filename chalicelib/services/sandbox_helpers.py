@@ -15,27 +15,26 @@ def simulated_helper_id(tenant_id: str, n: int) -> str:
 def simulated_helpers(tenant_id: str) -> list:
     """The tenant's simulated helpers, made on first use (a conditional put each, so concurrent
     first uses make each one once)."""
-    from pynamodb.exceptions import PutError
+    from chalicelib.store.conditions import AlreadyExists
+    from chalicelib.store.helper_pools import helper_pools
+    from chalicelib.store.records import PoolHelperRecord
 
-    from chalicelib.models.helpers import Helper
-
+    pools = helper_pools()
     out = []
     for n, (first, last) in enumerate(SIMULATED_HELPERS, start=1):
         helper_id = simulated_helper_id(tenant_id, n)
-        try:
-            out.append(Helper.get(helper_id, consistent_read=True))
+        helper = pools.get(helper_id)
+        if helper is not None:
+            out.append(helper)
             continue
-        except Helper.DoesNotExist:
-            pass
         email = f"{helper_id}@sandbox.crowdfix.invalid"
-        helper = Helper(helper_id=helper_id, tenant_id=tenant_id, email=email, email_key=email,
-                        name=f"{first} {last}", first_name=first, lat=47.3769, lon=8.5417, city="Sandbox",
-                        hourly_rate=6000, currency="CHF", languages=["de", "fr", "it", "en"], remote=True,
-                        skills={}, status=SIMULATED, tenant_status=f"{tenant_id}#{SIMULATED}", created_at=now_iso())
+        helper = PoolHelperRecord(helper_id=helper_id, tenant_id=tenant_id, status=SIMULATED, first_name=first,
+                                  name=f"{first} {last}", lat=47.3769, lon=8.5417, city="Sandbox", hourly_rate=6000,
+                                  currency="CHF", languages=("de", "fr", "it", "en"), remote=True, skills={})
         try:
-            helper.save(condition=Helper.helper_id.does_not_exist())
-        except PutError:
-            helper = Helper.get(helper_id, consistent_read=True)
+            pools.add(helper, email=email, email_key=email, created_at=now_iso())
+        except AlreadyExists:
+            helper = pools.get(helper_id)  # a concurrent first use made it
         out.append(helper)
     return out
 

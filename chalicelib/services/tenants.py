@@ -2,33 +2,36 @@
 from __future__ import annotations
 
 import time
+from copy import deepcopy
 
 from chalicelib.domain import policy
 from chalicelib.domain.errors import NotFound
-from chalicelib.models.tenants import Tenant
+from chalicelib.store.records import TenantRecord
+from chalicelib.store.tenants import tenants
 
-_cache: dict[str, tuple[float, Tenant]] = {}
+# tenant id -> (until, the repository read from, the tenant): a test's in-memory store never answers
+# from a tenant another store put in the cache
+_cache: dict[str, tuple[float, object, TenantRecord]] = {}
 _TTL = 60.0
 
 
-def get_tenant(tenant_id: str, fresh: bool = False) -> Tenant:
+def get_tenant(tenant_id: str, fresh: bool = False) -> TenantRecord:
     """The tenant, from this container's cache for up to a minute; ``fresh`` reads the table
     (consistently) and refreshes the cache. A booking copies its terms from a fresh read, so a
     change of terms counts from the next booking on, whichever container made the change."""
+    repo = tenants()
     hit = None if fresh else _cache.get(tenant_id)
-    if hit and hit[0] > time.monotonic():
-        return hit[1]
-    try:
-        tenant = Tenant.get(tenant_id, consistent_read=fresh)
-    except Tenant.DoesNotExist:
-        raise NotFound(f"tenant {tenant_id} is not known", field="tenant") from None
-    _cache[tenant_id] = (time.monotonic() + _TTL, tenant)
+    if hit and hit[0] > time.monotonic() and hit[1] is repo:
+        return hit[2]
+    tenant = repo.get(tenant_id, consistent=fresh)
+    if tenant is None:
+        raise NotFound(f"tenant {tenant_id} is not known", field="tenant")
+    _cache[tenant_id] = (time.monotonic() + _TTL, repo, tenant)
     return tenant
 
 
 def tenant_policy(tenant_id: str) -> dict:
-    settings = get_tenant(tenant_id).settings
-    values = settings.as_dict() if settings else {}
+    values = deepcopy(dict(get_tenant(tenant_id).settings or {}))  # the cached record's maps stay as read
     pol = bounded(policy.effective(values))
     from chalicelib.settings import get_settings
 

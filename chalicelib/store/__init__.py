@@ -50,6 +50,12 @@ class Repos:
     world: Any = None  # the memory twins' shared state (None on DynamoDB)
     replays: Any = None  # stored Idempotency-Key answers (store/replays.py)
     invoices: Any = None  # partner invoices (store/invoices.py)
+    tenants: Any = None  # issue 18: tenants (store/tenants.py)
+    api_keys: Any = None  # partners' API keys and their rate buckets (store/api_keys.py)
+    rate_buckets: Any = None
+    helper_pools: Any = None  # helpers as the partner API and the sandbox read them (store/helper_pools.py)
+    partner_bookings: Any = None  # a partner's bookings, listed (store/partner_bookings.py)
+    erasure: Any = None  # what erasing a person rewrites in every table (store/erasure.py)
 
 
 _current: contextvars.ContextVar[Repos | None] = contextvars.ContextVar("crowdfix_repos", default=None)
@@ -73,7 +79,9 @@ def memory_repos() -> Repos:
                  claims=m.Claims(w),
                  notification_log=m.NotificationLog(w), notification_prefs=m.NotificationPrefs(w),
                  push_subscriptions=m.PushSubscriptions(w), helper_index=m.HelperIndex(w), attribution=m.Attribution(w),
-                 world=w, replays=m.Replays(w), invoices=m.Invoices(w))
+                 world=w, replays=m.Replays(w), invoices=m.Invoices(w),
+                 tenants=m.Tenants(w), api_keys=m.ApiKeys(w), rate_buckets=m.RateBuckets(w),
+                 helper_pools=m.HelperPools(w), partner_bookings=m.PartnerBookings(w), erasure=m.Erasure(w))
 
 
 @contextmanager

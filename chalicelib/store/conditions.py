@@ -98,3 +98,7 @@ def is_condition_failure(exc: BaseException) -> bool:
 def is_retryable(exc: BaseException) -> bool:
     """True for conflicts and throttling: nothing was decided, the same write may be tried again."""
     return outcome(exc) in (CONFLICT, THROTTLED)
+
+
+class BadCursor(ValueError):
+    """A listing's cursor that does not continue this listing (or is not one of ours)."""

@@ -573,6 +573,12 @@ class People:
     def ops_for(self, tenant_id: str) -> list[StaffRecord]:
         return [s for s in self.w.staff.values() if s.role == "ops" and s.tenant_id in ("*", tenant_id)]
 
+    def add_staff(self, staff: StaffRecord, created_at: str) -> None:  # issue 18: partner admins
+        with self.w.lock:
+            if staff.email in self.w.staff:
+                raise AlreadyExists(f"staff {staff.email} exists")
+            self.w.staff[staff.email] = staff
+
 
 # ---- payments, ledger, payout accounts, saved cards (issue 18) -----------------------------------
 
@@ -965,3 +971,334 @@ class Attribution:
 
     def booking_link(self, booking_id: str):
         return self.s["links"].get(booking_id)
+
+
+# ---- tenants, API keys and rate buckets (issue 18; twins of store/tenants.py, store/api_keys.py) --
+
+class Tenants:
+    EDITABLE = ("name", "locale", "currency", "branding", "settings")  # as store.tenants.EDITABLE
+
+    def __init__(self, world: World):
+        self.w = world
+        with world.lock:
+            if not hasattr(world, "tenants"):
+                world.tenants = {}  # tenant id -> TenantRecord
+        self.rows = world.tenants
+
+    def get(self, tenant_id: str, consistent: bool = False):
+        return self.rows.get(tenant_id)
+
+    def add(self, tenant) -> None:
+        with self.w.lock:
+            if tenant.tenant_id in self.rows:
+                raise AlreadyExists(f"tenant {tenant.tenant_id} exists")
+            self.rows[tenant.tenant_id] = replace(tenant, api_keys_active=None)
+
+    def update(self, tenant_id: str, changes: dict):
+        if set(changes) - set(self.EDITABLE):
+            raise ValueError(f"a tenant's {sorted(set(changes) - set(self.EDITABLE))} are not changed this way")
+        with self.w.lock:
+            found = self.rows.get(tenant_id)
+            if found is None:
+                raise ConditionFailed(f"tenant {tenant_id} does not exist")
+            self.rows[tenant_id] = found = replace(found, **changes)
+            return found
+
+    def all(self):
+        return iter(list(self.rows.values()))
+
+    def take_key_slot(self, tenant_id: str, most: int) -> None:
+        with self.w.lock:
+            found = self.rows.get(tenant_id)
+            if found is None or found.api_keys_active is None or not found.api_keys_active < most:
+                raise ConditionFailed(f"tenant {tenant_id} has no key count or {most} keys already")
+            self.rows[tenant_id] = replace(found, api_keys_active=found.api_keys_active + 1)
+
+    def give_key_slot(self, tenant_id: str) -> bool:
+        with self.w.lock:
+            found = self.rows.get(tenant_id)
+            if found is None or not (found.api_keys_active or 0) > 0:
+                return False
+            self.rows[tenant_id] = replace(found, api_keys_active=found.api_keys_active - 1)
+            return True
+
+    def start_key_count(self, tenant_id: str, active: int) -> None:
+        with self.w.lock:
+            found = self.rows.get(tenant_id)
+            if found is None or found.api_keys_active is not None:
+                raise ConditionFailed(f"tenant {tenant_id} counts its keys already")
+            self.rows[tenant_id] = replace(found, api_keys_active=active)
+
+
+class ApiKeys:
+    def __init__(self, world: World):
+        self.w = world
+        with world.lock:
+            if not hasattr(world, "api_keys"):
+                world.api_keys = {}  # key hash -> ApiKeyRecord
+        self.rows = world.api_keys
+
+    def get(self, key_hash: str, consistent: bool = False):
+        return self.rows.get(key_hash)
+
+    def of_tenant(self, tenant_id: str) -> list:
+        return sorted((k for k in self.rows.values() if k.tenant_id == tenant_id),
+                      key=lambda k: k.created_at, reverse=True)
+
+    def by_id(self, tenant_id: str, key_id: str):
+        return next((k for k in self.of_tenant(tenant_id) if k.key_id == key_id), None)
+
+    def add(self, key) -> None:
+        with self.w.lock:
+            if key.key_hash in self.rows:
+                raise AlreadyExists(f"API key {key.key_id} exists")
+            self.rows[key.key_hash] = key
+
+    def _revoke(self, key, at: str):
+        found = self.rows.get(key.key_hash)
+        if found is None or found.tenant_id != key.tenant_id or found.status != "active":
+            raise ConditionFailed(f"API key {key.key_id} is not active")
+        return replace(found, status="revoked", revoked_at=at)
+
+    def revoke(self, key, at: str):
+        with self.w.lock:
+            self.rows[key.key_hash] = revoked = self._revoke(key, at)
+            return revoked
+
+    def replace(self, new, old, at: str) -> None:
+        with self.w.lock:  # all or nothing, as the transaction
+            revoked = self._revoke(old, at)
+            if new.key_hash in self.rows:
+                raise ConditionFailed(f"API key {new.key_id} exists")
+            self.rows[old.key_hash] = revoked
+            self.rows[new.key_hash] = new
+
+
+class RateBuckets:
+    def __init__(self, world: World):
+        self.w = world
+        with world.lock:
+            if not hasattr(world, "rate_buckets"):
+                world.rate_buckets = {}  # bucket id -> RateBucketRecord
+        self.rows = world.rate_buckets
+
+    def get(self, bucket_id: str):
+        return self.rows.get(bucket_id)
+
+    def start(self, bucket) -> None:
+        with self.w.lock:
+            if bucket.bucket_id in self.rows:
+                raise AlreadyExists(f"bucket {bucket.bucket_id} exists")
+            self.rows[bucket.bucket_id] = bucket
+
+    def spend(self, read, tokens: float, updated_at: float) -> None:
+        with self.w.lock:
+            found = self.rows.get(read.bucket_id)
+            if found is None or (found.tokens, found.updated_at) != (read.tokens, read.updated_at):
+                raise ConditionFailed(f"bucket {read.bucket_id} changed since it was read")
+            self.rows[read.bucket_id] = replace(found, tokens=tokens, updated_at=updated_at)
+
+
+class HelperPools:
+    """Twin of ``store.helper_pools.HelperPools``."""
+
+    def __init__(self, world: World):
+        self.w = world
+        with world.lock:
+            if not hasattr(world, "pool_helpers"):
+                world.pool_helpers = {}  # helper id -> PoolHelperRecord
+        self.rows = world.pool_helpers
+
+    def with_status(self, tenant_id: str, status: str = "active") -> list:
+        return sorted((replace(h, name=None) for h in self.rows.values()
+                       if h.tenant_id == tenant_id and h.status == status), key=lambda h: h.helper_id)
+
+    def get(self, helper_id: str):
+        return self.rows.get(helper_id)
+
+    def many(self, helper_ids: list[str]) -> dict:
+        return {i: self.rows[i] for i in helper_ids if i in self.rows}
+
+    def add(self, helper, *, email: str, email_key: str, created_at: str) -> None:
+        with self.w.lock:
+            if helper.helper_id in self.rows:
+                raise AlreadyExists(f"helper {helper.helper_id} exists")
+            self.rows[helper.helper_id] = helper
+
+
+class PartnerBookings:
+    """Twin of ``store.partner_bookings.PartnerBookings``, over the whole bookings the bookings
+    twin keeps; its keys have DynamoDB's shape, so a cursor reads the same on both."""
+
+    def __init__(self, world: World):
+        self.w = world
+        self.records = _table(world, "booking_records")
+
+    def page(self, tenant_id: str, *, external_ref, limit: int, after):
+        from chalicelib.store.conditions import BadCursor
+        hash_name, hash_value = (("partner_ref", f"{tenant_id}#{external_ref}") if external_ref
+                                 else ("tenant_id", tenant_id))
+        start = (after or {}).get(hash_name)
+        if after is not None and (not isinstance(start, dict) or start.get("S") != hash_value):
+            raise BadCursor("the cursor is not valid for this listing")
+        rows = sorted((b for b in self.records.values() if getattr(b, hash_name) == hash_value),
+                      key=lambda b: (b.created_at, b.booking_id), reverse=True)
+        if after is not None:
+            try:
+                mark = (after["created_at"]["S"], after["booking_id"]["S"])
+            except (KeyError, TypeError):
+                raise BadCursor("the cursor is not valid") from None
+            rows = [b for b in rows if (b.created_at, b.booking_id) < mark]
+        page = rows[:limit]
+        last = page[-1] if len(rows) > limit else None
+        key = None if last is None else {hash_name: {"S": hash_value}, "created_at": {"S": last.created_at},
+                                         "booking_id": {"S": last.booking_id}}
+        return page, key
+
+    def in_month(self, tenant_id: str, period: str) -> list:
+        return [b for b in self.records.values() if b.tenant_id == tenant_id and b.created_at.startswith(period)]
+
+
+# ---- erasure (issue 18; twin of store/erasure.py): rewrites the other twins' rows --------------
+
+class Erasure:
+    """Twin of ``store.erasure.Erasure`` over the shared world: each method rewrites the rows the
+    other twins keep, as the DynamoDB one rewrites their tables. Persons live in ``persons``
+    (kind, id) -> PersonRecord (a customer the people twin knows reads from there too)."""
+
+    _PERSON_ONLY = ("email_key", "tenant_status")  # attributes of the table, not of the record
+
+    def __init__(self, world: World):
+        self.w = world
+        self.persons = _table(world, "persons")
+        self.idempotency_results = _table(world, "idempotency_results")  # key -> stored JSON answer
+
+    def _change(self, record, changes: dict):
+        return replace(record, **_plain_changes(type(record), changes))
+
+    def person(self, kind: str, person_id: str):
+        from chalicelib.store.records import PersonRecord
+        found = self.persons.get((kind, person_id))
+        if found is None and kind == "customer" and person_id in self.w.customers:
+            c = self.w.customers[person_id]
+            found = PersonRecord(kind=kind, person_id=person_id, tenant_id=c.tenant_id, email=c.email, name=c.name,
+                                 phone=c.phone, address=deepcopy(c.address), stripe_customer_id=c.stripe_customer_id,
+                                 default_payment_method=c.default_payment_method)
+        if found is None and kind == "helper" and person_id in self.w.helpers:
+            h = self.w.helpers[person_id]
+            found = PersonRecord(kind=kind, person_id=person_id, tenant_id=h.tenant_id, first_name=h.first_name,
+                                 name=h.first_name, photo_url=h.photo_url, bio=h.bio, city=h.city, status=h.status,
+                                 email=next((e for (t, e), i in self.w.helper_emails.items() if i == person_id), None))
+        return found
+
+    def rewrite_person(self, person, changes: dict) -> int:
+        if not changes:
+            return 0
+        with self.w.lock:
+            current = self.person(person.kind, person.person_id)
+            self.persons[(person.kind, person.person_id)] = self._change(
+                current, {k: v for k, v in changes.items() if k not in self._PERSON_ONLY})
+            twin = self.w.customers if person.kind == "customer" else self.w.helpers
+            if person.person_id in twin:  # the people or helpers twin's row changes with it
+                row = twin[person.person_id]
+                twin[person.person_id] = self._change(
+                    row, {k: v for k, v in changes.items() if k in row.__dataclass_fields__})
+        return 1
+
+    def _bookings(self) -> dict:
+        return _table(self.w, "booking_records")
+
+    def bookings_of(self, kind: str, person_id: str) -> list:
+        field = "customer_id" if kind == "customer" else "helper_id"
+        return sorted((b for b in self._bookings().values() if getattr(b, field) == person_id),
+                      key=lambda b: b.created_at)
+
+    def rewrite_bookings(self, bookings, rewrite) -> int:
+        n, rows = 0, self._bookings()
+        for b in bookings:
+            changes = rewrite(b)
+            if not changes:
+                continue
+            with self.w.lock:
+                current = rows.get(b.booking_id)
+                if current is None or current.state != b.state:
+                    raise ConditionFailed(f"booking {b.booking_id} changed while it was being erased")
+                rows[b.booking_id] = self._change(current, changes)
+            n += 1
+        return n
+
+    def _rewrite(self, rows: dict, keys, rewrite) -> int:
+        n = 0
+        for key in keys:
+            with self.w.lock:
+                current = rows.get(key)
+                changes = rewrite(current) if current is not None else None
+                if changes:
+                    rows[key] = self._change(current, changes)
+                    n += 1
+        return n
+
+    def rewrite_webhook_payloads(self, tenant_id: str, rewrite) -> int:
+        keys = [k for k, d in list(self.w.deliveries.items()) if d.tenant_id == tenant_id]
+        return self._rewrite(self.w.deliveries, keys,
+                             lambda d: {"payload": new} if (new := rewrite(d.payload)) != d.payload else None)
+
+    def rewrite_idempotency_results(self, rewrite) -> int:
+        n = 0
+        with self.w.lock:
+            for key, text in list(self.idempotency_results.items()):
+                if (new := rewrite(text)) != text:
+                    self.idempotency_results[key] = new
+                    n += 1
+        return n
+
+    def rewrite_failures(self, rewrite) -> int:
+        return self._rewrite(self.w.failures, list(self.w.failures), rewrite)
+
+    def rewrite_quality_cases(self, tenant_id: str, rewrite) -> int:
+        return self._rewrite(self.w.cases, [k for k, c in list(self.w.cases.items()) if c.tenant_id == tenant_id],
+                             rewrite)
+
+    def rewrite_notification_log(self, scopes, rewrite) -> int:
+        scopes = set(scopes)
+        return self._rewrite(self.w.notification_log, [k for k in list(self.w.notification_log) if k[0] in scopes],
+                             rewrite)
+
+    def rewrite_reviews(self, *, booking_ids=None, helper_id=None, rewrite) -> int:
+        keys = list(booking_ids or []) if helper_id is None else [
+            k for k, r in list(self.w.reviews.items()) if r.helper_id == helper_id]
+        return self._rewrite(self.w.reviews, keys, rewrite)
+
+    def rewrite_customer_ratings(self, booking_ids, rewrite) -> int:
+        return self._rewrite(self.w.customer_ratings, list(booking_ids), rewrite)
+
+    def rewrite_payments(self, booking_ids, rewrite) -> int:
+        rows = _table(self.w, "payments")
+
+        def with_version(p):
+            changes = rewrite(p)
+            return {**changes, "version": p.version + 1} if changes else None
+        return self._rewrite(rows, list(booking_ids), with_version)
+
+    def clear_offer_summaries(self, booking_ids) -> int:
+        ids = set(booking_ids)
+        return self._rewrite(self.w.offer_records, [k for k in list(self.w.offer_records) if k[0] in ids],
+                             lambda o: {"summary": {}} if o.summary else None)
+
+    def delete_push_subscriptions(self, owner: str) -> int:
+        with self.w.lock:
+            keys = [k for k in self.w.push_subscriptions if k[0] == owner]
+            for k in keys:
+                del self.w.push_subscriptions[k]
+            return len(keys)
+
+    def delete_notification_prefs(self, owner: str) -> int:
+        with self.w.lock:
+            return 1 if self.w.notification_prefs.pop(owner, None) is not None else 0
+
+    def delete_signin_records(self, phone_key: str, code_key: str | None) -> int:
+        with self.w.lock:
+            n = 1 if self.w.phones.pop(phone_key, None) is not None else 0
+            if code_key:
+                n += 1 if self.w.codes.pop(code_key, None) is not None else 0
+            return n

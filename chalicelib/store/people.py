@@ -36,6 +36,12 @@ class People:
         # the staff table is small (tens of rows): a filtered scan is fine here
         return [_record(StaffRecord, s) for s in Staff.scan() if s.role == "ops" and s.tenant_id in ("*", tenant_id)]
 
+    def add_staff(self, staff: StaffRecord, created_at: str) -> None:
+        """Add a staff account (a partner's administrator); ``AlreadyExists`` if the e-mail is
+        staff already (here or at another tenant)."""
+        from chalicelib.models.staff import Staff
+        _create(Staff(**_fields(staff), created_at=created_at), Staff.email)
+
 
 _people = People()
 

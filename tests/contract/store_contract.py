@@ -1131,3 +1131,377 @@ class AttributionContract:
         a.link_booking(first)
         a.link_booking(replace(first, campaign="summer"))
         assert a.booking_link(booking) == first
+
+
+# ---- tenants, API keys and rate buckets (issue 18) ----------------------------------------------
+
+def a_tenant(**over):
+    from chalicelib.store.records import TenantRecord
+    values = dict(tenant_id=f"ct-{uuid.uuid4().hex[:10]}", name="Acme Tel", locale="fr", currency="EUR",
+                  branding={"primary_color": "#123456"},
+                  settings={"helper_pool": "own", "widget_origins": ["https://acme.example"],
+                            "pricing": {"partner_share_percent": 10}},
+                  created_at="2026-12-01T09:00:00.000Z")
+    values.update(over)
+    return TenantRecord(**values)
+
+
+def an_api_key(tenant_id: str, **over):
+    from chalicelib.store.records import ApiKeyRecord
+    values = dict(key_hash=uuid.uuid4().hex * 2, key_id=_id("key"), tenant_id=tenant_id, name="shop server",
+                  prefix="cfx_live_AbCd1234", environment="live", created_by="ops:ops_1",
+                  created_at="2026-12-01T09:00:00.000Z", rate_per_second=2.5, burst=10)
+    values.update(over)
+    return ApiKeyRecord(**values)
+
+
+def _race(n: int, go) -> tuple[list, list]:
+    """``go()`` in ``n`` threads started together: what they returned and what they raised."""
+    barrier, results, errors = threading.Barrier(n), [], []
+
+    def run():
+        barrier.wait()
+        try:
+            results.append(go())
+        except Exception as exc:  # noqa: BLE001 — the test says which errors are the answer
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results, errors
+
+
+class PartnersContract:
+    """Tenants (store/tenants.py), API keys and rate buckets (store/api_keys.py) and their twins."""
+
+    # ---- tenants -------------------------------------------------------------------------------
+
+    def test_a_tenant_is_created_once_and_reads_back_as_written(self, world):
+        r, tenant = world.repos.tenants, a_tenant()
+        r.add(tenant)
+        with pytest.raises(AlreadyExists):
+            r.add(replace(tenant, name="Someone else"))
+        assert r.get(tenant.tenant_id, consistent=True) == tenant
+        assert r.get(f"{tenant.tenant_id}-missing", consistent=True) is None
+        assert tenant.tenant_id in {t.tenant_id for t in r.all()}
+
+    def test_an_update_sets_only_the_fields_it_names(self, world):
+        r, tenant = world.repos.tenants, a_tenant()
+        r.add(tenant)
+        new = r.update(tenant.tenant_id, {"name": "Acme Telecom", "settings": {"helper_pool": "both"}})
+        assert new == replace(tenant, name="Acme Telecom", settings={"helper_pool": "both"})
+        assert r.get(tenant.tenant_id, consistent=True) == new
+
+    def test_an_update_of_a_missing_tenant_creates_nothing(self, world):
+        r, tenant_id = world.repos.tenants, f"ct-{uuid.uuid4().hex[:10]}"
+        with pytest.raises(ConditionFailed):
+            r.update(tenant_id, {"name": "Ghost"})
+        assert r.get(tenant_id, consistent=True) is None
+
+    def test_the_key_count_starts_once_and_never_passes_the_limit(self, world):
+        r, tenant = world.repos.tenants, a_tenant()
+        r.add(tenant)
+        with pytest.raises(ConditionFailed):
+            r.take_key_slot(tenant.tenant_id, 2)  # no count yet: the service starts it first
+        r.start_key_count(tenant.tenant_id, 1)
+        with pytest.raises(ConditionFailed):
+            r.start_key_count(tenant.tenant_id, 0)
+        r.take_key_slot(tenant.tenant_id, 2)
+        with pytest.raises(ConditionFailed):
+            r.take_key_slot(tenant.tenant_id, 2)
+        assert r.get(tenant.tenant_id, consistent=True).api_keys_active == 2
+
+    def test_a_key_slot_is_given_back_down_to_zero_only(self, world):
+        r, tenant = world.repos.tenants, a_tenant()
+        r.add(tenant)
+        r.start_key_count(tenant.tenant_id, 1)
+        assert r.give_key_slot(tenant.tenant_id) is True
+        assert r.give_key_slot(tenant.tenant_id) is False
+        assert r.get(tenant.tenant_id, consistent=True).api_keys_active == 0
+
+    def test_no_key_count_is_started_for_a_missing_tenant(self, world):
+        r, tenant_id = world.repos.tenants, f"ct-{uuid.uuid4().hex[:10]}"
+        with pytest.raises(ConditionFailed):
+            r.start_key_count(tenant_id, 0)
+        assert r.get(tenant_id, consistent=True) is None
+
+    def test_of_ten_concurrent_key_slots_only_the_limit_is_taken(self, world):
+        r, tenant = world.repos.tenants, a_tenant()
+        r.add(tenant)
+        r.start_key_count(tenant.tenant_id, 0)
+        results, errors = _race(10, lambda: r.take_key_slot(tenant.tenant_id, 3))
+        assert len(results) == 3 and len(errors) == 7
+        assert all(isinstance(e, ConditionFailed) for e in errors)
+        assert r.get(tenant.tenant_id, consistent=True).api_keys_active == 3
+
+    # ---- API keys ------------------------------------------------------------------------------
+
+    def test_a_key_is_stored_once_and_found_by_hash_and_by_id(self, world):
+        r, tenant_id = world.repos.api_keys, f"ct-{uuid.uuid4().hex[:10]}"
+        older = an_api_key(tenant_id, created_at="2026-11-01T09:00:00.000Z")
+        newer = an_api_key(tenant_id)
+        r.add(older)
+        r.add(newer)
+        with pytest.raises(AlreadyExists):
+            r.add(replace(older, key_id=_id("key")))
+        assert r.get(older.key_hash, consistent=True) == older
+        assert r.by_id(tenant_id, newer.key_id) == newer
+        assert r.by_id(f"{tenant_id}-other", newer.key_id) is None
+        assert [k.key_id for k in r.of_tenant(tenant_id)] == [newer.key_id, older.key_id]
+
+    def test_a_key_is_revoked_once(self, world):
+        r, key = world.repos.api_keys, an_api_key(f"ct-{uuid.uuid4().hex[:10]}")
+        r.add(key)
+        revoked = r.revoke(key, at="2026-12-02T10:00:00.000Z")
+        assert revoked == replace(key, status="revoked", revoked_at="2026-12-02T10:00:00.000Z")
+        with pytest.raises(ConditionFailed):
+            r.revoke(key, at="2026-12-02T11:00:00.000Z")
+        assert r.get(key.key_hash, consistent=True).revoked_at == "2026-12-02T10:00:00.000Z"
+
+    def test_a_replacement_writes_the_new_key_and_revokes_the_old_together(self, world):
+        r, old = world.repos.api_keys, an_api_key(f"ct-{uuid.uuid4().hex[:10]}")
+        r.add(old)
+        new = an_api_key(old.tenant_id)
+        r.replace(new, old, at="2026-12-02T10:00:00.000Z")
+        assert r.get(new.key_hash, consistent=True) == new
+        assert r.get(old.key_hash, consistent=True).status == "revoked"
+
+    def test_a_revoked_key_is_not_replaced_and_nothing_is_written(self, world):
+        r, old = world.repos.api_keys, an_api_key(f"ct-{uuid.uuid4().hex[:10]}")
+        r.add(old)
+        r.revoke(old, at="2026-12-02T10:00:00.000Z")
+        new = an_api_key(old.tenant_id)
+        with pytest.raises(ConditionFailed):
+            r.replace(new, old, at="2026-12-02T11:00:00.000Z")
+        assert r.get(new.key_hash, consistent=True) is None
+
+    def test_of_concurrent_replacements_of_one_key_one_wins(self, world):
+        r, old = world.repos.api_keys, an_api_key(f"ct-{uuid.uuid4().hex[:10]}")
+        r.add(old)
+        news = [an_api_key(old.tenant_id) for _ in range(5)]
+        queue = list(news)
+        lock = threading.Lock()
+
+        def replace_once():
+            with lock:
+                new = queue.pop()
+            r.replace(new, old, at="2026-12-02T10:00:00.000Z")
+            return new
+
+        results, errors = _race(5, replace_once)
+        assert len(results) == 1 and all(isinstance(e, ConditionFailed) for e in errors) and len(errors) == 4
+        assert [n.key_id for n in news if r.get(n.key_hash, consistent=True) is not None] == [results[0].key_id]
+
+    # ---- rate buckets --------------------------------------------------------------------------
+
+    def test_a_bucket_is_started_once_and_reads_back(self, world):
+        from chalicelib.store.records import RateBucketRecord
+        r = world.repos.rate_buckets
+        bucket = RateBucketRecord(bucket_id=_id("key"), tenant_id="contract", tokens=9.0, updated_at=1764669600.25)
+        r.start(bucket)
+        with pytest.raises(AlreadyExists):
+            r.start(replace(bucket, tokens=1.0))
+        assert r.get(bucket.bucket_id) == bucket
+        assert r.get(_id("key")) is None
+
+    def test_a_token_is_spent_only_from_the_values_read(self, world):
+        from chalicelib.store.records import RateBucketRecord
+        r = world.repos.rate_buckets
+        read = RateBucketRecord(bucket_id=_id("key"), tenant_id="contract", tokens=9.0, updated_at=1764669600.25)
+        r.start(read)
+        r.spend(read, 8.0, 1764669600.5)
+        with pytest.raises(ConditionFailed):
+            r.spend(read, 8.0, 1764669600.75)  # stale: another request spent in between
+        assert r.get(read.bucket_id) == replace(read, tokens=8.0, updated_at=1764669600.5)
+
+    def test_of_ten_concurrent_spends_from_one_read_one_wins(self, world):
+        from chalicelib.store.records import RateBucketRecord
+        r = world.repos.rate_buckets
+        read = RateBucketRecord(bucket_id=_id("key"), tenant_id="contract", tokens=9.0, updated_at=1764669600.25)
+        r.start(read)
+        results, errors = _race(10, lambda: r.spend(read, 8.0, 1764669601.0))
+        assert len(results) == 1 and len(errors) == 9 and all(isinstance(e, ConditionFailed) for e in errors)
+        assert r.get(read.bucket_id).tokens == 8.0
+
+    # ---- helpers as the partner API reads them ---------------------------------------------------
+
+    def _pool_helper(self, tenant_id: str, **over):
+        from chalicelib.store.records import PoolHelperRecord
+        values = dict(helper_id=_id("h"), tenant_id=tenant_id, status="active", first_name="Rita", name="Rita Contract",
+                      city="Zürich", lat=47.3769, lon=8.5417, service_radius_km=12, hourly_rate=6500, currency="CHF",
+                      languages=("de", "it"), remote=True, skills={"printer": 2}, on_call=True)
+        values.update(over)
+        return PoolHelperRecord(**values)
+
+    def test_a_pool_helper_is_created_once_and_read_back_alone_and_by_status(self, world):
+        r, tenant_id = world.repos.helper_pools, f"contract-{uuid.uuid4().hex[:6]}"
+        active, simulated = self._pool_helper(tenant_id), self._pool_helper(tenant_id, status="simulated")
+        for h in (active, simulated):
+            r.add(h, email=f"{h.helper_id}@example.org", email_key=f"{h.helper_id}@example.org",
+                  created_at="2026-12-01T09:00:00.000Z")
+        with pytest.raises(AlreadyExists):
+            r.add(replace(active, first_name="Other"), email="x@example.org", email_key="x@example.org",
+                  created_at="2026-12-01T09:00:00.000Z")
+        assert r.get(active.helper_id) == active and r.get(_id("h")) is None
+        assert r.with_status(tenant_id, "active") == [replace(active, name=None)]  # the index has no full name
+        assert r.with_status(tenant_id, "simulated") == [replace(simulated, name=None)]
+        assert r.many([active.helper_id, _id("h")]) == {active.helper_id: active}
+
+    # ---- a partner's bookings, listed ------------------------------------------------------------
+
+    def _partner_booking(self, world, tenant_id: str, created_at: str, **over):
+        from chalicelib.store.records import BookingRecord
+        values = dict(booking_id=_id("b"), tenant_id=tenant_id, customer_id=_id("c"), state="completed",
+                      created_at=created_at, updated_at=created_at, category="printer", description="contract",
+                      partner_id=tenant_id, price_cap={"amount": 10000, "currency": "CHF"}, version=3)
+        values.update(over)
+        booking = BookingRecord(**values)
+        world.given_whole_booking(booking)
+        return booking
+
+    def test_a_partners_bookings_page_newest_first_without_gaps_or_repeats(self, world):
+        tenant_id = f"contract-{uuid.uuid4().hex[:6]}"
+        made = [self._partner_booking(world, tenant_id, f"2026-11-0{d}T10:00:00.000Z") for d in (3, 1, 5, 2, 4)]
+        self._partner_booking(world, f"{tenant_id}-other", "2026-11-06T10:00:00.000Z")
+        seen, after = [], None
+        for _ in range(5):
+            page, after = world.repos.partner_bookings.page(tenant_id, external_ref=None, limit=2, after=after)
+            assert len(page) <= 2
+            seen += [b.booking_id for b in page]
+            if after is None:
+                break
+        assert seen == [b.booking_id for b in sorted(made, key=lambda b: b.created_at, reverse=True)]
+
+    def test_a_cursor_continues_only_its_own_listing(self, world):
+        from chalicelib.store.partner_bookings import BadCursor
+        tenant_id = f"contract-{uuid.uuid4().hex[:6]}"
+        for d in (1, 2, 3):
+            self._partner_booking(world, tenant_id, f"2026-11-0{d}T10:00:00.000Z")
+        _, after = world.repos.partner_bookings.page(tenant_id, external_ref=None, limit=1, after=None)
+        assert after is not None
+        with pytest.raises(BadCursor):
+            world.repos.partner_bookings.page(f"{tenant_id}-other", external_ref=None, limit=1, after=after)
+        with pytest.raises(BadCursor):
+            world.repos.partner_bookings.page(tenant_id, external_ref="ORDER-1", limit=1, after=after)
+
+    def test_bookings_are_listed_by_the_partners_reference_and_by_month(self, world):
+        tenant_id = f"contract-{uuid.uuid4().hex[:6]}"
+        ref = self._partner_booking(world, tenant_id, "2026-11-02T10:00:00.000Z", external_ref="ORDER-7",
+                                    partner_ref=f"{tenant_id}#ORDER-7")
+        other = self._partner_booking(world, tenant_id, "2026-10-30T10:00:00.000Z")
+        page, _ = world.repos.partner_bookings.page(tenant_id, external_ref="ORDER-7", limit=10, after=None)
+        assert [b.booking_id for b in page] == [ref.booking_id]
+        assert [b.booking_id for b in world.repos.partner_bookings.in_month(tenant_id, "2026-11")] == [ref.booking_id]
+        assert [b.booking_id for b in world.repos.partner_bookings.in_month(tenant_id, "2026-10")] == [other.booking_id]
+
+
+# ---- erasure (issue 18): what erasing a person rewrites -------------------------------------------
+
+class ErasureContract:
+    """store/erasure.py and its twin. The world provides ``given_person(record)`` (the person's
+    own row) besides ``given_whole_booking`` and ``given_helper``."""
+
+    def _customer(self, world, **over):
+        from chalicelib.store.records import PersonRecord
+        values = dict(kind="customer", person_id=_id("c"), tenant_id="contract", email=f"{_id('erika')}@example.org",
+                      name="Erika Muster", phone="+41791234567", address={"street": "Seestrasse 1", "city": "Zürich"},
+                      stripe_customer_id="cus_contract")
+        values.update(over)
+        person = PersonRecord(**values)
+        world.given_person(person)
+        return person
+
+    def test_a_person_reads_back_and_only_the_changes_are_written(self, world):
+        r, person = world.repos.erasure, self._customer(world)
+        assert r.person("customer", person.person_id) == person
+        assert r.person("customer", _id("c")) is None
+        erased = f"erased+{person.person_id}@erased.invalid"
+        assert r.rewrite_person(person, {"email": erased, "email_key": f"contract#{erased}", "name": None,
+                                         "address": None}) == 1
+        assert r.person("customer", person.person_id) == replace(person, email=erased, name=None, address=None)
+        assert r.rewrite_person(person, {}) == 0
+
+    def test_a_helper_reads_back_with_what_places_them_in_matching(self, world):
+        r, helper = world.repos.erasure, a_helper()
+        world.given_helper(helper)
+        person = r.person("helper", helper.helper_id)
+        assert (person.kind, person.tenant_id, person.first_name, person.status, person.bio) == (
+            "helper", helper.tenant_id, helper.first_name, "active", helper.bio)
+        r.rewrite_person(person, {"status": "suspended", "tenant_status": f"{helper.tenant_id}#suspended",
+                                  "lat": 0, "lon": 0, "bio": None})
+        after = r.person("helper", helper.helper_id)
+        assert (after.status, after.lat, after.lon, after.bio) == ("suspended", 0, 0, None)
+
+    def _booking(self, world, customer_id: str, **over):
+        from chalicelib.store.records import BookingRecord
+        values = dict(booking_id=_id("b"), tenant_id=f"contract-{uuid.uuid4().hex[:6]}", customer_id=customer_id,
+                      state="completed", created_at="2026-11-02T10:00:00.000Z", updated_at="2026-11-02T12:00:00.000Z",
+                      category="printer", description="Der Drucker von Erika Muster", version=4,
+                      contact={"name": "Erika Muster", "phone": "+41791234567"},
+                      price_cap={"amount": 10000, "currency": "CHF"})
+        values.update(over)
+        booking = BookingRecord(**values)
+        world.given_whole_booking(booking)
+        return booking
+
+    def test_a_booking_is_rewritten_only_in_the_state_it_was_read_in(self, world):
+        r, customer_id = world.repos.erasure, _id("c")
+        made = self._booking(world, customer_id)
+        [read] = r.bookings_of("customer", customer_id)
+        assert (read.booking_id, read.description, read.contact["name"]) == (
+            made.booking_id, made.description, "Erika Muster")
+        with pytest.raises(ConditionFailed):
+            r.rewrite_bookings([replace(read, state="started")], lambda b: {"description": "[erased]"})
+        assert r.bookings_of("customer", customer_id)[0].description == made.description
+        assert r.rewrite_bookings([read], lambda b: {"description": "[erased]", "contact": {}}) == 1
+        after = r.bookings_of("customer", customer_id)[0]
+        assert (after.description, after.contact, after.state, after.version) == ("[erased]", {}, "completed", 4)
+        assert r.rewrite_bookings([after], lambda b: {}) == 0
+
+    def test_failures_change_where_the_rule_says_and_are_counted(self, world):
+        r, person_id = world.repos.erasure, _id("c")
+        mine = self._failure_of(world, payload=f'{{"customer_id": "{person_id}"}}')
+        other = self._failure_of(world)
+
+        def rule(f):
+            return {"payload": f.payload.replace(person_id, "[erased]")} if person_id in f.payload else {}
+
+        assert r.rewrite_failures(rule) == 1
+        assert world.repos.failures.get(mine.failure_id).payload == '{"customer_id": "[erased]"}'
+        assert world.repos.failures.get(other.failure_id).payload == other.payload
+        assert r.rewrite_failures(rule) == 0
+
+    def _failure_of(self, world, **over) -> FailureRecord:
+        values = dict(failure_id=_id("f"), unit=f"work#contract#{uuid.uuid4().hex}", kind="contract", name="contract",
+                      error="RuntimeError: boom", first_failed_at="2026-11-30T10:00:00.000Z",
+                      last_failed_at="2026-11-30T10:00:00.000Z", payload='{"x": 1}', attempts=4)
+        values.update(over)
+        failure = FailureRecord(**values)
+        world.repos.failures.add(failure)
+        return failure
+
+    def test_a_helpers_reviews_lose_what_the_rule_removes(self, world):
+        r, helper = world.repos.erasure, a_helper()
+        world.given_helper(helper)
+        review = a_review(helper_id=helper.helper_id, tenant_id=helper.tenant_id, comment="Rita war super")
+        world.repos.reviews.add(review)
+        rule = lambda rv: {"comment": None} if rv.comment else {}  # noqa: E731
+        assert r.rewrite_reviews(helper_id=helper.helper_id, rewrite=rule) == 1
+        assert world.repos.reviews.get(review.booking_id) == replace(review, comment=None)  # stars and version stay
+        assert r.rewrite_reviews(booking_ids=[review.booking_id], rewrite=rule) == 0
+
+    def test_a_persons_push_subscriptions_and_settings_are_deleted_once(self, world):
+        r, owner = world.repos.erasure, f"customer#{_id('c')}"
+        for n in ("a", "b"):
+            world.repos.push_subscriptions.put(PushSubscriptionRecord(
+                owner=owner, subscription_id=f"ps_{n}", tenant_id="contract", endpoint=f"https://push.example.org/{n}",
+                p256dh="key", auth="auth", created_at="2026-11-30T10:00:00.000Z"))
+        world.repos.notification_prefs.put(NotificationPrefsRecord(owner=owner, tenant_id="contract",
+                                                                   updated_at="2026-11-30T10:00:00.000Z"))
+        assert (r.delete_push_subscriptions(owner), r.delete_notification_prefs(owner)) == (2, 1)
+        assert world.repos.push_subscriptions.for_owner(owner) == [] and world.repos.notification_prefs.get(owner) is None
+        assert (r.delete_push_subscriptions(owner), r.delete_notification_prefs(owner)) == (0, 0)
+        assert r.delete_signin_records(f"phone#{owner}", None) == 0

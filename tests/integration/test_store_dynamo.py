@@ -5,6 +5,7 @@ import pytest
 from chalicelib.store import Repos
 from tests.contract.store_contract import (AttributionContract, InvoiceContract, NotificationsContract,
                                            PaymentsContract, ReplayContract, StoreContract)
+from tests.contract.store_contract import ErasureContract, PartnersContract
 
 
 def dynamo_repos() -> Repos:
@@ -25,7 +26,22 @@ def dynamo_repos() -> Repos:
                  notification_prefs=notification_prefs.notification_prefs(),
                  push_subscriptions=push_subscriptions.push_subscriptions(),
                  helper_index=helper_index.helper_index(), replays=_replays(),
-                 invoices=_invoices(), attribution=_attribution())
+                 invoices=_invoices(), attribution=_attribution(), **_partners())
+
+
+def _partners() -> dict:
+    """Issue 18: tenants, API keys and rate buckets."""
+    from chalicelib.store.api_keys import api_keys, rate_buckets
+    from chalicelib.store.helper_pools import helper_pools
+    from chalicelib.store.partner_bookings import partner_bookings
+    from chalicelib.store.tenants import tenants
+    return {"tenants": tenants(), "api_keys": api_keys(), "rate_buckets": rate_buckets(),
+            "helper_pools": helper_pools(), "partner_bookings": partner_bookings(), "erasure": _erasure()}
+
+
+def _erasure():
+    from chalicelib.store.erasure import erasure
+    return erasure()
 
 
 def _invoices():
@@ -114,6 +130,14 @@ class DynamoWorld:
                  email_key=f"{card.tenant_id}#{card.customer_id}@example.org",
                  created_at="2026-11-30T10:00:00.000Z").save()
 
+    def given_person(self, p):  # erasure's read of a person's own row (a customer here)
+        from chalicelib.models.customers import Customer
+
+        assert p.kind == "customer"
+        Customer(customer_id=p.person_id, tenant_id=p.tenant_id, email=p.email, email_key=f"{p.tenant_id}#{p.email}",
+                 name=p.name, phone=p.phone, address=p.address, stripe_customer_id=p.stripe_customer_id,
+                 default_payment_method=p.default_payment_method, created_at="2026-11-30T10:00:00.000Z").save()
+
     def given_whole_booking(self, b):
         from chalicelib.models.bookings import Booking
 
@@ -121,7 +145,8 @@ class DynamoWorld:
         Booking(booking_id=b.booking_id, tenant_id=b.tenant_id, customer_id=b.customer_id, helper_id=b.helper_id,
                 category=b.category, description=b.description, mode=b.mode, price_cap=dict(b.price_cap),
                 language=b.language, state=b.state, version=b.version, created_at=b.created_at,
-                updated_at=b.updated_at).save()
+                updated_at=b.updated_at, partner_id=b.partner_id, external_ref=b.external_ref,
+                partner_ref=b.partner_ref, sandbox=b.sandbox, contact=dict(b.contact), location=b.location).save()
 
 
 @pytest.fixture()
@@ -146,6 +171,14 @@ class TestDynamoInvoices(InvoiceContract):
 
 
 class TestDynamoNotificationsStore(NotificationsContract):
+    pass
+
+
+class TestDynamoPartnersStore(PartnersContract):
+    pass
+
+
+class TestDynamoErasureStore(ErasureContract):
     pass
 
 

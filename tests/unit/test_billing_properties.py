@@ -12,7 +12,6 @@
 """
 from __future__ import annotations
 
-from types import SimpleNamespace
 from unittest import mock
 
 from hypothesis import given, settings, strategies as st
@@ -39,7 +38,8 @@ def _tenant(pricing: dict, billing_model: str = "card", currency: str = "CHF"):
     settings_ = dp.tenant_settings_from(dp.CreateTenant(tenant_id=TENANT, name="Hypo AG", currency=currency,
                                                          billing_model=billing_model,
                                                          pricing=dp.PricingPolicy(**pricing)))
-    return SimpleNamespace(tenant_id=TENANT, currency=currency, settings=SimpleNamespace(as_dict=lambda: settings_)), settings_
+    from chalicelib.store.records import TenantRecord
+    return TenantRecord(tenant_id=TENANT, name="Hypo AG", currency=currency, settings=settings_), settings_
 
 
 def _settled(booking: dict, minutes: int, mode: str, helper_rate: int, currency: str):

@@ -4,6 +4,7 @@ import pytest
 from chalicelib.store import memory_repos
 from tests.contract.store_contract import (AttributionContract, InvoiceContract, NotificationsContract,
                                            PaymentsContract, ReplayContract, StoreContract)
+from tests.contract.store_contract import ErasureContract, PartnersContract
 
 
 class MemoryWorld:
@@ -35,6 +36,9 @@ class MemoryWorld:
     def given_helper_reach(self, reach):
         self.repos.world.helper_reach[reach.helper_id] = reach
 
+    def given_person(self, person):  # erasure's read of a person's own row
+        self.repos.erasure.persons[(person.kind, person.person_id)] = person
+
 
 @pytest.fixture()
 def world():
@@ -58,6 +62,14 @@ class TestMemoryInvoices(InvoiceContract):
 
 
 class TestMemoryNotificationsStore(NotificationsContract):
+    pass
+
+
+class TestMemoryPartnersStore(PartnersContract):
+    pass
+
+
+class TestMemoryErasureStore(ErasureContract):
     pass
 
 

@@ -55,9 +55,16 @@ _WHERE = {
     "PushSubscriptionRecord": "notifications",
     "AttributionCounts": "attribution",
     "AttributionLink": "attribution",
+    # issue 18: tenants, API keys and rate buckets
+    "TenantRecord": "tenants",
+    "ApiKeyRecord": "partners",
+    "RateBucketRecord": "partners",
+    "PoolHelperRecord": "partners",
+    "PersonRecord": "erasure",
 }
 
 __all__ = ['ALL_COUNTERS', 'ReviewRecord', 'CustomerRatingRecord', 'QualityCaseRecord', 'BookingFacts', 'HelperRecord', 'OfferRef', 'FailureRecord', 'GeoHintRecord', 'WebhookEndpointRecord', 'WebhookDeliveryRecord', 'SignInCodeRecord', 'PhoneVerificationRecord', 'StaffRecord', 'CustomerRecord', 'PaymentRecord', 'LedgerEntryRecord', 'PayoutAccountRecord', 'SavedCardRecord', 'BookingRecord', 'NotificationLogRecord', 'NotificationPrefsRecord', 'PushSubscriptionRecord', 'OfferRecord', 'HelperReach', 'replace', 'ATTRIBUTION_KINDS', 'AttributionCounts', 'AttributionLink']
+__all__ += ['TenantRecord', 'ApiKeyRecord', 'RateBucketRecord', 'PoolHelperRecord', 'PersonRecord']  # issue 18: tenants and API keys
 
 
 def __getattr__(name: str):
