@@ -8,6 +8,7 @@ classes, route tables: it lives as long as the container) is then frozen out of 
 """
 import gc
 
+_collecting = gc.isenabled()
 gc.disable()  # until the end of this module
 
 from chalice import Chalice
@@ -43,4 +44,5 @@ problems.install(app)  # Chalice's own 4xx as problem bodies, security headers
 app.register_middleware(http_middleware, "http")  # JSON logs with the request and booking id
 
 gc.freeze()  # after the last import and registration: see the module docstring
-gc.enable()
+if _collecting:
+    gc.enable()
