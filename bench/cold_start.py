@@ -8,7 +8,10 @@ and reads DynamoDB Local.
 
     make bench-cold-start          # or: .venv/bin/python bench/cold_start.py --runs 15
 
-Last line: {"metric": "cold_start_ratio", "value": ..., "unit": "x baseline", "goal": "<= 1.3", ...}
+Last line: {"metric": "cold_start_ratio", "value": ..., "unit": "x baseline", "goal": "<= 1.3", ...};
+``value`` is the ratio of wall medians. ``cpu_ratio`` is the same for CPU time (user + system of the
+child processes), which a loaded machine moves less; ``load_average_1min`` is taken before and after
+the timed runs: compare runs made at similar load.
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import secrets
 import statistics
 import subprocess
@@ -62,10 +66,14 @@ print(time.perf_counter() - t0)
 """
 
 
-def timed(cmd: list[str], env: dict) -> tuple[float, str]:
+def timed(cmd: list[str], env: dict) -> tuple[float, str, float]:
+    """Wall seconds, stdout and CPU seconds (user + system) of one fresh process."""
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
-    return time.perf_counter() - t0, out
+    wall = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, out, (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
 
 
 def main() -> None:
@@ -117,14 +125,19 @@ def main() -> None:
                 print(f"  {own:>8} | {cum:>8} | {mod}", file=sys.stderr)
             print(f"  total modules imported: {len(rows)}; the whole tree: {raw}", file=sys.stderr)
 
-        app_wall, base_wall, inner = [], [], []
+        app_wall, base_wall, app_cpu, base_cpu, inner = [], [], [], [], []
+        load_before = os.getloadavg()[0]
         for i in range(args.runs):
-            w, out = timed([sys.executable, "-c", APP_CHILD], env)
+            w, out, cpu = timed([sys.executable, "-c", APP_CHILD], env)
             app_wall.append(w)
+            app_cpu.append(cpu)
             inner.append(json.loads(out.strip().splitlines()[-1]))
-            w, _ = timed([sys.executable, "-c", BASE_CHILD], env)
+            w, _, cpu = timed([sys.executable, "-c", BASE_CHILD], env)
             base_wall.append(w)
-            print(f"run {i + 1}/{args.runs}: app {app_wall[-1]:.3f}s  baseline {base_wall[-1]:.3f}s", file=sys.stderr)
+            base_cpu.append(cpu)
+            print(f"run {i + 1}/{args.runs}: app {app_wall[-1]:.3f}s  baseline {base_wall[-1]:.3f}s "
+                  f"(cpu {app_cpu[-1]:.3f}s / {base_cpu[-1]:.3f}s)", file=sys.stderr)
+        load_after = os.getloadavg()[0]
 
     app_med, base_med = statistics.median(app_wall), statistics.median(base_wall)
     result = {
@@ -134,6 +147,11 @@ def main() -> None:
         "app_import_median_s": round(statistics.median(r["import"] for r in inner), 3),
         "first_request_median_s": round(statistics.median(r["request"] for r in inner), 3),
         "stripe_imported": any(r["stripe"] for r in inner), "runs": args.runs,
+        # CPU (user + system) of the same processes: what the wall ratio is made of, less moved by load
+        "cpu_ratio": round(statistics.median(app_cpu) / statistics.median(base_cpu), 3),
+        "app_cpu_median_s": round(statistics.median(app_cpu), 3),
+        "baseline_cpu_median_s": round(statistics.median(base_cpu), 3),
+        "load_average_1min": [round(load_before, 2), round(load_after, 2)],
         "baseline": 'python -c \'import boto3; boto3.client("dynamodb")\' (fresh process, wall)',
     }
     print(json.dumps(result))
