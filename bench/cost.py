@@ -481,9 +481,9 @@ def price(meter: Meter, completed: int, stripe_latency_s: float = 0.4) -> dict:
             "sqs_empty_receives_not_billed_here": meter.empty_receives,
         },
         "aws_requests_by_service": dict(by_service),
-        # capacity units per completed booking by (read/write, table, table-or-index, operation), top 15
+        # capacity units per completed booking by (read/write, table, table-or-index, operation), top 30
         "dynamodb_units_per_booking_top": [
-            [" ".join(k), round(v / max(completed, 1), 2)] for k, v in meter.by_table.most_common(15)],
+            [" ".join(k), round(v / max(completed, 1), 2)] for k, v in meter.by_table.most_common(30)],
         "invocations_by_function": dict(meter.invocations),
         "median_ms_by_function": {k: round(statistics.median(v) * 1000, 1) for k, v in meter.durations.items()},
     }

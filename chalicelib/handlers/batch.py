@@ -82,8 +82,9 @@ STREAM_LEASE_SECONDS = 40
 STREAM_WAIT_SECONDS = 45
 
 
-def _guarded(guard: bool, key: str, handle: Callable[[dict], None], record: dict, *, stream: bool = False) -> None:
-    if not guard:
+def _guarded(guard: bool | Callable[[dict], bool], key: str, handle: Callable[[dict], None], record: dict, *,
+             stream: bool = False) -> None:
+    if not (guard(record) if callable(guard) else guard):
         handle(record)
         return
     if stream:
@@ -106,10 +107,12 @@ def _queue_booking(record: dict) -> str | None:
     return body.get("booking_id") if isinstance(body, dict) and isinstance(body.get("booking_id"), str) else None
 
 
-def process_stream(source: str, event: Any, handle: Callable[[dict], None], *, guard: bool = True) -> dict:
+def process_stream(source: str, event: Any, handle: Callable[[dict], None], *,
+                   guard: bool | Callable[[dict], bool] = True) -> dict:
     """``guard=False`` is for handlers whose whole effect is a conditional write of values derived
     from the record alone (a replay writes the same values or is refused): the guard's writes per
-    record would buy nothing there and cost write request units."""
+    record would buy nothing there and cost write request units. ``guard`` may also be a function
+    of the record: True for the records that need the guard (those that run any work)."""
     obs.setup()
     records = records_of(event)
     context = context_of(event)

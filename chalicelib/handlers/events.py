@@ -32,7 +32,17 @@ def on_booking_change(event):
         booking = booking_model.Booking
         effects.run_effects(image(record, "NewImage", booking), image(record, "OldImage", booking))
 
-    return process_stream("bookings", event, handle)
+    return process_stream("bookings", event, handle, guard=runs_units)
+
+
+def runs_units(record: dict) -> bool:
+    """Whether a bookings stream record runs any unit, so needs the redelivery guard: one that
+    applied no transition with effects or clocks (a REMOVE, a write beside the state machine)
+    does nothing when delivered again, and its claim's two writes would buy nothing."""
+    if record["eventName"] == "REMOVE":
+        return False
+    booking = booking_model.Booking
+    return bool(effects.units_of(image(record, "NewImage", booking), image(record, "OldImage", booking)))
 
 
 @bp.on_dynamodb_record(stream_arn=stream_arn("offers"), batch_size=25, starting_position="TRIM_HORIZON")

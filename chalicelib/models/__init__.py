@@ -10,7 +10,7 @@ def all_models():
     from chalicelib.models.customers import Customer
     from chalicelib.models.helpers import Helper
     from chalicelib.models.idempotency import IdempotencyRecord
-    from chalicelib.models.ledger import LedgerEntry
+    from chalicelib.models.ledger import LedgerMovement
     from chalicelib.models.offers import Offer
     from chalicelib.models.payments import Payment
     from chalicelib.models.partners import ApiKey, RateBucket, WebhookDelivery, WebhookEndpoint
@@ -30,7 +30,7 @@ def all_models():
     from chalicelib.models.attribution import AttributionItem
 
     return [Tenant, Customer, Helper, Booking, Offer, SignInCode, Staff, IdempotencyRecord,
-            Payment, LedgerEntry,
+            Payment, LedgerMovement,
             Review, CustomerRating, RatingAggregate, QualityCase,
             NotificationLog, NotificationPrefs, PushSubscription,
             ApiKey, RateBucket, WebhookEndpoint, WebhookDelivery, FailedUnit, GeoHint,

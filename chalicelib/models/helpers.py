@@ -96,6 +96,7 @@ class Helper(Model):
     created_at = UnicodeAttribute()
     # matching (issue 3): the job the helper is on, counters for ranking, index keys (null = not indexed)
     busy_with = UnicodeAttribute(null=True)
+    last_accept = UnicodeAttribute(null=True)  # "<at>#<booking>" of the last accept counted (store.helpers)
     offers_received = NumberAttribute(default=0)
     offers_accepted = NumberAttribute(default=0)
     last_assigned_at = UnicodeAttribute(null=True)

@@ -147,9 +147,9 @@ def _lines_of(tenant_id: str, cut: str, earlier: list[InvoiceRecord]) -> list[in
     """The visits to bill: every ``invoiced`` entry of the tenant up to ``cut`` not on an earlier
     invoice (from a little before the last invoice's cut, so an entry the index showed late is
     billed next time, and never twice), with the partner's share booked for the same visit."""
-    from chalicelib.models.ledger import LedgerEntry
     from chalicelib.services.payments import booking_movements
     from chalicelib.services.transitions import load_booking
+    from chalicelib.store.ledger import ledger
 
     start = ""
     if earlier:
@@ -157,13 +157,12 @@ def _lines_of(tenant_id: str, cut: str, earlier: list[InvoiceRecord]) -> list[in
         start = _iso(last_cut - LOOKBACK)
     billed = {line["booking_id"] for record in earlier if record.cut >= start for line in record.lines}
     lines = []
-    for e in LedgerEntry.by_account.query(inv.receivable(tenant_id),
-                                          LedgerEntry.sort_key.between(start or "0", cut + "#~")):
+    for e in ledger().of_account(inv.receivable(tenant_id), since=start or "0", until=cut + "#~"):
         if e.kind != "invoiced" or e.booking_id in billed or e.created_at > cut:
             continue
         summary = L.booking_summary(booking_movements(e.booking_id))
         booking = load_booking(e.booking_id)
-        meta = _plain(e.meta) or {}
+        meta = e.meta or {}
         minutes = meta.get("minutes") or booking.minutes_worked or 0
         lines.append(inv.InvoiceLine(
             booking_id=e.booking_id, external_ref=booking.external_ref, completed_at=e.created_at,

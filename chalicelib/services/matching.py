@@ -310,4 +310,4 @@ def free_helper(booking: dict, entry: dict, old: dict | None) -> None:
     else:
         freed = booking.get("helper_id") or (old or {}).get("helper_id")
     if freed:
-        helpers().free(f"match#free#{bid}#{freed}#{entry.get('v')}", freed, bid)
+        helpers().free(f"match#free#{bid}#{freed}#{entry.get('v')}", freed, bid, entry.get("at"))

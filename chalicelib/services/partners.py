@@ -518,15 +518,10 @@ def _attribution_report(tenant_id: str) -> dict:
 def _booked(booking_id: str) -> tuple[int, int]:
     """``(gross, commission)`` of a booking as the ledger holds them: captured from the card or
     invoiced to the partner, and the partner's share (refunds taken off). Read here from the
-    ledger's entries (not through services.payments, so this module's reach stays narrow)."""
+    ledger's store (not through services.payments, so this module's reach stays narrow)."""
     from chalicelib.domain import ledger as L
-    from chalicelib.models.ledger import LedgerEntry
+    from chalicelib.store.ledger import ledger, movements_of
 
-    grouped: dict[str, list] = {}
-    for e in LedgerEntry.by_booking.query(booking_id):
-        grouped.setdefault(e.movement_id, []).append(e)
-    movements = [L.Movement(mid, rows[0].kind, rows[0].booking_id, rows[0].tenant_id, rows[0].currency,
-                            tuple(L.Entry(r.account, int(r.amount)) for r in sorted(rows, key=lambda r: r.entry_id)))
-                 for mid, rows in grouped.items()]
+    movements = movements_of(ledger().of_booking(booking_id))
     s = L.booking_summary(movements)
     return s["captured"] + s["invoiced"] - s["refunded"], s["partner_share"]

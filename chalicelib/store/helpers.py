@@ -48,18 +48,27 @@ class Helpers:
         _sync_index_keys(helper_id, changes, derived_from)
 
     def mark_busy(self, guard_key: str, helper_id: str, booking_id: str, at: str) -> bool:
-        """The helper took ``booking_id`` (out of the matching index via the stream), counted as an
-        accepted offer: once per ``guard_key``, atomically with the guard. False if done before
-        or the helper is gone."""
+        """The helper took ``booking_id`` at ``at`` (the accept's time: out of the matching index
+        via the stream), counted as an accepted offer, once: one conditional update that also
+        records the accept (``last_accept = "<at>#<booking>"``) and applies only over an older one,
+        so a redelivered accept, or an earlier one arriving after a later one, changes nothing.
+        False then, or if the helper is gone. (``guard_key`` names the step in logs and twins.)"""
         from chalicelib.models.helpers import Helper
-        return _once(guard_key, helper_id,
-                     [Helper.busy_with.set(booking_id), Helper.offers_accepted.add(1), Helper.last_assigned_at.set(at)])
+        mark = f"{at}#{booking_id}"
+        return _conditional(helper_id, [Helper.busy_with.set(booking_id), Helper.offers_accepted.add(1),
+                                        Helper.last_assigned_at.set(at), Helper.last_accept.set(mark)],
+                            Helper.last_accept.does_not_exist() | (Helper.last_accept < mark))
 
-    def free(self, guard_key: str, helper_id: str, booking_id: str) -> bool:
+    def free(self, guard_key: str, helper_id: str, booking_id: str, at: str | None = None) -> bool:
         """The helper is free again, but only if still busy with *this* booking (a helper holding
-        two jobs stays busy with the other); once per ``guard_key``. False if nothing changed."""
+        two jobs stays busy with the other) and, given the time ``at`` the job ended, only from an
+        accept before it (a late redelivery never frees the helper from the same booking taken
+        again). One conditional update: a redelivery finds the helper free and changes nothing."""
         from chalicelib.models.helpers import Helper
-        return _once(guard_key, helper_id, [Helper.busy_with.remove()], condition=Helper.busy_with == booking_id)
+        cond = Helper.busy_with == booking_id
+        if at:
+            cond &= Helper.last_accept.does_not_exist() | (Helper.last_accept < at)
+        return _conditional(helper_id, [Helper.busy_with.remove()], cond)
 
 
 def _sync_index_keys(helper_id: str, changes: dict, derived_from: dict) -> None:
@@ -73,27 +82,17 @@ def _sync_index_keys(helper_id: str, changes: dict, derived_from: dict) -> None:
             refused=f"helper {helper_id} changed since its index keys were derived")
 
 
-def _once(key: str, helper_id: str, actions: list, condition=None) -> bool:
-    """A helper update together with an idempotency record, in one transaction: a redelivered
-    stream record finds the record and changes nothing."""
-    from datetime import timedelta
+def _conditional(helper_id: str, actions: list, condition) -> bool:
+    """One update of the helper on ``condition`` (and that the helper exists); False if refused."""
+    from pynamodb.exceptions import UpdateError
 
-    from pynamodb.exceptions import TransactWriteError
-    from pynamodb.transactions import TransactWrite
-
-    from chalicelib.aws import tx_connection
     from chalicelib.models.helpers import Helper
-    from chalicelib.models.idempotency import IdempotencyRecord
     from chalicelib.store.conditions import is_condition_failure
 
-    record = IdempotencyRecord(key=key, ttl=timedelta(days=30))
-    cond = Helper.helper_id.exists() if condition is None else (Helper.helper_id.exists() & condition)
     try:
-        with TransactWrite(connection=tx_connection()) as tx:
-            tx.save(record, condition=IdempotencyRecord.key.does_not_exist())
-            tx.update(Helper(helper_id), actions=actions, condition=cond)
+        Helper(helper_id).update(actions=actions, condition=Helper.helper_id.exists() & condition)
         return True
-    except TransactWriteError as exc:
+    except UpdateError as exc:
         if is_condition_failure(exc):
             return False  # done before, or the helper is gone / not on this job any more
         raise

@@ -210,20 +210,24 @@ class Helpers:
             self.w.index_items[helper_id] = {k: v for k, v in item.items() if v is not None}
 
     def mark_busy(self, guard_key: str, helper_id: str, booking_id: str, at: str) -> bool:
+        accepts = _table(self.w, "helper_last_accept")  # as DynamoDB: only over an older accept
         with self.w.lock:
             helper = self.w.helper_reach.get(helper_id)
-            if guard_key in self.w.guards or helper is None:
+            mark = f"{at}#{booking_id}"
+            if helper is None or (helper_id in accepts and not accepts[helper_id] < mark):
                 return False
-            self.w.guards.add(guard_key)
+            accepts[helper_id] = mark
             self.w.helper_reach[helper_id] = replace(helper, busy_with=booking_id)
             return True
 
-    def free(self, guard_key: str, helper_id: str, booking_id: str) -> bool:
+    def free(self, guard_key: str, helper_id: str, booking_id: str, at: str | None = None) -> bool:
+        accepts = _table(self.w, "helper_last_accept")
         with self.w.lock:
             helper = self.w.helper_reach.get(helper_id)
-            if guard_key in self.w.guards or helper is None or helper.busy_with != booking_id:
+            if helper is None or helper.busy_with != booking_id:
                 return False
-            self.w.guards.add(guard_key)
+            if at and helper_id in accepts and not accepts[helper_id] < at:
+                return False
             self.w.helper_reach[helper_id] = replace(helper, busy_with=None)
             return True
 
@@ -634,27 +638,42 @@ class Payments:
 
 
 class Ledger:
+    """One item per movement, as on DynamoDB (``store.ledger_rows.item_of``)."""
+
     def __init__(self, world: World):
         self.w = world
-        self.rows: dict[str, LedgerEntryRecord] = _table(world, "ledger")
+        self.items: dict[tuple[str, str], dict] = _table(world, "ledger")
+
+    @property
+    def rows(self) -> dict[str, LedgerEntryRecord]:
+        """Every entry row, by entry id."""
+        from chalicelib.store.ledger_rows import rows_of
+        return {r.entry_id: r for item in list(self.items.values()) for r in rows_of(item)}
 
     def post(self, m) -> bool:
         from chalicelib.domain.ids import now_iso
-        from chalicelib.store.ledger_rows import entries_of
+        from chalicelib.store.ledger_rows import item_of
 
         with self.w.lock:
-            rows = entries_of(m, now_iso())
-            if any(r.entry_id in self.rows for r in rows):
+            item = item_of(m, now_iso())
+            key = (item["booking_id"], item["movement_id"])
+            if key in self.items:
                 return False
-            self.rows.update({r.entry_id: r for r in rows})
+            self.items[key] = item
             return True
 
     def of_booking(self, booking_id: str) -> list[LedgerEntryRecord]:
-        return sorted((e for e in self.rows.values() if e.booking_id == booking_id), key=lambda e: e.entry_id)
+        from chalicelib.store.ledger_rows import rows_of
+        return [r for key in sorted(k for k in self.items if k[0] == booking_id) for r in rows_of(self.items[key])]
 
-    def of_account(self, account: str, since: str | None = None) -> list[LedgerEntryRecord]:
-        return sorted((e for e in self.rows.values() if e.account == account and (since is None or e.sort_key >= since)),
-                      key=lambda e: e.sort_key)
+    def of_account(self, account: str, since: str | None = None, until: str | None = None) -> list[LedgerEntryRecord]:
+        from chalicelib.store.ledger_rows import check_indexed, rows_of
+
+        check_indexed(account)
+        found = [item for item in list(self.items.values())
+                 if account in {item.get(f"acct_{i}") for i in (1, 2, 3)}
+                 and (since is None or item["sort_key"] >= since) and (until is None or item["sort_key"] <= until)]
+        return sorted((r for item in found for r in rows_of(item, account)), key=lambda e: e.sort_key)
 
 
 class PayoutAccounts:

@@ -628,6 +628,39 @@ class PaymentsContract:
         assert [(r.amount, r.currency, r.booking_id) for r in earned] == [(8500, "CHF", booking_id)]
         assert world.repos.ledger.of_account(L.helper(_id("h"))) == []
 
+    def test_of_concurrent_postings_of_one_movement_one_books_it(self, world):
+        from chalicelib.domain import ledger as L
+
+        booking_id = _id("b")
+        capture = L.capture(L.Parties(booking_id, "contract", _id("c"), _id("h"), "CHF"), 12345)
+        assert sorted(at_once(8, lambda i: world.repos.ledger.post(capture))) == [False] * 7 + [True]
+        rows = world.repos.ledger.of_booking(booking_id)
+        assert sorted((r.entry_id, r.amount) for r in rows) == [(f"{capture.movement_id}#0", -12345),
+                                                                 (f"{capture.movement_id}#1", 12345)]
+
+    def test_a_refund_is_found_by_every_account_it_moves_but_a_customers_only_by_booking(self, world):
+        from chalicelib.domain import ledger as L
+        from chalicelib.store.ledger_rows import NotIndexed, movements_of
+
+        booking_id, helper_id, tenant = _id("b"), _id("h"), _id("t")
+        parties = L.Parties(booking_id, tenant, _id("c"), helper_id, "EUR")
+        moves = [L.capture(parties, 10000), *L.divide(parties, 1500, 1000, 7500),
+                 *L.refund(parties, 1, L.allocate_refund(2000, 7500, 1500, 1000), helper_paid_out=False)]
+        for m in moves:
+            assert world.repos.ledger.post(m) is True
+        rows = world.repos.ledger.of_booking(booking_id)
+        assert len(rows) == 2 + 6 + 4 and sum(r.amount for r in rows) == 0
+        by_id = lambda m: m.movement_id  # noqa: E731
+        assert sorted(movements_of(rows), key=by_id) == sorted(moves, key=by_id)  # each whole, as booked
+        for account, want in ((L.helper(helper_id), [7500, -1500]), (L.platform(tenant), [1500, -300]),
+                              (L.partner(tenant), [1000, -200])):
+            assert [r.amount for r in world.repos.ledger.of_account(account)] == want
+        refund_rows = world.repos.ledger.of_account(L.platform(tenant), since=rows[0].created_at)
+        assert [r.kind for r in refund_rows][-1] == "refund"
+        assert world.repos.ledger.of_account(L.platform(tenant), until="0") == []
+        with pytest.raises(NotIndexed):
+            world.repos.ledger.of_account(L.customer(parties.customer_id))
+
     def test_a_payout_account_is_kept_once_and_a_late_status_is_refused(self, world):
         from chalicelib.store.records import PayoutAccountRecord
 
@@ -895,6 +928,19 @@ class NotificationsContract:
         assert not helpers.free(free_guard, hid, "b_one")
         assert helpers.reach(hid, consistent=True).busy_with is None
         assert not helpers.mark_busy(f"match#busy#{_id('b')}", _id("h"), "b_one", "2026-11-30T10:00:00.000Z")
+
+    def test_a_late_accept_or_a_late_free_changes_nothing(self, world):
+        reach = a_reach()
+        world.given_helper_reach(reach)
+        helpers, hid = world.repos.helpers, reach.helper_id
+        assert helpers.mark_busy("g1", hid, "b_one", "2026-11-30T10:00:00.000Z")
+        assert helpers.free("g2", hid, "b_one", "2026-11-30T11:00:00.000Z")  # the job ended
+        assert helpers.mark_busy("g3", hid, "b_one", "2026-11-30T12:00:00.000Z")  # taken again later
+        assert not helpers.free("g2", hid, "b_one", "2026-11-30T11:00:00.000Z")  # the first end, redelivered
+        assert not helpers.mark_busy("g1", hid, "b_one", "2026-11-30T10:00:00.000Z")  # the first accept, too
+        assert helpers.reach(hid, consistent=True).busy_with == "b_one"
+        assert not helpers.mark_busy("g4", hid, "b_two", "2026-11-30T11:30:00.000Z")  # older than the last
+        assert helpers.reach(hid, consistent=True).busy_with == "b_one"
 
     def test_of_concurrent_busy_markings_of_one_accept_one_counts(self, world):
         reach = a_reach()

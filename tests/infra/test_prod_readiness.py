@@ -321,7 +321,7 @@ def test_tables_whose_data_expires_have_ttl_on(tpl, dev, derived):
         assert set(with_ttl) == EXPIRING
         assert set(with_ttl.values()) == {("ttl", True)}
     # the money and the contract never expire by themselves
-    assert not EXPIRING & {"bookings", "payments", "ledger", "reviews", "customers", "helpers"}
+    assert not EXPIRING & {"bookings", "payments", "ledger-movements", "reviews", "customers", "helpers"}
 
 
 def test_queue_batches_stop_early_enough_for_one_more_record_and_not_too_early(tpl, derived):

@@ -126,7 +126,7 @@ def test_an_invoice_partner_gets_a_numbered_invoice_whose_totals_are_the_ledgers
                                                                                  currency, country, rate):
     from chalicelib.domain import ledger as L
     from chalicelib.domain.invoicing import receivable, vat_account
-    from chalicelib.models.ledger import LedgerEntry
+    from chalicelib.store.ledger import ledger
 
     p = new_partner(api, signin, environment="live", billing_model="invoice", currency=currency, pricing=PRICING,
                     **({"country": country} if currency == "EUR" and country == "CH" else {}))  # else: by currency
@@ -164,17 +164,17 @@ def test_an_invoice_partner_gets_a_numbered_invoice_whose_totals_are_the_ledgers
     assert invoice["total"] == invoice["net"] + invoice["vat"]
 
     # the ledger behind it: what the partner owes is the invoice's total; VAT sits with the country
-    owed = -sum(int(e.amount) for e in LedgerEntry.by_account.query(receivable(tid)))
+    owed = -sum(int(e.amount) for e in ledger().of_account(receivable(tid)))
     assert owed == invoice["total"]
-    vat_rows = [e for e in LedgerEntry.by_account.query(vat_account(country)) if e.booking_id == invoice["number_display"]]
+    vat_rows = [e for e in ledger().of_account(vat_account(country)) if e.booking_id == invoice["number_display"]]
     assert sum(int(e.amount) for e in vat_rows) == invoice["vat"]
-    partner_left = sum(int(e.amount) for e in LedgerEntry.by_account.query(L.partner(tid)))
+    partner_left = sum(int(e.amount) for e in ledger().of_account(L.partner(tid)))
     assert partner_left == 0  # the commission was set off on the invoice
 
     # issuing the month again answers the same invoice and books nothing twice
     status, again, _ = api.call("POST", f"/v1/tenants/{tid}/invoices", {"period": period}, ops)
     assert status == 201 and again == invoice
-    assert -sum(int(e.amount) for e in LedgerEntry.by_account.query(receivable(tid))) == invoice["total"]
+    assert -sum(int(e.amount) for e in ledger().of_account(receivable(tid))) == invoice["total"]
 
     # the partner reads its own invoices with its key, as JSON, CSV and PDF
     listing = api.call("GET", f"/v1/tenants/{tid}/invoices", headers=p["h"])[1]

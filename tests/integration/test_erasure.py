@@ -31,9 +31,9 @@ def _scan_all() -> str:
 
 
 def _ledger(bid: str) -> list[tuple]:
-    from chalicelib.models.ledger import LedgerEntry
+    from chalicelib.store.ledger import ledger
 
-    return sorted((e.entry_id, e.account, int(e.amount), e.currency) for e in LedgerEntry.by_booking.query(bid))
+    return sorted((e.entry_id, e.account, int(e.amount), e.currency) for e in ledger().of_booking(bid))
 
 
 def _copies_elsewhere(bid: str, email: str, personal: dict) -> None:

@@ -99,7 +99,7 @@ def test_a_test_key_cannot_get_a_payment_link_for_a_live_booking_nor_a_live_key_
 
 def test_an_invoice_partners_test_booking_is_on_its_test_invoice_and_ops_record_invoices_paid(api, signin, pump):
     from chalicelib.domain.invoicing import receivable
-    from chalicelib.models.ledger import LedgerEntry
+    from chalicelib.store.ledger import ledger
 
     # given an invoice partner with a test key, a live key and one completed visit in each mode
     p = new_partner(api, signin, environment="test", billing_model="invoice", pricing=PRICING)
@@ -150,9 +150,9 @@ def test_an_invoice_partners_test_booking_is_on_its_test_invoice_and_ops_record_
     assert status == 200 and again == paid  # the first record stands
 
     # then what the partner owed is cleared once, and its statement shows the invoice paid
-    owed = sum(int(e.amount) for e in LedgerEntry.by_account.query(receivable(tid)))
+    owed = sum(int(e.amount) for e in ledger().of_account(receivable(tid)))
     assert owed == 0
-    assert [e.kind for e in LedgerEntry.by_account.query(receivable(tid))].count("invoice_paid") == 1
+    assert [e.kind for e in ledger().of_account(receivable(tid))].count("invoice_paid") == 1
     statement = api.call("GET", f"/v1/tenants/{tid}/statement", headers=live)[1]
     assert [(i["number"], i["status"]) for i in statement["invoices"]] == [(1, "paid")]
     assert statement["totals"]["CHF"]["invoices_paid"] == invoice["total"]

@@ -134,7 +134,7 @@ def test_the_accept_marks_the_helper_busy_once_however_often_it_is_delivered(sto
     for _ in range(3):
         matching.mark_helper_busy(*accept(), None)
     assert store.helpers.reach("anna").busy_with == "b_1"
-    assert store.world.guards == {"match#busy#b_1#anna"}
+    assert store.world.helper_last_accept == {"anna": "2026-12-02T10:00:00.000Z#b_1"}  # counted once
 
 
 def test_the_end_of_a_job_frees_the_helper_but_not_from_another_job(store):
