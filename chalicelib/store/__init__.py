@@ -50,6 +50,7 @@ class Repos:
     world: Any = None  # the memory twins' shared state (None on DynamoDB)
     replays: Any = None  # stored Idempotency-Key answers (store/replays.py)
     invoices: Any = None  # partner invoices (store/invoices.py)
+    helper_profiles: Any = None  # a helper's own profile (store/helper_profiles.py)
 
 
 _current: contextvars.ContextVar[Repos | None] = contextvars.ContextVar("crowdfix_repos", default=None)
@@ -73,7 +74,8 @@ def memory_repos() -> Repos:
                  claims=m.Claims(w),
                  notification_log=m.NotificationLog(w), notification_prefs=m.NotificationPrefs(w),
                  push_subscriptions=m.PushSubscriptions(w), helper_index=m.HelperIndex(w), attribution=m.Attribution(w),
-                 world=w, replays=m.Replays(w), invoices=m.Invoices(w))
+                 world=w, replays=m.Replays(w), invoices=m.Invoices(w),
+                 helper_profiles=m.HelperProfiles(w))
 
 
 @contextmanager

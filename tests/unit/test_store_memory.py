@@ -2,8 +2,8 @@
 import pytest
 
 from chalicelib.store import memory_repos
-from tests.contract.store_contract import (AttributionContract, InvoiceContract, NotificationsContract,
-                                           PaymentsContract, ReplayContract, StoreContract)
+from tests.contract.store_contract import (AttributionContract, BookingsContract, InvoiceContract,
+                                           NotificationsContract, PaymentsContract, ReplayContract, StoreContract)
 
 
 class MemoryWorld:
@@ -35,6 +35,9 @@ class MemoryWorld:
     def given_helper_reach(self, reach):
         self.repos.world.helper_reach[reach.helper_id] = reach
 
+    def given_helper_profile(self, profile):
+        self.repos.helper_profiles.rows[profile.helper_id] = profile
+
 
 @pytest.fixture()
 def world():
@@ -58,6 +61,10 @@ class TestMemoryInvoices(InvoiceContract):
 
 
 class TestMemoryNotificationsStore(NotificationsContract):
+    pass
+
+
+class TestMemoryBookingsStore(BookingsContract):
     pass
 
 
