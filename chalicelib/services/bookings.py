@@ -3,23 +3,20 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
-
-from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.domain import booking_states as bs
 from chalicelib.domain.actors import Actor
 from chalicelib.domain.errors import (Forbidden, IdempotencyKeyReused, InvalidTransition, NotFound,
                                       OfferAlreadyTaken, ValidationFailed)
-from chalicelib.models.base import new_id, now_iso
-from chalicelib.models.bookings import Booking
-from chalicelib.models.helpers import Helper
-from chalicelib.models.idempotency import IdempotencyRecord
-from chalicelib.models.offers import Offer
+from chalicelib.domain.ids import new_id, now_iso
 from chalicelib.services import idempotency
 from chalicelib.services.tenants import get_tenant, tenant_policy
 from chalicelib.services.transitions import apply_transition, load_booking
+from chalicelib.store.bookings import bookings
+from chalicelib.store.conditions import ConditionFailed
+from chalicelib.store.offers import offers
+from chalicelib.store.records import BookingRecord, OfferAnswer, OfferRecord
 
 if TYPE_CHECKING:  # pydantic stays out of the read path (cold start)
     from chalicelib.domain.schemas import CreateBooking
@@ -32,7 +29,7 @@ log = logging.getLogger(__name__)
 # create
 
 def create_booking(actor: Actor, request: CreateBooking, idempotency_key: str | None = None, *,
-                   customer_id: str | None = None, extra_fields: dict | None = None) -> tuple[Booking, bool]:
+                   customer_id: str | None = None, extra_fields: dict | None = None) -> tuple[BookingRecord, bool]:
     """Create a booking. Returns ``(booking, created)``. A booking paid by card starts in
     ``awaiting_payment`` (nobody is offered it until ``POST /v1/bookings/{id}/payment`` held the
     card); one of a tenant billed by invoice starts ``requested`` and is matched at once.
@@ -56,8 +53,8 @@ def create_booking(actor: Actor, request: CreateBooking, idempotency_key: str | 
 
     extra_fields = {**_attribution_fields(actor, request), **(extra_fields or {})}
     now = now_iso()
-    settings = tenant.settings.as_dict() if tenant.settings else {}
-    booking = Booking(
+    settings = _plain(tenant.settings) or {}
+    booking = BookingRecord(
         booking_id=new_id("b"), tenant_id=actor.tenant_id, customer_id=customer_id or actor.id,
         preferred_helper_id=request.preferred_helper_id, category=request.category,
         description=request.description, mode=request.mode,
@@ -67,37 +64,31 @@ def create_booking(actor: Actor, request: CreateBooking, idempotency_key: str | 
                                             "currency": tenant.currency},
         terms=booking_terms(settings),
         state=first_state, version=1, created_at=now, updated_at=now,
-        history=[{"transition": created_by, "from": None, "to": first_state, "actor": actor.role,
-                  "actor_id": actor.id, "at": now, "v": 1}],
+        history=({"transition": created_by, "from": None, "to": first_state, "actor": actor.role,
+                  "actor_id": actor.id, "at": now, "v": 1},),
         **(extra_fields or {}),
     )
     if not idempotency_key:
-        booking.save(condition=Booking.booking_id.does_not_exist())
+        bookings().create(booking)
         _remember_details(actor, request)
         return booking, True
 
     key = f"create-booking#{actor.tenant_id}#{actor.role}#{actor.id}#{idempotency_key}"
     digest = idempotency.request_hash(body)
-    record = IdempotencyRecord(key=key, request_hash=digest, result=json.dumps({"booking_id": booking.booking_id}),
-                               ttl=timedelta(seconds=IDEMPOTENCY_TTL))
-    from chalicelib.aws import tx_connection
-    from pynamodb.transactions import TransactWrite
-    try:
-        with TransactWrite(connection=tx_connection()) as tx:
-            tx.save(record, condition=IdempotencyRecord.key.does_not_exist())
-            tx.save(booking, condition=Booking.booking_id.does_not_exist())
+    first = bookings().create_once(booking, key=key, request_hash=digest, ttl_seconds=IDEMPOTENCY_TTL)
+    if first is None:
         _remember_details(actor, request)
         return booking, True
-    except TransactWriteError:
-        try:
-            first = IdempotencyRecord.get(key, consistent_read=True)
-        except IdempotencyRecord.DoesNotExist:
-            raise
-        if first.request_hash != digest:
-            raise IdempotencyKeyReused(
-                "this Idempotency-Key was already used with a different booking; use a new key for a new booking",
-                field="Idempotency-Key") from None
-        return load_booking(json.loads(first.result)["booking_id"]), False
+    if first.request_hash != digest:
+        raise IdempotencyKeyReused(
+            "this Idempotency-Key was already used with a different booking; use a new key for a new booking",
+            field="Idempotency-Key")
+    return load_booking(first.booking_id), False
+
+
+def _plain(value: Any) -> Any:
+    """A map as a plain dict (a tenant's settings may still come as a pynamodb map)."""
+    return value.as_dict() if value is not None and hasattr(value, "as_dict") else value
 
 
 def _attribution_fields(actor: Actor, request: CreateBooking) -> dict:
@@ -120,14 +111,12 @@ def _remember_details(actor: Actor, request: CreateBooking) -> None:
     """Keep a customer's name, phone and on-site address for her next booking (offered, not retyped)."""
     if actor.role != "customer":
         return
-    from chalicelib.models.customers import Customer
-    actions = [Customer.name.set(request.contact.name)]
-    if request.contact.phone:
-        actions.append(Customer.phone.set(request.contact.phone))
-    if request.mode == "onsite" and request.location is not None:
-        actions.append(Customer.address.set(request.location.model_dump(mode="json", exclude_none=True)))
+    from chalicelib.store.people import people
+    address = (request.location.model_dump(mode="json", exclude_none=True)
+               if request.mode == "onsite" and request.location is not None else None)
     try:
-        Customer(customer_id=actor.id).update(actions=actions, condition=Customer.customer_id.exists())
+        people().remember_details(actor.id, name=request.contact.name, phone=request.contact.phone or None,
+                                  address=address)
     except Exception:  # a convenience for next time: never fail the booking over it
         log.warning("could not keep the booking details of customer %s", actor.id, exc_info=True)
 
@@ -135,24 +124,27 @@ def _remember_details(actor: Actor, request: CreateBooking) -> None:
 def booking_defaults(actor: Actor) -> dict:
     """What a returning customer is offered on her next booking: her name, phone, last on-site
     address and whether a card is saved (its last four digits only)."""
-    from chalicelib.models.customers import Customer
+    from chalicelib.store.people import people
     if actor.role != "customer":
         raise Forbidden("only customers have booking details")
-    try:
-        c = Customer.get(actor.id)
-    except Customer.DoesNotExist:
+    c = people().customer(actor.id)
+    if c is None:
         return {"name": None, "phone": None, "address": None, "saved_card": None}
     if c.tenant_id != actor.tenant_id:
         raise NotFound("customer not found")
-    a = c.address.as_dict() if c.address else None
+    a = c.address or None
     address = None
     if a and a.get("lat") is not None:
         label = " ".join(str(x) for x in (a.get("postcode"), a.get("city")) if x)
         address = {"street": a.get("address"), "place": {"lat": float(a["lat"]), "lon": float(a["lon"]),
                                                           "postcode": a.get("postcode"), "city": a.get("city"),
                                                           "label": label or f"{a['lat']}, {a['lon']}"}}
-    return {"name": c.name, "phone": c.phone, "address": address,
-            "saved_card": {"last4": c.card_last4} if c.default_payment_method else None}
+    saved_card = None
+    if c.default_payment_method:
+        from chalicelib.store.cards import cards
+        card = cards().get(actor.id)
+        saved_card = {"last4": card.card_last4 if card else None}
+    return {"name": c.name, "phone": c.phone, "address": address, "saved_card": saved_card}
 
 
 def _check_onsite_needs(request: CreateBooking) -> None:
@@ -175,16 +167,16 @@ def payments_configured() -> bool:
 
 
 def _check_preferred_helper(helper_id: str, tenant_id: str, category: str) -> None:
-    try:
-        helper = Helper.get(helper_id)
-    except Helper.DoesNotExist:
+    from chalicelib.store.helpers import helpers
+    helper = helpers().get(helper_id)
+    if helper is None:
         raise ValidationFailed("this helper does not exist; choose another or let crowdfix choose",
-                               field="preferred_helper_id") from None
+                               field="preferred_helper_id")
     from chalicelib.services.tenants import pool_tenants
     if helper.status != "active" or helper.tenant_id not in pool_tenants(tenant_id):
         raise ValidationFailed("this helper is not available; choose another or let crowdfix choose",
                                field="preferred_helper_id")
-    if category not in (helper.skills.as_dict() if helper.skills else {}):
+    if category not in (helper.skills or {}):
         raise ValidationFailed("this helper does not help with this kind of problem; choose another",
                                field="preferred_helper_id")
 
@@ -192,7 +184,7 @@ def _check_preferred_helper(helper_id: str, tenant_id: str, category: str) -> No
 # ---------------------------------------------------------------------------------------------
 # read
 
-def get_booking_for(actor: Actor, booking_id: str) -> Booking:
+def get_booking_for(actor: Actor, booking_id: str) -> BookingRecord:
     """Load a booking the actor may see, else 404 (never reveal that someone else's exists)."""
     try:
         booking = load_booking(booking_id)
@@ -203,7 +195,7 @@ def get_booking_for(actor: Actor, booking_id: str) -> Booking:
     return booking
 
 
-def _may_see(actor: Actor, booking: Booking) -> bool:
+def _may_see(actor: Actor, booking: BookingRecord) -> bool:
     if actor.role == "ops":
         return actor.may_see_tenant(booking.tenant_id)
     if actor.role == "customer":
@@ -217,30 +209,19 @@ def _may_see(actor: Actor, booking: Booking) -> bool:
     return False
 
 
-def _open_offer(booking_id: str, helper_id: str) -> Offer | None:
-    try:
-        offer = Offer.get(booking_id, helper_id, consistent_read=True)
-    except Offer.DoesNotExist:
-        return None
-    return offer if offer.state == "open" else None
+def _open_offer(booking_id: str, helper_id: str) -> OfferRecord | None:
+    offer = offers().get(booking_id, helper_id, consistent=True)
+    return offer if offer is not None and offer.state == "open" else None
 
 
-def list_bookings(actor: Actor, limit: int = 20, cursor: str | None = None) -> tuple[list[Booking], str | None]:
+def list_bookings(actor: Actor, limit: int = 20,
+                  cursor: str | None = None) -> tuple[list[BookingRecord], str | None]:
     """The actor's own bookings, newest first, paginated with an opaque cursor."""
-    if actor.role == "customer":
-        index, key = Booking.by_customer, actor.id
-    elif actor.role == "helper":
-        index, key = Booking.by_helper, actor.id
-    else:
+    if actor.role not in ("customer", "helper"):
         raise Forbidden("use the ops search to list bookings of a tenant")
-    last_key = _decode_cursor(cursor)
-    from chalicelib.models.base import hydrate
-
-    result = index.query(key, scan_index_forward=False, limit=limit, last_evaluated_key=last_key)
-    items = [b for b in hydrate(Booking, [k.booking_id for k in result])
-             if b.tenant_id == actor.tenant_id or actor.role == "helper"]
-    next_cursor = _encode_cursor(result.last_evaluated_key)
-    return items, next_cursor
+    page, next_key = bookings().page(actor.role, actor.id, limit=limit, after=_decode_cursor(cursor))
+    items = [b for b in page if b.tenant_id == actor.tenant_id or actor.role == "helper"]
+    return items, _encode_cursor(next_key)
 
 
 def _encode_cursor(key: dict | None) -> str | None:
@@ -263,16 +244,15 @@ def _decode_cursor(cursor: str | None) -> dict | None:
         raise ValidationFailed("the cursor is not valid; start again without it", field="cursor") from None
 
 
-def list_open_offers(actor: Actor, limit: int = 50) -> list[Offer]:
+def list_open_offers(actor: Actor, limit: int = 50) -> list[OfferRecord]:
     now = now_iso()
-    return [o for o in Offer.by_helper.query(actor.id, scan_index_forward=False, limit=limit)
-            if o.state == "open" and o.expires_at > now]
+    return [o for o in offers().newest_for_helper(actor.id, limit) if o.state == "open" and o.expires_at > now]
 
 
 # ---------------------------------------------------------------------------------------------
 # steps
 
-def accept_offer(actor: Actor, booking_id: str) -> Booking:
+def accept_offer(actor: Actor, booking_id: str) -> BookingRecord:
     """The helper takes the job. Exactly one concurrent accept wins; the others get 409."""
     offer = _offer_of(actor, booking_id)
     if offer.state != "open":
@@ -281,85 +261,74 @@ def accept_offer(actor: Actor, booking_id: str) -> Booking:
             raise OfferAlreadyTaken("another helper has already taken this job")
         raise InvalidTransition(f"this offer is {offer.state}", extra={"offer_state": offer.state})
 
-    def offer_update(tx, _booking):
-        tx.update(offer, actions=[Offer.state.set("accepted")], condition=Offer.state == "open")
-
-    def still_open(booking: Booking) -> None:
+    def still_open(booking: BookingRecord) -> None:
         # whoever reads the booking after the winner committed must hear "taken", not "invalid"
         if booking.state != bs.OFFERED and booking.helper_id and booking.helper_id != actor.id:
             raise OfferAlreadyTaken("another helper has already taken this job")
 
     # the rate the helper takes the job at is fixed on the booking: a later change of their
     # hourly rate never re-prices it (settlement reads Booking.hourly_rate)
-    try:
-        rate = int(Helper.get(actor.id).hourly_rate or 0) or None
-    except Helper.DoesNotExist:
-        rate = None  # settlement falls back to the helper's rate at that time
+    from chalicelib.store.helper_profiles import helper_profiles
+    helper = helper_profiles().get(actor.id)
+    # no helper record: settlement falls back to the helper's rate at that time
+    rate = (int(helper.hourly_rate or 0) or None) if helper is not None else None
     return apply_transition(
         booking_id, "accept", actor, data={"helper_id": actor.id, "hourly_rate": rate}, check=still_open,
         set_fields=lambda b: {"helper_id": actor.id, "hourly_rate": rate},  # None removes it
-        also_in_transaction=offer_update,
+        also_in_transaction=[OfferAnswer(booking_id, actor.id, "accepted")],
         on_lost_race=lambda fresh: OfferAlreadyTaken("another helper has already taken this job"),
     )
 
 
-def decline_offer(actor: Actor, booking_id: str) -> Booking:
+def decline_offer(actor: Actor, booking_id: str) -> BookingRecord:
     offer = _offer_of(actor, booking_id)
     if offer.state != "open":
         raise InvalidTransition(f"this offer is {offer.state}", extra={"offer_state": offer.state})
-
-    def offer_update(tx, _booking):
-        tx.update(offer, actions=[Offer.state.set("declined")], condition=Offer.state == "open")
-
     return apply_transition(booking_id, "decline", actor, data={"helper_id": actor.id},
-                            also_in_transaction=offer_update)
+                            also_in_transaction=[OfferAnswer(booking_id, actor.id, "declined")])
 
 
 def expire_offer(booking_id: str, helper_id: str) -> bool:
     """Time-out of one offer (from the delayed queue message). False if it was answered already."""
     from chalicelib.domain.actors import SYSTEM_ACTOR
-    try:
-        offer = Offer.get(booking_id, helper_id, consistent_read=True)
-    except Offer.DoesNotExist:
-        return False
-    if offer.state != "open":
+    offer = offers().get(booking_id, helper_id, consistent=True)
+    if offer is None or offer.state != "open":
         return False
     if offer.expires_at > now_iso():
         return False
-
-    def offer_update(tx, _booking):
-        tx.update(offer, actions=[Offer.state.set("expired")], condition=Offer.state == "open")
-
     booking = load_booking(booking_id)
     if booking.state != bs.OFFERED:
-        offer.update(actions=[Offer.state.set("expired")], condition=Offer.state == "open")
+        try:
+            offers().answer(booking_id, helper_id, "expired")
+        except ConditionFailed:  # answered in between: nothing to expire
+            return False
         return True
     try:
         apply_transition(booking, bs.TIMERS["offer_answer"].fires, SYSTEM_ACTOR, data={"helper_id": helper_id},
-                         also_in_transaction=offer_update)
+                         also_in_transaction=[OfferAnswer(booking_id, helper_id, "expired")])
     except InvalidTransition:
         return False
     return True
 
 
-def _offer_of(actor: Actor, booking_id: str) -> Offer:
+def _offer_of(actor: Actor, booking_id: str) -> OfferRecord:
     if actor.role != "helper":
         raise Forbidden("only helpers answer offers")
-    try:
-        return Offer.get(booking_id, actor.id, consistent_read=True)
-    except Offer.DoesNotExist:
-        raise NotFound("there is no offer of this booking for you", field="booking_id") from None
+    offer = offers().get(booking_id, actor.id, consistent=True)
+    if offer is None:
+        raise NotFound("there is no offer of this booking for you", field="booking_id")
+    return offer
 
 
 def _assigned_helper_check(actor: Actor):
-    def check(booking: Booking) -> None:
+    def check(booking: BookingRecord) -> None:
         if booking.helper_id != actor.id:
             raise NotFound(f"booking {booking.booking_id} was not found", field="booking_id")
     return check
 
 
 def helper_step(actor: Actor, booking_id: str, step: str, minutes_worked: int | None = None,
-                note: str | None = None) -> Booking:
+                note: str | None = None) -> BookingRecord:
     """depart / start / complete by the assigned helper."""
     if actor.role != "helper":
         raise Forbidden("only the assigned helper can do this")
@@ -372,7 +341,7 @@ def helper_step(actor: Actor, booking_id: str, step: str, minutes_worked: int | 
                             check=_assigned_helper_check(actor))
 
 
-def cancel_booking(actor: Actor, booking_id: str, reason: str | None = None) -> Booking:
+def cancel_booking(actor: Actor, booking_id: str, reason: str | None = None) -> BookingRecord:
     """Cancel on behalf of whoever calls: customer, assigned helper (booking is matched again
     without them) or ops."""
     booking = get_booking_for(actor, booking_id)
@@ -390,6 +359,6 @@ def cancel_booking(actor: Actor, booking_id: str, reason: str | None = None) -> 
     raise Forbidden("you may not cancel this booking")
 
 
-def _same_customer(actor: Actor, booking: Booking) -> None:
+def _same_customer(actor: Actor, booking: BookingRecord) -> None:
     if booking.customer_id != actor.id:
         raise NotFound(f"booking {booking.booking_id} was not found", field="booking_id")

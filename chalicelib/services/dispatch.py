@@ -13,25 +13,20 @@ import logging
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
-from pynamodb.exceptions import PutError
-
 from chalicelib.domain import booking_states as bs
 from chalicelib.domain.actors import SYSTEM_ACTOR
 from chalicelib.domain.errors import Conflict, InvalidTransition
-from chalicelib.domain.geo import haversine_km
-from chalicelib.models.bookings import Booking
-from chalicelib.models.helpers import Helper
-from chalicelib.models.offers import Offer
 from chalicelib.services.tenants import tenant_policy
 from chalicelib.services.transitions import apply_transition, load_booking
 from chalicelib.store.conditions import ConditionFailed
 from chalicelib.store.helpers import helpers
 from chalicelib.store.offers import offers
+from chalicelib.store.records import BookingRecord, NewOffer, OfferRecord
 
 log = logging.getLogger(__name__)
 
 
-def _ranked_geo_candidates(booking: Booking, *, extra_radius_km: float, exclude: set[str], limit: int) -> list[dict]:
+def _ranked_geo_candidates(booking: BookingRecord, *, extra_radius_km: float, exclude: set[str], limit: int) -> list[dict]:
     from chalicelib.services.matching import ranked_candidates
 
     return ranked_candidates(booking, extra_radius_km=extra_radius_km, exclude=exclude, limit=limit)
@@ -41,12 +36,12 @@ def _ranked_geo_candidates(booking: Booking, *, extra_radius_km: float, exclude:
 find_candidates: Callable[..., list[dict]] = _ranked_geo_candidates
 
 
-def offer_summary(booking: Booking) -> dict:
+def offer_summary(booking: BookingRecord) -> dict:
     """What a helper sees before accepting: never the exact address or the contact."""
-    loc = booking.location.as_dict() if booking.location else {}
+    loc = dict(booking.location or {})
     return {"category": booking.category, "description": booking.description[:280], "mode": booking.mode,
-            "city": loc.get("city"), "postcode": loc.get("postcode"), "wanted": booking.wanted.as_dict(),
-            "language": booking.language, "price_cap": booking.price_cap.as_dict()}
+            "city": loc.get("city"), "postcode": loc.get("postcode"), "wanted": dict(booking.wanted or {}),
+            "language": booking.language, "price_cap": dict(booking.price_cap or {})}
 
 
 def dispatch_round(booking_id: str) -> str:
@@ -80,7 +75,7 @@ def dispatch_round(booking_id: str) -> str:
     return "unmatched"
 
 
-def _preferred(booking: Booking) -> list[dict]:
+def _preferred(booking: BookingRecord) -> list[dict]:
     helper = helpers().reach(booking.preferred_helper_id)
     if helper is None or helper.status != "active":
         return []
@@ -89,31 +84,24 @@ def _preferred(booking: Booking) -> list[dict]:
     return [{"helper": helper, "score": {"preferred": True}}]
 
 
-def _send_round(booking: Booking, round_no: int, candidates: list[dict], expiry_seconds: int) -> str:
+def _send_round(booking: BookingRecord, round_no: int, candidates: list[dict], expiry_seconds: int) -> str:
     now = datetime.now(timezone.utc)
     created = now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
     expires = (now + timedelta(seconds=expiry_seconds)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     summary = offer_summary(booking)
     helper_ids = [c["helper"].helper_id for c in candidates]
-    new_offers = [Offer(booking_id=booking.booking_id, helper_id=c["helper"].helper_id, tenant_id=booking.tenant_id,
-                    state="open", round=round_no, created_at=created, expires_at=expires, summary=summary,
-                    score=c["score"]) for c in candidates]
-
-    def put_offers(tx, _booking):
-        for offer in new_offers:
-            tx.save(offer, condition=Offer.helper_id.does_not_exist())
-            # the helper's offer count (acceptance rate in ranking) moves with the offer itself:
-            # exactly once, with no guard record of its own
-            tx.update(Helper(offer.helper_id), actions=[Helper.offers_received.add(1)],
-                      condition=Helper.helper_id.exists())
-
+    # each offer is counted on its helper (the acceptance rate in ranking) with the offer itself
+    new_offers = [NewOffer(OfferRecord(booking_id=booking.booking_id, helper_id=c["helper"].helper_id,
+                                       tenant_id=booking.tenant_id, state="open", round=round_no, created_at=created,
+                                       expires_at=expires, summary=summary, score=c["score"]))
+                  for c in candidates]
     try:
         apply_transition(
             booking, "offer", SYSTEM_ACTOR, data={"round": round_no, "helpers": helper_ids},
-            set_fields=lambda b: [Booking.dispatch_round.set(round_no),
-                                  Booking.asked_helpers.set((b.asked_helpers or []) + helper_ids)],
-            also_in_transaction=put_offers)
-    except (InvalidTransition, Conflict, PutError):
+            set_fields=lambda b: {"dispatch_round": round_no,
+                                  "asked_helpers": tuple(b.asked_helpers or ()) + tuple(helper_ids)},
+            also_in_transaction=new_offers)
+    except (InvalidTransition, Conflict):
         return "not-needed"
     return f"round-{round_no}"
 

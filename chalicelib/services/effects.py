@@ -105,8 +105,10 @@ def run_unit(message: dict) -> None:
 
     new, old, entry = message.get("new"), message.get("old"), message["entry"]
     if new is None:
-        from chalicelib.models.bookings import Booking
+        from chalicelib.store.bookings import bookings
 
-        new = Booking.get(message["booking_id"], consistent_read=True).to_simple_dict()
+        new = bookings().image(message["booking_id"])
+        if new is None:
+            raise LookupError(f"booking {message['booking_id']} is not there any more")
     with obs.context(booking_id=message["booking_id"], tenant_id=message.get("tenant_id"), effect=message["effect"]):
         _run(message["effect"], new, entry, old)

@@ -109,7 +109,7 @@ def ranked_candidates(booking, *, extra_radius_km: float, exclude: set[str], lim
     pol = tenant_policy(booking.tenant_id)
     pools = pool_tenants(booking.tenant_id)  # a partner's own helpers, the open crowd, or both
     now = datetime.now(timezone.utc)
-    wanted = booking.wanted.as_dict() if booking.wanted else {}
+    wanted = dict(booking.wanted or {})  # a record's maps are dicts (store.records.BookingRecord)
     when = ranking.wanted_time(wanted, now)
     enough = max(limit, 1) * int(pol["match_oversample"])
     if booking.mode == "remote":
@@ -118,7 +118,7 @@ def ranked_candidates(booking, *, extra_radius_km: float, exclude: set[str], lim
                                         exclude=exclude, enough=enough)]
         radius = 0.0
     else:
-        loc = booking.location.as_dict()
+        loc = dict(booking.location)
         radius = float(pol["search_radius_km"]) + float(extra_radius_km)
         items = [f for pool in pools
                  for f in search_nearby(pool, float(loc["lat"]), float(loc["lon"]), radius,

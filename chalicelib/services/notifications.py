@@ -71,11 +71,10 @@ def _ops_recipients(tenant_id: str) -> list[dict]:
 
 def _card_held(booking_id: str) -> bool:
     """A card was authorised, so settlement will e-mail a receipt (``payment_receipt``)."""
-    from chalicelib.models.payments import Payment
+    from chalicelib.store.payments import payments
 
-    try:
-        pay = Payment.get(booking_id, consistent_read=True)
-    except Payment.DoesNotExist:
+    pay = payments().get(booking_id)
+    if pay is None:
         return False
     return bool(pay.payment_intent_id) and pay.status in ("authorised", "captured", "partially_refunded", "refunded")
 
@@ -84,16 +83,13 @@ def _cancel_fee(booking: dict, entry: dict) -> dict | None:
     """What this cancellation costs her, by the rule the payment step applies
     (``services/payments.py::cancel_payment``): free until a helper is assigned; after that the
     tenant's late-cancel fee, at most what the card holds. None when no card is held."""
-    from chalicelib.models.payments import Payment
     from chalicelib.services.tenants import tenant_policy
+    from chalicelib.store.payments import payments
 
-    try:
-        pay = Payment.get(booking["booking_id"], consistent_read=True)
-    except Payment.DoesNotExist:
+    pay = payments().get(booking["booking_id"])
+    if pay is None or not pay.payment_intent_id:
         return None
-    if not pay.payment_intent_id:
-        return None
-    authorised = int((pay.facts.as_dict() if pay.facts else {}).get("authorised") or 0)
+    authorised = int((pay.facts or {}).get("authorised") or 0)
     late = (entry.get("transition") == "cancel_by_customer" and booking.get("helper_id")
             and entry.get("from") in ("assigned", "en_route"))
     fee = min(int(tenant_policy(booking["tenant_id"])["late_cancel_fee_minor"]), authorised) if late else 0

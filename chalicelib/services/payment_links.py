@@ -90,7 +90,7 @@ def send_payment_link(booking: dict, entry: dict, old: dict | None) -> None:
     if left <= 0:
         return
     token = issue_payment_token(current.booking_id, current.tenant_id, left)
-    cap = current.price_cap.as_dict() if current.price_cap else {}
+    cap = dict(current.price_cap or {})
     enqueue_notification("payment_link", current.booking_id, {"role": "customer", "id": current.customer_id},
                          {"pay_url": payment_link(current.booking_id, token, current.tenant_id), "amount": int(cap.get("amount") or 0),
                           "currency": cap.get("currency") or "", "minutes_left": max(1, left // 60),
@@ -108,7 +108,7 @@ def payment_page(actor: Actor, booking_id: str) -> dict:
 
     booking = get_booking_for(actor, booking_id)
     tenant = tenant_view(get_tenant(booking.tenant_id))
-    cap = booking.price_cap.as_dict() if booking.price_cap else {}
+    cap = dict(booking.price_cap or {})
     deadline = None
     if booking.state == bs.AWAITING_PAYMENT:
         deadline = _deadline(booking).isoformat(timespec="seconds")

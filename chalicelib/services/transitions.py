@@ -9,19 +9,21 @@ neither does.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Sequence
 
 from chalicelib.domain.actors import Actor
 from chalicelib.domain.booking_states import plan_transition
 from chalicelib.domain.errors import Conflict, NotFound
 from chalicelib.domain.ids import now_iso
 from chalicelib.store.bookings import bookings
+from chalicelib.store.records import BookingRecord
 from chalicelib.store.retry import update_with_retry
 
 MAX_ATTEMPTS = 4
 
 
-def load_booking(booking_id: str, consistent: bool = True) -> Any:
+def load_booking(booking_id: str, consistent: bool = True) -> BookingRecord:
+    """The booking as a record (``store.records.BookingRecord``); NotFound if there is none."""
     booking = bookings().load(booking_id, consistent)
     if booking is None:
         raise NotFound(f"booking {booking_id} was not found", field="booking_id")
@@ -34,19 +36,20 @@ def apply_transition(
     actor: Actor,
     *,
     data: dict[str, Any] | None = None,
-    set_fields: Callable[[Any], Iterable[Any] | dict] | None = None,
-    check: Callable[[Any], None] | None = None,
-    also_in_transaction: Callable[[Any, Any], None] | None = None,
-    on_lost_race: Callable[[Any], Exception] | None = None,
-) -> Any:
+    set_fields: Callable[[BookingRecord], dict] | None = None,
+    check: Callable[[BookingRecord], None] | None = None,
+    also_in_transaction: Sequence[Any] = (),
+    on_lost_race: Callable[[BookingRecord], Exception] | None = None,
+) -> BookingRecord:
     """Apply transition ``name`` to a booking (an id or the booking read) on behalf of ``actor``
     and return the new booking.
 
     - ``check(booking)`` raises a domain error if the actor may not act on this booking (ownership);
       it is re-run on every attempt against the freshly read booking.
-    - ``set_fields(booking)`` returns more to set: ``{field: value}`` (None removes) or update actions.
-    - ``also_in_transaction(tx, booking)`` adds conditional writes that must commit together with
-      the state change (the booking update then runs inside one transaction).
+    - ``set_fields(booking)`` returns more to set: ``{field: value}`` (None removes).
+    - ``also_in_transaction``: conditional writes that must commit together with the state change
+      (``store.records.OfferAnswer``, ``NewOffer``; the booking update then runs inside one
+      transaction, and a refused condition of any of them is a lost race).
     - ``on_lost_race(fresh_booking)`` builds the error to raise when a concurrent writer moved it on.
     """
     booking_id = booking if isinstance(booking, str) else booking.booking_id

@@ -2,24 +2,27 @@
 only once assigned; before that only the area (postcode and city)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalicelib.domain.actors import Actor
-from chalicelib.models.bookings import Booking
-from chalicelib.models.helpers import Helper
-from chalicelib.models.offers import Offer
+
+if TYPE_CHECKING:
+    from chalicelib.store.records import BookingRecord, HelperProfileRecord, OfferRecord
 
 
 def _as_dict(attr) -> dict | None:
+    # records carry plain dicts (a twin's test data may still hand over a map with as_dict)
     return attr.as_dict() if attr is not None and hasattr(attr, "as_dict") else attr
 
 
-def timeline(booking: Booking) -> list[dict]:
+def timeline(booking: BookingRecord) -> list[dict]:
     return [{"step": h.get("transition"), "state": h.get("to"), "at": h.get("at"), "by": h.get("actor"),
              **({"minutes_worked": int(h["minutes_worked"])} if h.get("minutes_worked") is not None else {}),
              **({"reason": h["reason"]} if h.get("reason") else {})}
             for h in (_as_dict(e) for e in booking.history or [])]
 
 
-def helper_public(helper: Helper, *, viewer_role: str | None = None, assigned_customer: bool = False) -> dict:
+def helper_public(helper: HelperProfileRecord, *, viewer_role: str | None = None, assigned_customer: bool = False) -> dict:
     from chalicelib.services.helper_photos import photo_url_for
     from chalicelib.services.ratings import helper_rating  # Bayesian average with its count
     return {"helper_id": helper.helper_id, "first_name": helper.first_name,
@@ -30,7 +33,7 @@ def helper_public(helper: Helper, *, viewer_role: str | None = None, assigned_cu
 REACHABLE_STATES = ("assigned", "en_route", "started")
 
 
-def _who_is_coming(booking: Booking, helper: Helper) -> dict:
+def _who_is_coming(booking: BookingRecord, helper: HelperProfileRecord) -> dict:
     """For the customer once assigned: when the helper arrives (a 20-minute window) and the helper's
     phone while the job runs (not after: she then calls the tenant's support number)."""
     from datetime import datetime, timedelta
@@ -53,7 +56,7 @@ def _who_is_coming(booking: Booking, helper: Helper) -> dict:
     return out
 
 
-def _why(booking: Booking) -> str | None:
+def _why(booking: BookingRecord) -> str | None:
     """Why this helper: the plain-language reason stored with the winning offer's score."""
     from chalicelib.store.offers import offers
 
@@ -64,7 +67,7 @@ def _why(booking: Booking) -> str | None:
     return score.get("reason") or ("the helper you chose" if score.get("preferred") else None)
 
 
-def booking_view(booking: Booking, actor: Actor) -> dict:
+def booking_view(booking: BookingRecord, actor: Actor) -> dict:
     location = _as_dict(booking.location)
     view = {
         "booking_id": booking.booking_id, "state": booking.state, "category": booking.category,
@@ -87,13 +90,15 @@ def booking_view(booking: Booking, actor: Actor) -> dict:
                     dispatch_round=int(booking.dispatch_round or 0))
     if booking.helper_id:
         own_customer = actor.role == "customer" and booking.customer_id == actor.id
-        try:
-            helper = Helper.get(booking.helper_id)
+        from chalicelib.store.helper_profiles import helper_profiles
+
+        helper = helper_profiles().get(booking.helper_id)
+        if helper is not None:
             view["helper"] = helper_public(helper, viewer_role=actor.role,
                                            assigned_customer=own_customer or actor.role == "partner")
             if own_customer or actor.role == "ops":
                 view["helper"].update(_who_is_coming(booking, helper))
-        except Helper.DoesNotExist:
+        else:
             view["helper"] = {"helper_id": booking.helper_id}
         if actor.role in ("customer", "ops", "partner"):
             view["helper"]["why"] = _why(booking)
@@ -102,7 +107,7 @@ def booking_view(booking: Booking, actor: Actor) -> dict:
     return view
 
 
-def offer_view(offer: Offer) -> dict:
+def offer_view(offer: OfferRecord) -> dict:
     return {"booking_id": offer.booking_id, "state": offer.state, "round": int(offer.round),
             "created_at": offer.created_at, "expires_at": offer.expires_at,
             "summary": _as_dict(offer.summary), "why": _as_dict(offer.score)}

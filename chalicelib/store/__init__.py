@@ -56,6 +56,7 @@ class Repos:
     helper_pools: Any = None  # helpers as the partner API and the sandbox read them (store/helper_pools.py)
     partner_bookings: Any = None  # a partner's bookings, listed (store/partner_bookings.py)
     erasure: Any = None  # what erasing a person rewrites in every table (store/erasure.py)
+    helper_profiles: Any = None  # a helper's own profile (store/helper_profiles.py)
 
 
 _current: contextvars.ContextVar[Repos | None] = contextvars.ContextVar("crowdfix_repos", default=None)
@@ -81,7 +82,8 @@ def memory_repos() -> Repos:
                  push_subscriptions=m.PushSubscriptions(w), helper_index=m.HelperIndex(w), attribution=m.Attribution(w),
                  world=w, replays=m.Replays(w), invoices=m.Invoices(w),
                  tenants=m.Tenants(w), api_keys=m.ApiKeys(w), rate_buckets=m.RateBuckets(w),
-                 helper_pools=m.HelperPools(w), partner_bookings=m.PartnerBookings(w), erasure=m.Erasure(w))
+                 helper_pools=m.HelperPools(w), partner_bookings=m.PartnerBookings(w), erasure=m.Erasure(w),
+                 helper_profiles=m.HelperProfiles(w))
 
 
 @contextmanager

@@ -268,18 +268,114 @@ class Bookings:
         return self.records.get(booking_id)
 
     def write_transition(self, booking: BookingRecord, *, to_state: str, entry: dict, fields=None,
-                         also_in_transaction=None) -> BookingRecord:
-        if also_in_transaction is not None or (fields and not isinstance(fields, dict)):
-            raise NotImplementedError("the memory twin writes a transition with {field: value} changes only")
+                         also_in_transaction=()) -> BookingRecord:
+        if fields and not isinstance(fields, dict):
+            raise NotImplementedError("a transition writes {field: value} changes only")
+        joined = list(also_in_transaction or ())
         with self.w.lock:
             b = self.records.get(booking.booking_id)
             if b is None or b.state != booking.state or b.version != booking.version:
                 raise ConditionFailed(f"booking {booking.booking_id} is not {booking.state} at version "
                                       f"{booking.version} any more")
+            for write in joined:  # every condition first: all or nothing, as a transaction
+                _check_joined(self.w, write)
             new = replace(b, state=to_state, version=b.version + 1, history=b.history + (deepcopy(entry),),
                           updated_at=entry["at"], **_plain_changes(BookingRecord, fields or {}))
             self.records[booking.booking_id] = new
+            for write in joined:
+                _apply_joined(self.w, write)
             return new
+
+    # ---- create, lists, the stream image (issue 18) --------------------------------------------
+
+    def create(self, booking: BookingRecord) -> None:
+        with self.w.lock:
+            if booking.booking_id in self.records:
+                raise AlreadyExists(f"booking {booking.booking_id} exists")
+            self.records[booking.booking_id] = booking
+
+    def create_once(self, booking: BookingRecord, *, key: str, request_hash: str, ttl_seconds: int):
+        from chalicelib.store.records import CreateKeyRecord
+
+        keys = _table(self.w, "create_keys")
+        with self.w.lock:
+            if key in keys:
+                return keys[key]
+            if booking.booking_id in self.records:
+                raise ConditionFailed(f"booking {booking.booking_id} exists")  # DynamoDB: not the key's doing
+            keys[key] = CreateKeyRecord(key=key, request_hash=request_hash, booking_id=booking.booking_id)
+            self.records[booking.booking_id] = booking
+            return None
+
+    def create_key(self, key: str):
+        return _table(self.w, "create_keys").get(key)
+
+    def page(self, by: str, owner_id: str, *, limit: int, after: dict | None = None):
+        field = {"customer": "customer_id", "helper": "helper_id"}[by]
+        rows = sorted((b for b in self.records.values() if getattr(b, field) == owner_id),
+                      key=lambda b: (b.created_at, b.booking_id), reverse=True)
+        if after:
+            at = (after["created_at"]["S"], after["booking_id"]["S"])
+            rows = [b for b in rows if (b.created_at, b.booking_id) < at]
+        page = rows[:limit]
+        last = page[-1] if len(page) == limit else None  # a full page: DynamoDB says where it stopped
+        return page, ({"booking_id": {"S": last.booking_id}, "created_at": {"S": last.created_at},
+                       field: {"S": owner_id}} if last else None)
+
+    def image(self, booking_id: str) -> dict | None:
+        import dataclasses
+
+        b = self.records.get(booking_id)
+        return _json_image(dataclasses.asdict(b)) if b is not None else None
+
+
+def _json_image(fields: dict) -> dict:
+    """A record's fields as a stream image holds them: an attribute that is None is absent (a
+    None inside a map stays), tuples are lists."""
+    return {k: _json_value(v) for k, v in fields.items() if v is not None}
+
+
+def _json_value(value):
+    if isinstance(value, dict):
+        return {k: _json_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_value(v) for v in value]
+    return value
+
+
+def _helper_exists(world: World, helper_id: str) -> bool:
+    return (helper_id in world.helpers or helper_id in world.helper_reach
+            or helper_id in _table(world, "helper_profiles"))
+
+
+def _check_joined(world: World, write) -> None:
+    from chalicelib.store.records import NewOffer, OfferAnswer
+
+    if isinstance(write, OfferAnswer):
+        offer = world.offer_records.get((write.booking_id, write.helper_id))
+        if offer is None or offer.state != "open":
+            raise ConditionFailed(f"offer {write.booking_id}/{write.helper_id} is not open")
+    elif isinstance(write, NewOffer):
+        o = write.offer
+        if (o.booking_id, o.helper_id) in world.offer_records or not _helper_exists(world, o.helper_id):
+            raise ConditionFailed(f"offer {o.booking_id}/{o.helper_id} exists or the helper does not")
+    else:
+        raise TypeError(f"not a write a transition can join: {write!r}")
+
+
+def _apply_joined(world: World, write) -> None:
+    from chalicelib.store.records import NewOffer
+
+    if isinstance(write, NewOffer):
+        o = write.offer
+        world.offer_records[(o.booking_id, o.helper_id)] = o
+        profiles = _table(world, "helper_profiles")
+        if o.helper_id in profiles:
+            profiles[o.helper_id] = replace(profiles[o.helper_id],
+                                            offers_received=profiles[o.helper_id].offers_received + 1)
+    else:
+        key = (write.booking_id, write.helper_id)
+        world.offer_records[key] = replace(world.offer_records[key], state=write.state)
 
 
 class Offers:
@@ -301,6 +397,18 @@ class Offers:
             if offer is None or offer.state != "open":
                 raise ConditionFailed(f"offer {booking_id}/{helper_id} is not open")
             self.w.offer_records[(booking_id, helper_id)] = replace(offer, state="withdrawn")
+
+    def answer(self, booking_id: str, helper_id: str, state: str) -> None:
+        with self.w.lock:
+            offer = self.w.offer_records.get((booking_id, helper_id))
+            if offer is None or offer.state != "open":
+                raise ConditionFailed(f"offer {booking_id}/{helper_id} is not open")
+            self.w.offer_records[(booking_id, helper_id)] = replace(offer, state=state)
+
+    def newest_for_helper(self, helper_id: str, limit: int) -> list[OfferRecord]:
+        rows = sorted((o for (_, h), o in self.w.offer_records.items() if h == helper_id),
+                      key=lambda o: o.created_at, reverse=True)
+        return rows[:limit]
 
 
 class Failures:
@@ -582,6 +690,15 @@ class People:
             if staff.email in self.w.staff:
                 raise AlreadyExists(f"staff {staff.email} exists")
             self.w.staff[staff.email] = staff
+
+    def remember_details(self, customer_id: str, *, name: str, phone: str | None = None,
+                         address: dict | None = None) -> None:
+        with self.w.lock:
+            c = self.w.customers.get(customer_id)
+            if c is None:
+                raise ConditionFailed(f"customer {customer_id} is not there")
+            self.w.customers[customer_id] = replace(c, name=name, phone=phone or c.phone,
+                                                    address=deepcopy(address) if address is not None else c.address)
 
 
 # ---- payments, ledger, payout accounts, saved cards (issue 18) -----------------------------------
@@ -1321,3 +1438,29 @@ class Erasure:
             if code_key:
                 n += 1 if self.w.codes.pop(code_key, None) is not None else 0
             return n
+
+# ---- a helper's own profile (twin of store/helper_profiles.py, issue 18) -------------------------
+
+class HelperProfiles:
+    def __init__(self, world: World):
+        self.w = world
+        self.rows = _table(world, "helper_profiles")
+
+    def get(self, helper_id: str, consistent: bool = False):
+        return self.rows.get(helper_id)
+
+    def update(self, helper, changes: dict):
+        from chalicelib.store.records import PROFILE_EDITABLE, HelperProfileRecord
+
+        unknown = set(changes) - set(PROFILE_EDITABLE)
+        if unknown:
+            raise ValueError(f"not a field a helper edits: {sorted(unknown)}")
+        with self.w.lock:
+            h = self.rows.get(helper.helper_id)
+            if h is None or h.status != helper.status:
+                raise ConditionFailed(f"helper {helper.helper_id} is not {helper.status} any more")
+            new = replace(h, **_plain_changes(HelperProfileRecord, {
+                k: (HelperProfileRecord.__dataclass_fields__[k].default if v is None else v)
+                for k, v in changes.items()}))
+            self.rows[helper.helper_id] = new
+            return new

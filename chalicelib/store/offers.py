@@ -30,6 +30,21 @@ class Offers:
         _update(Offer(booking_id, helper_id), actions=[Offer.state.set("withdrawn")],
                 condition=Offer.state == "open", refused=f"offer {booking_id}/{helper_id} is not open")
 
+    # ---- a helper's answers and list (issue 18: services.bookings) ----------------------------
+
+    def answer(self, booking_id: str, helper_id: str, state: str) -> None:
+        """The open offer becomes ``state`` (a time-out's "expired" outside a transition);
+        ConditionFailed if it is not open (answered, withdrawn or never made)."""
+        from chalicelib.models.offers import Offer
+        _update(Offer(booking_id, helper_id), actions=[Offer.state.set(state)],
+                condition=Offer.state == "open", refused=f"offer {booking_id}/{helper_id} is not open")
+
+    def newest_for_helper(self, helper_id: str, limit: int) -> list[OfferRecord]:
+        """The helper's last ``limit`` offers, newest first, in any state."""
+        from chalicelib.models.offers import Offer
+        return [_record(OfferRecord, o) for o in Offer.by_helper.query(helper_id, scan_index_forward=False,
+                                                                        limit=limit)]
+
 
 _offers = Offers()
 

@@ -1,12 +1,14 @@
 """A partner's bookings as its API lists them (``bookings``, the ``by_tenant`` and
 ``by_partner_ref`` indexes): a page at a time, newest first, and one month's for the commission
-report. The bookings come as the services' booking objects (what ``store.bookings.load`` gives)."""
+report. The bookings come as ``BookingRecord``s, as ``store.bookings.load`` gives them."""
 from __future__ import annotations
 
 from typing import Any
 
 from chalicelib.store import current
+from chalicelib.store._dynamo import _deep_record
 from chalicelib.store.conditions import BadCursor
+from chalicelib.store.records import BookingRecord
 
 __all__ = ["BadCursor", "PartnerBookings", "partner_bookings"]
 
@@ -37,14 +39,15 @@ class PartnerBookings:
             if after is None:
                 raise
             raise BadCursor("the cursor is not valid") from None
-        return hydrate(Booking, ids), result.last_evaluated_key
+        return [_deep_record(BookingRecord, b) for b in hydrate(Booking, ids)], result.last_evaluated_key
 
     def in_month(self, tenant_id: str, period: str) -> list[Any]:
         """The bookings of ``tenant_id`` created in ``period`` (YYYY-MM)."""
         from chalicelib.models.base import hydrate
         from chalicelib.models.bookings import Booking
 
-        return hydrate(Booking, [k.booking_id for k in Booking.by_tenant.query(tenant_id, Booking.created_at.startswith(period))])
+        ids = [k.booking_id for k in Booking.by_tenant.query(tenant_id, Booking.created_at.startswith(period))]
+        return [_deep_record(BookingRecord, b) for b in hydrate(Booking, ids)]
 
 
 _partner_bookings = PartnerBookings()

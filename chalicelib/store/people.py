@@ -1,7 +1,7 @@
 """Who may sign in: customers, helpers by e-mail, staff (``customers``, ``helpers``, ``staff``)."""
 from __future__ import annotations
 
-from chalicelib.store._dynamo import _create, _fields, _get, _record
+from chalicelib.store._dynamo import _create, _fields, _get, _record, _update
 from chalicelib.store import current
 from chalicelib.store.records import StaffRecord, CustomerRecord
 
@@ -41,6 +41,21 @@ class People:
         staff already (here or at another tenant)."""
         from chalicelib.models.staff import Staff
         _create(Staff(**_fields(staff), created_at=created_at), Staff.email)
+
+    # ---- what a customer's next booking offers (issue 18: services.bookings) ----------------
+
+    def remember_details(self, customer_id: str, *, name: str, phone: str | None = None,
+                         address: dict | None = None) -> None:
+        """Keep a customer's name, and phone and on-site address if given (None keeps the stored
+        one); ConditionFailed if there is no such customer (nothing is created)."""
+        from chalicelib.models.customers import Customer
+        actions = [Customer.name.set(name)]
+        if phone:
+            actions.append(Customer.phone.set(phone))
+        if address is not None:
+            actions.append(Customer.address.set(address))
+        _update(Customer(customer_id), actions=actions, condition=Customer.customer_id.exists(),
+                refused=f"customer {customer_id} is not there")
 
 
 _people = People()

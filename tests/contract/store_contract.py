@@ -1551,3 +1551,246 @@ class ErasureContract:
         assert world.repos.push_subscriptions.for_owner(owner) == [] and world.repos.notification_prefs.get(owner) is None
         assert (r.delete_push_subscriptions(owner), r.delete_notification_prefs(owner)) == (0, 0)
         assert r.delete_signin_records(f"phone#{owner}", None) == 0
+
+
+# ---- bookings: create, Idempotency-Key, lists, the stream image, joined writes; offers' answers;
+# ---- the helper's own profile; a customer's details (issue 18) -----------------------------------
+
+def a_whole_booking(**over):
+    """A booking whose history names no transition of the state table (on DynamoDB the bookings
+    stream runs no effect for it)."""
+    from chalicelib.store.records import BookingRecord
+
+    values = dict(booking_id=_id("b"), tenant_id="contract", customer_id=_id("c"), state="offered",
+                  created_at="2026-12-01T09:00:00.000Z", updated_at="2026-12-01T09:00:00.000Z",
+                  category="printer", description="contract", mode="onsite",
+                  location={"lat": 47.3769, "lon": 8.5417, "postcode": "8001", "city": "Zürich"},
+                  wanted={"asap": True}, contact={"name": "Erika", "phone": "+41791234567"},
+                  price_cap={"amount": 20000, "currency": "CHF"}, version=1, asked_helpers=("h_x",),
+                  history=({"transition": "contract_create", "from": None, "to": "offered", "actor": "customer",
+                            "at": "2026-12-01T09:00:00.000Z", "v": 1},),
+                  attribution={"utm_source": "newsletter", "channel": None})
+    values.update(over)
+    return BookingRecord(**values)
+
+
+def a_profile(**over):
+    from chalicelib.store.records import HelperProfileRecord
+
+    hid = over.pop("helper_id", _id("h"))
+    values = dict(helper_id=hid, tenant_id=f"contract-{uuid.uuid4().hex[:6]}", status="applied", first_name="Rita",
+                  name="Rita Contract", email=f"{hid}@example.org", phone="+41791234567", bio="Drucker und WLAN.",
+                  skills={"printer": 3}, qualifications=("printer level 3",), lat=47.3769, lon=8.5417, city="Zürich",
+                  service_radius_km=12, hourly_rate=6000, currency="CHF", languages=("de", "en"), remote=True,
+                  availability={"mon": [["09:00", "12:00"]]}, rating_count=2, rating_sum=9)
+    values.update(over)
+    return HelperProfileRecord(**values)
+
+
+def a_step(booking, to_state: str, name: str = "contract_step") -> dict:
+    """A history entry of a transition no state table knows (no effect runs for it)."""
+    return {"transition": name, "from": booking.state, "to": to_state, "actor": "helper",
+            "at": "2026-12-01T10:00:00.000Z", "v": booking.version + 1}
+
+
+class BookingsContract:
+    """Bookings as the booking use cases write and list them, the writes a transition joins, the
+    helper's own profile and a customer's remembered details. A world also gives
+    ``given_offer(record)`` and ``given_helper_profile(record)``."""
+
+    # ---- create ------------------------------------------------------------------------------
+
+    def test_a_created_booking_reads_back_as_written_and_its_id_is_taken(self, world):
+        booking = a_whole_booking()
+        world.repos.bookings.create(booking)
+        assert world.repos.bookings.load(booking.booking_id) == booking
+        assert world.repos.bookings.get(booking.booking_id) == booking
+        with pytest.raises(AlreadyExists):
+            world.repos.bookings.create(replace(booking, description="another"))
+        assert world.repos.bookings.load(booking.booking_id).description == "contract"
+
+    def test_a_create_with_a_new_key_writes_the_booking_and_remembers_the_key(self, world):
+        from chalicelib.store.records import CreateKeyRecord
+
+        booking, key = a_whole_booking(), _id("create-booking#contract")
+        assert world.repos.bookings.create_once(booking, key=key, request_hash="h1", ttl_seconds=600) is None
+        assert world.repos.bookings.load(booking.booking_id) == booking
+        assert world.repos.bookings.create_key(key) == CreateKeyRecord(key, "h1", booking.booking_id)
+        assert world.repos.bookings.create_key(_id("create-booking#contract")) is None
+
+    def test_a_create_with_a_used_key_writes_nothing_and_names_the_first_booking(self, world):
+        first, second, key = a_whole_booking(), a_whole_booking(), _id("create-booking#contract")
+        world.repos.bookings.create_once(first, key=key, request_hash="h1", ttl_seconds=600)
+        again = world.repos.bookings.create_once(second, key=key, request_hash="h2", ttl_seconds=600)
+        assert (again.booking_id, again.request_hash) == (first.booking_id, "h1")
+        assert world.repos.bookings.load(second.booking_id) is None
+
+    # ---- lists and the stream image --------------------------------------------------------------
+
+    def test_a_customers_bookings_come_newest_first_page_by_page(self, world):
+        customer = _id("c")
+        days = ["2026-11-02", "2026-11-04", "2026-11-01", "2026-11-03", "2026-11-05"]
+        for day in days:
+            world.repos.bookings.create(a_whole_booking(customer_id=customer, created_at=f"{day}T09:00:00.000Z"))
+        world.repos.bookings.create(a_whole_booking())  # another customer's
+        seen, after, pages = [], None, 0
+        while True:
+            page, after = world.repos.bookings.page("customer", customer, limit=2, after=after)
+            assert len(page) <= 2
+            seen += [b.created_at[:10] for b in page]
+            pages += 1
+            if after is None:
+                break
+        assert seen == sorted(days, reverse=True) and pages >= 3
+
+    def test_a_helpers_bookings_are_listed_by_the_helper(self, world):
+        helper = _id("h")
+        mine = a_whole_booking(helper_id=helper, state="completed")
+        world.repos.bookings.create(mine)
+        world.repos.bookings.create(a_whole_booking(helper_id=_id("h")))
+        page, _ = world.repos.bookings.page("helper", helper, limit=10)
+        assert page == [mine]
+        assert world.repos.bookings.page("helper", _id("h"), limit=10) == ([], None)
+
+    def test_the_image_is_the_booking_as_its_stream_record_shows_it(self, world):
+        booking = a_whole_booking()
+        world.repos.bookings.create(booking)
+        image = world.repos.bookings.image(booking.booking_id)
+        assert image["history"] == [dict(booking.history[0])]  # a None inside a map stays
+        assert image["attribution"] == {"utm_source": "newsletter", "channel": None}
+        assert image["asked_helpers"] == ["h_x"] and image["version"] == 1 and image["line_items"] == []
+        assert "helper_id" not in image and "minutes_worked" not in image  # None: absent
+        assert image["location"]["lat"] == 47.3769
+        assert world.repos.bookings.image(_id("b")) is None
+
+    # ---- writes joined to a transition -------------------------------------------------------
+
+    def test_a_transition_and_the_offer_it_answers_commit_together(self, world):
+        from chalicelib.store.records import OfferAnswer
+
+        booking = a_whole_booking()
+        offer = an_offer(booking_id=booking.booking_id)
+        world.repos.bookings.create(booking)
+        world.given_offer(offer)
+        written = world.repos.bookings.write_transition(
+            booking, to_state="assigned", entry=a_step(booking, "assigned"), fields={"helper_id": offer.helper_id},
+            also_in_transaction=[OfferAnswer(booking.booking_id, offer.helper_id, "accepted")])
+        assert (written.state, written.version, written.helper_id) == ("assigned", 2, offer.helper_id)
+        assert world.repos.bookings.load(booking.booking_id) == written
+        assert world.repos.offers.get(booking.booking_id, offer.helper_id).state == "accepted"
+
+    def test_a_transition_whose_offer_is_not_open_any_more_writes_nothing(self, world):
+        from chalicelib.store.records import OfferAnswer
+
+        booking = a_whole_booking()
+        offer = an_offer(booking_id=booking.booking_id, state="withdrawn")
+        world.repos.bookings.create(booking)
+        world.given_offer(offer)
+        with pytest.raises(ConditionFailed):
+            world.repos.bookings.write_transition(
+                booking, to_state="assigned", entry=a_step(booking, "assigned"),
+                also_in_transaction=[OfferAnswer(booking.booking_id, offer.helper_id, "accepted")])
+        assert world.repos.bookings.load(booking.booking_id) == booking
+        assert world.repos.offers.get(booking.booking_id, offer.helper_id).state == "withdrawn"
+
+    def test_new_offers_are_made_with_the_transition_and_counted_on_their_helpers(self, world):
+        from chalicelib.store.records import NewOffer
+
+        booking = a_whole_booking(state="requested")
+        helper = a_profile()
+        world.repos.bookings.create(booking)
+        world.given_helper_profile(helper)
+        offer = an_offer(booking_id=booking.booking_id, helper_id=helper.helper_id, round=1)
+        world.repos.bookings.write_transition(booking, to_state="offered", entry=a_step(booking, "offered"),
+                                              fields={"dispatch_round": 1, "asked_helpers": (helper.helper_id,)},
+                                              also_in_transaction=[NewOffer(offer)])
+        assert world.repos.offers.get(booking.booking_id, helper.helper_id) == offer
+        assert world.repos.helper_profiles.get(helper.helper_id, consistent=True).offers_received == 1
+        got = world.repos.bookings.load(booking.booking_id)
+        assert (got.state, got.dispatch_round, got.asked_helpers) == ("offered", 1, (helper.helper_id,))
+
+    def test_an_offer_made_twice_or_to_nobody_refuses_the_whole_transition(self, world):
+        from chalicelib.store.records import NewOffer
+
+        booking = a_whole_booking(state="requested")
+        helper = a_profile()
+        world.repos.bookings.create(booking)
+        world.given_helper_profile(helper)
+        made = an_offer(booking_id=booking.booking_id, helper_id=helper.helper_id)
+        world.given_offer(made)
+        for offers in ([NewOffer(replace(made, round=3))], [NewOffer(an_offer(booking_id=booking.booking_id))]):
+            with pytest.raises(ConditionFailed):
+                world.repos.bookings.write_transition(booking, to_state="offered", entry=a_step(booking, "offered"),
+                                                      also_in_transaction=offers)
+        assert world.repos.bookings.load(booking.booking_id) == booking
+        assert world.repos.offers.get(booking.booking_id, helper.helper_id) == made
+        assert world.repos.helper_profiles.get(helper.helper_id, consistent=True).offers_received == 0
+
+    # ---- a helper's offers ---------------------------------------------------------------------
+
+    def test_an_open_offer_is_answered_once(self, world):
+        offer = an_offer()
+        world.given_offer(offer)
+        world.repos.offers.answer(offer.booking_id, offer.helper_id, "expired")
+        assert world.repos.offers.get(offer.booking_id, offer.helper_id).state == "expired"
+        with pytest.raises(ConditionFailed):
+            world.repos.offers.answer(offer.booking_id, offer.helper_id, "declined")
+        with pytest.raises(ConditionFailed):
+            world.repos.offers.answer(offer.booking_id, _id("h"), "expired")  # never made: nothing is created
+        assert world.repos.offers.get(offer.booking_id, offer.helper_id).state == "expired"
+
+    def test_a_helpers_offers_come_newest_first(self, world):
+        helper = _id("h")
+        times = ["2026-11-30T10:02:00.000Z", "2026-11-30T10:01:00.000Z", "2026-11-30T10:03:00.000Z"]
+        for at in times:
+            world.given_offer(an_offer(helper_id=helper, created_at=at, state="declined"))
+        world.given_offer(an_offer())  # another helper's
+        assert [o.created_at for o in world.repos.offers.newest_for_helper(helper, 10)] == sorted(times, reverse=True)
+        assert len(world.repos.offers.newest_for_helper(helper, 2)) == 2
+
+    # ---- the helper's own profile --------------------------------------------------------------
+
+    def test_a_profile_reads_back_and_a_missing_one_is_none(self, world):
+        profile = a_profile()
+        world.given_helper_profile(profile)
+        assert world.repos.helper_profiles.get(profile.helper_id, consistent=True) == profile
+        assert world.repos.helper_profiles.get(_id("h")) is None
+
+    def test_a_profile_edit_at_the_status_read_changes_only_what_it_names(self, world):
+        profile = a_profile()
+        world.given_helper_profile(profile)
+        new = world.repos.helper_profiles.update(profile, {"bio": None, "hourly_rate": 7000, "languages": ("fr",),
+                                                           "availability": {"tue": [["08:00", "10:00"]]}})
+        assert new == replace(profile, bio=None, hourly_rate=7000, languages=("fr",),
+                              availability={"tue": [["08:00", "10:00"]]})
+        assert world.repos.helper_profiles.get(profile.helper_id, consistent=True) == new
+
+    def test_a_profile_edit_after_a_status_change_is_refused_and_changes_nothing(self, world):
+        profile = a_profile()
+        world.given_helper_profile(profile)
+        with pytest.raises(ConditionFailed):
+            world.repos.helper_profiles.update(replace(profile, status="active"), {"hourly_rate": 1})
+        with pytest.raises(ConditionFailed):
+            world.repos.helper_profiles.update(a_profile(), {"hourly_rate": 1})  # no such helper
+        with pytest.raises(ValueError):
+            world.repos.helper_profiles.update(profile, {"status": "active"})  # not the helper's to change
+        assert world.repos.helper_profiles.get(profile.helper_id, consistent=True) == profile
+
+    # ---- a customer's details for the next booking ---------------------------------------------
+
+    def test_a_customers_details_are_kept_for_next_time(self, world):
+        customer = CustomerRecord(customer_id=_id("c"), tenant_id="contract", email=f"{_id('e')}@example.org",
+                                  created_at="2026-11-30T10:00:00.000Z", phone="+41790000000")
+        world.repos.people.add_customer(customer)
+        world.repos.people.remember_details(customer.customer_id, name="Erika Muster")
+        assert world.repos.people.customer(customer.customer_id) == replace(customer, name="Erika Muster")
+        address = {"address": "Bahnhofstrasse 1", "postcode": "8001", "city": "Zürich", "lat": 47.37, "lon": 8.54}
+        world.repos.people.remember_details(customer.customer_id, name="Erika", phone="+41791111111", address=address)
+        assert world.repos.people.customer(customer.customer_id) == replace(customer, name="Erika",
+                                                                            phone="+41791111111", address=address)
+
+    def test_the_details_of_a_customer_who_does_not_exist_create_nobody(self, world):
+        missing = _id("c")
+        with pytest.raises(ConditionFailed):
+            world.repos.people.remember_details(missing, name="Nobody")
+        assert world.repos.people.customer(missing) is None

@@ -15,7 +15,6 @@ RACERS = 24
 
 def _offered_booking_with_offers(helper_ids):
     from chalicelib.models.base import now_iso
-    from chalicelib.models.bookings import Booking
     from chalicelib.models.offers import Offer
     from chalicelib.services.bookings import create_booking
     from chalicelib.services.transitions import apply_transition
@@ -27,16 +26,12 @@ def _offered_booking_with_offers(helper_ids):
     customer = Actor("customer", "c_race", "race-invoice")
     booking, _ = create_booking(customer, CreateBooking.model_validate(booking_body(mode="remote", location=None,
                                                                                       payment=None)))
-    offers = [Offer(booking_id=booking.booking_id, helper_id=h, tenant_id="crowdfix", state="open", round=1,
-                    created_at=now_iso(), expires_at="2999-01-01T00:00:00.000Z") for h in helper_ids]
-
-    def put(tx, _):
-        for o in offers:
-            tx.save(o)
+    for h in helper_ids:
+        Offer(booking_id=booking.booking_id, helper_id=h, tenant_id="crowdfix", state="open", round=1,
+              created_at=now_iso(), expires_at="2999-01-01T00:00:00.000Z").save()
     # dispatch must not interfere: bump the round so the stream's dispatch sees "waiting"
     apply_transition(booking, "offer", SYSTEM_ACTOR, data={"round": 1, "helpers": helper_ids},
-                     set_fields=lambda b: [Booking.dispatch_round.set(1), Booking.asked_helpers.set(helper_ids)],
-                     also_in_transaction=put)
+                     set_fields=lambda b: {"dispatch_round": 1, "asked_helpers": tuple(helper_ids)})
     return booking.booking_id
 
 

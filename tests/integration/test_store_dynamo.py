@@ -3,8 +3,8 @@ tests the in-memory twins pass, so a twin that drifts from DynamoDB fails one of
 import pytest
 
 from chalicelib.store import Repos
-from tests.contract.store_contract import (AttributionContract, InvoiceContract, NotificationsContract,
-                                           PaymentsContract, ReplayContract, StoreContract)
+from tests.contract.store_contract import (AttributionContract, BookingsContract, InvoiceContract,
+                                           NotificationsContract, PaymentsContract, ReplayContract, StoreContract)
 from tests.contract.store_contract import ErasureContract, PartnersContract
 
 
@@ -26,7 +26,8 @@ def dynamo_repos() -> Repos:
                  notification_prefs=notification_prefs.notification_prefs(),
                  push_subscriptions=push_subscriptions.push_subscriptions(),
                  helper_index=helper_index.helper_index(), replays=_replays(),
-                 invoices=_invoices(), attribution=_attribution(), **_partners())
+                 invoices=_invoices(), attribution=_attribution(), **_partners(),
+                 helper_profiles=_helper_profiles())
 
 
 def _partners() -> dict:
@@ -42,6 +43,11 @@ def _partners() -> dict:
 def _erasure():
     from chalicelib.store.erasure import erasure
     return erasure()
+
+
+def _helper_profiles():
+    from chalicelib.store.helper_profiles import helper_profiles
+    return helper_profiles()
 
 
 def _invoices():
@@ -112,6 +118,19 @@ class DynamoWorld:
                rating_sum=reach.rating_sum, remote=reach.remote, skills=dict(reach.skills), status=reach.status, tenant_status=f"{reach.tenant_id}#{reach.status}",
                hourly_rate=6000, created_at="2026-11-30T10:00:00.000Z").save()
 
+    def given_helper_profile(self, p):
+        from chalicelib.models.helpers import Helper
+
+        # a tenant of its own, not active: no booking is ever matched to it
+        Helper(helper_id=p.helper_id, tenant_id=p.tenant_id, email=p.email, email_key=f"{p.tenant_id}#{p.email}",
+               name=p.name, first_name=p.first_name, phone=p.phone, bio=p.bio, photo_key=p.photo_key,
+               photo_public=p.photo_public, skills=dict(p.skills), qualifications=list(p.qualifications), lat=p.lat,
+               lon=p.lon, city=p.city, service_radius_km=p.service_radius_km, hourly_rate=p.hourly_rate,
+               currency=p.currency, languages=list(p.languages), remote=p.remote, availability=dict(p.availability),
+               on_call=p.on_call, off_duty=p.off_duty, status=p.status, tenant_status=f"{p.tenant_id}#{p.status}",
+               rating_count=p.rating_count, rating_sum=p.rating_sum, offers_received=p.offers_received,
+               created_at="2026-11-30T10:00:00.000Z").save()
+
     def given_payout_account(self, helper):
         from chalicelib.models.helpers import Helper
 
@@ -179,6 +198,10 @@ class TestDynamoPartnersStore(PartnersContract):
 
 
 class TestDynamoErasureStore(ErasureContract):
+    pass
+
+
+class TestDynamoBookingsStore(BookingsContract):
     pass
 
 

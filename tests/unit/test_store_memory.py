@@ -2,8 +2,8 @@
 import pytest
 
 from chalicelib.store import memory_repos
-from tests.contract.store_contract import (AttributionContract, InvoiceContract, NotificationsContract,
-                                           PaymentsContract, ReplayContract, StoreContract)
+from tests.contract.store_contract import (AttributionContract, BookingsContract, InvoiceContract,
+                                           NotificationsContract, PaymentsContract, ReplayContract, StoreContract)
 from tests.contract.store_contract import ErasureContract, PartnersContract
 
 
@@ -39,6 +39,9 @@ class MemoryWorld:
     def given_person(self, person):  # erasure's read of a person's own row
         self.repos.erasure.persons[(person.kind, person.person_id)] = person
 
+    def given_helper_profile(self, profile):
+        self.repos.helper_profiles.rows[profile.helper_id] = profile
+
 
 @pytest.fixture()
 def world():
@@ -70,6 +73,10 @@ class TestMemoryPartnersStore(PartnersContract):
 
 
 class TestMemoryErasureStore(ErasureContract):
+    pass
+
+
+class TestMemoryBookingsStore(BookingsContract):
     pass
 
 

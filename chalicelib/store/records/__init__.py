@@ -61,10 +61,17 @@ _WHERE = {
     "RateBucketRecord": "partners",
     "PoolHelperRecord": "partners",
     "PersonRecord": "erasure",
+    # issue 18: booking create keys, writes joined to a transition, the helper's profile
+    "CreateKeyRecord": "bookings",
+    "OfferAnswer": "bookings",
+    "NewOffer": "bookings",
+    "HelperProfileRecord": "helper_profiles",
+    "PROFILE_EDITABLE": "helper_profiles",
 }
 
 __all__ = ['ALL_COUNTERS', 'ReviewRecord', 'CustomerRatingRecord', 'QualityCaseRecord', 'BookingFacts', 'HelperRecord', 'OfferRef', 'FailureRecord', 'GeoHintRecord', 'WebhookEndpointRecord', 'WebhookDeliveryRecord', 'SignInCodeRecord', 'PhoneVerificationRecord', 'StaffRecord', 'CustomerRecord', 'PaymentRecord', 'LedgerEntryRecord', 'PayoutAccountRecord', 'SavedCardRecord', 'BookingRecord', 'NotificationLogRecord', 'NotificationPrefsRecord', 'PushSubscriptionRecord', 'OfferRecord', 'HelperReach', 'replace', 'ATTRIBUTION_KINDS', 'AttributionCounts', 'AttributionLink']
 __all__ += ['TenantRecord', 'ApiKeyRecord', 'RateBucketRecord', 'PoolHelperRecord', 'PersonRecord']  # issue 18: tenants and API keys
+__all__ += ['CreateKeyRecord', 'OfferAnswer', 'NewOffer', 'HelperProfileRecord', 'PROFILE_EDITABLE']  # issue 18: bookings, helper profiles
 
 
 def __getattr__(name: str):

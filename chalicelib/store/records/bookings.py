@@ -64,6 +64,7 @@ class BookingRecord:
     campaign: str | None = None
     sandbox: str | None = None
     partner_ref: str | None = None
+    attribution: dict | None = None  # utm_source/medium/campaign and channel it came with (17.7)
 
 
 @dataclass(frozen=True)
@@ -78,3 +79,29 @@ class OfferRecord:
     round: int = 1
     summary: dict = field(default_factory=dict)
     score: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CreateKeyRecord:
+    """What an Idempotency-Key of a booking create remembers: the request's hash and the booking
+    it made (a retry with the same body gets that booking back, another body is refused)."""
+    key: str
+    request_hash: str
+    booking_id: str
+
+
+@dataclass(frozen=True)
+class OfferAnswer:
+    """A write joined to a booking transition: the open offer of ``helper_id`` becomes ``state``
+    (accepted, declined, expired); the whole transition is refused if the offer is not open."""
+    booking_id: str
+    helper_id: str
+    state: str
+
+
+@dataclass(frozen=True)
+class NewOffer:
+    """A write joined to a booking transition: ``offer`` is made (refused if the helper has one
+    of this booking already, or the helper does not exist) and counted on the helper's
+    ``offers_received`` (the acceptance rate in ranking), exactly once, with the offer."""
+    offer: OfferRecord
