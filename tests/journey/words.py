@@ -25,13 +25,11 @@ def word_files() -> dict[str, list[Path]]:
 
 
 @lru_cache(maxsize=1)
-def words() -> dict:
-    """All words of each language, every part merged (as the app has them once each part is loaded)."""
-    files = {lang: [str(f) for f in fs] for lang, fs in word_files().items()}
+def _by_file() -> dict[str, dict]:
+    files = [str(f) for fs in word_files().values() for f in fs]
     script = """
-const files = JSON.parse(process.argv[1]);
 const out = {};
-for (const l in files) { out[l] = {}; for (const f of files[l]) Object.assign(out[l], (await import(f)).default); }
+for (const f of JSON.parse(process.argv[1])) out[f] = (await import(f)).default;
 console.log(JSON.stringify(out));
 """
     node = shutil.which("node")
@@ -39,6 +37,26 @@ console.log(JSON.stringify(out));
     out = subprocess.run([node, "--input-type=module", "-e", script, json.dumps(files)], capture_output=True,
                          text=True, check=True, cwd=ROOT / "web")
     return json.loads(out.stdout)
+
+
+def parts() -> dict[str, dict[str, dict]]:
+    """Per part of the app (``app``, ``helper``, ``link``), per language, that module's words."""
+    out: dict[str, dict[str, dict]] = {}
+    for f, table in _by_file().items():
+        stem = Path(f).stem
+        part, lang = stem.rsplit(".", 1) if "." in stem else ("app", stem)
+        out.setdefault(part, {})[lang] = table
+    return out
+
+
+@lru_cache(maxsize=1)
+def words() -> dict:
+    """All words of each language, every part merged (as the app has them once each part is loaded)."""
+    out: dict[str, dict] = {lang: {} for lang in LANGS}
+    for by_lang in parts().values():
+        for lang, table in by_lang.items():
+            out[lang].update(table)
+    return out
 
 
 def fill(template: str, **values) -> str:
