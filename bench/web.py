@@ -13,7 +13,8 @@
 The pages are served without an API (the proxy points at a closed port): what a first visit
 shows before any answer, e.g. the sign-in of a booking link.
 Run: ``make bench-web`` (or ``.venv/bin/python bench/web.py``; ``--sizes-only`` measures step 1 alone,
-without Lighthouse, in a few seconds). The last stdout line is JSON.
+without Lighthouse, in a few seconds; ``--only landing,helper`` measures those routes alone). The last
+stdout line is JSON.
 """
 from __future__ import annotations
 
@@ -70,14 +71,14 @@ ROUTES = (("landing", "/"), ("book", "/book"), ("bookings", "/bookings"), ("book
 CHROMIUM = "/usr/bin/chromium"
 
 
-def route_assets(base: str) -> dict:
+def route_assets(base: str, routes=ROUTES) -> dict:
     """Per route: gzipped bytes of every script and stylesheet loaded until the network was idle."""
     from playwright.sync_api import sync_playwright
     out = {}
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
         try:
-            for name, path in ROUTES:
+            for name, path in routes:
                 ctx = browser.new_context(viewport={"width": 360, "height": 740}, locale="de-CH")
                 page = ctx.new_page()
                 seen: dict[str, int] = {}
@@ -103,7 +104,10 @@ def route_assets(base: str) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    sizes_only = "--sizes-only" in (argv if argv is not None else sys.argv[1:])
+    args = argv if argv is not None else sys.argv[1:]
+    sizes_only = "--sizes-only" in args
+    only = next((a.split("=", 1)[1] if "=" in a else args[args.index(a) + 1] for a in args if a.startswith("--only")), None)
+    routes = tuple(r for r in ROUTES if only is None or r[0] in only.split(","))
     index = DIST / "index.html"
     sources = [p for p in (ROOT / "web").rglob("*") if "node_modules" not in p.parts and "dist" not in p.parts
                and p.is_file()] + [ROOT / "chalicelib" / "domain" / "app_routes.json"]
@@ -122,11 +126,11 @@ def main(argv: list[str] | None = None) -> int:
     results, sizes = {}, {}
     try:
         base = f"http://127.0.0.1:{port}"
-        sizes = route_assets(base)
+        sizes = route_assets(base, routes)
         for name, r in sizes.items():
             print(f"initial JS+CSS gzipped {name:9s} {r['kb']:5.1f} KB  {r['files']}")
         with tempfile.TemporaryDirectory() as tmp:
-            for name, path in ROUTES if not sizes_only else ():
+            for name, path in routes if not sizes_only else ():
                 try:
                     results[name] = lighthouse(base + path, Path(tmp) / f"{name}.json")
                 except Exception as exc:  # noqa: BLE001 — say which route could not be measured, go on

@@ -29,7 +29,12 @@ export function ReceiptPage({ id }) {
   if (!session) return <><Title>{t("rc_title")}</Title><SignIn role="customer" /></>;
   if (!booking || !pay) return <><Title>{t("rc_title")}</Title><Alert error={error} />{!error && <p role="status">{t("loading")}</p>}</>;
 
-  const r = pay.receipt;
+  let r = pay.receipt;
+  if ((!r || !r.line_items) && pay.captured > 0 && booking.state === "cancelled") {
+    // a late cancellation: its fee is the whole bill (settlement makes no receipt for it)
+    r = { currency: pay.currency, line_items: [{ code: "cancel_fee", amount: pay.captured, currency: pay.currency }],
+      total: pay.captured, released: Math.max(0, (pay.authorised || 0) - pay.captured) };
+  }
   if (!r || !r.line_items) {
     const nothing = ["released", "none"].includes(pay.status) && !pay.captured;
     return <><Title>{t("rc_title")}</Title><p class="note" data-testid="receipt-pending">{t(nothing ? "rc_nothing" : "rc_pending")}</p>{backLink}</>;

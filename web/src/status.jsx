@@ -172,7 +172,11 @@ function Payment({ pay, booking }) {
       </section>
     );
   }
-  if (pay.captured > 0) return <p class="note" data-testid="charged" data-amount={pay.captured}>{t("charged", { amount: money(pay.captured, cur) })}</p>;
+  if (pay.captured > 0) {
+    const receipt = pathTo("receipt", { booking_id: pay.booking_id || booking.booking_id });
+    return <div class="note"><p style="margin:0" data-testid="charged" data-amount={pay.captured}>{t("charged", { amount: money(pay.captured, cur) })}</p>
+      {booking.state === "cancelled" && <p style="margin:.5rem 0 0"><a href={receipt} data-testid="receipt-link" onClick={(e) => { e.preventDefault(); go(receipt); }}>{t("rc_link")}</a></p>}</div>;
+  }
   if (pay.status === "failed") return <p class="alert">{t("pay_failed")}</p>;
   if (booking.state === "completed") return <p class="note">{t("pay_pending")}</p>;
   return null;

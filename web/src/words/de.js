@@ -177,6 +177,7 @@ export default {
   li_part: "Material",
   li_tip: "Trinkgeld",
   li_cap_reduction: "Reduziert auf das vereinbarte Limit",
+  li_cancel_fee: "Stornierungsgebühr",
   pay_pending: "Die Rechnung wird erstellt. Diese Seite aktualisiert sich von selbst.",
   pay_failed: "Die Kartenzahlung hat nicht geklappt. Wir melden uns bei Ihnen.",
   cancel_free: "Stornieren ist jetzt kostenlos. Es wird nichts belastet.",

@@ -182,6 +182,7 @@ export default {
   li_part: "Material",
   li_tip: "Tip",
   li_cap_reduction: "Reduced to the agreed limit",
+  li_cancel_fee: "Cancellation fee",
   pay_pending: "The bill is being prepared. This page updates by itself.",
   pay_failed: "The card payment did not work. We will contact you.",
   cancel_free: "Cancelling now is free. Nothing will be charged.",

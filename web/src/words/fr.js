@@ -177,6 +177,7 @@ export default {
   li_part: "Matériel",
   li_tip: "Pourboire",
   li_cap_reduction: "Réduit à la limite convenue",
+  li_cancel_fee: "Frais d'annulation",
   pay_pending: "La facture est en préparation. Cette page se met à jour toute seule.",
   pay_failed: "Le paiement par carte n'a pas fonctionné. Nous vous contactons.",
   cancel_free: "Annuler maintenant est gratuit. Rien ne sera débité.",

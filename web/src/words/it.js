@@ -177,6 +177,7 @@ export default {
   li_part: "Materiale",
   li_tip: "Mancia",
   li_cap_reduction: "Ridotto al limite concordato",
+  li_cancel_fee: "Spese di annullamento",
   pay_pending: "La fattura è in preparazione. Questa pagina si aggiorna da sola.",
   pay_failed: "Il pagamento con carta non è riuscito. La contatteremo.",
   cancel_free: "Annullare ora è gratuito. Non viene addebitato nulla.",
