@@ -134,6 +134,8 @@ def context(msg: dict, lang: str, tenant_name: str) -> dict:
         ctx["review_url"] = links.url(base, "review", booking_id=bid, fragment=f"token={token}" if token else None)
     if msg["event_type"] == "offer":
         ctx["url"] = ctx.get("accept_url")
+    if msg["event_type"] == "payment_receipt" and bid:
+        ctx["url"] = links.url(base, "receipt", booking_id=bid)  # the receipt e-mail opens the printable receipt
     if msg["event_type"] == "payment_link" and bid and str(data.get("pay_url", "")).startswith(
             links.url(base, "pay", booking_id=bid) + "#"):
         ctx["url"] = data["pay_url"]  # the button and the SMS open the payment screen with its token

@@ -61,6 +61,30 @@ def sign_in_code(services, email, used=()) -> str:
 USED_CODES: set[str] = set()
 
 
+def check_receipt(page, receipt, lang, W):
+    """The receipt screen shows the payment record's receipt: each line item, the total charged and
+    what the hold released, in the reader's money format; the page prints without the header."""
+    expect(page.get_by_role("heading", level=1)).to_have_text(W["rc_title"])
+    rows = page.locator("table.bill tbody tr")
+    expect(rows).to_have_count(len(receipt["line_items"]))
+    for n, item in enumerate(receipt["line_items"]):
+        cell = rows.nth(n).locator("td.num")
+        assert int(cell.get_attribute("data-amount")) == item["amount"]
+        expect(cell).to_have_text(money(item["amount"], lang))
+    assert sum(i["amount"] for i in receipt["line_items"]) == receipt["total"]
+    total = page.get_by_test_id("receipt-total")
+    assert int(total.get_attribute("data-amount")) == receipt["total"]
+    expect(total).to_have_text(money(receipt["total"], lang))
+    expect(page.get_by_test_id("receipt-charged")).to_have_text(fill(W["charged"], amount=money(receipt["total"], lang)))
+    expect(page.get_by_test_id("receipt-released")).to_have_text(fill(W["released_amt"], amount=money(receipt["released"], lang)))
+    expect(page.get_by_role("button", name=W["rc_print"])).to_be_visible()
+    page.emulate_media(media="print")
+    expect(page.locator("header.top")).to_be_hidden()
+    expect(page.get_by_role("button", name=W["rc_print"])).to_be_hidden()
+    expect(page.get_by_test_id("receipt-total")).to_be_visible()
+    page.emulate_media(media="screen")
+
+
 def sign_in(page, services, email, W):
     page.get_by_role("textbox", name=W["email"]).fill(email)
     page.get_by_role("button", name=W["send_code"]).click()
@@ -185,11 +209,21 @@ def test_first_time_customer_books_and_every_link_and_amount_holds(new_context, 
     assert_accessible(page, f"j-{lang}-05-bill")
     no_missing_words(page, lang)
 
+    # the bill links her receipt: the same figures, line by line, in her words and money format
+    page.get_by_test_id("receipt-link").click()
+    expect(page).to_have_url(re.compile(rf"/booking/{bid}/receipt$"))
+    check_receipt(page, receipt, lang, W)
+    assert_accessible(page, f"j-{lang}-05b-receipt")
+    no_missing_words(page, lang)
+    page.go_back()
+    expect(page.get_by_test_id("charged")).to_contain_text(money(receipt["total"], lang))
+
     # every link in every e-mail she received opens her booking (the rating link its form)
     from chalicelib.settings import get_settings
     base = get_settings().public_base_url.rstrip("/")
-    mails = wait_for(lambda: (lambda ms: ms if any("/review/" in json.dumps(m) for m in ms) else None)(mails_to(services, email)),
-                     timeout=60, what="the review e-mail")
+    mails = wait_for(lambda: (lambda ms: ms if any("/review/" in json.dumps(m) for m in ms)
+                              and any("/receipt" in json.dumps(m) for m in ms) else None)(mails_to(services, email)),
+                     timeout=60, what="the review and the receipt e-mails")
     found = sorted({u for m in mails for u in re.findall(re.escape(base) + r"/[^\s\"'<>\\]*", json.dumps(m, ensure_ascii=False))})
     assert found, mails
     opened = set()
@@ -205,6 +239,10 @@ def test_first_time_customer_books_and_every_link_and_amount_holds(new_context, 
             assert_accessible(fresh, f"j-{lang}-06-review-link")
             fresh.get_by_role("button", name=W["send_rating"]).click()
             expect(fresh.get_by_text(W["thanks_rating"])).to_be_visible()
+        elif name == "receipt":
+            sign_in(fresh, services, email, W)  # a fresh browser: sign in, then her receipt
+            expect(fresh).to_have_url(re.compile(rf"/booking/{bid}/receipt$"))
+            check_receipt(fresh, receipt, lang, W)
         else:
             assert name == "booking", url
             sign_in(fresh, services, email, W)  # a fresh browser: sign in, then the same screen
@@ -215,7 +253,7 @@ def test_first_time_customer_books_and_every_link_and_amount_holds(new_context, 
         shot(fresh, f"j-{lang}-07-link-{n}")
         opened.add(name)
         fresh.context.close()
-    assert opened == {"booking", "review"}
+    assert opened == {"booking", "review", "receipt"}
     token = page.evaluate("() => JSON.parse(localStorage.getItem('cf.session.customer')).token")
     status, review, _ = api.call("GET", f"/v1/bookings/{bid}/review", headers={"Authorization": f"Bearer {token}"})
     assert status == 200 and (review["overall"], review["clarity"]) == (5, 4), review

@@ -38,6 +38,7 @@ def test_every_link_the_server_builds_opens_that_screen_in_the_app():
     built = {"booking": links.url(base, "booking", booking_id=BID),
              "review": links.url(base, "review", booking_id=BID, fragment="token=abc.def"),
              "helper_offer": links.url(base, "helper_offer", booking_id=BID),
+             "receipt": links.url(base, "receipt", booking_id=BID),
              "bookings": links.url(base, "bookings"), "help": links.url(base, "help"),
              "privacy": links.url(base, "privacy"), "terms": links.url(base, "terms")}
     paths = [re.sub(r"^https://[^/]+", "", u).split("#")[0] for u in built.values()]
@@ -69,6 +70,23 @@ def test_notification_links_use_the_route_table():
     assert ctx["review_url"] == links.url(base, "review", booking_id=BID, fragment="token=tok.en-1")
     assert ctx["accept_url"] == links.url(base, "helper_offer", booking_id=BID)
 
+
+
+@pytest.mark.parametrize("lang", ["de", "fr"])
+def test_the_receipt_email_links_the_receipt_screen(lang):
+    from chalicelib.services.notification_render import context as _context
+
+    item = {"code": "time", "quantity": 1, "unit_amount": 6000, "amount": 6000, "currency": "CHF"}
+    msg = {"event_type": "payment_receipt", "booking_id": BID, "recipient": {"role": "customer", "id": "c_1"},
+           "data": {"booking_id": BID, "currency": "CHF", "line_items": [item], "total": 6000, "authorised": 25000,
+                    "released": 19000}}
+    ctx = _context(msg, lang, "crowdfix")
+    base = ctx["url"].split("/booking/")[0]
+    assert ctx["url"] == links.url(base, "receipt", booking_id=BID)
+    out = texts.render("payment_receipt", "customer", lang, ctx, {"name": "crowdfix"})
+    assert ctx["url"] in out["text"] and ctx["url"] in out["html"] and ctx["url"] in out["sms"]
+    got = _js_router([links.path("receipt", booking_id=BID)])
+    assert got == [{"name": "receipt", "params": {"booking_id": BID}}]
 
 @pytest.mark.parametrize("lang,subject", [("de", "Wie hat Anna geholfen?"), ("fr", "Comment s'est passée votre visite avec Anna ?"),
                                           ("it", "Com'è andata la visita con Anna?"), ("en", "How did Anna help?")])

@@ -2,15 +2,14 @@
 // One question group per screen, nothing timed, everything kept if the page is reloaded.
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, call, missing, sessions } from "./api.js";
-import { CategoryIcon } from "./icons.jsx";
+import { CATEGORIES, CategoryIcon } from "./icons.jsx";
 import { lang, locale, money, num, t } from "./i18n.js";
 import { pathTo } from "./routes.js";
 import { attribution } from "./tenant.js";
-import { saveTerms } from "./status.jsx";
-import { go, saved, use } from "./state.js";
+import { go, saved, saveTerms, use } from "./state.js";
 import { Alert, cardBox, describedBy, Field, Lazy, SignIn, Title } from "./ui.jsx";
 
-export const CATEGORIES = ["computer", "printer", "phone_tablet", "internet_wifi", "tv", "smart_home", "other"];
+export { CATEGORIES };
 const TOTAL = 4;
 /** The street and house number in an address typed as one line ("Bahnhofstrasse 1, 8001 Zürich",
  * "Rue du Rhône 5 1204 Genève"), or "" when there is none (a postcode or a town alone). */

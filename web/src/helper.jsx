@@ -2,13 +2,9 @@
 // on-the-way / start / finish with minutes worked, profile, availability with on-call, earnings.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { call, missing, sessions, setSession } from "./api.js";
-import { CategoryIcon } from "./icons.jsx";
-import { LANGS, MESSAGES, lang, money, num, t, when } from "./i18n.js";
-import { HELPER_TEXTS } from "./i18n_helper.js";
-
-for (const l in HELPER_TEXTS) Object.assign(MESSAGES[l], HELPER_TEXTS[l]);
+import { CATEGORIES, CategoryIcon } from "./icons.jsx";
+import { LANGS, lang, money, num, t, when } from "./i18n.js";
 import { go, route, use } from "./state.js";
-import { CATEGORIES } from "./book.jsx";
 import { Alert, Field, SignIn, Title, usePolling } from "./ui.jsx";
 import { Photo } from "./photo.jsx";
 

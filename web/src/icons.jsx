@@ -1,4 +1,7 @@
 // Inline SVG pictures for the problem categories: simple shapes, thick strokes, no text inside.
+// The problem categories, in the order the customer sees them (the booking form, the helper's skills).
+export const CATEGORIES = ["computer", "printer", "phone_tablet", "internet_wifi", "tv", "smart_home", "other"];
+
 const P = { fill: "none", stroke: "currentColor", "stroke-width": 3, "stroke-linecap": "round", "stroke-linejoin": "round" };
 
 const shapes = {

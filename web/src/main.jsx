@@ -3,12 +3,11 @@ import { useEffect, useState } from "preact/hooks";
 import "./styles.css";
 import table from "../../chalicelib/domain/app_routes.json";
 import { sessions, setSession } from "./api.js";
-import { Book, knownCustomer, QuickStart } from "./book.jsx";
 import { LANGS, lang, setLang, t } from "./i18n.js";
 import { matchRoute, pathTo } from "./routes.js";
 import { go, route, use } from "./state.js";
-import { BookingStatus, MyBookings, ReviewPage } from "./status.jsx";
-import { Lazy, Title } from "./ui.jsx";
+import { Lazy, Title, useChunk } from "./ui.jsx";
+import { bookScreens, helperApp, infoPage, payPage, receiptPage, statusScreens } from "./screens.js";
 import { brand, countEvent, isEmbedded, startTenant, tenant, withQuery } from "./tenant.js";
 import { keepInUrl } from "./state.js";
 import { setBrandName } from "./i18n.js";
@@ -83,10 +82,12 @@ function Footer() {
 }
 
 function Landing() {
+  const book = useChunk(bookScreens); // the quick start of a returning customer
+  const QuickStart = book && book.QuickStart;
   return (
     <>
       <Title>{t("tagline")}</Title>
-      {knownCustomer() && <><h2>{t("q_what")}</h2><QuickStart /></>}
+      {book && book.knownCustomer() && <><h2>{t("q_what")}</h2><QuickStart /></>}
       <p>{t("lead")}</p>
       <div class="actions">
         <Link href="/book" class="btn primary">{t("get_help")}</Link>
@@ -102,9 +103,6 @@ function Landing() {
   );
 }
 
-const helperApp = () => import("./helper.jsx").then((m) => m.HelperApp);
-const infoPage = () => import("./info.jsx").then((m) => m.InfoPage);
-const payPage = () => import("./pay.jsx").then((m) => m.PayPage);
 
 function Page() {
   const path = use(route);
@@ -112,10 +110,11 @@ function Page() {
   const r = matchRoute(path);
   const name = r && r.name;
   if (name === "home") return <Landing />;
-  if (name === "book") return <Book />;
-  if (name === "bookings") return <MyBookings />;
-  if (name === "booking") return <BookingStatus id={r.params.booking_id} />;
-  if (name === "review") return <ReviewPage id={r.params.booking_id} />;
+  if (name === "book") return <Lazy load={bookScreens} name="Book" />;
+  if (name === "bookings") return <Lazy load={statusScreens} name="MyBookings" />;
+  if (name === "booking") return <Lazy load={statusScreens} name="BookingStatus" id={r.params.booking_id} />;
+  if (name === "receipt") return <Lazy load={receiptPage} id={r.params.booking_id} />;
+  if (name === "review") return <Lazy load={statusScreens} name="ReviewPage" id={r.params.booking_id} />;
   if (name === "pay") return <Lazy load={payPage} id={r.params.booking_id} />;
   if (name === "helper" || name === "helper_offer") return <Lazy load={helperApp} />;
   if (name === "help" || name === "privacy" || name === "terms") return <Lazy load={infoPage} which={name} />;
@@ -137,17 +136,20 @@ function App() {
   );
 }
 
-// an old path (e.g. /bookings/<id> from an e-mail sent before) shows its screen under today's path
-const first = matchRoute(location.pathname);
-if (first && first.params.booking_id && location.pathname !== pathTo(first.name, first.params)) {
-  history.replaceState(null, "", pathTo(first.name, first.params) + location.hash);
-  route.set(location.pathname);
+// Called by the boot module (boot.js) once the app, the reader's words and the screen's chunk are in.
+export function start() {
+  // an old path (e.g. /bookings/<id> from an e-mail sent before) shows its screen under today's path
+  const first = matchRoute(location.pathname);
+  if (first && first.params.booking_id && location.pathname !== pathTo(first.name, first.params)) {
+    history.replaceState(null, "", pathTo(first.name, first.params) + location.hash);
+    route.set(location.pathname);
+  }
+  if (tenant) {
+    keepInUrl(withQuery);
+    if (isEmbedded()) document.documentElement.classList.add("embedded");
+    if (location.search.indexOf("tenant=") < 0) history.replaceState(null, "", withQuery(location.pathname) + location.hash);
+    startTenant();
+  }
+  document.documentElement.lang = lang.get();
+  render(<App />, document.getElementById("app"));
 }
-if (tenant) {
-  keepInUrl(withQuery);
-  if (isEmbedded()) document.documentElement.classList.add("embedded");
-  if (location.search.indexOf("tenant=") < 0) history.replaceState(null, "", withQuery(location.pathname) + location.hash);
-  startTenant();
-}
-document.documentElement.lang = lang.get();
-render(<App />, document.getElementById("app"));

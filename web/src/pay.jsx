@@ -4,11 +4,9 @@
 // logo and colour; large type, one field group, keyboard only works; fits a 360 px phone.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { call } from "./api.js";
-import { lang, locale, MESSAGES, money, setLang, t } from "./i18n.js";
+import { lang, locale, money, setLang, t } from "./i18n.js";
 import { Alert, cardBox, Lazy, Title } from "./ui.jsx";
-import { LINK } from "./i18n_link.js";
 
-for (const l in LINK) Object.assign(MESSAGES[l], LINK[l]);
 
 function linkToken(id) {
   const key = "cf.pay." + id;

@@ -3,11 +3,9 @@
 // and by the server: PUT /v1/helper/photo), and says in her language what to do when it is not.
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, call, sessions } from "./api.js";
-import { MESSAGES, t } from "./i18n.js";
+import { t } from "./i18n.js";
 import { Alert, describedBy } from "./ui.jsx";
-import { PHOTO_TEXTS } from "./i18n_photo.js";
 
-for (const l in PHOTO_TEXTS) Object.assign(MESSAGES[l], PHOTO_TEXTS[l]);
 
 const MAX = 2 * 1024 * 1024;
 const TYPES = ["image/jpeg", "image/png"];

@@ -1,14 +1,8 @@
 // A tiny observable value plus a hook, enough for a few app-wide values (language, session, route).
 import { useEffect, useState } from "preact/hooks";
+import { signal } from "./signal.js";
 
-export function signal(value) {
-  const subs = new Set();
-  return {
-    get: () => value,
-    set(v) { value = v; subs.forEach((f) => f(v)); },
-    subscribe(f) { subs.add(f); return () => subs.delete(f); },
-  };
-}
+export { signal };
 
 export function use(sig) {
   const [v, setV] = useState(sig.get());
@@ -35,3 +29,7 @@ export function saved(key, initial) {
   s.subscribe((v) => { try { sessionStorage.setItem(key, JSON.stringify(v)); } catch (e) { /* ignore */ } });
   return s;
 }
+
+// The tenant's terms (fees, the price cap) last seen by discovery, kept for the booking and status pages.
+export function savedTerms() { try { return JSON.parse(localStorage.getItem("cf.terms")) || null; } catch (e) { return null; } }
+export function saveTerms(x) { try { localStorage.setItem("cf.terms", JSON.stringify(x)); } catch (e) { /* ignore */ } }

@@ -2,9 +2,9 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { call, missing, sessions } from "./api.js";
 import { Check } from "./icons.jsx";
-import { lang, locale, money, num, t, when } from "./i18n.js";
+import { itemLabel, lang, locale, money, num, t, when } from "./i18n.js";
 import { pathTo } from "./routes.js";
-import { go, use } from "./state.js";
+import { go, savedTerms, saveTerms, use } from "./state.js";
 import { Alert, cardBox, Field, Lazy, SignIn, Title, usePolling } from "./ui.jsx";
 
 const FLOW = ["awaiting_payment", "requested", "offered", "assigned", "en_route", "started", "completed"];
@@ -147,14 +147,6 @@ export function useTerms(booking) {
   }, [booking && booking.category]);
   return terms;
 }
-export function savedTerms() { try { return JSON.parse(localStorage.getItem("cf.terms")) || null; } catch (e) { return null; } }
-export function saveTerms(x) { try { localStorage.setItem("cf.terms", JSON.stringify(x)); } catch (e) { /* ignore */ } }
-
-function itemLabel(i) {
-  if (i.code === "time") return t("li_time", { n: i.quantity, unit: money(i.unit_amount, i.currency) });
-  if (i.code === "part" && i.description) return t("li_part") + ": " + i.description;
-  return t("li_" + i.code);
-}
 
 // What the card carries: the amount held (not charged), then the bill: line items, charged, released.
 function Payment({ pay, booking }) {
@@ -168,6 +160,7 @@ function Payment({ pay, booking }) {
   }
   const r = pay.receipt;
   if (r && r.line_items) {
+    const receipt = pathTo("receipt", { booking_id: pay.booking_id || booking.booking_id });
     return (
       <section class="card" aria-labelledby="bill-h" data-testid="bill">
         <h2 id="bill-h" style="margin-top:0">{t("bill_title")}</h2>
@@ -175,10 +168,15 @@ function Payment({ pay, booking }) {
         <p style="margin-top:.75rem"><strong data-testid="charged" data-amount={r.total}>{t("charged", { amount: money(r.total, r.currency || cur) })}</strong></p>
         {r.released > 0 && <p class="meta" data-testid="released" data-amount={r.released}>{t("released_amt", { amount: money(r.released, r.currency || cur) })}</p>}
         {pay.refunded > 0 && <p class="meta">{t("refunded_amt", { amount: money(pay.refunded, cur) })}</p>}
+        <p><a href={receipt} data-testid="receipt-link" onClick={(e) => { e.preventDefault(); go(receipt); }}>{t("rc_link")}</a></p>
       </section>
     );
   }
-  if (pay.captured > 0) return <p class="note" data-testid="charged" data-amount={pay.captured}>{t("charged", { amount: money(pay.captured, cur) })}</p>;
+  if (pay.captured > 0) {
+    const receipt = pathTo("receipt", { booking_id: pay.booking_id || booking.booking_id });
+    return <div class="note"><p style="margin:0" data-testid="charged" data-amount={pay.captured}>{t("charged", { amount: money(pay.captured, cur) })}</p>
+      {booking.state === "cancelled" && <p style="margin:.5rem 0 0"><a href={receipt} data-testid="receipt-link" onClick={(e) => { e.preventDefault(); go(receipt); }}>{t("rc_link")}</a></p>}</div>;
+  }
   if (pay.status === "failed") return <p class="alert">{t("pay_failed")}</p>;
   if (booking.state === "completed") return <p class="note">{t("pay_pending")}</p>;
   return null;

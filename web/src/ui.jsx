@@ -134,9 +134,19 @@ export function usePolling(fn, ms, active, deps = []) {
 }
 
 // Parts loaded only when opened, so the booking page stays small.
-export function Lazy({ load, ...props }) {
-  const [Mod, setMod] = useState(null);
-  useEffect(() => { load().then((C) => setMod(() => C)); }, [load]);
+// A screen part in a chunk of its own: shown at once when its loader already has it (.value: the
+// boot module fetched it beside the app), else after a "loading" line.
+// ``name`` picks one export when the loader gives a whole module.
+export function Lazy({ load, name, ...props }) {
+  const m = useChunk(load);
+  const Mod = m && (name ? m[name] : m);
   return Mod ? <Mod {...props} /> : <p role="status">{t("loading")}</p>;
+}
+// What a chunk's loader gives: at once when it has it already (screens.js keeps it on .value),
+// else null until it is in (then one re-render).
+export function useChunk(load) {
+  const [got, setGot] = useState(null);
+  useEffect(() => { if (!load.value) load().then((v) => setGot({ load, v })); }, [load]);
+  return load.value || (got && got.load === load ? got.v : null);
 }
 export const cardBox = () => import("./card.jsx").then((m) => m.CardBox);
