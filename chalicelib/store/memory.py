@@ -270,7 +270,7 @@ class Bookings:
     def write_transition(self, booking: BookingRecord, *, to_state: str, entry: dict, fields=None,
                          also_in_transaction=()) -> BookingRecord:
         if fields and not isinstance(fields, dict):
-            raise NotImplementedError("a transition writes {field: value} changes only")
+            raise TypeError("a transition's fields are {field: value} changes (None removes one)")
         joined = list(also_in_transaction or ())
         with self.w.lock:
             b = self.records.get(booking.booking_id)
