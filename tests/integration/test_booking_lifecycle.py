@@ -1,175 +1,168 @@
-"""A booking's whole life over HTTP (chalice.test.Client) with the real local services and the pump."""
+"""A booking's whole life over HTTP (chalice.test.Client) with the real local services and the pump.
+
+Each test is one behaviour, told as given / when / then with the helpers of tests/integration/story.py."""
 
 import time
 
 import pytest
 
-from tests.stack_fixtures import booking_body, wait_for
+from tests.integration.story import (given_a_booking, given_a_customer, given_an_assigned_booking,
+                                     given_an_offered_booking, given_ops, offers_of, signed_in_helper, skill_of,
+                                     timeline_steps, wait_for_state, when_cancelled_by, when_helper_answers,
+                                     when_helper_does_the_job, booking_as_seen_by)
+from tests.stack_fixtures import wait_for
 
 pytestmark = pytest.mark.integration
 
 
-
-
-def test_customer_books_helper_accepts_starts_completes(api, signin, pump):
-    customer = signin()
-    status, booking, headers = api.call("POST", "/v1/bookings", booking_body(), customer)
-    assert status == 201, booking
-    bid = booking["booking_id"]
-    assert booking["state"] == "requested" and headers["Location"] == f"/v1/bookings/{bid}"
-
-    # the pump runs dispatch from the bookings stream: offers go out
-    offered = wait_for(lambda: (lambda b: b if b["state"] == "offered" else None)(
-        api.call("GET", f"/v1/bookings/{bid}", headers=customer)[1]))
-    offer_step = offered["timeline"][-1]
-    assert offer_step["step"] == "offer"
-
-    from chalicelib.models.offers import Offer
-    offers = list(Offer.query(bid))
-    assert 1 <= len(offers) <= 3
-    helper_email = _helper_email(offers[0].helper_id)
-    helper = signin(helper_email, "helper")
-
+def test_an_offered_helper_sees_neither_address_nor_contact(api, signin, pump):
+    # given a booking the pump has offered to one to three helpers
+    booking = given_an_offered_booking(api, signin)
+    assert 1 <= len(booking.offered_to) <= 3
+    assert booking.view["timeline"][-1]["step"] == "offer"
+    # when one of them reads the offer and the booking
+    helper = signed_in_helper(signin, booking.offered_to[0])
     status, inbox, _ = api.call("GET", "/v1/helper/offers", headers=helper)
-    mine = [o for o in inbox["items"] if o["booking_id"] == bid]
+    mine = [o for o in inbox["items"] if o["booking_id"] == booking.id]
+    seen_status, seen = booking_as_seen_by(api, booking, helper)
+    # then the offer is in their inbox, without the customer's address or contact
     assert status == 200 and mine
     assert "address" not in mine[0]["summary"] and "contact" not in mine[0]["summary"]
+    assert seen_status == 200 and "address" not in seen["location"] and "contact" not in seen
 
-    status, before, _ = api.call("GET", f"/v1/bookings/{bid}", headers=helper)
-    assert status == 200 and "address" not in before["location"] and "contact" not in before
 
-    status, assigned, _ = api.call("POST", f"/v1/bookings/{bid}/accept", headers=helper)
+def test_the_accepting_helper_gets_the_address_and_the_other_offers_are_withdrawn(api, signin, pump):
+    # given an offered booking
+    booking = given_an_offered_booking(api, signin)
+    # when the first offered helper accepts
+    status, assigned = when_helper_answers(api, signin, booking, booking.offered_to[0], "accept")
+    # then the booking is theirs, with the address; the other offers are withdrawn by the stream handler
     assert status == 200, assigned
     assert assigned["state"] == "assigned" and assigned["location"]["address"] == "Bahnhofstrasse 1"
-
-    # other offers of the booking are withdrawn by the stream handler
     pump.wait_idle(timeout=20)
-    states = {o.helper_id: o.state for o in Offer.query(bid, consistent_read=True)}
-    assert states[offers[0].helper_id] == "accepted"
-    assert all(s == "withdrawn" for h, s in states.items() if h != offers[0].helper_id)
-
-    status, view, _ = api.call("GET", f"/v1/bookings/{bid}", headers=customer)
+    states = {o.helper_id: o.state for o in offers_of(booking.id)}
+    assert states[booking.offered_to[0]] == "accepted"
+    assert all(s == "withdrawn" for h, s in states.items() if h != booking.offered_to[0])
+    # and the customer sees the helper's first name, never their e-mail
+    _, view = booking_as_seen_by(api, booking, booking.customer)
     assert view["helper"]["first_name"] and "email" not in view["helper"]
 
-    assert api.call("POST", f"/v1/bookings/{bid}/depart", headers=helper)[0] == 200
-    assert api.call("POST", f"/v1/bookings/{bid}/start", headers=helper)[0] == 200
-    status, done, _ = api.call("POST", f"/v1/bookings/{bid}/complete", {"minutes_worked": 50}, helper)
-    assert status == 200 and done["state"] == "completed" and done["minutes_worked"] == 50
-    steps = [s["step"] for s in done["timeline"]]
-    assert steps == ["request_with_card", "hold_card", "offer", "accept", "depart", "start", "complete"]
 
-    # completed is final
-    status, problem, _ = api.call("POST", f"/v1/bookings/{bid}/cancel", {}, customer)
+def test_a_job_done_is_completed_with_every_step_in_the_timeline_and_cannot_be_cancelled(api, signin, pump):
+    # given a booking its helper accepted
+    booking = given_an_assigned_booking(api, signin)
+    # when the helper departs, starts and completes after 50 minutes
+    done = when_helper_does_the_job(api, booking, minutes_worked=50)
+    # then it is completed, every step in order
+    assert done["state"] == "completed" and done["minutes_worked"] == 50
+    assert timeline_steps(done) == ["request_with_card", "hold_card", "offer", "accept", "depart", "start",
+                                    "complete"]
+    # and completed is final: the customer's cancel is refused
+    status, problem = when_cancelled_by(api, booking, booking.customer)
     assert status == 409 and problem["type"].endswith("invalid-transition")
 
 
-def _helper_email(helper_id):
-    from chalicelib.models.helpers import Helper
-    return Helper.get(helper_id).email
-
-
-def test_preferred_helper_gets_the_offer_directly(api, signin, pump):
-    customer = signin()
-    status, booking, _ = api.call("POST", "/v1/bookings",
-                                  booking_body(preferred_helper_id="h_demo0000", category=_skill_of("h_demo0000")),
-                                  customer)
-    assert status == 201, booking
-    bid = booking["booking_id"]
-    wait_for(lambda: api.call("GET", f"/v1/bookings/{bid}", headers=customer)[1]["state"] == "offered")
-    from chalicelib.models.offers import Offer
-    assert [o.helper_id for o in Offer.query(bid)] == ["h_demo0000"]
-
-
-def _skill_of(helper_id):
-    from chalicelib.models.helpers import Helper
-    return sorted(Helper.get(helper_id).skills.as_dict())[0]
+def test_a_preferred_helper_gets_the_offer_directly(api, signin, pump):
+    # given a customer who asks for h_demo0000 in a category they offer
+    # when she books
+    booking = given_an_offered_booking(api, signin, preferred_helper_id="h_demo0000",
+                                       category=skill_of("h_demo0000"))
+    # then the only offer is theirs
+    assert booking.offered_to == ["h_demo0000"]
 
 
 def test_decline_sends_the_next_round_and_never_asks_again(api, signin, pump):
-    customer = signin()
-    status, booking, _ = api.call("POST", "/v1/bookings", booking_body(category="computer"), customer)
-    bid = booking["booking_id"]
-    wait_for(lambda: api.call("GET", f"/v1/bookings/{bid}", headers=customer)[1]["state"] == "offered")
-    from chalicelib.models.offers import Offer
-    first_round = [o.helper_id for o in Offer.query(bid)]
-    for hid in first_round:
-        h = signin(_helper_email(hid), "helper")
-        assert api.call("POST", f"/v1/bookings/{bid}/decline", headers=h)[0] == 200
-    wait_for(lambda: any(o.round == 2 for o in Offer.query(bid, consistent_read=True)) or
-             api.call("GET", f"/v1/bookings/{bid}", headers=customer)[1]["state"] == "unmatched")
-    second = [o for o in Offer.query(bid, consistent_read=True) if o.round == 2]
-    assert not set(o.helper_id for o in second) & set(first_round)
+    # given a booking offered to a first round of helpers
+    booking = given_an_offered_booking(api, signin, category="computer")
+    first_round = list(booking.offered_to)
+    # when every helper of that round declines
+    for helper_id in first_round:
+        assert when_helper_answers(api, signin, booking, helper_id, "decline")[0] == 200
+    # then a second round goes out (or the booking is unmatched), and never to a helper who declined
+    wait_for(lambda: any(o.round == 2 for o in offers_of(booking.id)) or
+             booking_as_seen_by(api, booking, booking.customer)[1]["state"] == "unmatched",
+             what="a second round or unmatched")
+    second = [o.helper_id for o in offers_of(booking.id) if o.round == 2]
+    assert not set(second) & set(first_round)
 
 
 def test_customer_cancels_before_assignment_and_offers_are_withdrawn(api, signin, pump):
-    customer = signin()
-    status, booking, _ = api.call("POST", "/v1/bookings", booking_body(), customer)
-    bid = booking["booking_id"]
-    wait_for(lambda: api.call("GET", f"/v1/bookings/{bid}", headers=customer)[1]["state"] == "offered")
-    status, cancelled, _ = api.call("POST", f"/v1/bookings/{bid}/cancel", {"reason": "fixed it myself"}, customer)
+    # given an offered booking
+    booking = given_an_offered_booking(api, signin)
+    # when the customer cancels it
+    status, cancelled = when_cancelled_by(api, booking, booking.customer, "fixed it myself")
+    # then it is cancelled and every offer withdrawn
     assert status == 200 and cancelled["state"] == "cancelled"
-    from chalicelib.models.offers import Offer
-    wait_for(lambda: all(o.state == "withdrawn" for o in Offer.query(bid, consistent_read=True)))
+    wait_for(lambda: all(o.state == "withdrawn" for o in offers_of(booking.id)), what="every offer withdrawn")
 
 
 def test_helper_cancel_returns_booking_to_matching_without_them(api, signin, pump):
-    customer = signin()
-    status, booking, _ = api.call("POST", "/v1/bookings", booking_body(), customer)
-    bid = booking["booking_id"]
-    wait_for(lambda: api.call("GET", f"/v1/bookings/{bid}", headers=customer)[1]["state"] == "offered")
-    from chalicelib.models.offers import Offer
-    first = next(iter(Offer.query(bid))).helper_id
-    helper = signin(_helper_email(first), "helper")
-    assert api.call("POST", f"/v1/bookings/{bid}/accept", headers=helper)[0] == 200
-    status, view, _ = api.call("POST", f"/v1/bookings/{bid}/cancel", {"reason": "car broke down"}, helper)
+    # given a booking its first offered helper accepted
+    booking = given_an_assigned_booking(api, signin)
+    # when that helper cancels
+    status, view = when_cancelled_by(api, booking, booking.helper, "car broke down")
+    # then the booking is requested again, the helper no longer sees it, and it goes out to others
     assert status == 200 and view["state"] == "requested"
-    # the helper no longer sees it; the booking goes out again to others
-    assert api.call("GET", f"/v1/bookings/{bid}", headers=helper)[0] == 404
-    wait_for(lambda: api.call("GET", f"/v1/bookings/{bid}", headers=customer)[1]["state"] in ("offered", "unmatched"))
-    assert all(o.helper_id != first for o in Offer.query(bid) if o.state == "open")
+    assert booking_as_seen_by(api, booking, booking.helper)[0] == 404
+    wait_for_state(api, booking, "offered", "unmatched")
+    assert all(o.helper_id != booking.helper_id for o in offers_of(booking.id) if o.state == "open")
 
 
 def test_ops_reads_and_cancels_any_booking(api, signin, pump):
-    customer = signin()
-    bid = api.call("POST", "/v1/bookings", booking_body(mode="remote", location=None), customer)[1]["booking_id"]
-    ops = signin("ops@crowdfix.local", "ops")
-    status, view, _ = api.call("GET", f"/v1/bookings/{bid}", headers=ops)
+    # given a customer's remote booking, and ops signed in
+    customer = given_a_customer(signin)
+    booking = given_a_booking(api, customer=customer, mode="remote", location=None)
+    ops = given_ops(signin)
+    # when ops reads it, then cancels it
+    status, view = booking_as_seen_by(api, booking, ops)
     assert status == 200 and view["customer_id"] == customer["_id"]
-    status, view, _ = api.call("POST", f"/v1/bookings/{bid}/cancel", {"reason": "duplicate"}, ops)
+    status, view = when_cancelled_by(api, booking, ops, "duplicate")
+    # then it is cancelled, by ops
     assert status == 200 and view["state"] == "cancelled" and view["timeline"][-1]["by"] == "ops"
 
 
-def test_offer_expires_via_delayed_message(api, signin, pump, stack):
+@pytest.fixture()
+def offers_expire_in_two_seconds():
+    """The platform tenant's offers expire after 2 s and only one round goes out (put back after)."""
     from chalicelib.models.tenants import Tenant
     from chalicelib.services.tenants import clear_cache
     tenant = Tenant.get("crowdfix")
     tenant.update(actions=[Tenant.settings.set({"offer_expiry_seconds": 2, "max_rounds": 1})])
     clear_cache()
-    try:
-        customer = signin()
-        bid = api.call("POST", "/v1/bookings", booking_body(category="tv"), customer)[1]["booking_id"]
-        final = wait_for(lambda: (lambda b: b if b["state"] == "unmatched" else None)(
-            api.call("GET", f"/v1/bookings/{bid}", headers=customer)[1]), timeout=30)
-        steps = [s["step"] for s in final["timeline"]]
-        assert steps[:3] == ["request_with_card", "hold_card", "offer"] and "expire" in steps and steps[-1] == "unmatch"
-        from chalicelib.models.offers import Offer
-        offers = list(Offer.query(bid, consistent_read=True))
-        assert all(o.state == "expired" for o in offers)
+    yield
+    tenant.update(actions=[Tenant.settings.set({})])
+    clear_cache()
 
-        # the offers stream runs without the redelivery guard: its INSERT records delivered again
-        # only send more time-out messages, and a time-out of an answered offer changes nothing
-        from chalicelib.models.idempotency import IdempotencyRecord
-        image = {**offers[0].serialize(), "state": {"S": "open"}}
-        record = {"eventID": "replayed", "eventName": "INSERT", "eventSource": "aws:dynamodb",
-                  "dynamodb": {"SequenceNumber": "1", "Keys": {}, "NewImage": image}}
-        for _ in range(2):
-            assert stack["app"].handler_map["on_offer_change"]({"Records": [record]}, None) == {"batchItemFailures": []}
-        time.sleep(2.5)  # the time-outs were sent with a 1 s delay (other tests' delayed ones may wait longer)
-        assert pump.wait_idle(timeout=30)
-        again = api.call("GET", f"/v1/bookings/{bid}", headers=customer)[1]
-        assert [s["step"] for s in again["timeline"]] == steps
-        assert [o.state for o in Offer.query(bid, consistent_read=True)] == ["expired"] * len(offers)
-        assert not list(IdempotencyRecord.scan(IdempotencyRecord.key.startswith("evt#offers#"), limit=1, page_size=1000))
-    finally:
-        tenant.update(actions=[Tenant.settings.set({})])
-        clear_cache()
+
+def test_an_offer_nobody_answers_expires_and_the_booking_is_unmatched(api, signin, pump, offers_expire_in_two_seconds):
+    # given offers that expire after 2 s, one round only
+    # when a booking's offers go unanswered
+    booking = given_a_booking(api, signin, category="tv")
+    final = wait_for_state(api, booking, "unmatched")
+    # then the delayed time-out expired every offer and the booking is unmatched
+    steps = timeline_steps(final)
+    assert steps[:3] == ["request_with_card", "hold_card", "offer"] and "expire" in steps and steps[-1] == "unmatch"
+    assert all(o.state == "expired" for o in offers_of(booking.id))
+
+
+def test_a_redelivered_offer_record_sends_time_outs_that_change_nothing(api, signin, pump, stack,
+                                                                         offers_expire_in_two_seconds):
+    from chalicelib.models.idempotency import IdempotencyRecord
+    # given a booking whose offers expired
+    booking = given_a_booking(api, signin, category="tv")
+    steps = timeline_steps(wait_for_state(api, booking, "unmatched"))
+    offers = offers_of(booking.id)
+    # when the offers stream delivers an offer's INSERT again, twice (it runs without the redelivery
+    # guard: a replay only sends more time-out messages)
+    image = {**offers[0].serialize(), "state": {"S": "open"}}
+    record = {"eventID": "replayed", "eventName": "INSERT", "eventSource": "aws:dynamodb",
+              "dynamodb": {"SequenceNumber": "1", "Keys": {}, "NewImage": image}}
+    for _ in range(2):
+        assert stack["app"].handler_map["on_offer_change"]({"Records": [record]}, None) == {"batchItemFailures": []}
+    time.sleep(2.5)  # the time-outs were sent with a 1 s delay (other tests' delayed ones may wait longer)
+    assert pump.wait_idle(timeout=30)
+    # then the time-outs of answered offers changed nothing, and no guard record was written
+    again = booking_as_seen_by(api, booking, booking.customer)[1]
+    assert timeline_steps(again) == steps
+    assert [o.state for o in offers_of(booking.id)] == ["expired"] * len(offers)
+    assert not list(IdempotencyRecord.scan(IdempotencyRecord.key.startswith("evt#offers#"), limit=1, page_size=1000))
