@@ -198,12 +198,20 @@ def test_customer_cancels_a_waiting_booking(new_context, web):
     booking_id = page.url.rsplit("/", 1)[1]
     from chalicelib.services.payments import get_payment
     assert get_payment(booking_id).status == "authorised"
+    # a screen reader hears where each step stands, not "(…)": the current one, and those to come
+    steps = page.locator("ol.timeline li")
+    expect(page.locator('ol.timeline li[aria-current="step"] .sr-only')).to_have_text(" (now)")
+    expect(steps.last.locator(".sr-only")).to_have_text(" (not yet)")
+    expect(steps.first.locator(".sr-only")).to_have_text(" (done)")
     page.get_by_role("button", name="Cancel booking").click()
     expect(page.get_by_text("Do you really want to cancel?")).to_be_visible()
     assert_accessible(page, "c11-cancel-confirm")
     page.get_by_role("button", name="Yes, cancel").click()
     expect(page.locator(".state")).to_have_attribute("data-state", "cancelled")
     expect(page.get_by_role("button", name="Cancel booking")).to_have_count(0)
+    # a cancelled booking lists only the steps it went through, each heard as done
+    expect(steps.last.locator(".sr-only")).to_have_text(" (done)")
+    expect(page.locator("ol.timeline .sr-only", has_text="not yet")).to_have_count(0)
     assert_accessible(page, "c12-cancelled")
     from tests.stack_fixtures import wait_for
     wait_for(lambda: get_payment(booking_id).status == "released", what="the hold released on a free cancel")

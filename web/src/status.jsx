@@ -62,10 +62,10 @@ export function BookingStatus({ id }) {
       {booking.minutes_worked != null && <p>{t("minutes_worked", { min: booking.minutes_worked })}</p>}
       <ol class="timeline" aria-label={t("status_title")}>
         {steps.map((s) => (
-          <li key={s} class={s === booking.state ? "now" : reached.has(s) ? "done" : ""}>
+          <li key={s} class={s === booking.state ? "now" : reached.has(s) ? "done" : ""} aria-current={s === booking.state ? "step" : undefined}>
             {reached.has(s) ? <Check /> : <span style="width:24px" aria-hidden="true" />}
             <span>{t(s === "awaiting_payment" && held ? "st_card_held" : "st_" + s)}{times[s] ? <span class="meta"> – {when(times[s])}</span> : null}
-              {!reached.has(s) && <span class="sr-only"> (…)</span>}</span>
+              <span class="sr-only"> ({t(s === booking.state && !TERMINAL.includes(s) ? "tl_now" : reached.has(s) ? "tl_done" : TERMINAL.includes(booking.state) ? "tl_skipped" : "tl_not_yet")})</span></span>
           </li>
         ))}
       </ol>
