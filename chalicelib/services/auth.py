@@ -256,11 +256,6 @@ def ensure_customer(tenant: str, email: str, name: str | None = None, language: 
     return customer
 
 
-def actor_from_token(token: str) -> Actor:
-    claims = tokens.verify(get_secret("TOKEN_SECRET"), token)
-    return Actor(role=claims["role"], id=claims["sub"], tenant_id=claims["ten"])
-
-
 # ---------------------------------------------------------------------------------------------
 # mobile numbers for SMS: verified with a code sent to them (only verified numbers get SMS)
 
