@@ -4,7 +4,7 @@
 handled in one attribute of the app (``app.current_request``): one request at a time per container
 in Lambda, many at once locally. Chalice's ``LocalChalice`` keeps that attribute per thread; this
 guards it (and our ``{proxy+}`` patch of the local server) by firing four signed-in callers at the
-real local server at once: none may be answered with another's identity."""
+real local server at once: none may be answered with another's identity (given / when / then)."""
 import os
 import socket
 import subprocess
@@ -53,6 +53,7 @@ def test_concurrent_callers_each_get_their_own_answer(local_api):
     from chalicelib.domain import tokens
     from chalicelib.credentials import get_secret
 
+    # given four customers signed in to the real local server
     secret = get_secret("TOKEN_SECRET")
     callers = {f"c_concurrency{n:02d}": tokens.issue(secret, role="customer", subject=f"c_concurrency{n:02d}",
                                                       tenant="crowdfix", ttl_seconds=600) for n in range(4)}
@@ -66,9 +67,11 @@ def test_concurrent_callers_each_get_their_own_answer(local_api):
             body = session.get(f"{local_api}/v1/me", headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
             if body.get("id") != cid:
                 mixed.append((cid, body.get("id")))
+    # when they each ask "who am I" 40 times, all at once
     threads = [threading.Thread(target=caller, args=item) for item in callers.items()]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert mixed == []
+    # then nobody was ever answered with another's identity
+    assert mixed == [], f"answered as someone else (caller, answered as): {mixed[:5]}"

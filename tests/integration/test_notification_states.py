@@ -1,5 +1,5 @@
 """A notification step that reached a final state stays final, whatever a late attempt reports
-(DynamoDB Local, the real conditional writes of services/notifications.py)."""
+(DynamoDB Local, the real conditional writes of services/notification_delivery.py); given / when / then."""
 from __future__ import annotations
 
 import threading
@@ -10,6 +10,8 @@ import pytest
 
 pytestmark = pytest.mark.integration
 
+
+# ---- given ----------------------------------------------------------------------------------------
 
 def _helper() -> str:
     from chalicelib.models.base import now_iso
@@ -31,6 +33,7 @@ def test_a_late_failed_attempt_does_not_undo_a_sent_e_mail(stack, monkeypatch):
     from chalicelib.models.notification_log import NotificationLog
     from chalicelib.services import notification_delivery as svc
 
+    # given a helper's payout e-mail to deliver
     hid = _helper()
     msg = {"v": 1, "event_type": "payout_sent", "event_id": f"late#{hid}", "booking_id": None,
            "tenant_id": "crowdfix", "recipient": {"role": "helper", "id": hid},
@@ -66,6 +69,7 @@ def test_a_late_failed_attempt_does_not_undo_a_sent_e_mail(stack, monkeypatch):
         except Exception as exc:  # noqa: BLE001 — what A reports is checked below
             outcome_a.append(exc)
 
+    # when attempt A claims it and hangs in SES, B takes the stale claim over and sends, then A fails
     thread = threading.Thread(target=attempt_a)
     thread.start()
     assert a_in_ses.wait(30)
@@ -75,6 +79,7 @@ def test_a_late_failed_attempt_does_not_undo_a_sent_e_mail(stack, monkeypatch):
     b_done.set()
     thread.join(30)
 
+    # then the step stays sent by B, A's failure asks for no retry, and a redelivery sends nothing
     (row,) = NotificationLog.query(f"recipient#helper#{hid}", consistent_read=True)
     assert (row.status, row.provider_id) == ("sent", "ses-b")
     assert not isinstance(outcome_a[0], svc.DeliveryFailed)  # A's failure asks for no retry
