@@ -6,7 +6,7 @@ status codes and content types, responses matching their schemas.
 Three passes, one per kind of caller (partner key + ops token, customer token, helper token), so
 each role's routes are fuzzed past their auth check. ``make test`` runs CROWDFIX_FUZZ_EXAMPLES=4
 per operation and pass (>= 200 requests); ``make fuzz-api`` runs the full load (>= 1,000 requests,
-counted from the API's own access log)."""
+counted from the API's own access log). Told as given / when / then."""
 import os
 import re
 import subprocess
@@ -32,6 +32,8 @@ def served_api(stack, tmp_path):
 def test_schemathesis_finds_no_server_errors_and_responses_match_the_schema(served_api, api, signin, tmp_path):
     examples = int(os.environ.get("CROWDFIX_FUZZ_EXAMPLES", "4"))
     minimum = int(os.environ.get("CROWDFIX_FUZZ_MIN_REQUESTS", "200"))
+    # given the API served by chalice local, a partner whose key is not rate limited, and
+    # one pass per kind of caller, so the routes behind each role are fuzzed past their auth check:
     p = new_partner(api, signin, rate_limit={"requests_per_second": 1000, "burst": 10000})
     # One pass per kind of caller, so the routes behind each role are fuzzed past their auth check:
     # a partner key together with an ops token (partner and back-office routes), a customer, a helper.
@@ -44,6 +46,7 @@ def test_schemathesis_finds_no_server_errors_and_responses_match_the_schema(serv
         "helper": signin(helper_email, "helper"),
     }
     passes = {name: {k: v for k, v in h.items() if not k.startswith("_")} for name, h in creds.items()}
+    # when schemathesis generates requests for every operation, once per kind of caller
     before = _requests_logged(served_api["log"])
     per_pass, failed = {}, []
     for name, headers in passes.items():
@@ -61,6 +64,7 @@ def test_schemathesis_finds_no_server_errors_and_responses_match_the_schema(serv
         print(f"--- schemathesis as {name}: {per_pass[name]} requests\n" + run.stdout[-2500:])
         if run.returncode != 0:
             failed.append(f"[{name}] " + run.stdout[-6000:] + run.stderr[-2000:])
+    # then the API's own access log shows no 5xx, every check passed, and enough requests were sent
     sent = _requests_logged(served_api["log"]) - before
     server_errors = _server_errors(served_api["log"])
     print(f"schemathesis requests served by the API: {sent} {per_pass}")
@@ -68,6 +72,8 @@ def test_schemathesis_finds_no_server_errors_and_responses_match_the_schema(serv
     assert not failed, "\n".join(failed)
     assert sent >= minimum, f"only {sent} requests were generated"
 
+
+# ---- given / then helpers --------------------------------------------------------------------------
 
 def _fresh_helper() -> str:
     import uuid
