@@ -1,6 +1,6 @@
 """Outbound webhooks through the real queue and the pump: Standard Webhooks signatures verified by
 the ``standardwebhooks`` library in a local receiver on 127.0.0.1, back-off after failures, the
-delivery log, redelivery, and the dead-letter queue after the 3-day window."""
+delivery log, redelivery, and the dead-letter queue after the 3-day window. Told as given / when / then."""
 import json
 import threading
 import time
@@ -13,6 +13,8 @@ from tests.stack_fixtures import wait_for
 
 pytestmark = pytest.mark.integration
 
+
+# ---- given / when ----------------------------------------------------------------------------------
 
 class Receiver:
     """A partner's webhook endpoint: answers the first ``fail_first`` requests with 500."""
@@ -55,55 +57,81 @@ def verify(secret, request):
     return Webhook(secret).verify(request["body"], request["headers"])
 
 
-def test_booking_events_are_signed_retried_with_backoff_logged_and_redelivered(api, signin, pump, fast_backoff):
+def given_a_partner_with_an_endpoint(api, signin, receiver, events) -> tuple[dict, dict]:
+    """A partner whose webhook endpoint (at ``receiver``) subscribes to ``events``: ``(partner, endpoint)``."""
+    p = new_partner(api, signin)
+    status, ep, _ = api.call("POST", f"/v1/tenants/{p['tenant_id']}/webhooks", {"url": receiver.url, "events": events},
+                             p["h"])
+    assert status == 201 and ep["secret"].startswith("whsec_"), ep
+    return p, ep
+
+
+def types_received(receiver) -> list[str]:
+    return [json.loads(r["body"])["type"] for r in receiver.requests]
+
+
+def test_a_failing_endpoint_gets_the_signed_event_again_with_backoff_logged_and_redelivered(api, signin, pump,
+                                                                                            fast_backoff):
+    """One event's delivery, told step by step: its retries, its log, a replayed record, a redelivery."""
     receiver = Receiver(fail_first=2)
     try:
-        p = new_partner(api, signin)
+        # given a partner whose endpoint answers 500 twice, then 204
+        p, ep = given_a_partner_with_an_endpoint(api, signin, receiver, ["booking.created", "booking.cancelled"])
         tid, h = p["tenant_id"], p["h"]
-        status, ep, _ = api.call("POST", f"/v1/tenants/{tid}/webhooks",
-                                 {"url": receiver.url, "events": ["booking.created", "booking.cancelled"]}, h)
-        assert status == 201 and ep["secret"].startswith("whsec_"), ep
-
+        # when the partner books
         status, booking, _ = api.call("POST", "/v1/partner/bookings", partner_booking(external_ref="WH-1"), h)
         assert status == 201
-        wait_for(lambda: len(receiver.requests) >= 3, timeout=90)
+        # then the endpoint gets booking.created three times: the same message, each attempt signed
+        wait_for(lambda: len(receiver.requests) >= 3, timeout=90, what="three attempts")
         first, second, third = receiver.requests[:3]
-        # the same message each time, each attempt signed and verifiable
         assert first["headers"]["webhook-id"] == second["headers"]["webhook-id"] == third["headers"]["webhook-id"]
         event = verify(ep["secret"], third)
         assert event["type"] == "booking.created" and event["data"]["booking_id"] == booking["booking_id"]
         assert event["data"]["external_ref"] == "WH-1"
         assert all(verify(ep["secret"], r) == event for r in (first, second))
-        # back-off: no retry before its delay (6 s, then doubled to 12 s)
+        # and no retry came before its delay (6 s, then doubled to 12 s)
         gap1, gap2 = second["at"] - first["at"], third["at"] - second["at"]
-        assert gap1 >= 6.0 - 1.0 and gap2 >= 12.0 - 1.0
+        assert gap1 >= 6.0 - 1.0 and gap2 >= 12.0 - 1.0, (gap1, gap2)
 
+        # then the delivery log shows three attempts: 500, 500, 204
         def logged():
             s, log, _ = api.call("GET", f"/v1/tenants/{tid}/webhooks/{ep['endpoint_id']}/deliveries", headers=h)
             items = [d for d in log["items"] if d["event_type"] == "booking.created"]
             return items[0] if items and items[0]["status"] == "delivered" else None
-        delivery = wait_for(logged)
+        delivery = wait_for(logged, what="the delivered entry in the log")
         assert delivery["attempts"] == 3 and [a["status"] for a in delivery["attempt_log"]] == [500, 500, 204]
 
-        # a redelivered stream record does not send the event again
+        # when the pump is idle (any redelivered stream record handled), then the event was not sent again
         pump.wait_idle(timeout=20)
-        created = [r for r in receiver.requests if json.loads(r["body"])["type"] == "booking.created"]
-        assert len(created) == 3
+        assert types_received(receiver).count("booking.created") == 3
 
-        # redeliver on request: same webhook-id, fresh signature
+        # when the partner asks for a redelivery
         status, _, _ = api.call(
             "POST", f"/v1/tenants/{tid}/webhooks/{ep['endpoint_id']}/deliveries/{delivery['message_id']}/redeliver",
             headers=h)
         assert status == 202
-        wait_for(lambda: len(receiver.requests) >= 4, timeout=30)
+        # then it comes once more: the same webhook-id, a fresh valid signature
+        wait_for(lambda: len(receiver.requests) >= 4, timeout=30, what="the redelivery")
         assert receiver.requests[3]["headers"]["webhook-id"] == delivery["message_id"]
         assert verify(ep["secret"], receiver.requests[3])["type"] == "booking.created"
+    finally:
+        receiver.close()
 
-        # cancelling sends booking.cancelled; subscribed events only (no booking.assigned etc.)
-        api.call("POST", f"/v1/partner/bookings/{booking['booking_id']}/cancel", {}, h)
-        wait_for(lambda: any(json.loads(r["body"])["type"] == "booking.cancelled" for r in receiver.requests), timeout=30)
-        types = {json.loads(r["body"])["type"] for r in receiver.requests}
-        assert types == {"booking.created", "booking.cancelled"}
+
+def test_a_cancelled_booking_sends_booking_cancelled_and_only_subscribed_events(api, signin, pump):
+    receiver = Receiver()
+    try:
+        # given a partner whose endpoint subscribes to booking.created and booking.cancelled, and its booking
+        p, _ = given_a_partner_with_an_endpoint(api, signin, receiver, ["booking.created", "booking.cancelled"])
+        status, booking, _ = api.call("POST", "/v1/partner/bookings", partner_booking(external_ref="WH-2"), p["h"])
+        assert status == 201
+        wait_for(lambda: "booking.created" in types_received(receiver), timeout=30, what="booking.created")
+        # when the partner cancels it
+        assert api.call("POST", f"/v1/partner/bookings/{booking['booking_id']}/cancel", {}, p["h"])[0] == 200
+        # then booking.cancelled arrives, and nothing it did not subscribe to (no booking.assigned etc.)
+        wait_for(lambda: "booking.cancelled" in types_received(receiver), timeout=30, what="booking.cancelled")
+        pump.wait_idle(timeout=20)
+        assert set(types_received(receiver)) == {"booking.created", "booking.cancelled"}
     finally:
         receiver.close()
 
@@ -116,21 +144,22 @@ def test_after_three_days_of_failures_the_message_goes_to_the_dead_letter_queue(
 
     receiver = Receiver(always_fail=True)
     try:
-        p = new_partner(api, signin)
-        status, ep, _ = api.call("POST", f"/v1/tenants/{p['tenant_id']}/webhooks",
-                                 {"url": receiver.url, "events": ["booking.created"]}, p["h"])
+        # given a partner whose endpoint always fails, and an event for it
+        p, ep = given_a_partner_with_an_endpoint(api, signin, receiver, ["booking.created"])
         msg_ids = wh.publish(p["tenant_id"], "booking.created", {"booking_id": "b_dlqtest"}, source="dlq-test",
                              occurred_at="2026-01-01T00:00:00Z")
         assert len(msg_ids) == 1
         message = {"endpoint_id": ep["endpoint_id"], "message_id": msg_ids[0], "tenant_id": p["tenant_id"]}
+        # when the first attempt fails, and the last one, just past the 3-day window since the first
         t0 = time.time()
         assert wh.deliver(message, now=t0).startswith("retry in")
-        # the last attempt, just past the 3-day window since the first
         assert wh.deliver(message, now=t0 + 3 * 24 * 3600 - 10) == "failed"
+        # then the delivery is failed after at least those two attempts
         d = WebhookDelivery.get(ep["endpoint_id"], msg_ids[0], consistent_read=True)
         # the session's pump may also have delivered the queued message once: at least our two attempts
         assert d.status == "failed" and int(d.attempts) >= 2 and len(receiver.requests) >= 2
 
+        # and the message is in the dead-letter queue
         sqs = client("sqs")
         url = sqs.get_queue_url(QueueName=WEBHOOK_DELIVERIES.dlq_name)["QueueUrl"]
         found = []
@@ -146,7 +175,10 @@ def test_after_three_days_of_failures_the_message_goes_to_the_dead_letter_queue(
 
 
 def test_webhook_urls_must_be_https_outside_loopback(api, signin):
+    # given a partner
     p = new_partner(api, signin)
+    # when it registers a plain-http endpoint on another host
     status, problem, _ = api.call("POST", f"/v1/tenants/{p['tenant_id']}/webhooks",
                                   {"url": "http://partner.example/hook"}, p["h"])
+    # then it is 422 naming the url
     assert status == 422 and problem["field"] == "url"
