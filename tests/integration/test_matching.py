@@ -1,5 +1,5 @@
 """Matching on the local stack: the geo index kept by the helpers stream, ranked dispatch rounds with
-widening and expiry (driven by the pump), discovery over HTTP."""
+widening and expiry (driven by the pump), discovery over HTTP. Told as given / when / then."""
 import time
 import uuid
 from urllib.parse import urlencode
@@ -9,19 +9,16 @@ import pytest
 from chalicelib.domain.actors import Actor
 from chalicelib.domain.schemas import CreateBooking
 from tests.stack_fixtures import booking_body
+from tests.stack_fixtures import wait_for as _wait_for
 
 pytestmark = pytest.mark.integration
 PLACE = (47.3769, 8.5417)  # Zürich HB
 
 
+# ---- given / when ----------------------------------------------------------------------------------
+
 def wait_for(check, what, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+    return _wait_for(check, timeout=timeout, what=what)
 
 
 def _offset(km_north):
@@ -82,100 +79,173 @@ def state(bid):
     return load_booking(bid).state
 
 
+def given_an_indexed_helper(pump) -> tuple[str, str]:
+    """A helper of a tenant of their own, saved without index keys; the helpers stream indexed them."""
+    tenant = make_tenant()
+    hid = make_helper(tenant, 1.0)
+    wait_for(lambda: helper(hid).geo_pk, "the new helper to be indexed")
+    return tenant, hid
+
+
+def given_round_one_declined(pump) -> dict:
+    """A tenant asking two helpers a round within 3 km, widened by 4 km for round 2; five helpers
+    (one with another skill); a booking whose round 1 went out and was declined by both."""
+    from chalicelib.services.bookings import decline_offer
+
+    tenant = make_tenant(offers_per_round=2, search_radius_km=3, radius_widening_km=[0, 4], max_rounds=2,
+                         offer_expiry_seconds=300)
+    h = {"near_best": make_helper(tenant, 0.5, level=3, indexed=True, rating_count=31, rating_sum=148.8),
+         "near_ok": make_helper(tenant, 1.5, level=1, indexed=True),
+         "near_third": make_helper(tenant, 2.5, level=1, indexed=True),
+         "far": make_helper(tenant, 6.0, level=3, indexed=True)}  # beyond round 1's 3 km
+    make_helper(tenant, 0.2, level=3, indexed=True, skills={"tv": 3})  # wrong skill: never asked
+    bid = book(tenant)
+    first = wait_for(lambda: offers(bid) if len(offers(bid)) == 2 else None, "round 1 offers")
+    for hid in first:
+        decline_offer(Actor("helper", hid, tenant), bid)
+    second = wait_for(lambda: {x: o for x, o in offers(bid).items() if int(o.round) == 2} or None, "round 2")
+    return {"tenant": tenant, "booking_id": bid, "first": first, "second": second, **h}
+
+
+# ---- the geo index ---------------------------------------------------------------------------------
+
 def test_seeded_helpers_are_in_the_geo_index(stack):
     from chalicelib.services.matching import search_nearby
 
-    # (other tests add helpers to the default tenant too: look at the seeded ones)
+    # given the seeded helpers (other tests add helpers to the default tenant too: look at the seeded ones)
+    # when a search looks 15 km around Zürich HB
     found = {f["helper_id"] for f in search_nearby("crowdfix", *PLACE, 15.0).found if f["helper_id"].startswith("h_demo")}
-    zurich = {f"h_demo{i:04d}" for i in range(0, 50, 2)}  # even = Zürich in the seed
+    # then it finds Zürich's active helpers only (even = Zürich in the seed; every 12th from 11 is only verified)
+    zurich = {f"h_demo{i:04d}" for i in range(0, 50, 2)}
     verified = {f"h_demo{i:04d}" for i in range(11, 50, 12)}
     assert found and found <= zurich
-    assert found.isdisjoint(verified)  # only active helpers are in the index
+    assert found.isdisjoint(verified)
 
 
-def test_the_helpers_stream_keeps_the_index_in_step(stack, pump):
+def test_a_new_helper_is_indexed_by_the_helpers_stream(stack, pump):
+    from chalicelib.services.matching import search_nearby
+
+    # given a helper saved without index keys, when the helpers stream has run
+    tenant, hid = given_an_indexed_helper(pump)
+    # then a search finds them
+    assert [f["helper_id"] for f in search_nearby(tenant, *PLACE, 3.0).found] == [hid]
+
+
+def test_an_off_duty_helper_leaves_the_index(stack, pump):
     from chalicelib.models.helpers import Helper
     from chalicelib.services.matching import search_nearby
 
-    tenant = make_tenant()
-    hid = make_helper(tenant, 1.0)  # saved without index keys: the stream adds them
-    wait_for(lambda: helper(hid).geo_pk, "the new helper to be indexed")
-    assert [f["helper_id"] for f in search_nearby(tenant, *PLACE, 3.0).found] == [hid]
-
+    # given an indexed helper
+    tenant, hid = given_an_indexed_helper(pump)
+    # when they go off duty
     helper(hid).update(actions=[Helper.off_duty.set(True)])
+    # then they leave the index and no search finds them
     wait_for(lambda: helper(hid).geo_pk is None, "the off-duty helper to leave the index")
     assert search_nearby(tenant, *PLACE, 3.0).found == []
 
+
+def test_a_suspended_helper_stays_out_of_the_index_until_active_again(stack, pump):
+    from chalicelib.models.helpers import Helper
+
+    # given an indexed helper gone off duty
+    _, hid = given_an_indexed_helper(pump)
+    helper(hid).update(actions=[Helper.off_duty.set(True)])
+    wait_for(lambda: helper(hid).geo_pk is None, "the off-duty helper to leave the index")
+    # when they come back on duty but are suspended, then they stay out
     helper(hid).update(actions=[Helper.off_duty.set(False), Helper.status.set("suspended")])
     time.sleep(1.0)
     assert helper(hid).geo_pk is None
+    # when they are active again, then they return
     helper(hid).update(actions=[Helper.status.set("active")])
     wait_for(lambda: helper(hid).geo_pk, "the reactivated helper to return to the index")
 
 
-def test_a_redelivered_helper_record_changes_nothing_and_needs_no_guard(stack, pump):
+def test_a_redelivered_old_helper_record_is_stale_and_changes_nothing(stack, pump):
     """The helpers stream runs without the redelivery guard (a write saved per helper change):
     sync_index is safe to replay because it writes on the condition the item still is the image."""
     from chalicelib.domain.geocells import INDEX_FIELDS
     from chalicelib.models.helpers import Helper
-    from chalicelib.models.idempotency import IdempotencyRecord
     from chalicelib.services.matching import sync_index
 
-    tenant = make_tenant()
-    hid = make_helper(tenant, 1.0)
-    wait_for(lambda: helper(hid).geo_pk, "the new helper to be indexed")
+    # given an indexed helper's record, and the helper gone off duty since
+    _, hid = given_an_indexed_helper(pump)
     first_image = {k: v for k, v in helper(hid).to_simple_dict().items() if k not in INDEX_FIELDS}
     helper(hid).update(actions=[Helper.off_duty.set(True)])
     wait_for(lambda: helper(hid).geo_pk is None, "the off-duty helper to leave the index")
-    # the on-duty record delivered again: it would index the helper, but the item has moved on
+    # when the on-duty record is delivered again (it would index the helper)
+    # then it is stale: the item has moved on, and the helper stays out
     assert sync_index(first_image) == "stale"
     assert helper(hid).geo_pk is None
-    # the current record delivered again (any number of times): nothing to change
+
+
+def test_a_redelivered_current_helper_record_changes_nothing_and_needs_no_guard(stack, pump):
+    from chalicelib.models.idempotency import IdempotencyRecord
+    from chalicelib.services.matching import sync_index
+
+    # given an indexed helper
+    _, hid = given_an_indexed_helper(pump)
+    # when their current record is delivered again, any number of times
     current = helper(hid).to_simple_dict()
+    # then there is nothing to change, and no guard record was written for the helpers stream
     assert sync_index(current) == "unchanged" and sync_index(current) == "unchanged"
     assert not list(IdempotencyRecord.scan(IdempotencyRecord.key.startswith("evt#helpers#"), limit=1, page_size=1000))
 
 
-def test_rounds_rank_widen_and_the_winner_leaves_the_index(stack, pump):
-    from chalicelib.services.bookings import accept_offer, decline_offer
-    from chalicelib.services.views import booking_view
+# ---- dispatch rounds -------------------------------------------------------------------------------
 
+def test_round_one_asks_the_best_two_within_the_radius_with_the_reason(stack, pump):
+    # given a tenant asking two a round within 3 km, and helpers at 0.5 (specialist, 4.8), 1.5, 2.5 and 6 km
     tenant = make_tenant(offers_per_round=2, search_radius_km=3, radius_widening_km=[0, 4], max_rounds=2,
                          offer_expiry_seconds=300)
     near_best = make_helper(tenant, 0.5, level=3, indexed=True, rating_count=31, rating_sum=148.8)
     near_ok = make_helper(tenant, 1.5, level=1, indexed=True)
-    near_third = make_helper(tenant, 2.5, level=1, indexed=True)
-    far = make_helper(tenant, 6.0, level=3, indexed=True)  # beyond round 1's 3 km
-    make_helper(tenant, 0.2, level=3, indexed=True, skills={"tv": 3})  # wrong skill: never asked
-
+    make_helper(tenant, 2.5, level=1, indexed=True)
+    make_helper(tenant, 6.0, level=3, indexed=True)
+    # when a booking comes
     bid = book(tenant)
+    # then round 1 goes to the two best, ranked, the best one's reason in words
     first = wait_for(lambda: offers(bid) if len(offers(bid)) == 2 else None, "round 1 offers")
     assert set(first) == {near_best, near_ok}
     best = first[near_best].score.as_dict()
     assert best["total"] > first[near_ok].score.as_dict()["total"]
     assert best["reason"] == "0.5 km away, printer specialist, 4.8 from 31 visits, on call 24/7"
 
-    for hid in first:
-        decline_offer(Actor("helper", hid, tenant), bid)
-    second = wait_for(lambda: {h: o for h, o in offers(bid).items() if int(o.round) == 2} or None, "round 2")
-    assert set(second) == {near_third, far}  # widened to 7 km; decliners not asked again
 
-    accept_offer(Actor("helper", far, tenant), bid)
-    wait_for(lambda: offers(bid)[near_third].state == "withdrawn", "the other offer to be withdrawn")
+def test_when_round_one_declines_round_two_widens_and_never_asks_the_decliners(stack, pump):
+    # given round 1 declined by both
+    # when round 2 goes out, then it is widened to 7 km: the third and the far helper, nobody of round 1
+    g = given_round_one_declined(pump)
+    assert set(g["second"]) == {g["near_third"], g["far"]}
+
+
+def test_the_winner_is_busy_out_of_the_index_and_the_other_offer_withdrawn(stack, pump):
+    from chalicelib.services.bookings import accept_offer
+    from chalicelib.services.transitions import load_booking
+    from chalicelib.services.views import booking_view
+
+    # given round 2 out to the third and the far helper
+    g = given_round_one_declined(pump)
+    bid, far = g["booking_id"], g["far"]
+    # when the far helper accepts
+    accept_offer(Actor("helper", far, g["tenant"]), bid)
+    # then the other offer is withdrawn, the winner busy with it and out of the index, the counts kept
+    wait_for(lambda: offers(bid)[g["near_third"]].state == "withdrawn", "the other offer to be withdrawn")
     wait_for(lambda: helper(far).busy_with == bid and helper(far).geo_pk is None, "the winner to be busy")
-    assert int(helper(far).offers_accepted) == 1 and int(helper(near_best).offers_received) == 1
-
-    view = booking_view(__import__("chalicelib.services.transitions", fromlist=["x"]).load_booking(bid),
-                        Actor("customer", "c_x", tenant))
+    assert int(helper(far).offers_accepted) == 1 and int(helper(g["near_best"]).offers_received) == 1
+    # and the customer reads why this helper
+    view = booking_view(load_booking(bid), Actor("customer", "c_x", g["tenant"]))
     assert view["helper"]["why"].startswith("6.0 km away, printer specialist")
 
 
 def test_unanswered_offers_expire_and_the_booking_ends_unmatched(stack, pump):
+    # given one offer a round, expiring after 1 s, two rounds, two helpers
     tenant = make_tenant(offers_per_round=1, search_radius_km=3, radius_widening_km=[0, 0], max_rounds=2,
                          offer_expiry_seconds=1)
     a = make_helper(tenant, 0.5, indexed=True)
     b = make_helper(tenant, 1.0, indexed=True)
+    # when a booking comes and nobody answers
     bid = book(tenant)
+    # then both rounds expire, one helper each, and the booking ends unmatched
     wait_for(lambda: state(bid) == "unmatched", "two expired rounds to end unmatched", timeout=60)
     got = offers(bid)
     assert {h: o.state for h, o in got.items()} == {a: "expired", b: "expired"}
@@ -183,11 +253,14 @@ def test_unanswered_offers_expire_and_the_booking_ends_unmatched(stack, pump):
 
 
 def test_remote_bookings_match_on_skill_and_language_not_distance(stack, pump):
+    # given a French-speaking remote helper 30 km away, a near German-only one, a near French one on site only
     tenant = make_tenant(offers_per_round=3)
     fr_far = make_helper(tenant, 30.0, indexed=True, remote=True, languages=["fr", "de"])
     make_helper(tenant, 0.1, indexed=True, remote=True, languages=["de"])  # wrong language
     make_helper(tenant, 0.1, indexed=True, remote=False, languages=["fr"])  # not remote
+    # when a French customer books remote help
     bid = book(tenant, mode="remote", location=None, language="fr")
+    # then only the far French remote helper is asked, and told why
     got = wait_for(lambda: offers(bid) or None, "remote offer")
     assert set(got) == {fr_far}
     assert got[fr_far].score.as_dict()["reason"].startswith("helps remotely in French")
@@ -201,7 +274,9 @@ def discover(api, **params):
 
 
 def test_discovery_shows_cards_without_home_or_contact(stack, api):
+    # when someone looks for printer help at Zürich HB, signed out
     status, body, _ = discover(api, lat=PLACE[0], lon=PLACE[1], category="printer")
+    # then cards come with distance, price, qualifications, rating, languages, availability and why
     assert status == 200, body
     assert body["helpers"], body
     card = body["helpers"][0]
@@ -214,6 +289,7 @@ def test_discovery_shows_cards_without_home_or_contact(stack, api):
     assert body["terms"]["hold"]["amount"] == PLATFORM_DEFAULTS["default_price_cap_minor"]
     assert all("printer" in q for q in card["qualifications"])
     assert (card["distance_km"] * 2) == int(card["distance_km"] * 2)  # rounded to 0.5 km
+    # and nothing tells where a helper lives or how to reach them
     text = str(body)
     for secret in ("lat", "lon", "email", "phone", "geo_pk", "geo_sk"):
         assert f"'{secret}'" not in text
@@ -227,15 +303,18 @@ def test_discovery_shows_cards_without_home_or_contact(stack, api):
     ({"category": "printer"}, "lat"),
 ])
 def test_discovery_refuses_bad_input_with_a_clear_4xx(stack, api, params, field):
+    # when discovery is asked with one thing wrong, then it is 422 naming it, saying what is wrong
     status, body, _ = discover(api, **params)
     assert status == 422, body
     assert body["field"] == field and body["detail"]
 
 
 def test_discovery_lists_only_helpers_who_can_be_offered_the_job(stack, api):
-    tenant = make_tenant()  # require_payout_ready is on by default
+    # given a tenant (require_payout_ready is on by default), a helper ready for payouts and one not
+    tenant = make_tenant()
     ready = make_helper(tenant, 0.5, indexed=True)
     not_ready = make_helper(tenant, 0.6, indexed=True, payout_ready=False)
+    # when its customers discover helpers, then only the one who can be offered the job is listed
     status, body, _ = discover(api, lat=PLACE[0], lon=PLACE[1], category="printer", tenant=tenant)
     assert status == 200, body
     listed = {h["helper_id"] for h in body["helpers"]}
