@@ -1,6 +1,6 @@
 """Payments end to end on the local stack: localstripe (+ the local Connect stand-in), DynamoDB Local,
 the pump running the settle / cancel_payment effects, and Stripe webhooks signed by localstripe or
-by hand."""
+by hand. Told as given / when / then."""
 from __future__ import annotations
 
 import hashlib
@@ -27,7 +27,7 @@ pytestmark = pytest.mark.integration
 SPOT = {"lat": 46.2331, "lon": 7.3606, "address": "Rue du Rhône 1", "postcode": "1950", "city": "Sion"}
 
 
-
+# ---- given / when ----------------------------------------------------------------------------------
 
 class Receiver:
     """A loopback HTTP endpoint registered with localstripe: keeps every signed event it gets."""
@@ -147,45 +147,68 @@ def run_job(api, bid, customer, helper, minutes=50):
     assert api.call("POST", f"/v1/bookings/{bid}/start", headers=helper)[0] == 200
 
 
-# -----------------------------------------------------------------------------------------------
+TOTAL = 6000 + 2500 + 1290 + 500          # 4 x 15 min at 60.00/h + travel + part + tip
+FEE = (2 * (TOTAL - 500) * 1500 + 10_000) // 20_000  # 15 % of the service, none on the tip
+TO_HELPER = TOTAL - FEE
 
-def test_authorise_settle_replay_refund_and_statements(api, signin, pump, stripe_local, stack):
-    from chalicelib.domain.ledger import allocate_refund
-    from chalicelib.services.payments import booking_movements, settle_booking
 
+def given_a_settled_job(api, signin, pump, stripe_local) -> dict:
+    """A payout-ready helper's job (CHF 200.00 held): a CHF 12.90 part, a CHF 5.00 tip, completed after
+    50 minutes and settled (its receipt sent, settlement's last step)."""
     hid, email = make_helper(rate=6000)
     helper, account = onboard(api, signin, stripe_local, email)
-
-    # given an authorised booking (the cap is held, not charged)
     customer, bid, status, pay = book_and_authorise(api, signin, hid, cap=20000)
-    assert status == 201 and pay["status"] == "authorised" and pay["authorised"] == 20000, pay
+    assert status == 201, pay
     pi_id = payment(bid).payment_intent_id
-    assert intent(stripe_local, pi_id)["status"] == "requires_capture"
-
     run_job(api, bid, customer, helper)
     assert api.call("POST", f"/v1/bookings/{bid}/parts", {"description": "USB cable", "amount": 1290}, helper)[0] == 201
     assert api.call("POST", f"/v1/bookings/{bid}/tip", {"amount": 500}, customer)[0] == 200
-
-    # when the helper completes, the bookings stream settles it
     status, done, _ = api.call("POST", f"/v1/bookings/{bid}/complete", {"minutes_worked": 50}, helper)
-    assert status == 200 and done["state"] == "completed"
-    wait_for(lambda: "receipt_sent" in (payment(bid).steps or {}))  # settlement's last step
+    assert status == 200 and done["state"] == "completed", done
+    wait_for(lambda: "receipt_sent" in (payment(bid).steps or {}), what="settlement's last step")
+    return {"helper_id": hid, "helper_email": email, "helper": helper, "account": account, "customer": customer,
+            "booking_id": bid, "pi_id": pi_id}
 
-    # then: 4 x 15 min at 60.00/h + travel + part + tip, captured once, fee 15 % of the service
-    total = 6000 + 2500 + 1290 + 500
-    fee = (2 * (total - 500) * 1500 + 10_000) // 20_000
-    to_helper = total - fee
+
+# ---- holding and settling --------------------------------------------------------------------------
+
+def test_a_booking_authorised_holds_the_cap_and_charges_nothing(api, signin, pump, stripe_local):
+    # given a helper
+    hid, _ = make_helper(rate=6000)
+    # when a customer books with a cap of 200.00 and her card
+    customer, bid, status, pay = book_and_authorise(api, signin, hid, cap=20000)
+    # then the cap is held, not charged
+    assert status == 201 and pay["status"] == "authorised" and pay["authorised"] == 20000, pay
+    assert intent(stripe_local, payment(bid).payment_intent_id)["status"] == "requires_capture"
+
+
+def test_settlement_captures_the_job_once_and_transfers_the_helpers_share(api, signin, pump, stripe_local):
+    # given a job with a part and a tip
+    # when the helper completes it and the bookings stream settles it
+    job = given_a_settled_job(api, signin, pump, stripe_local)
+    bid, customer = job["booking_id"], job["customer"]
+    # then time, travel, part and tip are captured, the receipt says so, the booking's items add up
     status, view, _ = api.call("GET", f"/v1/bookings/{bid}/payment", headers=customer)
-    assert view["status"] == "captured" and view["captured"] == total and view["receipt"]["total"] == total
+    assert view["status"] == "captured" and view["captured"] == TOTAL and view["receipt"]["total"] == TOTAL
     assert [i["code"] for i in view["line_items"]] == ["time", "travel", "part", "tip"]
-    assert sum(i["amount"] for i in api.call("GET", f"/v1/bookings/{bid}", headers=customer)[1]["line_items"]) == total
-    assert intent(stripe_local, pi_id)["status"] == "succeeded"
-    charge_id = payment(bid).charge_id
+    assert sum(i["amount"] for i in api.call("GET", f"/v1/bookings/{bid}", headers=customer)[1]["line_items"]) == TOTAL
+    assert intent(stripe_local, job["pi_id"])["status"] == "succeeded"
+    # and the helper's share, less the fee, is transferred from that charge to their account
     [tr] = transfers(stripe_local, bid)
-    assert (tr["amount"], tr["destination"], tr["source_transaction"]) == (to_helper, account, charge_id)
+    assert (tr["amount"], tr["destination"], tr["source_transaction"]) == (TO_HELPER, job["account"],
+                                                                           payment(bid).charge_id)
 
-    # replayed three times — and three more as if each crashed after Stripe answered but before we
-    # recorded it — settlement charges and transfers once
+
+def test_replayed_settlement_even_after_crashes_charges_and_transfers_once(api, signin, pump, stripe_local, stack):
+    from chalicelib.domain.ledger import booking_summary
+    from chalicelib.services.payments import booking_movements, settle_booking
+    from localdev.services import read_sent_emails
+
+    # given a settled job
+    job = given_a_settled_job(api, signin, pump, stripe_local)
+    bid = job["booking_id"]
+    # when settlement runs three times more, and three more as if each crashed after Stripe answered
+    # but before it was recorded
     for _ in range(3):
         settle_booking(bid)
     for _ in range(3):
@@ -194,89 +217,147 @@ def test_authorise_settle_replay_refund_and_statements(api, signin, pump, stripe
         steps.pop("capture"), steps.pop("payout")
         payments().write(p, {"steps": steps})
         assert settle_booking(bid)["result"] == "settled"
+    # then one transfer, and the helper told of the payout by e-mail once, through the notification queue
     assert len(transfers(stripe_local, bid)) == 1
-    # the helper is told of the payout by e-mail, once, through the notification queue
     pump.wait_idle(timeout=60)
-    from localdev.services import read_sent_emails
     titles = ("Payout on its way", "Auszahlung unterwegs", "Versement en route", "Pagamento in arrivo")
     payout_mails = [m for m in read_sent_emails(stack["services"].moto_url)
-                    if email in json.dumps(m) and any(t in json.dumps(m, ensure_ascii=False) for t in titles)]
+                    if job["helper_email"] in json.dumps(m) and any(t in json.dumps(m, ensure_ascii=False) for t in titles)]
     assert len(payout_mails) == 1, payout_mails
-    from chalicelib.domain.ledger import booking_summary
+    # and the ledger and the charge say captured once, the rest released
     s = booking_summary(booking_movements(bid))
-    assert (s["captured"], s["platform_fee"], s["helper_earning"], s["paid_out"]) == (total, fee, to_helper, to_helper)
-    charge = requests.get(f"{stripe_local['base']}/v1/charges/{charge_id}", headers=stripe_local["auth"], timeout=5).json()
-    assert charge["amount"] - charge["amount_refunded"] == total  # localstripe: captured once, rest released
+    assert (s["captured"], s["platform_fee"], s["helper_earning"], s["paid_out"]) == (TOTAL, FEE, TO_HELPER, TO_HELPER)
+    charge = requests.get(f"{stripe_local['base']}/v1/charges/{payment(bid).charge_id}", headers=stripe_local["auth"],
+                          timeout=5).json()
+    assert charge["amount"] - charge["amount_refunded"] == TOTAL
 
-    # statements
-    status, st, _ = api.call("GET", "/v1/helper/statement", headers=helper)
-    assert status == 200 and st["totals"]["CHF"] == {"earned": to_helper, "paid_out": to_helper, "unpaid": 0}
+
+def test_statements_show_each_party_its_own_figures(api, signin, pump, stripe_local):
+    # given a settled job
+    job = given_a_settled_job(api, signin, pump, stripe_local)
+    # when the helper reads their statement, then it shows the job earned and paid out
+    status, st, _ = api.call("GET", "/v1/helper/statement", headers=job["helper"])
+    assert status == 200 and st["totals"]["CHF"] == {"earned": TO_HELPER, "paid_out": TO_HELPER, "unpaid": 0}
+    # and another helper may not read it
     other = signin(make_helper()[1], "helper")
-    assert api.call("GET", f"/v1/helpers/{hid}/statement", headers=other)[0] == 403
+    assert api.call("GET", f"/v1/helpers/{job['helper_id']}/statement", headers=other)[0] == 403
+    # when ops read the platform's statement, then the fee is in it; the customer may not read it
     ops = signin("ops@crowdfix.local", "ops")
     status, tst, _ = api.call("GET", "/v1/tenants/crowdfix/statement", headers=ops)
-    assert status == 200 and tst["totals"]["CHF"]["platform_fee"] >= fee
-    assert api.call("GET", "/v1/tenants/crowdfix/statement", headers=customer)[0] == 403
+    assert status == 200 and tst["totals"]["CHF"]["platform_fee"] >= FEE
+    assert api.call("GET", "/v1/tenants/crowdfix/statement", headers=job["customer"])[0] == 403
 
-    # ops refund part: the helper's transfer is reversed in proportion
-    assert api.call("POST", f"/v1/bookings/{bid}/refund", {"amount": 2000}, customer)[0] == 403
+
+def test_a_partial_refund_reverses_the_helpers_transfer_in_proportion(api, signin, pump, stripe_local):
+    from chalicelib.domain.ledger import allocate_refund
+
+    # given a settled job
+    job = given_a_settled_job(api, signin, pump, stripe_local)
+    bid = job["booking_id"]
+    ops = signin("ops@crowdfix.local", "ops")
+    # when the customer asks to refund, then 403: ops refund
+    assert api.call("POST", f"/v1/bookings/{bid}/refund", {"amount": 2000}, job["customer"])[0] == 403
+    # when ops refund 20.00
     status, after, _ = api.call("POST", f"/v1/bookings/{bid}/refund", {"amount": 2000, "reason": "slow"}, ops)
+    # then it is partially refunded and the helper's transfer reversed by their part of it
     assert status == 200 and after["status"] == "partially_refunded" and after["refunded"] == 2000, after
-    alloc = allocate_refund(2000, to_helper, fee, 0)
-    assert transfers(stripe_local, bid)[0]["amount_reversed"] == alloc.helper
-    status, problem, _ = api.call("POST", f"/v1/bookings/{bid}/refund", {"amount": total}, ops)
+    assert transfers(stripe_local, bid)[0]["amount_reversed"] == allocate_refund(2000, TO_HELPER, FEE, 0).helper
+    # and refunding more than is left is 422 naming the amount
+    status, problem, _ = api.call("POST", f"/v1/bookings/{bid}/refund", {"amount": TOTAL}, ops)
     assert status == 422 and problem["field"] == "amount"
-    # ... then the rest
+
+
+def test_a_full_refund_leaves_every_account_at_zero(api, signin, pump, stripe_local):
+    # given a settled job, 20.00 of it refunded
+    job = given_a_settled_job(api, signin, pump, stripe_local)
+    bid, hid, customer = job["booking_id"], job["helper_id"], job["customer"]
+    ops = signin("ops@crowdfix.local", "ops")
+    assert api.call("POST", f"/v1/bookings/{bid}/refund", {"amount": 2000, "reason": "slow"}, ops)[0] == 200
+    # when ops refund the rest
     status, after, _ = api.call("POST", f"/v1/bookings/{bid}/refund", {}, ops)
-    assert status == 200 and after["status"] == "refunded" and after["refunded"] == total
-    assert transfers(stripe_local, bid)[0]["amount_reversed"] == to_helper
+    # then all is refunded, the helper's whole transfer reversed
+    assert status == 200 and after["status"] == "refunded" and after["refunded"] == TOTAL
+    assert transfers(stripe_local, bid)[0]["amount_reversed"] == TO_HELPER
+    # and the booking's ledger balances with customer, payout and helper at zero (ops only may read it)
     status, ledger, _ = api.call("GET", f"/v1/bookings/{bid}/ledger", headers=ops)
     assert status == 200 and sum(b["balance"] for b in ledger["balances"]) == 0
     bal = {b["account"]: b["balance"] for b in ledger["balances"]}
     assert bal[f"customer:{customer['_id']}"] == 0 and bal[f"payout:{hid}"] == 0 and bal[f"helper:{hid}"] == 0
     assert api.call("GET", f"/v1/bookings/{bid}/ledger", headers=customer)[0] == 403
-    st = api.call("GET", "/v1/helper/statement", headers=helper)[1]
+    # and the helper's statement shows nothing earned
+    st = api.call("GET", "/v1/helper/statement", headers=job["helper"])[1]
     assert st["totals"]["CHF"] == {"earned": 0, "paid_out": 0, "unpaid": 0}
 
 
-def test_declined_card_is_a_402_and_a_saved_card_is_reused(api, signin, pump, stripe_local):
+# ---- cards -----------------------------------------------------------------------------------------
+
+def test_a_declined_card_is_a_402_and_is_not_kept(api, signin, pump, stripe_local):
+    # given a helper
     hid, _ = make_helper()
+    # when the customer's card is declined
     customer, bid, status, problem = book_and_authorise(api, signin, hid, card="pm_card_visa_chargeDeclined")
+    # then it is 402 naming the payment method, the payment failed
     assert status == 402 and problem["field"] == "payment_method", problem
     assert payment(bid).status == "failed"
-    status, pay, _ = api.call("POST", f"/v1/bookings/{bid}/payment", {"use_saved": True}, customer)
-    assert status == 422  # nothing saved yet (the declined card was not kept)
+    # and nothing was saved to pay with (the declined card was not kept); another card holds it
+    assert api.call("POST", f"/v1/bookings/{bid}/payment", {"use_saved": True}, customer)[0] == 422
     assert api.call("POST", f"/v1/bookings/{bid}/payment", {"payment_method": "pm_card_visa"}, customer)[0] == 201
-    # a returning customer pays the next booking with the saved card
-    _, bid2, status, pay = book_and_authorise(api, signin, hid, customer=customer, card="pm_card_visa")
+
+
+def test_a_returning_customer_pays_the_next_booking_with_her_saved_card(api, signin, pump, stripe_local):
+    # given a customer who paid a booking by card
+    hid, _ = make_helper()
+    customer, bid, status, _ = book_and_authorise(api, signin, hid, card="pm_card_visa")
+    assert status == 201
+    # when she books again and pays with the saved card
+    _, bid2, _, _ = book_and_authorise(api, signin, hid, customer=customer, card="pm_card_visa")
     status, pay, _ = api.call("POST", f"/v1/bookings/{bid2}/payment", {"use_saved": True}, customer)
+    # then it is held on the same Stripe customer
     assert status == 201 and pay["status"] == "authorised"
     assert payment(bid2).stripe_customer_id == payment(bid).stripe_customer_id
-    status, problem, _ = api.call("POST", f"/v1/bookings/{bid2}/payment", {"use_saved": True, "payment_method": "pm_x12"}, customer)
+    # and asking for the saved card and a new one at once is 422
+    status, problem, _ = api.call("POST", f"/v1/bookings/{bid2}/payment", {"use_saved": True, "payment_method": "pm_x12"},
+                                  customer)
     assert status == 422 and problem["field"] == "body"
 
 
-def test_free_cancel_releases_and_late_cancel_pays_the_helper(api, signin, pump, stripe_local):
+# ---- cancelling ------------------------------------------------------------------------------------
+
+def test_a_free_cancel_releases_the_hold(api, signin, pump, stripe_local):
+    # given a held booking nobody accepted
+    hid, email = make_helper()
+    onboard(api, signin, stripe_local, email)
+    customer, bid, status, _ = book_and_authorise(api, signin, hid, cap=15000)
+    assert status == 201
+    # when the customer cancels
+    assert api.call("POST", f"/v1/bookings/{bid}/cancel", {"reason": "fixed it"}, customer)[0] == 200
+    # then the hold is released, the intent cancelled, nothing transferred
+    wait_for(lambda: payment(bid).status == "released", what="the hold released")
+    assert intent(stripe_local, payment(bid).payment_intent_id)["status"] == "canceled"
+    assert transfers(stripe_local, bid) == []
+
+
+def test_a_late_cancel_charges_the_fee_and_pays_it_to_the_helper(api, signin, pump, stripe_local):
+    from chalicelib.domain.policy import PLATFORM_DEFAULTS
+
+    # given a held booking its helper accepted
     hid, email = make_helper()
     helper, account = onboard(api, signin, stripe_local, email)
     customer, bid, status, _ = book_and_authorise(api, signin, hid, cap=15000)
     assert status == 201
-    assert api.call("POST", f"/v1/bookings/{bid}/cancel", {"reason": "fixed it"}, customer)[0] == 200
-    wait_for(lambda: payment(bid).status == "released")
-    assert intent(stripe_local, payment(bid).payment_intent_id)["status"] == "canceled"
-    assert transfers(stripe_local, bid) == []
-
-    customer, bid, status, _ = book_and_authorise(api, signin, hid, cap=15000)
-    wait_for(lambda: api.call("GET", f"/v1/bookings/{bid}", headers=customer)[1]["state"] == "offered")
+    wait_for(lambda: api.call("GET", f"/v1/bookings/{bid}", headers=customer)[1]["state"] == "offered", what="offered")
     assert api.call("POST", f"/v1/bookings/{bid}/accept", headers=helper)[0] == 200
+    # when the customer cancels
     assert api.call("POST", f"/v1/bookings/{bid}/cancel", {"reason": "changed my mind"}, customer)[0] == 200
-    wait_for(lambda: "payout" in payment(bid).steps)
-    from chalicelib.domain.policy import PLATFORM_DEFAULTS
+    # then the late-cancel fee is captured and transferred to the helper
+    wait_for(lambda: "payout" in payment(bid).steps, what="the fee paid out")
     fee = PLATFORM_DEFAULTS["late_cancel_fee_minor"]
     assert payment(bid).status == "captured" and payment(bid).facts["captured"] == fee
     [tr] = transfers(stripe_local, bid)
     assert tr["amount"] == fee and tr["destination"] == account
 
+
+# ---- Stripe webhooks -------------------------------------------------------------------------------
 
 def _pi_event(pi_id, bid, etype, status, **extra):
     obj = {"id": pi_id, "object": "payment_intent", "amount": 10_000, "status": status,
@@ -290,6 +371,7 @@ def _charge_event(pi_id, refunded):
 
 
 def test_duplicated_and_reordered_webhooks_reach_the_same_state(api, signin, pump, stripe_local):
+    # given two held bookings, and for each the same four events: held, captured, refunded 10.00, then 30.00
     hid, _ = make_helper()
     finals = []
     for shuffle in (False, True):
@@ -304,6 +386,7 @@ def test_duplicated_and_reordered_webhooks_reach_the_same_state(api, signin, pum
             body = json.dumps({"id": f"evt_{uuid.uuid4().hex[:12]}_{n}", "object": "event", "type": etype,
                                "created": int(time.time()), "data": {"object": obj}}).encode()
             signed.append((body, sign(stripe_local["secret"], body)))
+        # when they arrive in order for one, reversed and duplicated for the other
         if shuffle:
             signed = list(reversed(signed)) + random.Random(5).sample(signed, len(signed))  # reordered + duplicated
         results = [deliver(api, b, s)[1]["result"] for b, s in signed]
@@ -311,6 +394,7 @@ def test_duplicated_and_reordered_webhooks_reach_the_same_state(api, signin, pum
             assert "duplicate" in results and "out-of-order" in results, results
         p = payment(bid)
         finals.append((p.status, p.facts))
+    # then both end in the same state: partially refunded, 30.00
     assert finals[0] == finals[1]
     assert finals[0][0] == "partially_refunded" and finals[0][1]["refunded"] == 3000
 
@@ -318,8 +402,10 @@ def test_duplicated_and_reordered_webhooks_reach_the_same_state(api, signin, pum
 def test_webhook_signatures_are_checked(api, stripe_local):
     body = json.dumps({"id": "evt_sig1", "object": "event", "type": "customer.created", "created": int(time.time()),
                        "data": {"object": {}}}).encode()
+    # when an event comes signed with our secret, then it is taken
     good = sign(stripe_local["secret"], body)
     assert deliver(api, body, good)[0] == 200
+    # when it is tampered with, signed by another secret, too old or unsigned, then it is 400
     tampered = body.replace(b"customer.created", b"customer.deleted")
     assert deliver(api, tampered, good)[0] == 400
     forged = sign("whsec_not_ours", body)
@@ -331,6 +417,7 @@ def test_webhook_signatures_are_checked(api, stripe_local):
 
 
 def test_localstripe_signed_payment_event_and_dispute_flag(api, signin, pump, stripe_local, stack):
+    # given a job completed and captured
     hid, email = make_helper()
     helper, _ = onboard(api, signin, stripe_local, email)
     customer, bid, _, _ = book_and_authorise(api, signin, hid)
@@ -338,18 +425,20 @@ def test_localstripe_signed_payment_event_and_dispute_flag(api, signin, pump, st
     api.call("POST", f"/v1/bookings/{bid}/complete", {"minutes_worked": 20}, helper)
     wait_for(lambda: payment(bid).charge_id)
     pi_id = payment(bid).payment_intent_id
-    # localstripe's own signed payment_intent.succeeded (sent on capture) passes verification
+    # then localstripe's own signed payment_intent.succeeded (sent on capture) passes verification
     body, sig = stripe_local["receiver"].wait(
         lambda ev: ev["type"] == "payment_intent.succeeded" and ev["data"]["object"]["id"] == pi_id)
     status, answer, _ = deliver(api, body, sig)
     assert status == 200 and answer["result"] in ("applied", "out-of-order")
     assert payment(bid).status == "captured"
 
+    # when the customer disputes the charge
     resp = requests.post(f"{stripe_local['base']}/_config/local/disputes",
                          data={"charge": payment(bid).charge_id, "reason": "fraudulent"}, timeout=5)
     assert resp.status_code == 200
     body, sig = stripe_local["receiver"].wait(
         lambda ev: ev["type"] == "charge.dispute.created" and ev["data"]["object"]["payment_intent"] == pi_id)
+    # then the signed dispute event flags the payment and ops are e-mailed
     assert deliver(api, body, sig)[1]["result"] == "flagged"
     assert payment(bid).dispute["reason"] == "fraudulent"
     from chalicelib.models.payments import Payment
@@ -373,14 +462,16 @@ def test_old_holds_are_renewed_or_released(api, signin, pump, stripe_local):
     wait_for(lambda: api.call("GET", f"/v1/bookings/{open_bid}", headers=customer)[1]["state"] == "offered",
              what="offered")
     assert api.call("POST", f"/v1/bookings/{open_bid}/accept", headers=helper)[0] == 200
+    # when the hourly plan runs six days and an hour later
     now = datetime.now(timezone.utc) + timedelta(days=6, hours=1)
     old_pi = payment(open_bid).payment_intent_id
     assert renew_or_release_holds(now=now)["queued"] >= 1  # the plan; the pump renews it off the work queue
+    # then the pump renews it: a new intent holds it, the old one is cancelled
     p = wait_for(lambda: (lambda p: p if int(p.auth_seq) == 2 else None)(payment(open_bid)), what="hold renewed")
     assert p.payment_intent_id != old_pi and p.status == "authorised"
     assert intent(stripe_local, old_pi)["status"] == "canceled"
     assert intent(stripe_local, p.payment_intent_id)["status"] == "requires_capture"
-    # a recent hold is kept
+    # and a recent hold is kept
     assert open_bid not in _planned(renew_or_release_holds, datetime.now(timezone.utc))
     assert Payment.get(open_bid, consistent_read=True).payment_intent_id == p.payment_intent_id
 
@@ -396,11 +487,14 @@ def _planned(plan, now) -> set[str]:
 
 
 def test_only_payout_ready_helpers_are_offered_paid_jobs(api, signin, pump, stripe_local):
+    # given a corner whose only helper has not set up payouts
     spot = {**SPOT, "lat": 46.5, "lon": 9.9, "city": "Samedan", "postcode": "7503"}
     make_helper(spot=spot)  # not onboarded
+    # when a customer books there
     customer = signin()
     status, booking, _ = api.call("POST", "/v1/bookings", booking_body(location=spot), customer)
     assert status == 201
     final = wait_for(lambda: (lambda b: b if b["state"] in ("offered", "unmatched") else None)(
         api.call("GET", f"/v1/bookings/{booking['booking_id']}", headers=customer)[1]))
+    # then nobody is offered it: unmatched
     assert final["state"] == "unmatched"
