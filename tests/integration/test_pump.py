@@ -1,5 +1,6 @@
 """The event pump against the real local services: Lambda's event shapes, batching, partial batch
-failures, bisect and retry caps for streams, redrive to the DLQ for queues, delays, wait_idle."""
+failures, bisect and retry caps for streams, redrive to the DLQ for queues, delays, wait_idle. Told
+as given / when / then."""
 
 from __future__ import annotations
 
@@ -147,18 +148,34 @@ def running(request):
 # -- DynamoDB streams ---------------------------------------------------------------------------
 
 
-def test_stream_records_arrive_in_lambda_shape_in_batches_of_batch_size(harness, running):
+def given_seven_items_and_a_change(harness):
+    """Seven items written, then the first changed (a binary and a number set)."""
     harness.put(*[f"k{i}" for i in range(7)])
     harness.ddb.update_item(TableName=harness.table, Key={"pk": {"S": "k0"}},
                             UpdateExpression="SET photo = :b, n = :n",
                             ExpressionAttributeValues={":b": {"B": b"\x00\xff"}, ":n": {"N": "42"}})
 
+
+def test_stream_records_arrive_in_write_order_in_batches_of_batch_size(harness, running):
+    # given seven items written and the first one changed (batch size 3)
+    given_seven_items_and_a_change(harness)
+    # when the pump runs until idle
     pump = running(harness.pump())
     assert pump.wait_idle(15)
-
+    # then the eight records came in batches of 3, 3, 2, in write order
     assert [len(batch) for batch in harness.stream_batches] == [3, 3, 2]
     records = [record for batch in harness.stream_batches for record in batch]
     assert [key_of(r) for r in records] == [f"k{i}" for i in range(7)] + ["k0"]
+
+
+def test_stream_records_arrive_in_lambdas_shape(harness, running):
+    # given seven items written and the first one changed
+    given_seven_items_and_a_change(harness)
+    # when the pump runs until idle
+    pump = running(harness.pump())
+    assert pump.wait_idle(15)
+    # then the INSERT and the MODIFY are what Lambda would hand over: its fields, images, plain JSON
+    records = [record for batch in harness.stream_batches for record in batch]
     insert, modify = records[0], records[-1]
     assert insert["eventName"] == "INSERT" and modify["eventName"] == "MODIFY"
     assert insert["eventSourceARN"] == harness.stream_arn
@@ -184,11 +201,13 @@ def test_stream_partial_failure_retries_from_the_failed_record_only(harness, run
             return "fail"
         return "ok"
 
+    # given a handler that reports k2 failed once, and six records
     harness.stream_rule = fail_k2_once
     harness.put(*[f"k{i}" for i in range(6)])
+    # when the pump runs until idle
     pump = running(harness.pump())
     assert pump.wait_idle(15)
-
+    # then the next batch starts at k2, and each record succeeded exactly once, in order
     assert [[key_of(r) for r in batch] for batch in harness.stream_batches] == [
         ["k0", "k1", "k2"], ["k2", "k3", "k4"], ["k5"]]
     assert harness.stream_ok == [f"k{i}" for i in range(6)]  # each succeeded exactly once, in order
@@ -196,13 +215,13 @@ def test_stream_partial_failure_retries_from_the_failed_record_only(harness, run
 
 @pytest.mark.parametrize("failure", ["raise", "fail"])
 def test_poison_stream_record_goes_to_failure_queue_and_later_records_still_flow(harness, running, failure):
+    # given a handler that always fails (raises, or reports) on "bad", among four good records
     harness.stream_rule = lambda record: failure if key_of(record) == "bad" else "ok"
     harness.put("a", "b", "bad", "c", "d")
-
+    # when the pump runs with two retries until idle
     pump = running(harness.pump(max_stream_retries=2))
     assert pump.wait_idle(15)
-
-    # Reported failures retry from "bad" on, so c and d may be handled again: at least once, in order.
+    # then the good records flowed (reported failures retry from "bad" on, so c and d may be handled again: at least once, in order.
     assert list(dict.fromkeys(harness.stream_ok)) == ["a", "b", "c", "d"]
     alone = [batch for batch in harness.stream_batches if [key_of(r) for r in batch] == ["bad"]]
     deliveries_of_bad = sum(key_of(r) == "bad" for batch in harness.stream_batches for r in batch)
@@ -211,6 +230,7 @@ def test_poison_stream_record_goes_to_failure_queue_and_later_records_still_flow
         assert len(alone) == 3
     else:  # reported: retried from "bad" on, 1 try + 2 retries
         assert deliveries_of_bad == 3
+    # and "bad" is in the failure queue with Lambda's on-failure context
     [message] = harness.drain(harness.failures_url)
     body = json.loads(message["Body"])
     assert key_of(body["record"]) == "bad"
@@ -222,23 +242,29 @@ def test_poison_stream_record_goes_to_failure_queue_and_later_records_still_flow
 
 
 def test_latest_starting_position_skips_records_written_before_start(aws_env, running):
+    # given a LATEST mapping and a record written before the pump starts
     harness = Harness(starting_position="LATEST")
     harness.put("before")
+    # when the pump starts and another record is written
     pump = running(harness.pump())
     harness.put("after")
     assert pump.wait_idle(15)
+    # then only the later one is handled
     assert harness.stream_ok == ["after"]
 
 
 def test_table_and_queue_created_after_start_are_picked_up_from_their_beginning(aws_env, running):
+    # given a pump started before its table and queue exist
     harness = Harness(starting_position="LATEST", create=False)
     pump = running(harness.pump())
     time.sleep(0.3)  # the workers look for the missing table and queue a few times
+    # when they are created, and a record and a message written
     harness.create_resources()
     harness.put("first")  # a LATEST mapping cannot predate its stream: this record counts
     harness.send("hello")
     # "idle" can come before the workers have found the new table and queue (they look again after
     # a pause), so wait for the outcome itself; then idle, and nothing more arrives.
+    # then both are handled, and nothing more arrives
     from tests.stack_fixtures import wait_for
     wait_for(lambda: harness.stream_ok and harness.queue_ok, timeout=60, what="the new table and queue pumped")
     assert pump.wait_idle(30)
@@ -255,15 +281,17 @@ def test_sqs_records_arrive_in_lambda_shape_and_only_failed_messages_come_back(h
         seen[record["body"]] += 1
         return "fail" if record["body"] == "m2" and seen["m2"] == 1 else "ok"
 
+    # given a handler that reports m2 failed once, and three messages (m1 with attributes)
     harness.queue_rule = fail_m2_once
     harness.sqs.send_message(QueueUrl=harness.queue_url, MessageBody="m1", MessageAttributes={
         "kind": {"DataType": "String", "StringValue": "offer"},
         "raw": {"DataType": "Binary", "BinaryValue": b"\x01\x02"}})
     harness.send("m2", "m3")
 
+    # when the pump runs until idle
     pump = running(harness.pump())
     assert pump.wait_idle(15)
-
+    # then each was handled, only m2 redelivered, in Lambda's SQS shape, and nothing dead-lettered
     assert sorted(harness.queue_ok) == ["m1", "m2", "m3"]
     assert seen == {"m1": 1, "m2": 2, "m3": 1}  # only the failed message was redelivered
     records = {r["body"]: r for batch in harness.queue_batches for r in batch}
@@ -279,9 +307,10 @@ def test_sqs_records_arrive_in_lambda_shape_and_only_failed_messages_come_back(h
 
 
 def test_always_failing_sqs_message_ends_in_the_dlq_after_max_receives(harness, running):
+    # given a handler that always raises on "poison"
     harness.queue_rule = lambda record: "raise" if record["body"] == "poison" else "ok"
     harness.send("poison")
-
+    # when the pump runs
     pump = running(harness.pump())
     assert pump.wait_idle(20)
     # between two receives the message is briefly invisible: wait for the redrive itself
@@ -290,18 +319,21 @@ def test_always_failing_sqs_message_ends_in_the_dlq_after_max_receives(harness, 
         dead = harness.drain(harness.dlq_url)
         time.sleep(0.2)
 
+    # then it was received twice and SQS's own RedrivePolicy moved it to the DLQ
     deliveries = [r["attributes"]["ApproximateReceiveCount"] for b in harness.queue_batches for r in b]
     assert deliveries == ["1", "2"]  # maxReceiveCount=2, enforced by SQS's own RedrivePolicy
     assert [m["Body"] for m in dead] == ["poison"]
 
 
 def test_delayed_message_is_delivered_after_its_delay(harness, running):
+    # given a running pump
     pump = running(harness.pump())
+    # when a message is sent with a 2 s delay
     sent = time.monotonic()
     harness.send("later", DelaySeconds=2)
-
-    assert pump.wait_idle(10)  # delayed messages do not count by default
+    # then idle comes before it (delayed messages do not count by default
     assert harness.queue_ok == []
+    # and waiting for delayed ones too delivers it, no sooner than its delay
     assert pump.wait_idle(10, include_delayed=True)
     assert harness.queue_ok == ["later"]
     assert harness.queue_ok_at["later"] - sent >= 1.9
@@ -311,10 +343,13 @@ def test_delayed_message_is_delivered_after_its_delay(harness, running):
 
 
 def test_wait_idle_follows_work_from_stream_to_queue(harness, running):
+    # given a stream handler that sends a message for each record
     harness.on_stream_success = lambda record: harness.send(f"from-{key_of(record)}")
     pump = running(harness.pump())
+    # when two records are written and the pump is waited for
     harness.put("x", "y")
     assert pump.wait_idle(15)
+    # then the messages they sent were handled too
     assert sorted(harness.queue_ok) == ["from-x", "from-y"]
 
 
@@ -323,8 +358,10 @@ def test_wait_idle_sees_records_written_after_the_pump_idled_on_an_empty_stream(
     returns, round after round. (If DynamoDB Local refuses the iterator opened on the empty shard,
     the worker reopens and reads at once instead of calling the pass empty; this test does not
     force that refusal, it checks the outcome.)"""
+    # given a pump that idled on an empty stream for several passes
     pump = running(harness.pump())
     time.sleep(2.5)  # several empty passes: the shard's iterator was taken and used while empty
+    # when records are written, three rounds, then each round is delivered before wait_idle returns
     for round_no in range(3):
         keys = [f"r{round_no}-{i}" for i in range(5)]
         harness.put(*keys)
@@ -333,18 +370,22 @@ def test_wait_idle_sees_records_written_after_the_pump_idled_on_an_empty_stream(
 
 
 def test_wait_idle_times_out_while_a_handler_is_busy(harness, running):
+    # given a handler that takes 2 s, and a message for it
     harness.queue_rule = lambda record: time.sleep(2) or "ok"
     pump = running(harness.pump())
     harness.send("slow")
+    # then waiting 0.8 s is not idle; waiting longer is, and the message was handled
     assert not pump.wait_idle(0.8)
     assert pump.wait_idle(10)
     assert harness.queue_ok == ["slow"]
 
 
 def test_run_once_drains_without_threads(harness):
+    # given a pump not started, two records and a message
     pump = harness.pump()
     harness.put("p", "q")
     harness.send("r")
+    # when run_once is called until it has nothing left, then all were handled
     while pump.run_once():
         pass
     assert harness.stream_ok == ["p", "q"] and harness.queue_ok == ["r"]
@@ -372,25 +413,30 @@ def test_a_new_pump_with_the_same_checkpoints_resumes_where_the_last_one_stopped
     """Given a LATEST mapping that handled a and b and was stopped, when c is written while no pump
     runs and a new pump starts on the same checkpoints, then it delivers c (not LATEST: c would be
     lost) and neither a nor b again (not TRIM_HORIZON)."""
+    # given a LATEST mapping that handled a and b and was stopped
     harness, store = Harness(starting_position="LATEST"), _checkpoint_store()
     harness.put("before-first-start")
     first = running(harness.pump(checkpoints=store))
     harness.put("a", "b")
     assert first.wait_idle(15)
     first.stop()
+    # when c is written while no pump runs, and a new pump starts on the same checkpoints
     harness.put("c")
     second = running(harness.pump(checkpoints=store))
     harness.put("d")
     assert second.wait_idle(15)
+    # then it delivers c and d, and neither a nor b again
     assert harness.stream_ok == ["a", "b", "c", "d"]
 
 
 def test_a_first_latest_start_is_kept_as_a_position_even_before_any_record(aws_env, running):
     """A LATEST start that read nothing yet must not become "LATEST again" after a restart."""
+    # given a LATEST pump started and stopped before reading anything
     harness, store = Harness(starting_position="LATEST"), _checkpoint_store()
     harness.put("old")
     first = running(harness.pump(checkpoints=store))
     first.stop()
+    # when a record is written and a new pump starts on the same checkpoints, then it is delivered
     harness.put("new")
     second = running(harness.pump(checkpoints=store))
     assert second.wait_idle(15)
@@ -420,6 +466,7 @@ def test_a_sigkilled_pump_process_resumes_after_its_checkpoint(aws_env, tmp_path
         return subprocess.Popen([sys.executable, str(child_script)], env=env, stdout=open(tmp_path / "out", "ab"),
                                 stderr=subprocess.STDOUT, start_new_session=True)
 
+    # given a pump process that handled a1, a2 (checkpoint written) and hangs in h1
     first = spawn()
     try:
         assert _wait_for(lambda: "ready" in lines(), 60), (tmp_path / "out").read_text()
@@ -430,6 +477,7 @@ def test_a_sigkilled_pump_process_resumes_after_its_checkpoint(aws_env, tmp_path
         assert _wait_for(lambda: [c["sequence"] for c in store.load("on_item")] == [a2], 30)
         harness.put("h1", "b1")
         assert _wait_for(lambda: "record h1" in lines(), 30)
+        # when it is SIGKILLed, c1 written while it is down, and a new process started
         os.killpg(first.pid, signal.SIGKILL)
         first.wait(10)
         harness.put("c1")
@@ -444,6 +492,7 @@ def test_a_sigkilled_pump_process_resumes_after_its_checkpoint(aws_env, tmp_path
     finally:
         if first.poll() is None:
             os.killpg(first.pid, signal.SIGKILL)
+    # then the new one delivered h1, b1 and c1, never a1 or a2
     after = [line for line in lines()[before_restart:] if line.startswith("record ")]
     assert lines()[:4] == ["ready", "record a1", "record a2", "record h1"]
     assert after == ["record h1", "record b1", "record c1"]
@@ -485,11 +534,14 @@ def test_stream_lanes_run_concurrently_and_keep_each_keys_order(aws_env, running
             other_delivered.set()
         return "ok"
 
+    # given a slow key that waits for another key's batch, and four lanes
     harness.stream_rule = rule
     pump = running(harness.pump(parallelization_factor=4, checkpoints=store))
+    # when four records of each of five keys are written
     writes = [(f"{key}", n) for n in range(4) for key in ("slow", "k1", "k2", "k3", "k4")]
     for key, n in writes:
         harness.put(key, n={"N": str(n)})
+    # then the slow key's batch saw another's delivered (lanes ran at once), each key kept its order
     assert pump.wait_idle(30)
     assert waited == [True]
     delivered = Counter()
@@ -499,6 +551,7 @@ def test_stream_lanes_run_concurrently_and_keep_each_keys_order(aws_env, running
             assert n == delivered[key], f"{key}: record {n} after {delivered[key]} earlier ones"
             delivered[key] += 1
     assert delivered == Counter({key: 4 for key in ("slow", "k1", "k2", "k3", "k4")})
+    # and the checkpoint ends at the last record
     last = max(harness.stream_batches[-1] + [r for b in harness.stream_batches for r in b],
                key=lambda r: int(r["dynamodb"]["SequenceNumber"]))
     assert [c["sequence"] for c in store.load("on_item")] == [last["dynamodb"]["SequenceNumber"]]
@@ -509,11 +562,13 @@ def test_each_queue_has_several_concurrent_pollers(aws_env, running):
     at once."""
     import threading
 
+    # given handlers that meet at a barrier of three, batches of one, three pollers
     harness = Harness(queue_batch_size=1)
     together = threading.Barrier(3, timeout=20)
     met = []
     harness.queue_rule = lambda record: met.append(together.wait() is not None) or "ok"
     pump = running(harness.pump(queue_workers=3))
+    # when three messages are sent, then all three were in handlers at once
     harness.send("one", "two", "three")
     assert pump.wait_idle(30)
     assert sorted(harness.queue_ok) == ["one", "three", "two"] and met == [True, True, True]
