@@ -1,4 +1,4 @@
-"""Exactly one winner: many helpers accept the same booking at once, on DynamoDB Local."""
+"""Exactly one winner: many helpers accept the same booking at once, on DynamoDB Local (given / when / then)."""
 import threading
 
 import pytest
@@ -12,6 +12,8 @@ pytestmark = pytest.mark.integration
 
 RACERS = 24
 
+
+# ---- given ----------------------------------------------------------------------------------------
 
 def _offered_booking_with_offers(helper_ids):
     from chalicelib.models.base import now_iso
@@ -41,6 +43,7 @@ def test_exactly_one_of_many_concurrent_accepts_wins(stack, attempt):
     from chalicelib.models.offers import Offer
     from chalicelib.services.bookings import accept_offer
 
+    # given a booking offered to 24 helpers
     helper_ids = [f"h_racer{attempt}x{i:03d}" for i in range(RACERS)]
     bid = _offered_booking_with_offers(helper_ids)
     barrier = threading.Barrier(RACERS)
@@ -56,12 +59,14 @@ def test_exactly_one_of_many_concurrent_accepts_wins(stack, attempt):
         except Exception as exc:  # anything else is a bug
             results[hid] = f"error: {exc!r}"
 
+    # when all of them accept at the same instant
     threads = [threading.Thread(target=racer, args=(h,)) for h in helper_ids]
     for t in threads:
         t.start()
     for t in threads:
         t.join(60)
 
+    # then exactly one won, every other got 409 offer-already-taken, and the booking records one accept
     winners = [h for h, r in results.items() if r == "won"]
     assert len(results) == RACERS
     assert len(winners) == 1, results
